@@ -1,0 +1,156 @@
+import { createHash } from "node:crypto";
+import { GenerateCredentialReportCommand, GetCredentialReportCommand, IAMClient } from "@aws-sdk/client-iam";
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
+import type { CollectInput, CollectProgress } from "../contracts";
+import { AssumeRoleFailed, describeAwsError, InvalidInput, ReportUnavailable, StoreFailed } from "../errors";
+import type { Log } from "../log";
+import { reportKey } from "../report-keys";
+import { isReportNotReadyError, isReportReady, memberRoleArn, pendingOrTimeout, roleSessionName } from "./progress";
+
+export interface CollectDeps {
+  readonly sts: STSClient;
+  readonly s3: S3Client;
+  /** An IAM client for the given credentials; undefined means the collector's own. */
+  readonly iamClient: (credentials?: TemporaryCredentials) => IAMClient;
+  readonly bucket: string;
+  readonly memberRoleName: string;
+  /** The account the collector runs in: it reads its own report without assuming a role. */
+  readonly ownAccountId: string;
+  readonly partition: string;
+  readonly log: Log;
+}
+
+export interface TemporaryCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** Metadata stored with each report, so the object alone proves what it is. */
+export interface ReportMetadata {
+  readonly "account-id": string;
+  readonly "run-id": string;
+  readonly sha256: string;
+  readonly "report-generated-at": string;
+}
+
+/**
+ * One call for one account: get into the account, ask IAM for the credential report and, when it
+ * is ready, store its bytes unchanged. "Not ready" (and throttling) return pending so the state
+ * machine waits instead of this Lambda; real failures throw a named error.
+ */
+export async function collectReport(input: CollectInput, deps: CollectDeps): Promise<CollectProgress> {
+  assertCollectInput(input);
+  const { account, run, poll } = input;
+  const attempt = input.progress.attempts + 1;
+  const context = { accountId: account.id, runId: run.id, attempt };
+
+  let iam: IAMClient;
+  try {
+    iam = deps.iamClient(await credentialsFor(account.id, run.id, deps));
+  } catch (err) {
+    const aws = describeAwsError(err);
+    if (aws.transient) return pending(`AssumeRole: ${aws.code}`);
+    throw new AssumeRoleFailed(aws.code, aws.message);
+  }
+
+  let report: { content: Uint8Array; generatedAt: string };
+  try {
+    const generated = await iam.send(new GenerateCredentialReportCommand({}));
+    if (!isReportReady(generated.State)) return pending(`report ${generated.State ?? "state unknown"}`);
+    const got = await iam.send(new GetCredentialReportCommand({}));
+    if (!got.Content) throw new ReportUnavailable("EmptyReport", "GetCredentialReport returned no content");
+    report = { content: got.Content, generatedAt: got.GeneratedTime?.toISOString() ?? "unknown" };
+  } catch (err) {
+    if (err instanceof ReportUnavailable) throw err;
+    const aws = describeAwsError(err);
+    if (aws.transient || isReportNotReadyError(aws.code)) return pending(`credential report: ${aws.code}`);
+    throw new ReportUnavailable(aws.code, aws.message);
+  }
+
+  const key = reportKey(run, account.id);
+  const sha256 = createHash("sha256").update(report.content).digest();
+  await storeOnce(deps, key, report.content, sha256, {
+    "account-id": account.id,
+    "run-id": run.id,
+    sha256: sha256.toString("hex"),
+    "report-generated-at": report.generatedAt,
+  });
+  deps.log("report-stored", { ...context, key, bytes: report.content.byteLength });
+  return { status: "collected", attempts: attempt };
+
+  function pending(reason: string): CollectProgress {
+    const progress = pendingOrTimeout(attempt, poll, reason);
+    deps.log("report-pending", { ...context, reason });
+    return progress;
+  }
+}
+
+async function credentialsFor(accountId: string, runId: string, deps: CollectDeps): Promise<TemporaryCredentials | undefined> {
+  if (accountId === deps.ownAccountId) return undefined;
+  const assumed = await deps.sts.send(
+    new AssumeRoleCommand({
+      RoleArn: memberRoleArn(deps.partition, accountId, deps.memberRoleName),
+      RoleSessionName: roleSessionName(runId),
+      // The shortest session STS allows: one call needs seconds.
+      DurationSeconds: 900,
+    }),
+  );
+  const c = assumed.Credentials;
+  if (!c?.AccessKeyId || !c.SecretAccessKey) {
+    throw Object.assign(new Error("AssumeRole returned no credentials"), { name: "NoCredentials" });
+  }
+  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+}
+
+/**
+ * Writes only if the key is free (If-None-Match), so nothing stored is ever overwritten. A key
+ * that already holds the same bytes is a retried call and counts as stored.
+ */
+async function storeOnce(deps: CollectDeps, key: string, body: Uint8Array, sha256: Buffer, metadata: ReportMetadata) {
+  try {
+    await deps.s3.send(
+      new PutObjectCommand({
+        Bucket: deps.bucket,
+        Key: key,
+        Body: body,
+        ContentType: "text/csv",
+        // S3 checks the bytes it received against this and refuses a damaged upload.
+        ChecksumSHA256: sha256.toString("base64"),
+        IfNoneMatch: "*",
+        Metadata: { ...metadata },
+      }),
+    );
+  } catch (err) {
+    const aws = describeAwsError(err);
+    if (aws.code === "PreconditionFailed" && (await storedSha256(deps, key)) === metadata.sha256) return;
+    const detail =
+      aws.code === "PreconditionFailed" ? `${key} already holds a different report; it was not overwritten` : aws.message;
+    throw new StoreFailed(aws.code, detail);
+  }
+}
+
+async function storedSha256(deps: CollectDeps, key: string): Promise<string | undefined> {
+  try {
+    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key }));
+    return head.Metadata?.sha256;
+  } catch {
+    return undefined;
+  }
+}
+
+function assertCollectInput(input: CollectInput): void {
+  const ok =
+    typeof input?.account?.id === "string" &&
+    typeof input.run?.id === "string" &&
+    typeof input.run.startedAt === "string" &&
+    Number.isInteger(input.poll?.maxAttempts) &&
+    Number.isInteger(input.poll?.intervalSeconds) &&
+    Number.isInteger(input.progress?.attempts);
+  if (!ok) {
+    throw new InvalidInput(
+      `expected {account: {id, name}, run: {id, startedAt}, poll: {maxAttempts, intervalSeconds}, progress: {attempts}}, got keys ${Object.keys(input ?? {}).join(", ")}`,
+    );
+  }
+}

@@ -1,0 +1,46 @@
+import type { CollectProgress, PollSettings } from "../contracts";
+import { ReportTimedOut } from "../errors";
+import { pollWaitSeconds } from "../settings";
+
+/**
+ * "Not ready yet": ask the state machine to wait and call again, or give up when this was the
+ * last allowed attempt.
+ */
+export function pendingOrTimeout(attempt: number, poll: PollSettings, reason: string): CollectProgress {
+  if (attempt >= poll.maxAttempts) {
+    throw new ReportTimedOut(`${reason}; still not stored after ${attempt} of ${poll.maxAttempts} attempts`);
+  }
+  return { status: "pending", attempts: attempt, waitSeconds: pollWaitSeconds(attempt, poll.intervalSeconds) };
+}
+
+/** IAM's report states; anything but COMPLETE means "not yet". */
+export function isReportReady(state: string | undefined): boolean {
+  return state === "COMPLETE";
+}
+
+// Get before, or right around, a generation: the next call generates again and succeeds.
+const REPORT_NOT_READY_CODES = new Set([
+  "ReportNotPresent",
+  "CredentialReportNotPresentException",
+  "ReportExpired",
+  "CredentialReportExpiredException",
+  "ReportInProgress",
+  "CredentialReportNotReadyException",
+]);
+
+export function isReportNotReadyError(code: string): boolean {
+  return REPORT_NOT_READY_CODES.has(code);
+}
+
+/**
+ * The session name of the assumed role, shown in the member account's CloudTrail: it names the
+ * run. STS allows 2-64 characters of `[\w+=,.@-]`.
+ */
+export function roleSessionName(runId: string): string {
+  return `credreport-${runId}`.replace(/[^\w+=,.@-]/g, "-").slice(0, 64);
+}
+
+/** The member role's ARN in an account, in the collector's own partition. */
+export function memberRoleArn(partition: string, accountId: string, roleName: string): string {
+  return `arn:${partition}:iam::${accountId}:role/${roleName}`;
+}

@@ -1,0 +1,118 @@
+/**
+ * Named errors. The state machine's Retry and Catch rules, and the manifest, match these names;
+ * the AWS error code travels at the front of the message (`Code: detail`) because the Lambda
+ * runtime hands Step Functions only a name and a message.
+ */
+export class PipelineError extends Error {
+  constructor(
+    name: string,
+    /** The AWS error code behind it, or our own code when AWS had none. */
+    readonly code: string,
+    detail: string,
+  ) {
+    super(`${code}: ${detail}`);
+    this.name = name;
+  }
+}
+
+/** The member role could not be assumed: it is missing, or it does not trust the collector. */
+export class AssumeRoleFailed extends PipelineError {
+  constructor(code: string, detail: string) {
+    super("AssumeRoleFailed", code, detail);
+  }
+}
+
+/** IAM refused to generate or return the credential report. */
+export class ReportUnavailable extends PipelineError {
+  constructor(code: string, detail: string) {
+    super("ReportUnavailable", code, detail);
+  }
+}
+
+/** The report was still not ready after the last allowed attempt. */
+export class ReportTimedOut extends PipelineError {
+  constructor(detail: string) {
+    super("ReportTimedOut", "ReportTimedOut", detail);
+  }
+}
+
+/** Writing to the report bucket failed, or the key already holds other bytes. */
+export class StoreFailed extends PipelineError {
+  constructor(code: string, detail: string) {
+    super("StoreFailed", code, detail);
+  }
+}
+
+/** Organizations could not list the accounts in scope. */
+export class ListAccountsFailed extends PipelineError {
+  constructor(code: string, detail: string) {
+    super("ListAccountsFailed", code, detail);
+  }
+}
+
+/** A Lambda received input or configuration it cannot work with: a bug or a bad deploy. */
+export class InvalidInput extends PipelineError {
+  constructor(detail: string) {
+    super("InvalidInput", "InvalidInput", detail);
+  }
+}
+
+/** What an AWS SDK error means to us. */
+export interface AwsErrorFacts {
+  readonly code: string;
+  readonly message: string;
+  /** Worth waiting for and trying again: throttling, limits, a service hiccup, the network. */
+  readonly transient: boolean;
+}
+
+const TRANSIENT_CODES = new Set([
+  "Throttling",
+  "ThrottlingException",
+  "ThrottledException",
+  "TooManyRequestsException",
+  "RequestLimitExceeded",
+  "RequestThrottled",
+  "SlowDown",
+  // IAM: too many credential report requests at once in this account.
+  "LimitExceeded",
+  "LimitExceededException",
+  "ServiceFailure",
+  "ServiceFailureException",
+  "ServiceUnavailable",
+  "InternalError",
+  "InternalFailure",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "TimeoutError",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+]);
+
+/** The one place that reads SDK errors: code, message and whether it is transient. */
+export function describeAwsError(err: unknown): AwsErrorFacts {
+  if (!(err instanceof Error)) {
+    return { code: "Unknown", message: String(err), transient: false };
+  }
+  const e = err as Error & { Code?: string; code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+  const code = e.Code ?? (e.name && e.name !== "Error" ? e.name : undefined) ?? e.code ?? "Unknown";
+  const status = e.$metadata?.httpStatusCode;
+  const transient =
+    TRANSIENT_CODES.has(code) ||
+    (typeof e.code === "string" && TRANSIENT_CODES.has(e.code)) ||
+    e.$retryable !== undefined ||
+    status === 429 ||
+    (status !== undefined && status >= 500);
+  return { code, message: e.message, transient };
+}
+
+/**
+ * The error to hand the Lambda runtime. Its stack becomes the `trace` of the Step Functions
+ * `Cause`, which is published to SNS: keep only the first line, so no file paths or code leave.
+ */
+export function withoutStackTrace(err: unknown): Error {
+  const error = err instanceof Error ? err : new Error(String(err));
+  error.stack = `${error.name}: ${error.message}`;
+  return error;
+}

@@ -1,0 +1,109 @@
+import {
+  DescribeOrganizationCommand,
+  type Account,
+  type OrganizationsClient,
+  paginateListAccounts,
+  paginateListAccountsForParent,
+  paginateListOrganizationalUnitsForParent,
+} from "@aws-sdk/client-organizations";
+import type { AccountListing, AccountRef, SkippedAccount } from "../contracts";
+import { describeAwsError, InvalidInput, ListAccountsFailed } from "../errors";
+import { listEnv } from "../env";
+import type { Log } from "../log";
+
+/** Which accounts a run covers. */
+export interface AccountScope {
+  /**
+   * OUs (or the root) whose accounts are collected, child OUs included. Empty: the whole organization.
+   * The management account is always included.
+   * @default []
+   */
+  readonly includeOuIds: readonly string[];
+  /**
+   * Accounts never collected; they appear in the manifest as skipped, status EXCLUDED.
+   * @default []
+   */
+  readonly excludeAccountIds: readonly string[];
+}
+
+export const EVERY_ACCOUNT: AccountScope = { includeOuIds: [], excludeAccountIds: [] };
+
+const OU_OR_ROOT_ID = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** Every problem with a scope, each naming the setting, the value and what is allowed. */
+export function scopeProblems(scope: AccountScope, names = { ou: "includeOuIds", account: "excludeAccountIds" }): string[] {
+  return [
+    ...scope.includeOuIds
+      .filter((id) => !OU_OR_ROOT_ID.test(id))
+      .map((id) => `${names.ou}: ${JSON.stringify(id)} is not an OU id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)`),
+    ...scope.excludeAccountIds
+      .filter((id) => !ACCOUNT_ID.test(id))
+      .map((id) => `${names.account}: ${JSON.stringify(id)} is not a 12-digit account id`),
+  ];
+}
+
+/** The scope a deployed ListAccounts reads from its environment. */
+export function scopeFromEnv(env: NodeJS.ProcessEnv): AccountScope {
+  const scope = { includeOuIds: listEnv(env, "INCLUDE_OU_IDS"), excludeAccountIds: listEnv(env, "EXCLUDE_ACCOUNT_IDS") };
+  const problems = scopeProblems(scope, { ou: "INCLUDE_OU_IDS", account: "EXCLUDE_ACCOUNT_IDS" });
+  if (problems.length > 0) throw new InvalidInput(problems.join("; "));
+  return scope;
+}
+
+/**
+ * The accounts a run collects: ACTIVE ones in scope. Others in scope (suspended, closing,
+ * excluded) are returned as skipped with their status, so the manifest accounts for them.
+ */
+export async function listAccounts(organizations: OrganizationsClient, scope: AccountScope, log: Log): Promise<AccountListing> {
+  try {
+    const all = await allAccounts(organizations);
+    const inScope = scope.includeOuIds.length === 0 ? undefined : await idsInScope(organizations, scope.includeOuIds);
+    const listing = selectAccounts(all, inScope, new Set(scope.excludeAccountIds));
+    log("accounts-listed", { active: listing.accounts.length, skipped: listing.skipped.length });
+    return listing;
+  } catch (err) {
+    const aws = describeAwsError(err);
+    throw new ListAccountsFailed(aws.code, aws.message);
+  }
+}
+
+/** Pure: splits accounts into those to collect and those skipped, sorted by id. */
+export function selectAccounts(all: Account[], inScope: Set<string> | undefined, excluded: Set<string>): AccountListing {
+  const accounts: AccountRef[] = [];
+  const skipped: SkippedAccount[] = [];
+  for (const account of all) {
+    if (!account.Id || (inScope && !inScope.has(account.Id))) continue;
+    const ref = { id: account.Id, name: account.Name ?? "" };
+    // State is the newer field (it also knows CLOSED and PENDING_ACTIVATION); Status the older one.
+    const status = excluded.has(account.Id) ? "EXCLUDED" : (account.State ?? account.Status ?? "UNKNOWN");
+    if (status === "ACTIVE") accounts.push(ref);
+    else skipped.push({ ...ref, status });
+  }
+  const byId = (a: AccountRef, b: AccountRef) => a.id.localeCompare(b.id);
+  return { accounts: accounts.sort(byId), skipped: skipped.sort(byId) };
+}
+
+async function allAccounts(organizations: OrganizationsClient): Promise<Account[]> {
+  const accounts: Account[] = [];
+  // ListAccounts returns at most 20 accounts a page.
+  for await (const page of paginateListAccounts({ client: organizations }, {})) accounts.push(...(page.Accounts ?? []));
+  return accounts;
+}
+
+/** Ids of the accounts under the given OUs, recursively, plus the management account. */
+async function idsInScope(organizations: OrganizationsClient, parentIds: readonly string[]): Promise<Set<string>> {
+  const ids = new Set<string>();
+  const org = await organizations.send(new DescribeOrganizationCommand({}));
+  if (org.Organization?.MasterAccountId) ids.add(org.Organization.MasterAccountId);
+  const pending = [...parentIds];
+  for (let parentId = pending.pop(); parentId; parentId = pending.pop()) {
+    for await (const page of paginateListAccountsForParent({ client: organizations }, { ParentId: parentId })) {
+      for (const account of page.Accounts ?? []) if (account.Id) ids.add(account.Id);
+    }
+    for await (const page of paginateListOrganizationalUnitsForParent({ client: organizations }, { ParentId: parentId })) {
+      for (const ou of page.OrganizationalUnits ?? []) if (ou.Id) pending.push(ou.Id);
+    }
+  }
+  return ids;
+}

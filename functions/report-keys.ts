@@ -1,0 +1,37 @@
+import type { RunRef } from "./contracts";
+
+/** Every object of the pipeline lives under this prefix. */
+export const REPORTS_PREFIX = "credential-reports/";
+
+/** The UTC date of a run, `YYYY-MM-DD`, taken from the execution's start time. */
+export function runDate(run: RunRef): string {
+  const started = new Date(run.startedAt);
+  if (Number.isNaN(started.getTime())) {
+    throw new RangeError(`run.startedAt must be an ISO 8601 time, got ${JSON.stringify(run.startedAt)}`);
+  }
+  return started.toISOString().slice(0, 10);
+}
+
+/**
+ * The folder of one run. Hive-style `key=value` segments let Athena partition on date and run,
+ * and the run id in the path means a second run on the same day never touches the first.
+ */
+export function runPrefix(run: RunRef): string {
+  if (!/^[A-Za-z0-9_.-]{1,80}$/.test(run.id)) {
+    throw new RangeError(`run.id must be 1-80 of A-Z a-z 0-9 _ . -, got ${JSON.stringify(run.id)}`);
+  }
+  return `${REPORTS_PREFIX}date=${runDate(run)}/run=${run.id}/`;
+}
+
+/** Where the raw credential report of one account is stored. */
+export function reportKey(run: RunRef, accountId: string): string {
+  if (!/^\d{12}$/.test(accountId)) {
+    throw new RangeError(`account id must be 12 digits, got ${JSON.stringify(accountId)}`);
+  }
+  return `${runPrefix(run)}account=${accountId}.csv`;
+}
+
+/** Where the manifest of a run is stored, beside its reports. */
+export function manifestKey(run: RunRef): string {
+  return `${runPrefix(run)}manifest.json`;
+}

@@ -1,0 +1,135 @@
+import type { AccountOutcome, CaughtError, RunRef, SkippedAccount } from "../contracts";
+import { runDate, runPrefix } from "../report-keys";
+
+/** What S3 says about a stored report: read back, so the manifest states what is there. */
+export interface StoredReport {
+  readonly key: string;
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly reportGeneratedAt: string;
+}
+
+export interface ManifestEntry {
+  readonly accountId: string;
+  readonly name: string;
+  readonly status: "collected" | "failed" | "skipped";
+  readonly attempts: number;
+  readonly key?: string;
+  readonly bytes?: number;
+  readonly sha256?: string;
+  readonly reportGeneratedAt?: string;
+  /** For skipped accounts: the Organizations status (SUSPENDED, ...) or EXCLUDED. */
+  readonly skipReason?: string;
+  readonly errorType?: string;
+  readonly errorCode?: string;
+  readonly errorMessage?: string;
+}
+
+export interface Manifest {
+  readonly schemaVersion: 1;
+  readonly runId: string;
+  readonly date: string;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly prefix: string;
+  readonly counts: {
+    readonly accounts: number;
+    readonly collected: number;
+    readonly failed: number;
+    readonly skipped: number;
+    readonly skippedByStatus: Record<string, number>;
+  };
+  readonly accounts: ManifestEntry[];
+}
+
+/** Error, code and message of a caught failure, whether Lambda's JSON cause or a plain one. */
+export function describeCaughtError(caught: CaughtError): { type: string; code: string; message: string } {
+  let type = caught.Error;
+  let text = caught.Cause ?? "";
+  try {
+    // A Lambda error reaches the Catch as {"errorType", "errorMessage", "trace"}.
+    const cause = JSON.parse(text) as { errorType?: unknown; errorMessage?: unknown };
+    if (typeof cause.errorMessage === "string") {
+      text = cause.errorMessage;
+      if (typeof cause.errorType === "string") type = cause.errorType;
+    }
+  } catch {
+    // Not JSON: a Step Functions error such as States.Timeout, with a plain-text cause.
+  }
+  // Our errors put the AWS code first: "AccessDenied: User ... is not authorized ...".
+  const coded = /^([A-Za-z][\w.]*): ([\s\S]*)$/.exec(text);
+  return coded ? { type, code: coded[1], message: coded[2] } : { type, code: type, message: text };
+}
+
+/**
+ * Pure: the manifest of a run. A collected account whose object cannot be read back is listed as
+ * failed: the manifest only vouches for what is in the bucket.
+ */
+export function buildManifest(
+  run: RunRef,
+  outcomes: readonly AccountOutcome[],
+  skipped: readonly SkippedAccount[],
+  stored: ReadonlyMap<string, StoredReport | Error>,
+  endedAt: Date,
+): Manifest {
+  const entries: ManifestEntry[] = outcomes.map((outcome) => {
+    const base = { accountId: outcome.id, name: outcome.name, attempts: outcome.attempts };
+    if (outcome.status === "failed") {
+      const error = describeCaughtError(outcome.error);
+      return { ...base, status: "failed", errorType: error.type, errorCode: error.code, errorMessage: error.message };
+    }
+    const report = stored.get(outcome.id);
+    if (report === undefined || report instanceof Error) {
+      const message = report?.message ?? "no stored report was looked up";
+      return { ...base, status: "failed", errorType: "ReportMissing", errorCode: "ReportMissing", errorMessage: message };
+    }
+    return { ...base, status: "collected", ...report };
+  });
+  for (const account of skipped) {
+    entries.push({ accountId: account.id, name: account.name, status: "skipped", attempts: 0, skipReason: account.status });
+  }
+  entries.sort((a, b) => a.accountId.localeCompare(b.accountId));
+
+  const skippedByStatus: Record<string, number> = {};
+  for (const account of skipped) skippedByStatus[account.status] = (skippedByStatus[account.status] ?? 0) + 1;
+  const count = (status: ManifestEntry["status"]) => entries.filter((entry) => entry.status === status).length;
+  return {
+    schemaVersion: 1,
+    runId: run.id,
+    date: runDate(run),
+    startedAt: run.startedAt,
+    endedAt: endedAt.toISOString(),
+    prefix: runPrefix(run),
+    counts: {
+      accounts: entries.length,
+      collected: count("collected"),
+      failed: count("failed"),
+      skipped: count("skipped"),
+      skippedByStatus,
+    },
+    accounts: entries,
+  };
+}
+
+/** SNS caps a message at 256 KB; a run with thousands of failures lists the first ones only. */
+export const MAX_FAILURES_LISTED = 50;
+
+/** The run summary sent to SNS when any account failed. */
+export function runSummaryMessage(manifest: Manifest, bucket: string, manifestKey: string): string {
+  const { counts } = manifest;
+  const failed = manifest.accounts.filter((entry) => entry.status === "failed");
+  const skipped = Object.entries(counts.skippedByStatus)
+    .map(([status, n]) => `${n} ${status}`)
+    .join(", ");
+  const lines = [
+    `Credential report run ${manifest.runId} (${manifest.date}): ${counts.collected} collected, ${counts.failed} failed, ${counts.skipped} skipped${skipped ? ` (${skipped})` : ""}.`,
+    "",
+    "Failed accounts:",
+    ...failed
+      .slice(0, MAX_FAILURES_LISTED)
+      .map((entry) => `- ${entry.accountId} (${entry.name}): ${entry.errorType} ${entry.errorCode}: ${entry.errorMessage}`),
+  ];
+  if (failed.length > MAX_FAILURES_LISTED) lines.push(`- ... and ${failed.length - MAX_FAILURES_LISTED} more`);
+  lines.push("", `Manifest: s3://${bucket}/${manifestKey}`);
+  return lines.join("\n");
+}
