@@ -1,0 +1,36 @@
+import { IAMClient } from "@aws-sdk/client-iam";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
+import { STSClient } from "@aws-sdk/client-sts";
+import type { TemporaryCredentials } from "../functions/collect-report/collect-report";
+
+/** Where the local tools send their AWS calls. */
+export interface AwsTarget {
+  readonly region: string;
+  /** An emulator such as moto; unset means real AWS through the default credential chain. */
+  readonly endpoint?: string;
+  readonly credentials?: TemporaryCredentials;
+}
+
+export interface AwsClients {
+  readonly organizations: OrganizationsClient;
+  readonly sts: STSClient;
+  readonly s3: S3Client;
+  readonly sns: SNSClient;
+  /** An IAM client with other credentials (an assumed role), or with the target's own. */
+  readonly iamClient: (credentials?: TemporaryCredentials) => IAMClient;
+}
+
+export function awsClients(target: AwsTarget): AwsClients {
+  const base = { region: target.region, endpoint: target.endpoint, credentials: target.credentials };
+  const ownIam = new IAMClient(base);
+  return {
+    organizations: new OrganizationsClient(base),
+    sts: new STSClient(base),
+    // An emulator serves every bucket on one host: address buckets by path, not by subdomain.
+    s3: new S3Client({ ...base, forcePathStyle: target.endpoint !== undefined }),
+    sns: new SNSClient(base),
+    iamClient: (credentials) => (credentials ? new IAMClient({ ...base, credentials }) : ownIam),
+  };
+}

@@ -1,0 +1,76 @@
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:net";
+
+/** A moto server on a loopback port, for the demo and the end-to-end tests. */
+export interface Emulator {
+  readonly endpoint: string;
+  /** Forgets everything the emulator holds (POST /moto-api/reset). */
+  reset(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const INSTALL_HINT = "install Python 3 and moto 5 with its server extras: pip install 'moto[server]==5.2.1'";
+
+/** Starts `python3 -m moto.server` on a free loopback port and waits until it answers. */
+export async function startEmulator(python = process.env.PYTHON ?? "python3"): Promise<Emulator> {
+  const check = spawnSync(python, ["-c", "import moto.server"], { encoding: "utf8" });
+  if (check.error) throw new Error(`the AWS emulator needs ${python}, which was not found (${check.error.message}): ${INSTALL_HINT}`);
+  if (check.status !== 0) throw new Error(`the AWS emulator (moto) is not installed for ${python}: ${INSTALL_HINT}\n${check.stderr.trim()}`);
+
+  const port = await freeLoopbackPort();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const server = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  server.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
+  try {
+    await waitUntilReady(endpoint, server, () => stderr);
+  } catch (err) {
+    server.kill();
+    throw err;
+  }
+  return {
+    endpoint,
+    reset: async () => {
+      const response = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
+      if (!response.ok) throw new Error(`emulator reset failed: HTTP ${response.status}`);
+    },
+    stop: () => stopProcess(server),
+  };
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitUntilReady(endpoint: string, server: ChildProcess, stderr: () => string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`the AWS emulator exited with code ${server.exitCode}:\n${stderr()}`);
+    try {
+      const response = await fetch(`${endpoint}/moto-api/`);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the AWS emulator did not answer at ${endpoint} within 20 s:\n${stderr()}`);
+}
+
+function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
+}

@@ -1,0 +1,131 @@
+import "./polyfills";
+import { randomBytes } from "node:crypto";
+import { PublishCommand, type PublishCommandInput } from "@aws-sdk/client-sns";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { collectReport } from "../functions/collect-report/collect-report";
+import type { CollectInput, SummarizeInput } from "../functions/contracts";
+import { type AccountScope, listAccounts } from "../functions/list-accounts/list-accounts";
+import type { Log } from "../functions/log";
+import { settingsProblems, type PipelineSettings } from "../functions/settings";
+import { buildDefinition, STATES } from "../functions/state-machine-definition";
+import { type RunSummary, summarize } from "../functions/summarize/summarize";
+import type { AwsClients } from "./aws-clients";
+
+export interface LocalRunOptions {
+  readonly clients: AwsClients;
+  readonly region: string;
+  readonly bucket: string;
+  readonly topicArn: string;
+  readonly memberRoleName: string;
+  readonly scope: AccountScope;
+  readonly settings: PipelineSettings;
+  /** The execution name; a fresh one by default. */
+  readonly runId?: string;
+  /** Replaces every Wait and retry pause with this many milliseconds (tests); unset honours them. */
+  readonly pauseMs?: number;
+  readonly log: Log;
+}
+
+export type LocalRunResult =
+  | { readonly runId: string; readonly status: "succeeded"; readonly summary: RunSummary }
+  | { readonly runId: string; readonly status: "failed"; readonly error: string };
+
+/** An execution name in the style of a run started by hand: sortable, unique, S3-key safe. */
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return `local-${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * Runs the very definition that is deployed, in-process: each Lambda Task calls its app code with
+ * real SDK clients, each SNS Task publishes through the SDK, as Step Functions would.
+ */
+export async function runLocally(options: LocalRunOptions): Promise<LocalRunResult> {
+  const problems = settingsProblems(options.settings);
+  if (problems.length > 0) throw new Error(`invalid settings: ${problems.join("; ")}`);
+  const { clients, log } = options;
+  const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
+  const ownAccountId = identity.Account ?? "";
+  const partition = identity.Arn?.split(":")[1] ?? "aws";
+  const lambdaArn = (name: string) => `arn:${partition}:lambda:${options.region}:${ownAccountId}:function:${name}`;
+  const definition = buildDefinition(
+    {
+      listAccountsArn: lambdaArn("credreport-list-accounts"),
+      collectReportArn: lambdaArn("credreport-collect-report"),
+      summarizeArn: lambdaArn("credreport-summarize"),
+      topicArn: options.topicArn,
+    },
+    options.settings,
+  );
+
+  const publish = (input: PublishCommandInput) => clients.sns.send(new PublishCommand(input)).then(({ MessageId }) => ({ MessageId }));
+  const overrides = {
+    taskResourceLocalHandlers: {
+      [STATES.listAccounts]: asLambda(() => listAccounts(clients.organizations, options.scope, log)),
+      [STATES.collectReport]: asLambda((input: CollectInput) =>
+        collectReport(input, {
+          sts: clients.sts,
+          s3: clients.s3,
+          iamClient: clients.iamClient,
+          bucket: options.bucket,
+          memberRoleName: options.memberRoleName,
+          ownAccountId,
+          partition,
+          log,
+        }),
+      ),
+      [STATES.summarize]: asLambda((input: SummarizeInput) =>
+        summarize(input, { s3: clients.s3, sns: clients.sns, bucket: options.bucket, topicArn: options.topicArn, now: () => new Date(), log }),
+      ),
+      [STATES.notifyAccountFailure]: publish,
+      [STATES.notifyRunFailure]: publish,
+    },
+    ...(options.pauseMs === undefined
+      ? {}
+      : {
+          waitTimeOverrides: { [STATES.waitForReport]: options.pauseMs },
+          retryIntervalOverrides: Object.fromEntries(
+            [STATES.listAccounts, STATES.collectReport, STATES.summarize, STATES.notifyAccountFailure, STATES.notifyRunFailure].map(
+              (name) => [name, options.pauseMs as number],
+            ),
+          ),
+        }),
+  };
+
+  const runId = options.runId ?? newRunId();
+  // The package is an ES module; a dynamic import loads it from this CommonJS project.
+  const { StateMachine } = await import("aws-local-stepfunctions");
+  const machine = new StateMachine(definition as never);
+  log("run-started", { runId, bucket: options.bucket });
+  try {
+    const execution = machine.run({}, { overrides: overrides as never, context: { Execution: { Name: runId } } });
+    const summary = (await execution.result) as unknown as RunSummary;
+    log("run-succeeded", { runId, ...summary.counts });
+    return { runId, status: "succeeded", summary };
+  } catch (err) {
+    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    log("run-failed", { runId, error });
+    return { runId, status: "failed", error };
+  }
+}
+
+/**
+ * Makes an in-process handler fail the way a Lambda does: Step Functions sees the error's name as
+ * `Error` and a JSON `{errorType, errorMessage, trace}` as `Cause`.
+ */
+export function asLambda<I, O>(handler: (input: I) => Promise<O>): (input: I) => Promise<O> {
+  return async (input) => {
+    try {
+      return await handler(input);
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      const failure = new Error(lambdaCause(error));
+      failure.name = error.name;
+      throw failure;
+    }
+  };
+}
+
+export function lambdaCause(error: Error): string {
+  return JSON.stringify({ errorType: error.name, errorMessage: error.message, trace: [`${error.name}: ${error.message}`] });
+}

@@ -1,0 +1,214 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { AccountScope } from "../functions/list-accounts/list-accounts";
+import { scopeProblems } from "../functions/list-accounts/list-accounts";
+import { jsonLog, silentLog } from "../functions/log";
+import { DEFAULT_SETTINGS, type PipelineSettings, settingsProblems } from "../functions/settings";
+import type { Manifest } from "../functions/summarize/manifest";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { type AwsClients, awsClients } from "./aws-clients";
+import { DEMO_SPEC, seedDemoOrganization } from "./demo-organization";
+import { downloadPrefix } from "./download";
+import { startEmulator } from "./emulator";
+import { type LocalRunResult, runLocally } from "./local-runner";
+import { countUsers, formatRunTable } from "./run-table";
+
+// The SDK versions are pinned to ones that support Node 20; their notice about later ones is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+
+const DEFAULT_ROLE_NAME = "iam-credential-report-generation-role";
+
+const HELP = `Organization credential reports: collect every account's IAM credential report into S3.
+
+Usage:
+  npm run demo [-- --out DIR]          run the whole pipeline on a local AWS emulator (moto)
+  npm run cli -- run [options]         run the pipeline once against AWS or an emulator
+  npm run cli -- help                  this text
+
+demo options:
+  --out DIR               where the run's reports and manifest are written [./out]
+  --verbose               print every pipeline event as a JSON line
+
+run options:
+  --bucket NAME           report bucket (required)
+  --topic-arn ARN         SNS topic for failure notices (required)
+  --role-name NAME        member role to assume in each account [${DEFAULT_ROLE_NAME}]
+  --endpoint URL          send every AWS call here (an emulator); unset: real AWS
+  --region REGION         [AWS_REGION, else us-east-1]
+  --include-ou ID         collect only accounts under this OU or root, child OUs included (repeatable)
+  --exclude-account ID    never collect this account (repeatable)
+  --concurrency N         accounts collected at once, 1-40 [${DEFAULT_SETTINGS.maxConcurrency}]
+  --max-attempts N        calls per account before it fails as timed out, 1-100 [${DEFAULT_SETTINGS.maxPollAttempts}]
+  --poll-interval S       first wait for a report in seconds, doubling after, 1-300 [${DEFAULT_SETTINGS.pollIntervalSeconds}]
+  --run-id ID             execution name used in the S3 keys [local-<time>-<random>]
+  --out DIR               also download the run's reports and manifest here
+  --verbose               print every pipeline event as a JSON line
+
+Against real AWS the default credential chain is used; run it as the management account (or a
+delegated administrator) where the member role exists in every account.
+Exit status: 0 when every active account was collected, 1 when any failed, 2 on bad usage.`;
+
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "help" || command === "--help" || command === "-h") {
+    console.log(HELP);
+    return 0;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(HELP);
+    return 0;
+  }
+  if (command === "demo") return demo(rest);
+  if (command === "run") return run(rest);
+  throw new UsageError(`unknown command ${JSON.stringify(command)}: use demo, run or help`);
+}
+
+async function demo(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { out: { type: "string" }, verbose: { type: "boolean" } } });
+  const outDir = resolve(values.out ?? "out");
+  console.log("Starting the AWS emulator (moto) on loopback ...");
+  const emulator = await startEmulator();
+  try {
+    const target = { region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "demo", secretAccessKey: "demo" } };
+    const clients = awsClients(target);
+    const org = await seedDemoOrganization(clients, DEMO_SPEC);
+    console.log(
+      `Seeded organization: management account ${org.managementAccountId}, ${org.members.length} member accounts in ` +
+        `${org.ous.map((ou) => ou.name).join(", ")}; ${org.members.filter((m) => m.suspended).length} suspended.`,
+    );
+    // moto finishes a report on the second request: one short wait per account shows the polling.
+    const settings = { ...DEFAULT_SETTINGS, pollIntervalSeconds: 1 };
+    return await runAndReport(clients, {
+      region: target.region,
+      bucket: org.bucket,
+      topicArn: org.topicArn,
+      memberRoleName: DEFAULT_ROLE_NAME,
+      scope: { includeOuIds: [], excludeAccountIds: [] },
+      settings,
+      outDir,
+      verbose: values.verbose ?? false,
+    });
+  } finally {
+    await emulator.stop();
+    console.log("Stopped the AWS emulator.");
+  }
+}
+
+async function run(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      bucket: { type: "string" },
+      "topic-arn": { type: "string" },
+      "role-name": { type: "string" },
+      endpoint: { type: "string" },
+      region: { type: "string" },
+      "include-ou": { type: "string", multiple: true },
+      "exclude-account": { type: "string", multiple: true },
+      concurrency: { type: "string" },
+      "max-attempts": { type: "string" },
+      "poll-interval": { type: "string" },
+      "run-id": { type: "string" },
+      out: { type: "string" },
+      verbose: { type: "boolean" },
+    },
+  });
+  const problems: string[] = [];
+  if (!values.bucket) problems.push("--bucket is required");
+  if (!values["topic-arn"]) problems.push("--topic-arn is required");
+  const scope: AccountScope = { includeOuIds: values["include-ou"] ?? [], excludeAccountIds: values["exclude-account"] ?? [] };
+  problems.push(...scopeProblems(scope, { ou: "--include-ou", account: "--exclude-account" }));
+  const settings: PipelineSettings = {
+    maxConcurrency: numberFlag(values.concurrency, DEFAULT_SETTINGS.maxConcurrency),
+    maxPollAttempts: numberFlag(values["max-attempts"], DEFAULT_SETTINGS.maxPollAttempts),
+    pollIntervalSeconds: numberFlag(values["poll-interval"], DEFAULT_SETTINGS.pollIntervalSeconds),
+  };
+  const flagNames: Record<string, string> = {
+    maxConcurrency: "--concurrency",
+    maxPollAttempts: "--max-attempts",
+    pollIntervalSeconds: "--poll-interval",
+  };
+  problems.push(...settingsProblems(settings).map((p) => p.replace(/^\w+/, (name) => flagNames[name] ?? name)));
+  if (values.endpoint && !/^https?:\/\//.test(values.endpoint)) problems.push(`--endpoint must be an http(s) URL, got ${JSON.stringify(values.endpoint)}`);
+  if (problems.length > 0) throw new UsageError(problems.join("\n"));
+
+  const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
+  return runAndReport(awsClients({ region, endpoint: values.endpoint }), {
+    region,
+    bucket: values.bucket!,
+    topicArn: values["topic-arn"]!,
+    memberRoleName: values["role-name"] ?? DEFAULT_ROLE_NAME,
+    scope,
+    settings,
+    runId: values["run-id"],
+    outDir: values.out ? resolve(values.out) : undefined,
+    verbose: values.verbose ?? false,
+  });
+}
+
+interface RunAndReport {
+  readonly region: string;
+  readonly bucket: string;
+  readonly topicArn: string;
+  readonly memberRoleName: string;
+  readonly scope: AccountScope;
+  readonly settings: PipelineSettings;
+  readonly runId?: string;
+  readonly outDir?: string;
+  readonly verbose: boolean;
+}
+
+/** Runs once, then prints the per-account table and where the files are. */
+async function runAndReport(clients: AwsClients, options: RunAndReport): Promise<number> {
+  console.log(`Running the credential report pipeline (bucket ${options.bucket}) ...`);
+  const result: LocalRunResult = await runLocally({ ...options, clients, log: options.verbose ? jsonLog : silentLog });
+  if (result.status === "failed") {
+    console.error(`Run ${result.runId} failed: ${result.error}`);
+    return 1;
+  }
+  const key = result.summary.manifestKey;
+  const runFolder = key.slice(0, key.length - "manifest.json".length);
+  const usersByKey = new Map<string, number>();
+  let manifest: Manifest;
+  if (options.outDir) {
+    const files = await downloadPrefix(clients.s3, options.bucket, runFolder, options.outDir);
+    for (const [objectKey, path] of files) {
+      if (objectKey.endsWith(".csv")) usersByKey.set(objectKey, countUsers(await readFile(path, "utf8")));
+    }
+    manifest = JSON.parse(await readFile(files.get(key)!, "utf8")) as Manifest;
+  } else {
+    const got = await clients.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
+    manifest = JSON.parse(await got.Body!.transformToString()) as Manifest;
+  }
+
+  console.log("");
+  console.log(formatRunTable(manifest, usersByKey));
+  const { counts } = manifest;
+  console.log("");
+  console.log(`Run ${result.runId}: ${counts.collected} collected, ${counts.failed} failed, ${counts.skipped} skipped.`);
+  console.log(`Manifest: s3://${options.bucket}/${key}`);
+  if (options.outDir) console.log(`Reports and manifest downloaded to ${resolve(options.outDir, runFolder)}`);
+  return counts.failed === 0 ? 0 : 1;
+}
+
+function numberFlag(value: string | undefined, fallback: number): number {
+  return value === undefined ? fallback : Number(value);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof UsageError || (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"))) {
+      console.error(`${err.message}\nSee --help.`);
+      process.exitCode = 2;
+      return;
+    }
+    console.error(err instanceof Error ? err.message : err);
+    process.exitCode = 1;
+  },
+);
