@@ -55,19 +55,8 @@ export async function collectReport(input: CollectInput, deps: CollectDeps): Pro
     throw new AssumeRoleFailed(aws.code, aws.message);
   }
 
-  let report: { content: Uint8Array; generatedAt: string };
-  try {
-    const generated = await iam.send(new GenerateCredentialReportCommand({}));
-    if (!isReportReady(generated.State)) return pending(`report ${generated.State ?? "state unknown"}`);
-    const got = await iam.send(new GetCredentialReportCommand({}));
-    if (!got.Content) throw new ReportUnavailable("EmptyReport", "GetCredentialReport returned no content");
-    report = { content: got.Content, generatedAt: got.GeneratedTime?.toISOString() ?? "unknown" };
-  } catch (err) {
-    if (err instanceof ReportUnavailable) throw err;
-    const aws = describeAwsError(err);
-    if (aws.transient || isReportNotReadyError(aws.code)) return pending(`credential report: ${aws.code}`);
-    throw new ReportUnavailable(aws.code, aws.message);
-  }
+  const report = await fetchReport(iam);
+  if (!report.ready) return pending(report.reason);
 
   const key = reportKey(run, account.id);
   const sha256 = createHash("sha256").update(report.content).digest();
@@ -85,6 +74,26 @@ export async function collectReport(input: CollectInput, deps: CollectDeps): Pro
     deps.log("report-pending", { ...context, reason });
     return progress;
   }
+}
+
+type FetchedReport =
+  | { readonly ready: false; readonly reason: string }
+  | { readonly ready: true; readonly content: Uint8Array; readonly generatedAt: string };
+
+/** Generates the report and, once IAM has it, gets it. Throws ReportUnavailable on a real refusal. */
+async function fetchReport(iam: IAMClient): Promise<FetchedReport> {
+  let got;
+  try {
+    const generated = await iam.send(new GenerateCredentialReportCommand({}));
+    if (!isReportReady(generated.State)) return { ready: false, reason: `report ${generated.State ?? "state unknown"}` };
+    got = await iam.send(new GetCredentialReportCommand({}));
+  } catch (err) {
+    const aws = describeAwsError(err);
+    if (aws.transient || isReportNotReadyError(aws.code)) return { ready: false, reason: `credential report: ${aws.code}` };
+    throw new ReportUnavailable(aws.code, aws.message);
+  }
+  if (!got.Content) throw new ReportUnavailable("EmptyReport", "GetCredentialReport returned no content");
+  return { ready: true, content: got.Content, generatedAt: got.GeneratedTime?.toISOString() ?? "unknown" };
 }
 
 async function credentialsFor(accountId: string, runId: string, deps: CollectDeps): Promise<TemporaryCredentials | undefined> {

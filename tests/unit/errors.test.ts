@@ -1,0 +1,48 @@
+import { expect } from "chai";
+import { S3ServiceException } from "@aws-sdk/client-s3";
+import { AssumeRoleFailed, describeAwsError, withoutStackTrace } from "../../functions/errors";
+import { memberRoleArn, roleSessionName } from "../../functions/collect-report/progress";
+
+function awsError(name: string, status: number, extra: Record<string, unknown> = {}) {
+  return Object.assign(new S3ServiceException({ name, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status } }), extra);
+}
+
+describe("AWS error translation", () => {
+  it("treats throttling, IAM's LimitExceeded and 5xx as transient", () => {
+    expect(describeAwsError(awsError("Throttling", 400))).to.include({ code: "Throttling", transient: true });
+    expect(describeAwsError(awsError("LimitExceededException", 409))).to.include({ code: "LimitExceededException", transient: true });
+    expect(describeAwsError(awsError("InternalError", 500))).to.include({ transient: true });
+    expect(describeAwsError(awsError("Whatever", 429))).to.include({ transient: true });
+  });
+
+  it("treats access denied and a missing role as final", () => {
+    expect(describeAwsError(awsError("AccessDenied", 403))).to.include({ code: "AccessDenied", transient: false });
+    expect(describeAwsError(awsError("NoSuchEntity", 404))).to.include({ code: "NoSuchEntity", transient: false });
+  });
+
+  it("prefers the protocol's Code and reads network errors", () => {
+    expect(describeAwsError(awsError("CredentialReportNotPresentException", 410, { Code: "ReportNotPresent" })).code).to.equal("ReportNotPresent");
+    const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+    expect(describeAwsError(reset)).to.deep.equal({ code: "ECONNRESET", message: "socket hang up", transient: true });
+    expect(describeAwsError("boom")).to.deep.equal({ code: "Unknown", message: "boom", transient: false });
+  });
+
+  it("keeps name and message but no stack frames in what leaves the Lambda", () => {
+    const error = withoutStackTrace(new AssumeRoleFailed("AccessDenied", "not authorized"));
+    expect(error.name).to.equal("AssumeRoleFailed");
+    expect(error.stack).to.equal("AssumeRoleFailed: AccessDenied: not authorized");
+  });
+});
+
+describe("member role naming", () => {
+  it("builds the role ARN in the collector's partition", () => {
+    expect(memberRoleArn("aws-us-gov", "111122223333", "reader")).to.equal("arn:aws-us-gov:iam::111122223333:role/reader");
+  });
+
+  it("names the session after the run, within STS's characters and 64-character limit", () => {
+    expect(roleSessionName("run-1")).to.equal("credreport-run-1");
+    const long = roleSessionName("x".repeat(100) + " y");
+    expect(long).to.have.length(64);
+    expect(roleSessionName("a b:c")).to.equal("credreport-a-b-c");
+  });
+});
