@@ -2,6 +2,7 @@ import "./polyfills";
 import { randomBytes } from "node:crypto";
 import { PublishCommand, type PublishCommandInput } from "@aws-sdk/client-sns";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { StateMachine } from "aws-local-stepfunctions";
 import { collectReport } from "../functions/collect-report/collect-report";
 import type { CollectInput, SummarizeInput } from "../functions/contracts";
 import { type AccountScope, listAccounts } from "../functions/list-accounts/list-accounts";
@@ -93,8 +94,6 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   };
 
   const runId = options.runId ?? newRunId();
-  // The package is an ES module; a dynamic import loads it from this CommonJS project.
-  const { StateMachine } = await import("aws-local-stepfunctions");
   const machine = new StateMachine(definition as never);
   log("run-started", { runId, bucket: options.bucket });
   try {
