@@ -1,0 +1,150 @@
+import { expect } from "chai";
+import { mockClient } from "aws-sdk-client-mock";
+import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import type { SummarizeInput } from "../../functions/contracts";
+import { silentLog } from "../../functions/log";
+import { buildManifest, describeCaughtError, MAX_FAILURES_LISTED, runSummaryMessage } from "../../functions/summarize/manifest";
+import { summarize, type SummarizeDeps } from "../../functions/summarize/summarize";
+import { lambdaCause } from "../../cli/local-runner";
+import { AssumeRoleFailed } from "../../functions/errors";
+import { awsError } from "../helpers/aws-errors";
+
+const run = { id: "run-7", startedAt: "2026-11-24T08:00:00.000Z" };
+const prefix = "credential-reports/date=2026-11-24/run=run-7/";
+const denied = { Error: "AssumeRoleFailed", Cause: lambdaCause(new AssumeRoleFailed("AccessDenied", "not authorized to assume")) };
+const input: SummarizeInput = {
+  run,
+  listing: {
+    accounts: [
+      { id: "222222222222", name: "b", status: "collected", attempts: 2 },
+      { id: "111111111111", name: "a", status: "failed", attempts: 1, error: denied },
+    ],
+    skipped: [{ id: "333333333333", name: "c", status: "SUSPENDED" }],
+  },
+};
+
+describe("Summarize", () => {
+  const s3 = mockClient(S3Client);
+  const sns = mockClient(SNSClient);
+  const deps: SummarizeDeps = {
+    s3: new S3Client({}),
+    sns: new SNSClient({}),
+    bucket: "reports",
+    topicArn: "arn:aws:sns:us-east-1:999988887777:alerts",
+    now: () => new Date("2026-11-24T08:05:00.000Z"),
+    log: silentLog,
+  };
+
+  beforeEach(() => {
+    s3.reset();
+    sns.reset();
+    s3.on(PutObjectCommand).resolves({});
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 321, Metadata: { sha256: "ab".repeat(32), "report-generated-at": "2026-11-24T08:00:05.000Z" } });
+    sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+  });
+
+  it("writes the manifest beside the reports, once, with every account", async () => {
+    const summary = await summarize(input, deps);
+
+    const [put] = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+    expect(put).to.include({ Bucket: "reports", Key: `${prefix}manifest.json`, IfNoneMatch: "*", ContentType: "application/json" });
+    const manifest = JSON.parse(put.Body as string);
+    expect(manifest).to.deep.include({ runId: "run-7", date: "2026-11-24", startedAt: run.startedAt, endedAt: "2026-11-24T08:05:00.000Z", prefix });
+    expect(manifest.counts).to.deep.equal({ accounts: 3, collected: 1, failed: 1, skipped: 1, skippedByStatus: { SUSPENDED: 1 } });
+    expect(manifest.accounts).to.deep.equal([
+      {
+        accountId: "111111111111",
+        name: "a",
+        attempts: 1,
+        status: "failed",
+        errorType: "AssumeRoleFailed",
+        errorCode: "AccessDenied",
+        errorMessage: "not authorized to assume",
+      },
+      {
+        accountId: "222222222222",
+        name: "b",
+        attempts: 2,
+        status: "collected",
+        key: `${prefix}account=222222222222.csv`,
+        bytes: 321,
+        sha256: "ab".repeat(32),
+        reportGeneratedAt: "2026-11-24T08:00:05.000Z",
+      },
+      { accountId: "333333333333", name: "c", status: "skipped", attempts: 0, skipReason: "SUSPENDED" },
+    ]);
+    expect(summary).to.deep.equal({ manifestKey: `${prefix}manifest.json`, counts: manifest.counts });
+  });
+
+  it("publishes one run summary naming the failed accounts", async () => {
+    await summarize(input, deps);
+
+    const published = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+    expect(published).to.have.length(1);
+    expect(published[0].TopicArn).to.equal(deps.topicArn);
+    expect(published[0].Message).to.contain("1 collected, 1 failed, 1 skipped (1 SUSPENDED)");
+    expect(published[0].Message).to.contain("- 111111111111 (a): AssumeRoleFailed AccessDenied: not authorized to assume");
+    expect(published[0].Message).to.contain(`Manifest: s3://reports/${prefix}manifest.json`);
+  });
+
+  it("publishes nothing when every account was collected or skipped by status", async () => {
+    await summarize({ run, listing: { accounts: [input.listing.accounts[0]], skipped: input.listing.skipped } }, deps);
+
+    expect(sns.commandCalls(PublishCommand)).to.have.length(0);
+  });
+
+  it("lists a collected account whose object is missing as failed", async () => {
+    s3.on(HeadObjectCommand).rejects(awsError("NotFound", 404, "Not Found"));
+
+    const summary = await summarize(input, deps);
+
+    expect(summary.counts).to.include({ collected: 0, failed: 2 });
+    const manifest = JSON.parse(s3.commandCalls(PutObjectCommand)[0].args[0].input.Body as string);
+    expect(manifest.accounts[1]).to.include({ status: "failed", errorCode: "ReportMissing" });
+  });
+
+  it("keeps a manifest an earlier try already wrote, and still publishes", async () => {
+    s3.on(PutObjectCommand).rejects(awsError("PreconditionFailed", 412));
+
+    await summarize(input, deps);
+
+    expect(sns.commandCalls(PublishCommand)).to.have.length(1);
+  });
+
+  it("fails with StoreFailed when the manifest cannot be written", async () => {
+    s3.on(PutObjectCommand).rejects(awsError("AccessDenied", 403, "Access Denied"));
+
+    const error = await summarize(input, deps).catch((err: Error) => err);
+
+    expect(error).to.include({ name: "StoreFailed", message: `AccessDenied: manifest ${prefix}manifest.json: Access Denied` });
+  });
+});
+
+describe("run manifest", () => {
+  it("reads Lambda's JSON cause, a plain Step Functions cause and a missing one", () => {
+    expect(describeCaughtError(denied)).to.deep.equal({ type: "AssumeRoleFailed", code: "AccessDenied", message: "not authorized to assume" });
+    expect(describeCaughtError({ Error: "States.Timeout", Cause: "Task timed out" })).to.deep.equal({
+      type: "States.Timeout",
+      code: "States.Timeout",
+      message: "Task timed out",
+    });
+    expect(describeCaughtError({ Error: "Lambda.Unknown" })).to.deep.equal({ type: "Lambda.Unknown", code: "Lambda.Unknown", message: "" });
+  });
+
+  it("lists at most a bounded number of failures in the SNS summary", () => {
+    const failures = Array.from({ length: MAX_FAILURES_LISTED + 5 }, (_, i) => ({
+      id: String(100000000000 + i),
+      name: `n${i}`,
+      status: "failed" as const,
+      attempts: 1,
+      error: denied,
+    }));
+    const manifest = buildManifest(run, failures, [], new Map(), new Date("2026-11-24T09:00:00Z"));
+
+    const message = runSummaryMessage(manifest, "reports", "k");
+
+    expect(message.split("\n").filter((line) => line.startsWith("- 1"))).to.have.length(MAX_FAILURES_LISTED);
+    expect(message).to.contain("- ... and 5 more");
+  });
+});
