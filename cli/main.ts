@@ -41,7 +41,6 @@ run options:
   --concurrency N         accounts collected at once, 1-40 [${DEFAULT_SETTINGS.maxConcurrency}]
   --max-attempts N        calls per account before it fails as timed out, 1-100 [${DEFAULT_SETTINGS.maxPollAttempts}]
   --poll-interval S       first wait for a report in seconds, doubling after, 1-300 [${DEFAULT_SETTINGS.pollIntervalSeconds}]
-  --run-id ID             execution name used in the S3 keys [local-<time>-<random>]
   --out DIR               also download the run's reports and manifest here
   --verbose               print every pipeline event as a JSON line
 
@@ -111,7 +110,6 @@ async function run(args: string[]): Promise<number> {
       concurrency: { type: "string" },
       "max-attempts": { type: "string" },
       "poll-interval": { type: "string" },
-      "run-id": { type: "string" },
       out: { type: "string" },
       verbose: { type: "boolean" },
     },
@@ -143,7 +141,6 @@ async function run(args: string[]): Promise<number> {
     memberRoleName: values["role-name"] ?? DEFAULT_ROLE_NAME,
     scope,
     settings,
-    runId: values["run-id"],
     outDir: values.out ? resolve(values.out) : undefined,
     verbose: values.verbose ?? false,
   });
@@ -156,7 +153,6 @@ interface RunAndReport {
   readonly memberRoleName: string;
   readonly scope: AccountScope;
   readonly settings: PipelineSettings;
-  readonly runId?: string;
   readonly outDir?: string;
   readonly verbose: boolean;
 }

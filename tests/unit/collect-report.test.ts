@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { expect } from "chai";
-import { mockClient } from "aws-sdk-client-mock";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { GenerateCredentialReportCommand, GetCredentialReportCommand, IAMClient } from "@aws-sdk/client-iam";
 import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
@@ -14,9 +14,9 @@ const SHA256 = createHash("sha256").update(REPORT).digest();
 const KEY = "credential-reports/date=2026-11-24/run=run-1/account=111122223333.csv";
 
 describe("CollectReport", () => {
-  const sts = mockClient(STSClient);
-  const iam = mockClient(IAMClient);
-  const s3 = mockClient(S3Client);
+  let sts: AwsClientStub<STSClient>;
+  let iam: AwsClientStub<IAMClient>;
+  let s3: AwsClientStub<S3Client>;
   const credentialsUsed: unknown[] = [];
 
   const deps: CollectDeps = {
@@ -38,6 +38,19 @@ describe("CollectReport", () => {
     run: { id: "run-1", startedAt: "2026-11-24T08:00:00.000Z" },
     poll: { maxAttempts: 5, intervalSeconds: 10 },
     progress: { attempts },
+  });
+
+  // mockClient patches the client class itself: only while these tests run, so the
+  // end-to-end tests get the real thing.
+  before(() => {
+    sts = mockClient(STSClient);
+    iam = mockClient(IAMClient);
+    s3 = mockClient(S3Client);
+  });
+  after(() => {
+    sts.restore();
+    iam.restore();
+    s3.restore();
   });
 
   beforeEach(() => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mockClient } from "aws-sdk-client-mock";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import {
   type Account,
   DescribeOrganizationCommand,
@@ -19,8 +19,17 @@ const account = (n: number, status = "ACTIVE"): Account => ({
 });
 
 describe("ListAccounts", () => {
-  const organizations = mockClient(OrganizationsClient);
+  let organizations: AwsClientStub<OrganizationsClient>;
   const client = new OrganizationsClient({});
+  // mockClient patches the client class itself: only while these tests run, so the
+  // end-to-end tests get the real thing.
+  before(() => {
+    organizations = mockClient(OrganizationsClient);
+  });
+  after(() => {
+    organizations.restore();
+  });
+
   beforeEach(() => organizations.reset());
 
   it("follows every page of ListAccounts", async () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mockClient } from "aws-sdk-client-mock";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { SummarizeInput } from "../../functions/contracts";
@@ -25,8 +25,8 @@ const input: SummarizeInput = {
 };
 
 describe("Summarize", () => {
-  const s3 = mockClient(S3Client);
-  const sns = mockClient(SNSClient);
+  let s3: AwsClientStub<S3Client>;
+  let sns: AwsClientStub<SNSClient>;
   const deps: SummarizeDeps = {
     s3: new S3Client({}),
     sns: new SNSClient({}),
@@ -35,6 +35,17 @@ describe("Summarize", () => {
     now: () => new Date("2026-11-24T08:05:00.000Z"),
     log: silentLog,
   };
+
+  // mockClient patches the client class itself: only while these tests run, so the
+  // end-to-end tests get the real thing.
+  before(() => {
+    s3 = mockClient(S3Client);
+    sns = mockClient(SNSClient);
+  });
+  after(() => {
+    s3.restore();
+    sns.restore();
+  });
 
   beforeEach(() => {
     s3.reset();

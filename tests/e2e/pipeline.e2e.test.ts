@@ -1,0 +1,137 @@
+import { expect } from "chai";
+import { awsClients, type AwsClients } from "../../cli/aws-clients";
+import { type DemoOrganization, seedDemoOrganization } from "../../cli/demo-organization";
+import { type Emulator, startEmulator } from "../../cli/emulator";
+import { runLocally, type LocalRunOptions } from "../../cli/local-runner";
+import { silentLog } from "../../functions/log";
+import { runPrefix } from "../../functions/report-keys";
+import { DEFAULT_SETTINGS } from "../../functions/settings";
+import type { Manifest } from "../../functions/summarize/manifest";
+import { bucketSnapshot, publishedMessages, reportInEmulator } from "../helpers/emulator-data";
+import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
+
+// End to end: the deployed definition, run in-process, with real SDK calls over HTTP to moto on
+// loopback. The fault proxy between them refuses AssumeRole into one account.
+describe("pipeline end to end (moto on loopback)", function () {
+  this.timeout(120_000);
+  let emulator: Emulator;
+  let proxy: FaultProxy;
+  let direct: AwsClients;
+  let org: DemoOrganization;
+  let brokenAccountId: string;
+  let suspendedAccountId: string;
+  let firstRun: Awaited<ReturnType<typeof runLocally>>;
+  let firstManifest: Manifest;
+
+  const target = (endpoint: string) => ({ region: "us-east-1", endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
+  const runOptions = (): LocalRunOptions => ({
+    clients: awsClients(target(proxy.endpoint)),
+    region: "us-east-1",
+    bucket: org.bucket,
+    topicArn: org.topicArn,
+    memberRoleName: "iam-credential-report-generation-role",
+    scope: { includeOuIds: [], excludeAccountIds: [] },
+    settings: { ...DEFAULT_SETTINGS, maxConcurrency: 8 },
+    pauseMs: 0,
+    log: silentLog,
+  });
+
+  before(async () => {
+    emulator = await startEmulator();
+    proxy = await startFaultProxy(emulator.endpoint);
+    direct = awsClients(target(emulator.endpoint));
+    // 24 members and the management account: more than one ListAccounts page of 20.
+    org = await seedDemoOrganization(direct, { memberAccounts: 24, ouNames: ["Workloads", "Sandbox"], suspended: 1, bucket: "e2e-reports", topicName: "e2e-alerts" });
+    suspendedAccountId = org.members.find((m) => m.suspended)!.id;
+    brokenAccountId = org.members.find((m) => !m.suspended)!.id;
+    proxy.deniedAssumeRoles.add(brokenAccountId);
+
+    firstRun = await runLocally({ ...runOptions(), runId: "e2e-first" });
+    if (firstRun.status !== "succeeded") throw new Error(`first run failed: ${firstRun.error}`);
+    const stored = await bucketSnapshot(direct.s3, org.bucket);
+    firstManifest = JSON.parse(stored.get(firstRun.summary.manifestKey)!.body.toString());
+  });
+
+  after(async () => {
+    await proxy?.close();
+    await emulator?.stop();
+  });
+
+  it("accounts for all 25 accounts: 23 collected, the broken one failed, the suspended one skipped", () => {
+    expect(firstManifest.accounts).to.have.length(25);
+    expect(firstManifest.counts).to.deep.equal({ accounts: 25, collected: 23, failed: 1, skipped: 1, skippedByStatus: { SUSPENDED: 1 } });
+  });
+
+  it("stores every active account's report byte for byte as IAM returns it", async () => {
+    const stored = await bucketSnapshot(direct.s3, org.bucket);
+    const collected = firstManifest.accounts.filter((entry) => entry.status === "collected");
+    expect(collected.map((entry) => entry.accountId).sort()).to.deep.equal(
+      [org.managementAccountId, ...org.members.filter((m) => !m.suspended && m.id !== brokenAccountId).map((m) => m.id)].sort(),
+    );
+    for (const entry of collected) {
+      const object = stored.get(entry.key!);
+      expect(object, entry.key).to.not.equal(undefined);
+      const expected = await reportInEmulator(direct, entry.accountId, org.managementAccountId);
+      expect(object!.body.equals(expected), `bytes of ${entry.key}`).to.equal(true);
+      expect(entry.bytes).to.equal(expected.length);
+      expect(entry.attempts).to.equal(2); // moto answers STARTED, then COMPLETE
+    }
+  });
+
+  it("names the suspended account in the manifest and stores nothing for it", async () => {
+    expect(firstManifest.accounts.find((entry) => entry.accountId === suspendedAccountId)).to.deep.include({
+      status: "skipped",
+      skipReason: "SUSPENDED",
+    });
+    const stored = await bucketSnapshot(direct.s3, org.bucket);
+    expect([...stored.keys()].filter((key) => key.includes(suspendedAccountId))).to.deep.equal([]);
+  });
+
+  it("records the broken account's failure in the manifest and publishes it to SNS", async () => {
+    expect(firstManifest.accounts.find((entry) => entry.accountId === brokenAccountId)).to.deep.include({
+      status: "failed",
+      attempts: 1,
+      errorType: "AssumeRoleFailed",
+      errorCode: "AccessDenied",
+    });
+    const messages = await publishedMessages(emulator.endpoint);
+    const accountNotice = messages.filter((m) => m.message.startsWith(`Account ${brokenAccountId} `));
+    expect(accountNotice).to.have.length(1);
+    expect(accountNotice[0].message).to.contain("failed in run e2e-first: AssumeRoleFailed");
+    expect(accountNotice[0].message).to.contain("AccessDenied");
+    const summaries = messages.filter((m) => m.message.startsWith("Credential report run e2e-first"));
+    expect(summaries).to.have.length(1);
+    expect(summaries[0].message).to.contain("23 collected, 1 failed, 1 skipped (1 SUSPENDED)");
+    expect(summaries[0].message).to.contain(`- ${brokenAccountId} `);
+  });
+
+  it("leaves every object of an earlier run unchanged when it runs again", async () => {
+    const before = await bucketSnapshot(direct.s3, org.bucket);
+
+    const second = await runLocally({ ...runOptions(), runId: "e2e-second" });
+
+    expect(second.status).to.equal("succeeded");
+    const after = await bucketSnapshot(direct.s3, org.bucket);
+    for (const [key, object] of before) {
+      expect(after.get(key)?.etag, key).to.equal(object.etag);
+      expect(after.get(key)!.body.equals(object.body), key).to.equal(true);
+    }
+    const secondPrefix = runPrefix({ id: "e2e-second", startedAt: firstManifest.startedAt });
+    const added = [...after.keys()].filter((key) => !before.has(key));
+    expect(added).to.have.length(24); // 23 reports and a manifest
+    expect(added.every((key) => key.startsWith(secondPrefix))).to.equal(true);
+  });
+
+  it("re-running a run id only adds what is missing and overwrites nothing", async () => {
+    const before = await bucketSnapshot(direct.s3, org.bucket);
+    proxy.deniedAssumeRoles.clear();
+
+    const again = await runLocally({ ...runOptions(), runId: "e2e-first" });
+
+    proxy.deniedAssumeRoles.add(brokenAccountId);
+    expect(again.status).to.equal("succeeded");
+    const after = await bucketSnapshot(direct.s3, org.bucket);
+    expect(after.size).to.equal(before.size + 1); // only the account that failed before is new
+    for (const [key, object] of before) expect(after.get(key)!.etag, key).to.equal(object.etag);
+  });
+});

@@ -1,0 +1,38 @@
+import { GetCredentialReportCommand } from "@aws-sdk/client-iam";
+import { GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
+import { AssumeRoleCommand } from "@aws-sdk/client-sts";
+import type { AwsClients } from "../../cli/aws-clients";
+
+/** Messages the emulator's SNS has accepted, read from moto's state dump. */
+export async function publishedMessages(endpoint: string): Promise<Array<{ subject: string; message: string }>> {
+  const data = (await (await fetch(`${endpoint}/moto-api/data.json`)).json()) as {
+    sns: { Topic: Array<{ sent_notifications: Array<[string, string, string]> }> };
+  };
+  return data.sns.Topic.flatMap((topic) => topic.sent_notifications.map(([, message, subject]) => ({ subject, message })));
+}
+
+/** The credential report IAM holds for an account, read straight from the emulator. */
+export async function reportInEmulator(clients: AwsClients, accountId: string, ownAccountId: string): Promise<Buffer> {
+  let credentials;
+  if (accountId !== ownAccountId) {
+    const assumed = await clients.sts.send(
+      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/test-reader`, RoleSessionName: "test" }),
+    );
+    const c = assumed.Credentials!;
+    credentials = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken };
+  }
+  const report = await clients.iamClient(credentials).send(new GetCredentialReportCommand({}));
+  return Buffer.from(report.Content!);
+}
+
+/** Every object in the bucket with its bytes and version facts. */
+export async function bucketSnapshot(s3: S3Client, bucket: string): Promise<Map<string, { etag: string; body: Buffer }>> {
+  const snapshot = new Map<string, { etag: string; body: Buffer }>();
+  for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket })) {
+    for (const object of page.Contents ?? []) {
+      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: object.Key! }));
+      snapshot.set(object.Key!, { etag: got.ETag ?? "", body: Buffer.from(await got.Body!.transformToByteArray()) });
+    }
+  }
+  return snapshot;
+}
