@@ -1,0 +1,79 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { awsClients } from "../../cli/aws-clients";
+import { seedDemoOrganization } from "../../cli/demo-organization";
+import { type Emulator, startEmulator } from "../../cli/emulator";
+import { bundleFunction, FUNCTION_NAMES } from "../../functions/bundle";
+
+// The bundles are what Lambda runs: load them in a fresh Node process, as the runtime does.
+describe("Lambda bundles", function () {
+  this.timeout(60_000);
+  const dir = mkdtempSync(join(tmpdir(), "credreport-bundles-"));
+  const bundles = new Map<string, string>();
+  let emulator: Emulator;
+
+  before(async () => {
+    for (const name of FUNCTION_NAMES) {
+      const path = join(dir, `${name}.js`);
+      writeFileSync(path, await bundleFunction(name));
+      bundles.set(name, path);
+    }
+    emulator = await startEmulator();
+  });
+  after(async () => {
+    await emulator?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const env = (extra: Record<string, string>) => ({ PATH: process.env.PATH, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_ENDPOINT_URL: "http://127.0.0.1:9", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...extra });
+  const load = (name: string, extra: Record<string, string>) =>
+    spawnSync(process.execPath, ["-e", `const m = require(${JSON.stringify(bundles.get(name))}); console.log(typeof m.handler)`], {
+      env: env(extra),
+      encoding: "utf8",
+    });
+
+  it("gives the same bytes for the same sources", async () => {
+    expect(await bundleFunction("collect-report")).to.equal(await bundleFunction("collect-report"));
+  });
+
+  it("exports a handler from every bundle, with its settings in the environment", () => {
+    const settings = { REPORT_BUCKET: "reports", MEMBER_ROLE_NAME: "reader", TOPIC_ARN: "arn:aws:sns:us-east-1:111122223333:t" };
+    for (const name of FUNCTION_NAMES) {
+      const loaded = load(name, settings);
+      expect(loaded.stderr, name).to.equal("");
+      expect(loaded.stdout.trim(), name).to.equal("function");
+    }
+  });
+
+  it("refuses to start without a required setting, naming it", () => {
+    const loaded = load("collect-report", { MEMBER_ROLE_NAME: "reader" });
+    expect(loaded.status).to.not.equal(0);
+    expect(loaded.stderr).to.contain("environment variable REPORT_BUCKET is required and is not set");
+  });
+
+  it("lists the organization through the bundled ListAccounts handler, scope from the environment", async () => {
+    const org = await seedDemoOrganization(awsClients({ region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }), {
+      memberAccounts: 4,
+      ouNames: ["A", "B"],
+      // The last two of A, B, A, B: one suspended account in each OU.
+      suspended: 2,
+      bucket: "bundle-reports",
+      topicName: "bundle-alerts",
+    });
+    const ouA = org.ous[0].id;
+    const script = `require(${JSON.stringify(bundles.get("list-accounts"))}).handler().then((r) => console.log(JSON.stringify(r)))`;
+
+    const out = execFileSync(process.execPath, ["-e", script], { env: env({ AWS_ENDPOINT_URL: emulator.endpoint, INCLUDE_OU_IDS: ouA }), encoding: "utf8" });
+
+    const listing = JSON.parse(out.trim().split("\n").pop()!);
+    const inA = org.members.filter((m) => m.ouId === ouA);
+    expect(listing.accounts.map((a: { id: string }) => a.id).sort()).to.deep.equal(
+      [org.managementAccountId, ...inA.filter((m) => !m.suspended).map((m) => m.id)].sort(),
+    );
+    expect(listing.skipped).to.have.length(1);
+    expect(listing.skipped).to.deep.equal(inA.filter((m) => m.suspended).map((m) => ({ id: m.id, name: m.name, status: "SUSPENDED" })));
+  });
+});
