@@ -1,0 +1,87 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { awsClients } from "../../cli/aws-clients";
+import { seedDemoOrganization } from "../../cli/demo-organization";
+import { type Emulator, startEmulator } from "../../cli/emulator";
+import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
+
+const TSX = join(__dirname, "..", "..", "node_modules", ".bin", "tsx");
+const MAIN = join(__dirname, "..", "..", "cli", "main.ts");
+
+/** Runs the CLI in a child process; asynchronously, so the fault proxy in this process keeps serving. */
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_ENDPOINT_URL: "http://127.0.0.1:9" };
+  const child = spawn(TSX, [MAIN, ...args], { env, timeout: 90_000 });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
+  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
+}
+
+describe("command line", function () {
+  this.timeout(120_000);
+  const out = mkdtempSync(join(tmpdir(), "credreport-cli-"));
+  after(() => rmSync(out, { recursive: true, force: true }));
+
+  it("demo: collects every active account of the demo organization and downloads the run", async () => {
+    const demo = await cli(["demo", "--out", out]);
+
+    expect(demo.status, demo.stderr).to.equal(0);
+    expect(demo.stdout).to.match(/Run local-\S+: 13 collected, 0 failed, 1 skipped\./);
+    expect(demo.stdout).to.match(/^\d{12}\s+workloads-13\s+skipped\s+-\s+SUSPENDED$/m);
+    expect(demo.stdout).to.contain("Stopped the AWS emulator.");
+    const [date] = readdirSync(join(out, "credential-reports"));
+    const [run] = readdirSync(join(out, "credential-reports", date));
+    const files = readdirSync(join(out, "credential-reports", date, run));
+    expect(files.filter((f) => f.endsWith(".csv"))).to.have.length(13);
+    const manifest = JSON.parse(readFileSync(join(out, "credential-reports", date, run, "manifest.json"), "utf8"));
+    expect(manifest.counts).to.include({ collected: 13, failed: 0, skipped: 1 });
+  });
+
+  it("run: rejects bad flags with every problem named and exit status 2", async () => {
+    const run = await cli(["run", "--concurrency", "0", "--include-ou", "Workloads"]);
+
+    expect(run.status).to.equal(2);
+    expect(run.stderr).to.contain("--bucket is required");
+    expect(run.stderr).to.contain("--topic-arn is required");
+    expect(run.stderr).to.contain('--include-ou: "Workloads" is not an OU id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)');
+    expect(run.stderr).to.contain("--concurrency must be a whole number from 1 to 40, got 0");
+  });
+
+  describe("run against an endpoint", () => {
+    let emulator: Emulator;
+    let proxy: FaultProxy;
+    before(async () => {
+      emulator = await startEmulator();
+      proxy = await startFaultProxy(emulator.endpoint);
+    });
+    after(async () => {
+      await proxy?.close();
+      await emulator?.stop();
+    });
+
+    it("collects the OU it is pointed at, exits 1 when an account failed, and says which", async () => {
+      const org = await seedDemoOrganization(
+        awsClients({ region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }),
+        { memberAccounts: 6, ouNames: ["A", "B"], suspended: 0, bucket: "cli-reports", topicName: "cli-alerts" },
+      );
+      const inA = org.members.filter((m) => m.ouId === org.ous[0].id);
+      proxy.deniedAssumeRoles.add(inA[0].id);
+
+      const run = await cli([
+        "run", "--endpoint", proxy.endpoint, "--bucket", org.bucket, "--topic-arn", org.topicArn,
+        "--include-ou", org.ous[0].id, "--exclude-account", inA[2].id, "--poll-interval", "1", "--concurrency", "2",
+      ]);
+
+      expect(run.status, run.stderr).to.equal(1);
+      expect(run.stdout).to.match(/: 2 collected, 1 failed, 1 skipped\./);
+      expect(run.stdout).to.match(new RegExp(`^${inA[0].id}\\s+\\S+\\s+failed\\s+-\\s+AccessDenied: `, "m"));
+      expect(run.stdout).to.match(new RegExp(`^${inA[2].id}\\s+\\S+\\s+skipped\\s+-\\s+EXCLUDED$`, "m"));
+      expect(run.stdout).to.not.contain(org.members.find((m) => m.ouId === org.ous[1].id)!.id);
+    });
+  });
+});
