@@ -185,8 +185,8 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
   const { counts } = manifest;
   console.log("");
   console.log(`Run ${result.runId}: ${counts.collected} collected, ${counts.failed} failed, ${counts.skipped} skipped.`);
-  console.log(`Manifest: s3://${options.bucket}/${key}`);
-  if (options.outDir) console.log(`Reports and manifest downloaded to ${resolve(options.outDir, runFolder)}`);
+  console.log(`Reports and manifest stored in s3://${options.bucket}/${runFolder}`);
+  if (options.outDir) console.log(`and downloaded to ${resolve(options.outDir, runFolder)}`);
   return counts.failed === 0 ? 0 : 1;
 }
 

@@ -11,9 +11,10 @@ describe("local runner helpers", () => {
     expect(countUsers("user,arn\n")).to.equal(0);
   });
 
-  it("prints one row per account with users, key or reason", () => {
+  it("prints one row per account with users, report file or reason", () => {
     const run = { id: "r1", startedAt: "2026-11-24T08:00:00Z" };
-    const stored = new Map([["111111111111", { key: "k1", bytes: 10, sha256: "s", reportGeneratedAt: "t" }]]);
+    const key = `${runPrefix(run)}account=111111111111.csv`;
+    const stored = new Map([["111111111111", { key, bytes: 10, sha256: "s", reportGeneratedAt: "t" }]]);
     const manifest = buildManifest(
       run,
       [
@@ -25,9 +26,9 @@ describe("local runner helpers", () => {
       new Date(),
     );
 
-    expect(formatRunTable(manifest, new Map([["k1", 4]])).split("\n")).to.deep.equal([
-      "ACCOUNT       NAME   STATUS     USERS  KEY / REASON",
-      "111111111111  one    collected  4      k1",
+    expect(formatRunTable(manifest, new Map([[key, 4]])).split("\n")).to.deep.equal([
+      "ACCOUNT       NAME   STATUS     USERS  REPORT / REASON",
+      "111111111111  one    collected  4      account=111111111111.csv",
       "222222222222  two    failed     -      AccessDenied: no",
       "333333333333  three  skipped    -      SUSPENDED",
     ]);
