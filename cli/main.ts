@@ -1,8 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { AccountScope } from "../functions/list-accounts/list-accounts";
-import { scopeProblems } from "../functions/list-accounts/list-accounts";
+import { type AccountScope, EVERY_ACCOUNT, scopeProblems } from "../functions/list-accounts/list-accounts";
 import { jsonLog, silentLog } from "../functions/log";
 import { DEFAULT_SETTINGS, type PipelineSettings, settingsProblems } from "../functions/settings";
 import type { Manifest } from "../functions/summarize/manifest";
@@ -11,7 +10,7 @@ import { type AwsClients, awsClients } from "./aws-clients";
 import { DEMO_SPEC, seedDemoOrganization } from "./demo-organization";
 import { downloadPrefix } from "./download";
 import { startEmulator } from "./emulator";
-import { type LocalRunResult, runLocally } from "./local-runner";
+import { type LocalRunOptions, type LocalRunResult, runLocally } from "./local-runner";
 import { countUsers, formatRunTable } from "./run-table";
 
 // The SDK versions are pinned to ones that support Node 20; their notice about later ones is noise here.
@@ -85,7 +84,7 @@ async function demo(args: string[]): Promise<number> {
       bucket: org.bucket,
       topicArn: org.topicArn,
       memberRoleName: DEFAULT_ROLE_NAME,
-      scope: { includeOuIds: [], excludeAccountIds: [] },
+      scope: EVERY_ACCOUNT,
       settings,
       outDir,
       verbose: values.verbose ?? false,
@@ -146,13 +145,7 @@ async function run(args: string[]): Promise<number> {
   });
 }
 
-interface RunAndReport {
-  readonly region: string;
-  readonly bucket: string;
-  readonly topicArn: string;
-  readonly memberRoleName: string;
-  readonly scope: AccountScope;
-  readonly settings: PipelineSettings;
+interface RunAndReport extends Omit<LocalRunOptions, "clients" | "log" | "runId" | "pauseMs"> {
   readonly outDir?: string;
   readonly verbose: boolean;
 }

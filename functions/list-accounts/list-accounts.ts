@@ -26,6 +26,7 @@ export interface AccountScope {
   readonly excludeAccountIds: readonly string[];
 }
 
+/** The default scope: the whole organization. */
 export const EVERY_ACCOUNT: AccountScope = { includeOuIds: [], excludeAccountIds: [] };
 
 const OU_OR_ROOT_ID = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;

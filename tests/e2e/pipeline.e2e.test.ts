@@ -3,6 +3,7 @@ import { awsClients, type AwsClients } from "../../cli/aws-clients";
 import { type DemoOrganization, seedDemoOrganization } from "../../cli/demo-organization";
 import { type Emulator, startEmulator } from "../../cli/emulator";
 import { runLocally, type LocalRunOptions } from "../../cli/local-runner";
+import { EVERY_ACCOUNT } from "../../functions/list-accounts/list-accounts";
 import { silentLog } from "../../functions/log";
 import { runPrefix } from "../../functions/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/settings";
@@ -30,7 +31,7 @@ describe("pipeline end to end (moto on loopback)", function () {
     bucket: org.bucket,
     topicArn: org.topicArn,
     memberRoleName: "iam-credential-report-generation-role",
-    scope: { includeOuIds: [], excludeAccountIds: [] },
+    scope: EVERY_ACCOUNT,
     settings: { ...DEFAULT_SETTINGS, maxConcurrency: 8 },
     pauseMs: 0,
     log: silentLog,

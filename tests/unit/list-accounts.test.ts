@@ -8,7 +8,7 @@ import {
   ListOrganizationalUnitsForParentCommand,
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
-import { listAccounts, scopeFromEnv, scopeProblems, selectAccounts } from "../../functions/list-accounts/list-accounts";
+import { EVERY_ACCOUNT, listAccounts, scopeFromEnv, scopeProblems, selectAccounts } from "../../functions/list-accounts/list-accounts";
 import { silentLog } from "../../functions/log";
 import { awsError } from "../helpers/aws-errors";
 
@@ -42,7 +42,7 @@ describe("ListAccounts", () => {
       .on(ListAccountsCommand, { NextToken: "p3" })
       .resolves({ Accounts: all.slice(40) });
 
-    const listing = await listAccounts(client, { includeOuIds: [], excludeAccountIds: [] }, silentLog);
+    const listing = await listAccounts(client, EVERY_ACCOUNT, silentLog);
 
     expect(listing.accounts.map((a) => a.id)).to.deep.equal(all.map((a) => a.Id));
     expect(organizations.commandCalls(ListAccountsCommand)).to.have.length(3);
@@ -87,7 +87,7 @@ describe("ListAccounts", () => {
   it("fails with ListAccountsFailed and the AWS code when Organizations refuses", async () => {
     organizations.on(ListAccountsCommand).rejects(awsError("AWSOrganizationsNotInUseException", 400, "not in an organization"));
 
-    const error = await listAccounts(client, { includeOuIds: [], excludeAccountIds: [] }, silentLog).catch((err: Error) => err);
+    const error = await listAccounts(client, EVERY_ACCOUNT, silentLog).catch((err: Error) => err);
 
     expect(error).to.include({ name: "ListAccountsFailed", message: "AWSOrganizationsNotInUseException: not in an organization" });
   });
