@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { GenerateCredentialReportCommand, GetCredentialReportCommand, IAMClient } from "@aws-sdk/client-iam";
+import { GenerateCredentialReportCommand, GetCredentialReportCommand, type IAMClient } from "@aws-sdk/client-iam";
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
 import type { CollectInput, CollectProgress } from "../contracts";
