@@ -9,6 +9,7 @@ import { type AccountScope, listAccounts } from "../functions/list-accounts/list
 import type { Log } from "../functions/log";
 import { settingsProblems, type PipelineSettings } from "../functions/settings";
 import { buildDefinition, STATES } from "../functions/state-machine-definition";
+import { describeCaughtError } from "../functions/summarize/manifest";
 import { type RunSummary, summarize } from "../functions/summarize/summarize";
 import type { AwsClients } from "./aws-clients";
 
@@ -85,11 +86,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
       ? {}
       : {
           waitTimeOverrides: { [STATES.waitForReport]: options.pauseMs },
-          retryIntervalOverrides: Object.fromEntries(
-            [STATES.listAccounts, STATES.collectReport, STATES.summarize, STATES.notifyAccountFailure, STATES.notifyRunFailure].map(
-              (name) => [name, options.pauseMs as number],
-            ),
-          ),
+          retryIntervalOverrides: Object.fromEntries(Object.values(STATES).map((name) => [name, options.pauseMs as number])),
         }),
   };
 
@@ -102,7 +99,10 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     log("run-succeeded", { runId, ...summary.counts });
     return { runId, status: "succeeded", summary };
   } catch (err) {
-    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    // The interpreter wraps what failed the execution (the Fail state's error) in an ExecutionError.
+    const failure = err instanceof Error && err.cause instanceof Error ? err.cause : err;
+    const caught = failure instanceof Error ? describeCaughtError({ Error: failure.name, Cause: failure.message }) : undefined;
+    const error = caught ? `${caught.type} ${caught.code}: ${caught.message}` : String(failure);
     log("run-failed", { runId, error });
     return { runId, status: "failed", error };
   }

@@ -178,7 +178,8 @@ export function buildDefinition(targets: DefinitionTargets, settings: PipelineSe
         Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: null, Next: S.runFailed }],
         Next: S.runFailed,
       },
-      [S.runFailed]: { Type: "Fail", Error: "RunFailed", Cause: "See the execution history and the SNS topic" },
+      // The execution fails with the error that stopped it, not with a generic one.
+      [S.runFailed]: { Type: "Fail", ErrorPath: "$.error.Error", CausePath: "$.error.Cause" },
     },
   };
 }

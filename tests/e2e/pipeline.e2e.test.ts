@@ -123,6 +123,16 @@ describe("pipeline end to end (moto on loopback)", function () {
     expect(added.every((key) => key.startsWith(secondPrefix))).to.equal(true);
   });
 
+  it("fails the run as a whole, with a notice, when the accounts cannot be listed", async () => {
+    const run = await runLocally({ ...runOptions(), runId: "e2e-no-such-ou", scope: { includeOuIds: ["ou-zzzz-zzzzzzzz"], excludeAccountIds: [] } });
+
+    expect(run).to.deep.include({ status: "failed" });
+    expect((run as { error: string }).error).to.equal("ListAccountsFailed ParentNotFoundException: You specified parent that doesn't exist.");
+    const notices = (await publishedMessages(emulator.endpoint)).filter((m) => m.message.startsWith("Credential report run e2e-no-such-ou failed"));
+    expect(notices).to.have.length(1);
+    expect(notices[0].message).to.contain("ListAccountsFailed");
+  });
+
   it("re-running a run id only adds what is missing and overwrites nothing", async () => {
     const before = await bucketSnapshot(direct.s3, org.bucket);
     proxy.deniedAssumeRoles.clear();

@@ -87,7 +87,7 @@ describe("state machine definition", () => {
       expect(definition.States[name].Catch[0]).to.include({ Next: STATES.notifyRunFailure });
     }
     expect(definition.States[STATES.notifyRunFailure].Next).to.equal(STATES.runFailed);
-    expect(definition.States[STATES.runFailed].Type).to.equal("Fail");
+    expect(definition.States[STATES.runFailed]).to.deep.equal({ Type: "Fail", ErrorPath: "$.error.Error", CausePath: "$.error.Cause" });
   });
 
   it("carries no report contents: iteration results keep ids, statuses and counts", () => {
