@@ -21,6 +21,13 @@ export interface SkippedAccount extends AccountRef {
   readonly status: string;
 }
 
+/** How many skipped accounts there are of each status. */
+export function countByStatus(skipped: readonly SkippedAccount[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const { status } of skipped) counts[status] = (counts[status] ?? 0) + 1;
+  return counts;
+}
+
 /** ListAccounts output. */
 export interface AccountListing {
   readonly accounts: AccountRef[];

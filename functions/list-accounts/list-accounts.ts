@@ -6,7 +6,7 @@ import {
   paginateListAccountsForParent,
   paginateListOrganizationalUnitsForParent,
 } from "@aws-sdk/client-organizations";
-import type { AccountListing, AccountRef, SkippedAccount } from "../contracts";
+import { type AccountListing, type AccountRef, countByStatus, type SkippedAccount } from "../contracts";
 import { describeAwsError, InvalidInput, ListAccountsFailed } from "../errors";
 import { listEnv } from "../env";
 import type { Log } from "../log";
@@ -61,7 +61,7 @@ export async function listAccounts(organizations: OrganizationsClient, scope: Ac
     const all = await allAccounts(organizations);
     const inScope = scope.includeOuIds.length === 0 ? undefined : await idsInScope(organizations, scope.includeOuIds);
     const listing = selectAccounts(all, inScope, new Set(scope.excludeAccountIds));
-    log("accounts-listed", { active: listing.accounts.length, skipped: listing.skipped.length });
+    log("accounts-listed", { active: listing.accounts.length, skippedByStatus: countByStatus(listing.skipped) });
     return listing;
   } catch (err) {
     const aws = describeAwsError(err);

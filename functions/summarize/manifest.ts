@@ -1,4 +1,4 @@
-import type { AccountOutcome, CaughtError, RunRef, SkippedAccount } from "../contracts";
+import { type AccountOutcome, type CaughtError, countByStatus, type RunRef, type SkippedAccount } from "../contracts";
 import { runDate, runPrefix } from "../report-keys";
 
 /** What S3 says about a stored report: read back, so the manifest states what is there. */
@@ -90,8 +90,6 @@ export function buildManifest(
   }
   entries.sort((a, b) => a.accountId.localeCompare(b.accountId));
 
-  const skippedByStatus: Record<string, number> = {};
-  for (const account of skipped) skippedByStatus[account.status] = (skippedByStatus[account.status] ?? 0) + 1;
   const count = (status: ManifestEntry["status"]) => entries.filter((entry) => entry.status === status).length;
   return {
     schemaVersion: 1,
@@ -105,7 +103,7 @@ export function buildManifest(
       collected: count("collected"),
       failed: count("failed"),
       skipped: count("skipped"),
-      skippedByStatus,
+      skippedByStatus: countByStatus(skipped),
     },
     accounts: entries,
   };
