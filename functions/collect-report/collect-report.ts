@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { GenerateCredentialReportCommand, GetCredentialReportCommand, type IAMClient } from "@aws-sdk/client-iam";
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
 import type { CollectInput, CollectProgress } from "../contracts";
 import { AssumeRoleFailed, describeAwsError, InvalidInput, ReportUnavailable, StoreFailed } from "../errors";
 import type { Log } from "../log";
 import { reportKey } from "../report-keys";
+import { putIfAbsent } from "../write-once";
 import { isReportNotReadyError, isReportReady, memberRoleArn, pendingOrTimeout, roleSessionName } from "./progress";
 
 export interface CollectDeps {
@@ -113,30 +114,25 @@ async function credentialsFor(accountId: string, runId: string, deps: CollectDep
   return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
 }
 
-/**
- * Writes only if the key is free (If-None-Match), so nothing stored is ever overwritten. A key
- * that already holds the same bytes is a retried call and counts as stored.
- */
+/** Stores the report unless its key is taken; the same bytes there already are a retried call. */
 async function storeOnce(deps: CollectDeps, key: string, body: Uint8Array, sha256: Buffer, metadata: ReportMetadata) {
+  let written: boolean;
   try {
-    await deps.s3.send(
-      new PutObjectCommand({
-        Bucket: deps.bucket,
-        Key: key,
-        Body: body,
-        ContentType: "text/csv",
-        // S3 checks the bytes it received against this and refuses a damaged upload.
-        ChecksumSHA256: sha256.toString("base64"),
-        IfNoneMatch: "*",
-        Metadata: { ...metadata },
-      }),
-    );
+    written = await putIfAbsent(deps.s3, {
+      Bucket: deps.bucket,
+      Key: key,
+      Body: body,
+      ContentType: "text/csv",
+      // S3 checks the bytes it received against this and refuses a damaged upload.
+      ChecksumSHA256: sha256.toString("base64"),
+      Metadata: { ...metadata },
+    });
   } catch (err) {
     const aws = describeAwsError(err);
-    if (aws.code === "PreconditionFailed" && (await storedSha256(deps, key)) === metadata.sha256) return;
-    const detail =
-      aws.code === "PreconditionFailed" ? `${key} already holds a different report; it was not overwritten` : aws.message;
-    throw new StoreFailed(aws.code, detail);
+    throw new StoreFailed(aws.code, aws.message);
+  }
+  if (!written && (await storedSha256(deps, key)) !== metadata.sha256) {
+    throw new StoreFailed("PreconditionFailed", `${key} already holds a different report; it was not overwritten`);
   }
 }
 

@@ -1,10 +1,11 @@
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import pLimit from "p-limit";
 import type { SummarizeInput } from "../contracts";
 import { describeAwsError, InvalidInput, StoreFailed } from "../errors";
 import type { Log } from "../log";
 import { manifestKey, reportKey } from "../report-keys";
+import { putIfAbsent } from "../write-once";
 import { buildManifest, type Manifest, runSummaryMessage, type StoredReport } from "./manifest";
 
 export interface SummarizeDeps {
@@ -37,24 +38,21 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
   );
   const manifest = buildManifest(run, listing.accounts, listing.skipped, stored, deps.now());
   const key = manifestKey(run);
+  let written: boolean;
   try {
-    await deps.s3.send(
-      new PutObjectCommand({
-        Bucket: deps.bucket,
-        Key: key,
-        Body: JSON.stringify(manifest, null, 2),
-        ContentType: "application/json",
-        IfNoneMatch: "*",
-      }),
-    );
-    deps.log("manifest-stored", { runId: run.id, key, ...manifest.counts });
+    written = await putIfAbsent(deps.s3, {
+      Bucket: deps.bucket,
+      Key: key,
+      Body: JSON.stringify(manifest, null, 2),
+      ContentType: "application/json",
+    });
   } catch (err) {
     const aws = describeAwsError(err);
-    // Run ids are unique, so an existing manifest was written by an earlier try of this same
-    // step (one whose publish failed): keep it and go on to publish.
-    if (aws.code !== "PreconditionFailed") throw new StoreFailed(aws.code, `manifest ${key}: ${aws.message}`);
-    deps.log("manifest-kept", { runId: run.id, key });
+    throw new StoreFailed(aws.code, `manifest ${key}: ${aws.message}`);
   }
+  // Run ids are unique, so an existing manifest was written by an earlier try of this same step
+  // (one whose publish failed): keep it and go on to publish.
+  deps.log(written ? "manifest-stored" : "manifest-kept", { runId: run.id, key, ...manifest.counts });
 
   if (manifest.counts.failed > 0) {
     await deps.sns.send(
