@@ -107,7 +107,8 @@ export async function seedDemoOrganization(clients: AwsClients, spec: DemoOrgani
   return { managementAccountId, rootId, ous, members, bucket: spec.bucket, topicArn: topic.TopicArn ?? "" };
 }
 
-async function assumeInto(clients: AwsClients, accountId: string) {
+/** Credentials in a member account, as its administrator (the emulator does not check the role). */
+export async function assumeInto(clients: AwsClients, accountId: string) {
   const assumed = await clients.sts.send(
     new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/OrganizationAccountAccessRole`, RoleSessionName: "demo-seed" }),
   );

@@ -1,7 +1,7 @@
 import { GetCredentialReportCommand } from "@aws-sdk/client-iam";
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
-import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import type { AwsClients } from "../../cli/aws-clients";
+import { assumeInto } from "../../cli/demo-organization";
 
 /** Messages the emulator's SNS has accepted, read from moto's state dump. */
 export async function publishedMessages(endpoint: string): Promise<Array<{ subject: string; message: string }>> {
@@ -13,14 +13,7 @@ export async function publishedMessages(endpoint: string): Promise<Array<{ subje
 
 /** The credential report IAM holds for an account, read straight from the emulator. */
 export async function reportInEmulator(clients: AwsClients, accountId: string, ownAccountId: string): Promise<Buffer> {
-  let credentials;
-  if (accountId !== ownAccountId) {
-    const assumed = await clients.sts.send(
-      new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${accountId}:role/test-reader`, RoleSessionName: "test" }),
-    );
-    const c = assumed.Credentials!;
-    credentials = { accessKeyId: c.AccessKeyId!, secretAccessKey: c.SecretAccessKey!, sessionToken: c.SessionToken };
-  }
+  const credentials = accountId === ownAccountId ? undefined : await assumeInto(clients, accountId);
   const report = await clients.iamClient(credentials).send(new GetCredentialReportCommand({}));
   return Buffer.from(report.Content!);
 }
