@@ -1,0 +1,164 @@
+import { memberRoleInAnyAccount, objectsUnder } from "./arns";
+import { policyDocument, type PolicyDocument, type PolicyStatement } from "./document";
+
+/** Where reports are stored, as the identity policies of the writers need it. */
+export interface StorageTarget {
+  readonly bucketArn: string;
+  /** Key prefix the pipeline writes under, ending with "/". */
+  readonly prefix: string;
+  /** The SSE-KMS key of the bucket, when it has one. */
+  readonly kmsKeyArn?: string;
+  /** The bucket's region: S3 is the only way the writers may use the key. */
+  readonly region: string;
+}
+
+/** Lambda writes only to its own log group (we create it, so no logs:CreateLogGroup). */
+function writeOwnLogs(logGroupArn: string): PolicyStatement {
+  return {
+    Sid: "WriteOwnLogs",
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    Resource: `${logGroupArn}:log-stream:*`,
+  };
+}
+
+/** SSE-KMS reads and writes through S3: a data key for each PUT, Decrypt for S3 Bucket Keys and reads. */
+export function useKeyThroughS3(sid: string, region: string, resource: string): PolicyStatement {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+    Resource: resource,
+    Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+  };
+}
+
+function storageStatements(storage: StorageTarget, objectActions: string[]): PolicyStatement[] {
+  return [
+    { Sid: "StoreRunFiles", Effect: "Allow", Action: objectActions, Resource: objectsUnder(storage.bucketArn, storage.prefix) },
+    ...(storage.kmsKeyArn ? [useKeyThroughS3("EncryptWithReportKey", storage.region, storage.kmsKeyArn)] : []),
+  ];
+}
+
+export interface CollectorPolicyArgs {
+  readonly partition: string;
+  readonly organizationId: string;
+  readonly memberRoleName: string;
+  readonly storage: StorageTarget;
+  readonly logGroupArn: string;
+}
+
+/**
+ * CollectReport: assume the member role (that name only, only inside the organization), read
+ * the credential report of its own account, and store reports. GetObject is there because
+ * HeadObject needs it: a retried PUT compares the stored checksum instead of overwriting.
+ */
+export function collectorPolicy(args: CollectorPolicyArgs): PolicyDocument {
+  return policyDocument(
+    {
+      Sid: "AssumeMemberRole",
+      Effect: "Allow",
+      Action: "sts:AssumeRole",
+      Resource: memberRoleInAnyAccount(args.partition, args.memberRoleName),
+      // PrincipalOrgID keeps the caller inside the organization; ResourceOrgID keeps the role
+      // it assumes there too, so a same-named role in a foreign account is out of reach.
+      Condition: { StringEquals: { "aws:PrincipalOrgID": args.organizationId, "aws:ResourceOrgID": args.organizationId } },
+    },
+    {
+      Sid: "ReadOwnAccountCredentialReport",
+      Effect: "Allow",
+      Action: ["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
+      // The credential report actions support no resource-level permissions.
+      Resource: "*",
+    },
+    ...storageStatements(args.storage, ["s3:PutObject", "s3:GetObject"]),
+    writeOwnLogs(args.logGroupArn),
+  );
+}
+
+/** ListAccounts: read the organization's accounts and OUs. */
+export function listAccountsPolicy(logGroupArn: string): PolicyDocument {
+  return policyDocument(
+    {
+      Sid: "ReadOrganizationAccounts",
+      Effect: "Allow",
+      Action: [
+        "organizations:DescribeOrganization",
+        "organizations:ListAccounts",
+        "organizations:ListAccountsForParent",
+        "organizations:ListOrganizationalUnitsForParent",
+      ],
+      // DescribeOrganization and ListAccounts take no resource; the others would need every
+      // OU ARN, which changes as the organization does. All are read-only and org-bound.
+      Resource: "*",
+    },
+    writeOwnLogs(logGroupArn),
+  );
+}
+
+export interface SummarizePolicyArgs {
+  readonly storage: StorageTarget;
+  readonly topicArn: string;
+  readonly logGroupArn: string;
+}
+
+/**
+ * Summarize: check every stored report, write the manifest, publish the run summary.
+ * ListBucket on the prefix makes HeadObject of a missing report answer 404, not 403.
+ */
+export function summarizePolicy(args: SummarizePolicyArgs): PolicyDocument {
+  return policyDocument(
+    ...storageStatements(args.storage, ["s3:PutObject", "s3:GetObject"]),
+    {
+      Sid: "ListRunFiles",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: args.storage.bucketArn,
+      Condition: { StringLike: { "s3:prefix": `${args.storage.prefix}*` } },
+    },
+    { Sid: "PublishRunSummary", Effect: "Allow", Action: "sns:Publish", Resource: args.topicArn },
+    writeOwnLogs(args.logGroupArn),
+  );
+}
+
+/** The state machine: invoke the three functions, publish failures, deliver logs and traces. */
+export function stateMachinePolicy(functionArns: readonly string[], topicArn: string): PolicyDocument {
+  return policyDocument(
+    {
+      Sid: "InvokePipelineFunctions",
+      Effect: "Allow",
+      Action: "lambda:InvokeFunction",
+      // The versions and aliases too (":*"), in case a target is ever pinned to one.
+      Resource: functionArns.flatMap((arn) => [arn, `${arn}:*`]),
+    },
+    { Sid: "PublishFailures", Effect: "Allow", Action: "sns:Publish", Resource: topicArn },
+    {
+      Sid: "DeliverExecutionLogs",
+      Effect: "Allow",
+      Action: [
+        "logs:CreateLogDelivery",
+        "logs:GetLogDelivery",
+        "logs:UpdateLogDelivery",
+        "logs:DeleteLogDelivery",
+        "logs:ListLogDeliveries",
+        "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies",
+        "logs:DescribeLogGroups",
+      ],
+      // CloudWatch Logs' vended-delivery actions support no resource-level permissions.
+      Resource: "*",
+    },
+    {
+      Sid: "SendTraces",
+      Effect: "Allow",
+      Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
+      // X-Ray's write actions support no resource-level permissions.
+      Resource: "*",
+    },
+  );
+}
+
+/** The schedule: start executions of this one state machine. */
+export function schedulePolicy(stateMachineArn: string): PolicyDocument {
+  return policyDocument({ Sid: "StartRun", Effect: "Allow", Action: "states:StartExecution", Resource: stateMachineArn });
+}
