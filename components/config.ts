@@ -1,0 +1,273 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { scopeProblems } from "../functions/list-accounts/list-accounts";
+import { DEFAULT_SETTINGS, type PipelineSettings, settingsProblems } from "../functions/settings";
+import {
+  booleanValue,
+  bucketNameProblem,
+  dailyAt,
+  emailProblems,
+  KMS_KEY_ARN,
+  LOG_RETENTION_DAYS,
+  ORGANIZATION_ID,
+  problem,
+  ROLE_ARN,
+  ROLE_NAME,
+  ROOT_ID,
+  scheduleExpressionProblem,
+  stringList,
+  tagMap,
+  timezoneProblem,
+  wholeNumber,
+} from "./config-rules";
+
+/** The report key: none (SSE-S3), a new customer managed key, or an existing key's ARN. */
+export type KmsKeyChoice = { readonly kind: "none" } | { readonly kind: "new" } | { readonly kind: "existing"; readonly arn: string };
+
+export type StackSetCallAs = "SELF" | "DELEGATED_ADMIN";
+
+/** The stack's configuration, validated. Loaded once in index.ts and passed to the components. */
+export interface CredReportConfig {
+  /** Name of the report bucket. New bucket: generated when unset. */
+  readonly bucketName?: string;
+  /** Use a bucket that already exists; nothing of it is changed. @default false */
+  readonly existingBucket: boolean;
+  /** @default none */
+  readonly kmsKey: KmsKeyChoice;
+  /** Keep the bucket (and a new key) on `pulumi destroy`. @default true */
+  readonly retainBucketOnDestroy: boolean;
+  /** Expire reports after this many days. @default undefined (keep forever) */
+  readonly reportRetentionDays?: number;
+  /** @default [] */
+  readonly notificationEmails: readonly string[];
+  /** @default "iam-credential-report-generation-role" */
+  readonly memberRoleName: string;
+  /** Looked up from AWS Organizations when unset. */
+  readonly organizationId?: string;
+  /** Looked up from AWS Organizations when unset. */
+  readonly organizationRootId?: string;
+  /** OUs that get the member role and are collected. @default [] (the whole organization) */
+  readonly organizationalUnitIds: readonly string[];
+  /** @default [] */
+  readonly excludeAccountIds: readonly string[];
+  /** @default 90 */
+  readonly logRetentionDays: number;
+  /** EventBridge Scheduler expression. @default daily at scheduleHour (8) */
+  readonly scheduleExpression: string;
+  /** @default "UTC" */
+  readonly scheduleTimezone: string;
+  /** @default {} */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly settings: PipelineSettings;
+  /** Role in a separate account in which the bucket and key are created. */
+  readonly storageAccountRoleArn?: string;
+  readonly stackSet: {
+    /** @default "SELF" */
+    readonly callAs: StackSetCallAs;
+    /** @default 10 */
+    readonly failureTolerancePercentage: number;
+    /** @default 25 */
+    readonly maxConcurrentPercentage: number;
+  };
+}
+
+/** Every config key of the project, as written in `pulumi config set <key>`. */
+export const CONFIG_KEYS = [
+  "bucketName",
+  "existingBucket",
+  "kmsKey",
+  "retainBucketOnDestroy",
+  "reportRetentionDays",
+  "notificationEmails",
+  "memberRoleName",
+  "organizationId",
+  "organizationRootId",
+  "organizationalUnitIds",
+  "excludeAccountIds",
+  "logRetentionDays",
+  "scheduleHour",
+  "scheduleExpression",
+  "scheduleTimezone",
+  "tags",
+  "maxConcurrency",
+  "maxPollAttempts",
+  "pollIntervalSeconds",
+  "storageAccount",
+  "stackSetCallAs",
+  "stackSetFailureTolerancePercentage",
+  "stackSetMaxConcurrentPercentage",
+] as const;
+export type ConfigKey = (typeof CONFIG_KEYS)[number];
+
+export const DEFAULT_MEMBER_ROLE_NAME = "iam-credential-report-generation-role";
+export const DEFAULT_SCHEDULE_HOUR = 8;
+
+/** A configuration with problems; the message lists every one, so a single preview shows them all. */
+export class InvalidConfig extends pulumi.RunError {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
+        problems.map((p) => `  - ${p}`).join("\n") +
+        "\nFix with `pulumi config set <key> <value>` (or `pulumi config rm <key>` for the default).",
+    );
+  }
+}
+
+/**
+ * Validates raw config values (as `pulumi config` stores them: text) and applies the defaults.
+ * Pure; throws {@link InvalidConfig} naming every problem.
+ */
+export function parseConfig(raw: Readonly<Record<string, string>>): CredReportConfig {
+  const problems: string[] = [];
+  const known = new Set<string>(CONFIG_KEYS);
+  for (const key of Object.keys(raw).filter((k) => !known.has(k))) {
+    problems.push(`${key} is not a config key of this project; known keys: ${CONFIG_KEYS.join(", ")}`);
+  }
+  const text = (key: ConfigKey): string | undefined => {
+    const value = raw[key]?.trim();
+    return value ? value : undefined;
+  };
+  const take = <T>(key: ConfigKey, parse: (key: string, raw: string) => { value?: T; problem?: string }, fallback: T): T => {
+    const value = text(key);
+    if (value === undefined) return fallback;
+    const result = parse(key, value);
+    if (result.problem) problems.push(result.problem);
+    return result.value ?? fallback;
+  };
+  const number = (min: number, max: number) => (key: string, value: string) => wholeNumber(key, value, min, max);
+  const matching = (pattern: RegExp, allowed: string) => (key: string, value: string) =>
+    pattern.test(value) ? { value } : { problem: problem(key, allowed, value) };
+
+  const bucketName = text("bucketName");
+  const existingBucket = take("existingBucket", booleanValue, false);
+  if (bucketName !== undefined) {
+    const bad = bucketNameProblem("bucketName", bucketName);
+    if (bad) problems.push(bad);
+  }
+  if (existingBucket && bucketName === undefined) {
+    problems.push("bucketName must be set when existingBucket is true (the name of the bucket to use)");
+  }
+
+  const kmsKey = parseKmsKey(text("kmsKey"), problems);
+  if (existingBucket && kmsKey.kind === "new") {
+    problems.push(
+      'kmsKey must be "none" or the existing bucket\'s key ARN when existingBucket is true, got "new" (a new key is only made with a new bucket)',
+    );
+  }
+
+  const storageAccountRoleArn = take("storageAccount", matching(ROLE_ARN, "an IAM role ARN (arn:aws:iam::<account>:role/<name>)"), undefined);
+  if (storageAccountRoleArn && existingBucket) {
+    problems.push(
+      "storageAccount must be unset when existingBucket is true, got " +
+        JSON.stringify(storageAccountRoleArn) +
+        " (it is the account to create the bucket in; grant the collector role in the existing bucket's policy instead)",
+    );
+  }
+
+  const notificationEmails = take("notificationEmails", stringList, []);
+  problems.push(...emailProblems("notificationEmails", notificationEmails));
+
+  const organizationalUnitIds = take("organizationalUnitIds", stringList, []);
+  const excludeAccountIds = take("excludeAccountIds", stringList, []);
+  problems.push(
+    ...scopeProblems(
+      { includeOuIds: organizationalUnitIds, excludeAccountIds },
+      { ou: "organizationalUnitIds", account: "excludeAccountIds" },
+    ),
+  );
+
+  const scheduleHour = take("scheduleHour", number(0, 23), undefined);
+  const scheduleExpression = text("scheduleExpression");
+  if (scheduleExpression !== undefined) {
+    const bad = scheduleExpressionProblem("scheduleExpression", scheduleExpression);
+    if (bad) problems.push(bad);
+    if (scheduleHour !== undefined) {
+      problems.push(`scheduleHour must be unset when scheduleExpression is set, got ${JSON.stringify(text("scheduleHour"))} (set one of them)`);
+    }
+  }
+  const scheduleTimezone = text("scheduleTimezone") ?? "UTC";
+  const badTimezone = timezoneProblem("scheduleTimezone", scheduleTimezone);
+  if (badTimezone) problems.push(badTimezone);
+
+  const logRetentionDays = take(
+    "logRetentionDays",
+    (key, value) =>
+      (LOG_RETENTION_DAYS as readonly number[]).includes(Number(value)) && /^\d+$/.test(value)
+        ? { value: Number(value) }
+        : { problem: problem(key, `one of CloudWatch Logs' retention periods (${LOG_RETENTION_DAYS.join(", ")})`, value) },
+    90,
+  );
+
+  const settings: PipelineSettings = {
+    maxConcurrency: take("maxConcurrency", wholeNumberOrKeep, DEFAULT_SETTINGS.maxConcurrency),
+    maxPollAttempts: take("maxPollAttempts", wholeNumberOrKeep, DEFAULT_SETTINGS.maxPollAttempts),
+    pollIntervalSeconds: take("pollIntervalSeconds", wholeNumberOrKeep, DEFAULT_SETTINGS.pollIntervalSeconds),
+  };
+  problems.push(...settingsProblems(settings));
+
+  const config: CredReportConfig = {
+    bucketName,
+    existingBucket,
+    kmsKey,
+    retainBucketOnDestroy: take("retainBucketOnDestroy", booleanValue, true),
+    reportRetentionDays: take("reportRetentionDays", number(1, 36500), undefined),
+    notificationEmails,
+    memberRoleName: take("memberRoleName", matching(ROLE_NAME, "an IAM role name (1-64 letters, digits and +=,.@_-)"), DEFAULT_MEMBER_ROLE_NAME),
+    organizationId: take("organizationId", matching(ORGANIZATION_ID, "an organization id (o- and 10-32 lowercase letters or digits)"), undefined),
+    organizationRootId: take("organizationRootId", matching(ROOT_ID, "an organization root id (r- and 4-32 lowercase letters or digits)"), undefined),
+    organizationalUnitIds,
+    excludeAccountIds,
+    logRetentionDays,
+    scheduleExpression: scheduleExpression ?? dailyAt(scheduleHour ?? DEFAULT_SCHEDULE_HOUR),
+    scheduleTimezone,
+    tags: take("tags", tagMap, {}),
+    settings,
+    storageAccountRoleArn,
+    stackSet: {
+      callAs: take("stackSetCallAs", matching(/^(SELF|DELEGATED_ADMIN)$/, '"SELF" or "DELEGATED_ADMIN"'), "SELF") as StackSetCallAs,
+      failureTolerancePercentage: take("stackSetFailureTolerancePercentage", number(0, 100), 10),
+      maxConcurrentPercentage: take("stackSetMaxConcurrentPercentage", number(1, 100), 25),
+    },
+  };
+  if (problems.length > 0) throw new InvalidConfig(problems);
+  return config;
+}
+
+// The pipeline settings carry their own bounds (settingsProblems); here only "is it a number".
+function wholeNumberOrKeep(key: string, raw: string): { value?: number; problem?: string } {
+  return /^-?\d+$/.test(raw) ? { value: Number(raw) } : { problem: problem(key, "a whole number", raw) };
+}
+
+function parseKmsKey(raw: string | undefined, problems: string[]): KmsKeyChoice {
+  if (raw === undefined || raw === "none") return { kind: "none" };
+  if (raw === "new") return { kind: "new" };
+  if (KMS_KEY_ARN.test(raw)) return { kind: "existing", arn: raw };
+  problems.push(problem("kmsKey", '"none", "new" or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)', raw));
+  return { kind: "none" };
+}
+
+/** Reads this project's keys from the stack's config and validates them. */
+export function loadConfig(): CredReportConfig {
+  const prefix = `${pulumi.getProject()}:`;
+  const raw: Record<string, string> = {};
+  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = value;
+  }
+  return parseConfig(raw);
+}
+
+/** The organization's id and root id: from config, or looked up from AWS Organizations. */
+export interface OrganizationIds {
+  readonly organizationId: string;
+  readonly rootId: string;
+}
+
+export function organizationIds(config: CredReportConfig, opts?: pulumi.InvokeOutputOptions): pulumi.Output<OrganizationIds> {
+  if (config.organizationId && config.organizationRootId) {
+    return pulumi.output({ organizationId: config.organizationId, rootId: config.organizationRootId });
+  }
+  return aws.organizations.getOrganizationOutput({}, opts).apply((org) => ({
+    organizationId: config.organizationId ?? org.id,
+    rootId: config.organizationRootId ?? org.roots[0].id,
+  }));
+}

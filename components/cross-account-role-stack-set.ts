@@ -1,0 +1,71 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { memberRoleTemplate } from "../policies/member-role-template";
+import type { StackSetCallAs } from "./config";
+
+export interface CrossAccountRoleStackSetArgs {
+  /** The role created in every member account. */
+  readonly memberRoleName: string;
+  /** The only principal the member role trusts. */
+  readonly collectorRoleArn: pulumi.Input<string>;
+  /** OUs (or the root) whose accounts get the role, child OUs included. */
+  readonly targetOuIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** The one region the stacks are created in: IAM is global, so one is enough. */
+  readonly region: pulumi.Input<string>;
+  /** DELEGATED_ADMIN when deploying from a StackSets delegated administrator account. @default "SELF" */
+  readonly callAs?: StackSetCallAs;
+  /** @default 10 */
+  readonly failureTolerancePercentage?: number;
+  /** @default 25 */
+  readonly maxConcurrentPercentage?: number;
+  /** @default {} */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The member role in every account of the target OUs, through a service-managed StackSet:
+ * accounts that join later get it automatically, accounts that leave lose it.
+ */
+export class CrossAccountRoleStackSet extends pulumi.ComponentResource {
+  readonly stackSetName: pulumi.Output<string>;
+
+  constructor(name: string, args: CrossAccountRoleStackSetArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("credreport:index:CrossAccountRoleStackSet", name, {}, opts);
+    const callAs = args.callAs ?? "SELF";
+    const operationPreferences = {
+      failureTolerancePercentage: args.failureTolerancePercentage ?? 10,
+      maxConcurrentPercentage: args.maxConcurrentPercentage ?? 25,
+      // A few failed accounts (say, a role of that name already there) do not slow the rest down.
+      concurrencyMode: "SOFT_FAILURE_TOLERANCE",
+    };
+    const stackSet = new aws.cloudformation.StackSet(
+      `${name}-stack-set`,
+      {
+        description: `Creates the ${args.memberRoleName} role for organization-wide IAM credential reports`,
+        permissionModel: "SERVICE_MANAGED",
+        autoDeployment: { enabled: true, retainStacksOnAccountRemoval: false },
+        capabilities: ["CAPABILITY_NAMED_IAM"],
+        callAs,
+        managedExecution: { active: true },
+        operationPreferences,
+        templateBody: pulumi.output(args.collectorRoleArn).apply((arn) => memberRoleTemplate(args.memberRoleName, arn)),
+        tags: args.tags ?? {},
+      },
+      // AWS fills in the administration role of a service-managed StackSet; it is not ours to diff.
+      { parent: this, ignoreChanges: ["administrationRoleArn"] },
+    );
+    new aws.cloudformation.StackSetInstance(
+      `${name}-instances`,
+      {
+        stackSetName: stackSet.name,
+        callAs,
+        deploymentTargets: { organizationalUnitIds: args.targetOuIds },
+        stackSetInstanceRegion: args.region,
+        operationPreferences,
+      },
+      { parent: this },
+    );
+    this.stackSetName = stackSet.name;
+    this.registerOutputs({ stackSetName: this.stackSetName });
+  }
+}

@@ -1,0 +1,148 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { bucketArn } from "../policies/arns";
+import { reportBucketPolicy, reportKeyPolicy } from "../policies/resource-policies";
+import type { KmsKeyChoice } from "./config";
+
+export interface ReportBucketArgs {
+  /** New bucket: its exact name (generated when unset). Existing bucket: required. */
+  readonly bucketName?: string;
+  /** @default false */
+  readonly existingBucket?: boolean;
+  /** @default { kind: "none" } (SSE-S3) */
+  readonly kmsKey?: KmsKeyChoice;
+  /** The prefix the pipeline writes under, e.g. "credential-reports/". */
+  readonly reportsPrefix: string;
+  /** Expire reports after this many days. @default undefined (keep forever) */
+  readonly reportRetentionDays?: number;
+  /** Keep the bucket, its settings and a new key on `pulumi destroy`. @default true */
+  readonly retainOnDestroy?: boolean;
+  readonly collectorRoleArn: pulumi.Input<string>;
+  readonly summarizeRoleArn: pulumi.Input<string>;
+  /** @default {} */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Where the reports are kept: a private, versioned, encrypted, TLS-only bucket (and optionally a
+ * key) made for the pipeline, or an existing bucket and key left as they are. Created in whatever
+ * account the component's provider points at, so a storage account needs no manual step.
+ */
+export class ReportBucket extends pulumi.ComponentResource {
+  readonly bucketName: pulumi.Output<string>;
+  readonly bucketArn: pulumi.Output<string>;
+  /** The SSE-KMS key, when there is one. */
+  readonly kmsKeyArn: pulumi.Output<string | undefined>;
+  /** The bucket's region (the writers may use the key only through S3 there). */
+  readonly region: pulumi.Output<string>;
+
+  constructor(name: string, args: ReportBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("credreport:index:ReportBucket", name, {}, opts);
+    const kmsKey = args.kmsKey ?? { kind: "none" };
+    const tags = args.tags ?? {};
+    const existing = args.existingBucket ?? false;
+    if (existing && !args.bucketName) {
+      throw new pulumi.ResourceError("ReportBucket: bucketName is required with existingBucket: true (the bucket to use)", this);
+    }
+    if (existing && kmsKey.kind === "new") {
+      throw new pulumi.ResourceError('ReportBucket: kmsKey "new" needs a new bucket; give the existing bucket\'s key ARN or "none"', this);
+    }
+    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+    this.region = aws.getRegionOutput({}, { parent: this }).region;
+
+    if (existing) {
+      // Nothing of theirs is changed: the pipeline's roles get their grants in their own policies.
+      this.bucketName = pulumi.output(args.bucketName as string);
+      this.bucketArn = partition.apply((p) => bucketArn(p, args.bucketName as string));
+      this.kmsKeyArn = pulumi.output(kmsKey.kind === "existing" ? kmsKey.arn : undefined);
+      this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn });
+      return;
+    }
+
+    // Evidence outlives the stack unless the user opts out; the settings stay with the bucket,
+    // so a retained bucket is still private and encrypted.
+    const child = { parent: this, retainOnDelete: args.retainOnDestroy ?? true };
+    const writers = [args.collectorRoleArn, args.summarizeRoleArn];
+
+    const key =
+      kmsKey.kind === "new"
+        ? new aws.kms.Key(
+            `${name}-key`,
+            {
+              description: "Encrypts the organization's IAM credential reports",
+              enableKeyRotation: true,
+              deletionWindowInDays: 30,
+              policy: pulumi
+                .all([partition, aws.getCallerIdentityOutput({}, { parent: this }).accountId, this.region, ...writers])
+                .apply(([p, account, region, ...writerRoleArns]) =>
+                  JSON.stringify(reportKeyPolicy({ partition: p, keyAccountId: account, region, writerRoleArns })),
+                ),
+              tags,
+            },
+            child,
+          )
+        : undefined;
+    this.kmsKeyArn = key ? key.arn : pulumi.output(kmsKey.kind === "existing" ? kmsKey.arn : undefined);
+
+    const bucket = new aws.s3.Bucket(
+      `${name}-bucket`,
+      { ...(args.bucketName ? { bucket: args.bucketName } : { bucketPrefix: "credential-reports-" }), tags },
+      child,
+    );
+    const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access-block`,
+      { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      child,
+    );
+    new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
+    new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child);
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      {
+        bucket: bucket.id,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault:
+              kmsKey.kind === "none" ? { sseAlgorithm: "AES256" } : { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.kmsKeyArn as pulumi.Output<string> },
+            // One data key per bucket rather than per object: far fewer KMS calls.
+            bucketKeyEnabled: kmsKey.kind !== "none",
+          },
+        ],
+      },
+      child,
+    );
+    if (args.reportRetentionDays !== undefined) {
+      new aws.s3.BucketLifecycleConfiguration(
+        `${name}-retention`,
+        {
+          bucket: bucket.id,
+          rules: [
+            {
+              id: "expire-credential-reports",
+              status: "Enabled",
+              filter: { prefix: args.reportsPrefix },
+              expiration: { days: args.reportRetentionDays },
+              noncurrentVersionExpiration: { noncurrentDays: args.reportRetentionDays },
+            },
+          ],
+        },
+        child,
+      );
+    }
+    new aws.s3.BucketPolicy(
+      `${name}-policy`,
+      {
+        bucket: bucket.id,
+        policy: pulumi.all([bucket.arn, ...writers]).apply(([arn, collectorRoleArn, summarizeRoleArn]) =>
+          JSON.stringify(reportBucketPolicy({ bucketArn: arn, prefix: args.reportsPrefix, collectorRoleArn, summarizeRoleArn })),
+        ),
+      },
+      // S3 rejects a bucket policy while the public access block is being changed.
+      { ...child, dependsOn: [publicAccessBlock] },
+    );
+
+    this.bucketName = bucket.bucket;
+    this.bucketArn = bucket.arn;
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn });
+  }
+}
