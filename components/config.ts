@@ -36,7 +36,7 @@ export interface CredReportConfig {
   readonly kmsKey: KmsKeyChoice;
   /** Keep the bucket (and a new key) on `pulumi destroy`. @default true */
   readonly retainBucketOnDestroy: boolean;
-  /** Expire reports after this many days. @default undefined (keep forever) */
+  /** Expire reports after this many days. @default undefined (config 0: keep forever) */
   readonly reportRetentionDays?: number;
   /** @default [] */
   readonly notificationEmails: readonly string[];
@@ -176,14 +176,12 @@ export function parseConfig(raw: Readonly<Record<string, string>>): CredReportCo
     ),
   );
 
-  const scheduleHour = take("scheduleHour", number(0, 23), undefined);
+  const scheduleHour = take("scheduleHour", number(0, 23), DEFAULT_SCHEDULE_HOUR);
+  // The expression wins: Pulumi passes scheduleHour's default along even when it is not set.
   const scheduleExpression = text("scheduleExpression");
   if (scheduleExpression !== undefined) {
     const bad = scheduleExpressionProblem("scheduleExpression", scheduleExpression);
     if (bad) problems.push(bad);
-    if (scheduleHour !== undefined) {
-      problems.push(`scheduleHour must be unset when scheduleExpression is set, got ${JSON.stringify(text("scheduleHour"))} (set one of them)`);
-    }
   }
   const scheduleTimezone = text("scheduleTimezone") ?? "UTC";
   const badTimezone = timezoneProblem("scheduleTimezone", scheduleTimezone);
@@ -210,7 +208,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>): CredReportCo
     existingBucket,
     kmsKey,
     retainBucketOnDestroy: take("retainBucketOnDestroy", booleanValue, true),
-    reportRetentionDays: take("reportRetentionDays", number(1, 36500), undefined),
+    // 0, the declared default, keeps reports forever.
+    reportRetentionDays: take("reportRetentionDays", number(0, 36500), 0) || undefined,
     notificationEmails,
     memberRoleName: take("memberRoleName", matching(ROLE_NAME, "an IAM role name (1-64 letters, digits and +=,.@_-)"), DEFAULT_MEMBER_ROLE_NAME),
     organizationId: take("organizationId", matching(ORGANIZATION_ID, "an organization id (o- and 10-32 lowercase letters or digits)"), undefined),
@@ -218,7 +217,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): CredReportCo
     organizationalUnitIds,
     excludeAccountIds,
     logRetentionDays,
-    scheduleExpression: scheduleExpression ?? dailyAt(scheduleHour ?? DEFAULT_SCHEDULE_HOUR),
+    scheduleExpression: scheduleExpression ?? dailyAt(scheduleHour),
     scheduleTimezone,
     tags: take("tags", tagMap, {}),
     settings,

@@ -1,0 +1,150 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/** The account the program deploys into, and the storage account reached through its provider. */
+export const PIPELINE_ACCOUNT = "123456789012";
+export const STORAGE_ACCOUNT = "210987654321";
+export const REGION = "eu-west-1";
+export const LOOKED_UP_ORGANIZATION = { id: "o-lookedup0001", rootId: "r-look" };
+
+/** One resource the program asked for, with the inputs it sent. */
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  /** The URN of the explicit provider, when there is one. */
+  readonly provider?: string;
+}
+
+/** The resource options a resource was created with (the mocks do not see them). */
+export interface RecordedOptions {
+  readonly type: string;
+  readonly name: string;
+  readonly retainOnDelete?: boolean;
+}
+
+/** What a run of the program under the mocks did. */
+export interface MockCloud {
+  readonly resources: RecordedResource[];
+  readonly calls: { token: string; provider?: string }[];
+  readonly options: RecordedOptions[];
+}
+
+const accountFor = (provider: string | undefined) => (provider?.includes("storage-account") ? STORAGE_ACCOUNT : PIPELINE_ACCOUNT);
+
+// Plausible ARNs and names, so that policies built from them read like real ones.
+function stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
+  const account = accountFor(args.provider);
+  const inputs = args.inputs;
+  switch (args.type) {
+    case "aws:s3/bucket:Bucket": {
+      const bucket = inputs.bucket ?? `${inputs.bucketPrefix}20261125`;
+      return { bucket, arn: `arn:aws:s3:::${bucket}` };
+    }
+    case "aws:iam/role:Role":
+      return { name: args.name, arn: `arn:aws:iam::${account}:role/${args.name}` };
+    case "aws:kms/key:Key":
+      return { arn: `arn:aws:kms:${REGION}:${account}:key/${args.name}` };
+    case "aws:sns/topic:Topic":
+      return { name: args.name, arn: `arn:aws:sns:${REGION}:${account}:${args.name}` };
+    case "aws:lambda/function:Function":
+      return { name: args.name, arn: `arn:aws:lambda:${REGION}:${account}:function:${args.name}` };
+    case "aws:cloudwatch/logGroup:LogGroup": {
+      const name = `${inputs.namePrefix ?? ""}${args.name}`;
+      return { name, arn: `arn:aws:logs:${REGION}:${account}:log-group:${name}` };
+    }
+    case "aws:sfn/stateMachine:StateMachine":
+      return { name: args.name, arn: `arn:aws:states:${REGION}:${account}:stateMachine:${args.name}` };
+    case "aws:cloudformation/stackSet:StackSet":
+      return { name: args.name, arn: `arn:aws:cloudformation:${REGION}:${account}:stackset/${args.name}` };
+    default:
+      return {};
+  }
+}
+
+function callResult(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+  switch (args.token) {
+    case "aws:index/getCallerIdentity:getCallerIdentity": {
+      const account = accountFor(args.provider);
+      return { accountId: account, arn: `arn:aws:iam::${account}:user/deployer`, userId: "AIDAEXAMPLE", id: account };
+    }
+    case "aws:index/getPartition:getPartition":
+      return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+    case "aws:index/getRegion:getRegion":
+      return { region: REGION, name: REGION, id: REGION };
+    case "aws:organizations/getOrganization:getOrganization":
+      return { id: LOOKED_UP_ORGANIZATION.id, roots: [{ id: LOOKED_UP_ORGANIZATION.rootId }], masterAccountId: PIPELINE_ACCOUNT };
+    default:
+      throw new Error(`the mocks know no call ${args.token}`);
+  }
+}
+
+/** Installs Pulumi mocks that record every resource and call; config keys are given without the project prefix. */
+export async function mockCloud(config: Record<string, string>, project = "org-credential-reports"): Promise<MockCloud> {
+  const cloud: MockCloud = { resources: [], calls: [], options: [] };
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        cloud.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+        return { id: `${args.name}-id`, state: { ...args.inputs, ...stateFor(args) } };
+      },
+      call: (args) => {
+        cloud.calls.push({ token: args.token, provider: args.provider });
+        return callResult(args);
+      },
+    },
+    project,
+    "test",
+    false,
+  );
+  pulumi.runtime.setAllConfig({
+    "aws:region": REGION,
+    ...Object.fromEntries(Object.entries(config).map(([key, value]) => [`${project}:${key}`, value])),
+  });
+  return cloud;
+}
+
+/**
+ * Creates resources inside a root stack, as `pulumi up` does, so that a stack transformation can
+ * record the options each resource gets (they never reach the mocks).
+ */
+export async function inStack(cloud: MockCloud, create: () => unknown): Promise<void> {
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      cloud.options.push({ type: args.type, name: args.name, retainOnDelete: args.opts.retainOnDelete });
+      return undefined;
+    });
+    create();
+    return {};
+  });
+}
+
+/** The value of an output, once the mocks have resolved it. */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
+
+/**
+ * Lets resources that wait on other resources' outputs reach the mocks: waits until no new
+ * resource has arrived for a few turns of the event loop.
+ */
+export async function settled(cloud: MockCloud): Promise<void> {
+  let quietTurns = 0;
+  let seen = -1;
+  while (quietTurns < 5) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    quietTurns = cloud.resources.length === seen ? quietTurns + 1 : 0;
+    seen = cloud.resources.length;
+  }
+}
+
+/** The resources of one type. */
+export function ofType(cloud: MockCloud, type: string): RecordedResource[] {
+  return cloud.resources.filter((r) => r.type === type);
+}
+
+/** The one resource of a type whose name ends with the given suffix. */
+export function one(cloud: MockCloud, type: string, nameEnding = ""): RecordedResource {
+  const found = ofType(cloud, type).filter((r) => r.name.endsWith(nameEnding));
+  if (found.length !== 1) throw new Error(`expected one ${type} named *${nameEnding}, found ${found.map((r) => r.name).join(", ") || "none"}`);
+  return found[0];
+}
