@@ -1,0 +1,336 @@
+import { expect } from "chai";
+import { bundleFunction } from "../../functions/bundle";
+import { REPORTS_PREFIX } from "../../functions/report-keys";
+import { buildDefinition } from "../../functions/state-machine-definition";
+import { LOOKED_UP_ORGANIZATION, type MockCloud, one, ofType, PIPELINE_ACCOUNT, REGION, STORAGE_ACCOUNT } from "./mock-cloud";
+import { runProgram, type StackOutputs } from "./program";
+import { asList, memberRoleOf, recordedPolicies, rolePolicy, statement, statementsOf, takesTags } from "./recorded-policies";
+
+const ORG = { organizationId: "o-exampleorg1", organizationRootId: "r-ex12" };
+const EXISTING_KEY = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-aaaa-bbbb-cccc-111122223333";
+const STORAGE_ROLE = `arn:aws:iam::${STORAGE_ACCOUNT}:role/credreport-deployer`;
+
+/** The stacks users deploy, from the most locked-down to the plainest. */
+const STACKS: Record<string, Record<string, string>> = {
+  "new bucket, new key, email": {
+    ...ORG,
+    kmsKey: "new",
+    notificationEmails: '["security@example.com","audit@example.com"]',
+    tags: '{"team":"security","cost-center":"audit"}',
+    scheduleHour: "6",
+    logRetentionDays: "365",
+  },
+  "existing bucket, existing key": {
+    ...ORG,
+    existingBucket: "true",
+    bucketName: "acme-audit-evidence",
+    kmsKey: EXISTING_KEY,
+    tags: '{"team":"platform"}',
+  },
+  "no KMS, no email, organization looked up": {},
+  "separate storage account": { ...ORG, storageAccount: STORAGE_ROLE, kmsKey: "new", tags: '{"team":"security"}' },
+  "OU-scoped": {
+    ...ORG,
+    organizationalUnitIds: '["ou-ab12-cdefgh12","ou-ab12-ijklmn34"]',
+    excludeAccountIds: "111111111111, 222222222222",
+    memberRoleName: "audit-credential-report",
+  },
+};
+
+type Run = MockCloud & { outputs: StackOutputs };
+
+describe("Pulumi program (index.ts under the mocks)", function () {
+  this.timeout(60_000);
+  const runs: Record<string, Run> = {};
+
+  before(async () => {
+    for (const [stack, config] of Object.entries(STACKS)) runs[stack] = await runProgram(config);
+  });
+
+  for (const stack of Object.keys(STACKS)) {
+    describe(stack, () => {
+      const run = () => runs[stack];
+      const config = STACKS[stack];
+      const memberRoleName = config.memberRoleName ?? "iam-credential-report-generation-role";
+      const organizationId = config.organizationId ?? LOOKED_UP_ORGANIZATION.id;
+
+      it("has no statement with Action \"*\", no wildcard Allow, and a Sid on every statement", () => {
+        const policies = recordedPolicies(run());
+        expect(policies.length).to.be.greaterThan(8);
+        for (const { where, document } of policies) {
+          for (const s of document.Statement) {
+            expect(s.Sid, `${where}: a statement without Sid`).to.match(/^[A-Za-z0-9]+$/);
+            expect(asList(s.Action), `${where} ${s.Sid}`).to.not.include("*");
+            // A whole service is granted only by KMS's key-administration statement, to the key's own account.
+            if (s.Effect === "Allow" && s.Sid !== "AllowKeyAccountToAdminister") {
+              expect(asList(s.Action).filter((a) => a.includes("*")), `${where} ${s.Sid}`).to.deep.equal([]);
+            }
+          }
+        }
+      });
+
+      it("lets the collector assume only the member role name, inside the organization", () => {
+        const assume = statement(rolePolicy(run(), "collect-report"), "AssumeMemberRole");
+        expect(assume.Effect).to.equal("Allow");
+        expect(assume.Action).to.equal("sts:AssumeRole");
+        expect(assume.Resource).to.equal(`arn:aws:iam::*:role/${memberRoleName}`);
+        expect(assume.Condition?.StringEquals?.["aws:PrincipalOrgID"]).to.equal(organizationId);
+        const assumers = rolePolicy(run(), "collect-report").filter((s) => asList(s.Action).includes("sts:AssumeRole"));
+        expect(assumers).to.have.length(1);
+      });
+
+      it("deploys a member role that trusts only the collector role", () => {
+        const stackSet = one(run(), "aws:cloudformation/stackSet:StackSet");
+        const role = memberRoleOf(stackSet);
+        expect(role.RoleName).to.equal(memberRoleName);
+        expect(role.AssumeRolePolicyDocument.Statement).to.have.length(1);
+        expect(role.AssumeRolePolicyDocument.Statement[0].Principal).to.deep.equal({ AWS: run().outputs.collectorRoleArn });
+        expect(run().outputs.collectorRoleArn).to.equal(`arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-collect-report`);
+        const actions = role.Policies.flatMap((p) => p.PolicyDocument.Statement.flatMap((s) => asList(s.Action)));
+        expect(actions).to.have.members(["iam:GenerateCredentialReport", "iam:GetCredentialReport"]);
+      });
+
+      it("makes a service-managed, auto-deploying StackSet targeting the OUs or the root, in one region", () => {
+        const stackSet = one(run(), "aws:cloudformation/stackSet:StackSet");
+        expect(stackSet.inputs.permissionModel).to.equal("SERVICE_MANAGED");
+        expect(stackSet.inputs.autoDeployment).to.deep.equal({ enabled: true, retainStacksOnAccountRemoval: false });
+        expect(stackSet.inputs.capabilities).to.deep.equal(["CAPABILITY_NAMED_IAM"]);
+        expect(stackSet.inputs.callAs).to.equal("SELF");
+        const instances = one(run(), "aws:cloudformation/stackSetInstance:StackSetInstance");
+        const expectedTargets = config.organizationalUnitIds ? JSON.parse(config.organizationalUnitIds) : [config.organizationRootId ?? LOOKED_UP_ORGANIZATION.rootId];
+        expect(instances.inputs.deploymentTargets).to.deep.equal({ organizationalUnitIds: expectedTargets });
+        expect(instances.inputs.stackSetInstanceRegion).to.equal(REGION);
+        expect(instances.inputs.stackSetName).to.equal(run().outputs.stackSetName);
+      });
+
+      it("deploys exactly the shared builder's definition", () => {
+        const fnArn = (name: string) => `arn:aws:lambda:${REGION}:${PIPELINE_ACCOUNT}:function:credreport-${name}`;
+        const expected = buildDefinition(
+          {
+            listAccountsArn: fnArn("list-accounts"),
+            collectReportArn: fnArn("collect-report"),
+            summarizeArn: fnArn("summarize"),
+            topicArn: run().outputs.topicArn as string,
+          },
+          { maxConcurrency: 10, maxPollAttempts: 15, pollIntervalSeconds: 10 },
+        );
+        const machine = one(run(), "aws:sfn/stateMachine:StateMachine");
+        expect(JSON.parse(machine.inputs.definition)).to.deep.equal(expected);
+        expect(machine.inputs.tracingConfiguration).to.deep.equal({ enabled: true });
+        expect(machine.inputs.loggingConfiguration.includeExecutionData).to.equal(false);
+        expect(machine.inputs.roleArn).to.equal(`arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-state-machine`);
+      });
+
+      it("gives every log group the configured retention", () => {
+        const groups = ofType(run(), "aws:cloudwatch/logGroup:LogGroup");
+        expect(groups).to.have.length(4);
+        for (const group of groups) expect(group.inputs.retentionInDays, group.name).to.equal(Number(config.logRetentionDays ?? 90));
+      });
+
+      it("tags every resource that takes tags", () => {
+        const tags = JSON.parse(config.tags ?? "{}");
+        const taggable = run().resources.filter((r) => takesTags(r.type));
+        expect(taggable.length).to.be.greaterThan(10);
+        for (const resource of taggable) expect(resource.inputs.tags, `${resource.type} ${resource.name}`).to.deep.equal(tags);
+      });
+
+      it("exports every output, with a console link and a command that starts a run", () => {
+        const outputs = run().outputs;
+        expect(Object.keys(outputs)).to.have.members([
+          "bucketName",
+          "reportsPrefix",
+          "stateMachineArn",
+          "topicArn",
+          "collectorRoleArn",
+          "memberRoleName",
+          "stackSetName",
+          "stateMachineConsoleUrl",
+          "startRunCommand",
+        ]);
+        expect(outputs.reportsPrefix).to.equal(REPORTS_PREFIX);
+        expect(outputs.memberRoleName).to.equal(memberRoleName);
+        expect(outputs.stateMachineConsoleUrl).to.equal(
+          `https://${REGION}.console.aws.amazon.com/states/home?region=${REGION}#/statemachines/view/${outputs.stateMachineArn}`,
+        );
+        expect(outputs.startRunCommand).to.equal(`aws stepfunctions start-execution --region ${REGION} --state-machine-arn ${outputs.stateMachineArn}`);
+      });
+    });
+  }
+
+  describe("new bucket stacks", () => {
+    for (const stack of ["new bucket, new key, email", "no KMS, no email, organization looked up", "separate storage account"]) {
+      it(`${stack}: blocks public access, enforces owner, versions, denies plain HTTP and keeps the bucket on destroy`, () => {
+        const run = runs[stack];
+        const block = one(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
+        expect(block).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+        expect(one(run, "aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
+        expect(one(run, "aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
+
+        const policy = one(run, "aws:s3/bucketPolicy:BucketPolicy");
+        const bucketArn = `arn:aws:s3:::${run.outputs.bucketName}`;
+        const tls = statement(statementsOf(policy), "DenyInsecureTransport");
+        expect(tls).to.deep.include({ Effect: "Deny", Principal: "*", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
+        expect(tls.Resource).to.deep.equal([bucketArn, `${bucketArn}/*`]);
+        const writes = statement(statementsOf(policy), "AllowPipelineToStoreRunFiles");
+        expect(writes.Resource).to.equal(`${bucketArn}/${REPORTS_PREFIX}*`);
+        expect(writes.Principal).to.deep.equal({ AWS: [run.outputs.collectorRoleArn, `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-summarize`] });
+
+        const bucketChildren = run.options.filter((o) => o.name.startsWith("reports-"));
+        expect(bucketChildren.length).to.be.greaterThan(5);
+        for (const child of bucketChildren) expect(child.retainOnDelete, child.name).to.equal(true);
+      });
+    }
+
+    it("lets a stack opt out of keeping the bucket, and expires reports after the retention", async () => {
+      const run = await runProgram({ ...ORG, retainBucketOnDestroy: "false", reportRetentionDays: "400" });
+      for (const child of run.options.filter((o) => o.name.startsWith("reports-"))) expect(child.retainOnDelete, child.name).to.equal(false);
+      const lifecycle = one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+      expect(lifecycle.inputs.rules).to.deep.equal([
+        {
+          id: "expire-credential-reports",
+          status: "Enabled",
+          filter: { prefix: REPORTS_PREFIX },
+          expiration: { days: 400 },
+          noncurrentVersionExpiration: { noncurrentDays: 400 },
+        },
+      ]);
+      expect(ofType(runs["new bucket, new key, email"], "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")).to.deep.equal([]);
+    });
+
+    it("encrypts with SSE-S3 when kmsKey is none", () => {
+      const encryption = one(runs["no KMS, no email, organization looked up"], "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+      expect(encryption.inputs.rules).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: false }]);
+      expect(ofType(runs["no KMS, no email, organization looked up"], "aws:kms/key:Key")).to.deep.equal([]);
+    });
+
+    it("encrypts with a new rotating key whose policy lets the pipeline only encrypt through S3", () => {
+      const run = runs["new bucket, new key, email"];
+      const key = one(run, "aws:kms/key:Key");
+      expect(key.inputs.enableKeyRotation).to.equal(true);
+      const keyArn = `arn:aws:kms:${REGION}:${PIPELINE_ACCOUNT}:key/reports-key`;
+      const encryption = one(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+      expect(encryption.inputs.rules).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn }, bucketKeyEnabled: true }]);
+      const use = statement(statementsOf(key), "AllowPipelineToEncryptThroughS3");
+      expect(use.Action).to.deep.equal(["kms:GenerateDataKey", "kms:Decrypt"]);
+      expect(use.Condition).to.deep.equal({ StringEquals: { "kms:ViaService": `s3.${REGION}.amazonaws.com` } });
+      expect(use.Principal).to.deep.equal({ AWS: [run.outputs.collectorRoleArn, `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-summarize`] });
+      const collectorKms = statement(rolePolicy(run, "collect-report"), "EncryptWithReportKey");
+      expect(collectorKms.Resource).to.equal(keyArn);
+    });
+  });
+
+  describe("existing bucket and key", () => {
+    const run = () => runs["existing bucket, existing key"];
+
+    it("creates nothing in S3 or KMS and changes nothing of theirs", () => {
+      const storageTypes = run().resources.filter((r) => r.type.startsWith("aws:s3/") || r.type.startsWith("aws:kms/"));
+      expect(storageTypes).to.deep.equal([]);
+      expect(run().outputs.bucketName).to.equal("acme-audit-evidence");
+    });
+
+    it("grants the pipeline's roles on their side: the prefix and the key through S3", () => {
+      const store = statement(rolePolicy(run(), "collect-report"), "StoreRunFiles");
+      expect(store.Resource).to.equal(`arn:aws:s3:::acme-audit-evidence/${REPORTS_PREFIX}*`);
+      expect(store.Action).to.deep.equal(["s3:PutObject", "s3:GetObject"]);
+      for (const fn of ["collect-report", "summarize"]) {
+        const kms = statement(rolePolicy(run(), fn), "EncryptWithReportKey");
+        expect(kms.Resource).to.equal(EXISTING_KEY);
+        expect(kms.Condition).to.deep.equal({ StringEquals: { "kms:ViaService": `s3.${REGION}.amazonaws.com` } });
+      }
+      expect(rolePolicy(runs["no KMS, no email, organization looked up"], "collect-report").map((s) => s.Sid)).to.not.include("EncryptWithReportKey");
+    });
+  });
+
+  describe("separate storage account", () => {
+    it("creates the bucket and key through the storage account's provider, granting the pipeline account's roles", () => {
+      const run = runs["separate storage account"];
+      const provider = one(run, "pulumi:providers:aws", "storage-account");
+      expect(provider.inputs.assumeRoles).to.equal(JSON.stringify([{ roleArn: STORAGE_ROLE, sessionName: "credreport-pulumi" }]));
+      for (const r of run.resources.filter((r) => r.type.startsWith("aws:s3/") || r.type.startsWith("aws:kms/"))) {
+        expect(r.provider, r.name).to.match(/::storage-account::/);
+      }
+      for (const r of run.resources.filter((r) => r.type.startsWith("aws:lambda/") || r.type.startsWith("aws:iam/"))) {
+        expect(r.provider ?? "", r.name).to.not.match(/storage-account/);
+      }
+      const key = one(run, "aws:kms/key:Key");
+      expect(statement(statementsOf(key), "AllowKeyAccountToAdminister").Principal).to.deep.equal({ AWS: `arn:aws:iam::${STORAGE_ACCOUNT}:root` });
+      expect(statement(statementsOf(key), "AllowPipelineToEncryptThroughS3").Principal).to.deep.equal({
+        AWS: [`arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-collect-report`, `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-summarize`],
+      });
+      expect(statement(rolePolicy(run, "collect-report"), "EncryptWithReportKey").Resource).to.equal(
+        `arn:aws:kms:${REGION}:${STORAGE_ACCOUNT}:key/reports-key`,
+      );
+    });
+  });
+
+  describe("organization and scope", () => {
+    it("looks the organization up only when its ids are not configured", () => {
+      const lookups = (stack: string) => runs[stack].calls.filter((c) => c.token === "aws:organizations/getOrganization:getOrganization");
+      expect(lookups("no KMS, no email, organization looked up")).to.have.length(1);
+      expect(lookups("new bucket, new key, email")).to.have.length(0);
+    });
+
+    it("hands ListAccounts the OUs and exclusions, and CollectReport the bucket and role name", () => {
+      const run = runs["OU-scoped"];
+      const env = (fn: string) => one(run, "aws:lambda/function:Function", `credreport-${fn}`).inputs.environment.variables;
+      expect(env("list-accounts")).to.deep.equal({ INCLUDE_OU_IDS: "ou-ab12-cdefgh12,ou-ab12-ijklmn34", EXCLUDE_ACCOUNT_IDS: "111111111111,222222222222" });
+      expect(env("collect-report")).to.deep.equal({ REPORT_BUCKET: run.outputs.bucketName, MEMBER_ROLE_NAME: "audit-credential-report" });
+      expect(env("summarize")).to.deep.equal({ REPORT_BUCKET: run.outputs.bucketName, TOPIC_ARN: run.outputs.topicArn });
+    });
+  });
+
+  describe("functions and schedule", () => {
+    const run = () => runs["new bucket, new key, email"];
+
+    it("runs each function on nodejs22.x arm64 from the esbuild bundle of its source", async () => {
+      for (const name of ["list-accounts", "collect-report", "summarize"] as const) {
+        const fn = one(run(), "aws:lambda/function:Function", `credreport-${name}`);
+        expect(fn.inputs).to.include({ runtime: "nodejs22.x", handler: "index.handler" });
+        expect(fn.inputs.architectures).to.deep.equal(["arm64"]);
+        const assets = await fn.inputs.code.assets;
+        expect(Object.keys(assets)).to.deep.equal(["index.js"]);
+        expect(await assets["index.js"].text).to.equal(await bundleFunction(name));
+      }
+    });
+
+    it("subscribes each email and lets only the pipeline's roles publish", () => {
+      const subscriptions = ofType(run(), "aws:sns/topicSubscription:TopicSubscription");
+      expect(subscriptions.map((s) => [s.inputs.protocol, s.inputs.endpoint])).to.have.deep.members([
+        ["email", "security@example.com"],
+        ["email", "audit@example.com"],
+      ]);
+      expect(ofType(runs["no KMS, no email, organization looked up"], "aws:sns/topicSubscription:TopicSubscription")).to.deep.equal([]);
+      expect(one(run(), "aws:sns/topic:Topic").inputs.kmsMasterKeyId).to.equal("alias/aws/sns");
+    });
+
+    it("runs daily at the configured hour, or on the given expression and time zone", async () => {
+      const schedule = one(run(), "aws:scheduler/schedule:Schedule").inputs;
+      expect(schedule.scheduleExpression).to.equal("cron(0 6 * * ? *)");
+      expect(schedule.scheduleExpressionTimezone).to.equal("UTC");
+      expect(schedule.target.arn).to.equal(run().outputs.stateMachineArn);
+      expect(one(runs["OU-scoped"], "aws:scheduler/schedule:Schedule").inputs.scheduleExpression).to.equal("cron(0 8 * * ? *)");
+
+      const custom = await runProgram({ ...ORG, scheduleExpression: "cron(30 2 ? * MON-FRI *)", scheduleTimezone: "Europe/Paris" });
+      const customSchedule = one(custom, "aws:scheduler/schedule:Schedule").inputs;
+      expect(customSchedule).to.include({ scheduleExpression: "cron(30 2 ? * MON-FRI *)", scheduleExpressionTimezone: "Europe/Paris" });
+      const scheduleRole = statementsOf(one(custom, "aws:iam/rolePolicy:RolePolicy", "schedule-policy"));
+      expect(scheduleRole).to.deep.equal([{ Sid: "StartRun", Effect: "Allow", Action: "states:StartExecution", Resource: custom.outputs.stateMachineArn }]);
+    });
+  });
+
+  it("stops at load with every config problem listed, before creating anything", async () => {
+    let error: Error | undefined;
+    try {
+      await runProgram({ scheduleHour: "24", kmsKey: "new", existingBucket: "true" });
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).to.equal(
+      "Invalid configuration (3 problems):\n" +
+        "  - bucketName must be set when existingBucket is true (the name of the bucket to use)\n" +
+        '  - kmsKey must be "none" or the existing bucket\'s key ARN when existingBucket is true, got "new" (a new key is only made with a new bucket)\n' +
+        '  - scheduleHour must be a whole number from 0 to 23, got "24"\n' +
+        "Fix with `pulumi config set <key> <value>` (or `pulumi config rm <key>` for the default).",
+    );
+  });
+});
