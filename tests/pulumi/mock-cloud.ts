@@ -84,6 +84,7 @@ export async function mockCloud(config: Record<string, string>, project = "org-c
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
+        if (args.type === "pulumi:pulumi:Stack") return { id: undefined, state: {} };
         cloud.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
         return { id: `${args.name}-id`, state: { ...args.inputs, ...stateFor(args) } };
       },

@@ -1,0 +1,202 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import { CredentialReportStateMachine } from "../../components/credential-report-state-machine";
+import { CrossAccountRoleStackSet } from "../../components/cross-account-role-stack-set";
+import { Notifier } from "../../components/notifier";
+import { PipelineRoles } from "../../components/pipeline-roles";
+import { ReportBucket } from "../../components/report-bucket";
+import { buildDefinition } from "../../functions/state-machine-definition";
+import { inStack, mockCloud, type MockCloud, one, ofType, PIPELINE_ACCOUNT, REGION, settled, valueOf } from "./mock-cloud";
+import { rolePolicy, statement, statementsOf } from "./recorded-policies";
+
+const COLLECTOR = `arn:aws:iam::${PIPELINE_ACCOUNT}:role/collector`;
+const SUMMARIZE = `arn:aws:iam::${PIPELINE_ACCOUNT}:role/summarize`;
+const STATE_MACHINE = `arn:aws:iam::${PIPELINE_ACCOUNT}:role/state-machine`;
+
+/**
+ * Creates components under fresh mocks and waits until every resource has reached them; `ready`
+ * names an output that resolves only after the slow parts (bundling the functions).
+ */
+async function build<T>(create: () => T, ready?: (built: T) => pulumi.Output<unknown>): Promise<{ cloud: MockCloud; built: T }> {
+  const cloud = await mockCloud({});
+  let built: T | undefined;
+  await inStack(cloud, () => (built = create()));
+  if (ready) await valueOf(ready(built as T));
+  await settled(cloud);
+  return { cloud, built: built as T };
+}
+
+/** The error a component throws while it is built. */
+async function buildError(create: () => unknown): Promise<string> {
+  try {
+    await build(create);
+  } catch (error) {
+    return (error as Error).message;
+  }
+  return "no error";
+}
+
+describe("components", function () {
+  this.timeout(30_000);
+
+  describe("PipelineRoles", () => {
+    it("trusts Lambda for the functions and this account's Step Functions for the state machine", async () => {
+      const { cloud } = await build(() => new PipelineRoles("p", { tags: { team: "security" } }));
+      const trust = (name: string) => statementsOf(one(cloud, "aws:iam/role:Role", name), "assumeRolePolicy");
+      for (const fn of ["collect-report", "list-accounts", "summarize"]) {
+        expect(trust(`p-${fn}`)).to.deep.equal([{ Sid: "TrustLambda", Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+      }
+      expect(trust("p-state-machine")).to.deep.equal([
+        {
+          Sid: "TrustStepFunctionsOfThisAccount",
+          Effect: "Allow",
+          Principal: { Service: "states.amazonaws.com" },
+          Action: "sts:AssumeRole",
+          Condition: { StringEquals: { "aws:SourceAccount": PIPELINE_ACCOUNT } },
+        },
+      ]);
+      // Roles only: their permissions come later, once the bucket, key and topic exist.
+      expect(ofType(cloud, "aws:iam/rolePolicy:RolePolicy")).to.deep.equal([]);
+    });
+  });
+
+  describe("ReportBucket", () => {
+    const writers = { collectorRoleArn: COLLECTOR, summarizeRoleArn: SUMMARIZE, reportsPrefix: "credential-reports/" };
+
+    it("uses the given name exactly, or a generated one", async () => {
+      const named = await build(() => new ReportBucket("r", { ...writers, bucketName: "acme-evidence" }));
+      expect(one(named.cloud, "aws:s3/bucket:Bucket").inputs).to.include({ bucket: "acme-evidence" });
+      const generated = await build(() => new ReportBucket("r", writers));
+      expect(one(generated.cloud, "aws:s3/bucket:Bucket").inputs).to.include({ bucketPrefix: "credential-reports-" });
+      expect(await valueOf(generated.built.kmsKeyArn)).to.equal(undefined);
+    });
+
+    it("lets the summarizer list only the reports prefix", async () => {
+      const { cloud } = await build(() => new ReportBucket("r", { ...writers, bucketName: "acme-evidence" }));
+      const list = statement(statementsOf(one(cloud, "aws:s3/bucketPolicy:BucketPolicy")), "AllowSummarizeToListRunFiles");
+      expect(list).to.deep.include({
+        Principal: { AWS: SUMMARIZE },
+        Action: "s3:ListBucket",
+        Resource: "arn:aws:s3:::acme-evidence",
+        Condition: { StringLike: { "s3:prefix": "credential-reports/*" } },
+      });
+    });
+
+    it("passes an existing bucket and key through without creating anything", async () => {
+      const key = "arn:aws:kms:eu-west-1:123456789012:key/abcd";
+      const { cloud, built } = await build(
+        () => new ReportBucket("r", { ...writers, existingBucket: true, bucketName: "theirs", kmsKey: { kind: "existing", arn: key } }),
+      );
+      expect(cloud.resources.map((r) => r.type)).to.deep.equal(["credreport:index:ReportBucket"]);
+      expect(await valueOf(built.bucketArn)).to.equal("arn:aws:s3:::theirs");
+      expect(await valueOf(built.kmsKeyArn)).to.equal(key);
+      expect(await valueOf(built.region)).to.equal(REGION);
+    });
+
+    it("refuses a new key for an existing bucket, and an existing bucket without a name", async () => {
+      expect(await buildError(() => new ReportBucket("r", { ...writers, existingBucket: true, bucketName: "theirs", kmsKey: { kind: "new" } }))).to.equal(
+        'ReportBucket: kmsKey "new" needs a new bucket; give the existing bucket\'s key ARN or "none"',
+      );
+      expect(await buildError(() => new ReportBucket("r", { ...writers, existingBucket: true }))).to.equal(
+        "ReportBucket: bucketName is required with existingBucket: true (the bucket to use)",
+      );
+    });
+  });
+
+  describe("Notifier", () => {
+    it("lets only the given roles publish, over TLS, and subscribes nobody by default", async () => {
+      const { cloud, built } = await build(() => new Notifier("n", { publisherRoleArns: [STATE_MACHINE, SUMMARIZE] }));
+      const topicArn = await valueOf(built.topicArn);
+      const statements = statementsOf(one(cloud, "aws:sns/topicPolicy:TopicPolicy"));
+      expect(statement(statements, "AllowPipelineToPublish")).to.deep.include({ Principal: { AWS: [STATE_MACHINE, SUMMARIZE] }, Action: "sns:Publish", Resource: topicArn });
+      expect(statement(statements, "DenyPublishByAnyoneElse")).to.deep.include({
+        Effect: "Deny",
+        Principal: "*",
+        Condition: { ArnNotEquals: { "aws:PrincipalArn": [STATE_MACHINE, SUMMARIZE] } },
+      });
+      expect(statement(statements, "DenyInsecureTransport").Condition).to.deep.equal({ Bool: { "aws:SecureTransport": "false" } });
+      expect(one(cloud, "aws:sns/topic:Topic").inputs.kmsMasterKeyId).to.equal("alias/aws/sns");
+      expect(ofType(cloud, "aws:sns/topicSubscription:TopicSubscription")).to.deep.equal([]);
+    });
+  });
+
+  describe("CrossAccountRoleStackSet", () => {
+    it("defaults to SELF with soft failure tolerance, and passes DELEGATED_ADMIN to the StackSet and its instances", async () => {
+      const args = { memberRoleName: "m", collectorRoleArn: COLLECTOR, targetOuIds: ["r-ab12"], region: REGION };
+      const self = await build(() => new CrossAccountRoleStackSet("s", args));
+      const preferences = { failureTolerancePercentage: 10, maxConcurrentPercentage: 25, concurrencyMode: "SOFT_FAILURE_TOLERANCE" };
+      expect(one(self.cloud, "aws:cloudformation/stackSet:StackSet").inputs).to.deep.include({ callAs: "SELF", operationPreferences: preferences });
+      expect(one(self.cloud, "aws:cloudformation/stackSetInstance:StackSetInstance").inputs).to.deep.include({ callAs: "SELF", operationPreferences: preferences });
+
+      const delegated = await build(
+        () => new CrossAccountRoleStackSet("s", { ...args, callAs: "DELEGATED_ADMIN", failureTolerancePercentage: 0, maxConcurrentPercentage: 100 }),
+      );
+      for (const type of ["aws:cloudformation/stackSet:StackSet", "aws:cloudformation/stackSetInstance:StackSetInstance"]) {
+        expect(one(delegated.cloud, type).inputs).to.deep.include({
+          callAs: "DELEGATED_ADMIN",
+          operationPreferences: { failureTolerancePercentage: 0, maxConcurrentPercentage: 100, concurrencyMode: "SOFT_FAILURE_TOLERANCE" },
+        });
+      }
+    });
+  });
+
+  describe("CredentialReportStateMachine", () => {
+    const settings = { maxConcurrency: 5, maxPollAttempts: 20, pollIntervalSeconds: 30 };
+    const role = (name: string) => ({ name, arn: `arn:aws:iam::${PIPELINE_ACCOUNT}:role/${name}` });
+    const create = () =>
+      new CredentialReportStateMachine("c", {
+        roles: { collector: role("collector"), listAccounts: role("lister"), summarize: role("summarize"), stateMachine: role("state-machine") },
+        bucketName: "acme-evidence",
+        bucketArn: "arn:aws:s3:::acme-evidence",
+        kmsKeyArn: undefined,
+        bucketRegion: REGION,
+        reportsPrefix: "credential-reports/",
+        topicArn: `arn:aws:sns:${REGION}:${PIPELINE_ACCOUNT}:t`,
+        memberRoleName: "member",
+        organizationId: "o-exampleorg1",
+        settings,
+        logRetentionDays: 30,
+        scheduleExpression: "rate(1 day)",
+      });
+
+    it("deploys the builder's definition with the given settings", async () => {
+      const { cloud, built } = await build(create, (c) => c.stateMachineArn);
+      const arn = (fn: string) => `arn:aws:lambda:${REGION}:${PIPELINE_ACCOUNT}:function:c-${fn}`;
+      const expected = buildDefinition(
+        { listAccountsArn: arn("list-accounts"), collectReportArn: arn("collect-report"), summarizeArn: arn("summarize"), topicArn: `arn:aws:sns:${REGION}:${PIPELINE_ACCOUNT}:t` },
+        settings,
+      );
+      expect(JSON.parse(one(cloud, "aws:sfn/stateMachine:StateMachine").inputs.definition)).to.deep.equal(expected);
+      expect(JSON.parse(await valueOf(built.definition))).to.deep.equal(expected);
+    });
+
+    it("gives each function only what it calls, and its own log group", async () => {
+      const { cloud } = await build(create, (c) => c.stateMachineArn);
+      const logStreams = (fn: string) => `arn:aws:logs:${REGION}:${PIPELINE_ACCOUNT}:log-group:/aws/lambda/c-${fn}-c-${fn}-logs:log-stream:*`;
+      expect(rolePolicy(cloud, "list-accounts").map((s) => [s.Sid, s.Resource])).to.deep.equal([
+        ["ReadOrganizationAccounts", "*"],
+        ["WriteOwnLogs", logStreams("list-accounts")],
+      ]);
+      expect(statement(rolePolicy(cloud, "list-accounts"), "ReadOrganizationAccounts").Action).to.satisfy((actions: string[]) =>
+        actions.every((a) => /^organizations:(Describe|List)/.test(a)),
+      );
+      expect(rolePolicy(cloud, "collect-report").map((s) => s.Sid)).to.deep.equal(["AssumeMemberRole", "ReadOwnAccountCredentialReport", "StoreRunFiles", "WriteOwnLogs"]);
+      expect(statement(rolePolicy(cloud, "collect-report"), "WriteOwnLogs").Resource).to.equal(logStreams("collect-report"));
+      expect(rolePolicy(cloud, "summarize").map((s) => s.Sid)).to.deep.equal(["StoreRunFiles", "ListRunFiles", "PublishRunSummary", "WriteOwnLogs"]);
+      const invoke = statement(statementsOf(one(cloud, "aws:iam/rolePolicy:RolePolicy", "state-machine-policy")), "InvokePipelineFunctions");
+      expect(invoke.Resource).to.have.length(6);
+      expect(invoke.Resource).to.include(`arn:aws:lambda:${REGION}:${PIPELINE_ACCOUNT}:function:c-collect-report`);
+      for (const group of ofType(cloud, "aws:cloudwatch/logGroup:LogGroup")) expect(group.inputs.retentionInDays).to.equal(30);
+    });
+
+    it("starts runs on the schedule through a role that may start only this state machine", async () => {
+      const { cloud, built } = await build(create, (c) => c.stateMachineArn);
+      const schedule = one(cloud, "aws:scheduler/schedule:Schedule").inputs;
+      expect(schedule).to.deep.include({ scheduleExpression: "rate(1 day)", scheduleExpressionTimezone: "UTC", flexibleTimeWindow: { mode: "OFF" } });
+      expect(schedule.target.roleArn).to.equal(`arn:aws:iam::${PIPELINE_ACCOUNT}:role/c-schedule-role`);
+      const trust = statementsOf(one(cloud, "aws:iam/role:Role", "schedule-role"), "assumeRolePolicy");
+      expect(trust[0]).to.deep.include({ Principal: { Service: "scheduler.amazonaws.com" }, Condition: { StringEquals: { "aws:SourceAccount": PIPELINE_ACCOUNT } } });
+      expect(statement(statementsOf(one(cloud, "aws:iam/rolePolicy:RolePolicy", "schedule-policy")), "StartRun").Resource).to.equal(await valueOf(built.stateMachineArn));
+    });
+  });
+});

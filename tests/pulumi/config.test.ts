@@ -1,0 +1,157 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "chai";
+import { parse } from "yaml";
+import { CONFIG_KEYS, InvalidConfig, parseConfig } from "../../components/config";
+
+/** The problems parseConfig reports for the given raw values; none when it accepts them. */
+function problemsOf(raw: Record<string, string>): readonly string[] {
+  try {
+    parseConfig(raw);
+    return [];
+  } catch (error) {
+    if (error instanceof InvalidConfig) return error.problems;
+    throw error;
+  }
+}
+
+const RETENTIONS = "1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653";
+
+describe("stack config", () => {
+  it("applies the documented defaults when nothing is set", () => {
+    const config = parseConfig({});
+    expect(config).to.deep.equal({
+      bucketName: undefined,
+      existingBucket: false,
+      kmsKey: { kind: "none" },
+      retainBucketOnDestroy: true,
+      reportRetentionDays: undefined,
+      notificationEmails: [],
+      memberRoleName: "iam-credential-report-generation-role",
+      organizationId: undefined,
+      organizationRootId: undefined,
+      organizationalUnitIds: [],
+      excludeAccountIds: [],
+      logRetentionDays: 90,
+      scheduleExpression: "cron(0 8 * * ? *)",
+      scheduleTimezone: "UTC",
+      tags: {},
+      settings: { maxConcurrency: 10, maxPollAttempts: 15, pollIntervalSeconds: 10 },
+      storageAccountRoleArn: undefined,
+      stackSet: { callAs: "SELF", failureTolerancePercentage: 10, maxConcurrentPercentage: 25 },
+    });
+  });
+
+  it("declares every key in Pulumi.yaml with a type, a description and the same default as the code", () => {
+    const project = parse(readFileSync(join(__dirname, "../../Pulumi.yaml"), "utf8"));
+    expect(Object.keys(project.config)).to.have.members([...CONFIG_KEYS]);
+    const declaredDefaults: Record<string, string> = {};
+    for (const [key, declaration] of Object.entries<{ type: string; description: string; default: unknown }>(project.config)) {
+      expect(declaration.type, key).to.be.oneOf(["string", "integer", "boolean", "array"]);
+      expect(declaration.description, key).to.be.a("string").with.length.greaterThan(20);
+      // Pulumi hands the program each declared default as text (arrays as JSON), as it does set values.
+      declaredDefaults[key] = typeof declaration.default === "string" ? declaration.default : JSON.stringify(declaration.default);
+    }
+    expect(parseConfig(declaredDefaults)).to.deep.equal(parseConfig({}));
+  });
+
+  it("keeps the example stack valid", () => {
+    const stack = parse(readFileSync(join(__dirname, "../../Pulumi.dev.yaml"), "utf8")).config as Record<string, unknown>;
+    const raw = Object.fromEntries(
+      Object.entries(stack)
+        .filter(([key]) => key.startsWith("org-credential-reports:"))
+        .map(([key, value]) => [key.split(":")[1], typeof value === "string" ? value : JSON.stringify(value)]),
+    );
+    const config = parseConfig(raw);
+    expect(config.kmsKey).to.deep.equal({ kind: "new" });
+    expect(config.scheduleExpression).to.equal("cron(0 6 * * ? *)");
+  });
+
+  it("reads lists as JSON arrays or as comma-separated text, and tags as a JSON object", () => {
+    const config = parseConfig({
+      notificationEmails: '["a@example.com", "b@example.com"]',
+      organizationalUnitIds: "ou-ab12-cdefgh12, r-ab12",
+      tags: '{"team":"security"}',
+      reportRetentionDays: "400",
+      kmsKey: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    });
+    expect(config.notificationEmails).to.deep.equal(["a@example.com", "b@example.com"]);
+    expect(config.organizationalUnitIds).to.deep.equal(["ou-ab12-cdefgh12", "r-ab12"]);
+    expect(config.tags).to.deep.equal({ team: "security" });
+    expect(config.reportRetentionDays).to.equal(400);
+    expect(config.kmsKey).to.deep.equal({ kind: "existing", arn: "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" });
+  });
+
+  it("lets scheduleExpression replace the daily hour", () => {
+    expect(parseConfig({ scheduleHour: "8", scheduleExpression: "rate(12 hours)" }).scheduleExpression).to.equal("rate(12 hours)");
+    expect(parseConfig({ scheduleHour: "0" }).scheduleExpression).to.equal("cron(0 0 * * ? *)");
+  });
+
+  const BAD_VALUES: [string, Record<string, string>, string][] = [
+    ["an hour past 23", { scheduleHour: "24" }, 'scheduleHour must be a whole number from 0 to 23, got "24"'],
+    ["a fractional hour", { scheduleHour: "7.5" }, 'scheduleHour must be a whole number from 0 to 23, got "7.5"'],
+    [
+      "a retention CloudWatch does not offer",
+      { logRetentionDays: "45" },
+      `logRetentionDays must be one of CloudWatch Logs' retention periods (${RETENTIONS}), got "45"`,
+    ],
+    ["an address without a domain", { notificationEmails: '["security-team"]' }, 'notificationEmails must be a list of email addresses, got "security-team"'],
+    ["emails that are not a list", { notificationEmails: '["a@example.com"' }, 'notificationEmails must be a list of strings (a JSON array or comma-separated text), got "[\\"a@example.com\\""'],
+    ["a role name with a space", { memberRoleName: "credential report" }, 'memberRoleName must be an IAM role name (1-64 letters, digits and +=,.@_-), got "credential report"'],
+    ["a role name over 64 characters", { memberRoleName: "r".repeat(65) }, `memberRoleName must be an IAM role name (1-64 letters, digits and +=,.@_-), got "${"r".repeat(65)}"`],
+    ["an organization id of the wrong shape", { organizationId: "o-12" }, 'organizationId must be an organization id (o- and 10-32 lowercase letters or digits), got "o-12"'],
+    ["an OU id given as root id", { organizationRootId: "ou-ab12-cdefgh12" }, 'organizationRootId must be an organization root id (r- and 4-32 lowercase letters or digits), got "ou-ab12-cdefgh12"'],
+    ["an OU id of the wrong shape", { organizationalUnitIds: "ou-12" }, 'organizationalUnitIds: "ou-12" is not an OU id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)'],
+    ["an account id of 11 digits", { excludeAccountIds: "12345678901" }, 'excludeAccountIds: "12345678901" is not a 12-digit account id'],
+    ["an unknown kmsKey", { kmsKey: "alias/reports" }, 'kmsKey must be "none", "new" or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got "alias/reports"'],
+    [
+      "a new key for an existing bucket",
+      { existingBucket: "true", bucketName: "acme-evidence", kmsKey: "new" },
+      'kmsKey must be "none" or the existing bucket\'s key ARN when existingBucket is true, got "new" (a new key is only made with a new bucket)',
+    ],
+    ["an existing bucket without a name", { existingBucket: "true" }, "bucketName must be set when existingBucket is true (the name of the bucket to use)"],
+    [
+      "an upper-case bucket name",
+      { bucketName: "Acme-Evidence" },
+      'bucketName must be an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit), got "Acme-Evidence"',
+    ],
+    ["existingBucket that is not a boolean", { existingBucket: "yes" }, 'existingBucket must be true or false, got "yes"'],
+    ["concurrency beyond the inline Map's 40", { maxConcurrency: "50" }, "maxConcurrency must be a whole number from 1 to 40, got 50"],
+    ["zero poll attempts", { maxPollAttempts: "0" }, "maxPollAttempts must be a whole number from 1 to 100, got 0"],
+    ["a poll interval that is not a number", { pollIntervalSeconds: "ten" }, 'pollIntervalSeconds must be a whole number, got "ten"'],
+    ["a storage account that is a user", { storageAccount: "arn:aws:iam::210987654321:user/deployer" }, 'storageAccount must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "arn:aws:iam::210987654321:user/deployer"'],
+    [
+      "a storage account with an existing bucket",
+      { storageAccount: "arn:aws:iam::210987654321:role/deployer", existingBucket: "true", bucketName: "acme-evidence" },
+      'storageAccount must be unset when existingBucket is true, got "arn:aws:iam::210987654321:role/deployer" (it is the account to create the bucket in; grant the collector role in the existing bucket\'s policy instead)',
+    ],
+    ["a one-off schedule", { scheduleExpression: "at(2026-12-01T08:00:00)" }, 'scheduleExpression must be an EventBridge Scheduler expression such as "cron(0 8 * * ? *)" or "rate(1 day)", got "at(2026-12-01T08:00:00)"'],
+    ["an unknown time zone", { scheduleTimezone: "Mars/Olympus" }, 'scheduleTimezone must be an IANA time zone such as "UTC" or "Europe/Paris", got "Mars/Olympus"'],
+    ["tags as a list", { tags: '["team"]' }, 'tags must be a map of tag names to values, got "[\\"team\\"]"'],
+    [
+      "a tag in AWS's namespace",
+      { tags: '{"aws:team":"x"}' },
+      'tags must be tags with names of 1-128 characters not starting with "aws:" and text values up to 256 characters, got {"aws:team":"x"}',
+    ],
+    ["an unknown callAs", { stackSetCallAs: "ADMIN" }, 'stackSetCallAs must be "SELF" or "DELEGATED_ADMIN", got "ADMIN"'],
+    ["a tolerance over 100%", { stackSetFailureTolerancePercentage: "150" }, 'stackSetFailureTolerancePercentage must be a whole number from 0 to 100, got "150"'],
+    ["a negative report retention", { reportRetentionDays: "-1" }, 'reportRetentionDays must be a whole number from 0 to 36500, got "-1"'],
+    [
+      "a misspelt key",
+      { scheduleHours: "6" },
+      `scheduleHours is not a config key of this project; known keys: ${CONFIG_KEYS.join(", ")}`,
+    ],
+  ];
+
+  for (const [what, raw, message] of BAD_VALUES) {
+    it(`rejects ${what}, naming the key, the value and what is allowed`, () => {
+      expect(problemsOf(raw)).to.deep.equal([message]);
+    });
+  }
+
+  it("reports several problems together, in one error", () => {
+    const problems = problemsOf({ scheduleHour: "25", logRetentionDays: "2", memberRoleName: "a b", maxConcurrency: "0" });
+    expect(problems).to.have.length(4);
+    expect(problems.map((p) => p.split(" ")[0])).to.have.members(["scheduleHour", "logRetentionDays", "memberRoleName", "maxConcurrency"]);
+  });
+});

@@ -1,0 +1,59 @@
+import { expect } from "chai";
+import { memberRoleTemplate } from "../../policies/member-role-template";
+import { collectorPolicy, listAccountsPolicy, schedulePolicy, stateMachinePolicy, summarizePolicy } from "../../policies/pipeline-policies";
+import { reportBucketPolicy, reportKeyPolicy, topicPolicy } from "../../policies/resource-policies";
+
+const COLLECTOR = "arn:aws:iam::123456789012:role/collector";
+const storage = { bucketArn: "arn:aws:s3:::evidence", prefix: "credential-reports/", region: "eu-west-1" };
+
+describe("policies", () => {
+  it("makes a template with one named role, trusting the collector, allowed only the report actions", () => {
+    const template = JSON.parse(memberRoleTemplate("member", COLLECTOR));
+    expect(Object.keys(template.Resources)).to.deep.equal(["CredentialReportRole"]);
+    const role = template.Resources.CredentialReportRole;
+    expect(role.Type).to.equal("AWS::IAM::Role");
+    expect(role.Properties.RoleName).to.equal("member");
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).to.deep.equal([
+      { Sid: "TrustCollectorRoleOnly", Effect: "Allow", Principal: { AWS: COLLECTOR }, Action: "sts:AssumeRole" },
+    ]);
+    expect(role.Properties.Policies).to.have.length(1);
+    expect(role.Properties.Policies[0].PolicyDocument.Statement).to.deep.equal([
+      { Sid: "GenerateAndReadCredentialReport", Effect: "Allow", Action: ["iam:GenerateCredentialReport", "iam:GetCredentialReport"], Resource: "*" },
+    ]);
+  });
+
+  it("keeps the member role's organization in both the caller's and the role's condition", () => {
+    const policy = collectorPolicy({ partition: "aws-us-gov", organizationId: "o-exampleorg1", memberRoleName: "member", storage, logGroupArn: "lg" });
+    expect(policy.Statement[0]).to.deep.equal({
+      Sid: "AssumeMemberRole",
+      Effect: "Allow",
+      Action: "sts:AssumeRole",
+      Resource: "arn:aws-us-gov:iam::*:role/member",
+      Condition: { StringEquals: { "aws:PrincipalOrgID": "o-exampleorg1", "aws:ResourceOrgID": "o-exampleorg1" } },
+    });
+  });
+
+  it("uses \"*\" as Resource only where the action takes no resource, and gives every statement a Sid", () => {
+    const documents = [
+      collectorPolicy({ partition: "aws", organizationId: "o-exampleorg1", memberRoleName: "m", storage: { ...storage, kmsKeyArn: "k" }, logGroupArn: "lg" }),
+      listAccountsPolicy("lg"),
+      summarizePolicy({ storage, topicArn: "t", logGroupArn: "lg" }),
+      stateMachinePolicy(["f1", "f2", "f3"], "t"),
+      schedulePolicy("sm"),
+      reportBucketPolicy({ bucketArn: storage.bucketArn, prefix: storage.prefix, collectorRoleArn: COLLECTOR, summarizeRoleArn: "s" }),
+      reportKeyPolicy({ partition: "aws", keyAccountId: "123456789012", region: "eu-west-1", writerRoleArns: [COLLECTOR] }),
+      topicPolicy({ topicArn: "t", publisherRoleArns: ["a", "b"] }),
+    ];
+    const starResources = documents.flatMap((d) => d.Statement.filter((s) => s.Resource === "*").map((s) => s.Sid));
+    // Credential reports, Organizations listing, log delivery and X-Ray take no resource ARN; in a key policy "*" is the key.
+    expect(starResources).to.have.members([
+      "ReadOwnAccountCredentialReport",
+      "ReadOrganizationAccounts",
+      "DeliverExecutionLogs",
+      "SendTraces",
+      "AllowKeyAccountToAdminister",
+      "AllowPipelineToEncryptThroughS3",
+    ]);
+    for (const s of documents.flatMap((d) => d.Statement)) expect(s.Sid).to.match(/^[A-Za-z0-9]+$/);
+  });
+});
