@@ -1,0 +1,198 @@
+import { type CredentialUser, type Field, type ParsedReport, valueOf } from "./credential-report";
+
+export type Severity = "critical" | "high" | "medium" | "low";
+export const SEVERITIES: readonly Severity[] = ["critical", "high", "medium", "low"];
+
+/** What each check looks for, how bad it is, and the CIS AWS Foundations Benchmark v3.0.0 control. */
+export const CHECKS = {
+  "root-mfa-off": { severity: "critical", cisControl: "1.5", title: "Root user without MFA" },
+  "root-access-key-active": { severity: "critical", cisControl: "1.4", title: "Root user with an active access key" },
+  "root-recently-used": { severity: "high", cisControl: "1.7", title: "Root user used recently" },
+  "console-without-mfa": { severity: "high", cisControl: "1.10", title: "Console password without MFA" },
+  "access-key-old": { severity: "medium", cisControl: "1.14", title: "Active access key not rotated" },
+  "credential-unused": { severity: "medium", cisControl: "1.12", title: "Active credential unused" },
+  "both-keys-active": { severity: "low", cisControl: "1.13", title: "Two active access keys" },
+  "key-created-with-user-unused": { severity: "low", cisControl: "1.11", title: "Access key made with the user, never used" },
+  "report-stale": { severity: "medium", cisControl: null, title: "Credential report older than expected" },
+} as const satisfies Record<string, { severity: Severity; cisControl: string | null; title: string }>;
+export type CheckId = keyof typeof CHECKS;
+
+/** One problem with one credential of one user (or with a report). */
+export interface Finding {
+  /** Stable across runs: account, user, check and, where a user has several, the credential. */
+  readonly id: string;
+  readonly checkId: CheckId;
+  readonly severity: Severity;
+  readonly cisControl: string | null;
+  readonly accountId: string;
+  readonly user: string;
+  readonly credential?: "password" | "access_key_1" | "access_key_2";
+  /** The report fields the finding rests on, as IAM wrote them, plus the computed age in days. */
+  readonly evidence: Readonly<Record<string, string>>;
+  readonly message: string;
+}
+
+/** Where each check draws its line. */
+export interface FindingThresholds {
+  /** An active key rotated longer ago than this is old (CIS: 90 days or less). @default 90 */
+  readonly maxKeyAgeDays: number;
+  /** A credential unused this long or longer should be disabled (CIS: 45 days or greater). @default 45 */
+  readonly unusedDays: number;
+  /** Root use within this many days is reported. @default 30 */
+  readonly rootUseWindowDays: number;
+  /** A report generated longer ago than this before the run is stale. @default 24 */
+  readonly maxReportAgeHours: number;
+}
+
+export const DEFAULT_THRESHOLDS: FindingThresholds = { maxKeyAgeDays: 90, unusedDays: 45, rootUseWindowDays: 30, maxReportAgeHours: 24 };
+
+const DAY_MS = 86_400_000;
+// "Created with the user": the console and the CLI both make the key within seconds of the user.
+const WITH_USER_MS = 60_000;
+
+function finding(checkId: CheckId, user: CredentialUser, message: string, evidence: Record<string, string>, credential?: Finding["credential"]): Finding {
+  const check = CHECKS[checkId];
+  return {
+    id: [user.accountId, user.user, checkId, credential].filter(Boolean).join("/"),
+    checkId,
+    severity: check.severity,
+    cisControl: check.cisControl,
+    accountId: user.accountId,
+    user: user.user,
+    ...(credential ? { credential } : {}),
+    evidence,
+    message,
+  };
+}
+
+const wholeDays = (ms: number) => Math.floor(ms / DAY_MS);
+const pick = (user: CredentialUser, ...columns: string[]) => Object.fromEntries(columns.map((c) => [c, user.raw[c]]));
+
+/** Every finding about the users of one report, as of `now`. Pure. */
+export function userFindings(report: ParsedReport, now: Date, thresholds: FindingThresholds = DEFAULT_THRESHOLDS): Finding[] {
+  return report.users.flatMap((user) => (user.isRoot ? rootFindings(user, now, thresholds) : iamUserFindings(user, now, thresholds)));
+}
+
+function rootFindings(root: CredentialUser, now: Date, t: FindingThresholds): Finding[] {
+  const found: Finding[] = [];
+  if (!root.mfaActive) {
+    found.push(finding("root-mfa-off", root, `The root user of ${root.accountId} has no MFA`, pick(root, "mfa_active")));
+  }
+  for (const key of root.accessKeys.filter((k) => k.active)) {
+    const prefix = `access_key_${key.slot}`;
+    found.push(
+      finding(
+        "root-access-key-active",
+        root,
+        `The root user of ${root.accountId} has an active access key (${prefix})`,
+        pick(root, `${prefix}_active`, `${prefix}_last_rotated`, `${prefix}_last_used_date`),
+        prefix as Finding["credential"],
+      ),
+    );
+  }
+  // The latest use of any of root's credentials, not the first one found.
+  const uses = [
+    { column: "password_last_used", at: valueOf(root.passwordLastUsed) },
+    { column: "access_key_1_last_used_date", at: valueOf(root.accessKeys[0].lastUsed) },
+    { column: "access_key_2_last_used_date", at: valueOf(root.accessKeys[1].lastUsed) },
+  ].filter((use): use is { column: string; at: Date } => use.at !== undefined);
+  const latest = uses.sort((a, b) => b.at.getTime() - a.at.getTime())[0];
+  if (latest && now.getTime() - latest.at.getTime() <= t.rootUseWindowDays * DAY_MS) {
+    const days = wholeDays(now.getTime() - latest.at.getTime());
+    found.push(
+      finding(
+        "root-recently-used",
+        root,
+        `The root user of ${root.accountId} was used ${days} day${days === 1 ? "" : "s"} ago (${latest.column})`,
+        { ...pick(root, "password_last_used", "access_key_1_last_used_date", "access_key_2_last_used_date"), days_since_last_use: String(days) },
+      ),
+    );
+  }
+  return found;
+}
+
+function iamUserFindings(user: CredentialUser, now: Date, t: FindingThresholds): Finding[] {
+  const found: Finding[] = [];
+  const name = `${user.user} (${user.accountId})`;
+  const hasPassword = valueOf(user.passwordEnabled) === true;
+  if (hasPassword && !user.mfaActive) {
+    found.push(finding("console-without-mfa", user, `${name} has a console password and no MFA`, pick(user, "password_enabled", "mfa_active")));
+  }
+  if (hasPassword) {
+    const unused = unusedFor(now, user.passwordLastUsed, user.passwordLastChanged, user.createdAt);
+    if (unused && unused.days >= t.unusedDays) {
+      found.push(
+        finding(
+          "credential-unused",
+          user,
+          `${name} has a console password ${unused.never ? "never used" : "unused"} for ${unused.days} days`,
+          { ...pick(user, "password_enabled", "password_last_used", "password_last_changed", "user_creation_time"), days_unused: String(unused.days) },
+          "password",
+        ),
+      );
+    }
+  }
+  const active = user.accessKeys.filter((k) => k.active);
+  for (const key of active) {
+    const prefix = `access_key_${key.slot}` as const;
+    const fields = pick(user, `${prefix}_active`, `${prefix}_last_rotated`, `${prefix}_last_used_date`);
+    const rotated = valueOf(key.lastRotated);
+    if (rotated && now.getTime() - rotated.getTime() > t.maxKeyAgeDays * DAY_MS) {
+      const age = wholeDays(now.getTime() - rotated.getTime());
+      found.push(finding("access-key-old", user, `${name} has an active access key (${prefix}) ${age} days old`, { ...fields, age_days: String(age) }, prefix));
+    }
+    const unused = unusedFor(now, key.lastUsed, key.lastRotated);
+    if (unused && unused.days >= t.unusedDays) {
+      found.push(
+        finding(
+          "credential-unused",
+          user,
+          `${name} has an active access key (${prefix}) ${unused.never ? "never used" : "unused"} for ${unused.days} days`,
+          { ...fields, days_unused: String(unused.days) },
+          prefix,
+        ),
+      );
+    }
+    const created = valueOf(user.createdAt);
+    if (!key.lastUsed.present && rotated && created && Math.abs(rotated.getTime() - created.getTime()) <= WITH_USER_MS) {
+      found.push(
+        finding(
+          "key-created-with-user-unused",
+          user,
+          `${name} has an access key (${prefix}) made with the user and never used`,
+          { ...fields, user_creation_time: user.raw.user_creation_time },
+          prefix,
+        ),
+      );
+    }
+  }
+  if (active.length === 2) {
+    found.push(finding("both-keys-active", user, `${name} has two active access keys`, pick(user, "access_key_1_active", "access_key_2_active")));
+  }
+  return found;
+}
+
+/** Days since a credential was last used or, never used, since it was made (the first date IAM has). */
+function unusedFor(now: Date, lastUsed: Field<Date>, ...madeAt: Field<Date>[]): { days: number; never: boolean } | undefined {
+  const used = valueOf(lastUsed);
+  const since = used ?? madeAt.map(valueOf).find((d) => d !== undefined);
+  if (!since) return undefined;
+  return { days: wholeDays(now.getTime() - since.getTime()), never: used === undefined };
+}
+
+/** A report generated too long before the run: IAM served an old one, so the findings may be out of date. */
+export function reportStaleFinding(accountId: string, generatedAt: Date | undefined, runStartedAt: Date, t: FindingThresholds = DEFAULT_THRESHOLDS): Finding | undefined {
+  if (!generatedAt) return undefined;
+  const hours = (runStartedAt.getTime() - generatedAt.getTime()) / 3_600_000;
+  if (hours <= t.maxReportAgeHours) return undefined;
+  return {
+    id: `${accountId}/report-stale`,
+    checkId: "report-stale",
+    severity: CHECKS["report-stale"].severity,
+    cisControl: null,
+    accountId,
+    user: "",
+    evidence: { generated_time: generatedAt.toISOString(), run_started_at: runStartedAt.toISOString(), age_hours: String(Math.floor(hours)) },
+    message: `The credential report of ${accountId} was generated ${Math.floor(hours)} hours before the run`,
+  };
+}

@@ -1,0 +1,189 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "chai";
+import { parse } from "csv-parse/sync";
+import { findingChanges } from "../../functions/analysis/changes";
+import { MalformedReport, parseCredentialReport } from "../../functions/analysis/credential-report";
+import { DEFAULT_THRESHOLDS, type Finding, reportStaleFinding, userFindings } from "../../functions/analysis/findings";
+import { summarizeFindings } from "../../functions/analysis/summary";
+import { neutralizeFormula, organizationUsersCsv } from "../../functions/analysis/users-csv";
+
+const FIXTURES = join(__dirname, "../fixtures/credential-reports");
+const fixture = (name: string) => readFileSync(join(FIXTURES, name), "utf8");
+const NOW = new Date("2026-11-25T08:00:00Z");
+const workloads = () => parseCredentialReport("111111111111", fixture("workloads-111111111111.csv"));
+const sandbox = () => parseCredentialReport("222222222222", fixture("sandbox-222222222222.csv"));
+const idsOf = (findings: readonly Finding[]) => findings.map((f) => f.id).sort();
+
+describe("credential report parsing", () => {
+  it("types every field: dates, booleans, absent values with their reason, and the root row", () => {
+    const report = workloads();
+    expect(report.users.map((u) => u.user)).to.deep.equal(["<root_account>", "alice", "bob", "carol", "dave", "ci,deploy=bot", "erin"]);
+    const [root, alice] = report.users;
+    expect(root.isRoot).to.equal(true);
+    expect(root.passwordEnabled).to.deep.equal({ present: false, reason: "not_supported" });
+    expect(root.accessKeys[0].lastUsed).to.deep.equal({ present: true, value: new Date("2026-11-22T08:00:00Z") });
+    expect(alice.isRoot).to.equal(false);
+    expect(alice.passwordEnabled).to.deep.equal({ present: true, value: true });
+    expect(alice.accessKeys[1]).to.deep.include({ slot: 2, active: false, lastRotated: { present: false, reason: "N/A" } });
+    expect(report.users[6].passwordLastUsed).to.deep.equal({ present: false, reason: "no_information" });
+    expect(sandbox().users[0].passwordEnabled).to.deep.equal({ present: true, value: false });
+  });
+
+  it("reads a quoted user name with a comma, and repairs one a writer left unquoted", () => {
+    expect(workloads().users[5]).to.deep.include({ user: "ci,deploy=bot", arn: "arn:aws:iam::111111111111:user/ci,deploy=bot" });
+    const header = fixture("sandbox-222222222222.csv").split("\n")[0];
+    const unquoted = `${header}\nrotation,two-keys,arn:aws:iam::222222222222:user/rotation,two-keys,2026-11-01T10:00:00+00:00,false,N/A,N/A,N/A,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n`;
+    expect(parseCredentialReport("222222222222", unquoted).users[0]).to.deep.include({
+      user: "rotation,two-keys",
+      arn: "arn:aws:iam::222222222222:user/rotation,two-keys",
+    });
+  });
+
+  it("finds columns by name, so a column AWS adds later (anywhere) changes nothing", () => {
+    const lines = fixture("sandbox-222222222222.csv").trim().split("\n");
+    const widened = lines.map((line, i) => line.replace(",", i === 0 ? ",passkey_count," : ",3,")).join("\n");
+    const report = parseCredentialReport("222222222222", widened);
+    expect(report.columns[1]).to.equal("passkey_count");
+    expect(report.users.map((u) => [u.user, u.arn, u.mfaActive])).to.deep.equal(
+      sandbox().users.map((u) => [u.user, u.arn, u.mfaActive]),
+    );
+  });
+
+  it("fails with a clear error naming the account when the object is not a credential report", () => {
+    expect(() => parseCredentialReport("333333333333", fixture("not-a-report.csv")))
+      .to.throw(MalformedReport)
+      .with.property("message")
+      .that.matches(/^MalformedReport: the report of account 333333333333 is not a readable credential report: missing columns user, arn, /);
+    const badDate = fixture("sandbox-222222222222.csv").replace("2026-11-20T10:00:00+00:00", "yesterday");
+    expect(() => parseCredentialReport("222222222222", badDate)).to.throw(
+      'MalformedReport: the report of account 222222222222 is not a readable credential report: line 3, user_creation_time is "yesterday", not a date',
+    );
+    expect(() => parseCredentialReport("444444444444", "")).to.throw(/account 444444444444 .*missing columns user, arn/);
+  });
+});
+
+describe("findings", () => {
+  it("finds exactly what the fixture holds, each rule at its boundary", () => {
+    expect(idsOf(userFindings(workloads(), NOW))).to.deep.equal(
+      [
+        "111111111111/<root_account>/root-mfa-off",
+        "111111111111/<root_account>/root-access-key-active/access_key_1",
+        "111111111111/<root_account>/root-recently-used",
+        "111111111111/alice/console-without-mfa",
+        // access keys aged 89 (alice) and 90 days (bob, key 1) are fine; 91 days is not.
+        "111111111111/bob/access-key-old/access_key_2",
+        "111111111111/bob/both-keys-active",
+        // a password unused for exactly 45 days counts; carol's key, never used in 44 days, does not.
+        "111111111111/carol/credential-unused/password",
+        "111111111111/dave/credential-unused/password",
+        "111111111111/dave/credential-unused/access_key_1",
+        "111111111111/dave/key-created-with-user-unused/access_key_1",
+        "111111111111/erin/credential-unused/password",
+      ].sort(),
+    );
+    expect(userFindings(sandbox(), NOW)).to.deep.equal([]);
+  });
+
+  it("gives each finding its severity, CIS control, evidence and a one-line message", () => {
+    const findings = userFindings(workloads(), NOW);
+    const byId = (id: string) => findings.find((f) => f.id === id) as Finding;
+    expect(byId("111111111111/bob/access-key-old/access_key_2")).to.deep.equal({
+      id: "111111111111/bob/access-key-old/access_key_2",
+      checkId: "access-key-old",
+      severity: "medium",
+      cisControl: "1.14",
+      accountId: "111111111111",
+      user: "bob",
+      credential: "access_key_2",
+      evidence: {
+        access_key_2_active: "true",
+        access_key_2_last_rotated: "2026-08-26T08:00:00+00:00",
+        access_key_2_last_used_date: "2026-11-24T06:00:00+00:00",
+        age_days: "91",
+      },
+      message: "bob (111111111111) has an active access key (access_key_2) 91 days old",
+    });
+    expect(byId("111111111111/<root_account>/root-mfa-off")).to.deep.include({ severity: "critical", cisControl: "1.5" });
+    expect(byId("111111111111/carol/credential-unused/password").message).to.equal("carol (111111111111) has a console password unused for 45 days");
+    expect(byId("111111111111/dave/credential-unused/access_key_1").message).to.equal(
+      "dave (111111111111) has an active access key (access_key_1) never used for 84 days",
+    );
+    for (const f of findings) expect(f.message).to.not.include("\n");
+  });
+
+  it("dates root's use by its latest credential, not its first", () => {
+    const recent = userFindings(workloads(), NOW).find((f) => f.checkId === "root-recently-used") as Finding;
+    // The password was last used 40 days ago, outside the 30-day window; the key 3 days ago.
+    expect(recent.message).to.equal("The root user of 111111111111 was used 3 days ago (access_key_1_last_used_date)");
+    expect(recent.evidence.days_since_last_use).to.equal("3");
+  });
+
+  it("moves with the clock and the thresholds", () => {
+    const dayLater = new Date(NOW.getTime() + 86_400_000);
+    const later = idsOf(userFindings(workloads(), dayLater));
+    expect(later).to.include("111111111111/bob/access-key-old/access_key_1");
+    const strict = idsOf(userFindings(workloads(), NOW, { ...DEFAULT_THRESHOLDS, maxKeyAgeDays: 88, unusedDays: 44 }));
+    expect(strict).to.include.members(["111111111111/alice/access-key-old/access_key_1", "111111111111/carol/credential-unused/access_key_1"]);
+  });
+
+  it("reports a report generated too long before the run", () => {
+    const runStart = new Date("2026-11-25T08:00:00Z");
+    expect(reportStaleFinding("111111111111", new Date("2026-11-24T08:00:00Z"), runStart)).to.equal(undefined);
+    expect(reportStaleFinding("111111111111", undefined, runStart)).to.equal(undefined);
+    expect(reportStaleFinding("111111111111", new Date("2026-11-24T07:59:00Z"), runStart)).to.deep.include({
+      id: "111111111111/report-stale",
+      severity: "medium",
+      message: "The credential report of 111111111111 was generated 24 hours before the run",
+    });
+  });
+});
+
+describe("run summary, changes and the organization CSV", () => {
+  it("counts findings by severity, check and account, accounts without findings included", () => {
+    const findings = [...userFindings(workloads(), NOW), ...userFindings(sandbox(), NOW)];
+    const summary = summarizeFindings(findings, [{ accountId: "111111111111", users: 7 }, { accountId: "222222222222", users: 2 }], [{ accountId: "333333333333", error: "x" }]);
+    expect(summary.totals).to.deep.equal({ accounts: 2, users: 9, findings: 11 });
+    expect(summary.bySeverity).to.deep.equal({ critical: 2, high: 2, medium: 5, low: 2 });
+    expect(summary.byCheck["credential-unused"]).to.equal(4);
+    expect(summary.byCheck["report-stale"]).to.equal(0);
+    expect(summary.byAccount["222222222222"]).to.deep.equal({ critical: 0, high: 0, medium: 0, low: 0 });
+    expect(summary.unreadableReports).to.deep.equal([{ accountId: "333333333333", error: "x" }]);
+  });
+
+  it("tells new findings from resolved ones between two runs", () => {
+    const first = userFindings(workloads(), NOW);
+    // Next day: alice enabled MFA, and frank appeared with a console password and no MFA.
+    const nextCsv = fixture("workloads-111111111111.csv")
+      .replace(/^(alice,.*?,N\/A,)false,/m, "$1true,")
+      .concat("frank,arn:aws:iam::111111111111:user/frank,2026-11-25T07:00:00+00:00,true,N/A,2026-11-25T07:00:00+00:00,N/A,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n");
+    const second = userFindings(parseCredentialReport("111111111111", nextCsv), NOW);
+    const changes = findingChanges(second, { runId: "run-1", findings: first });
+    expect(changes.previousRunId).to.equal("run-1");
+    expect(changes.newFindings.map((f) => f.id)).to.deep.equal(["111111111111/frank/console-without-mfa"]);
+    expect(changes.resolvedFindings.map((f) => f.id)).to.deep.equal(["111111111111/alice/console-without-mfa"]);
+    expect(findingChanges(first, undefined)).to.deep.include({ previousRunId: null, resolvedFindings: [] });
+    expect(findingChanges(first, undefined).newFindings).to.have.length(first.length);
+  });
+
+  it("neutralizes cells a spreadsheet would run, and only those", () => {
+    for (const cell of ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx"]) expect(neutralizeFormula(cell)).to.equal(`'${cell}`);
+    for (const cell of ["alice", "2026-11-25T08:00:00+00:00", "N/A", "a=b", ""]) expect(neutralizeFormula(cell)).to.equal(cell);
+  });
+
+  it("writes every user of every account, account first, with formulas neutralized", () => {
+    const withFormula = parseCredentialReport(
+      "222222222222",
+      fixture("sandbox-222222222222.csv").replace("reader,arn:aws:iam::222222222222:user/reader", "=cmd,arn:aws:iam::222222222222:user/=cmd"),
+    );
+    const csv = organizationUsersCsv([
+      { report: workloads(), accountName: "workloads" },
+      { report: withFormula, accountName: "+sandbox" },
+    ]);
+    const rows: string[][] = parse(csv);
+    expect(rows[0].slice(0, 4)).to.deep.equal(["account_id", "account_name", "user", "arn"]);
+    expect(rows).to.have.length(1 + 7 + 2);
+    expect(rows[6].slice(0, 4)).to.deep.equal(["111111111111", "workloads", "ci,deploy=bot", "arn:aws:iam::111111111111:user/ci,deploy=bot"]);
+    expect(rows[9].slice(0, 4)).to.deep.equal(["222222222222", "'+sandbox", "'=cmd", "arn:aws:iam::222222222222:user/=cmd"]);
+  });
+});
