@@ -1,5 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type AccountScope, EVERY_ACCOUNT, scopeProblems } from "../functions/list-accounts/list-accounts";
 import { jsonLog, silentLog } from "../functions/log";
@@ -12,6 +12,13 @@ import { downloadPrefix } from "./download";
 import { startEmulator } from "./emulator";
 import { type LocalRunOptions, type LocalRunResult, runLocally } from "./local-runner";
 import { countUsers, formatRunTable } from "./run-table";
+import { formatFindingsSummary } from "./findings-summary";
+import { analyzeFolder } from "./local-analysis";
+import { ANALYSIS_FILES } from "../functions/report-keys";
+import type { FindingChanges } from "../functions/analysis/changes";
+import type { FindingsSummary } from "../functions/analysis/summary";
+import { previousRunFindings } from "../functions/summarize/run-analysis";
+import type { Finding } from "../functions/analysis/findings";
 
 // The SDK versions are pinned to ones that support Node 20; their notice about later ones is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -23,6 +30,7 @@ const HELP = `Organization credential reports: collect every account's IAM crede
 Usage:
   npm run demo [-- --out DIR]          run the whole pipeline on a local AWS emulator (moto)
   npm run cli -- run [options]         run the pipeline once against AWS or an emulator
+  npm run cli -- summarize [options]   findings, summary and HTML report of stored reports
   npm run cli -- help                  this text
 
 demo options:
@@ -43,6 +51,15 @@ run options:
   --out DIR               also download the run's reports and manifest here
   --verbose               print every pipeline event as a JSON line
 
+summarize options (one source):
+  --from DIR              a folder of raw reports (account=<id>.csv; a manifest.json is used if present)
+  --previous FILE         with --from: an earlier findings.json, for what is new and resolved
+  --bucket NAME --run PREFIX
+                          a stored run, e.g. credential-reports/date=2026-11-25/run=<id>/ (compared
+                          with the run before it in the same bucket); --endpoint and --region as above
+  --out DIR               where findings.json, summary.json, changes.json, users.csv and
+                          report.html are written [./out/analysis]
+
 Against real AWS the default credential chain is used; run it as the management account (or a
 delegated administrator) where the member role exists in every account.
 Exit status: 0 when every active account was collected, 1 when any failed, 2 on bad usage.`;
@@ -61,7 +78,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === "demo") return demo(rest);
   if (command === "run") return run(rest);
-  throw new UsageError(`unknown command ${JSON.stringify(command)}: use demo, run or help`);
+  if (command === "summarize") return summarizeCommand(rest);
+  throw new UsageError(`unknown command ${JSON.stringify(command)}: use demo, run, summarize or help`);
 }
 
 async function demo(args: string[]): Promise<number> {
@@ -162,15 +180,25 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
   const runFolder = key.slice(0, key.length - "manifest.json".length);
   const usersByKey = new Map<string, number>();
   let manifest: Manifest;
+  let summary: FindingsSummary | undefined;
+  let changes: FindingChanges | undefined;
   if (options.outDir) {
     const files = await downloadPrefix(clients.s3, options.bucket, runFolder, options.outDir);
     for (const [objectKey, path] of files) {
-      if (objectKey.endsWith(".csv")) usersByKey.set(objectKey, countUsers(await readFile(path, "utf8")));
+      if (/account=\d{12}\.csv$/.test(objectKey)) usersByKey.set(objectKey, countUsers(await readFile(path, "utf8")));
     }
-    manifest = JSON.parse(await readFile(files.get(key)!, "utf8")) as Manifest;
+    const local = async <T>(objectKey: string) => (files.has(objectKey) ? (JSON.parse(await readFile(files.get(objectKey)!, "utf8")) as T) : undefined);
+    manifest = (await local<Manifest>(key))!;
+    summary = await local<FindingsSummary>(runFolder + ANALYSIS_FILES.summary);
+    changes = await local<FindingChanges>(runFolder + ANALYSIS_FILES.changes);
   } else {
-    const got = await clients.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: key }));
-    manifest = JSON.parse(await got.Body!.transformToString()) as Manifest;
+    const stored = async <T>(objectKey: string) => {
+      const got = await clients.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: objectKey })).catch(() => undefined);
+      return got ? (JSON.parse(await got.Body!.transformToString()) as T) : undefined;
+    };
+    manifest = (await stored<Manifest>(key))!;
+    summary = await stored<FindingsSummary>(runFolder + ANALYSIS_FILES.summary);
+    changes = await stored<FindingChanges>(runFolder + ANALYSIS_FILES.changes);
   }
 
   console.log("");
@@ -178,9 +206,68 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
   const { counts } = manifest;
   console.log("");
   console.log(`Run ${result.runId}: ${counts.collected} collected, ${counts.failed} failed, ${counts.skipped} skipped.`);
-  console.log(`Reports and manifest stored in s3://${options.bucket}/${runFolder}`);
-  if (options.outDir) console.log(`and downloaded to ${resolve(options.outDir, runFolder)}`);
+  if (summary && changes) {
+    console.log("");
+    console.log(formatFindingsSummary(summary, changes));
+  }
+  console.log("");
+  console.log(`Reports, manifest and findings stored in s3://${options.bucket}/${runFolder}`);
+  if (options.outDir) {
+    console.log(`and downloaded to ${resolve(options.outDir, runFolder)}`);
+    if (summary) console.log(`Open the HTML report: ${resolve(options.outDir, runFolder, ANALYSIS_FILES.html)}`);
+  }
   return counts.failed === 0 ? 0 : 1;
+}
+
+/** Findings, summary and HTML from a folder of raw reports, or from a run stored in a bucket. */
+async function summarizeCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      from: { type: "string" },
+      previous: { type: "string" },
+      bucket: { type: "string" },
+      run: { type: "string" },
+      endpoint: { type: "string" },
+      region: { type: "string" },
+      out: { type: "string" },
+    },
+  });
+  const fromBucket = values.bucket !== undefined || values.run !== undefined;
+  const problems: string[] = [];
+  if (values.from && fromBucket) problems.push("give either --from DIR or --bucket with --run, not both");
+  if (!values.from && !fromBucket) problems.push("give --from DIR, or --bucket NAME with --run PREFIX");
+  if (fromBucket && !(values.bucket && values.run)) problems.push("--bucket and --run go together");
+  const runFolder = values.run?.replace(/\/?$/, "/");
+  const runMatch = runFolder ? /(?:^|\/)date=(\d{4}-\d{2}-\d{2})\/run=([A-Za-z0-9_.-]{1,80})\/$/.exec(runFolder) : undefined;
+  if (runFolder && !runMatch) problems.push(`--run must be a run's prefix such as credential-reports/date=2026-11-25/run=<id>/, got ${JSON.stringify(values.run)}`);
+  if (values.previous && fromBucket) problems.push("--previous goes with --from; a stored run is compared with the run before it");
+  if (problems.length > 0) throw new UsageError(problems.join("\n"));
+  const outDir = resolve(values.out ?? join("out", "analysis"));
+
+  let source = values.from ? resolve(values.from) : "";
+  let previous: { runId: string; findings: Finding[] } | undefined;
+  if (values.previous) {
+    const stored = JSON.parse(await readFile(values.previous, "utf8")) as { runId?: string; findings: Finding[] };
+    previous = { runId: stored.runId ?? values.previous, findings: stored.findings };
+  }
+  if (fromBucket) {
+    const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
+    const clients = awsClients({ region, endpoint: values.endpoint });
+    const staging = join(outDir, "reports");
+    await downloadPrefix(clients.s3, values.bucket!, runFolder!, staging);
+    source = join(staging, runFolder!);
+    const manifest = JSON.parse(await readFile(join(source, "manifest.json"), "utf8")) as Manifest;
+    previous = await previousRunFindings({ id: runMatch![2], startedAt: manifest.startedAt }, { s3: clients.s3, bucket: values.bucket!, log: silentLog });
+  }
+  const { analysis, reports, htmlPath } = await analyzeFolder(source, outDir, previous);
+  console.log(`Analysed ${reports} report(s) from ${source}.`);
+  console.log("");
+  console.log(formatFindingsSummary(analysis.summary, analysis.changes));
+  console.log("");
+  console.log(`Wrote findings.json, summary.json, changes.json and users.csv to ${outDir}`);
+  console.log(`Open the HTML report: ${htmlPath}`);
+  return 0;
 }
 
 function numberFlag(value: string | undefined, fallback: number): number {

@@ -35,3 +35,21 @@ export function reportKey(run: RunRef, accountId: string): string {
 export function manifestKey(run: RunRef): string {
   return `${runPrefix(run)}manifest.json`;
 }
+
+/** The files the analysis writes beside the manifest of each run. */
+export const ANALYSIS_FILES = {
+  /** Every finding, with the thresholds used. */
+  findings: "findings.json",
+  /** The same findings one per line, for Athena. */
+  findingsLines: "findings.jsonl",
+  summary: "summary.json",
+  changes: "changes.json",
+  /** Every user of every account, account id and name first. */
+  users: "users.csv",
+  html: "report.html",
+} as const;
+
+/** Where one analysis file of a run is stored. */
+export function analysisKey(run: RunRef, file: keyof typeof ANALYSIS_FILES): string {
+  return `${runPrefix(run)}${ANALYSIS_FILES[file]}`;
+}

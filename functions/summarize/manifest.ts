@@ -112,8 +112,23 @@ export function buildManifest(
 /** SNS caps a message at 256 KB; a run with thousands of failures lists the first ones only. */
 export const MAX_FAILURES_LISTED = 50;
 
-/** The run summary sent to SNS when any account failed. */
-export function runSummaryMessage(manifest: Manifest, bucket: string, manifestKey: string): string {
+/** SNS mail stays readable: the new critical and high findings listed, at most this many. */
+export const MAX_URGENT_FINDINGS_LISTED = 20;
+
+/** What the run summary says about findings. */
+export interface FindingsDigest {
+  readonly bySeverity: Readonly<Record<string, number>>;
+  readonly total: number;
+  readonly newCount: number;
+  readonly resolvedCount: number;
+  readonly previousRunId: string | null;
+  /** New critical and high findings, most severe first. */
+  readonly urgent: readonly { readonly severity: string; readonly message: string }[];
+  readonly reportKey: string;
+}
+
+/** The run summary sent to SNS when any account failed or a new critical or high finding appeared. */
+export function runSummaryMessage(manifest: Manifest, bucket: string, manifestKey: string, findings?: FindingsDigest): string {
   const { counts } = manifest;
   const failed = manifest.accounts.filter((entry) => entry.status === "failed");
   const skipped = Object.entries(counts.skippedByStatus)
@@ -121,13 +136,35 @@ export function runSummaryMessage(manifest: Manifest, bucket: string, manifestKe
     .join(", ");
   const lines = [
     `Credential report run ${manifest.runId} (${manifest.date}): ${counts.collected} collected, ${counts.failed} failed, ${counts.skipped} skipped${skipped ? ` (${skipped})` : ""}.`,
-    "",
-    "Failed accounts:",
-    ...failed
-      .slice(0, MAX_FAILURES_LISTED)
-      .map((entry) => `- ${entry.accountId} (${entry.name}): ${entry.errorType} ${entry.errorCode}: ${entry.errorMessage}`),
   ];
-  if (failed.length > MAX_FAILURES_LISTED) lines.push(`- ... and ${failed.length - MAX_FAILURES_LISTED} more`);
-  lines.push("", `Manifest: s3://${bucket}/${manifestKey}`);
+  if (failed.length > 0) {
+    lines.push(
+      "",
+      "Failed accounts:",
+      ...failed
+        .slice(0, MAX_FAILURES_LISTED)
+        .map((entry) => `- ${entry.accountId} (${entry.name}): ${entry.errorType} ${entry.errorCode}: ${entry.errorMessage}`),
+    );
+    if (failed.length > MAX_FAILURES_LISTED) lines.push(`- ... and ${failed.length - MAX_FAILURES_LISTED} more`);
+  }
+  if (findings) {
+    const bySeverity = Object.entries(findings.bySeverity)
+      .map(([severity, n]) => `${n} ${severity}`)
+      .join(", ");
+    const since = findings.previousRunId ? ` since run ${findings.previousRunId}` : " (no earlier run to compare with)";
+    lines.push("", `Findings: ${findings.total} (${bySeverity}); ${findings.newCount} new, ${findings.resolvedCount} resolved${since}.`);
+    if (findings.urgent.length > 0) {
+      lines.push(
+        "",
+        "New critical and high findings:",
+        ...findings.urgent.slice(0, MAX_URGENT_FINDINGS_LISTED).map((f) => `- [${f.severity}] ${f.message}`),
+      );
+      if (findings.urgent.length > MAX_URGENT_FINDINGS_LISTED) lines.push(`- ... and ${findings.urgent.length - MAX_URGENT_FINDINGS_LISTED} more`);
+    }
+    lines.push("", `Report: s3://${bucket}/${findings.reportKey}`);
+  } else {
+    lines.push("");
+  }
+  lines.push(`Manifest: s3://${bucket}/${manifestKey}`);
   return lines.join("\n");
 }

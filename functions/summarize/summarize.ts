@@ -6,7 +6,8 @@ import { describeAwsError, InvalidInput, StoreFailed } from "../errors";
 import type { Log } from "../log";
 import { manifestKey, reportKey } from "../report-keys";
 import { putIfAbsent } from "../write-once";
-import { buildManifest, type Manifest, runSummaryMessage, type StoredReport } from "./manifest";
+import { buildManifest, type FindingsDigest, type Manifest, runSummaryMessage, type StoredReport } from "./manifest";
+import { analyzeStoredRun, findingsDigest } from "./run-analysis";
 
 export interface SummarizeDeps {
   readonly s3: S3Client;
@@ -20,12 +21,18 @@ export interface SummarizeDeps {
 export interface RunSummary {
   readonly manifestKey: string;
   readonly counts: Manifest["counts"];
+  /** Findings by severity, and how many are new; absent when the analysis failed. */
+  readonly findings?: { readonly bySeverity: FindingsDigest["bySeverity"]; readonly new: number };
 }
 
 // HEAD requests in flight at once while reading back the stored reports.
 const READ_BACK_CONCURRENCY = 16;
 
-/** Writes the run's manifest beside its reports and publishes a summary when an account failed. */
+/**
+ * Writes the run's manifest beside its reports, then the analysis (findings, summary, changes,
+ * the organization CSV, the HTML report), and publishes a summary when an account failed or a
+ * new critical or high finding appeared.
+ */
 export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Promise<RunSummary> {
   if (!input?.run || !Array.isArray(input.listing?.accounts) || !Array.isArray(input.listing.skipped)) {
     throw new InvalidInput("expected {run, listing: {accounts, skipped}}");
@@ -54,16 +61,37 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
   // (one whose publish failed): keep it and go on to publish.
   deps.log(written ? "manifest-stored" : "manifest-kept", { runId: run.id, key, ...manifest.counts });
 
-  if (manifest.counts.failed > 0) {
+  // The manifest is the evidence and is stored already; a failed analysis is reported, not fatal.
+  let digest: FindingsDigest | undefined;
+  let analysisError: string | undefined;
+  try {
+    digest = findingsDigest(run, await analyzeStoredRun(run, manifest, deps));
+  } catch (err) {
+    analysisError = String(err);
+    deps.log("analysis-failed", { runId: run.id, error: analysisError });
+  }
+
+  const urgent = digest?.urgent.length ?? 0;
+  if (manifest.counts.failed > 0 || urgent > 0 || analysisError) {
+    const reasons = [
+      manifest.counts.failed > 0 ? `${manifest.counts.failed} account(s) failed` : "",
+      urgent > 0 ? `${urgent} new critical or high finding(s)` : "",
+      analysisError ? "analysis failed" : "",
+    ].filter(Boolean);
+    const message = runSummaryMessage(manifest, deps.bucket, key, digest);
     await deps.sns.send(
       new PublishCommand({
         TopicArn: deps.topicArn,
-        Subject: `IAM credential report: ${manifest.counts.failed} account(s) failed`,
-        Message: runSummaryMessage(manifest, deps.bucket, key),
+        Subject: `IAM credential report: ${reasons.join(", ")}`,
+        Message: analysisError ? `${message}\n\nThe analysis of this run failed: ${analysisError}` : message,
       }),
     );
   }
-  return { manifestKey: key, counts: manifest.counts };
+  return {
+    manifestKey: key,
+    counts: manifest.counts,
+    ...(digest ? { findings: { bySeverity: digest.bySeverity, new: digest.newCount } } : {}),
+  };
 }
 
 async function readBack(deps: SummarizeDeps, key: string): Promise<StoredReport | Error> {

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -37,7 +37,10 @@ describe("command line", function () {
     const [date] = readdirSync(join(out, "credential-reports"));
     const [run] = readdirSync(join(out, "credential-reports", date));
     const files = readdirSync(join(out, "credential-reports", date, run));
-    expect(files.filter((f) => f.endsWith(".csv"))).to.have.length(13);
+    expect(files.filter((f) => /^account=\d{12}\.csv$/.test(f))).to.have.length(13);
+    expect(files).to.include.members(["findings.json", "summary.json", "changes.json", "users.csv", "report.html"]);
+    expect(demo.stdout).to.match(/^Findings: \d+ \(\d+ critical, \d+ high, \d+ medium, \d+ low\) in 13 accounts/m);
+    expect(demo.stdout).to.contain(`Open the HTML report: ${join(out, "credential-reports", date, run, "report.html")}`);
     const manifest = JSON.parse(readFileSync(join(out, "credential-reports", date, run, "manifest.json"), "utf8"));
     expect(manifest.counts).to.include({ collected: 13, failed: 0, skipped: 1 });
   });
@@ -82,6 +85,43 @@ describe("command line", function () {
       expect(run.stdout).to.match(new RegExp(`^${inA[0].id}\\s+\\S+\\s+failed\\s+-\\s+AccessDenied: `, "m"));
       expect(run.stdout).to.match(new RegExp(`^${inA[2].id}\\s+\\S+\\s+skipped\\s+-\\s+EXCLUDED$`, "m"));
       expect(run.stdout).to.not.contain(org.members.find((m) => m.ouId === org.ous[1].id)!.id);
+
+      const runFolder = /stored in s3:\/\/cli-reports\/(\S+)/.exec(run.stdout)![1];
+      const analysisOut = join(out, "from-bucket");
+      const summarized = await cli(["summarize", "--endpoint", proxy.endpoint, "--bucket", org.bucket, "--run", runFolder, "--out", analysisOut]);
+      expect(summarized.status, summarized.stderr).to.equal(0);
+      expect(summarized.stdout).to.match(/^Analysed 2 report\(s\) from /m);
+      expect(summarized.stdout).to.match(/^Findings: \d+ .* in 2 accounts, .*no earlier one to compare with/m);
+      expect(readdirSync(analysisOut)).to.include.members(["findings.json", "summary.json", "changes.json", "users.csv", "report.html"]);
     });
+  });
+
+  it("summarize: analyses a folder of raw reports as of its manifest's run, and names what is wrong", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "credreport-reports-"));
+    const fixtures = join(__dirname, "..", "fixtures", "credential-reports");
+    cpSync(join(fixtures, "workloads-111111111111.csv"), join(folder, "account=111111111111.csv"));
+    cpSync(join(fixtures, "sandbox-222222222222.csv"), join(folder, "account=222222222222.csv"));
+    cpSync(join(fixtures, "not-a-report.csv"), join(folder, "account=333333333333.csv"));
+    writeFileSync(join(folder, "manifest.json"), JSON.stringify({ runId: "fixture-run", startedAt: "2026-11-25T08:00:00.000Z", accounts: [] }));
+
+    const summarized = await cli(["summarize", "--from", folder, "--out", join(out, "from-folder")]);
+
+    expect(summarized.status, summarized.stderr).to.equal(0);
+    expect(summarized.stdout).to.contain("Findings: 11 (2 critical, 2 high, 5 medium, 2 low) in 2 accounts, 9 users; 11 new, 0 resolved");
+    expect(summarized.stdout).to.contain("[critical] The root user of 111111111111 has no MFA");
+    expect(summarized.stdout).to.contain("Unreadable report: MalformedReport: the report of account 333333333333 is not a readable credential report");
+    const findings = JSON.parse(readFileSync(join(out, "from-folder", "findings.json"), "utf8"));
+    expect(findings.findings).to.have.length(11);
+
+    const again = await cli(["summarize", "--from", folder, "--previous", join(out, "from-folder", "findings.json"), "--out", join(out, "again")]);
+    expect(again.stdout).to.contain("0 new, 0 resolved since run fixture-run");
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it("summarize: refuses a source it cannot use, with exit status 2", async () => {
+    const bad = await cli(["summarize", "--bucket", "b", "--run", "somewhere/else"]);
+    expect(bad.status).to.equal(2);
+    expect(bad.stderr).to.contain('--run must be a run\'s prefix such as credential-reports/date=2026-11-25/run=<id>/, got "somewhere/else"');
+    expect((await cli(["summarize"])).stderr).to.contain("give --from DIR, or --bucket NAME with --run PREFIX");
   });
 });

@@ -119,8 +119,29 @@ describe("pipeline end to end (moto on loopback)", function () {
     }
     const secondPrefix = runPrefix({ id: "e2e-second", startedAt: firstManifest.startedAt });
     const added = [...after.keys()].filter((key) => !before.has(key));
-    expect(added).to.have.length(24); // 23 reports and a manifest
+    expect(added).to.have.length(30); // 23 reports, a manifest and six analysis files
     expect(added.every((key) => key.startsWith(secondPrefix))).to.equal(true);
+  });
+
+  it("analyses each run beside its manifest and compares it with the run before", async () => {
+    const stored = await bucketSnapshot(direct.s3, org.bucket);
+    const file = (runId: string, name: string) => stored.get(runPrefix({ id: runId, startedAt: firstManifest.startedAt }) + name)!.body.toString();
+    const first = JSON.parse(file("e2e-first", "findings.json"));
+    const collectedIds = firstManifest.accounts.filter((a) => a.status === "collected").map((a) => a.accountId);
+    // moto dates every report 2015, so each collected account's report is stale; nothing else is invented.
+    expect(first.findings.filter((f: { checkId: string }) => f.checkId === "report-stale").map((f: { accountId: string }) => f.accountId).sort()).to.deep.equal(
+      [...collectedIds].sort(),
+    );
+    expect(first.findings.some((f: { checkId: string }) => f.checkId === "console-without-mfa")).to.equal(true);
+    const usersCsv = file("e2e-first", "users.csv");
+    // The demo's "rotation,two-keys" user, which moto writes unquoted, comes out as one quoted cell.
+    expect(usersCsv).to.match(/^\d{12},[^,\n]*,"rotation,two-keys","arn:aws:iam::\d{12}:user\/rotation,two-keys",/m);
+    const second = JSON.parse(file("e2e-second", "changes.json"));
+    expect(second.previousRunId).to.equal("e2e-first");
+    expect(second.newFindings).to.deep.equal([]);
+    expect(second.resolvedFindings).to.deep.equal([]);
+    expect(JSON.parse(file("e2e-second", "summary.json")).totals).to.deep.include({ accounts: 23 });
+    expect(file("e2e-second", "report.html")).to.match(/^<!doctype html>/);
   });
 
   it("fails the run as a whole, with a notice, when the accounts cannot be listed", async () => {

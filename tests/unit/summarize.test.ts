@@ -1,6 +1,8 @@
 import { expect } from "chai";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
-import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { SummarizeInput } from "../../functions/contracts";
 import { silentLog } from "../../functions/log";
@@ -23,6 +25,12 @@ const input: SummarizeInput = {
     skipped: [{ id: "333333333333", name: "c", status: "SUSPENDED" }],
   },
 };
+
+/** A stored report as GetObject returns it (only transformToString is read). */
+function reportBody(fixture: string): any {
+  const csv = readFileSync(join(__dirname, "../fixtures/credential-reports", fixture), "utf8");
+  return { transformToString: async () => csv };
+}
 
 describe("Summarize", () => {
   let s3: AwsClientStub<S3Client>;
@@ -53,6 +61,8 @@ describe("Summarize", () => {
     s3.on(PutObjectCommand).resolves({});
     s3.on(HeadObjectCommand).resolves({ ContentLength: 321, Metadata: { sha256: "ab".repeat(32), "report-generated-at": "2026-11-24T08:00:05.000Z" } });
     sns.on(PublishCommand).resolves({ MessageId: "m-1" });
+    s3.on(GetObjectCommand).resolves({ Body: reportBody("sandbox-222222222222.csv") });
+    s3.on(ListObjectsV2Command).resolves({});
   });
 
   it("writes the manifest beside the reports, once, with every account", async () => {
@@ -85,7 +95,11 @@ describe("Summarize", () => {
       },
       { accountId: "333333333333", name: "c", status: "skipped", attempts: 0, skipReason: "SUSPENDED" },
     ]);
-    expect(summary).to.deep.equal({ manifestKey: `${prefix}manifest.json`, counts: manifest.counts });
+    expect(summary).to.deep.equal({
+      manifestKey: `${prefix}manifest.json`,
+      counts: manifest.counts,
+      findings: { bySeverity: { critical: 0, high: 0, medium: 0, low: 0 }, new: 0 },
+    });
   });
 
   it("publishes one run summary naming the failed accounts", async () => {
@@ -103,6 +117,37 @@ describe("Summarize", () => {
     await summarize({ run, listing: { accounts: [input.listing.accounts[0]], skipped: input.listing.skipped } }, deps);
 
     expect(sns.commandCalls(PublishCommand)).to.have.length(0);
+  });
+
+  it("stores the analysis beside the manifest and publishes new critical and high findings", async () => {
+    s3.on(GetObjectCommand).resolves({ Body: reportBody("workloads-111111111111.csv") });
+
+    const summary = await summarize({ run, listing: { accounts: [input.listing.accounts[0]], skipped: [] } }, deps);
+
+    const keys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
+    expect(keys).to.deep.equal(
+      ["manifest.json", "findings.json", "findings.jsonl", "summary.json", "changes.json", "users.csv", "report.html"].map((file) => prefix + file),
+    );
+    expect(s3.commandCalls(PutObjectCommand).every((call) => call.args[0].input.IfNoneMatch === "*")).to.equal(true);
+    expect(summary.findings).to.deep.equal({ bySeverity: { critical: 2, high: 2, medium: 3, low: 2 }, new: 9 });
+    const published = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+    expect(published).to.have.length(1);
+    expect(published[0].Subject).to.equal("IAM credential report: 4 new critical or high finding(s)");
+    expect(published[0].Message).to.contain("Findings: 9 (2 critical, 2 high, 3 medium, 2 low); 9 new, 0 resolved (no earlier run to compare with).");
+    expect(published[0].Message).to.contain("- [critical] The root user of 222222222222 has no MFA");
+    expect(published[0].Message).to.contain(`Report: s3://reports/${prefix}report.html`);
+  });
+
+  it("still returns the counts, and says so in a summary, when the analysis fails", async () => {
+    s3.on(ListObjectsV2Command).rejects(awsError("AccessDenied", 403, "Access Denied"));
+
+    const summary = await summarize({ run, listing: { accounts: [input.listing.accounts[0]], skipped: [] } }, deps);
+
+    expect(summary.counts).to.include({ collected: 1, failed: 0 });
+    expect(summary.findings).to.equal(undefined);
+    const published = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+    expect(published[0].Subject).to.equal("IAM credential report: analysis failed");
+    expect(published[0].Message).to.match(/The analysis of this run failed: .*Access Denied/);
   });
 
   it("lists a collected account whose object is missing as failed", async () => {

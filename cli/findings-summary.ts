@@ -1,0 +1,31 @@
+import { urgentNewFindings } from "../functions/analysis/analyze-run";
+import type { FindingChanges } from "../functions/analysis/changes";
+import { CHECKS, type CheckId, SEVERITIES } from "../functions/analysis/findings";
+import type { FindingsSummary } from "../functions/analysis/summary";
+import { MAX_URGENT_FINDINGS_LISTED } from "../functions/summarize/manifest";
+
+/** The findings part of what the CLI prints: totals, counts by check, then the new urgent ones. */
+export function formatFindingsSummary(summary: FindingsSummary, changes: FindingChanges): string {
+  const severities = SEVERITIES.map((s) => `${summary.bySeverity[s]} ${s}`).join(", ");
+  const since = changes.previousRunId ? ` since run ${changes.previousRunId}` : " (first run: no earlier one to compare with)";
+  const lines = [
+    `Findings: ${summary.totals.findings} (${severities}) in ${summary.totals.accounts} accounts, ${summary.totals.users} users; ` +
+      `${changes.newFindings.length} new, ${changes.resolvedFindings.length} resolved${since}.`,
+  ];
+  const checks = (Object.keys(CHECKS) as CheckId[]).filter((c) => summary.byCheck[c] > 0);
+  if (checks.length > 0) {
+    const width = Math.max(...checks.map((c) => CHECKS[c].title.length));
+    lines.push("", `  ${"CHECK".padEnd(width)}  SEVERITY  CIS   FINDINGS`);
+    for (const c of checks) {
+      lines.push(`  ${CHECKS[c].title.padEnd(width)}  ${CHECKS[c].severity.padEnd(8)}  ${(CHECKS[c].cisControl ?? "-").padEnd(4)}  ${summary.byCheck[c]}`);
+    }
+  }
+  const urgent = urgentNewFindings(changes);
+  if (urgent.length > 0) {
+    lines.push("", "New critical and high findings:");
+    lines.push(...urgent.slice(0, MAX_URGENT_FINDINGS_LISTED).map((f) => `  [${f.severity}] ${f.message}`));
+    if (urgent.length > MAX_URGENT_FINDINGS_LISTED) lines.push(`  ... and ${urgent.length - MAX_URGENT_FINDINGS_LISTED} more`);
+  }
+  for (const unreadable of summary.unreadableReports) lines.push(`Unreadable report: ${unreadable.error}`);
+  return lines.join("\n");
+}

@@ -1,0 +1,52 @@
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { analyzeRun, type ReportToAnalyse, type RunAnalysis } from "../functions/analysis/analyze-run";
+import type { Finding } from "../functions/analysis/findings";
+import type { Manifest } from "../functions/summarize/manifest";
+
+// Report files as the pipeline names them (account=<id>.csv), or any name ending in the account id.
+const REPORT_FILE = /(?:^|\D)(\d{12})\.csv$/;
+
+/** The raw reports of a folder, with names and generated times from its manifest when there is one. */
+export async function reportsInFolder(dir: string): Promise<{ reports: ReportToAnalyse[]; manifest?: Manifest }> {
+  const files = await readdir(dir);
+  const manifest = files.includes("manifest.json") ? (JSON.parse(await readFile(join(dir, "manifest.json"), "utf8")) as Manifest) : undefined;
+  const entries = new Map((manifest?.accounts ?? []).map((entry) => [entry.accountId, entry]));
+  const reports: ReportToAnalyse[] = [];
+  for (const file of files.sort()) {
+    const accountId = REPORT_FILE.exec(file)?.[1];
+    if (!accountId || file === "users.csv") continue;
+    const entry = entries.get(accountId);
+    reports.push({
+      accountId,
+      accountName: entry?.name ?? "",
+      csv: await readFile(join(dir, file), "utf8"),
+      generatedAt: entry?.reportGeneratedAt ? new Date(entry.reportGeneratedAt) : undefined,
+    });
+  }
+  return { reports, manifest };
+}
+
+/**
+ * Analyses a folder of raw reports and writes findings.json, summary.json, changes.json,
+ * users.csv and report.html into `outDir`. The clock is the run's start (from the manifest),
+ * or now for a folder without one.
+ */
+export async function analyzeFolder(
+  dir: string,
+  outDir: string,
+  previous?: { runId: string; findings: Finding[] },
+): Promise<{ analysis: RunAnalysis; reports: number; htmlPath: string }> {
+  const { reports, manifest } = await reportsInFolder(dir);
+  if (reports.length === 0) throw new Error(`${dir} holds no credential reports (files named account=<12-digit id>.csv)`);
+  const runId = manifest?.runId ?? "local";
+  const analysis = analyzeRun({ runId, runStartedAt: manifest ? new Date(manifest.startedAt) : new Date(), reports, previous });
+  await mkdir(outDir, { recursive: true });
+  const htmlPath = join(outDir, "report.html");
+  await writeFile(join(outDir, "findings.json"), JSON.stringify({ runId, findings: analysis.findings }, null, 2));
+  await writeFile(join(outDir, "summary.json"), JSON.stringify({ runId, ...analysis.summary }, null, 2));
+  await writeFile(join(outDir, "changes.json"), JSON.stringify(analysis.changes, null, 2));
+  await writeFile(join(outDir, "users.csv"), analysis.usersCsv);
+  await writeFile(htmlPath, analysis.html);
+  return { analysis, reports: reports.length, htmlPath };
+}

@@ -1,0 +1,90 @@
+import { type FindingChanges, findingChanges } from "./changes";
+import { MalformedReport, type ParsedReport, parseCredentialReport } from "./credential-report";
+import { DEFAULT_THRESHOLDS, type Finding, type FindingThresholds, reportStaleFinding, SEVERITIES, userFindings } from "./findings";
+import { keyAgeDistribution, renderHtmlReport } from "./html-report";
+import { type FindingsSummary, summarizeFindings, type UnreadableReport } from "./summary";
+import { organizationUsersCsv } from "./users-csv";
+
+/** One stored report, as the analysis needs it. */
+export interface ReportToAnalyse {
+  readonly accountId: string;
+  readonly accountName: string;
+  /** The report's text, or why it could not be read from storage. */
+  readonly csv: string | { readonly readError: string };
+  /** IAM's GeneratedTime, when known (object metadata). */
+  readonly generatedAt?: Date;
+}
+
+/** The files the analysis adds beside a run's manifest. */
+export interface RunAnalysis {
+  readonly findings: readonly Finding[];
+  readonly summary: FindingsSummary;
+  readonly changes: FindingChanges;
+  readonly usersCsv: string;
+  readonly html: string;
+}
+
+/**
+ * Everything derived from one run's reports. Pure: the clock is the run's start time, so the same
+ * reports give the same findings however late the analysis runs. A report that cannot be read is
+ * listed as unreadable and the others are analysed.
+ */
+export function analyzeRun(input: {
+  readonly runId: string;
+  readonly runStartedAt: Date;
+  readonly reports: readonly ReportToAnalyse[];
+  readonly previous?: { readonly runId: string; readonly findings: readonly Finding[] };
+  readonly thresholds?: FindingThresholds;
+}): RunAnalysis {
+  const thresholds = input.thresholds ?? DEFAULT_THRESHOLDS;
+  const parsed: { report: ParsedReport; accountName: string }[] = [];
+  const unreadable: UnreadableReport[] = [];
+  const findings: Finding[] = [];
+  for (const stored of [...input.reports].sort((a, b) => a.accountId.localeCompare(b.accountId))) {
+    if (typeof stored.csv !== "string") {
+      unreadable.push({ accountId: stored.accountId, error: stored.csv.readError });
+      continue;
+    }
+    try {
+      const report = parseCredentialReport(stored.accountId, stored.csv);
+      parsed.push({ report, accountName: stored.accountName });
+      findings.push(...userFindings(report, input.runStartedAt, thresholds));
+    } catch (error) {
+      if (!(error instanceof MalformedReport)) throw error;
+      unreadable.push({ accountId: stored.accountId, error: error.message });
+    }
+    const stale = reportStaleFinding(stored.accountId, stored.generatedAt, input.runStartedAt, thresholds);
+    if (stale) findings.push(stale);
+  }
+  const summary = summarizeFindings(
+    findings,
+    parsed.map(({ report }) => ({ accountId: report.accountId, users: report.users.length })),
+    unreadable,
+  );
+  const changes = findingChanges(findings, input.previous);
+  return {
+    findings,
+    summary,
+    changes,
+    usersCsv: organizationUsersCsv(parsed),
+    html: renderHtmlReport({
+      runId: input.runId,
+      runStartedAt: input.runStartedAt,
+      summary,
+      findings,
+      changes,
+      keyAges: keyAgeDistribution(
+        parsed.map((p) => p.report),
+        input.runStartedAt,
+      ),
+      accountNames: Object.fromEntries(input.reports.map((r) => [r.accountId, r.accountName])),
+    }),
+  };
+}
+
+/** New critical and high findings: the ones worth an email. */
+export function urgentNewFindings(changes: FindingChanges): Finding[] {
+  return changes.newFindings
+    .filter((f) => f.severity === "critical" || f.severity === "high")
+    .sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.id.localeCompare(b.id));
+}

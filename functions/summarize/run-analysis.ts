@@ -1,0 +1,154 @@
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import pLimit from "p-limit";
+import { analyzeRun, type RunAnalysis, urgentNewFindings } from "../analysis/analyze-run";
+import { DEFAULT_THRESHOLDS, type Finding } from "../analysis/findings";
+import type { RunRef } from "../contracts";
+import { describeAwsError, StoreFailed } from "../errors";
+import type { Log } from "../log";
+import { ANALYSIS_FILES, analysisKey, manifestKey, REPORTS_PREFIX, reportKey, runDate } from "../report-keys";
+import { putIfAbsent } from "../write-once";
+import type { FindingsDigest, Manifest } from "./manifest";
+
+export interface AnalysisDeps {
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly log: Log;
+}
+
+// Reports read at once; each is a few KB to a few MB.
+const READ_CONCURRENCY = 16;
+
+/** Reads the run's stored reports, analyses them against the previous run, and stores the results. */
+export async function analyzeStoredRun(run: RunRef, manifest: Manifest, deps: AnalysisDeps): Promise<RunAnalysis> {
+  const limit = pLimit(READ_CONCURRENCY);
+  const collected = manifest.accounts.filter((entry) => entry.status === "collected");
+  const reports = await Promise.all(
+    collected.map((entry) =>
+      limit(async () => ({
+        accountId: entry.accountId,
+        accountName: entry.name,
+        csv: await readText(deps, reportKey(run, entry.accountId)).catch((err) => {
+          const aws = describeAwsError(err);
+          return { readError: `${aws.code}: ${aws.message}` };
+        }),
+        generatedAt: entry.reportGeneratedAt ? new Date(entry.reportGeneratedAt) : undefined,
+      })),
+    ),
+  );
+  const previous = await previousRunFindings(run, deps);
+  const analysis = analyzeRun({ runId: run.id, runStartedAt: new Date(run.startedAt), reports, previous });
+  await storeAnalysis(run, analysis, deps);
+  return analysis;
+}
+
+/** What the SNS run summary says about the analysis. */
+export function findingsDigest(run: RunRef, analysis: RunAnalysis): FindingsDigest {
+  return {
+    bySeverity: analysis.summary.bySeverity,
+    total: analysis.summary.totals.findings,
+    newCount: analysis.changes.newFindings.length,
+    resolvedCount: analysis.changes.resolvedFindings.length,
+    previousRunId: analysis.changes.previousRunId,
+    urgent: urgentNewFindings(analysis.changes).map((f) => ({ severity: f.severity, message: f.message })),
+    reportKey: analysisKey(run, "html"),
+  };
+}
+
+async function storeAnalysis(run: RunRef, analysis: RunAnalysis, deps: AnalysisDeps): Promise<void> {
+  const files: Record<keyof typeof ANALYSIS_FILES, { body: string; type: string }> = {
+    findings: { body: JSON.stringify({ runId: run.id, thresholds: DEFAULT_THRESHOLDS, findings: analysis.findings }, null, 2), type: "application/json" },
+    findingsLines: { body: findingsLines(run, analysis), type: "application/x-ndjson" },
+    summary: { body: JSON.stringify({ runId: run.id, ...analysis.summary }, null, 2), type: "application/json" },
+    changes: { body: JSON.stringify(analysis.changes, null, 2), type: "application/json" },
+    users: { body: analysis.usersCsv, type: "text/csv; charset=utf-8" },
+    html: { body: analysis.html, type: "text/html; charset=utf-8" },
+  };
+  for (const [file, { body, type }] of Object.entries(files) as [keyof typeof ANALYSIS_FILES, { body: string; type: string }][]) {
+    const key = analysisKey(run, file);
+    try {
+      // An earlier try of this step may have stored it already: the first copy stays.
+      await putIfAbsent(deps.s3, { Bucket: deps.bucket, Key: key, Body: body, ContentType: type });
+    } catch (err) {
+      const aws = describeAwsError(err);
+      throw new StoreFailed(aws.code, `${key}: ${aws.message}`);
+    }
+  }
+  deps.log("analysis-stored", { runId: run.id, findings: analysis.findings.length, new: analysis.changes.newFindings.length });
+}
+
+/** One JSON object per line with flat, snake_case fields: what Athena's JSON SerDe reads. */
+function findingsLines(run: RunRef, analysis: RunAnalysis): string {
+  const isNew = new Set(analysis.changes.newFindings.map((f) => f.id));
+  return analysis.findings
+    .map((f) =>
+      JSON.stringify({
+        finding_id: f.id,
+        check_id: f.checkId,
+        severity: f.severity,
+        cis_control: f.cisControl,
+        account_id: f.accountId,
+        user_name: f.user,
+        credential: f.credential ?? null,
+        message: f.message,
+        evidence: f.evidence,
+        is_new: isNew.has(f.id),
+        run_started_at: run.startedAt,
+      }),
+    )
+    .map((line) => `${line}\n`)
+    .join("");
+}
+
+/**
+ * The findings of the latest earlier run that has them: days newest first, and within a day
+ * runs by their manifest's start time (run ids are not ordered).
+ */
+export async function previousRunFindings(run: RunRef, deps: AnalysisDeps): Promise<{ runId: string; findings: Finding[] } | undefined> {
+  const today = runDate(run);
+  const dates = (await listFolders(deps, REPORTS_PREFIX))
+    .map((folder) => /^date=(\d{4}-\d{2}-\d{2})\/$/.exec(folder)?.[1])
+    .filter((date): date is string => date !== undefined && date <= today)
+    .sort()
+    .reverse();
+  for (const date of dates) {
+    const runs: { id: string; startedAt: string }[] = [];
+    for (const folder of await listFolders(deps, `${REPORTS_PREFIX}date=${date}/`)) {
+      const id = /^run=([A-Za-z0-9_.-]+)\/$/.exec(folder)?.[1];
+      if (!id || id === run.id) continue;
+      // Only the date of startedAt goes into the key.
+      const manifest = await readJson<Manifest>(deps, manifestKey({ id, startedAt: `${date}T00:00:00Z` }));
+      if (manifest && manifest.startedAt < run.startedAt) runs.push({ id, startedAt: manifest.startedAt });
+    }
+    for (const earlier of runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt))) {
+      const stored = await readJson<{ findings: Finding[] }>(deps, analysisKey({ id: earlier.id, startedAt: earlier.startedAt }, "findings"));
+      if (stored) return { runId: earlier.id, findings: stored.findings };
+    }
+  }
+  return undefined;
+}
+
+async function listFolders(deps: AnalysisDeps, prefix: string): Promise<string[]> {
+  const folders: string[] = [];
+  let token: string | undefined;
+  do {
+    const page = await deps.s3.send(new ListObjectsV2Command({ Bucket: deps.bucket, Prefix: prefix, Delimiter: "/", ContinuationToken: token }));
+    folders.push(...(page.CommonPrefixes ?? []).map((p) => (p.Prefix ?? "").slice(prefix.length)));
+    token = page.NextContinuationToken;
+  } while (token);
+  return folders;
+}
+
+async function readText(deps: AnalysisDeps, key: string): Promise<string> {
+  const object = await deps.s3.send(new GetObjectCommand({ Bucket: deps.bucket, Key: key }));
+  return (await object.Body?.transformToString("utf-8")) ?? "";
+}
+
+/** A JSON object, or undefined when there is none (a run from before the analysis, or one that failed). */
+async function readJson<T>(deps: AnalysisDeps, key: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readText(deps, key)) as T;
+  } catch (err) {
+    if (err instanceof SyntaxError || describeAwsError(err).code === "NoSuchKey") return undefined;
+    throw err;
+  }
+}
