@@ -176,7 +176,10 @@ function findingsChart(findings: readonly Finding[], accountLabel: (id: string) 
       x += width;
       return rect;
     });
-    return `<text x="${labelWidth - 6}" y="${y + 15}" text-anchor="end">${escapeHtml(accountLabel(account))}</text>${segments.join("")}<text x="${(x + 4).toFixed(1)}" y="${y + 15}">${total(byCheck)}</text>`;
+    const label = accountLabel(account);
+    // Long names are cut to fit the label column; the full one shows on hover.
+    const shown = label.length > 40 ? `${label.slice(0, 39)}\u2026` : label;
+    return `<text x="${labelWidth - 6}" y="${y + 15}" text-anchor="end"><title>${escapeHtml(label)}</title>${escapeHtml(shown)}</text>${segments.join("")}<text x="${(x + 4).toFixed(1)}" y="${y + 15}">${total(byCheck)}</text>`;
   });
   const legend = CHECK_IDS.map((c, i) => `<span><i style="background:${CHECK_COLORS[i]}"></i>${escapeHtml(CHECKS[c].title)}</span>`).join("");
   return `<svg role="img" aria-label="Findings by account and check" width="${labelWidth + barWidth + 40}" height="${rows.length * rowHeight}" font-size="12">${bars.join("\n")}</svg>\n<div class="legend">${legend}</div>`;

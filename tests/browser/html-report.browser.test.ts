@@ -1,0 +1,102 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { expect } from "chai";
+import { type Browser, chromium, type Page } from "playwright-core";
+import { analyzeRun } from "../../functions/analysis/analyze-run";
+import { parseCredentialReport } from "../../functions/analysis/credential-report";
+import { userFindings } from "../../functions/analysis/findings";
+
+// Debian's chromium; .ci/run installs it. Playwright's own browser download cannot run here.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const HOSTILE_USER = "<img src=x onerror=alert(1)>";
+const HOSTILE_ACCOUNT = '"><script>alert(2)</script>';
+const FIXTURES = join(__dirname, "../fixtures/credential-reports");
+const NOW = new Date("2026-11-25T08:00:00Z");
+
+describe("HTML report in a real browser (headless chromium)", function () {
+  this.timeout(60_000);
+  let browser: Browser;
+  let page: Page;
+  const dialogs: string[] = [];
+  const requests: string[] = [];
+  const out = mkdtempSync(join(tmpdir(), "credreport-html-"));
+
+  before(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`no chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+    const workloads = readFileSync(join(FIXTURES, "workloads-111111111111.csv"), "utf8");
+    // A tampered report: a user name no IAM user can have, written the way a CSV quotes it.
+    const hostile = workloads.replace(/^alice,arn:aws:iam::111111111111:user\/alice,/m, `"${HOSTILE_USER}","arn:aws:iam::111111111111:user/${HOSTILE_USER}",`);
+    const sandbox = readFileSync(join(FIXTURES, "sandbox-222222222222.csv"), "utf8");
+    const previous = userFindings(parseCredentialReport("111111111111", workloads), NOW).filter((f) => f.user === "bob");
+    const analysis = analyzeRun({
+      runId: "browser-run",
+      runStartedAt: NOW,
+      reports: [
+        { accountId: "111111111111", accountName: HOSTILE_ACCOUNT, csv: hostile },
+        { accountId: "222222222222", accountName: "sandbox", csv: sandbox },
+      ],
+      previous: { runId: "yesterday", findings: previous },
+    });
+    const file = join(out, "report.html");
+    writeFileSync(file, analysis.html);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    page.on("request", (request) => requests.push(request.url()));
+    await page.goto(`file://${file}`);
+  });
+
+  after(async () => {
+    await browser?.close();
+  });
+
+  it("shows hostile names as text and runs none of them", async () => {
+    expect(dialogs).to.deep.equal([]);
+    expect(await page.locator("img").count()).to.equal(0);
+    expect(await page.locator("script").count()).to.equal(1);
+    expect(await page.locator("#findings td", { hasText: HOSTILE_USER }).first().textContent()).to.equal(HOSTILE_USER);
+    expect(await page.locator("svg text title", { hasText: "<script>" }).first().textContent()).to.equal(`${HOSTILE_ACCOUNT} (111111111111)`);
+  });
+
+  it("needs no network: the page is its only request", () => {
+    expect(requests).to.deep.equal([`file://${join(out, "report.html")}`]);
+  });
+
+  it("shows the totals, both charts, and the new findings first", async () => {
+    expect(await page.locator(".total").allTextContents()).to.include.members(["11findings", "2critical", "9new", "0resolved"]);
+    expect(await page.locator("svg[aria-label='Findings by account and check'] rect").count()).to.be.greaterThan(3);
+    expect(await page.locator("svg[aria-label='Age of active access keys'] rect").count()).to.equal(5);
+    const newColumn = await page.locator("#findings tbody tr td:first-child").allTextContents();
+    expect(newColumn.slice(0, 9)).to.deep.equal(Array(9).fill("new"));
+    expect(newColumn.slice(9)).to.deep.equal(["", ""]);
+  });
+
+  it("sorts the table by the column clicked, and back", async () => {
+    const users = () => page.locator("#findings tbody tr td:nth-child(6)").allTextContents();
+    await page.locator("#findings th", { hasText: "user" }).click();
+    const ascending = await users();
+    expect(ascending).to.deep.equal([...ascending].sort((a, b) => a.localeCompare(b)));
+    await page.locator("#findings th", { hasText: "user" }).click();
+    expect(await users()).to.deep.equal([...ascending].reverse());
+    await page.locator("#findings th", { hasText: "severity" }).click();
+    const severities = await page.locator("#findings tbody tr td:nth-child(2)").allTextContents();
+    expect(severities.slice(0, 2)).to.deep.equal(["critical", "critical"]);
+    expect(severities.at(-1)).to.equal("low");
+  });
+
+  it("renders a page a person can read (screenshot kept for a look)", async () => {
+    const shot = join(out, "report.png");
+    await page.screenshot({ path: shot, fullPage: true });
+    const png = readFileSync(shot);
+    expect(png.subarray(1, 4).toString()).to.equal("PNG");
+    expect(png.length).to.be.greaterThan(20_000);
+    console.log(`      screenshot: ${shot}`);
+  });
+});
