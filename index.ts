@@ -6,6 +6,7 @@ import { CrossAccountRoleStackSet } from "./components/cross-account-role-stack-
 import { Notifier } from "./components/notifier";
 import { PipelineRoles } from "./components/pipeline-roles";
 import { ReportBucket } from "./components/report-bucket";
+import { ReportQueries } from "./components/report-queries";
 import { REPORTS_PREFIX } from "./functions/report-keys";
 
 const config = loadConfig();
@@ -75,6 +76,13 @@ const pipeline = new CredentialReportStateMachine("credreport", {
   tags,
 });
 
+const queries = new ReportQueries("queries", {
+  bucketName: storage.bucketName,
+  databaseName: config.glueDatabaseName,
+  workgroup: config.athenaWorkgroup,
+  tags,
+});
+
 export const bucketName = storage.bucketName;
 export const reportsPrefix = REPORTS_PREFIX;
 export const stateMachineArn = pipeline.stateMachineArn;
@@ -83,4 +91,5 @@ export const collectorRoleArn = roles.collector.arn;
 export const memberRoleName = config.memberRoleName;
 export const stackSetName = memberRoles.stackSetName;
 export const stateMachineConsoleUrl = pulumi.interpolate`https://${region}.console.aws.amazon.com/states/home?region=${region}#/statemachines/view/${pipeline.stateMachineArn}`;
+export const athenaDatabase = queries.databaseName;
 export const startRunCommand = pulumi.interpolate`aws stepfunctions start-execution --region ${region} --state-machine-arn ${pipeline.stateMachineArn}`;

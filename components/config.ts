@@ -61,6 +61,10 @@ export interface CredReportConfig {
   readonly settings: PipelineSettings;
   /** Role in a separate account in which the bucket and key are created. */
   readonly storageAccountRoleArn?: string;
+  /** Glue database of the Athena tables. @default "credential_reports" */
+  readonly glueDatabaseName: string;
+  /** Athena workgroup of the named queries. @default "primary" */
+  readonly athenaWorkgroup: string;
   readonly stackSet: {
     /** @default "SELF" */
     readonly callAs: StackSetCallAs;
@@ -93,6 +97,8 @@ export const CONFIG_KEYS = [
   "maxPollAttempts",
   "pollIntervalSeconds",
   "storageAccount",
+  "glueDatabaseName",
+  "athenaWorkgroup",
   "stackSetCallAs",
   "stackSetFailureTolerancePercentage",
   "stackSetMaxConcurrentPercentage",
@@ -222,6 +228,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>): CredReportCo
     tags: take("tags", tagMap, {}),
     settings,
     storageAccountRoleArn,
+    glueDatabaseName: take("glueDatabaseName", matching(/^[a-z0-9_]{1,255}$/, "a Glue database name (lowercase letters, digits and _)"), "credential_reports"),
+    athenaWorkgroup: take("athenaWorkgroup", matching(/^[A-Za-z0-9._-]{1,128}$/, "an Athena workgroup name (1-128 letters, digits, . _ -)"), "primary"),
     stackSet: {
       callAs: take("stackSetCallAs", matching(/^(SELF|DELEGATED_ADMIN)$/, '"SELF" or "DELEGATED_ADMIN"'), "SELF") as StackSetCallAs,
       failureTolerancePercentage: take("stackSetFailureTolerancePercentage", number(0, 100), 10),

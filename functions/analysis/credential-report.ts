@@ -47,19 +47,27 @@ export interface ParsedReport {
 
 export const ROOT_USER = "<root_account>";
 
-/** The columns the analysis reads; others (added by AWS later) are kept but not needed. */
-const REQUIRED_COLUMNS = [
+/** The columns of a credential report as IAM writes them today, in order. */
+export const CREDENTIAL_REPORT_COLUMNS = [
   "user",
   "arn",
   "user_creation_time",
   "password_enabled",
   "password_last_used",
   "password_last_changed",
+  "password_next_rotation",
   "mfa_active",
   ...[1, 2].flatMap((slot) =>
     ["active", "last_rotated", "last_used_date", "last_used_region", "last_used_service"].map((field) => `access_key_${slot}_${field}`),
   ),
-];
+  "cert_1_active",
+  "cert_1_last_rotated",
+  "cert_2_active",
+  "cert_2_last_rotated",
+] as const;
+
+/** The columns the analysis reads; others (added by AWS later) are kept but not needed. */
+const REQUIRED_COLUMNS = CREDENTIAL_REPORT_COLUMNS.filter((c) => c !== "password_next_rotation" && !c.startsWith("cert_"));
 
 /** The stored object is not a credential report, or a row of it cannot be read. */
 export class MalformedReport extends PipelineError {

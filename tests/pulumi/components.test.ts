@@ -5,6 +5,8 @@ import { CrossAccountRoleStackSet } from "../../components/cross-account-role-st
 import { Notifier } from "../../components/notifier";
 import { PipelineRoles } from "../../components/pipeline-roles";
 import { ReportBucket } from "../../components/report-bucket";
+import { ReportQueries } from "../../components/report-queries";
+import { CREDENTIAL_REPORT_COLUMNS } from "../../functions/analysis/credential-report";
 import { buildDefinition } from "../../functions/state-machine-definition";
 import { inStack, mockCloud, type MockCloud, one, ofType, PIPELINE_ACCOUNT, REGION, settled, valueOf } from "./mock-cloud";
 import { rolePolicy, statement, statementsOf } from "./recorded-policies";
@@ -137,6 +139,51 @@ describe("components", function () {
           operationPreferences: { failureTolerancePercentage: 0, maxConcurrentPercentage: 100, concurrencyMode: "SOFT_FAILURE_TOLERANCE" },
         });
       }
+    });
+  });
+
+  describe("ReportQueries", () => {
+    it("projects date and run partitions over the bucket's reports and findings, without a crawler", async () => {
+      const { cloud, built } = await build(() => new ReportQueries("q", { bucketName: "acme-evidence", tags: { team: "security" } }));
+      expect(await valueOf(built.databaseName)).to.equal("credential_reports");
+      expect(one(cloud, "aws:glue/catalogDatabase:CatalogDatabase").inputs.tags).to.deep.equal({ team: "security" });
+      const tables = ofType(cloud, "aws:glue/catalogTable:CatalogTable");
+      expect(tables.map((t) => t.inputs.name)).to.have.members(["credential_reports", "credential_report_findings"]);
+      for (const table of tables) {
+        expect(table.inputs.partitionKeys.map((k: { name: string }) => k.name)).to.deep.equal(["date", "run"]);
+        expect(table.inputs.parameters).to.deep.include({
+          "projection.enabled": "true",
+          "projection.date.type": "date",
+          "projection.date.format": "yyyy-MM-dd",
+          "projection.run.type": "injected",
+          "storage.location.template": "s3://acme-evidence/credential-reports/date=${date}/run=${run}/",
+        });
+        expect(table.inputs.storageDescriptor.location).to.equal("s3://acme-evidence/credential-reports/");
+      }
+      const reports = tables.find((t) => t.inputs.name === "credential_reports")!;
+      const findings = tables.find((t) => t.inputs.name === "credential_report_findings")!;
+      expect(reports.inputs.storageDescriptor.columns.map((c: { name: string }) => c.name)).to.deep.equal([...CREDENTIAL_REPORT_COLUMNS]);
+      expect(reports.inputs.storageDescriptor.serDeInfo.serializationLibrary).to.equal("org.apache.hadoop.hive.serde2.OpenCSVSerde");
+      expect(reports.inputs.parameters["skip.header.line.count"]).to.equal("1");
+      expect(findings.inputs.storageDescriptor.serDeInfo.serializationLibrary).to.equal("org.openx.data.jsonserde.JsonSerDe");
+      expect(ofType(cloud, "aws:glue/crawler:Crawler")).to.deep.equal([]);
+    });
+
+    it("saves the common questions as named queries, each asking for the run's date and id", async () => {
+      const { cloud } = await build(() => new ReportQueries("q", { bucketName: "b", workgroup: "security" }));
+      const queries = ofType(cloud, "aws:athena/namedQuery:NamedQuery");
+      const named = (name: string) => queries.find((q) => q.inputs.name === name)!.inputs.query as string;
+      expect(queries.map((q) => q.inputs.name)).to.have.members(["console-users-without-mfa", "access-keys-older-than-90-days", "unused-credentials", "root-user-activity"]);
+      for (const q of queries) {
+        expect(q.inputs).to.deep.include({ database: "credential_reports", workgroup: "security" });
+        expect(q.inputs.query.match(/\?/g), q.inputs.name).to.have.length(2);
+        expect(q.inputs.query).to.match(/"date" = \? AND run = \?/);
+        expect(q.inputs.query).to.match(/"\$path"/);
+      }
+      expect(named("console-users-without-mfa")).to.contain("password_enabled = 'true' AND mfa_active = 'false'");
+      expect(named("access-keys-older-than-90-days")).to.contain("> 90");
+      expect(named("unused-credentials")).to.contain("check_id = 'credential-unused'");
+      expect(named("root-user-activity")).to.contain(`"user" = '<root_account>'`);
     });
   });
 

@@ -38,6 +38,8 @@ describe("stack config", () => {
       tags: {},
       settings: { maxConcurrency: 10, maxPollAttempts: 15, pollIntervalSeconds: 10 },
       storageAccountRoleArn: undefined,
+      glueDatabaseName: "credential_reports",
+      athenaWorkgroup: "primary",
       stackSet: { callAs: "SELF", failureTolerancePercentage: 10, maxConcurrentPercentage: 25 },
     });
   });
@@ -133,6 +135,7 @@ describe("stack config", () => {
       { tags: '{"aws:team":"x"}' },
       'tags must be tags with names of 1-128 characters not starting with "aws:" and text values up to 256 characters, got {"aws:team":"x"}',
     ],
+    ["a Glue database name with a hyphen", { glueDatabaseName: "credential-reports" }, 'glueDatabaseName must be a Glue database name (lowercase letters, digits and _), got "credential-reports"'],
     ["an unknown callAs", { stackSetCallAs: "ADMIN" }, 'stackSetCallAs must be "SELF" or "DELEGATED_ADMIN", got "ADMIN"'],
     ["a tolerance over 100%", { stackSetFailureTolerancePercentage: "150" }, 'stackSetFailureTolerancePercentage must be a whole number from 0 to 100, got "150"'],
     ["a negative report retention", { reportRetentionDays: "-1" }, 'reportRetentionDays must be a whole number from 0 to 36500, got "-1"'],

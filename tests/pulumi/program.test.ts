@@ -146,6 +146,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
           "stackSetName",
           "stateMachineConsoleUrl",
           "startRunCommand",
+          "athenaDatabase",
         ]);
         expect(outputs.reportsPrefix).to.equal(REPORTS_PREFIX);
         expect(outputs.memberRoleName).to.equal(memberRoleName);
