@@ -48,6 +48,12 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 }
 
+/**
+ * Rows of the findings table at most: beyond this a page gets too heavy to open and sort (a
+ * table of 62,000 findings is 20 MiB). The rest are in findings.json; new and severe come first.
+ */
+export const MAX_TABLE_ROWS = 5000;
+
 const SEVERITY_COLOR = { critical: "#8b0000", high: "#d9480f", medium: "#e8a317", low: "#5c7cfa" } as const;
 const CHECK_IDS = Object.keys(CHECKS) as CheckId[];
 const CHECK_COLORS = ["#8b0000", "#c92a2a", "#d9480f", "#e8590c", "#f08c00", "#e8a317", "#2f9e44", "#1971c2", "#7048e8"];
@@ -127,10 +133,12 @@ ${findingsChart(input.findings, accountLabel)}
 <h2>Age of active access keys</h2>
 ${keyAgeChart(input.keyAges)}
 <h2>Findings (new first)</h2>
+${ordered.length > MAX_TABLE_ROWS ? `<p>Showing the first ${MAX_TABLE_ROWS} of ${ordered.length} findings (new first, then the most severe); every finding is in findings.json.</p>` : ""}
 <table class="sortable" id="findings">
 <thead><tr><th>new</th><th>severity</th><th>check</th><th>CIS</th><th>account</th><th>user</th><th>credential</th><th>finding</th></tr></thead>
 <tbody>
 ${ordered
+  .slice(0, MAX_TABLE_ROWS)
   .map(
     (f) =>
       `<tr><td data-sort="${newIds.has(f.id) ? 0 : 1}" class="new">${newIds.has(f.id) ? "new" : ""}</td>` +

@@ -7,6 +7,7 @@ import { MalformedReport, parseCredentialReport } from "../../functions/analysis
 import { DEFAULT_THRESHOLDS, type Finding, reportStaleFinding, userFindings } from "../../functions/analysis/findings";
 import { summarizeFindings } from "../../functions/analysis/summary";
 import { neutralizeFormula, organizationUsersCsv } from "../../functions/analysis/users-csv";
+import { escapeHtml, MAX_TABLE_ROWS, renderHtmlReport } from "../../functions/analysis/html-report";
 
 const FIXTURES = join(__dirname, "../fixtures/credential-reports");
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), "utf8");
@@ -185,5 +186,34 @@ describe("run summary, changes and the organization CSV", () => {
     expect(rows).to.have.length(1 + 7 + 2);
     expect(rows[6].slice(0, 4)).to.deep.equal(["111111111111", "workloads", "ci,deploy=bot", "arn:aws:iam::111111111111:user/ci,deploy=bot"]);
     expect(rows[9].slice(0, 4)).to.deep.equal(["222222222222", "'+sandbox", "'=cmd", "arn:aws:iam::222222222222:user/=cmd"]);
+  });
+});
+
+describe("HTML report text", () => {
+  const render = (findings: Finding[]) =>
+    renderHtmlReport({
+      runId: "r<1>",
+      runStartedAt: NOW,
+      summary: summarizeFindings(findings, [{ accountId: "111111111111", users: 1 }]),
+      findings,
+      changes: findingChanges(findings, undefined),
+      keyAges: [],
+      accountNames: { "111111111111": "a&b" },
+    });
+
+  it("escapes every character that could open markup or leave an attribute", () => {
+    expect(escapeHtml(`<a href="x" onclick='y'>&</a>`)).to.equal("&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
+    const html = render(userFindings(workloads(), NOW));
+    expect(html).to.contain("Run <code>r&lt;1&gt;</code>");
+    expect(html).to.contain("a&amp;b (111111111111)");
+    expect(html).to.not.match(/src=|href=|@import|url\(/);
+  });
+
+  it("caps the table so a large organization still gets a page that opens, and says so", () => {
+    const one = userFindings(workloads(), NOW)[0];
+    const many = Array.from({ length: MAX_TABLE_ROWS + 7 }, (_, i) => ({ ...one, id: `${one.id}/${i}` }));
+    const html = render(many);
+    expect(html.match(/<tr><td data-sort/g)).to.have.length(MAX_TABLE_ROWS);
+    expect(html).to.contain(`Showing the first ${MAX_TABLE_ROWS} of ${MAX_TABLE_ROWS + 7} findings`);
   });
 });
