@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { analyzeRun, type ReportToAnalyse, type RunAnalysis } from "../functions/analysis/analyze-run";
+import { analysisFiles, analyzeRun, type ReportToAnalyse, type RunAnalysis } from "../functions/analysis/analyze-run";
+import { ANALYSIS_FILES } from "../functions/report-keys";
 import type { Finding } from "../functions/analysis/findings";
 import type { Manifest } from "../functions/summarize/manifest";
 
@@ -28,8 +29,8 @@ export async function reportsInFolder(dir: string): Promise<{ reports: ReportToA
 }
 
 /**
- * Analyses a folder of raw reports and writes findings.json, summary.json, changes.json,
- * users.csv and report.html into `outDir`. The clock is the run's start (from the manifest),
+ * Analyses a folder of raw reports and writes the files a run stores beside its manifest
+ * (findings.json, findings.jsonl, summary.json, changes.json, users.csv, report.html) into `outDir`. The clock is the run's start (from the manifest),
  * or now for a folder without one.
  */
 export async function analyzeFolder(
@@ -39,14 +40,12 @@ export async function analyzeFolder(
 ): Promise<{ analysis: RunAnalysis; reports: number; htmlPath: string }> {
   const { reports, manifest } = await reportsInFolder(dir);
   if (reports.length === 0) throw new Error(`${dir} holds no credential reports (files named account=<12-digit id>.csv)`);
-  const runId = manifest?.runId ?? "local";
-  const analysis = analyzeRun({ runId, runStartedAt: manifest ? new Date(manifest.startedAt) : new Date(), reports, previous });
+  const run = { id: manifest?.runId ?? "local", startedAt: manifest?.startedAt ?? new Date().toISOString() };
+  const analysis = analyzeRun({ runId: run.id, runStartedAt: new Date(run.startedAt), reports, previous });
   await mkdir(outDir, { recursive: true });
-  const htmlPath = join(outDir, "report.html");
-  await writeFile(join(outDir, "findings.json"), JSON.stringify({ runId, findings: analysis.findings }, null, 2));
-  await writeFile(join(outDir, "summary.json"), JSON.stringify({ runId, ...analysis.summary }, null, 2));
-  await writeFile(join(outDir, "changes.json"), JSON.stringify(analysis.changes, null, 2));
-  await writeFile(join(outDir, "users.csv"), analysis.usersCsv);
-  await writeFile(htmlPath, analysis.html);
+  for (const [file, { body }] of Object.entries(analysisFiles(run, analysis))) {
+    await writeFile(join(outDir, ANALYSIS_FILES[file as keyof typeof ANALYSIS_FILES]), body);
+  }
+  const htmlPath = join(outDir, ANALYSIS_FILES.html);
   return { analysis, reports: reports.length, htmlPath };
 }

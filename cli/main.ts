@@ -57,7 +57,7 @@ summarize options (one source):
   --bucket NAME --run PREFIX
                           a stored run, e.g. credential-reports/date=2026-11-25/run=<id>/ (compared
                           with the run before it in the same bucket); --endpoint and --region as above
-  --out DIR               where findings.json, summary.json, changes.json, users.csv and
+  --out DIR               where findings.json(l), summary.json, changes.json, users.csv and
                           report.html are written [./out/analysis]
 
 Against real AWS the default credential chain is used; run it as the management account (or a
@@ -265,7 +265,7 @@ async function summarizeCommand(args: string[]): Promise<number> {
   console.log("");
   console.log(formatFindingsSummary(analysis.summary, analysis.changes));
   console.log("");
-  console.log(`Wrote findings.json, summary.json, changes.json and users.csv to ${outDir}`);
+  console.log(`Wrote ${Object.values(ANALYSIS_FILES).join(", ")} to ${outDir}`);
   console.log(`Open the HTML report: ${htmlPath}`);
   return 0;
 }

@@ -4,6 +4,7 @@ import { DEFAULT_THRESHOLDS, type Finding, type FindingThresholds, reportStaleFi
 import { keyAgeDistribution, renderHtmlReport } from "./html-report";
 import { type FindingsSummary, summarizeFindings, type UnreadableReport } from "./summary";
 import { organizationUsersCsv } from "./users-csv";
+import type { ANALYSIS_FILES } from "../report-keys";
 
 /** One stored report, as the analysis needs it. */
 export interface ReportToAnalyse {
@@ -79,6 +80,39 @@ export function analyzeRun(input: {
       ),
       accountNames: Object.fromEntries(input.reports.map((r) => [r.accountId, r.accountName])),
     }),
+  };
+}
+
+/** The files of an analysis, by their name in ANALYSIS_FILES, as they are stored beside the manifest. */
+export function analysisFiles(
+  run: { readonly id: string; readonly startedAt: string },
+  analysis: RunAnalysis,
+  thresholds: FindingThresholds = DEFAULT_THRESHOLDS,
+): Record<keyof typeof ANALYSIS_FILES, { body: string; contentType: string }> {
+  const isNew = new Set(analysis.changes.newFindings.map((f) => f.id));
+  // One flat, snake_case object per line: what Athena's JSON SerDe reads.
+  const lines = analysis.findings.map((f) =>
+    JSON.stringify({
+      finding_id: f.id,
+      check_id: f.checkId,
+      severity: f.severity,
+      cis_control: f.cisControl,
+      account_id: f.accountId,
+      user_name: f.user,
+      credential: f.credential ?? null,
+      message: f.message,
+      evidence: f.evidence,
+      is_new: isNew.has(f.id),
+      run_started_at: run.startedAt,
+    }),
+  );
+  return {
+    findings: { body: JSON.stringify({ runId: run.id, thresholds, findings: analysis.findings }, null, 2), contentType: "application/json" },
+    findingsLines: { body: lines.map((line) => `${line}\n`).join(""), contentType: "application/x-ndjson" },
+    summary: { body: JSON.stringify({ runId: run.id, ...analysis.summary }, null, 2), contentType: "application/json" },
+    changes: { body: JSON.stringify(analysis.changes, null, 2), contentType: "application/json" },
+    users: { body: analysis.usersCsv, contentType: "text/csv; charset=utf-8" },
+    html: { body: analysis.html, contentType: "text/html; charset=utf-8" },
   };
 }
 

@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
-import { analyzeRun, type RunAnalysis, urgentNewFindings } from "../analysis/analyze-run";
-import { DEFAULT_THRESHOLDS, type Finding } from "../analysis/findings";
+import { analysisFiles, analyzeRun, type RunAnalysis, urgentNewFindings } from "../analysis/analyze-run";
+import type { Finding } from "../analysis/findings";
 import type { RunRef } from "../contracts";
 import { describeAwsError, StoreFailed } from "../errors";
 import type { Log } from "../log";
@@ -55,48 +55,17 @@ export function findingsDigest(run: RunRef, analysis: RunAnalysis): FindingsDige
 }
 
 async function storeAnalysis(run: RunRef, analysis: RunAnalysis, deps: AnalysisDeps): Promise<void> {
-  const files: Record<keyof typeof ANALYSIS_FILES, { body: string; type: string }> = {
-    findings: { body: JSON.stringify({ runId: run.id, thresholds: DEFAULT_THRESHOLDS, findings: analysis.findings }, null, 2), type: "application/json" },
-    findingsLines: { body: findingsLines(run, analysis), type: "application/x-ndjson" },
-    summary: { body: JSON.stringify({ runId: run.id, ...analysis.summary }, null, 2), type: "application/json" },
-    changes: { body: JSON.stringify(analysis.changes, null, 2), type: "application/json" },
-    users: { body: analysis.usersCsv, type: "text/csv; charset=utf-8" },
-    html: { body: analysis.html, type: "text/html; charset=utf-8" },
-  };
-  for (const [file, { body, type }] of Object.entries(files) as [keyof typeof ANALYSIS_FILES, { body: string; type: string }][]) {
-    const key = analysisKey(run, file);
+  for (const [file, { body, contentType }] of Object.entries(analysisFiles(run, analysis))) {
+    const key = analysisKey(run, file as keyof typeof ANALYSIS_FILES);
     try {
       // An earlier try of this step may have stored it already: the first copy stays.
-      await putIfAbsent(deps.s3, { Bucket: deps.bucket, Key: key, Body: body, ContentType: type });
+      await putIfAbsent(deps.s3, { Bucket: deps.bucket, Key: key, Body: body, ContentType: contentType });
     } catch (err) {
       const aws = describeAwsError(err);
       throw new StoreFailed(aws.code, `${key}: ${aws.message}`);
     }
   }
   deps.log("analysis-stored", { runId: run.id, findings: analysis.findings.length, new: analysis.changes.newFindings.length });
-}
-
-/** One JSON object per line with flat, snake_case fields: what Athena's JSON SerDe reads. */
-function findingsLines(run: RunRef, analysis: RunAnalysis): string {
-  const isNew = new Set(analysis.changes.newFindings.map((f) => f.id));
-  return analysis.findings
-    .map((f) =>
-      JSON.stringify({
-        finding_id: f.id,
-        check_id: f.checkId,
-        severity: f.severity,
-        cis_control: f.cisControl,
-        account_id: f.accountId,
-        user_name: f.user,
-        credential: f.credential ?? null,
-        message: f.message,
-        evidence: f.evidence,
-        is_new: isNew.has(f.id),
-        run_started_at: run.startedAt,
-      }),
-    )
-    .map((line) => `${line}\n`)
-    .join("");
 }
 
 /**
