@@ -95,6 +95,16 @@ describe("components", function () {
       expect(await valueOf(built.region)).to.equal(REGION);
     });
 
+    it("encrypts a new bucket with an existing key, leaving the key itself alone", async () => {
+      const key = "arn:aws:kms:eu-west-1:123456789012:key/abcd";
+      const { cloud, built } = await build(() => new ReportBucket("r", { ...writers, kmsKey: { kind: "existing", arn: key } }));
+      expect(ofType(cloud, "aws:kms/key:Key")).to.deep.equal([]);
+      expect(one(cloud, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs.rules).to.deep.equal([
+        { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key }, bucketKeyEnabled: true },
+      ]);
+      expect(await valueOf(built.kmsKeyArn)).to.equal(key);
+    });
+
     it("refuses a new key for an existing bucket, and an existing bucket without a name", async () => {
       expect(await buildError(() => new ReportBucket("r", { ...writers, existingBucket: true, bucketName: "theirs", kmsKey: { kind: "new" } }))).to.equal(
         'ReportBucket: kmsKey "new" needs a new bucket; give the existing bucket\'s key ARN or "none"',
