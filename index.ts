@@ -70,6 +70,7 @@ const pipeline = new CredentialReportStateMachine("credreport", {
   includeOuIds: config.organizationalUnitIds,
   excludeAccountIds: config.excludeAccountIds,
   settings: config.settings,
+  findingThresholds: config.findingThresholds,
   logRetentionDays: config.logRetentionDays,
   scheduleExpression: config.scheduleExpression,
   scheduleTimezone: config.scheduleTimezone,

@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { scopeProblems } from "../functions/list-accounts/list-accounts";
+import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
+import { thresholdProblems } from "../functions/analysis/thresholds";
 import { DEFAULT_SETTINGS, type PipelineSettings, settingsProblems } from "../functions/settings";
 import {
   booleanValue,
@@ -59,6 +61,8 @@ export interface CredReportConfig {
   /** @default {} */
   readonly tags: Readonly<Record<string, string>>;
   readonly settings: PipelineSettings;
+  /** Where the findings draw their lines. @default DEFAULT_THRESHOLDS (90, 45, 30 days; 24 hours) */
+  readonly findingThresholds: FindingThresholds;
   /** Role in a separate account in which the bucket and key are created. */
   readonly storageAccountRoleArn?: string;
   /** Glue database of the Athena tables. @default "credential_reports" */
@@ -96,6 +100,10 @@ export const CONFIG_KEYS = [
   "maxConcurrency",
   "maxPollAttempts",
   "pollIntervalSeconds",
+  "maxKeyAgeDays",
+  "unusedDays",
+  "rootUseWindowDays",
+  "maxReportAgeHours",
   "storageAccount",
   "glueDatabaseName",
   "athenaWorkgroup",
@@ -209,6 +217,15 @@ export function parseConfig(raw: Readonly<Record<string, string>>): CredReportCo
   };
   problems.push(...settingsProblems(settings));
 
+  // The config keys are the thresholds' own names.
+  const findingThresholds: FindingThresholds = {
+    maxKeyAgeDays: take("maxKeyAgeDays", wholeNumberOrKeep, DEFAULT_THRESHOLDS.maxKeyAgeDays),
+    unusedDays: take("unusedDays", wholeNumberOrKeep, DEFAULT_THRESHOLDS.unusedDays),
+    rootUseWindowDays: take("rootUseWindowDays", wholeNumberOrKeep, DEFAULT_THRESHOLDS.rootUseWindowDays),
+    maxReportAgeHours: take("maxReportAgeHours", wholeNumberOrKeep, DEFAULT_THRESHOLDS.maxReportAgeHours),
+  };
+  problems.push(...thresholdProblems(findingThresholds));
+
   const config: CredReportConfig = {
     bucketName,
     existingBucket,
@@ -227,6 +244,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): CredReportCo
     scheduleTimezone,
     tags: take("tags", tagMap, {}),
     settings,
+    findingThresholds,
     storageAccountRoleArn,
     glueDatabaseName: take("glueDatabaseName", matching(/^[a-z0-9_]{1,255}$/, "a Glue database name (lowercase letters, digits and _)"), "credential_reports"),
     athenaWorkgroup: take("athenaWorkgroup", matching(/^[A-Za-z0-9._-]{1,128}$/, "an Athena workgroup name (1-128 letters, digits, . _ -)"), "primary"),
@@ -240,7 +258,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): CredReportCo
   return config;
 }
 
-// The pipeline settings carry their own bounds (settingsProblems); here only "is it a number".
+// The pipeline settings and thresholds carry their own bounds; here only "is it a number".
 function wholeNumberOrKeep(key: string, raw: string): { value?: number; problem?: string } {
   return /^-?\d+$/.test(raw) ? { value: Number(raw) } : { problem: problem(key, "a whole number", raw) };
 }

@@ -1,5 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
+import { thresholdsEnv } from "../functions/analysis/thresholds";
 import { bundleFunction, type FunctionName } from "../functions/bundle";
 import type { PipelineSettings } from "../functions/settings";
 import { buildDefinition } from "../functions/state-machine-definition";
@@ -34,6 +36,8 @@ export interface CredentialReportStateMachineArgs {
   /** @default [] */
   readonly excludeAccountIds?: readonly string[];
   readonly settings: PipelineSettings;
+  /** Handed to Summarize. @default DEFAULT_THRESHOLDS */
+  readonly findingThresholds?: FindingThresholds;
   /** @default 90 */
   readonly logRetentionDays?: number;
   /** EventBridge Scheduler expression, e.g. "cron(0 8 * * ? *)". */
@@ -133,7 +137,7 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
         pulumi
           .all([storage, args.topicArn])
           .apply(([target, topicArn]) => JSON.stringify(summarizePolicy({ storage: target, topicArn, logGroupArn }))),
-      { REPORT_BUCKET: args.bucketName, TOPIC_ARN: args.topicArn },
+      { REPORT_BUCKET: args.bucketName, TOPIC_ARN: args.topicArn, ...thresholdsEnv(args.findingThresholds ?? DEFAULT_THRESHOLDS) },
     );
 
     const functionArns = [listAccounts.arn, collectReport.arn, summarize.arn];

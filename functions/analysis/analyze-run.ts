@@ -18,6 +18,8 @@ export interface ReportToAnalyse {
 
 /** The files the analysis adds beside a run's manifest. */
 export interface RunAnalysis {
+  /** The thresholds the findings were computed with. */
+  readonly thresholds: FindingThresholds;
   readonly findings: readonly Finding[];
   readonly summary: FindingsSummary;
   readonly changes: FindingChanges;
@@ -64,6 +66,7 @@ export function analyzeRun(input: {
   );
   const changes = findingChanges(findings, input.previous);
   return {
+    thresholds,
     findings,
     summary,
     changes,
@@ -87,7 +90,6 @@ export function analyzeRun(input: {
 export function analysisFiles(
   run: { readonly id: string; readonly startedAt: string },
   analysis: RunAnalysis,
-  thresholds: FindingThresholds = DEFAULT_THRESHOLDS,
 ): Record<keyof typeof ANALYSIS_FILES, { body: string; contentType: string }> {
   const isNew = new Set(analysis.changes.newFindings.map((f) => f.id));
   // One flat, snake_case object per line: what Athena's JSON SerDe reads.
@@ -107,7 +109,7 @@ export function analysisFiles(
     }),
   );
   return {
-    findings: { body: JSON.stringify({ runId: run.id, thresholds, findings: analysis.findings }, null, 2), contentType: "application/json" },
+    findings: { body: JSON.stringify({ runId: run.id, thresholds: analysis.thresholds, findings: analysis.findings }, null, 2), contentType: "application/json" },
     findingsLines: { body: lines.map((line) => `${line}\n`).join(""), contentType: "application/x-ndjson" },
     summary: { body: JSON.stringify({ runId: run.id, ...analysis.summary }, null, 2), contentType: "application/json" },
     changes: { body: JSON.stringify(analysis.changes, null, 2), contentType: "application/json" },

@@ -5,15 +5,17 @@ import { requiredEnv } from "../env";
 import { withoutStackTrace } from "../errors";
 import { jsonLog } from "../log";
 import { summarize } from "./summarize";
+import { thresholdsFromEnv } from "../analysis/thresholds";
 
 const s3 = new S3Client({});
 const sns = new SNSClient({});
 const bucket = requiredEnv(process.env, "REPORT_BUCKET");
 const topicArn = requiredEnv(process.env, "TOPIC_ARN");
+const thresholds = thresholdsFromEnv(process.env);
 
 export async function handler(event: SummarizeInput) {
   try {
-    return await summarize(event, { s3, sns, bucket, topicArn, now: () => new Date(), log: jsonLog });
+    return await summarize(event, { s3, sns, bucket, topicArn, thresholds, now: () => new Date(), log: jsonLog });
   } catch (err) {
     jsonLog("summarize-failed", { runId: event?.run?.id, error: String(err) });
     throw withoutStackTrace(err);

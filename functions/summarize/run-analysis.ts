@@ -1,7 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { analysisFiles, analyzeRun, type RunAnalysis, urgentNewFindings } from "../analysis/analyze-run";
-import type { Finding } from "../analysis/findings";
+import type { Finding, FindingThresholds } from "../analysis/findings";
 import type { RunRef } from "../contracts";
 import { describeAwsError, StoreFailed } from "../errors";
 import type { Log } from "../log";
@@ -13,6 +13,8 @@ export interface AnalysisDeps {
   readonly s3: S3Client;
   readonly bucket: string;
   readonly log: Log;
+  /** @default DEFAULT_THRESHOLDS */
+  readonly thresholds?: FindingThresholds;
 }
 
 // Reports read at once; each is a few KB to a few MB.
@@ -36,7 +38,7 @@ export async function analyzeStoredRun(run: RunRef, manifest: Manifest, deps: An
     ),
   );
   const previous = await previousRunFindings(run, deps);
-  const analysis = analyzeRun({ runId: run.id, runStartedAt: new Date(run.startedAt), reports, previous });
+  const analysis = analyzeRun({ runId: run.id, runStartedAt: new Date(run.startedAt), reports, previous, thresholds: deps.thresholds });
   await storeAnalysis(run, analysis, deps);
   return analysis;
 }

@@ -8,6 +8,7 @@ import { manifestKey, reportKey } from "../report-keys";
 import { putIfAbsent } from "../write-once";
 import { buildManifest, type FindingsDigest, type Manifest, runSummaryMessage, type StoredReport } from "./manifest";
 import { analyzeStoredRun, findingsDigest } from "./run-analysis";
+import type { FindingThresholds } from "../analysis/findings";
 
 export interface SummarizeDeps {
   readonly s3: S3Client;
@@ -16,6 +17,8 @@ export interface SummarizeDeps {
   readonly topicArn: string;
   readonly now: () => Date;
   readonly log: Log;
+  /** Where the findings draw their lines. @default DEFAULT_THRESHOLDS */
+  readonly thresholds?: FindingThresholds;
 }
 
 export interface RunSummary {

@@ -37,6 +37,7 @@ describe("stack config", () => {
       scheduleTimezone: "UTC",
       tags: {},
       settings: { maxConcurrency: 10, maxPollAttempts: 15, pollIntervalSeconds: 10 },
+      findingThresholds: { maxKeyAgeDays: 90, unusedDays: 45, rootUseWindowDays: 30, maxReportAgeHours: 24 },
       storageAccountRoleArn: undefined,
       glueDatabaseName: "credential_reports",
       athenaWorkgroup: "primary",
@@ -120,6 +121,8 @@ describe("stack config", () => {
     ["existingBucket that is not a boolean", { existingBucket: "yes" }, 'existingBucket must be true or false, got "yes"'],
     ["concurrency beyond the inline Map's 40", { maxConcurrency: "50" }, "maxConcurrency must be a whole number from 1 to 40, got 50"],
     ["zero poll attempts", { maxPollAttempts: "0" }, "maxPollAttempts must be a whole number from 1 to 100, got 0"],
+    ["a key age of zero days", { maxKeyAgeDays: "0" }, "maxKeyAgeDays must be a whole number from 1 to 3650, got 0"],
+    ["a report age beyond a month", { maxReportAgeHours: "1000" }, "maxReportAgeHours must be a whole number from 1 to 720, got 1000"],
     ["a poll interval that is not a number", { pollIntervalSeconds: "ten" }, 'pollIntervalSeconds must be a whole number, got "ten"'],
     ["a storage account that is a user", { storageAccount: "arn:aws:iam::210987654321:user/deployer" }, 'storageAccount must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "arn:aws:iam::210987654321:user/deployer"'],
     [

@@ -34,6 +34,7 @@ const STACKS: Record<string, Record<string, string>> = {
     organizationalUnitIds: '["ou-ab12-cdefgh12","ou-ab12-ijklmn34"]',
     excludeAccountIds: "111111111111, 222222222222",
     memberRoleName: "audit-credential-report",
+    maxKeyAgeDays: "60",
   },
 };
 
@@ -276,7 +277,14 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       const env = (fn: string) => one(run, "aws:lambda/function:Function", `credreport-${fn}`).inputs.environment.variables;
       expect(env("list-accounts")).to.deep.equal({ INCLUDE_OU_IDS: "ou-ab12-cdefgh12,ou-ab12-ijklmn34", EXCLUDE_ACCOUNT_IDS: "111111111111,222222222222" });
       expect(env("collect-report")).to.deep.equal({ REPORT_BUCKET: run.outputs.bucketName, MEMBER_ROLE_NAME: "audit-credential-report" });
-      expect(env("summarize")).to.deep.equal({ REPORT_BUCKET: run.outputs.bucketName, TOPIC_ARN: run.outputs.topicArn });
+      expect(env("summarize")).to.deep.equal({
+        REPORT_BUCKET: run.outputs.bucketName,
+        TOPIC_ARN: run.outputs.topicArn,
+        MAX_KEY_AGE_DAYS: "60",
+        UNUSED_DAYS: "45",
+        ROOT_USE_WINDOW_DAYS: "30",
+        MAX_REPORT_AGE_HOURS: "24",
+      });
     });
   });
 

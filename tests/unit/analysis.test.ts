@@ -8,6 +8,7 @@ import { DEFAULT_THRESHOLDS, type Finding, reportStaleFinding, userFindings } fr
 import { summarizeFindings } from "../../functions/analysis/summary";
 import { neutralizeFormula, organizationUsersCsv } from "../../functions/analysis/users-csv";
 import { escapeHtml, MAX_TABLE_ROWS, renderHtmlReport } from "../../functions/analysis/html-report";
+import { thresholdsEnv, thresholdsFromEnv } from "../../functions/analysis/thresholds";
 
 const FIXTURES = join(__dirname, "../fixtures/credential-reports");
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), "utf8");
@@ -215,5 +216,24 @@ describe("HTML report text", () => {
     const html = render(many);
     expect(html.match(/<tr><td data-sort/g)).to.have.length(MAX_TABLE_ROWS);
     expect(html).to.contain(`Showing the first ${MAX_TABLE_ROWS} of ${MAX_TABLE_ROWS + 7} findings`);
+  });
+});
+
+describe("finding thresholds of a deployed Summarize", () => {
+  it("reads them from the environment, keeping the default of any unset one", () => {
+    expect(thresholdsFromEnv({})).to.deep.equal(DEFAULT_THRESHOLDS);
+    expect(thresholdsFromEnv({ MAX_KEY_AGE_DAYS: "60", MAX_REPORT_AGE_HOURS: " 6 " })).to.deep.equal({ ...DEFAULT_THRESHOLDS, maxKeyAgeDays: 60, maxReportAgeHours: 6 });
+    expect(thresholdsFromEnv(thresholdsEnv({ maxKeyAgeDays: 1, unusedDays: 2, rootUseWindowDays: 3, maxReportAgeHours: 4 }))).to.deep.equal({
+      maxKeyAgeDays: 1,
+      unusedDays: 2,
+      rootUseWindowDays: 3,
+      maxReportAgeHours: 4,
+    });
+  });
+
+  it("refuses values out of range, naming the variable", () => {
+    expect(() => thresholdsFromEnv({ UNUSED_DAYS: "45.5", ROOT_USE_WINDOW_DAYS: "0" })).to.throw(
+      "InvalidInput: UNUSED_DAYS must be a whole number from 1 to 3650, got 45.5; ROOT_USE_WINDOW_DAYS must be a whole number from 1 to 3650, got 0",
+    );
   });
 });

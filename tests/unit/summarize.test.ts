@@ -138,6 +138,18 @@ describe("Summarize", () => {
     expect(published[0].Message).to.contain(`Report: s3://reports/${prefix}report.html`);
   });
 
+  it("draws the findings' lines where the deployment says", async () => {
+    s3.on(GetObjectCommand).resolves({ Body: reportBody("workloads-111111111111.csv") });
+    const oneRun = { run, listing: { accounts: [input.listing.accounts[0]], skipped: [] } };
+
+    const strict = await summarize(oneRun, { ...deps, thresholds: { maxKeyAgeDays: 30, unusedDays: 45, rootUseWindowDays: 30, maxReportAgeHours: 24 } });
+
+    // Five active keys are more than 30 days old (at the default of 90, none is on this date).
+    expect(strict.findings?.bySeverity).to.deep.equal({ critical: 2, high: 2, medium: 3 + 5, low: 2 });
+    const stored = s3.commandCalls(PutObjectCommand).find((call) => call.args[0].input.Key === `${prefix}findings.json`)!;
+    expect(JSON.parse(stored.args[0].input.Body as string).thresholds).to.deep.include({ maxKeyAgeDays: 30 });
+  });
+
   it("still returns the counts, and says so in a summary, when the analysis fails", async () => {
     s3.on(ListObjectsV2Command).rejects(awsError("AccessDenied", 403, "Access Denied"));
 
