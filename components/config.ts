@@ -191,7 +191,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>): CredReportCo
   );
 
   const scheduleHour = take("scheduleHour", number(0, 23), DEFAULT_SCHEDULE_HOUR);
-  // The expression wins: Pulumi passes scheduleHour's default along even when it is not set.
+  // The expression wins: Pulumi hands the program scheduleHour's declared default, so "both set"
+  // cannot be told from "only the expression set".
   const scheduleExpression = text("scheduleExpression");
   if (scheduleExpression !== undefined) {
     const bad = scheduleExpressionProblem("scheduleExpression", scheduleExpression);
@@ -211,18 +212,18 @@ export function parseConfig(raw: Readonly<Record<string, string>>): CredReportCo
   );
 
   const settings: PipelineSettings = {
-    maxConcurrency: take("maxConcurrency", wholeNumberOrKeep, DEFAULT_SETTINGS.maxConcurrency),
-    maxPollAttempts: take("maxPollAttempts", wholeNumberOrKeep, DEFAULT_SETTINGS.maxPollAttempts),
-    pollIntervalSeconds: take("pollIntervalSeconds", wholeNumberOrKeep, DEFAULT_SETTINGS.pollIntervalSeconds),
+    maxConcurrency: take("maxConcurrency", anyWholeNumber, DEFAULT_SETTINGS.maxConcurrency),
+    maxPollAttempts: take("maxPollAttempts", anyWholeNumber, DEFAULT_SETTINGS.maxPollAttempts),
+    pollIntervalSeconds: take("pollIntervalSeconds", anyWholeNumber, DEFAULT_SETTINGS.pollIntervalSeconds),
   };
   problems.push(...settingsProblems(settings));
 
   // The config keys are the thresholds' own names.
   const findingThresholds: FindingThresholds = {
-    maxKeyAgeDays: take("maxKeyAgeDays", wholeNumberOrKeep, DEFAULT_THRESHOLDS.maxKeyAgeDays),
-    unusedDays: take("unusedDays", wholeNumberOrKeep, DEFAULT_THRESHOLDS.unusedDays),
-    rootUseWindowDays: take("rootUseWindowDays", wholeNumberOrKeep, DEFAULT_THRESHOLDS.rootUseWindowDays),
-    maxReportAgeHours: take("maxReportAgeHours", wholeNumberOrKeep, DEFAULT_THRESHOLDS.maxReportAgeHours),
+    maxKeyAgeDays: take("maxKeyAgeDays", anyWholeNumber, DEFAULT_THRESHOLDS.maxKeyAgeDays),
+    unusedDays: take("unusedDays", anyWholeNumber, DEFAULT_THRESHOLDS.unusedDays),
+    rootUseWindowDays: take("rootUseWindowDays", anyWholeNumber, DEFAULT_THRESHOLDS.rootUseWindowDays),
+    maxReportAgeHours: take("maxReportAgeHours", anyWholeNumber, DEFAULT_THRESHOLDS.maxReportAgeHours),
   };
   problems.push(...thresholdProblems(findingThresholds));
 
@@ -259,7 +260,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): CredReportCo
 }
 
 // The pipeline settings and thresholds carry their own bounds; here only "is it a number".
-function wholeNumberOrKeep(key: string, raw: string): { value?: number; problem?: string } {
+function anyWholeNumber(key: string, raw: string): { value?: number; problem?: string } {
   return /^-?\d+$/.test(raw) ? { value: Number(raw) } : { problem: problem(key, "a whole number", raw) };
 }
 
