@@ -187,18 +187,23 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
     for (const [objectKey, path] of files) {
       if (/account=\d{12}\.csv$/.test(objectKey)) usersByKey.set(objectKey, countUsers(await readFile(path, "utf8")));
     }
-    const local = async <T>(objectKey: string) => (files.has(objectKey) ? (JSON.parse(await readFile(files.get(objectKey)!, "utf8")) as T) : undefined);
-    manifest = (await local<Manifest>(key))!;
-    summary = await local<FindingsSummary>(runFolder + ANALYSIS_FILES.summary);
-    changes = await local<FindingChanges>(runFolder + ANALYSIS_FILES.changes);
+    const local = async <T>(objectKey: string) => {
+      const path = files.get(objectKey);
+      if (!path) throw new Error(`s3://${options.bucket}/${objectKey} is not in the run's folder`);
+      return JSON.parse(await readFile(path, "utf8")) as T;
+    };
+    manifest = await local<Manifest>(key);
+    // A run analysed by an older version has no findings: the table is still printed.
+    summary = await local<FindingsSummary>(runFolder + ANALYSIS_FILES.summary).catch(() => undefined);
+    changes = await local<FindingChanges>(runFolder + ANALYSIS_FILES.changes).catch(() => undefined);
   } else {
     const stored = async <T>(objectKey: string) => {
-      const got = await clients.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: objectKey })).catch(() => undefined);
-      return got ? (JSON.parse(await got.Body!.transformToString()) as T) : undefined;
+      const got = await clients.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: objectKey }));
+      return JSON.parse(await got.Body!.transformToString()) as T;
     };
-    manifest = (await stored<Manifest>(key))!;
-    summary = await stored<FindingsSummary>(runFolder + ANALYSIS_FILES.summary);
-    changes = await stored<FindingChanges>(runFolder + ANALYSIS_FILES.changes);
+    manifest = await stored<Manifest>(key);
+    summary = await stored<FindingsSummary>(runFolder + ANALYSIS_FILES.summary).catch(() => undefined);
+    changes = await stored<FindingChanges>(runFolder + ANALYSIS_FILES.changes).catch(() => undefined);
   }
 
   console.log("");

@@ -36,14 +36,18 @@ export function pollWaitSeconds(attempt: number, intervalSeconds: number): numbe
 export function settingsProblems(settings: PipelineSettings): string[] {
   const problems: string[] = [];
   const check = (name: keyof PipelineSettings, min: number, max: number) => {
-    const value = settings[name];
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`);
-    }
+    const problem = wholeNumberProblem(name, settings[name], min, max);
+    if (problem) problems.push(problem);
   };
   // An inline Map state runs at most 40 iterations at once, whatever MaxConcurrency says.
   check("maxConcurrency", 1, 40);
   check("maxPollAttempts", 1, 100);
   check("pollIntervalSeconds", 1, MAX_POLL_WAIT_SECONDS);
   return problems;
+}
+
+/** The problem with a number that must be whole and within bounds, or undefined when it is. */
+export function wholeNumberProblem(name: string, value: number, min: number, max: number): string | undefined {
+  if (Number.isInteger(value) && value >= min && value <= max) return undefined;
+  return `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`;
 }

@@ -1,4 +1,5 @@
 import { InvalidInput } from "../errors";
+import { wholeNumberProblem } from "../settings";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "./findings";
 
 /** Each threshold's bounds, and the environment variable a deployed Summarize reads it from. */
@@ -13,8 +14,7 @@ export const THRESHOLD_SETTINGS: Record<keyof FindingThresholds, { readonly min:
 export function thresholdProblems(thresholds: FindingThresholds, nameOf: (key: keyof FindingThresholds) => string = (key) => key): string[] {
   return (Object.keys(THRESHOLD_SETTINGS) as (keyof FindingThresholds)[]).flatMap((key) => {
     const { min, max } = THRESHOLD_SETTINGS[key];
-    const value = thresholds[key];
-    return Number.isInteger(value) && value >= min && value <= max ? [] : [`${nameOf(key)} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`];
+    return wholeNumberProblem(nameOf(key), thresholds[key], min, max) ?? [];
   });
 }
 

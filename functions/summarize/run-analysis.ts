@@ -1,4 +1,4 @@
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { analysisFiles, analyzeRun, type RunAnalysis, urgentNewFindings } from "../analysis/analyze-run";
 import type { Finding, FindingThresholds } from "../analysis/findings";
@@ -98,14 +98,12 @@ export async function previousRunFindings(run: RunRef, deps: AnalysisDeps): Prom
   return undefined;
 }
 
+/** The sub-folders directly under a prefix, named relative to it (`date=.../`, `run=.../`). */
 async function listFolders(deps: AnalysisDeps, prefix: string): Promise<string[]> {
   const folders: string[] = [];
-  let token: string | undefined;
-  do {
-    const page = await deps.s3.send(new ListObjectsV2Command({ Bucket: deps.bucket, Prefix: prefix, Delimiter: "/", ContinuationToken: token }));
+  for await (const page of paginateListObjectsV2({ client: deps.s3 }, { Bucket: deps.bucket, Prefix: prefix, Delimiter: "/" })) {
     folders.push(...(page.CommonPrefixes ?? []).map((p) => (p.Prefix ?? "").slice(prefix.length)));
-    token = page.NextContinuationToken;
-  } while (token);
+  }
   return folders;
 }
 
