@@ -63,7 +63,6 @@ const FUNCTION_SIZES: Record<FunctionName, { timeout: number; memorySize: number
  */
 export class CredentialReportStateMachine extends pulumi.ComponentResource {
   readonly stateMachineArn: pulumi.Output<string>;
-  readonly stateMachineName: pulumi.Output<string>;
   /** The exact definition deployed (JSON). */
   readonly definition: pulumi.Output<string>;
 
@@ -206,7 +205,6 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
     );
 
     this.stateMachineArn = stateMachine.arn;
-    this.stateMachineName = stateMachine.name;
     this.registerOutputs({ stateMachineArn: this.stateMachineArn, definition: this.definition });
   }
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import type { PolicyDocument, PolicyStatement } from "../../policies/document";
-import { type MockCloud, ofType, one, type RecordedResource } from "./mock-cloud";
+import { type MockCloud, one, type RecordedResource } from "./mock-cloud";
 
 /** Every policy document the program sent, named by where it went. */
 export function recordedPolicies(cloud: MockCloud): { where: string; document: PolicyDocument }[] {
@@ -68,4 +68,3 @@ export function takesTags(type: string): boolean {
   return /\n\s+tags\?:/.test(args[1]);
 }
 
-export { ofType };
