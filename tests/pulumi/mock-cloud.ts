@@ -13,6 +13,10 @@ export interface RecordedResource {
   readonly inputs: Record<string, any>;
   /** The URN of the explicit provider, when there is one. */
   readonly provider?: string;
+  /** The URN the resource got, once registered. */
+  urn?: string;
+  /** For each input, the URNs of the resources its value came from, as the SDK sent them to the engine. */
+  propertyDependencies?: Record<string, string[]>;
 }
 
 /** The resource options a resource was created with (the mocks do not see them). */
@@ -97,11 +101,38 @@ export async function mockCloud(config: Record<string, string>, project = "org-c
     "test",
     false,
   );
+  recordDependencies(cloud);
   pulumi.runtime.setAllConfig({
     "aws:region": REGION,
     ...Object.fromEntries(Object.entries(config).map(([key, value]) => [`${project}:${key}`, value])),
   });
   return cloud;
+}
+
+type RegisterCallback = (error: Error | null, response?: { getUrn(): string }) => void;
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getPropertydependenciesMap(): { forEach(visit: (value: { getUrnsList(): string[] }, key: string) => void): void };
+}
+
+/**
+ * The mocks' newResource never sees which resources an input came from, yet the engine hands
+ * exactly that to policy packs. The SDK sends it in the register request, so it is read there.
+ */
+function recordDependencies(cloud: MockCloud): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, callback: RegisterCallback): void };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) =>
+    register(req, (error, response) => {
+      const recorded = cloud.resources.find((r) => r.type === req.getType() && r.name === req.getName() && r.urn === undefined);
+      if (recorded && response) {
+        recorded.urn = response.getUrn();
+        recorded.propertyDependencies = {};
+        req.getPropertydependenciesMap().forEach((value, key) => (recorded.propertyDependencies![key] = value.getUrnsList()));
+      }
+      callback(error, response);
+    });
 }
 
 /**

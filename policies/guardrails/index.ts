@@ -1,0 +1,153 @@
+import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import { unsupportedRuntime } from "./lambda-runtimes";
+import { allActionStatements, asList, deniesInsecureTransport, policyDocumentsOf, statementsOf, templateRoles, trustedPrincipals } from "./policy-documents";
+
+/** The name the policy pack runs under (`pulumi preview --policy-pack policies/pack`). */
+export const POLICY_PACK_NAME = "credreport-guardrails";
+
+// Type tokens rather than @pulumi/aws classes: the pack then loads without the provider SDK's
+// typings, and it checks any stack, whatever version of @pulumi/aws the stack uses.
+const BUCKET_TYPES = ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"];
+const PUBLIC_ACCESS_BLOCK = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
+const ACL_TYPES = ["aws:s3/bucketAcl:BucketAcl", "aws:s3/bucketAclV2:BucketAclV2"];
+const ENCRYPTION_TYPES = [
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+  "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+];
+const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
+const LAMBDA_FUNCTION = "aws:lambda/function:Function";
+const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
+const STACK_SET = "aws:cloudformation/stackSet:StackSet";
+
+const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
+const PUBLIC_ACLS = ["public-read", "public-read-write", "authenticated-read"];
+const SSE_ALGORITHMS = ["AES256", "aws:kms", "aws:kms:dsse"];
+
+/**
+ * The resources of the given types that configure this bucket. The engine records which resource
+ * an input came from even while its value is still unknown in a preview, so a setting made with
+ * `bucket: bucket.id` is found on the first preview too.
+ */
+function settingsOf(bucket: PolicyResource, types: readonly string[], resources: readonly PolicyResource[]): PolicyResource[] {
+  return resources.filter((r) => types.includes(r.type) && (r.propertyDependencies.bucket ?? []).some((d) => d.urn === bucket.urn));
+}
+
+const bucketsOf = (resources: readonly PolicyResource[]) => resources.filter((r) => BUCKET_TYPES.includes(r.type));
+
+const bucketNotPublic: StackValidationPolicy = {
+  name: "report-bucket-not-public",
+  description: "Every S3 bucket blocks all public access and grants none through an ACL.",
+  enforcementLevel: "mandatory",
+  validateStack: ({ resources }, reportViolation) => {
+    for (const bucket of bucketsOf(resources)) {
+      const blocks = settingsOf(bucket, [PUBLIC_ACCESS_BLOCK], resources);
+      if (!blocks.some((block) => PUBLIC_ACCESS_FLAGS.every((flag) => block.props[flag] === true))) {
+        reportViolation(`bucket ${bucket.name} needs a BucketPublicAccessBlock with ${PUBLIC_ACCESS_FLAGS.join(", ")} all true`, bucket.urn);
+      }
+      const acls = [bucket.props.acl, ...settingsOf(bucket, ACL_TYPES, resources).map((acl) => acl.props.acl)];
+      const publicAcl = acls.find((acl) => PUBLIC_ACLS.includes(acl));
+      if (publicAcl) reportViolation(`bucket ${bucket.name} is made public by the ${publicAcl} ACL`, bucket.urn);
+    }
+  },
+};
+
+const bucketEncrypted: StackValidationPolicy = {
+  name: "report-bucket-encrypted",
+  description: "Every S3 bucket has default encryption (SSE-S3 or SSE-KMS) configured.",
+  enforcementLevel: "mandatory",
+  validateStack: ({ resources }, reportViolation) => {
+    for (const bucket of bucketsOf(resources)) {
+      const rules = [
+        bucket.props.serverSideEncryptionConfiguration?.rule,
+        ...settingsOf(bucket, ENCRYPTION_TYPES, resources).flatMap((config) => asList(config.props.rules)),
+      ];
+      const algorithms = rules.map((rule) => rule?.applyServerSideEncryptionByDefault?.sseAlgorithm);
+      if (!algorithms.some((algorithm) => SSE_ALGORITHMS.includes(algorithm))) {
+        reportViolation(`bucket ${bucket.name} needs a BucketServerSideEncryptionConfiguration with sseAlgorithm ${SSE_ALGORITHMS.join(" or ")}`, bucket.urn);
+      }
+    }
+  },
+};
+
+const bucketTlsOnly: StackValidationPolicy = {
+  name: "report-bucket-tls-only",
+  description: "Every S3 bucket has a bucket policy that denies requests made without TLS.",
+  enforcementLevel: "mandatory",
+  validateStack: ({ resources }, reportViolation) => {
+    for (const bucket of bucketsOf(resources)) {
+      const policies = settingsOf(bucket, [BUCKET_POLICY], resources);
+      if (!policies.some((policy) => deniesInsecureTransport(statementsOf(policy.props.policy)))) {
+        reportViolation(
+          `bucket ${bucket.name} needs a bucket policy statement that denies s3:* on its objects to "*" when aws:SecureTransport is false`,
+          bucket.urn,
+        );
+      }
+    }
+  },
+};
+
+const noWildcardActions: ResourceValidationPolicy = {
+  name: "no-wildcard-iam-actions",
+  description: 'No IAM, resource or key policy statement (nor one in a CloudFormation template) allows Action "*".',
+  enforcementLevel: "mandatory",
+  validateResource: ({ type, props }, reportViolation) => {
+    for (const document of policyDocumentsOf(type, props)) {
+      for (const statement of allActionStatements(document.statements)) {
+        reportViolation(`${document.where}: statement ${statement.Sid ?? "without a Sid"} allows Action "*"; name the actions it needs`);
+      }
+    }
+  },
+};
+
+/** `today` is read on every check, so a long-lived pack process still sees the date move. */
+function lambdaRuntimeSupported(today: () => Date): ResourceValidationPolicy {
+  return {
+    name: "lambda-runtime-supported",
+    description: "Every Lambda function uses a runtime that AWS has not deprecated.",
+    enforcementLevel: "mandatory",
+    validateResource: ({ type, props }, reportViolation) => {
+      // A container image brings its own runtime.
+      if (type !== LAMBDA_FUNCTION || props.packageType === "Image" || typeof props.runtime !== "string") return;
+      const problem = unsupportedRuntime(props.runtime, today());
+      if (problem) reportViolation(problem);
+    },
+  };
+}
+
+const logGroupRetention: ResourceValidationPolicy = {
+  name: "log-group-retention",
+  description: "Every CloudWatch log group expires its events (retentionInDays set and above 0).",
+  enforcementLevel: "mandatory",
+  validateResource: ({ type, props }, reportViolation) => {
+    if (type !== LOG_GROUP) return;
+    const days = props.retentionInDays;
+    if (!(typeof days === "number" && days > 0)) {
+      reportViolation(`log group keeps its events forever: set retentionInDays to one of CloudWatch Logs' periods (got ${JSON.stringify(days ?? null)})`);
+    }
+  },
+};
+
+const stackSetRoleSinglePrincipal: ResourceValidationPolicy = {
+  name: "stackset-role-single-principal",
+  description: "Every IAM role a StackSet deploys into member accounts trusts exactly one principal, never everyone.",
+  enforcementLevel: "mandatory",
+  validateResource: ({ type, props }, reportViolation) => {
+    if (type !== STACK_SET || typeof props.templateBody !== "string") return;
+    for (const role of templateRoles(props.templateBody)) {
+      const principals = trustedPrincipals(role.trust);
+      if (principals.includes("*")) {
+        reportViolation(`role ${role.logicalId} trusts any principal; it must trust only the collector role`);
+      } else if (principals.length !== 1) {
+        reportViolation(`role ${role.logicalId} trusts ${principals.length} principals (${principals.map((p) => JSON.stringify(p)).join(", ")}); it must trust exactly one`);
+      }
+    }
+  },
+};
+
+/**
+ * The guarantees this project makes, as policies that hold any stack to them.
+ * @param today the clock for runtime deprecation dates. @default the system clock
+ */
+export function guardrails(today: () => Date = () => new Date()): (ResourceValidationPolicy | StackValidationPolicy)[] {
+  return [bucketNotPublic, bucketEncrypted, bucketTlsOnly, noWildcardActions, lambdaRuntimeSupported(today), logGroupRetention, stackSetRoleSinglePrincipal];
+}
