@@ -32,59 +32,50 @@ function settingsOf(bucket: PolicyResource, types: readonly string[], resources:
   return resources.filter((r) => types.includes(r.type) && (r.propertyDependencies.bucket ?? []).some((d) => d.urn === bucket.urn));
 }
 
-const bucketsOf = (resources: readonly PolicyResource[]) => resources.filter((r) => BUCKET_TYPES.includes(r.type));
-
-const bucketNotPublic: StackValidationPolicy = {
-  name: "report-bucket-not-public",
-  description: "Every S3 bucket blocks all public access and grants none through an ACL.",
-  enforcementLevel: "mandatory",
-  validateStack: ({ resources }, reportViolation) => {
-    for (const bucket of bucketsOf(resources)) {
-      const blocks = settingsOf(bucket, [PUBLIC_ACCESS_BLOCK], resources);
-      if (!blocks.some((block) => PUBLIC_ACCESS_FLAGS.every((flag) => block.props[flag] === true))) {
-        reportViolation(`bucket ${bucket.name} needs a BucketPublicAccessBlock with ${PUBLIC_ACCESS_FLAGS.join(", ")} all true`, bucket.urn);
+/** A stack policy that holds every bucket of the stack to a check; `problems` says what is wrong with one bucket. */
+function everyBucket(
+  name: string,
+  description: string,
+  problems: (bucket: PolicyResource, resources: readonly PolicyResource[]) => (string | undefined)[],
+): StackValidationPolicy {
+  return {
+    name,
+    description,
+    enforcementLevel: "mandatory",
+    validateStack: ({ resources }, reportViolation) => {
+      for (const bucket of resources.filter((r) => BUCKET_TYPES.includes(r.type))) {
+        for (const problem of problems(bucket, resources)) if (problem) reportViolation(`bucket ${bucket.name} ${problem}`, bucket.urn);
       }
-      const acls = [bucket.props.acl, ...settingsOf(bucket, ACL_TYPES, resources).map((acl) => acl.props.acl)];
-      const publicAcl = acls.find((acl) => PUBLIC_ACLS.includes(acl));
-      if (publicAcl) reportViolation(`bucket ${bucket.name} is made public by the ${publicAcl} ACL`, bucket.urn);
-    }
-  },
-};
+    },
+  };
+}
 
-const bucketEncrypted: StackValidationPolicy = {
-  name: "report-bucket-encrypted",
-  description: "Every S3 bucket has default encryption (SSE-S3 or SSE-KMS) configured.",
-  enforcementLevel: "mandatory",
-  validateStack: ({ resources }, reportViolation) => {
-    for (const bucket of bucketsOf(resources)) {
-      const rules = [
-        bucket.props.serverSideEncryptionConfiguration?.rule,
-        ...settingsOf(bucket, ENCRYPTION_TYPES, resources).flatMap((config) => asList(config.props.rules)),
-      ];
-      const algorithms = rules.map((rule) => rule?.applyServerSideEncryptionByDefault?.sseAlgorithm);
-      if (!algorithms.some((algorithm) => SSE_ALGORITHMS.includes(algorithm))) {
-        reportViolation(`bucket ${bucket.name} needs a BucketServerSideEncryptionConfiguration with sseAlgorithm ${SSE_ALGORITHMS.join(" or ")}`, bucket.urn);
-      }
-    }
-  },
-};
+const bucketNotPublic = everyBucket("report-bucket-not-public", "Every S3 bucket blocks all public access and grants none through an ACL.", (bucket, resources) => {
+  const blocks = settingsOf(bucket, [PUBLIC_ACCESS_BLOCK], resources);
+  const acls = [bucket.props.acl, ...settingsOf(bucket, ACL_TYPES, resources).map((acl) => acl.props.acl)];
+  const publicAcl = acls.find((acl) => PUBLIC_ACLS.includes(acl));
+  return [
+    blocks.some((block) => PUBLIC_ACCESS_FLAGS.every((flag) => block.props[flag] === true))
+      ? undefined
+      : `needs a BucketPublicAccessBlock with ${PUBLIC_ACCESS_FLAGS.join(", ")} all true`,
+    publicAcl && `is made public by the ${publicAcl} ACL`,
+  ];
+});
 
-const bucketTlsOnly: StackValidationPolicy = {
-  name: "report-bucket-tls-only",
-  description: "Every S3 bucket has a bucket policy that denies requests made without TLS.",
-  enforcementLevel: "mandatory",
-  validateStack: ({ resources }, reportViolation) => {
-    for (const bucket of bucketsOf(resources)) {
-      const policies = settingsOf(bucket, [BUCKET_POLICY], resources);
-      if (!policies.some((policy) => deniesInsecureTransport(statementsOf(policy.props.policy)))) {
-        reportViolation(
-          `bucket ${bucket.name} needs a bucket policy statement that denies s3:* on its objects to "*" when aws:SecureTransport is false`,
-          bucket.urn,
-        );
-      }
-    }
-  },
-};
+const bucketEncrypted = everyBucket("report-bucket-encrypted", "Every S3 bucket has default encryption (SSE-S3 or SSE-KMS) configured.", (bucket, resources) => {
+  const rules = [
+    bucket.props.serverSideEncryptionConfiguration?.rule,
+    ...settingsOf(bucket, ENCRYPTION_TYPES, resources).flatMap((config) => asList(config.props.rules)),
+  ];
+  const encrypted = rules.some((rule) => SSE_ALGORITHMS.includes(rule?.applyServerSideEncryptionByDefault?.sseAlgorithm));
+  return [encrypted ? undefined : `needs a BucketServerSideEncryptionConfiguration with sseAlgorithm ${SSE_ALGORITHMS.join(" or ")}`];
+});
+
+const bucketTlsOnly = everyBucket("report-bucket-tls-only", "Every S3 bucket has a bucket policy that denies requests made without TLS.", (bucket, resources) => {
+  const policies = settingsOf(bucket, [BUCKET_POLICY], resources);
+  const tlsOnly = policies.some((policy) => deniesInsecureTransport(statementsOf(policy.props.policy)));
+  return [tlsOnly ? undefined : 'needs a bucket policy statement that denies s3:* on its objects to "*" when aws:SecureTransport is false'];
+});
 
 const noWildcardActions: ResourceValidationPolicy = {
   name: "no-wildcard-iam-actions",
