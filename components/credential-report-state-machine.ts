@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import { thresholdsEnv } from "../functions/analysis/thresholds";
-import { bundleFunction, type FunctionName } from "../functions/bundle";
+import { bundleFunction, type FunctionName, LAMBDA_RUNTIME } from "../functions/bundle";
 import type { PipelineSettings } from "../functions/settings";
 import { buildDefinition } from "../functions/state-machine-definition";
 import { serviceTrust } from "../policies/document";
@@ -96,7 +96,7 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
         `${name}-${functionName}`,
         {
           description: `Organization credential reports: ${functionName}`,
-          runtime: "nodejs22.x",
+          runtime: LAMBDA_RUNTIME,
           architectures: ["arm64"],
           handler: "index.handler",
           // Bundled from source at deploy time: the same sources give the same bytes, hence no diff.

@@ -6,6 +6,12 @@ export const FUNCTION_NAMES = ["list-accounts", "collect-report", "summarize"] a
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /**
+ * The Lambda runtime the bundles are built for. nodejs22.x is deprecated on 2027-04-30; nodejs24.x
+ * is supported until 2028-04-30 (the policy pack's lambda-runtime-supported knows both dates).
+ */
+export const LAMBDA_RUNTIME = "nodejs24.x";
+
+/**
  * Bundles one function's handler and everything it imports (the pinned AWS SDK clients included,
  * rather than whichever version the Lambda runtime ships) into a single CommonJS file.
  * Deterministic: the same sources give the same bytes, so an unchanged function shows no diff.
@@ -15,8 +21,8 @@ export async function bundleFunction(name: FunctionName): Promise<string> {
     entryPoints: [join(__dirname, name, "handler.ts")],
     bundle: true,
     platform: "node",
-    // Lambda's nodejs22.x runtime.
-    target: "node22",
+    // The Node.js of LAMBDA_RUNTIME.
+    target: "node24",
     format: "cjs",
     minify: true,
     legalComments: "none",

@@ -260,10 +260,10 @@ describe("Pulumi program (index.ts under the mocks)", function () {
   describe("functions and schedule", () => {
     const run = () => runs["new bucket, new key, email"];
 
-    it("runs each function on nodejs22.x arm64 from the esbuild bundle of its source", async () => {
+    it("runs each function on nodejs24.x arm64 from the esbuild bundle of its source", async () => {
       for (const name of ["list-accounts", "collect-report", "summarize"] as const) {
         const fn = one(run(), "aws:lambda/function:Function", `credreport-${name}`);
-        expect(fn.inputs).to.include({ runtime: "nodejs22.x", handler: "index.handler" });
+        expect(fn.inputs).to.include({ runtime: "nodejs24.x", handler: "index.handler" });
         expect(fn.inputs.architectures).to.deep.equal(["arm64"]);
         const assets = await fn.inputs.code.assets;
         expect(Object.keys(assets)).to.deep.equal(["index.js"]);
