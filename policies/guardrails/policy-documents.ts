@@ -112,12 +112,12 @@ export function trustedPrincipals(trust: readonly AnyStatement[]): unknown[] {
     .flatMap((s) => {
       if (s.NotPrincipal !== undefined || s.Principal === "*") return ["*"];
       const principal = s.Principal;
-      if (principal === undefined || principal === null || typeof principal !== "object") return asList(principal);
+      if (principal === null || typeof principal !== "object") return asList(principal);
       return Object.values(principal).flatMap(asList);
     });
 }
 
-/** Whether a bucket policy denies every S3 request made without TLS, on the objects as well as the bucket. */
+/** Whether a bucket policy denies every S3 request made without TLS, to everyone, on the bucket's objects at least. */
 export function deniesInsecureTransport(statements: readonly AnyStatement[]): boolean {
   return statements.some((s) => {
     const everyone = s.Principal === "*" || asList((s.Principal as { AWS?: unknown } | undefined)?.AWS).includes("*");
