@@ -32,9 +32,14 @@ export class CrossAccountRoleStackSet extends pulumi.ComponentResource {
   constructor(name: string, args: CrossAccountRoleStackSetArgs, opts?: pulumi.ComponentResourceOptions) {
     super("credreport:index:CrossAccountRoleStackSet", name, {}, opts);
     const callAs = args.callAs ?? "SELF";
-    const operationPreferences = {
+    // Each resource has its own preferences type: only the instances' knows concurrencyMode, and
+    // the provider rejects a field its type does not have.
+    const stackSetPreferences: aws.types.input.cloudformation.StackSetOperationPreferences = {
       failureTolerancePercentage: args.failureTolerancePercentage ?? 10,
       maxConcurrentPercentage: args.maxConcurrentPercentage ?? 25,
+    };
+    const instancePreferences: aws.types.input.cloudformation.StackSetInstanceOperationPreferences = {
+      ...stackSetPreferences,
       // A few failed accounts (say, a role of that name already there) do not slow the rest down.
       concurrencyMode: "SOFT_FAILURE_TOLERANCE",
     };
@@ -47,7 +52,7 @@ export class CrossAccountRoleStackSet extends pulumi.ComponentResource {
         capabilities: ["CAPABILITY_NAMED_IAM"],
         callAs,
         managedExecution: { active: true },
-        operationPreferences,
+        operationPreferences: stackSetPreferences,
         templateBody: pulumi.output(args.collectorRoleArn).apply((arn) => memberRoleTemplate(args.memberRoleName, arn)),
         tags: args.tags ?? {},
       },
@@ -61,7 +66,7 @@ export class CrossAccountRoleStackSet extends pulumi.ComponentResource {
         callAs,
         deploymentTargets: { organizationalUnitIds: args.targetOuIds },
         stackSetInstanceRegion: args.region,
-        operationPreferences,
+        operationPreferences: instancePreferences,
       },
       { parent: this },
     );

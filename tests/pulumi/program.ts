@@ -1,4 +1,5 @@
 import { inStack, mockCloud, type MockCloud, settled, valueOf } from "./mock-cloud";
+import { STACKS } from "./stacks";
 
 /** The stack outputs of index.ts. */
 export type StackOutputs = Record<string, unknown>;
@@ -23,4 +24,18 @@ export async function runProgram(config: Record<string, string>): Promise<MockCl
 
 function isOutput(value: unknown): value is import("@pulumi/pulumi").Output<unknown> {
   return typeof value === "object" && value !== null && "apply" in value;
+}
+
+const stackRuns = new Map<string, Promise<MockCloud & { outputs: StackOutputs }>>();
+
+/**
+ * The run of one of the STACKS, made once per test process and shared by every test file that
+ * reads it (runs never change what they recorded).
+ */
+export function runStack(stack: string): Promise<MockCloud & { outputs: StackOutputs }> {
+  const config = STACKS[stack];
+  if (!config) throw new Error(`no stack ${JSON.stringify(stack)}; known: ${Object.keys(STACKS).join(", ")}`);
+  let run = stackRuns.get(stack);
+  if (!run) stackRuns.set(stack, (run = runProgram(config)));
+  return run;
 }
