@@ -81,6 +81,7 @@ const queries = new ReportQueries("queries", {
   bucketName: storage.bucketName,
   databaseName: config.glueDatabaseName,
   workgroup: config.athenaWorkgroup,
+  findingThresholds: config.findingThresholds,
   tags,
 });
 

@@ -1,4 +1,5 @@
 import { CREDENTIAL_REPORT_COLUMNS } from "../functions/analysis/credential-report";
+import type { FindingThresholds } from "../functions/analysis/findings";
 import { ANALYSIS_FILES, REPORTS_PREFIX } from "../functions/report-keys";
 
 /** The Glue table over the raw reports. */
@@ -53,21 +54,29 @@ const reportsOfRun = `WITH reports AS (
   WHERE "date" = ? AND run = ? AND ${RAW_REPORTS}
 )`;
 
-/** Athena named queries for the questions users ask first. */
-export const NAMED_QUERIES: readonly { readonly name: string; readonly description: string; readonly query: string }[] = [
-  {
-    name: "console-users-without-mfa",
-    description: "IAM users with a console password and no MFA (CIS 1.10), for one run: give its date and run id",
-    query: `${reportsOfRun}
+export interface NamedQuerySpec {
+  readonly name: string;
+  readonly description: string;
+  readonly query: string;
+}
+
+/** Athena named queries for the questions users ask first, drawing the lines where the findings do. */
+export function namedQueries(thresholds: Pick<FindingThresholds, "maxKeyAgeDays" | "unusedDays">): readonly NamedQuerySpec[] {
+  const { maxKeyAgeDays, unusedDays } = thresholds;
+  return [
+    {
+      name: "console-users-without-mfa",
+      description: "IAM users with a console password and no MFA (CIS 1.10), for one run: give its date and run id",
+      query: `${reportsOfRun}
 SELECT account_id, "user", arn, password_last_used
 FROM reports
 WHERE "user" <> '<root_account>' AND password_enabled = 'true' AND mfa_active = 'false'
 ORDER BY account_id, "user";`,
-  },
-  {
-    name: "access-keys-older-than-90-days",
-    description: "Active access keys last rotated more than 90 days before now (CIS 1.14), for one run: give its date and run id",
-    query: `${reportsOfRun},
+    },
+    {
+      name: "old-access-keys",
+      description: `Active access keys last rotated more than ${maxKeyAgeDays} days before now (maxKeyAgeDays; CIS 1.14), for one run: give its date and run id`,
+      query: `${reportsOfRun},
 keys AS (
   SELECT account_id, "user", 1 AS key_slot, access_key_1_last_rotated AS last_rotated FROM reports WHERE access_key_1_active = 'true'
   UNION ALL
@@ -76,25 +85,26 @@ keys AS (
 SELECT account_id, "user", key_slot, last_rotated,
        date_diff('day', from_iso8601_timestamp(last_rotated), current_timestamp) AS age_days
 FROM keys
-WHERE last_rotated <> 'N/A' AND date_diff('day', from_iso8601_timestamp(last_rotated), current_timestamp) > 90
+WHERE last_rotated <> 'N/A' AND date_diff('day', from_iso8601_timestamp(last_rotated), current_timestamp) > ${maxKeyAgeDays}
 ORDER BY age_days DESC;`,
-  },
-  {
-    name: "unused-credentials",
-    description: "Active passwords and keys unused for 45 days or more, never-used ones included (CIS 1.12), from the run's findings: give its date and run id",
-    query: `SELECT account_id, user_name, credential, evidence['days_unused'] AS days_unused, message
+    },
+    {
+      name: "unused-credentials",
+      description: `Active passwords and keys unused for ${unusedDays} days or more, never-used ones included (unusedDays; CIS 1.12), from the run's findings: give its date and run id`,
+      query: `SELECT account_id, user_name, credential, evidence['days_unused'] AS days_unused, message
 FROM ${FINDINGS_TABLE}
 WHERE "date" = ? AND run = ? AND ${FINDINGS_FILE} AND check_id = 'credential-unused'
 ORDER BY CAST(evidence['days_unused'] AS integer) DESC;`,
-  },
-  {
-    name: "root-user-activity",
-    description: "Each account's root user: MFA, active keys and last use of its password and keys (CIS 1.4, 1.5, 1.7), for one run: give its date and run id",
-    query: `${reportsOfRun}
+    },
+    {
+      name: "root-user-activity",
+      description: "Each account's root user: MFA, active keys and last use of its password and keys (CIS 1.4, 1.5, 1.7), for one run: give its date and run id",
+      query: `${reportsOfRun}
 SELECT account_id, mfa_active, access_key_1_active, access_key_2_active,
        password_last_used, access_key_1_last_used_date, access_key_2_last_used_date
 FROM reports
 WHERE "user" = '<root_account>'
 ORDER BY account_id;`,
-  },
-];
+    },
+  ];
+}

@@ -77,7 +77,17 @@ export function tagMap(key: string, raw: string): { value?: Record<string, strin
 }
 
 export function emailProblems(key: string, emails: readonly string[]): string[] {
-  return emails.filter((email) => !EMAIL.test(email)).map((email) => problem(key, "a list of email addresses", email));
+  const problems = emails.filter((email) => !EMAIL.test(email)).map((email) => problem(key, "a list of email addresses", email));
+  // Each address is one subscription named after it, so two spellings of one address would
+  // collide (SNS, like mail servers in practice, does not tell the letter cases apart).
+  const byAddress = new Map<string, string[]>();
+  for (const email of emails) byAddress.set(email.toLowerCase(), [...(byAddress.get(email.toLowerCase()) ?? []), email]);
+  for (const spellings of byAddress.values()) {
+    if (spellings.length > 1) {
+      problems.push(`${key} must list each address once (letter case aside), got ${spellings.map((e) => JSON.stringify(e)).join(" and ")}`);
+    }
+  }
+  return problems;
 }
 
 export function bucketNameProblem(key: string, name: string): string | undefined {

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { topicPolicy } from "../policies/resource-policies";
+import { emailProblems } from "./config-rules";
 
 export interface NotifierArgs {
   /** Each gets an email subscription (confirmed by a link AWS sends). @default [] */
@@ -17,6 +18,9 @@ export class Notifier extends pulumi.ComponentResource {
 
   constructor(name: string, args: NotifierArgs, opts?: pulumi.ComponentResourceOptions) {
     super("credreport:index:Notifier", name, {}, opts);
+    const emails = args.notificationEmails ?? [];
+    const problems = emailProblems("notificationEmails", emails);
+    if (problems.length > 0) throw new pulumi.ResourceError(`Notifier: ${problems.join("; ")}`, this);
     const topic = new aws.sns.Topic(
       `${name}-topic`,
       // The AWS managed key suffices: only IAM roles of this account publish, never a service principal.
@@ -33,7 +37,7 @@ export class Notifier extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    for (const email of args.notificationEmails ?? []) {
+    for (const email of emails) {
       new aws.sns.TopicSubscription(
         `${name}-email-${email.toLowerCase()}`,
         { topic: topic.arn, protocol: "email", endpoint: email },

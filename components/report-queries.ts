@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { REPORTS_PREFIX } from "../functions/report-keys";
-import { FINDINGS_COLUMNS, FINDINGS_TABLE, NAMED_QUERIES, projectionParameters, REPORT_COLUMNS, REPORTS_TABLE } from "./athena-queries";
+import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
+import { FINDINGS_COLUMNS, FINDINGS_TABLE, namedQueries, projectionParameters, REPORT_COLUMNS, REPORTS_TABLE } from "./athena-queries";
 
 export interface ReportQueriesArgs {
   readonly bucketName: pulumi.Input<string>;
@@ -9,6 +10,8 @@ export interface ReportQueriesArgs {
   readonly databaseName?: string;
   /** The Athena workgroup the named queries belong to. @default "primary" */
   readonly workgroup?: string;
+  /** Where the named queries draw their lines, as the findings do. @default DEFAULT_THRESHOLDS */
+  readonly findingThresholds?: FindingThresholds;
   /** @default {} */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -69,7 +72,7 @@ export class ReportQueries extends pulumi.ComponentResource {
       FINDINGS_COLUMNS,
       { classification: "json" },
     );
-    for (const q of NAMED_QUERIES) {
+    for (const q of namedQueries(args.findingThresholds ?? DEFAULT_THRESHOLDS)) {
       new aws.athena.NamedQuery(
         `${name}-${q.name}`,
         { name: q.name, description: q.description, database: database.name, workgroup: args.workgroup ?? "primary", query: q.query },

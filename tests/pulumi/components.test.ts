@@ -1,3 +1,4 @@
+import { DEFAULT_THRESHOLDS } from "../../functions/analysis/findings";
 import type * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { CredentialReportStateMachine } from "../../components/credential-report-state-machine";
@@ -130,6 +131,18 @@ describe("components", function () {
       expect(one(cloud, "aws:sns/topic:Topic").inputs.kmsMasterKeyId).to.equal("alias/aws/sns");
       expect(ofType(cloud, "aws:sns/topicSubscription:TopicSubscription")).to.deep.equal([]);
     });
+
+    it("subscribes each address once, and refuses one address written twice", async () => {
+      const { cloud } = await build(() => new Notifier("n", { publisherRoleArns: [SUMMARIZE], notificationEmails: ["Sec@Example.com", "audit@example.com"] }));
+      const subscriptions = ofType(cloud, "aws:sns/topicSubscription:TopicSubscription");
+      expect(subscriptions.map((s) => [s.name, s.inputs.endpoint])).to.deep.equal([
+        ["n-email-sec@example.com", "Sec@Example.com"],
+        ["n-email-audit@example.com", "audit@example.com"],
+      ]);
+      expect(await buildError(() => new Notifier("n", { publisherRoleArns: [SUMMARIZE], notificationEmails: ["Sec@Example.com", "sec@example.com"] }))).to.equal(
+        'Notifier: notificationEmails must list each address once (letter case aside), got "Sec@Example.com" and "sec@example.com"',
+      );
+    });
   });
 
   describe("CrossAccountRoleStackSet", () => {
@@ -186,10 +199,10 @@ describe("components", function () {
     });
 
     it("saves the common questions as named queries, each asking for the run's date and id", async () => {
-      const { cloud } = await build(() => new ReportQueries("q", { bucketName: "b", workgroup: "security" }));
+      const { cloud } = await build(() => new ReportQueries("q", { bucketName: "b", workgroup: "security", findingThresholds: { ...DEFAULT_THRESHOLDS, maxKeyAgeDays: 60, unusedDays: 30 } }));
       const queries = ofType(cloud, "aws:athena/namedQuery:NamedQuery");
       const named = (name: string) => queries.find((q) => q.inputs.name === name)!.inputs.query as string;
-      expect(queries.map((q) => q.inputs.name)).to.have.members(["console-users-without-mfa", "access-keys-older-than-90-days", "unused-credentials", "root-user-activity"]);
+      expect(queries.map((q) => q.inputs.name)).to.have.members(["console-users-without-mfa", "old-access-keys", "unused-credentials", "root-user-activity"]);
       for (const q of queries) {
         expect(q.inputs).to.deep.include({ database: "credential_reports", workgroup: "security" });
         expect(q.inputs.query.match(/\?/g), q.inputs.name).to.have.length(2);
@@ -197,7 +210,10 @@ describe("components", function () {
         expect(q.inputs.query).to.match(/"\$path"/);
       }
       expect(named("console-users-without-mfa")).to.contain("password_enabled = 'true' AND mfa_active = 'false'");
-      expect(named("access-keys-older-than-90-days")).to.contain("> 90");
+      // The lines are the stack's thresholds, not CIS's defaults.
+      expect(named("old-access-keys")).to.contain("current_timestamp) > 60\n");
+      expect(queries.find((q) => q.inputs.name === "old-access-keys")!.inputs.description).to.match(/more than 60 days/);
+      expect(queries.find((q) => q.inputs.name === "unused-credentials")!.inputs.description).to.match(/unused for 30 days or more/);
       expect(named("unused-credentials")).to.contain("check_id = 'credential-unused'");
       expect(named("root-user-activity")).to.contain(`"user" = '<root_account>'`);
     });

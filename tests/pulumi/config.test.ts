@@ -99,6 +99,11 @@ describe("stack config", () => {
       `logRetentionDays must be one of CloudWatch Logs' retention periods (${RETENTIONS}), got "45"`,
     ],
     ["an address without a domain", { notificationEmails: '["security-team"]' }, 'notificationEmails must be a list of email addresses, got "security-team"'],
+    [
+      "the same address twice in other letter cases",
+      { notificationEmails: "Security@Example.com, audit@example.com, security@example.com" },
+      'notificationEmails must list each address once (letter case aside), got "Security@Example.com" and "security@example.com"',
+    ],
     ["emails that are not a list", { notificationEmails: '["a@example.com"' }, 'notificationEmails must be a list of strings (a JSON array or comma-separated text), got "[\\"a@example.com\\""'],
     ["a role name with a space", { memberRoleName: "credential report" }, 'memberRoleName must be an IAM role name (1-64 letters, digits and +=,.@_-), got "credential report"'],
     ["a role name over 64 characters", { memberRoleName: "r".repeat(65) }, `memberRoleName must be an IAM role name (1-64 letters, digits and +=,.@_-), got "${"r".repeat(65)}"`],

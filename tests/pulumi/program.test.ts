@@ -255,6 +255,12 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         MAX_REPORT_AGE_HOURS: "24",
       });
     });
+
+    it("draws the Athena query's key-age line at the stack's maxKeyAgeDays, as Summarize does", () => {
+      const query = (stack: string) => one(runs[stack], "aws:athena/namedQuery:NamedQuery", "old-access-keys").inputs.query as string;
+      expect(query("OU-scoped")).to.contain("current_timestamp) > 60\n");
+      expect(query("new bucket, new key, email")).to.contain("current_timestamp) > 90\n");
+    });
   });
 
   describe("functions and schedule", () => {
