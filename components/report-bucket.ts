@@ -1,6 +1,5 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bucketArn } from "../policies/arns";
 import { reportBucketPolicy, reportKeyPolicy } from "../policies/resource-policies";
 import type { KmsKeyChoice } from "./config";
 
@@ -33,7 +32,7 @@ export class ReportBucket extends pulumi.ComponentResource {
   readonly bucketArn: pulumi.Output<string>;
   /** The SSE-KMS key, when there is one. */
   readonly kmsKeyArn: pulumi.Output<string | undefined>;
-  /** The bucket's region (the writers may use the key only through S3 there). */
+  /** The bucket's region, which is the stack's (the writers may use the key only through S3 there). */
   readonly region: pulumi.Output<string>;
 
   constructor(name: string, args: ReportBucketArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -47,15 +46,27 @@ export class ReportBucket extends pulumi.ComponentResource {
     if (existing && kmsKey.kind === "new") {
       throw new pulumi.ResourceError('ReportBucket: kmsKey "new" needs a new bucket; give the existing bucket\'s key ARN or "none"', this);
     }
-    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
     this.region = aws.getRegionOutput({}, { parent: this }).region;
 
     if (existing) {
       // Nothing of theirs is changed: the pipeline's roles get their grants in their own policies.
-      this.bucketName = pulumi.output(args.bucketName as string);
-      this.bucketArn = partition.apply((p) => bucketArn(p, args.bucketName as string));
+      // It is looked up so that a bucket in another region fails the preview: the Lambdas' S3
+      // clients and the kms:ViaService grants use the stack's region.
+      const found = aws.s3.getBucketOutput({ bucket: args.bucketName as string }, { parent: this });
+      this.region = pulumi.all([found.bucketRegion, this.region]).apply(([bucketRegion, stackRegion]) => {
+        if (bucketRegion !== stackRegion) {
+          throw new pulumi.ResourceError(
+            `ReportBucket: the existing bucket ${JSON.stringify(args.bucketName)} is in ${bucketRegion}, but the stack deploys to ${stackRegion}; ` +
+              `deploy the stack in ${bucketRegion} (pulumi config set aws:region ${bucketRegion}) or use a bucket in ${stackRegion}`,
+            this,
+          );
+        }
+        return bucketRegion;
+      });
+      this.bucketName = this.region.apply(() => args.bucketName as string);
+      this.bucketArn = found.arn;
       this.kmsKeyArn = pulumi.output(kmsKey.kind === "existing" ? kmsKey.arn : undefined);
-      this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn });
+      this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn, region: this.region });
       return;
     }
 
@@ -64,6 +75,7 @@ export class ReportBucket extends pulumi.ComponentResource {
     const child = { parent: this, retainOnDelete: args.retainOnDestroy ?? true };
     const writers = [args.collectorRoleArn, args.summarizeRoleArn];
 
+    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
     const key =
       kmsKey.kind === "new"
         ? new aws.kms.Key(

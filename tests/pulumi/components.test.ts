@@ -9,7 +9,7 @@ import { ReportBucket } from "../../components/report-bucket";
 import { ReportQueries } from "../../components/report-queries";
 import { CREDENTIAL_REPORT_COLUMNS } from "../../functions/analysis/credential-report";
 import { buildDefinition } from "../../functions/state-machine-definition";
-import { inStack, mockCloud, type MockCloud, one, ofType, PIPELINE_ACCOUNT, REGION, settled, valueOf } from "./mock-cloud";
+import { failureOf, inStack, mockCloud, type MockCloud, one, ofType, PIPELINE_ACCOUNT, REGION, settled, valueOf } from "./mock-cloud";
 import { rolePolicy, statement, statementsOf } from "./recorded-policies";
 
 const COLLECTOR = `arn:aws:iam::${PIPELINE_ACCOUNT}:role/collector`;
@@ -94,6 +94,16 @@ describe("components", function () {
       expect(await valueOf(built.bucketArn)).to.equal("arn:aws:s3:::theirs");
       expect(await valueOf(built.kmsKeyArn)).to.equal(key);
       expect(await valueOf(built.region)).to.equal(REGION);
+    });
+
+    it("refuses an existing bucket in another region than the stack, naming both and the fix", async () => {
+      const { built } = await build(() => new ReportBucket("r", { ...writers, existingBucket: true, bucketName: "acme-evidence-oregon" }));
+      // The check runs on the looked-up region, so it fails every output that depends on it.
+      const message =
+        'ReportBucket: the existing bucket "acme-evidence-oregon" is in us-west-2, but the stack deploys to eu-west-1; ' +
+        "deploy the stack in us-west-2 (pulumi config set aws:region us-west-2) or use a bucket in eu-west-1";
+      expect(await failureOf(built.region)).to.contain(message);
+      expect(await failureOf(built.bucketName)).to.contain(message);
     });
 
     it("encrypts a new bucket with an existing key, leaving the key itself alone", async () => {

@@ -4,6 +4,8 @@ import * as pulumi from "@pulumi/pulumi";
 export const PIPELINE_ACCOUNT = "123456789012";
 export const STORAGE_ACCOUNT = "210987654321";
 export const REGION = "eu-west-1";
+/** Existing buckets outside the stack's region; every other bucket looked up is in REGION. */
+export const BUCKET_REGIONS: Record<string, string> = { "acme-evidence-oregon": "us-west-2" };
 export const LOOKED_UP_ORGANIZATION = { id: "o-lookedup0001", rootId: "r-look" };
 
 /** One resource the program asked for, with the inputs it sent. */
@@ -75,6 +77,10 @@ function callResult(args: pulumi.runtime.MockCallArgs): Record<string, unknown> 
       return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
     case "aws:index/getRegion:getRegion":
       return { region: REGION, name: REGION, id: REGION };
+    case "aws:s3/getBucket:getBucket": {
+      const bucket = args.inputs.bucket as string;
+      return { id: bucket, bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegion: BUCKET_REGIONS[bucket] ?? REGION, region: REGION };
+    }
     case "aws:organizations/getOrganization:getOrganization":
       return { id: LOOKED_UP_ORGANIZATION.id, roots: [{ id: LOOKED_UP_ORGANIZATION.rootId }], masterAccountId: PIPELINE_ACCOUNT };
     default:
@@ -153,6 +159,19 @@ export async function inStack(cloud: MockCloud, create: () => unknown): Promise<
 /** The value of an output, once the mocks have resolved it. */
 export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
   return new Promise((resolve) => output.apply(resolve));
+}
+
+/**
+ * The error of an output whose apply threw (as a validation in a component does), or "no error".
+ * Outputs offer no public way to observe a rejection; `promise()` is the SDK's own, used by its tests.
+ */
+export async function failureOf(output: pulumi.Output<unknown>): Promise<string> {
+  try {
+    await (output as unknown as { promise(): Promise<unknown> }).promise();
+    return "no error";
+  } catch (error) {
+    return (error as Error).message;
+  }
 }
 
 /**
