@@ -104,7 +104,8 @@ export interface SummarizePolicyArgs {
 
 /**
  * Summarize: check every stored report, write the manifest, publish the run summary.
- * ListBucket on the prefix makes HeadObject of a missing report answer 404, not 403.
+ * ListBucket under the prefix finds earlier runs and settles whether a key that answered 403 is
+ * missing: S3 answers 404 only to callers allowed to list the whole bucket (see read-if-present.ts).
  */
 export function summarizePolicy(args: SummarizePolicyArgs): PolicyDocument {
   return policyDocument(

@@ -7,6 +7,7 @@ import { describeAwsError, StoreFailed } from "../errors";
 import type { Log } from "../log";
 import { ANALYSIS_FILES, analysisKey, manifestKey, REPORTS_PREFIX, reportKey, runDate } from "../report-keys";
 import { putIfAbsent } from "../write-once";
+import { readIfPresent } from "../read-if-present";
 import type { FindingsDigest, Manifest } from "./manifest";
 
 export interface AnalysisDeps {
@@ -114,10 +115,12 @@ async function readText(deps: AnalysisDeps, key: string): Promise<string> {
 
 /** A JSON object, or undefined when there is none (a run from before the analysis, or one that failed). */
 async function readJson<T>(deps: AnalysisDeps, key: string): Promise<T | undefined> {
+  const text = await readIfPresent(deps.s3, deps.bucket, key);
+  if (text === undefined) return undefined;
   try {
-    return JSON.parse(await readText(deps, key)) as T;
+    return JSON.parse(text) as T;
   } catch (err) {
-    if (err instanceof SyntaxError || describeAwsError(err).code === "NoSuchKey") return undefined;
+    if (err instanceof SyntaxError) return undefined;
     throw err;
   }
 }
