@@ -1,5 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { mockClient } from "aws-sdk-client-mock";
+import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { readIfPresent } from "../../functions/read-if-present";
 import { previousRunFindings } from "../../functions/summarize/run-analysis";
@@ -10,10 +10,11 @@ const KEY = "credential-reports/date=2026-11-24/run=r1/manifest.json";
 const body = (text: string): any => ({ transformToString: async () => text });
 
 describe("reading an object that may not be there", () => {
-  const s3 = mockClient(S3Client);
+  let s3: AwsClientStub<S3Client>;
   const client = new S3Client({});
-  beforeEach(() => s3.reset());
-  after(() => s3.restore());
+  // Mocked only while these tests run: mockClient replaces every S3Client's send.
+  beforeEach(() => (s3 = mockClient(S3Client)));
+  afterEach(() => s3.restore());
 
   it("returns the text of an object that is there", async () => {
     s3.on(GetObjectCommand, { Key: KEY }).resolves({ Body: body('{"runId":"r1"}') });
