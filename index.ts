@@ -35,6 +35,7 @@ const storage = new ReportBucket(
     retainOnDestroy: config.retainBucketOnDestroy,
     collectorRoleArn: roles.collector.arn,
     summarizeRoleArn: roles.summarize.arn,
+    listAccountsRoleArn: roles.listAccounts.arn,
     tags,
   },
   storageProvider ? { providers: { aws: storageProvider } } : undefined,

@@ -4,6 +4,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { TemporaryCredentials } from "../functions/collect-report/collect-report";
+import { EndpointHealth, type WatchableClient } from "./endpoint-health";
 
 /** Where the local tools send their AWS calls. */
 export interface AwsTarget {
@@ -14,6 +15,8 @@ export interface AwsTarget {
 }
 
 export interface AwsClients {
+  /** Whether the endpoint still answers, from every call these clients make. */
+  readonly health: EndpointHealth;
   readonly organizations: OrganizationsClient;
   readonly sts: STSClient;
   readonly s3: S3Client;
@@ -24,13 +27,19 @@ export interface AwsClients {
 
 export function awsClients(target: AwsTarget): AwsClients {
   const base = { region: target.region, endpoint: target.endpoint, credentials: target.credentials };
-  const ownIam = new IAMClient(base);
+  const health = new EndpointHealth(target.endpoint ?? `AWS in ${target.region}`);
+  const watched = <C extends WatchableClient>(client: C): C => {
+    health.watch(client);
+    return client;
+  };
+  const ownIam = watched(new IAMClient(base));
   return {
-    organizations: new OrganizationsClient(base),
-    sts: new STSClient(base),
+    health,
+    organizations: watched(new OrganizationsClient(base)),
+    sts: watched(new STSClient(base)),
     // An emulator serves every bucket on one host: address buckets by path, not by subdomain.
-    s3: new S3Client({ ...base, forcePathStyle: target.endpoint !== undefined }),
-    sns: new SNSClient(base),
-    iamClient: (credentials) => (credentials ? new IAMClient({ ...base, credentials }) : ownIam),
+    s3: watched(new S3Client({ ...base, forcePathStyle: target.endpoint !== undefined })),
+    sns: watched(new SNSClient(base)),
+    iamClient: (credentials) => (credentials ? watched(new IAMClient({ ...base, credentials })) : ownIam),
   };
 }

@@ -14,7 +14,9 @@ import { type LocalRunOptions, type LocalRunResult, runLocally } from "./local-r
 import { countUsers, formatRunTable } from "./run-table";
 import { formatFindingsSummary } from "./findings-summary";
 import { analyzeFolder } from "./local-analysis";
-import { ANALYSIS_FILES } from "../functions/report-keys";
+import { ANALYSIS_FILES, runPrefix } from "../functions/report-keys";
+import { summarize } from "../functions/summarize/summarize";
+import { summarizeInputFromStoredRun } from "../functions/summarize/stored-run";
 import type { FindingChanges } from "../functions/analysis/changes";
 import type { FindingsSummary } from "../functions/analysis/summary";
 import { previousRunFindings } from "../functions/summarize/run-analysis";
@@ -48,6 +50,7 @@ run options:
   --concurrency N         accounts collected at once, 1-40 [${DEFAULT_SETTINGS.maxConcurrency}]
   --max-attempts N        calls per account before it fails as timed out, 1-100 [${DEFAULT_SETTINGS.maxPollAttempts}]
   --poll-interval S       first wait for a report in seconds, doubling after, 1-300 [${DEFAULT_SETTINGS.pollIntervalSeconds}]
+  --timeout-minutes M     stop a run still going after M minutes, 10-1440 [${DEFAULT_SETTINGS.runTimeoutMinutes}]
   --out DIR               also download the run's reports and manifest here
   --verbose               print every pipeline event as a JSON line
 
@@ -59,10 +62,16 @@ summarize options (one source):
                           with the run before it in the same bucket); --endpoint and --region as above
   --out DIR               where findings.json(l), summary.json, changes.json, users.csv and
                           report.html are written [./out/analysis]
+  --write-manifest        with --bucket and --run: summarise the stored run in the bucket itself,
+                          writing its manifest and analysis files where they are missing (a run
+                          that timed out or whose manifest could not be written); never replaces
+                          a file that is there
+  --topic-arn ARN         with --write-manifest: also publish the run summary
 
 Against real AWS the default credential chain is used; run it as the management account (or a
 delegated administrator) where the member role exists in every account.
-Exit status: 0 when every active account was collected, 1 when any failed, 2 on bad usage.`;
+Exit status: 0 when every active account was collected and analysed; 1 when any account failed,
+the analysis failed, or the run stopped; 2 on bad usage.`;
 
 class UsageError extends Error {}
 
@@ -127,6 +136,7 @@ async function run(args: string[]): Promise<number> {
       concurrency: { type: "string" },
       "max-attempts": { type: "string" },
       "poll-interval": { type: "string" },
+      "timeout-minutes": { type: "string" },
       out: { type: "string" },
       verbose: { type: "boolean" },
     },
@@ -140,11 +150,13 @@ async function run(args: string[]): Promise<number> {
     maxConcurrency: numberFlag(values.concurrency, DEFAULT_SETTINGS.maxConcurrency),
     maxPollAttempts: numberFlag(values["max-attempts"], DEFAULT_SETTINGS.maxPollAttempts),
     pollIntervalSeconds: numberFlag(values["poll-interval"], DEFAULT_SETTINGS.pollIntervalSeconds),
+    runTimeoutMinutes: numberFlag(values["timeout-minutes"], DEFAULT_SETTINGS.runTimeoutMinutes),
   };
   const flagNames: Record<string, string> = {
     maxConcurrency: "--concurrency",
     maxPollAttempts: "--max-attempts",
     pollIntervalSeconds: "--poll-interval",
+    runTimeoutMinutes: "--timeout-minutes",
   };
   problems.push(...settingsProblems(settings).map((p) => p.replace(/^\w+/, (name) => flagNames[name] ?? name)));
   if (values.endpoint && !/^https?:\/\//.test(values.endpoint)) problems.push(`--endpoint must be an http(s) URL, got ${JSON.stringify(values.endpoint)}`);
@@ -174,6 +186,14 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
   const result: LocalRunResult = await runLocally({ ...options, clients, log: options.verbose ? jsonLog : silentLog });
   if (result.status === "failed") {
     console.error(`Run ${result.runId} failed: ${result.error}`);
+    const { run } = result.progress;
+    if (run) {
+      // The account list is stored once the accounts are listed: from then on the run can be summarised.
+      console.error(
+        `Reports stored so far stay in s3://${options.bucket}/${runPrefix(run)}. To write its manifest and findings once AWS answers again:\n` +
+          `  npm run cli -- summarize --bucket ${options.bucket} --run ${runPrefix(run)} --write-manifest`,
+      );
+    }
     return 1;
   }
   const key = result.summary.manifestKey;
@@ -216,12 +236,18 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
     console.log(formatFindingsSummary(summary, changes));
   }
   console.log("");
-  console.log(`Reports, manifest and findings stored in s3://${options.bucket}/${runFolder}`);
+  const analysisError = result.summary.analysisError;
+  if (analysisError) {
+    console.error(`The analysis of this run failed, so it has no findings: ${analysisError}`);
+    console.log(`Reports and manifest stored in s3://${options.bucket}/${runFolder}`);
+  } else {
+    console.log(`Reports, manifest and findings stored in s3://${options.bucket}/${runFolder}`);
+  }
   if (options.outDir) {
     console.log(`and downloaded to ${resolve(options.outDir, runFolder)}`);
     if (summary) console.log(`Open the HTML report: ${resolve(options.outDir, runFolder, ANALYSIS_FILES.html)}`);
   }
-  return counts.failed === 0 ? 0 : 1;
+  return counts.failed === 0 && !analysisError ? 0 : 1;
 }
 
 /** Findings, summary and HTML from a folder of raw reports, or from a run stored in a bucket. */
@@ -236,6 +262,8 @@ async function summarizeCommand(args: string[]): Promise<number> {
       endpoint: { type: "string" },
       region: { type: "string" },
       out: { type: "string" },
+      "write-manifest": { type: "boolean" },
+      "topic-arn": { type: "string" },
     },
   });
   const fromBucket = values.bucket !== undefined || values.run !== undefined;
@@ -247,7 +275,20 @@ async function summarizeCommand(args: string[]): Promise<number> {
   const runMatch = runFolder ? /(?:^|\/)date=(\d{4}-\d{2}-\d{2})\/run=([A-Za-z0-9_.-]{1,80})\/$/.exec(runFolder) : undefined;
   if (runFolder && !runMatch) problems.push(`--run must be a run's prefix such as credential-reports/date=2026-11-25/run=<id>/, got ${JSON.stringify(values.run)}`);
   if (values.previous && fromBucket) problems.push("--previous goes with --from; a stored run is compared with the run before it");
+  if (values["write-manifest"] && !fromBucket) problems.push("--write-manifest goes with --bucket and --run");
+  if (values["write-manifest"] && values.out) problems.push("--write-manifest writes into the bucket; --out does not go with it");
+  if (values["topic-arn"] && !values["write-manifest"]) problems.push("--topic-arn goes with --write-manifest");
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
+  if (values["write-manifest"]) {
+    return summarizeStoredRun({
+      bucket: values.bucket!,
+      runId: runMatch![2],
+      date: runMatch![1],
+      topicArn: values["topic-arn"],
+      region: values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
+      endpoint: values.endpoint,
+    });
+  }
   const outDir = resolve(values.out ?? join("out", "analysis"));
 
   let source = values.from ? resolve(values.from) : "";
@@ -273,6 +314,25 @@ async function summarizeCommand(args: string[]): Promise<number> {
   console.log(`Wrote ${Object.values(ANALYSIS_FILES).join(", ")} to ${outDir}`);
   console.log(`Open the HTML report: ${htmlPath}`);
   return 0;
+}
+
+/** Summarises a stored run in its own bucket: the manifest and analysis files that are missing. */
+async function summarizeStoredRun(target: { bucket: string; runId: string; date: string; topicArn?: string; region: string; endpoint?: string }): Promise<number> {
+  const clients = awsClients({ region: target.region, endpoint: target.endpoint });
+  const input = await summarizeInputFromStoredRun(target.runId, target.date, { s3: clients.s3, bucket: target.bucket });
+  const summary = await summarize(input, {
+    s3: clients.s3,
+    sns: clients.sns,
+    bucket: target.bucket,
+    topicArn: target.topicArn,
+    now: () => new Date(),
+    log: silentLog,
+  });
+  const { counts } = summary;
+  console.log(`Run ${target.runId}: ${counts.collected} collected, ${counts.failed} failed, ${counts.skipped} skipped.`);
+  console.log(`Manifest: s3://${target.bucket}/${summary.manifestKey}`);
+  if (summary.analysisError) console.error(`The analysis failed, so the run has no findings: ${summary.analysisError}`);
+  return counts.failed === 0 && !summary.analysisError ? 0 : 1;
 }
 
 function numberFlag(value: string | undefined, fallback: number): number {

@@ -100,6 +100,7 @@ export const CONFIG_KEYS = [
   "maxConcurrency",
   "maxPollAttempts",
   "pollIntervalSeconds",
+  "runTimeoutMinutes",
   "maxKeyAgeDays",
   "unusedDays",
   "rootUseWindowDays",
@@ -215,6 +216,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>): CredReportCo
     maxConcurrency: take("maxConcurrency", anyWholeNumber, DEFAULT_SETTINGS.maxConcurrency),
     maxPollAttempts: take("maxPollAttempts", anyWholeNumber, DEFAULT_SETTINGS.maxPollAttempts),
     pollIntervalSeconds: take("pollIntervalSeconds", anyWholeNumber, DEFAULT_SETTINGS.pollIntervalSeconds),
+    runTimeoutMinutes: take("runTimeoutMinutes", anyWholeNumber, DEFAULT_SETTINGS.runTimeoutMinutes),
   };
   problems.push(...settingsProblems(settings));
 

@@ -115,8 +115,15 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
     const listAccounts = fn(
       "list-accounts",
       args.roles.listAccounts,
-      (logGroupArn) => JSON.stringify(listAccountsPolicy(logGroupArn)),
-      { INCLUDE_OU_IDS: (args.includeOuIds ?? []).join(","), EXCLUDE_ACCOUNT_IDS: (args.excludeAccountIds ?? []).join(",") },
+      (logGroupArn) =>
+        pulumi
+          .all([partition, args.organizationId, storage])
+          .apply(([p, organizationId, target]) => JSON.stringify(listAccountsPolicy({ partition: p, organizationId, storage: target, logGroupArn }))),
+      {
+        REPORT_BUCKET: args.bucketName,
+        INCLUDE_OU_IDS: (args.includeOuIds ?? []).join(","),
+        EXCLUDE_ACCOUNT_IDS: (args.excludeAccountIds ?? []).join(","),
+      },
     );
     const collectReport = fn(
       "collect-report",

@@ -25,7 +25,8 @@ export class PipelineRoles extends pulumi.ComponentResource {
     const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const role = (purpose: string, description: string, trust: pulumi.Input<string>) =>
       new aws.iam.Role(`${name}-${purpose}`, { description, assumeRolePolicy: trust, tags: args.tags }, { parent: this });
-    const lambdaTrust = JSON.stringify(serviceTrust("TrustLambda", "lambda.amazonaws.com"));
+    // Only Lambda acting for this account may take the roles (the confused-deputy guard).
+    const lambdaTrust = accountId.apply((account) => JSON.stringify(serviceTrust("TrustLambdaOfThisAccount", "lambda.amazonaws.com", account)));
 
     this.collector = role("collect-report", "Collects credential reports: assumes the member role in each account", lambdaTrust);
     this.listAccounts = role("list-accounts", "Lists the organization's accounts for a credential report run", lambdaTrust);

@@ -18,6 +18,8 @@ export interface ReportBucketArgs {
   readonly retainOnDestroy?: boolean;
   readonly collectorRoleArn: pulumi.Input<string>;
   readonly summarizeRoleArn: pulumi.Input<string>;
+  /** Writes each run's account list. */
+  readonly listAccountsRoleArn: pulumi.Input<string>;
   /** @default {} */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -73,7 +75,7 @@ export class ReportBucket extends pulumi.ComponentResource {
     // Evidence outlives the stack unless the user opts out; the settings stay with the bucket,
     // so a retained bucket is still private and encrypted.
     const child = { parent: this, retainOnDelete: args.retainOnDestroy ?? true };
-    const writers = [args.collectorRoleArn, args.summarizeRoleArn];
+    const writers = [args.collectorRoleArn, args.summarizeRoleArn, args.listAccountsRoleArn];
 
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
     const key =
@@ -145,8 +147,8 @@ export class ReportBucket extends pulumi.ComponentResource {
       `${name}-policy`,
       {
         bucket: bucket.id,
-        policy: pulumi.all([bucket.arn, ...writers]).apply(([arn, collectorRoleArn, summarizeRoleArn]) =>
-          JSON.stringify(reportBucketPolicy({ bucketArn: arn, prefix: args.reportsPrefix, collectorRoleArn, summarizeRoleArn })),
+        policy: pulumi.all([bucket.arn, ...writers]).apply(([arn, collectorRoleArn, summarizeRoleArn, listAccountsRoleArn]) =>
+          JSON.stringify(reportBucketPolicy({ bucketArn: arn, prefix: args.reportsPrefix, collectorRoleArn, summarizeRoleArn, listAccountsRoleArn })),
         ),
       },
       // S3 rejects a bucket policy while the public access block is being changed.

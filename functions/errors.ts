@@ -50,6 +50,17 @@ export class ListAccountsFailed extends PipelineError {
   }
 }
 
+/**
+ * AWS asked us to come back later (throttling, a 5xx, SlowDown, the network) and the SDK's own
+ * retries were used up. Never a verdict on an account: the state machine retries the step with
+ * backoff, and nothing is recorded as failed because of it.
+ */
+export class TransientAwsError extends PipelineError {
+  constructor(code: string, detail: string) {
+    super("TransientAwsError", code, detail);
+  }
+}
+
 /** A Lambda received input or configuration it cannot work with: a bug or a bad deploy. */
 export class InvalidInput extends PipelineError {
   constructor(detail: string) {
@@ -65,7 +76,11 @@ export interface AwsErrorFacts {
   readonly transient: boolean;
 }
 
+// The connection itself failed: nothing reached AWS, or its answer never came back.
+const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "TimeoutError"]);
+
 const TRANSIENT_CODES = new Set([
+  ...NETWORK_CODES,
   "Throttling",
   "ThrottlingException",
   "ThrottledException",
@@ -83,11 +98,6 @@ const TRANSIENT_CODES = new Set([
   "InternalFailure",
   "RequestTimeout",
   "RequestTimeoutException",
-  "TimeoutError",
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ETIMEDOUT",
-  "EPIPE",
 ]);
 
 /** The one place that reads SDK errors: code, message and whether it is transient. */
@@ -105,6 +115,13 @@ export function describeAwsError(err: unknown): AwsErrorFacts {
     status === 429 ||
     (status !== undefined && status >= 500);
   return { code, message: e.message, transient };
+}
+
+/** Whether the error is the connection failing (refused, reset, timed out), not an answer from AWS. */
+export function isNetworkError(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
+  if (e?.$metadata?.httpStatusCode !== undefined) return false;
+  return (typeof e?.code === "string" && NETWORK_CODES.has(e.code)) || (typeof e?.name === "string" && NETWORK_CODES.has(e.name));
 }
 
 /**

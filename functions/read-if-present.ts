@@ -1,5 +1,5 @@
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import { describeAwsError } from "./errors";
+import { describeAwsError, TransientAwsError } from "./errors";
 
 /**
  * An object's text, or undefined when there is no object at the key.
@@ -9,6 +9,7 @@ import { describeAwsError } from "./errors";
  * readers may list only under the reports prefix (an `s3:prefix` condition), and a GetObject
  * carries no prefix for that condition to match, so a missing key can come back either way.
  * A 403 is therefore settled by listing the exact key, which the prefix condition does allow.
+ * "Try again later" answers are thrown as TransientAwsError.
  */
 export async function readIfPresent(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
   try {
@@ -18,14 +19,22 @@ export async function readIfPresent(s3: S3Client, bucket: string, key: string): 
     const { code, status } = statusOf(err);
     if (code === "NoSuchKey" || status === 404) return undefined;
     if ((code === "AccessDenied" || status === 403) && !(await isListed(s3, bucket, key))) return undefined;
+    const aws = describeAwsError(err);
+    if (aws.transient) throw new TransientAwsError(aws.code, `${key}: ${aws.message}`);
     throw err;
   }
 }
 
 /** Whether an object exists at exactly this key, by listing it. */
 export async function isListed(s3: S3Client, bucket: string, key: string): Promise<boolean> {
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
-  return (listed.Contents ?? []).some((object) => object.Key === key);
+  try {
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: key, MaxKeys: 1 }));
+    return (listed.Contents ?? []).some((object) => object.Key === key);
+  } catch (err) {
+    const aws = describeAwsError(err);
+    if (aws.transient) throw new TransientAwsError(aws.code, `listing ${key}: ${aws.message}`);
+    throw err;
+  }
 }
 
 function statusOf(err: unknown): { code: string; status?: number } {

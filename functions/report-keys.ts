@@ -31,6 +31,11 @@ export function reportKey(run: RunRef, accountId: string): string {
   return `${runPrefix(run)}account=${accountId}.csv`;
 }
 
+/** Where ListAccounts records the accounts a run covers, so the run can be summarised from S3 alone. */
+export function accountListKey(run: RunRef): string {
+  return `${runPrefix(run)}accounts.json`;
+}
+
 /** Where the manifest of a run is stored, beside its reports. */
 export function manifestKey(run: RunRef): string {
   return `${runPrefix(run)}manifest.json`;

@@ -16,12 +16,20 @@ export interface PipelineSettings {
    * @default 10
    */
   readonly pollIntervalSeconds: number;
+  /**
+   * A run that has not finished after this many minutes stops (the execution's TimeoutSeconds),
+   * so a dead endpoint or a stuck account cannot hold a run for days. Its stored reports stay,
+   * and the run can be summarised afterwards from S3.
+   * @default 360
+   */
+  readonly runTimeoutMinutes: number;
 }
 
 export const DEFAULT_SETTINGS: PipelineSettings = {
   maxConcurrency: 10,
   maxPollAttempts: 15,
   pollIntervalSeconds: 10,
+  runTimeoutMinutes: 360,
 };
 
 /** No single wait is longer than this, so a slow report is looked at again every five minutes. */
@@ -43,6 +51,8 @@ export function settingsProblems(settings: PipelineSettings): string[] {
   check("maxConcurrency", 1, 40);
   check("maxPollAttempts", 1, 100);
   check("pollIntervalSeconds", 1, MAX_POLL_WAIT_SECONDS);
+  // Runs are daily: one that takes longer than a day would overlap the next.
+  check("runTimeoutMinutes", 10, 1440);
   return problems;
 }
 

@@ -42,6 +42,18 @@ const LAMBDA_SERVICE_RETRY = {
   JitterStrategy: "FULL",
 };
 
+// AWS asked our Lambda to come back later and the SDK's retries were used up (TransientAwsError):
+// the whole step runs again after a pause, up to about eight minutes in all. The steps are safe to
+// repeat: every write is conditional, and a repeated step finds its earlier writes and keeps them.
+const TRANSIENT_AWS_RETRY = {
+  ErrorEquals: ["TransientAwsError"],
+  IntervalSeconds: 5,
+  MaxAttempts: 6,
+  BackoffRate: 2,
+  MaxDelaySeconds: 120,
+  JitterStrategy: "FULL",
+};
+
 const PUBLISH_RETRY = { ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 };
 
 const CATCH_ALL = (next: string) => [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: next }];
@@ -127,6 +139,7 @@ export function buildDefinition(targets: DefinitionTargets, settings: PipelineSe
   return {
     Comment: "Collects the IAM credential report of every account in scope into S3",
     StartAt: S.startRun,
+    TimeoutSeconds: settings.runTimeoutMinutes * 60,
     States: {
       // Date and run id come from the execution itself, so a retried or warm Lambda cannot shift them.
       [S.startRun]: {
@@ -138,7 +151,7 @@ export function buildDefinition(targets: DefinitionTargets, settings: PipelineSe
         Type: "Task",
         Resource: targets.listAccountsArn,
         ResultPath: "$.listing",
-        Retry: [LAMBDA_SERVICE_RETRY],
+        Retry: [LAMBDA_SERVICE_RETRY, TRANSIENT_AWS_RETRY],
         Catch: CATCH_ALL(S.notifyRunFailure),
         Next: S.collectAccounts,
       },
@@ -161,7 +174,7 @@ export function buildDefinition(targets: DefinitionTargets, settings: PipelineSe
       [S.summarize]: {
         Type: "Task",
         Resource: targets.summarizeArn,
-        Retry: [LAMBDA_SERVICE_RETRY],
+        Retry: [LAMBDA_SERVICE_RETRY, TRANSIENT_AWS_RETRY],
         Catch: CATCH_ALL(S.notifyRunFailure),
         End: true,
       },

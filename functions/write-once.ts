@@ -1,5 +1,5 @@
 import { PutObjectCommand, type PutObjectCommandInput, type S3Client } from "@aws-sdk/client-s3";
-import { describeAwsError } from "./errors";
+import { describeAwsError, StoreFailed, TransientAwsError } from "./errors";
 
 /**
  * The one way this pipeline writes to S3: only if the key is free (If-None-Match), so nothing
@@ -13,5 +13,19 @@ export async function putIfAbsent(s3: S3Client, input: Omit<PutObjectCommandInpu
   } catch (err) {
     if (describeAwsError(err).code === "PreconditionFailed") return false;
     throw err;
+  }
+}
+
+/**
+ * {@link putIfAbsent} with its failures named: "try again later" (throttling, 5xx, the network)
+ * as TransientAwsError, anything else (access denied, a KMS key refused) as StoreFailed.
+ */
+export async function storeOnce(s3: S3Client, input: Omit<PutObjectCommandInput, "IfNoneMatch"> & { Key: string }): Promise<boolean> {
+  try {
+    return await putIfAbsent(s3, input);
+  } catch (err) {
+    const aws = describeAwsError(err);
+    if (aws.transient) throw new TransientAwsError(aws.code, `${input.Key}: ${aws.message}`);
+    throw new StoreFailed(aws.code, `${input.Key}: ${aws.message}`);
   }
 }

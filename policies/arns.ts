@@ -17,3 +17,11 @@ export function memberRoleInAnyAccount(partition: string, memberRoleName: string
 export function accountRoot(partition: string, accountId: string): string {
   return `arn:${partition}:iam::${accountId}:root`;
 }
+
+/**
+ * The root and every OU of one organization. Their ARNs carry the management account, which the
+ * organization id already pins down, so it is left open.
+ */
+export function organizationParents(partition: string, organizationId: string): string[] {
+  return [`arn:${partition}:organizations::*:root/${organizationId}/r-*`, `arn:${partition}:organizations::*:ou/${organizationId}/ou-*`];
+}

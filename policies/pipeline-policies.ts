@@ -1,4 +1,4 @@
-import { memberRoleInAnyAccount, objectsUnder } from "./arns";
+import { memberRoleInAnyAccount, objectsUnder, organizationParents } from "./arns";
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "./document";
 
 /** Where reports are stored, as the identity policies of the writers need it. */
@@ -76,23 +76,32 @@ export function collectorPolicy(args: CollectorPolicyArgs): PolicyDocument {
   );
 }
 
-/** ListAccounts: read the organization's accounts and OUs. */
-export function listAccountsPolicy(logGroupArn: string): PolicyDocument {
+export interface ListAccountsPolicyArgs {
+  readonly partition: string;
+  readonly organizationId: string;
+  readonly storage: StorageTarget;
+  readonly logGroupArn: string;
+}
+
+/** ListAccounts: read the organization's accounts and OUs, and record the run's account list. */
+export function listAccountsPolicy(args: ListAccountsPolicyArgs): PolicyDocument {
   return policyDocument(
     {
       Sid: "ReadOrganizationAccounts",
       Effect: "Allow",
-      Action: [
-        "organizations:DescribeOrganization",
-        "organizations:ListAccounts",
-        "organizations:ListAccountsForParent",
-        "organizations:ListOrganizationalUnitsForParent",
-      ],
-      // DescribeOrganization and ListAccounts take no resource; the others would need every
-      // OU ARN, which changes as the organization does. All are read-only and org-bound.
+      Action: ["organizations:DescribeOrganization", "organizations:ListAccounts"],
+      // Neither action takes a resource; both are read-only and bound to the caller's organization.
       Resource: "*",
     },
-    writeOwnLogs(logGroupArn),
+    {
+      Sid: "WalkOrganizationalUnits",
+      Effect: "Allow",
+      Action: ["organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent"],
+      // The root and the OUs of this organization only, whichever OUs it has now or later.
+      Resource: organizationParents(args.partition, args.organizationId),
+    },
+    ...storageStatements(args.storage, ["s3:PutObject", "s3:GetObject"]),
+    writeOwnLogs(args.logGroupArn),
   );
 }
 

@@ -9,15 +9,17 @@ export interface BucketPolicyArgs {
   readonly collectorRoleArn: string;
   /** Checks reports and stores the manifest (Summarize). */
   readonly summarizeRoleArn: string;
+  /** Stores the run's account list (ListAccounts). */
+  readonly listAccountsRoleArn: string;
 }
 
 /**
- * The report bucket's policy: TLS only, and the pipeline's writers on the reports prefix. The
- * grants matter when the bucket is in another account; in the same account they repeat the
- * identity policies.
+ * The report bucket's policy: TLS only; write-once under the reports prefix, for everyone; and the
+ * pipeline's writers on that prefix. The grants matter when the bucket is in another account; in
+ * the same account they repeat the identity policies.
  */
 export function reportBucketPolicy(args: BucketPolicyArgs): PolicyDocument {
-  const writers = [args.collectorRoleArn, args.summarizeRoleArn];
+  const writers = [args.collectorRoleArn, args.summarizeRoleArn, args.listAccountsRoleArn];
   return policyDocument(
     {
       Sid: "DenyInsecureTransport",
@@ -26,6 +28,17 @@ export function reportBucketPolicy(args: BucketPolicyArgs): PolicyDocument {
       Action: "s3:*",
       Resource: [args.bucketArn, `${args.bucketArn}/*`],
       Condition: { Bool: { "aws:SecureTransport": "false" } },
+    },
+    {
+      // Stored evidence is never replaced: S3 itself refuses a PUT under the prefix that is not
+      // "only if absent" (If-None-Match: *), whoever sends it. What AWS services write without
+      // that header (Step Functions results, Athena results) lives under prefixes of its own.
+      Sid: "DenyPutUnlessAbsent",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:PutObject",
+      Resource: objectsUnder(args.bucketArn, args.prefix),
+      Condition: { Null: { "s3:if-none-match": "true" } },
     },
     {
       Sid: "AllowPipelineToStoreRunFiles",

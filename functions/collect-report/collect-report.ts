@@ -3,10 +3,10 @@ import { GenerateCredentialReportCommand, GetCredentialReportCommand, type IAMCl
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
 import type { CollectInput, CollectProgress } from "../contracts";
-import { AssumeRoleFailed, describeAwsError, InvalidInput, ReportUnavailable, StoreFailed } from "../errors";
+import { AssumeRoleFailed, describeAwsError, InvalidInput, ReportUnavailable, StoreFailed, TransientAwsError } from "../errors";
 import type { Log } from "../log";
 import { reportKey } from "../report-keys";
-import { putIfAbsent } from "../write-once";
+import { storeOnce } from "../write-once";
 import { isReportNotReadyError, isReportReady, memberRoleArn, pendingOrTimeout, roleSessionName } from "./progress";
 
 export interface CollectDeps {
@@ -61,12 +61,18 @@ export async function collectReport(input: CollectInput, deps: CollectDeps): Pro
 
   const key = reportKey(run, account.id);
   const sha256 = createHash("sha256").update(report.content).digest();
-  await storeOnce(deps, key, report.content, sha256, {
-    "account-id": account.id,
-    "run-id": run.id,
-    sha256: sha256.toString("hex"),
-    "report-generated-at": report.generatedAt,
-  });
+  try {
+    await storeReport(deps, key, report.content, sha256, {
+      "account-id": account.id,
+      "run-id": run.id,
+      sha256: sha256.toString("hex"),
+      "report-generated-at": report.generatedAt,
+    });
+  } catch (err) {
+    // S3 asked us to come back later: the next call stores it (or finds it stored).
+    if (err instanceof TransientAwsError) return pending(`store: ${err.message}`);
+    throw err;
+  }
   deps.log("report-stored", { ...context, key, bytes: report.content.byteLength });
   return { status: "collected", attempts: attempt };
 
@@ -114,23 +120,20 @@ async function credentialsFor(accountId: string, runId: string, deps: CollectDep
   return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
 }
 
-/** Stores the report unless its key is taken; the same bytes there already are a retried call. */
-async function storeOnce(deps: CollectDeps, key: string, body: Uint8Array, sha256: Buffer, metadata: ReportMetadata) {
-  let written: boolean;
-  try {
-    written = await putIfAbsent(deps.s3, {
-      Bucket: deps.bucket,
-      Key: key,
-      Body: body,
-      ContentType: "text/csv",
-      // S3 checks the bytes it received against this and refuses a damaged upload.
-      ChecksumSHA256: sha256.toString("base64"),
-      Metadata: { ...metadata },
-    });
-  } catch (err) {
-    const aws = describeAwsError(err);
-    throw new StoreFailed(aws.code, aws.message);
-  }
+/**
+ * Stores the report unless its key is taken; the same bytes there already are an earlier call of
+ * this account whose answer was lost (say, a dropped connection after S3 stored it).
+ */
+async function storeReport(deps: CollectDeps, key: string, body: Uint8Array, sha256: Buffer, metadata: ReportMetadata) {
+  const written = await storeOnce(deps.s3, {
+    Bucket: deps.bucket,
+    Key: key,
+    Body: body,
+    ContentType: "text/csv",
+    // S3 checks the bytes it received against this and refuses a damaged upload.
+    ChecksumSHA256: sha256.toString("base64"),
+    Metadata: { ...metadata },
+  });
   if (!written && (await storedSha256(deps, key)) !== metadata.sha256) {
     throw new StoreFailed("PreconditionFailed", `${key} already holds a different report; it was not overwritten`);
   }
@@ -140,7 +143,9 @@ async function storedSha256(deps: CollectDeps, key: string): Promise<string | un
   try {
     const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key }));
     return head.Metadata?.sha256;
-  } catch {
+  } catch (err) {
+    const aws = describeAwsError(err);
+    if (aws.transient) throw new TransientAwsError(aws.code, `${key}: ${aws.message}`);
     return undefined;
   }
 }

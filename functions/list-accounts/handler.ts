@@ -1,16 +1,21 @@
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { S3Client } from "@aws-sdk/client-s3";
+import type { RunRef } from "../contracts";
+import { requiredEnv } from "../env";
 import { withoutStackTrace } from "../errors";
 import { jsonLog } from "../log";
-import { listAccounts, scopeFromEnv } from "./list-accounts";
+import { listRunAccounts, scopeFromEnv } from "./list-accounts";
 
 const organizations = new OrganizationsClient({});
+const s3 = new S3Client({});
+const bucket = requiredEnv(process.env, "REPORT_BUCKET");
 const scope = scopeFromEnv(process.env);
 
-export async function handler() {
+export async function handler(event: { run: RunRef }) {
   try {
-    return await listAccounts(organizations, scope, jsonLog);
+    return await listRunAccounts(event, { organizations, s3, bucket, scope, log: jsonLog });
   } catch (err) {
-    jsonLog("list-accounts-failed", { error: String(err) });
+    jsonLog("list-accounts-failed", { runId: event?.run?.id, error: String(err) });
     throw withoutStackTrace(err);
   }
 }

@@ -6,10 +6,12 @@ import {
   paginateListAccountsForParent,
   paginateListOrganizationalUnitsForParent,
 } from "@aws-sdk/client-organizations";
-import { type AccountListing, type AccountRef, countByStatus, type SkippedAccount } from "../contracts";
-import { describeAwsError, InvalidInput, ListAccountsFailed } from "../errors";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { type AccountListing, type AccountRef, countByStatus, type RunRef, type SkippedAccount } from "../contracts";
+import { describeAwsError, InvalidInput, ListAccountsFailed, TransientAwsError } from "../errors";
 import { listEnv } from "../env";
 import type { Log } from "../log";
+import { recordAccountList } from "./account-list";
 
 /** Which accounts a run covers. */
 export interface AccountScope {
@@ -28,6 +30,9 @@ export interface AccountScope {
 
 /** The default scope: the whole organization. */
 export const EVERY_ACCOUNT: AccountScope = { includeOuIds: [], excludeAccountIds: [] };
+
+/** The most accounts one ListAccounts or ListAccountsForParent page holds. */
+const PAGE_SIZE = 20;
 
 const OU_OR_ROOT_ID = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;
 const ACCOUNT_ID = /^\d{12}$/;
@@ -65,8 +70,27 @@ export async function listAccounts(organizations: OrganizationsClient, scope: Ac
     return listing;
   } catch (err) {
     const aws = describeAwsError(err);
+    // Throttled past the SDK's own retries: the state machine runs this step again later.
+    if (aws.transient) throw new TransientAwsError(aws.code, aws.message);
     throw new ListAccountsFailed(aws.code, aws.message);
   }
+}
+
+export interface ListAccountsDeps {
+  readonly organizations: OrganizationsClient;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly scope: AccountScope;
+  readonly log: Log;
+}
+
+/** The ListAccounts step: the accounts of the run, recorded beside its reports (accounts.json). */
+export async function listRunAccounts(input: { readonly run: RunRef }, deps: ListAccountsDeps): Promise<AccountListing> {
+  if (typeof input?.run?.id !== "string" || typeof input.run.startedAt !== "string") {
+    throw new InvalidInput(`expected {run: {id, startedAt}}, got keys ${Object.keys(input ?? {}).join(", ")}`);
+  }
+  const listing = await listAccounts(deps.organizations, deps.scope, deps.log);
+  return recordAccountList(input.run, listing, deps);
 }
 
 /** Pure: splits accounts into those to collect and those skipped, sorted by id. */
@@ -87,8 +111,9 @@ export function selectAccounts(all: Account[], inScope: Set<string> | undefined,
 
 async function allAccounts(organizations: OrganizationsClient): Promise<Account[]> {
   const accounts: Account[] = [];
-  // ListAccounts returns at most 20 accounts a page.
-  for await (const page of paginateListAccounts({ client: organizations }, {})) accounts.push(...(page.Accounts ?? []));
+  // ListAccounts returns at most 20 accounts a page; asking for 20 says so (and the emulator,
+  // which would send 100 otherwise, pages as AWS does).
+  for await (const page of paginateListAccounts({ client: organizations, pageSize: PAGE_SIZE }, {})) accounts.push(...(page.Accounts ?? []));
   return accounts;
 }
 
@@ -99,7 +124,7 @@ async function idsInScope(organizations: OrganizationsClient, parentIds: readonl
   if (org.Organization?.MasterAccountId) ids.add(org.Organization.MasterAccountId);
   const pending = [...parentIds];
   for (let parentId = pending.pop(); parentId; parentId = pending.pop()) {
-    for await (const page of paginateListAccountsForParent({ client: organizations }, { ParentId: parentId })) {
+    for await (const page of paginateListAccountsForParent({ client: organizations, pageSize: PAGE_SIZE }, { ParentId: parentId })) {
       for (const account of page.Accounts ?? []) if (account.Id) ids.add(account.Id);
     }
     for await (const page of paginateListOrganizationalUnitsForParent({ client: organizations }, { ParentId: parentId })) {

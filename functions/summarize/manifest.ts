@@ -9,6 +9,15 @@ export interface StoredReport {
   readonly reportGeneratedAt: string;
 }
 
+/**
+ * The read-back of one collected account's report: its metadata; only that it is listed (its
+ * metadata could not be read, say S3 kept answering 503); or that no object is there.
+ */
+export type ReadBack =
+  | { readonly kind: "verified"; readonly report: StoredReport }
+  | { readonly kind: "unverified"; readonly key: string; readonly bytes: number; readonly reason: string }
+  | { readonly kind: "missing"; readonly reason: string };
+
 export interface ManifestEntry {
   readonly accountId: string;
   readonly name: string;
@@ -18,6 +27,8 @@ export interface ManifestEntry {
   readonly bytes?: number;
   readonly sha256?: string;
   readonly reportGeneratedAt?: string;
+  /** For a collected report that is listed but whose checksum and metadata could not be read back: why. */
+  readonly unverified?: string;
   /** For skipped accounts: the Organizations status (SUSPENDED, ...) or EXCLUDED. */
   readonly skipReason?: string;
   readonly errorType?: string;
@@ -38,6 +49,8 @@ export interface Manifest {
     readonly failed: number;
     readonly skipped: number;
     readonly skippedByStatus: Record<string, number>;
+    /** Collected reports that are stored but whose metadata could not be read back. */
+    readonly unverified: number;
   };
   readonly accounts: ManifestEntry[];
 }
@@ -62,14 +75,15 @@ export function describeCaughtError(caught: CaughtError): { type: string; code: 
 }
 
 /**
- * Pure: the manifest of a run. A collected account whose object cannot be read back is listed as
- * failed: the manifest only vouches for what is in the bucket.
+ * Pure: the manifest of a run. A collected account with no object at its key is listed as failed:
+ * the manifest only vouches for what is in the bucket. One whose object is there but could not be
+ * read back stays collected, marked unverified with the reason.
  */
 export function buildManifest(
   run: RunRef,
   outcomes: readonly AccountOutcome[],
   skipped: readonly SkippedAccount[],
-  stored: ReadonlyMap<string, StoredReport | Error>,
+  stored: ReadonlyMap<string, ReadBack>,
   endedAt: Date,
 ): Manifest {
   const entries: ManifestEntry[] = outcomes.map((outcome) => {
@@ -78,12 +92,15 @@ export function buildManifest(
       const error = describeCaughtError(outcome.error);
       return { ...base, status: "failed", errorType: error.type, errorCode: error.code, errorMessage: error.message };
     }
-    const report = stored.get(outcome.id);
-    if (report === undefined || report instanceof Error) {
-      const message = report?.message ?? "no stored report was looked up";
+    const readBack = stored.get(outcome.id);
+    if (readBack === undefined || readBack.kind === "missing") {
+      const message = readBack?.reason ?? "no stored report was looked up";
       return { ...base, status: "failed", errorType: "ReportMissing", errorCode: "ReportMissing", errorMessage: message };
     }
-    return { ...base, status: "collected", ...report };
+    if (readBack.kind === "unverified") {
+      return { ...base, status: "collected", key: readBack.key, bytes: readBack.bytes, unverified: readBack.reason };
+    }
+    return { ...base, status: "collected", ...readBack.report };
   });
   for (const account of skipped) {
     entries.push({ accountId: account.id, name: account.name, status: "skipped", attempts: 0, skipReason: account.status });
@@ -104,6 +121,7 @@ export function buildManifest(
       failed: count("failed"),
       skipped: count("skipped"),
       skippedByStatus: countByStatus(skipped),
+      unverified: entries.filter((entry) => entry.unverified !== undefined).length,
     },
     accounts: entries,
   };
@@ -137,6 +155,9 @@ export function runSummaryMessage(manifest: Manifest, bucket: string, manifestKe
   const lines = [
     `Credential report run ${manifest.runId} (${manifest.date}): ${counts.collected} collected, ${counts.failed} failed, ${counts.skipped} skipped${skipped ? ` (${skipped})` : ""}.`,
   ];
+  if (counts.unverified > 0) {
+    lines.push(`${counts.unverified} collected report(s) are stored but could not be read back to check their checksum; see the manifest.`);
+  }
   if (failed.length > 0) {
     lines.push(
       "",

@@ -3,10 +3,10 @@ import pLimit from "p-limit";
 import { analysisFiles, analyzeRun, type RunAnalysis, urgentNewFindings } from "../analysis/analyze-run";
 import type { Finding, FindingThresholds } from "../analysis/findings";
 import type { RunRef } from "../contracts";
-import { describeAwsError, StoreFailed } from "../errors";
+import { describeAwsError, TransientAwsError } from "../errors";
 import type { Log } from "../log";
 import { ANALYSIS_FILES, analysisKey, manifestKey, REPORTS_PREFIX, reportKey, runDate } from "../report-keys";
-import { putIfAbsent } from "../write-once";
+import { storeOnce } from "../write-once";
 import { readIfPresent } from "../read-if-present";
 import type { FindingsDigest, Manifest } from "./manifest";
 
@@ -32,6 +32,8 @@ export async function analyzeStoredRun(run: RunRef, manifest: Manifest, deps: An
         accountName: entry.name,
         csv: await readText(deps, reportKey(run, entry.accountId)).catch((err) => {
           const aws = describeAwsError(err);
+          // "Later" is not "unreadable": the step is retried rather than the report written off.
+          if (aws.transient) throw new TransientAwsError(aws.code, `reading ${reportKey(run, entry.accountId)}: ${aws.message}`);
           return { readError: `${aws.code}: ${aws.message}` };
         }),
         generatedAt: entry.reportGeneratedAt ? new Date(entry.reportGeneratedAt) : undefined,
@@ -60,13 +62,8 @@ export function findingsDigest(run: RunRef, analysis: RunAnalysis): FindingsDige
 async function storeAnalysis(run: RunRef, analysis: RunAnalysis, deps: AnalysisDeps): Promise<void> {
   for (const [file, { body, contentType }] of Object.entries(analysisFiles(run, analysis))) {
     const key = analysisKey(run, file as keyof typeof ANALYSIS_FILES);
-    try {
-      // An earlier try of this step may have stored it already: the first copy stays.
-      await putIfAbsent(deps.s3, { Bucket: deps.bucket, Key: key, Body: body, ContentType: contentType });
-    } catch (err) {
-      const aws = describeAwsError(err);
-      throw new StoreFailed(aws.code, `${key}: ${aws.message}`);
-    }
+    // An earlier try of this step may have stored it already: the first copy stays.
+    await storeOnce(deps.s3, { Bucket: deps.bucket, Key: key, Body: body, ContentType: contentType });
   }
   deps.log("analysis-stored", { runId: run.id, findings: analysis.findings.length, new: analysis.changes.newFindings.length });
 }
@@ -102,8 +99,14 @@ export async function previousRunFindings(run: RunRef, deps: AnalysisDeps): Prom
 /** The sub-folders directly under a prefix, named relative to it (`date=.../`, `run=.../`). */
 async function listFolders(deps: AnalysisDeps, prefix: string): Promise<string[]> {
   const folders: string[] = [];
-  for await (const page of paginateListObjectsV2({ client: deps.s3 }, { Bucket: deps.bucket, Prefix: prefix, Delimiter: "/" })) {
-    folders.push(...(page.CommonPrefixes ?? []).map((p) => (p.Prefix ?? "").slice(prefix.length)));
+  try {
+    for await (const page of paginateListObjectsV2({ client: deps.s3 }, { Bucket: deps.bucket, Prefix: prefix, Delimiter: "/" })) {
+      folders.push(...(page.CommonPrefixes ?? []).map((p) => (p.Prefix ?? "").slice(prefix.length)));
+    }
+  } catch (err) {
+    const aws = describeAwsError(err);
+    if (aws.transient) throw new TransientAwsError(aws.code, `listing ${prefix}: ${aws.message}`);
+    throw err;
   }
   return folders;
 }

@@ -1,20 +1,23 @@
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import pLimit from "p-limit";
-import type { SummarizeInput } from "../contracts";
-import { describeAwsError, InvalidInput, StoreFailed } from "../errors";
-import type { Log } from "../log";
-import { manifestKey, reportKey } from "../report-keys";
-import { putIfAbsent } from "../write-once";
-import { buildManifest, type FindingsDigest, type Manifest, runSummaryMessage, type StoredReport } from "./manifest";
-import { analyzeStoredRun, findingsDigest } from "./run-analysis";
 import type { FindingThresholds } from "../analysis/findings";
+import type { AccountOutcome, RunRef, SummarizeInput } from "../contracts";
+import { describeAwsError, InvalidInput, TransientAwsError } from "../errors";
+import type { Log } from "../log";
+import { listKeys } from "../list-keys";
+import { readIfPresent } from "../read-if-present";
+import { manifestKey, reportKey, runPrefix } from "../report-keys";
+import { storeOnce } from "../write-once";
+import { buildManifest, type FindingsDigest, type Manifest, type ReadBack, runSummaryMessage } from "./manifest";
+import { analyzeStoredRun, findingsDigest } from "./run-analysis";
 
 export interface SummarizeDeps {
   readonly s3: S3Client;
   readonly sns: SNSClient;
   readonly bucket: string;
-  readonly topicArn: string;
+  /** Where the run summary is published; unset (summarising a stored run by hand), nothing is. */
+  readonly topicArn?: string;
   readonly now: () => Date;
   readonly log: Log;
   /** Where the findings draw their lines. @default DEFAULT_THRESHOLDS */
@@ -26,6 +29,8 @@ export interface RunSummary {
   readonly counts: Manifest["counts"];
   /** Findings by severity, and how many are new; absent when the analysis failed. */
   readonly findings?: { readonly bySeverity: FindingsDigest["bySeverity"]; readonly new: number };
+  /** Why the analysis failed, when it did; the manifest is stored all the same. */
+  readonly analysisError?: string;
 }
 
 // HEAD requests in flight at once while reading back the stored reports.
@@ -35,41 +40,33 @@ const READ_BACK_CONCURRENCY = 16;
  * Writes the run's manifest beside its reports, then the analysis (findings, summary, changes,
  * the organization CSV, the HTML report), and publishes a summary when an account failed or a
  * new critical or high finding appeared.
+ *
+ * Safe to run again for the same run: a manifest already stored is the one kept and used, and
+ * so are analysis files already stored. "Try again later" from AWS is thrown as TransientAwsError
+ * (the state machine retries this step); anything else that stops the manifest is StoreFailed.
  */
 export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Promise<RunSummary> {
   if (!input?.run || !Array.isArray(input.listing?.accounts) || !Array.isArray(input.listing.skipped)) {
     throw new InvalidInput("expected {run, listing: {accounts, skipped}}");
   }
   const { run, listing } = input;
-  const collected = listing.accounts.filter((outcome) => outcome.status === "collected");
-  const limit = pLimit(READ_BACK_CONCURRENCY);
-  const stored = new Map(
-    await Promise.all(collected.map((outcome) => limit(async () => [outcome.id, await readBack(deps, reportKey(run, outcome.id))] as const))),
-  );
-  const manifest = buildManifest(run, listing.accounts, listing.skipped, stored, deps.now());
+  const stored = await readBackReports(run, listing.accounts, deps);
   const key = manifestKey(run);
-  let written: boolean;
-  try {
-    written = await putIfAbsent(deps.s3, {
-      Bucket: deps.bucket,
-      Key: key,
-      Body: JSON.stringify(manifest, null, 2),
-      ContentType: "application/json",
-    });
-  } catch (err) {
-    const aws = describeAwsError(err);
-    throw new StoreFailed(aws.code, `manifest ${key}: ${aws.message}`);
-  }
-  // Run ids are unique, so an existing manifest was written by an earlier try of this same step
-  // (one whose publish failed): keep it and go on to publish.
+  let manifest = buildManifest(run, listing.accounts, listing.skipped, stored, deps.now());
+  const written = await storeOnce(deps.s3, { Bucket: deps.bucket, Key: key, Body: JSON.stringify(manifest, null, 2), ContentType: "application/json" });
+  // Run ids are unique, so a manifest already there was written by an earlier try for this run:
+  // it is the record, and what follows works from it.
+  if (!written) manifest = await storedManifest(deps, key);
   deps.log(written ? "manifest-stored" : "manifest-kept", { runId: run.id, key, ...manifest.counts });
 
-  // The manifest is the evidence and is stored already; a failed analysis is reported, not fatal.
+  // The manifest is the evidence and is stored already; a failed analysis is reported, not fatal,
+  // unless AWS only asked us to come back later.
   let digest: FindingsDigest | undefined;
   let analysisError: string | undefined;
   try {
     digest = findingsDigest(run, await analyzeStoredRun(run, manifest, deps));
   } catch (err) {
+    if (err instanceof TransientAwsError) throw err;
     analysisError = String(err);
     deps.log("analysis-failed", { runId: run.id, error: analysisError });
   }
@@ -82,32 +79,66 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
       analysisError ? "analysis failed" : "",
     ].filter(Boolean);
     const message = runSummaryMessage(manifest, deps.bucket, key, digest);
-    await deps.sns.send(
-      new PublishCommand({
-        TopicArn: deps.topicArn,
-        Subject: `IAM credential report: ${reasons.join(", ")}`,
-        Message: analysisError ? `${message}\n\nThe analysis of this run failed: ${analysisError}` : message,
-      }),
-    );
+    await publish(deps, `IAM credential report: ${reasons.join(", ")}`, analysisError ? `${message}\n\nThe analysis of this run failed: ${analysisError}` : message);
   }
   return {
     manifestKey: key,
     counts: manifest.counts,
     ...(digest ? { findings: { bySeverity: digest.bySeverity, new: digest.newCount } } : {}),
+    ...(analysisError ? { analysisError } : {}),
   };
 }
 
-async function readBack(deps: SummarizeDeps, key: string): Promise<StoredReport | Error> {
+/**
+ * Which collected reports are in the bucket, and what they are. One listing of the run's folder
+ * says which keys exist (a HEAD of a missing key may answer 403 rather than 404, see
+ * read-if-present.ts); a HEAD of each listed one reads its checksum and report time.
+ */
+async function readBackReports(run: RunRef, outcomes: readonly AccountOutcome[], deps: SummarizeDeps): Promise<Map<string, ReadBack>> {
+  const listed = await listKeys(deps.s3, deps.bucket, runPrefix(run));
+  const limit = pLimit(READ_BACK_CONCURRENCY);
+  const collected = outcomes.filter((outcome) => outcome.status === "collected");
+  return new Map(
+    await Promise.all(
+      collected.map((outcome) =>
+        limit(async (): Promise<[string, ReadBack]> => {
+          const key = reportKey(run, outcome.id);
+          const bytes = listed.get(key);
+          if (bytes === undefined) return [outcome.id, { kind: "missing", reason: `no object at ${key}` }];
+          try {
+            const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key }));
+            const report = {
+              key,
+              bytes: head.ContentLength ?? bytes,
+              sha256: head.Metadata?.sha256 ?? "",
+              reportGeneratedAt: head.Metadata?.["report-generated-at"] ?? "",
+            };
+            return [outcome.id, { kind: "verified", report }];
+          } catch (err) {
+            // It is listed, so it is there: say what could not be checked rather than call it missing.
+            const aws = describeAwsError(err);
+            return [outcome.id, { kind: "unverified", key, bytes, reason: `HeadObject: ${aws.code}: ${aws.message}` }];
+          }
+        }),
+      ),
+    ),
+  );
+}
+
+async function storedManifest(deps: SummarizeDeps, key: string): Promise<Manifest> {
+  const text = await readIfPresent(deps.s3, deps.bucket, key);
+  if (text === undefined) throw new InvalidInput(`${key} was there a moment ago and is gone`);
+  return JSON.parse(text) as Manifest;
+}
+
+async function publish(deps: SummarizeDeps, subject: string, message: string): Promise<void> {
+  if (!deps.topicArn) return;
   try {
-    const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key }));
-    return {
-      key,
-      bytes: head.ContentLength ?? 0,
-      sha256: head.Metadata?.sha256 ?? "",
-      reportGeneratedAt: head.Metadata?.["report-generated-at"] ?? "",
-    };
+    await deps.sns.send(new PublishCommand({ TopicArn: deps.topicArn, Subject: subject, Message: message }));
   } catch (err) {
     const aws = describeAwsError(err);
-    return new Error(`${key} could not be read back: ${aws.code}: ${aws.message}`);
+    // The files are stored; a retry of this step keeps them and publishes again.
+    if (aws.transient) throw new TransientAwsError(aws.code, `publishing the run summary: ${aws.message}`);
+    throw err;
   }
 }

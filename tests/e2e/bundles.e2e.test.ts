@@ -1,3 +1,4 @@
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -64,9 +65,13 @@ describe("Lambda bundles", function () {
       topicName: "bundle-alerts",
     });
     const ouA = org.ous[0].id;
-    const script = `require(${JSON.stringify(bundles.get("list-accounts"))}).handler().then((r) => console.log(JSON.stringify(r)))`;
+    const run = { id: "bundle-run", startedAt: "2026-11-25T08:00:00.000Z" };
+    const script = `require(${JSON.stringify(bundles.get("list-accounts"))}).handler({ run: ${JSON.stringify(run)} }).then((r) => console.log(JSON.stringify(r)))`;
 
-    const out = execFileSync(process.execPath, ["-e", script], { env: env({ AWS_ENDPOINT_URL: emulator.endpoint, INCLUDE_OU_IDS: ouA }), encoding: "utf8" });
+    const out = execFileSync(process.execPath, ["-e", script], {
+      env: env({ AWS_ENDPOINT_URL: emulator.endpoint, INCLUDE_OU_IDS: ouA, REPORT_BUCKET: org.bucket }),
+      encoding: "utf8",
+    });
 
     const listing = JSON.parse(out.trim().split("\n").pop()!);
     const inA = org.members.filter((m) => m.ouId === ouA);
@@ -75,5 +80,10 @@ describe("Lambda bundles", function () {
     );
     expect(listing.skipped).to.have.length(1);
     expect(listing.skipped).to.deep.equal(inA.filter((m) => m.suspended).map((m) => ({ id: m.id, name: m.name, status: "SUSPENDED" })));
+    // The run's account list is stored beside its reports, as returned.
+    const stored = await awsClients({ region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }).s3.send(
+      new GetObjectCommand({ Bucket: org.bucket, Key: "credential-reports/date=2026-11-25/run=bundle-run/accounts.json" }),
+    );
+    expect(JSON.parse(await stored.Body!.transformToString())).to.deep.equal({ schemaVersion: 1, run, ...listing });
   });
 });

@@ -60,7 +60,7 @@ describe("pipeline end to end (moto on loopback)", function () {
 
   it("accounts for all 25 accounts: 23 collected, the broken one failed, the suspended one skipped", () => {
     expect(firstManifest.accounts).to.have.length(25);
-    expect(firstManifest.counts).to.deep.equal({ accounts: 25, collected: 23, failed: 1, skipped: 1, skippedByStatus: { SUSPENDED: 1 } });
+    expect(firstManifest.counts).to.deep.equal({ accounts: 25, collected: 23, failed: 1, skipped: 1, skippedByStatus: { SUSPENDED: 1 }, unverified: 0 });
   });
 
   it("stores every active account's report byte for byte as IAM returns it", async () => {
@@ -119,7 +119,7 @@ describe("pipeline end to end (moto on loopback)", function () {
     }
     const secondPrefix = runPrefix({ id: "e2e-second", startedAt: firstManifest.startedAt });
     const added = [...after.keys()].filter((key) => !before.has(key));
-    expect(added).to.have.length(30); // 23 reports, a manifest and six analysis files
+    expect(added).to.have.length(31); // the account list, 23 reports, a manifest and six analysis files
     expect(added.every((key) => key.startsWith(secondPrefix))).to.equal(true);
   });
 

@@ -14,6 +14,7 @@ import { rolePolicy, statement, statementsOf } from "./recorded-policies";
 
 const COLLECTOR = `arn:aws:iam::${PIPELINE_ACCOUNT}:role/collector`;
 const SUMMARIZE = `arn:aws:iam::${PIPELINE_ACCOUNT}:role/summarize`;
+const LIST_ACCOUNTS = `arn:aws:iam::${PIPELINE_ACCOUNT}:role/list-accounts`;
 const STATE_MACHINE = `arn:aws:iam::${PIPELINE_ACCOUNT}:role/state-machine`;
 
 /**
@@ -43,11 +44,19 @@ describe("components", function () {
   this.timeout(30_000);
 
   describe("PipelineRoles", () => {
-    it("trusts Lambda for the functions and this account's Step Functions for the state machine", async () => {
+    it("trusts this account's Lambda for the functions and this account's Step Functions for the state machine", async () => {
       const { cloud } = await build(() => new PipelineRoles("p", { tags: { team: "security" } }));
       const trust = (name: string) => statementsOf(one(cloud, "aws:iam/role:Role", name), "assumeRolePolicy");
       for (const fn of ["collect-report", "list-accounts", "summarize"]) {
-        expect(trust(`p-${fn}`)).to.deep.equal([{ Sid: "TrustLambda", Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" }]);
+        expect(trust(`p-${fn}`)).to.deep.equal([
+          {
+            Sid: "TrustLambdaOfThisAccount",
+            Effect: "Allow",
+            Principal: { Service: "lambda.amazonaws.com" },
+            Action: "sts:AssumeRole",
+            Condition: { StringEquals: { "aws:SourceAccount": PIPELINE_ACCOUNT } },
+          },
+        ]);
       }
       expect(trust("p-state-machine")).to.deep.equal([
         {
@@ -64,7 +73,7 @@ describe("components", function () {
   });
 
   describe("ReportBucket", () => {
-    const writers = { collectorRoleArn: COLLECTOR, summarizeRoleArn: SUMMARIZE, reportsPrefix: "credential-reports/" };
+    const writers = { collectorRoleArn: COLLECTOR, summarizeRoleArn: SUMMARIZE, listAccountsRoleArn: LIST_ACCOUNTS, reportsPrefix: "credential-reports/" };
 
     it("uses the given name exactly, or a generated one", async () => {
       const named = await build(() => new ReportBucket("r", { ...writers, bucketName: "acme-evidence" }));
@@ -82,6 +91,18 @@ describe("components", function () {
         Action: "s3:ListBucket",
         Resource: "arn:aws:s3:::acme-evidence",
         Condition: { StringLike: { "s3:prefix": "credential-reports/*" } },
+      });
+    });
+
+    it("makes S3 itself refuse any PUT under the reports prefix that is not only-if-absent", async () => {
+      const { cloud } = await build(() => new ReportBucket("r", { ...writers, bucketName: "acme-evidence" }));
+      expect(statement(statementsOf(one(cloud, "aws:s3/bucketPolicy:BucketPolicy")), "DenyPutUnlessAbsent")).to.deep.equal({
+        Sid: "DenyPutUnlessAbsent",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:PutObject",
+        Resource: "arn:aws:s3:::acme-evidence/credential-reports/*",
+        Condition: { Null: { "s3:if-none-match": "true" } },
       });
     });
 
@@ -230,7 +251,7 @@ describe("components", function () {
   });
 
   describe("CredentialReportStateMachine", () => {
-    const settings = { maxConcurrency: 5, maxPollAttempts: 20, pollIntervalSeconds: 30 };
+    const settings = { maxConcurrency: 5, maxPollAttempts: 20, pollIntervalSeconds: 30, runTimeoutMinutes: 120 };
     const role = (name: string) => ({ name, arn: `arn:aws:iam::${PIPELINE_ACCOUNT}:role/${name}` });
     const create = () =>
       new CredentialReportStateMachine("c", {
@@ -264,6 +285,8 @@ describe("components", function () {
       const logStreams = (fn: string) => `arn:aws:logs:${REGION}:${PIPELINE_ACCOUNT}:log-group:/aws/lambda/c-${fn}-c-${fn}-logs:log-stream:*`;
       expect(rolePolicy(cloud, "list-accounts").map((s) => [s.Sid, s.Resource])).to.deep.equal([
         ["ReadOrganizationAccounts", "*"],
+        ["WalkOrganizationalUnits", ["arn:aws:organizations::*:root/o-exampleorg1/r-*", "arn:aws:organizations::*:ou/o-exampleorg1/ou-*"]],
+        ["StoreRunFiles", "arn:aws:s3:::acme-evidence/credential-reports/*"],
         ["WriteOwnLogs", logStreams("list-accounts")],
       ]);
       expect(statement(rolePolicy(cloud, "list-accounts"), "ReadOrganizationAccounts").Action).to.satisfy((actions: string[]) =>

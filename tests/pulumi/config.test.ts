@@ -36,7 +36,7 @@ describe("stack config", () => {
       scheduleExpression: "cron(0 8 * * ? *)",
       scheduleTimezone: "UTC",
       tags: {},
-      settings: { maxConcurrency: 10, maxPollAttempts: 15, pollIntervalSeconds: 10 },
+      settings: { maxConcurrency: 10, maxPollAttempts: 15, pollIntervalSeconds: 10, runTimeoutMinutes: 360 },
       findingThresholds: { maxKeyAgeDays: 90, unusedDays: 45, rootUseWindowDays: 30, maxReportAgeHours: 24 },
       storageAccountRoleArn: undefined,
       glueDatabaseName: "credential_reports",

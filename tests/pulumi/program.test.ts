@@ -82,7 +82,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
             summarizeArn: fnArn("summarize"),
             topicArn: run().outputs.topicArn as string,
           },
-          { maxConcurrency: 10, maxPollAttempts: 15, pollIntervalSeconds: 10 },
+          { maxConcurrency: 10, maxPollAttempts: 15, pollIntervalSeconds: 10, runTimeoutMinutes: 360 },
         );
         const machine = one(run(), "aws:sfn/stateMachine:StateMachine");
         expect(JSON.parse(machine.inputs.definition)).to.deep.equal(expected);
@@ -144,7 +144,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         expect(tls.Resource).to.deep.equal([bucketArn, `${bucketArn}/*`]);
         const writes = statement(statementsOf(policy), "AllowPipelineToStoreRunFiles");
         expect(writes.Resource).to.equal(`${bucketArn}/${REPORTS_PREFIX}*`);
-        expect(writes.Principal).to.deep.equal({ AWS: [run.outputs.collectorRoleArn, `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-summarize`] });
+        expect(writes.Principal).to.deep.equal({ AWS: [run.outputs.collectorRoleArn, `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-summarize`, `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-list-accounts`] });
 
         const bucketChildren = run.options.filter((o) => o.name.startsWith("reports-"));
         expect(bucketChildren.length).to.be.greaterThan(5);
@@ -184,7 +184,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       const use = statement(statementsOf(key), "AllowPipelineToEncryptThroughS3");
       expect(use.Action).to.deep.equal(["kms:GenerateDataKey", "kms:Decrypt"]);
       expect(use.Condition).to.deep.equal({ StringEquals: { "kms:ViaService": `s3.${REGION}.amazonaws.com` } });
-      expect(use.Principal).to.deep.equal({ AWS: [run.outputs.collectorRoleArn, `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-summarize`] });
+      expect(use.Principal).to.deep.equal({ AWS: [run.outputs.collectorRoleArn, `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-summarize`, `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-list-accounts`] });
       const collectorKms = statement(rolePolicy(run, "collect-report"), "EncryptWithReportKey");
       expect(collectorKms.Resource).to.equal(keyArn);
     });
@@ -226,7 +226,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       const key = one(run, "aws:kms/key:Key");
       expect(statement(statementsOf(key), "AllowKeyAccountToAdminister").Principal).to.deep.equal({ AWS: `arn:aws:iam::${STORAGE_ACCOUNT}:root` });
       expect(statement(statementsOf(key), "AllowPipelineToEncryptThroughS3").Principal).to.deep.equal({
-        AWS: [`arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-collect-report`, `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-summarize`],
+        AWS: ["collect-report", "summarize", "list-accounts"].map((role) => `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-${role}`),
       });
       expect(statement(rolePolicy(run, "collect-report"), "EncryptWithReportKey").Resource).to.equal(
         `arn:aws:kms:${REGION}:${STORAGE_ACCOUNT}:key/reports-key`,
@@ -244,7 +244,11 @@ describe("Pulumi program (index.ts under the mocks)", function () {
     it("hands ListAccounts the OUs and exclusions, and CollectReport the bucket and role name", () => {
       const run = runs["OU-scoped"];
       const env = (fn: string) => one(run, "aws:lambda/function:Function", `credreport-${fn}`).inputs.environment.variables;
-      expect(env("list-accounts")).to.deep.equal({ INCLUDE_OU_IDS: "ou-ab12-cdefgh12,ou-ab12-ijklmn34", EXCLUDE_ACCOUNT_IDS: "111111111111,222222222222" });
+      expect(env("list-accounts")).to.deep.equal({
+        REPORT_BUCKET: run.outputs.bucketName,
+        INCLUDE_OU_IDS: "ou-ab12-cdefgh12,ou-ab12-ijklmn34",
+        EXCLUDE_ACCOUNT_IDS: "111111111111,222222222222",
+      });
       expect(env("collect-report")).to.deep.equal({ REPORT_BUCKET: run.outputs.bucketName, MEMBER_ROLE_NAME: "audit-credential-report" });
       expect(env("summarize")).to.deep.equal({
         REPORT_BUCKET: run.outputs.bucketName,

@@ -181,7 +181,28 @@ describe("CollectReport", () => {
 
     const error = await collectReport(input(0), deps).catch((err: Error) => err);
 
-    expect(error).to.include({ name: "StoreFailed", code: "AccessDenied", message: "AccessDenied: Access Denied" });
+    expect(error).to.include({ name: "StoreFailed", code: "AccessDenied", message: `AccessDenied: ${KEY}: Access Denied` });
+  });
+
+  for (const [what, failure] of [
+    ["SlowDown", () => awsError("SlowDown", 503, "Please reduce your request rate.")],
+    ["a 500", () => awsError("InternalError", 500)],
+    ["a dropped connection", () => Object.assign(new Error("socket hang up"), { code: "ECONNRESET" })],
+  ] as const) {
+    it(`goes back to waiting, not failing, when storing meets ${what}`, async () => {
+      iam.on(GenerateCredentialReportCommand).resolves({ State: "COMPLETE" });
+      s3.on(PutObjectCommand).rejects(failure());
+
+      expect(await collectReport(input(2), deps)).to.deep.include({ status: "pending", attempts: 3 });
+    });
+  }
+
+  it("goes back to waiting when the key is taken and the stored checksum cannot be read for now", async () => {
+    iam.on(GenerateCredentialReportCommand).resolves({ State: "COMPLETE" });
+    s3.on(PutObjectCommand).rejects(awsError("PreconditionFailed", 412));
+    s3.on(HeadObjectCommand).rejects(awsError("ServiceUnavailable", 503));
+
+    expect(await collectReport(input(0), deps)).to.deep.include({ status: "pending", attempts: 1 });
   });
 
   it("accepts an existing object with the same bytes as a retried call", async () => {

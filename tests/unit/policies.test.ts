@@ -33,14 +33,25 @@ describe("policies", () => {
     });
   });
 
+  it("lets ListAccounts walk only this organization's root and OUs", () => {
+    const policy = listAccountsPolicy({ partition: "aws-us-gov", organizationId: "o-exampleorg1", storage, logGroupArn: "lg" });
+    expect(policy.Statement.find((s) => s.Sid === "WalkOrganizationalUnits")).to.deep.equal({
+      Sid: "WalkOrganizationalUnits",
+      Effect: "Allow",
+      Action: ["organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent"],
+      Resource: ["arn:aws-us-gov:organizations::*:root/o-exampleorg1/r-*", "arn:aws-us-gov:organizations::*:ou/o-exampleorg1/ou-*"],
+    });
+    expect(policy.Statement.find((s) => s.Sid === "StoreRunFiles")?.Resource).to.equal(`${storage.bucketArn}/${storage.prefix}*`);
+  });
+
   it("uses \"*\" as Resource only where the action takes no resource, and gives every statement a Sid", () => {
     const documents = [
       collectorPolicy({ partition: "aws", organizationId: "o-exampleorg1", memberRoleName: "m", storage: { ...storage, kmsKeyArn: "k" }, logGroupArn: "lg" }),
-      listAccountsPolicy("lg"),
+      listAccountsPolicy({ partition: "aws", organizationId: "o-exampleorg1", storage, logGroupArn: "lg" }),
       summarizePolicy({ storage, topicArn: "t", logGroupArn: "lg" }),
       stateMachinePolicy(["f1", "f2", "f3"], "t"),
       schedulePolicy("sm"),
-      reportBucketPolicy({ bucketArn: storage.bucketArn, prefix: storage.prefix, collectorRoleArn: COLLECTOR, summarizeRoleArn: "s" }),
+      reportBucketPolicy({ bucketArn: storage.bucketArn, prefix: storage.prefix, collectorRoleArn: COLLECTOR, summarizeRoleArn: "s", listAccountsRoleArn: "l" }),
       reportKeyPolicy({ partition: "aws", keyAccountId: "123456789012", region: "eu-west-1", writerRoleArns: [COLLECTOR] }),
       topicPolicy({ topicArn: "t", publisherRoleArns: ["a", "b"] }),
     ];

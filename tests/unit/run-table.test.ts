@@ -3,7 +3,7 @@ import { asLambda, lambdaCause, newRunId } from "../../cli/local-runner";
 import { countUsers, formatRunTable } from "../../cli/run-table";
 import { ReportTimedOut } from "../../functions/errors";
 import { runPrefix } from "../../functions/report-keys";
-import { buildManifest, describeCaughtError } from "../../functions/summarize/manifest";
+import { buildManifest, describeCaughtError, type ReadBack } from "../../functions/summarize/manifest";
 
 describe("local runner helpers", () => {
   it("counts users by line, so a comma in a user name does not matter", () => {
@@ -14,7 +14,7 @@ describe("local runner helpers", () => {
   it("prints one row per account with users, report file or reason", () => {
     const run = { id: "r1", startedAt: "2026-11-24T08:00:00Z" };
     const key = `${runPrefix(run)}account=111111111111.csv`;
-    const stored = new Map([["111111111111", { key, bytes: 10, sha256: "s", reportGeneratedAt: "t" }]]);
+    const stored = new Map<string, ReadBack>([["111111111111", { kind: "verified", report: { key, bytes: 10, sha256: "s", reportGeneratedAt: "t" } }]]);
     const manifest = buildManifest(
       run,
       [

@@ -24,10 +24,11 @@ describe("poll settings", () => {
   });
 
   it("reports every out-of-range setting with its name and bounds", () => {
-    expect(settingsProblems({ maxConcurrency: 0, maxPollAttempts: 2.5, pollIntervalSeconds: 301 })).to.deep.equal([
+    expect(settingsProblems({ maxConcurrency: 0, maxPollAttempts: 2.5, pollIntervalSeconds: 301, runTimeoutMinutes: 1441 })).to.deep.equal([
       "maxConcurrency must be a whole number from 1 to 40, got 0",
       "maxPollAttempts must be a whole number from 1 to 100, got 2.5",
       "pollIntervalSeconds must be a whole number from 1 to 300, got 301",
+      "runTimeoutMinutes must be a whole number from 10 to 1440, got 1441",
     ]);
     expect(settingsProblems(DEFAULT_SETTINGS)).to.deep.equal([]);
   });

@@ -14,7 +14,7 @@ const targets = {
 type State = Record<string, any>;
 
 describe("state machine definition", () => {
-  const definition = buildDefinition(targets, { maxConcurrency: 7, maxPollAttempts: 12, pollIntervalSeconds: 30 }) as State;
+  const definition = buildDefinition(targets, { maxConcurrency: 7, maxPollAttempts: 12, pollIntervalSeconds: 30, runTimeoutMinutes: 90 }) as State;
   const map = definition.States[STATES.collectAccounts] as State;
   const iteration = map.ItemProcessor.States as Record<string, State>;
 
@@ -80,6 +80,24 @@ describe("state machine definition", () => {
     const [retry] = iteration[STATES.collectReport].Retry;
     expect(retry.ErrorEquals).to.include("Lambda.TooManyRequestsException").and.not.include("States.ALL");
     expect(retry.BackoffRate).to.be.greaterThan(1);
+  });
+
+  it("runs ListAccounts and Summarize again, with growing jittered pauses, when AWS said \"later\", and on no other error of ours", () => {
+    for (const name of [STATES.listAccounts, STATES.summarize]) {
+      const retries = definition.States[name].Retry as { ErrorEquals: string[]; IntervalSeconds: number; MaxAttempts: number; BackoffRate: number; JitterStrategy: string }[];
+      const transient = retries.find((r) => r.ErrorEquals.includes("TransientAwsError"))!;
+      expect(transient.ErrorEquals, name).to.deep.equal(["TransientAwsError"]);
+      expect(transient).to.include({ BackoffRate: 2, JitterStrategy: "FULL" });
+      expect(transient.MaxAttempts).to.be.at.least(3);
+      const retried = retries.flatMap((r) => r.ErrorEquals);
+      for (const permanent of ["States.ALL", "ListAccountsFailed", "StoreFailed", "InvalidInput"]) expect(retried, name).to.not.include(permanent);
+    }
+    // CollectReport turns "later" into another poll; it has no such retry.
+    expect(iteration[STATES.collectReport].Retry.flatMap((r: { ErrorEquals: string[] }) => r.ErrorEquals)).to.not.include("TransientAwsError");
+  });
+
+  it("gives the run a deadline of runTimeoutMinutes", () => {
+    expect(definition.TimeoutSeconds).to.equal(90 * 60);
   });
 
   it("turns a failure of the run itself into a notice and a failed execution", () => {

@@ -63,6 +63,10 @@ describe("Summarize", () => {
     sns.on(PublishCommand).resolves({ MessageId: "m-1" });
     s3.on(GetObjectCommand).resolves({ Body: reportBody("sandbox-222222222222.csv") });
     s3.on(ListObjectsV2Command).resolves({});
+    // The run's folder holds the collected accounts' reports.
+    s3.on(ListObjectsV2Command, { Prefix: prefix }).resolves({
+      Contents: ["111111111111", "222222222222"].map((id) => ({ Key: `${prefix}account=${id}.csv`, Size: 321 })),
+    });
   });
 
   it("writes the manifest beside the reports, once, with every account", async () => {
@@ -72,7 +76,7 @@ describe("Summarize", () => {
     expect(put).to.include({ Bucket: "reports", Key: `${prefix}manifest.json`, IfNoneMatch: "*", ContentType: "application/json" });
     const manifest = JSON.parse(put.Body as string);
     expect(manifest).to.deep.include({ runId: "run-7", date: "2026-11-24", startedAt: run.startedAt, endedAt: "2026-11-24T08:05:00.000Z", prefix });
-    expect(manifest.counts).to.deep.equal({ accounts: 3, collected: 1, failed: 1, skipped: 1, skippedByStatus: { SUSPENDED: 1 } });
+    expect(manifest.counts).to.deep.equal({ accounts: 3, collected: 1, failed: 1, skipped: 1, skippedByStatus: { SUSPENDED: 1 }, unverified: 0 });
     expect(manifest.accounts).to.deep.equal([
       {
         accountId: "111111111111",
@@ -151,7 +155,8 @@ describe("Summarize", () => {
   });
 
   it("still returns the counts, and says so in a summary, when the analysis fails", async () => {
-    s3.on(ListObjectsV2Command).rejects(awsError("AccessDenied", 403, "Access Denied"));
+    // Looking for the previous run (a listing of folders) is refused.
+    s3.on(ListObjectsV2Command, { Delimiter: "/" }).rejects(awsError("AccessDenied", 403, "Access Denied"));
 
     const summary = await summarize({ run, listing: { accounts: [input.listing.accounts[0]], skipped: [] } }, deps);
 
@@ -160,23 +165,72 @@ describe("Summarize", () => {
     const published = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
     expect(published[0].Subject).to.equal("IAM credential report: analysis failed");
     expect(published[0].Message).to.match(/The analysis of this run failed: .*Access Denied/);
+    expect(summary.analysisError).to.match(/Access Denied/);
   });
 
-  it("lists a collected account whose object is missing as failed", async () => {
-    s3.on(HeadObjectCommand).rejects(awsError("NotFound", 404, "Not Found"));
+  it("returns the analysis error, with the manifest stored, when S3 refuses an analysis file for good", async () => {
+    s3.on(PutObjectCommand, { Key: `${prefix}findings.json` }).rejects(awsError("AccessDenied", 403, "Access Denied"));
+
+    const summary = await summarize({ run, listing: { accounts: [input.listing.accounts[0]], skipped: [] } }, deps);
+
+    expect(summary.analysisError).to.equal(`StoreFailed: AccessDenied: ${prefix}findings.json: Access Denied`);
+    expect(s3.commandCalls(PutObjectCommand)[0].args[0].input.Key).to.equal(`${prefix}manifest.json`);
+  });
+
+  for (const [step, arrange] of [
+    ["the manifest", () => s3.on(PutObjectCommand, { Key: `${prefix}manifest.json` }).rejects(awsError("SlowDown", 503, "Please reduce your request rate."))],
+    ["findings.json", () => s3.on(PutObjectCommand, { Key: `${prefix}findings.json` }).rejects(awsError("SlowDown", 503, "Please reduce your request rate."))],
+    ["the listing of the run's folder", () => s3.on(ListObjectsV2Command, { Prefix: prefix }).rejects(awsError("InternalError", 500))],
+    ["a report read for the analysis", () => s3.on(GetObjectCommand).rejects(Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }))],
+    ["the SNS summary", () => sns.on(PublishCommand).rejects(awsError("Throttling", 400, "Rate exceeded"))],
+  ] as const) {
+    it(`asks to be run again (TransientAwsError) when AWS says "later" for ${step}`, async () => {
+      arrange();
+
+      const error = await summarize(input, deps).catch((err: Error) => err);
+
+      expect(error).to.have.property("name", "TransientAwsError");
+    });
+  }
+
+  it("lists a collected account with no object at its key as failed", async () => {
+    s3.on(ListObjectsV2Command, { Prefix: prefix }).resolves({ Contents: [] });
 
     const summary = await summarize(input, deps);
 
     expect(summary.counts).to.include({ collected: 0, failed: 2 });
     const manifest = JSON.parse(s3.commandCalls(PutObjectCommand)[0].args[0].input.Body as string);
-    expect(manifest.accounts[1]).to.include({ status: "failed", errorCode: "ReportMissing" });
+    expect(manifest.accounts[1]).to.include({ status: "failed", errorCode: "ReportMissing", errorMessage: `no object at ${prefix}account=222222222222.csv` });
+    expect(s3.commandCalls(HeadObjectCommand)).to.have.length(0);
   });
 
-  it("keeps a manifest an earlier try already wrote, and still publishes", async () => {
+  it("keeps a listed report whose metadata cannot be read back as collected, marked unverified", async () => {
+    s3.on(HeadObjectCommand).rejects(awsError("ServiceUnavailable", 503, "Service Unavailable"));
+
+    const summary = await summarize(input, deps);
+
+    expect(summary.counts).to.include({ collected: 1, failed: 1, unverified: 1 });
+    const manifest = JSON.parse(s3.commandCalls(PutObjectCommand)[0].args[0].input.Body as string);
+    expect(manifest.accounts[1]).to.deep.equal({
+      accountId: "222222222222",
+      name: "b",
+      attempts: 2,
+      status: "collected",
+      key: `${prefix}account=222222222222.csv`,
+      bytes: 321,
+      unverified: "HeadObject: ServiceUnavailable: Service Unavailable",
+    });
+  });
+
+  it("keeps a manifest an earlier try already wrote, works from it, and still publishes", async () => {
+    const earlier = buildManifest(run, input.listing.accounts, input.listing.skipped, new Map(), new Date("2026-11-24T08:04:00.000Z"));
     s3.on(PutObjectCommand).rejects(awsError("PreconditionFailed", 412));
+    s3.on(GetObjectCommand, { Key: `${prefix}manifest.json` }).resolves({ Body: { transformToString: async () => JSON.stringify(earlier) } as any });
 
-    await summarize(input, deps);
+    const summary = await summarize(input, deps);
 
+    // The stored manifest found both collected and failed accounts failed (nothing was read back then).
+    expect(summary.counts).to.deep.equal(earlier.counts);
     expect(sns.commandCalls(PublishCommand)).to.have.length(1);
   });
 
@@ -185,7 +239,7 @@ describe("Summarize", () => {
 
     const error = await summarize(input, deps).catch((err: Error) => err);
 
-    expect(error).to.include({ name: "StoreFailed", message: `AccessDenied: manifest ${prefix}manifest.json: Access Denied` });
+    expect(error).to.include({ name: "StoreFailed", message: `AccessDenied: ${prefix}manifest.json: Access Denied` });
   });
 });
 
