@@ -1,6 +1,6 @@
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
-import { S3Client } from "@aws-sdk/client-s3";
+import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { TemporaryCredentials } from "../functions/collect-report/collect-report";
@@ -12,6 +12,8 @@ export interface AwsTarget {
   /** An emulator such as moto; unset means real AWS through the default credential chain. */
   readonly endpoint?: string;
   readonly credentials?: TemporaryCredentials;
+  /** How the SDK retries a call. @default the SDK's standard strategy: 3 attempts, exponential backoff */
+  readonly retryStrategy?: S3ClientConfig["retryStrategy"];
 }
 
 export interface AwsClients {
@@ -26,7 +28,7 @@ export interface AwsClients {
 }
 
 export function awsClients(target: AwsTarget): AwsClients {
-  const base = { region: target.region, endpoint: target.endpoint, credentials: target.credentials };
+  const base = { region: target.region, endpoint: target.endpoint, credentials: target.credentials, retryStrategy: target.retryStrategy };
   const health = new EndpointHealth(target.endpoint ?? `AWS in ${target.region}`);
   const watched = <C extends WatchableClient>(client: C): C => {
     health.watch(client);

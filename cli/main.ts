@@ -11,6 +11,7 @@ import { DEMO_SPEC, seedDemoOrganization } from "./demo-organization";
 import { downloadPrefix } from "./download";
 import { startEmulator } from "./emulator";
 import { type LocalRunOptions, type LocalRunResult, runLocally } from "./local-runner";
+import { EXIT_INCOMPLETE, EXIT_USAGE, exitStatusOf } from "./exit-status";
 import { countUsers, formatRunTable } from "./run-table";
 import { formatFindingsSummary } from "./findings-summary";
 import { analyzeFolder } from "./local-analysis";
@@ -194,7 +195,7 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
           `  npm run cli -- summarize --bucket ${options.bucket} --run ${runPrefix(run)} --write-manifest`,
       );
     }
-    return 1;
+    return exitStatusOf(result);
   }
   const key = result.summary.manifestKey;
   const runFolder = key.slice(0, key.length - "manifest.json".length);
@@ -247,7 +248,7 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
     console.log(`and downloaded to ${resolve(options.outDir, runFolder)}`);
     if (summary) console.log(`Open the HTML report: ${resolve(options.outDir, runFolder, ANALYSIS_FILES.html)}`);
   }
-  return counts.failed === 0 && !analysisError ? 0 : 1;
+  return exitStatusOf(result);
 }
 
 /** Findings, summary and HTML from a folder of raw reports, or from a run stored in a bucket. */
@@ -332,7 +333,7 @@ async function summarizeStoredRun(target: { bucket: string; runId: string; date:
   console.log(`Run ${target.runId}: ${counts.collected} collected, ${counts.failed} failed, ${counts.skipped} skipped.`);
   console.log(`Manifest: s3://${target.bucket}/${summary.manifestKey}`);
   if (summary.analysisError) console.error(`The analysis failed, so the run has no findings: ${summary.analysisError}`);
-  return counts.failed === 0 && !summary.analysisError ? 0 : 1;
+  return counts.failed === 0 && !summary.analysisError ? 0 : EXIT_INCOMPLETE;
 }
 
 function numberFlag(value: string | undefined, fallback: number): number {
@@ -346,10 +347,10 @@ main(process.argv.slice(2)).then(
   (err: unknown) => {
     if (err instanceof UsageError || (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS"))) {
       console.error(`${err.message}\nSee --help.`);
-      process.exitCode = 2;
+      process.exitCode = EXIT_USAGE;
       return;
     }
     console.error(err instanceof Error ? err.message : err);
-    process.exitCode = 1;
+    process.exitCode = EXIT_INCOMPLETE;
   },
 );

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from "node:http";
 /**
  * Named errors. The state machine's Retry and Catch rules, and the manifest, match these names;
  * the AWS error code travels at the front of the message (`Code: detail`) because the Lambda
@@ -106,15 +107,22 @@ export function describeAwsError(err: unknown): AwsErrorFacts {
     return { code: "Unknown", message: String(err), transient: false };
   }
   const e = err as Error & { Code?: string; code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-  const code = e.Code ?? (e.name && e.name !== "Error" ? e.name : undefined) ?? e.code ?? "Unknown";
+  let code = e.Code ?? (e.name && e.name !== "Error" ? e.name : undefined) ?? e.code ?? "Unknown";
+  let message = e.message;
   const status = e.$metadata?.httpStatusCode;
+  // An error answer without a body (every HEAD) leaves the SDK only "Unknown"; its status says more.
+  if ((code === "Unknown" || code === "UnknownError") && status !== undefined) {
+    const text = STATUS_CODES[status] ?? "";
+    code = text.replace(/\W/g, "") || `HTTP${status}`;
+    message = `HTTP ${status} ${text}`.trim();
+  }
   const transient =
     TRANSIENT_CODES.has(code) ||
     (typeof e.code === "string" && TRANSIENT_CODES.has(e.code)) ||
     e.$retryable !== undefined ||
     status === 429 ||
     (status !== undefined && status >= 500);
-  return { code, message: e.message, transient };
+  return { code, message, transient };
 }
 
 /** Whether the error is the connection failing (refused, reset, timed out), not an answer from AWS. */

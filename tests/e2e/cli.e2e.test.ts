@@ -6,7 +6,7 @@ import { expect } from "chai";
 import { awsClients } from "../../cli/aws-clients";
 import { seedDemoOrganization } from "../../cli/demo-organization";
 import { type Emulator, startEmulator } from "../../cli/emulator";
-import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
+import { assumeRoleDenied, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
 
 const TSX = join(__dirname, "..", "..", "node_modules", ".bin", "tsx");
 const MAIN = join(__dirname, "..", "..", "cli", "main.ts");
@@ -73,7 +73,7 @@ describe("command line", function () {
         { memberAccounts: 6, ouNames: ["A", "B"], suspended: 0, bucket: "cli-reports", topicName: "cli-alerts" },
       );
       const inA = org.members.filter((m) => m.ouId === org.ous[0].id);
-      proxy.deniedAssumeRoles.add(inA[0].id);
+      proxy.addRule(assumeRoleDenied(inA[0].id));
 
       const run = await cli([
         "run", "--endpoint", proxy.endpoint, "--bucket", org.bucket, "--topic-arn", org.topicArn,

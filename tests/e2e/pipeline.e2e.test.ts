@@ -9,7 +9,7 @@ import { runPrefix } from "../../functions/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/settings";
 import type { Manifest } from "../../functions/summarize/manifest";
 import { bucketSnapshot, publishedMessages, reportInEmulator } from "../helpers/emulator-data";
-import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
+import { assumeRoleDenied, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
 
 // End to end: the deployed definition, run in-process, with real SDK calls over HTTP to moto on
 // loopback. The fault proxy between them refuses AssumeRole into one account.
@@ -45,7 +45,7 @@ describe("pipeline end to end (moto on loopback)", function () {
     org = await seedDemoOrganization(direct, { memberAccounts: 24, ouNames: ["Workloads", "Sandbox"], suspended: 1, bucket: "e2e-reports", topicName: "e2e-alerts" });
     suspendedAccountId = org.members.find((m) => m.suspended)!.id;
     brokenAccountId = org.members.find((m) => !m.suspended)!.id;
-    proxy.deniedAssumeRoles.add(brokenAccountId);
+    proxy.addRule(assumeRoleDenied(brokenAccountId));
 
     firstRun = await runLocally({ ...runOptions(), runId: "e2e-first" });
     if (firstRun.status !== "succeeded") throw new Error(`first run failed: ${firstRun.error}`);
@@ -156,11 +156,11 @@ describe("pipeline end to end (moto on loopback)", function () {
 
   it("re-running a run id only adds what is missing and overwrites nothing", async () => {
     const before = await bucketSnapshot(direct.s3, org.bucket);
-    proxy.deniedAssumeRoles.clear();
+    proxy.reset();
 
     const again = await runLocally({ ...runOptions(), runId: "e2e-first" });
 
-    proxy.deniedAssumeRoles.add(brokenAccountId);
+    proxy.addRule(assumeRoleDenied(brokenAccountId));
     expect(again.status).to.equal("succeeded");
     const after = await bucketSnapshot(direct.s3, org.bucket);
     expect(after.size).to.equal(before.size + 1); // only the account that failed before is new

@@ -1,48 +1,100 @@
-import { createServer, request, type Server } from "node:http";
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
+
+/** An AWS error answer: the HTTP status and the error code, as the service would send them. */
+export interface AwsFault {
+  readonly status: number;
+  readonly code: string;
+  readonly message?: string;
+}
 
 /**
- * A loopback HTTP proxy in front of the emulator that makes STS refuse AssumeRole into chosen
- * accounts, the way AWS does when the member role is missing or does not trust the caller.
- * Everything else is passed through unchanged.
+ * One fault: which requests it hits (every field given must match) and what they get instead of
+ * the emulator's answer.
  */
+export interface FaultRule {
+  /** The signing name of the service: sts, iam, s3, organizations, sns. */
+  readonly service?: string;
+  /** The API action: AssumeRole, GenerateCredentialReport, PutObject, HeadObject, ListAccounts, ... */
+  readonly action?: string;
+  /** The account the call acts in: AssumeRole's target, or the account of the credentials used. */
+  readonly account?: string;
+  /** The S3 object key. */
+  readonly key?: RegExp;
+  /** An AWS error answer, or "drop": the connection is closed without an answer. */
+  readonly fault: AwsFault | "drop";
+  /** Matching requests let through before the rule starts. @default 0 */
+  readonly skip?: number;
+  /** Matching requests the rule hits, then it stops. @default every one */
+  readonly times?: number;
+  /** The share of matching requests hit, drawn from a seeded generator. @default 1 */
+  readonly probability?: number;
+  /** Once it first hits, the rule hits every matching request for this long, then stops. */
+  readonly forMs?: number;
+}
+
+/** What the proxy saw of one request. */
+export interface SeenRequest {
+  readonly service: string;
+  readonly action: string;
+  readonly account?: string;
+  readonly key?: string;
+  /** The index of the rule that hit it, if one did. */
+  readonly faultedBy?: number;
+}
+
 export interface FaultProxy {
   readonly endpoint: string;
-  readonly deniedAssumeRoles: Set<string>;
+  /** Adds a rule; rules are tried in the order added, and the first that hits wins. */
+  addRule(rule: FaultRule): void;
+  /** Removes every rule and forgets what was seen. */
+  reset(): void;
+  /** Every request since the last reset. */
+  readonly seen: readonly SeenRequest[];
   close(): Promise<void>;
 }
 
-export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+interface RuleState {
+  readonly rule: FaultRule;
+  matched: number;
+  hits: number;
+  firstHitAt?: number;
+}
+
+/**
+ * A loopback HTTP proxy in front of the emulator that makes AWS fail the way it does for real:
+ * error answers in each service's own protocol (query XML for STS, IAM and SNS, JSON for
+ * Organizations, REST XML for S3), throttling, 5xx, dropped connections and outages, chosen by
+ * rules. It knows which account an IAM call acts in by remembering whose credentials each
+ * AssumeRole handed out. Everything else is passed through unchanged.
+ */
+export async function startFaultProxy(upstream: string, options: { defaultAccount?: string; seed?: number } = {}): Promise<FaultProxy> {
   const target = new URL(upstream);
-  const deniedAssumeRoles = new Set<string>();
+  let rules: RuleState[] = [];
+  let seen: SeenRequest[] = [];
+  const accountOfAccessKey = new Map<string, string>();
+  const random = seededRandom(options.seed ?? 7);
+
   const server: Server = createServer((incoming, outgoing) => {
     const chunks: Buffer[] = [];
     incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
     incoming.on("end", () => {
       const body = Buffer.concat(chunks);
-      // STS speaks the AWS query protocol: a form-encoded POST.
-      const form = new URLSearchParams(body.toString());
-      const roleArn = form.get("RoleArn") ?? "";
-      if (form.get("Action") === "AssumeRole" && deniedAssumeRoles.has(roleArn.split(":")[4])) {
-        outgoing.writeHead(403, { "content-type": "text/xml" });
-        outgoing.end(
-          `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code>` +
-            `<Message>User: arn:aws:sts::123456789012:assumed-role/collector/x is not authorized to perform: sts:AssumeRole on resource: ${roleArn}</Message>` +
-            `</Error><RequestId>fault-proxy</RequestId></ErrorResponse>`,
-        );
+      const call = describeRequest(incoming, body, accountOfAccessKey, options.defaultAccount);
+      const ruleIndex = rules.findIndex((state) => hits(state, call, random));
+      seen.push({ ...call, ...(ruleIndex >= 0 ? { faultedBy: ruleIndex } : {}) });
+      if (ruleIndex >= 0) {
+        const { fault } = rules[ruleIndex].rule;
+        if (fault === "drop") incoming.socket.destroy();
+        else answerWithError(outgoing, call, fault, incoming.method === "HEAD");
         return;
       }
-      const forwarded = request(
-        { host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers },
-        (response) => {
-          outgoing.writeHead(response.statusCode ?? 502, response.headers);
-          response.pipe(outgoing);
-        },
-      );
-      forwarded.on("error", (err) => {
-        outgoing.writeHead(502);
-        outgoing.end(String(err));
+      forward(target, incoming, body, outgoing, (answer) => {
+        // AssumeRole's answer names the keys it hands out: later calls signed with them act in its account.
+        if (call.action === "AssumeRole" && call.account) {
+          const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(answer)?.[1];
+          if (key) accountOfAccessKey.set(key, call.account);
+        }
       });
-      forwarded.end(body);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -50,7 +102,134 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   const port = typeof address === "object" && address ? address.port : 0;
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    deniedAssumeRoles,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    addRule: (rule) => rules.push({ rule, matched: 0, hits: 0 }),
+    reset: () => {
+      rules = [];
+      seen = [];
+    },
+    get seen() {
+      return seen;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function hits(state: RuleState, call: SeenRequest, random: () => number): boolean {
+  const { rule } = state;
+  const matches =
+    (rule.service === undefined || rule.service === call.service) &&
+    (rule.action === undefined || rule.action === call.action) &&
+    (rule.account === undefined || rule.account === call.account) &&
+    (rule.key === undefined || (call.key !== undefined && rule.key.test(call.key)));
+  if (!matches) return false;
+  state.matched++;
+  if (state.matched <= (rule.skip ?? 0)) return false;
+  if (rule.times !== undefined && state.hits >= rule.times) return false;
+  if (rule.forMs !== undefined && state.firstHitAt !== undefined && Date.now() - state.firstHitAt > rule.forMs) return false;
+  if (rule.probability !== undefined && random() >= rule.probability) return false;
+  state.hits++;
+  state.firstHitAt ??= Date.now();
+  return true;
+}
+
+/** Service, action, account and key of a signed AWS request. */
+function describeRequest(incoming: IncomingMessage, body: Buffer, accountOfAccessKey: ReadonlyMap<string, string>, defaultAccount?: string): SeenRequest {
+  // Authorization: AWS4-HMAC-SHA256 Credential=<access key>/<date>/<region>/<service>/aws4_request, ...
+  const credential = /Credential=([^/]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(incoming.headers.authorization ?? ""));
+  const accessKey = credential?.[1] ?? "";
+  const service = credential?.[2] ?? "unknown";
+  const url = new URL(incoming.url ?? "/", "http://proxy");
+  let account = accountOfAccessKey.get(accessKey) ?? defaultAccount;
+  if (service === "s3") {
+    // Path style: /<bucket>/<key>
+    const [, , ...keyParts] = url.pathname.split("/");
+    const key = keyParts.length > 0 && keyParts.join("/") !== "" ? decodeURIComponent(keyParts.join("/")) : undefined;
+    return { service, action: s3Action(incoming.method ?? "GET", key, url.searchParams), account, key };
+  }
+  const target = incoming.headers["x-amz-target"];
+  if (typeof target === "string") return { service, action: target.split(".").pop() ?? target, account };
+  const form = new URLSearchParams(body.toString());
+  const action = form.get("Action") ?? "unknown";
+  if (action === "AssumeRole") account = form.get("RoleArn")?.split(":")[4];
+  return { service, action, account };
+}
+
+function s3Action(method: string, key: string | undefined, query: URLSearchParams): string {
+  if (key === undefined) {
+    if (method === "GET" && query.get("list-type") === "2") return "ListObjectsV2";
+    if (method === "GET" && query.has("versions")) return "ListObjectVersions";
+    return `${method}Bucket`;
+  }
+  return { GET: "GetObject", HEAD: "HeadObject", PUT: "PutObject", DELETE: "DeleteObject" }[method] ?? `${method}Object`;
+}
+
+function answerWithError(outgoing: ServerResponse, call: SeenRequest, fault: AwsFault, head: boolean): void {
+  const message = fault.message ?? `${fault.code} (injected by the fault proxy)`;
+  if (call.service === "s3") {
+    outgoing.writeHead(fault.status, { "content-type": "application/xml", "x-amz-request-id": "fault-proxy" });
+    // A HEAD answer has no body: the SDK names the error from the status alone.
+    outgoing.end(head ? undefined : `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>${xml(message)}</Message><RequestId>fault-proxy</RequestId></Error>`);
+    return;
+  }
+  if (call.service === "organizations") {
+    outgoing.writeHead(fault.status, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": fault.code, "x-amzn-requestid": "fault-proxy" });
+    outgoing.end(JSON.stringify({ __type: fault.code, message }));
+    return;
+  }
+  // The query protocol of STS, IAM and SNS.
+  const type = fault.status >= 500 ? "Receiver" : "Sender";
+  outgoing.writeHead(fault.status, { "content-type": "text/xml" });
+  outgoing.end(`<ErrorResponse><Error><Type>${type}</Type><Code>${fault.code}</Code><Message>${xml(message)}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`);
+}
+
+function forward(target: URL, incoming: IncomingMessage, body: Buffer, outgoing: ServerResponse, onAnswer: (text: string) => void): void {
+  const forwarded = request({ host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (response) => {
+    const parts: Buffer[] = [];
+    response.on("data", (chunk: Buffer) => parts.push(chunk));
+    response.on("end", () => {
+      const answer = Buffer.concat(parts);
+      onAnswer(answer.toString());
+      outgoing.writeHead(response.statusCode ?? 502, response.headers);
+      outgoing.end(answer);
+    });
+  });
+  forwarded.on("error", (err) => {
+    outgoing.writeHead(502);
+    outgoing.end(String(err));
+  });
+  forwarded.end(body);
+}
+
+function xml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/** mulberry32: a small seeded generator, so a "30 %" fault draws the same numbers every run. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** AssumeRole into the account refused, as AWS does when the member role is missing or does not trust the caller. */
+export function assumeRoleDenied(accountId: string): FaultRule {
+  return {
+    service: "sts",
+    action: "AssumeRole",
+    account: accountId,
+    fault: {
+      status: 403,
+      code: "AccessDenied",
+      message: `User: arn:aws:sts::123456789012:assumed-role/collector/x is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${accountId}:role/member`,
+    },
   };
 }

@@ -20,6 +20,15 @@ describe("AWS error translation", () => {
     expect(describeAwsError(awsError("NoSuchEntity", 404))).to.include({ code: "NoSuchEntity", transient: false });
   });
 
+  it("names a bodiless error answer (a HEAD) by its HTTP status", () => {
+    expect(describeAwsError(awsError("Unknown", 503, { message: "UnknownError" }))).to.deep.equal({
+      code: "ServiceUnavailable",
+      message: "HTTP 503 Service Unavailable",
+      transient: true,
+    });
+    expect(describeAwsError(awsError("Unknown", 403, { message: "UnknownError" }))).to.include({ code: "Forbidden", transient: false });
+  });
+
   it("prefers the protocol's Code and reads network errors", () => {
     expect(describeAwsError(awsError("CredentialReportNotPresentException", 410, { Code: "ReportNotPresent" })).code).to.equal("ReportNotPresent");
     const reset = Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
