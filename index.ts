@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig, organizationIds } from "./components/config";
+import { loadConfig, organizationIds, storageAccountRole } from "./components/config";
 import { CredentialReportStateMachine } from "./components/credential-report-state-machine";
 import { CrossAccountRoleStackSet } from "./components/cross-account-role-stack-set";
 import { Notifier } from "./components/notifier";
@@ -20,7 +20,7 @@ const roles = new PipelineRoles("credreport", { tags });
 const storageProvider = config.storageAccountRoleArn
   ? new aws.Provider("storage-account", {
       region: aws.config.region,
-      assumeRoles: [{ roleArn: config.storageAccountRoleArn, sessionName: "credreport-pulumi" }],
+      assumeRoles: [{ roleArn: storageAccountRole(config.storageAccountRoleArn, aws.getCallerIdentityOutput().accountId), sessionName: "credreport-pulumi" }],
     })
   : undefined;
 

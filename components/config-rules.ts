@@ -18,14 +18,22 @@ export const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
 // IAM role names: 1-64 of letters, digits and +=,.@_-
 export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 export const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
-// A key ARN, not an alias: IAM and key-policy grants need the key itself.
-export const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-zA-Z0-9-]+$/;
+// A key ARN, not an alias: IAM and key-policy grants need the key itself. Key ids are UUIDs, or
+// mrk- and 32 hex digits for a multi-Region key.
+export const KMS_KEY_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc):kms:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
 const EMAIL = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 // General purpose bucket names: 3-63 of lowercase letters, digits, dots and hyphens.
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const IP_ADDRESS = /^\d+\.\d+\.\d+\.\d+$/;
-// EventBridge Scheduler's recurring forms; "at(...)" would run once, which a daily job is not.
-const SCHEDULE_EXPRESSION = /^(cron\(\S+( \S+){5}\)|rate\(\d+ (minute|minutes|hour|hours|day|days)\))$/;
+// S3 keeps these for its own kinds of names (general purpose bucket naming rules).
+const RESERVED_BUCKET_PREFIXES = ["xn--", "sthree-", "amzn-s3-demo-"];
+const RESERVED_BUCKET_SUFFIXES = ["-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"];
+/** AWS allows at most 50 user tags on a resource. */
+export const MAX_TAGS = 50;
+// Tag keys and values: letters, digits and spaces in any script, and _ . : / = + - @
+const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
+/** Glue (and so Athena) database names: at most 255 characters. */
+export const GLUE_DATABASE_NAME_MAX = 255;
 
 /** A whole number in [min, max] written as text, or a problem. */
 export function wholeNumber(key: string, raw: string, min: number, max: number): { value?: number; problem?: string } {
@@ -55,7 +63,10 @@ export function stringList(key: string, raw: string): { value?: string[]; proble
   return { value: raw.split(",").map((item) => item.trim()).filter(Boolean) };
 }
 
-/** AWS tags: a JSON object of strings; keys 1-128 characters and not "aws:", values up to 256. */
+/**
+ * AWS tags: a JSON object of at most 50 text values; keys 1-128 characters, values up to 256, both
+ * of letters, digits, spaces and _ . : / = + - @, and no key starting with "aws:".
+ */
 export function tagMap(key: string, raw: string): { value?: Record<string, string>; problem?: string } {
   let parsed: unknown;
   try {
@@ -66,11 +77,18 @@ export function tagMap(key: string, raw: string): { value?: Record<string, strin
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     return { problem: problem(key, "a map of tag names to values", raw) };
   }
-  for (const [name, value] of Object.entries(parsed)) {
+  const entries = Object.entries(parsed);
+  if (entries.length > MAX_TAGS) {
+    return { problem: `${key} must hold at most ${MAX_TAGS} tags (AWS's limit per resource), got ${entries.length}` };
+  }
+  for (const [name, value] of entries) {
     if (typeof value !== "string" || name.length < 1 || name.length > 128 || value.length > 256 || name.toLowerCase().startsWith("aws:")) {
       return {
         problem: problem(key, "tags with names of 1-128 characters not starting with \"aws:\" and text values up to 256 characters", { [name]: value }),
       };
+    }
+    if (!TAG_TEXT.test(name) || !TAG_TEXT.test(value)) {
+      return { problem: problem(key, "tags of letters, digits, spaces and _ . : / = + - @ only", { [name]: value }) };
     }
   }
   return { value: parsed as Record<string, string> };
@@ -91,13 +109,83 @@ export function emailProblems(key: string, emails: readonly string[]): string[] 
 }
 
 export function bucketNameProblem(key: string, name: string): string | undefined {
-  if (BUCKET_NAME.test(name) && !name.includes("..") && !IP_ADDRESS.test(name)) return undefined;
-  return problem(key, "an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit)", name);
+  const allowed = "an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit)";
+  if (!BUCKET_NAME.test(name) || name.includes("..") || IP_ADDRESS.test(name)) return problem(key, allowed, name);
+  if (name.includes(".-") || name.includes("-.")) return problem(key, `${allowed} with no dot next to a hyphen`, name);
+  const prefix = RESERVED_BUCKET_PREFIXES.find((reserved) => name.startsWith(reserved));
+  const suffix = RESERVED_BUCKET_SUFFIXES.find((reserved) => name.endsWith(reserved));
+  if (prefix || suffix) {
+    return problem(key, `a bucket name that does not ${prefix ? `start with "${prefix}"` : `end with "${suffix}"`} (S3 reserves it)`, name);
+  }
+  return undefined;
 }
 
 export function scheduleExpressionProblem(key: string, expression: string): string | undefined {
-  if (SCHEDULE_EXPRESSION.test(expression)) return undefined;
-  return problem(key, 'an EventBridge Scheduler expression such as "cron(0 8 * * ? *)" or "rate(1 day)"', expression);
+  const allowed = 'an EventBridge Scheduler expression such as "cron(0 8 * * ? *)" or "rate(1 day)"';
+  const why = recurringExpressionProblem(expression);
+  return why === undefined ? undefined : `${problem(key, allowed, expression)} (${why})`;
+}
+
+/** What is wrong with an EventBridge Scheduler rate() or cron() expression, or undefined. */
+function recurringExpressionProblem(expression: string): string | undefined {
+  const rate = /^rate\((\d+) ([a-z]+)\)$/.exec(expression);
+  if (rate) {
+    const value = Number(rate[1]);
+    if (value < 1) return "a rate must be 1 or more";
+    const unit = value === 1 ? ["minute", "hour", "day"] : ["minutes", "hours", "days"];
+    return unit.includes(rate[2]) ? undefined : `rate(${value} ...) takes ${unit.join(", ")}`;
+  }
+  const cron = /^cron\((.*)\)$/.exec(expression);
+  if (!cron) return 'it must be rate(...) or cron(...); at(...) would run only once';
+  const fields = cron[1].split(" ");
+  if (fields.length !== 6) return "cron takes six fields: minutes hours day-of-month month day-of-week year";
+  for (const [i, field] of fields.entries()) {
+    const bad = cronFieldProblem(CRON_FIELDS[i], field);
+    if (bad) return bad;
+  }
+  const [, , dayOfMonth, , dayOfWeek] = fields;
+  if ((dayOfMonth === "?") === (dayOfWeek === "?")) return "exactly one of day-of-month and day-of-week must be ?";
+  return undefined;
+}
+
+interface CronField {
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+  readonly names?: readonly string[];
+  /** Special forms beside numbers, ranges, lists and steps. */
+  readonly special?: RegExp;
+}
+
+const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const WEEKDAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+// The six fields of EventBridge's cron, as the Scheduler documentation lists them.
+const CRON_FIELDS: readonly CronField[] = [
+  { name: "minutes", min: 0, max: 59 },
+  { name: "hours", min: 0, max: 23 },
+  { name: "day-of-month", min: 1, max: 31, special: /^(\?|L|LW|\d{1,2}W)$/ },
+  { name: "month", min: 1, max: 12, names: MONTHS },
+  { name: "day-of-week", min: 1, max: 7, names: WEEKDAYS, special: /^(\?|L|[1-7]L|[A-Z]{3}L|[1-7]#[1-5]|[A-Z]{3}#[1-5])$/ },
+  { name: "year", min: 1970, max: 2199 },
+];
+
+function cronFieldProblem(field: CronField, text: string): string | undefined {
+  const outOf = `${field.name} must be ${field.min}-${field.max}${field.names ? ` or ${field.names[0]}-${field.names[field.names.length - 1]}` : ""}`;
+  const value = (part: string) => {
+    const named = field.names?.indexOf(part.toUpperCase()) ?? -1;
+    const n = named >= 0 ? named + 1 : /^\d+$/.test(part) ? Number(part) : Number.NaN;
+    return n >= field.min && n <= field.max;
+  };
+  for (const item of text.split(",")) {
+    if (item === "*" || field.special?.test(item.toUpperCase())) continue;
+    const [range, step, ...extra] = item.split("/");
+    if (extra.length > 0 || (step !== undefined && !/^[1-9]\d*$/.test(step))) return `${outOf}, got "${text}"`;
+    if (range === "*" && step !== undefined) continue;
+    const bounds = range.split("-");
+    if (bounds.length > 2 || !bounds.every(value)) return `${outOf}, got "${text}"`;
+  }
+  return undefined;
 }
 
 export function timezoneProblem(key: string, timezone: string): string | undefined {

@@ -8,6 +8,7 @@ import {
   booleanValue,
   bucketNameProblem,
   dailyAt,
+  GLUE_DATABASE_NAME_MAX,
   emailProblems,
   KMS_KEY_ARN,
   LOG_RETENTION_DAYS,
@@ -128,11 +129,17 @@ export class InvalidConfig extends pulumi.RunError {
   }
 }
 
+/** What the stack knows beyond its own keys. */
+export interface StackContext {
+  /** The stack's `aws:region`, when set. */
+  readonly region?: string;
+}
+
 /**
  * Validates raw config values (as `pulumi config` stores them: text) and applies the defaults.
  * Pure; throws {@link InvalidConfig} naming every problem.
  */
-export function parseConfig(raw: Readonly<Record<string, string>>): CredReportConfig {
+export function parseConfig(raw: Readonly<Record<string, string>>, context: StackContext = {}): CredReportConfig {
   const problems: string[] = [];
   const known = new Set<string>(CONFIG_KEYS);
   for (const key of Object.keys(raw).filter((k) => !known.has(k))) {
@@ -164,6 +171,12 @@ export function parseConfig(raw: Readonly<Record<string, string>>): CredReportCo
   }
 
   const kmsKey = parseKmsKey(text("kmsKey"), problems);
+  const keyRegion = kmsKey.kind === "existing" ? KMS_KEY_ARN.exec(kmsKey.arn)?.[2] : undefined;
+  if (keyRegion && context.region && keyRegion !== context.region) {
+    problems.push(
+      problem("kmsKey", `a key in the stack's region ${context.region} (S3 uses only keys of the bucket's own region)`, kmsKey.kind === "existing" ? kmsKey.arn : ""),
+    );
+  }
   if (existingBucket && kmsKey.kind === "new") {
     problems.push(
       'kmsKey must be "none" or the existing bucket\'s key ARN when existingBucket is true, got "new" (a new key is only made with a new bucket)',
@@ -249,7 +262,11 @@ export function parseConfig(raw: Readonly<Record<string, string>>): CredReportCo
     settings,
     findingThresholds,
     storageAccountRoleArn,
-    glueDatabaseName: take("glueDatabaseName", matching(/^[a-z0-9_]{1,255}$/, "a Glue database name (lowercase letters, digits and _)"), "credential_reports"),
+    glueDatabaseName: take(
+      "glueDatabaseName",
+      matching(new RegExp(`^[a-z0-9_]{1,${GLUE_DATABASE_NAME_MAX}}$`), `a Glue database name: 1-${GLUE_DATABASE_NAME_MAX} lowercase letters, digits and _`),
+      "credential_reports",
+    ),
     athenaWorkgroup: take("athenaWorkgroup", matching(/^[A-Za-z0-9._-]{1,128}$/, "an Athena workgroup name (1-128 letters, digits, . _ -)"), "primary"),
     stackSet: {
       callAs: take("stackSetCallAs", matching(/^(SELF|DELEGATED_ADMIN)$/, '"SELF" or "DELEGATED_ADMIN"'), "SELF") as StackSetCallAs,
@@ -270,7 +287,7 @@ function parseKmsKey(raw: string | undefined, problems: string[]): KmsKeyChoice 
   if (raw === undefined || raw === "none") return { kind: "none" };
   if (raw === "new") return { kind: "new" };
   if (KMS_KEY_ARN.test(raw)) return { kind: "existing", arn: raw };
-  problems.push(problem("kmsKey", '"none", "new" or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)', raw));
+  problems.push(problem("kmsKey", '"none", "new" or a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<key id>)', raw));
   return { kind: "none" };
 }
 
@@ -281,7 +298,22 @@ export function loadConfig(): CredReportConfig {
   for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
     if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = value;
   }
-  return parseConfig(raw);
+  return parseConfig(raw, { region: new pulumi.Config("aws").get("region") });
+}
+
+/**
+ * The storage account's role, once the deploying account is known: a role in that same account
+ * would put the bucket beside the pipeline while the stack believes it is apart.
+ */
+export function storageAccountRole(roleArn: string, pipelineAccountId: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.output(pipelineAccountId).apply((account) => {
+    if (roleArn.split(":")[4] === account) {
+      throw new InvalidConfig([
+        problem("storageAccount", `a role in another account than the pipeline's own (${account}); leave it unset to keep the bucket in this account`, roleArn),
+      ]);
+    }
+    return roleArn;
+  });
 }
 
 /** The organization's id and root id: from config, or looked up from AWS Organizations. */

@@ -123,5 +123,8 @@ describe("command line", function () {
     expect(bad.status).to.equal(2);
     expect(bad.stderr).to.contain('--run must be a run\'s prefix such as credential-reports/date=2026-11-25/run=<id>/, got "somewhere/else"');
     expect((await cli(["summarize"])).stderr).to.contain("give --from DIR, or --bucket NAME with --run PREFIX");
+    const misplaced = await cli(["summarize", "--from", "somewhere", "--write-manifest", "--topic-arn", "arn:aws:sns:us-east-1:111122223333:t"]);
+    expect(misplaced.status).to.equal(2);
+    expect(misplaced.stderr).to.contain("--write-manifest goes with --bucket and --run");
   });
 });

@@ -2,12 +2,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { CONFIG_KEYS, InvalidConfig, parseConfig } from "../../components/config";
+import { CONFIG_KEYS, InvalidConfig, parseConfig, storageAccountRole } from "../../components/config";
+import { failureOf } from "./mock-cloud";
 
 /** The problems parseConfig reports for the given raw values; none when it accepts them. */
 function problemsOf(raw: Record<string, string>): readonly string[] {
   try {
-    parseConfig(raw);
+    parseConfig(raw, { region: "eu-west-1" });
     return [];
   } catch (error) {
     if (error instanceof InvalidConfig) return error.problems;
@@ -15,6 +16,9 @@ function problemsOf(raw: Record<string, string>): readonly string[] {
   }
 }
 
+const SCHEDULE = 'scheduleExpression must be an EventBridge Scheduler expression such as "cron(0 8 * * ? *)" or "rate(1 day)",';
+const BUCKET_RULES = "an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit)";
+const KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const RETENTIONS = "1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653";
 
 describe("stack config", () => {
@@ -111,7 +115,7 @@ describe("stack config", () => {
     ["an OU id given as root id", { organizationRootId: "ou-ab12-cdefgh12" }, 'organizationRootId must be an organization root id (r- and 4-32 lowercase letters or digits), got "ou-ab12-cdefgh12"'],
     ["an OU id of the wrong shape", { organizationalUnitIds: "ou-12" }, 'organizationalUnitIds: "ou-12" is not an OU id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)'],
     ["an account id of 11 digits", { excludeAccountIds: "12345678901" }, 'excludeAccountIds: "12345678901" is not a 12-digit account id'],
-    ["an unknown kmsKey", { kmsKey: "alias/reports" }, 'kmsKey must be "none", "new" or a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), got "alias/reports"'],
+    ["an unknown kmsKey", { kmsKey: "alias/reports" }, 'kmsKey must be "none", "new" or a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<key id>), got "alias/reports"'],
     [
       "a new key for an existing bucket",
       { existingBucket: "true", bucketName: "acme-evidence", kmsKey: "new" },
@@ -122,6 +126,37 @@ describe("stack config", () => {
       "an upper-case bucket name",
       { bucketName: "Acme-Evidence" },
       'bucketName must be an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit), got "Acme-Evidence"',
+    ],
+    ["a bucket name with a reserved prefix", { bucketName: "xn--reports" }, 'bucketName must be a bucket name that does not start with "xn--" (S3 reserves it), got "xn--reports"'],
+    ["a bucket name with sthree-", { bucketName: "sthree-reports" }, 'bucketName must be a bucket name that does not start with "sthree-" (S3 reserves it), got "sthree-reports"'],
+    ["a bucket name ending in -s3alias", { bucketName: "reports-s3alias" }, 'bucketName must be a bucket name that does not end with "-s3alias" (S3 reserves it), got "reports-s3alias"'],
+    ["a bucket name ending in --ol-s3", { bucketName: "reports--ol-s3" }, 'bucketName must be a bucket name that does not end with "--ol-s3" (S3 reserves it), got "reports--ol-s3"'],
+    ["a bucket name with a dot next to a hyphen", { bucketName: "acme.-reports" }, `bucketName must be ${BUCKET_RULES} with no dot next to a hyphen, got "acme.-reports"`],
+    [
+      "a KMS key in another region than the stack",
+      { kmsKey: KEY_ARN.replace("eu-west-1", "us-east-2") },
+      `kmsKey must be a key in the stack's region eu-west-1 (S3 uses only keys of the bucket's own region), got "${KEY_ARN.replace("eu-west-1", "us-east-2")}"`,
+    ],
+    [
+      "a KMS key ARN of an unknown partition",
+      { kmsKey: KEY_ARN.replace("arn:aws:", "arn:aws-mars:") },
+      `kmsKey must be "none", "new" or a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<key id>), got "${KEY_ARN.replace("arn:aws:", "arn:aws-mars:")}"`,
+    ],
+    [
+      "a KMS key ARN whose key id is not a key id",
+      { kmsKey: "arn:aws:kms:eu-west-1:123456789012:key/reports" },
+      'kmsKey must be "none", "new" or a KMS key ARN (arn:<partition>:kms:<region>:<account>:key/<key id>), got "arn:aws:kms:eu-west-1:123456789012:key/reports"',
+    ],
+    [
+      "more than 50 tags",
+      { tags: JSON.stringify(Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`t${i}`, "x"]))) },
+      "tags must hold at most 50 tags (AWS's limit per resource), got 51",
+    ],
+    ["a tag value with a character AWS refuses", { tags: '{"team":"security!"}' }, 'tags must be tags of letters, digits, spaces and _ . : / = + - @ only, got {"team":"security!"}'],
+    [
+      "a Glue database name over 255 characters",
+      { glueDatabaseName: "d".repeat(256) },
+      `glueDatabaseName must be a Glue database name: 1-255 lowercase letters, digits and _, got "${"d".repeat(256)}"`,
     ],
     ["existingBucket that is not a boolean", { existingBucket: "yes" }, 'existingBucket must be true or false, got "yes"'],
     ["concurrency beyond the inline Map's 40", { maxConcurrency: "50" }, "maxConcurrency must be a whole number from 1 to 40, got 50"],
@@ -135,7 +170,15 @@ describe("stack config", () => {
       { storageAccount: "arn:aws:iam::210987654321:role/deployer", existingBucket: "true", bucketName: "acme-evidence" },
       'storageAccount must be unset when existingBucket is true, got "arn:aws:iam::210987654321:role/deployer" (it is the account to create the bucket in; grant the collector role in the existing bucket\'s policy instead)',
     ],
-    ["a one-off schedule", { scheduleExpression: "at(2026-12-01T08:00:00)" }, 'scheduleExpression must be an EventBridge Scheduler expression such as "cron(0 8 * * ? *)" or "rate(1 day)", got "at(2026-12-01T08:00:00)"'],
+    ["a one-off schedule", { scheduleExpression: "at(2026-12-01T08:00:00)" }, `${SCHEDULE} got "at(2026-12-01T08:00:00)" (it must be rate(...) or cron(...); at(...) would run only once)`],
+    ["an hour past 23 in cron", { scheduleExpression: "cron(0 25 * * ? *)" }, `${SCHEDULE} got "cron(0 25 * * ? *)" (hours must be 0-23, got "25")`],
+    ["a rate of zero", { scheduleExpression: "rate(0 days)" }, `${SCHEDULE} got "rate(0 days)" (a rate must be 1 or more)`],
+    ["a rate of one in the plural", { scheduleExpression: "rate(1 days)" }, `${SCHEDULE} got "rate(1 days)" (rate(1 ...) takes minute, hour, day)`],
+    ["one minute in the plural", { scheduleExpression: "rate(1 minutes)" }, `${SCHEDULE} got "rate(1 minutes)" (rate(1 ...) takes minute, hour, day)`],
+    ["six fields that are not cron", { scheduleExpression: "cron(a b c d e f)" }, `${SCHEDULE} got "cron(a b c d e f)" (minutes must be 0-59, got "a")`],
+    ["a month past December", { scheduleExpression: "cron(0 8 1 13 ? *)" }, `${SCHEDULE} got "cron(0 8 1 13 ? *)" (month must be 1-12 or JAN-DEC, got "13")`],
+    ["both day fields given", { scheduleExpression: "cron(0 8 1 * MON *)" }, `${SCHEDULE} got "cron(0 8 1 * MON *)" (exactly one of day-of-month and day-of-week must be ?)`],
+    ["five cron fields", { scheduleExpression: "cron(0 8 * * ?)" }, `${SCHEDULE} got "cron(0 8 * * ?)" (cron takes six fields: minutes hours day-of-month month day-of-week year)`],
     ["an unknown time zone", { scheduleTimezone: "Mars/Olympus" }, 'scheduleTimezone must be an IANA time zone such as "UTC" or "Europe/Paris", got "Mars/Olympus"'],
     ["tags as a list", { tags: '["team"]' }, 'tags must be a map of tag names to values, got "[\\"team\\"]"'],
     [
@@ -143,7 +186,7 @@ describe("stack config", () => {
       { tags: '{"aws:team":"x"}' },
       'tags must be tags with names of 1-128 characters not starting with "aws:" and text values up to 256 characters, got {"aws:team":"x"}',
     ],
-    ["a Glue database name with a hyphen", { glueDatabaseName: "credential-reports" }, 'glueDatabaseName must be a Glue database name (lowercase letters, digits and _), got "credential-reports"'],
+    ["a Glue database name with a hyphen", { glueDatabaseName: "credential-reports" }, 'glueDatabaseName must be a Glue database name: 1-255 lowercase letters, digits and _, got "credential-reports"'],
     ["an unknown callAs", { stackSetCallAs: "ADMIN" }, 'stackSetCallAs must be "SELF" or "DELEGATED_ADMIN", got "ADMIN"'],
     ["a tolerance over 100%", { stackSetFailureTolerancePercentage: "150" }, 'stackSetFailureTolerancePercentage must be a whole number from 0 to 100, got "150"'],
     ["a negative report retention", { reportRetentionDays: "-1" }, 'reportRetentionDays must be a whole number from 0 to 36500, got "-1"'],
@@ -159,6 +202,25 @@ describe("stack config", () => {
       expect(problemsOf(raw)).to.deep.equal([message]);
     });
   }
+
+  it("takes every schedule form EventBridge Scheduler does", () => {
+    for (const expression of ["rate(1 minute)", "rate(5 minutes)", "rate(1 day)", "cron(0/15 8-17 ? * MON-FRI *)", "cron(0 8 L * ? *)", "cron(0 8 ? * 6L 2026-2030)", "cron(30 2 ? * 2#1 *)", "cron(0 8 15W JAN,JUL ? *)"]) {
+      expect(problemsOf({ scheduleExpression: expression }), expression).to.deep.equal([]);
+    }
+  });
+
+  it("takes a key in the stack's region, and any region when the stack names none", () => {
+    expect(parseConfig({ kmsKey: KEY_ARN }, { region: "eu-west-1" }).kmsKey).to.deep.equal({ kind: "existing", arn: KEY_ARN });
+    expect(parseConfig({ kmsKey: KEY_ARN.replace("eu-west-1", "us-east-2") }).kmsKey.kind).to.equal("existing");
+  });
+
+  it("refuses a storage account role in the pipeline's own account, at preview", async () => {
+    const elsewhere = "arn:aws:iam::210987654321:role/deployer";
+    expect(await failureOf(storageAccountRole(elsewhere, "123456789012"))).to.equal("no error");
+    expect(await failureOf(storageAccountRole("arn:aws:iam::123456789012:role/deployer", "123456789012"))).to.contain(
+      'storageAccount must be a role in another account than the pipeline\'s own (123456789012); leave it unset to keep the bucket in this account, got "arn:aws:iam::123456789012:role/deployer"',
+    );
+  });
 
   it("reports several problems together, in one error", () => {
     const problems = problemsOf({ scheduleHour: "25", logRetentionDays: "2", memberRoleName: "a b", maxConcurrency: "0" });
