@@ -89,6 +89,7 @@ const queries = new ReportQueries("queries", {
 export const bucketName = storage.bucketName;
 export const reportsPrefix = REPORTS_PREFIX;
 export const stateMachineArn = pipeline.stateMachineArn;
+export const mapBucketName = pipeline.mapBucketName;
 export const topicArn = notifier.topicArn;
 export const collectorRoleArn = roles.collector.arn;
 export const memberRoleName = config.memberRoleName;

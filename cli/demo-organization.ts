@@ -28,6 +28,8 @@ export interface DemoOrganizationSpec {
   readonly suspended: number;
   readonly bucket: string;
   readonly topicName: string;
+  /** Give every account IAM users in every credential state. @default true */
+  readonly withUsers?: boolean;
 }
 
 export interface DemoOrganization {
@@ -86,17 +88,21 @@ export async function seedDemoOrganization(clients: AwsClients, spec: DemoOrgani
 
   const members = [];
   for (let i = 0; i < spec.memberAccounts; i++) {
-    const name = `${ous[i % ous.length].name.toLowerCase()}-${String(i + 1).padStart(2, "0")}`;
+    // With no OUs, accounts stay under the root (faster to seed a large organization).
+    const ou = ous.length > 0 ? ous[i % ous.length] : { id: rootId, name: "member" };
+    const name = `${ou.name.toLowerCase()}-${String(i + 1).padStart(2, "0")}`;
     const created = await organizations.send(new CreateAccountCommand({ AccountName: name, Email: `aws+${name}@example.com` }));
     const id = created.CreateAccountStatus?.AccountId ?? "";
-    const ouId = ous[i % ous.length].id;
-    await organizations.send(new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: ouId }));
+    const ouId = ou.id;
+    if (ouId !== rootId) await organizations.send(new MoveAccountCommand({ AccountId: id, SourceParentId: rootId, DestinationParentId: ouId }));
     members.push({ id, name, ouId, suspended: i >= spec.memberAccounts - spec.suspended });
   }
 
-  await createUsers(clients.iamClient(), 0);
-  for (const [i, member] of members.entries()) {
-    await createUsers(clients.iamClient(await assumeInto(clients, member.id)), i + 1);
+  if (spec.withUsers ?? true) {
+    await createUsers(clients.iamClient(), 0);
+    for (const [i, member] of members.entries()) {
+      await createUsers(clients.iamClient(await assumeInto(clients, member.id)), i + 1);
+    }
   }
   for (const member of members.filter((m) => m.suspended)) {
     await organizations.send(new CloseAccountCommand({ AccountId: member.id }));

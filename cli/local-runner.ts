@@ -1,29 +1,31 @@
-import "./polyfills";
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import { PublishCommand, type PublishCommandInput } from "@aws-sdk/client-sns";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { ExecutionTimeoutError, StateMachine } from "aws-local-stepfunctions";
-import { collectReport } from "../functions/collect-report/collect-report";
-import type { CollectInput, CollectProgress, RunRef, SummarizeInput } from "../functions/contracts";
+import { collectBatch } from "../functions/collect-report/collect-batch";
+import type { BatchProgress, BatchState, RunRef, SummarizeInput } from "../functions/contracts";
 import { type AccountScope, listRunAccounts } from "../functions/list-accounts/list-accounts";
 import type { Log } from "../functions/log";
-import { settingsProblems, type PipelineSettings } from "../functions/settings";
+import { type PipelineSettings, settingsProblems } from "../functions/settings";
 import { buildDefinition, STATES } from "../functions/state-machine-definition";
 import { describeCaughtError } from "../functions/summarize/manifest";
 import { type RunSummary, summarize } from "../functions/summarize/summarize";
 import type { AwsClients } from "./aws-clients";
+import { type ExecutionHistory, ExecutionTimedOut, executeDefinition } from "./local-execution";
 
 export interface LocalRunOptions {
   readonly clients: AwsClients;
   readonly region: string;
   readonly bucket: string;
+  /** Where the Distributed Map's account list and results go. @default bucket */
+  readonly mapBucket?: string;
   readonly topicArn: string;
   readonly memberRoleName: string;
   readonly scope: AccountScope;
   readonly settings: PipelineSettings;
   /** The execution name; a fresh one by default. */
   readonly runId?: string;
-  /** Replaces every Wait and retry pause with this many milliseconds (tests); unset honours them. */
+  /** Replaces every Wait, retry and in-call pause with this many milliseconds (tests); unset honours them. */
   readonly pauseMs?: number;
   /**
    * The run stops when the endpoint has not answered for this long while calls fail to connect,
@@ -43,9 +45,22 @@ export interface RunProgress {
   failed: number;
 }
 
+/** Per Lambda Task state: how often its handler ran here, and for how long in all. */
+export type HandlerTimes = Record<string, { calls: number; ms: number }>;
+
+/** What every run reports besides its outcome: what ran, and how. */
+interface RunRecord {
+  readonly runId: string;
+  /** The event logs of the execution and of its Map's children. */
+  readonly history: ExecutionHistory;
+  /** The definition executed: the builder's output, as deployed. */
+  readonly definition: object;
+  readonly handlerTimes: HandlerTimes;
+}
+
 export type LocalRunResult =
-  | { readonly runId: string; readonly status: "succeeded"; readonly summary: RunSummary }
-  | { readonly runId: string; readonly status: "failed"; readonly error: string; readonly progress: RunProgress };
+  | (RunRecord & { readonly status: "succeeded"; readonly summary: RunSummary })
+  | (RunRecord & { readonly status: "failed"; readonly error: string; readonly progress: RunProgress });
 
 // How often the runner looks at the endpoint's health.
 const HEALTH_CHECK_MS = 250;
@@ -56,9 +71,13 @@ export function newRunId(now = new Date()): string {
   return `local-${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
+/** The state machine name the local runner gives its runs' ARNs. */
+export const LOCAL_STATE_MACHINE_NAME = "credreport-local";
+
 /**
  * Runs the very definition that is deployed, in-process: each Lambda Task calls its app code with
- * real SDK clients, each SNS Task publishes through the SDK, as Step Functions would.
+ * real SDK clients, each SNS Task publishes through the SDK, and the Distributed Map reads its
+ * items from S3 and writes its results there, as Step Functions would.
  */
 export async function runLocally(options: LocalRunOptions): Promise<LocalRunResult> {
   const problems = settingsProblems(options.settings);
@@ -74,22 +93,42 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
       collectReportArn: lambdaArn("credreport-collect-report"),
       summarizeArn: lambdaArn("credreport-summarize"),
       topicArn: options.topicArn,
+      mapBucket: options.mapBucket ?? options.bucket,
     },
     options.settings,
   );
 
   const progress: RunProgress = { listed: 0, collected: 0, failed: 0 };
+  const handlerTimes: HandlerTimes = {};
+  const timed = <I, O>(state: string, handler: (input: I) => Promise<O>) => async (input: I): Promise<O> => {
+    const started = performance.now();
+    try {
+      return await handler(input);
+    } finally {
+      const times = (handlerTimes[state] ??= { calls: 0, ms: 0 });
+      times.calls++;
+      times.ms += performance.now() - started;
+    }
+  };
+  const pause = (ms: number) => sleep(options.pauseMs ?? ms);
   const publish = (input: PublishCommandInput) => clients.sns.send(new PublishCommand(input)).then(({ MessageId }) => ({ MessageId }));
   const overrides = {
     taskResourceLocalHandlers: {
-      [STATES.listAccounts]: asLambda(async (input: { run: RunRef }) => {
-        const listing = await listRunAccounts(input, { organizations: clients.organizations, s3: clients.s3, bucket: options.bucket, scope: options.scope, log });
+      [STATES.listAccounts]: asLambda(timed(STATES.listAccounts, async (input: { run: RunRef }) => {
+        const listed = await listRunAccounts(input, {
+          organizations: clients.organizations,
+          s3: clients.s3,
+          bucket: options.bucket,
+          mapBucket: options.mapBucket,
+          scope: options.scope,
+          log,
+        });
         progress.run = input.run;
-        progress.listed = listing.accounts.length;
-        return listing;
-      }),
-      [STATES.collectReport]: asLambda(counted(progress, (input: CollectInput) =>
-        collectReport(input, {
+        progress.listed = listed.counts.accounts;
+        return listed;
+      })),
+      [STATES.collectBatch]: asLambda(timed(STATES.collectBatch, async (input: BatchState) => {
+        const round = await collectBatch(input, {
           sts: clients.sts,
           s3: clients.s3,
           iamClient: clients.iamClient,
@@ -98,26 +137,33 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
           ownAccountId,
           partition,
           log,
-        }),
-      )),
-      [STATES.summarize]: asLambda((input: SummarizeInput) =>
-        summarize(input, { s3: clients.s3, sns: clients.sns, bucket: options.bucket, topicArn: options.topicArn, now: () => new Date(), log }),
+          sleep: pause,
+        });
+        count(progress, input, round);
+        return round;
+      })),
+      [STATES.summarize]: asLambda(
+        timed(STATES.summarize, (input: SummarizeInput) =>
+          summarize(input, { s3: clients.s3, sns: clients.sns, bucket: options.bucket, topicArn: options.topicArn, now: () => new Date(), log }),
+        ),
       ),
-      [STATES.notifyAccountFailure]: publish,
       [STATES.notifyRunFailure]: publish,
     },
     ...(options.pauseMs === undefined
       ? {}
       : {
-          waitTimeOverrides: { [STATES.waitForReport]: options.pauseMs },
+          waitTimeOverrides: { [STATES.waitForReports]: options.pauseMs },
           retryIntervalOverrides: Object.fromEntries(Object.values(STATES).map((name) => [name, options.pauseMs as number])),
         }),
   };
 
   const runId = options.runId ?? newRunId();
-  const machine = new StateMachine(definition as never);
   log("run-started", { runId, bucket: options.bucket });
-  const execution = machine.run({}, { overrides: overrides as never, context: { Execution: { Name: runId } } });
+  const execution = executeDefinition(definition as never, {}, {
+    context: { Execution: { Name: runId, StartTime: new Date().toISOString() } },
+    overrides,
+    map: { s3: clients.s3, arns: { region: options.region, account: ownAccountId, partition, stateMachineName: LOCAL_STATE_MACHINE_NAME } },
+  });
   // A dead endpoint stops the run instead of every account waiting out its polls.
   let unreachable: string | undefined;
   const watch = setInterval(() => {
@@ -130,39 +176,34 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   try {
     const summary = (await execution.result) as unknown as RunSummary;
     log("run-succeeded", { runId, ...summary.counts });
-    return { runId, status: "succeeded", summary };
+    return { runId, status: "succeeded", summary, history: execution.history, definition, handlerTimes };
   } catch (err) {
     const error = unreachable
       ? `stopped: ${unreachable}; ${progress.collected + progress.failed} of ${progress.listed} accounts were done (${progress.collected} collected, ${progress.failed} failed)`
       : executionError(err);
     log("run-failed", { runId, error });
-    return { runId, status: "failed", error, progress: { ...progress } };
+    return { runId, status: "failed", error, progress: { ...progress }, history: execution.history, definition, handlerTimes };
   } finally {
     clearInterval(watch);
   }
 }
 
-/** What failed an execution: the Fail state's error, or the interpreter's own (a timeout). */
+/** What failed an execution: the Fail state's error, or the deadline. */
 function executionError(err: unknown): string {
-  // The interpreter wraps what failed the execution (the Fail state's error) in an ExecutionError.
+  if (err instanceof ExecutionTimedOut) return `States.Timeout: ${err.message}`;
   const failure = err instanceof Error && err.cause instanceof Error ? err.cause : err;
-  if (failure instanceof ExecutionTimeoutError) return "States.Timeout: the run did not finish within its runTimeoutMinutes";
   const caught = failure instanceof Error ? describeCaughtError({ Error: failure.name, Cause: failure.message }) : undefined;
   return caught ? `${caught.type} ${caught.code}: ${caught.message}` : String(failure);
 }
 
-/** Counts CollectReport's final answers for an account: stored, or failed with a named error. */
-function counted<I>(progress: RunProgress, collect: (input: I) => Promise<CollectProgress>): (input: I) => Promise<CollectProgress> {
-  return async (input) => {
-    try {
-      const result = await collect(input);
-      if (result.status === "collected") progress.collected++;
-      return result;
-    } catch (err) {
-      progress.failed++;
-      throw err;
-    }
-  };
+/** Counts the accounts a round finished: stored, or failed with a named error. */
+function count(progress: RunProgress, input: BatchState, round: BatchProgress): void {
+  const before = new Set((input.progress?.done ?? []).map((outcome) => outcome.id));
+  for (const outcome of round.done) {
+    if (before.has(outcome.id)) continue;
+    if (outcome.status === "collected") progress.collected++;
+    else progress.failed++;
+  }
 }
 
 /**

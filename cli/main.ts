@@ -48,9 +48,10 @@ run options:
   --region REGION         [AWS_REGION, else us-east-1]
   --include-ou ID         collect only accounts under this OU or root, child OUs included (repeatable)
   --exclude-account ID    never collect this account (repeatable)
-  --concurrency N         accounts collected at once, 1-40 [${DEFAULT_SETTINGS.maxConcurrency}]
-  --max-attempts N        calls per account before it fails as timed out, 1-100 [${DEFAULT_SETTINGS.maxPollAttempts}]
-  --poll-interval S       first wait for a report in seconds, doubling after, 1-300 [${DEFAULT_SETTINGS.pollIntervalSeconds}]
+  --concurrency N         batches collected at once, 1-1000 [${DEFAULT_SETTINGS.maxConcurrency}]
+  --batch-size N          accounts per batch, 1-100 [${DEFAULT_SETTINGS.accountsPerBatch}]
+  --max-attempts N        rounds per account before it fails as timed out, 1-100 [${DEFAULT_SETTINGS.maxPollAttempts}]
+  --poll-interval S       first wait between rounds in seconds, doubling after, 1-300 [${DEFAULT_SETTINGS.pollIntervalSeconds}]
   --timeout-minutes M     stop a run still going after M minutes, 10-1440 [${DEFAULT_SETTINGS.runTimeoutMinutes}]
   --out DIR               also download the run's reports and manifest here
   --verbose               print every pipeline event as a JSON line
@@ -135,6 +136,7 @@ async function run(args: string[]): Promise<number> {
       "include-ou": { type: "string", multiple: true },
       "exclude-account": { type: "string", multiple: true },
       concurrency: { type: "string" },
+      "batch-size": { type: "string" },
       "max-attempts": { type: "string" },
       "poll-interval": { type: "string" },
       "timeout-minutes": { type: "string" },
@@ -149,12 +151,14 @@ async function run(args: string[]): Promise<number> {
   problems.push(...scopeProblems(scope, { ou: "--include-ou", account: "--exclude-account" }));
   const settings: PipelineSettings = {
     maxConcurrency: numberFlag(values.concurrency, DEFAULT_SETTINGS.maxConcurrency),
+    accountsPerBatch: numberFlag(values["batch-size"], DEFAULT_SETTINGS.accountsPerBatch),
     maxPollAttempts: numberFlag(values["max-attempts"], DEFAULT_SETTINGS.maxPollAttempts),
     pollIntervalSeconds: numberFlag(values["poll-interval"], DEFAULT_SETTINGS.pollIntervalSeconds),
     runTimeoutMinutes: numberFlag(values["timeout-minutes"], DEFAULT_SETTINGS.runTimeoutMinutes),
   };
   const flagNames: Record<string, string> = {
     maxConcurrency: "--concurrency",
+    accountsPerBatch: "--batch-size",
     maxPollAttempts: "--max-attempts",
     pollIntervalSeconds: "--poll-interval",
     runTimeoutMinutes: "--timeout-minutes",

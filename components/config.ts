@@ -99,6 +99,7 @@ export const CONFIG_KEYS = [
   "scheduleTimezone",
   "tags",
   "maxConcurrency",
+  "accountsPerBatch",
   "maxPollAttempts",
   "pollIntervalSeconds",
   "runTimeoutMinutes",
@@ -227,6 +228,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, context: Stac
 
   const settings: PipelineSettings = {
     maxConcurrency: take("maxConcurrency", anyWholeNumber, DEFAULT_SETTINGS.maxConcurrency),
+    accountsPerBatch: take("accountsPerBatch", anyWholeNumber, DEFAULT_SETTINGS.accountsPerBatch),
     maxPollAttempts: take("maxPollAttempts", anyWholeNumber, DEFAULT_SETTINGS.maxPollAttempts),
     pollIntervalSeconds: take("pollIntervalSeconds", anyWholeNumber, DEFAULT_SETTINGS.pollIntervalSeconds),
     runTimeoutMinutes: take("runTimeoutMinutes", anyWholeNumber, DEFAULT_SETTINGS.runTimeoutMinutes),

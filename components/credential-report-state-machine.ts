@@ -2,14 +2,17 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import { thresholdsEnv } from "../functions/analysis/thresholds";
-import { bundleFunction, type FunctionName, LAMBDA_RUNTIME } from "../functions/bundle";
+import { bundleFunction, FUNCTION_SIZES, type FunctionName, LAMBDA_RUNTIME } from "../functions/bundle";
 import type { PipelineSettings } from "../functions/settings";
 import { buildDefinition } from "../functions/state-machine-definition";
 import { serviceTrust } from "../policies/document";
+import { MAP_RUNS_PREFIX } from "../functions/report-keys";
+import { MapFilesBucket } from "./map-files-bucket";
 import {
   collectorPolicy,
   listAccountsPolicy,
   schedulePolicy,
+  type MapFilesTarget,
   stateMachinePolicy,
   type StorageTarget,
   summarizePolicy,
@@ -48,14 +51,6 @@ export interface CredentialReportStateMachineArgs {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/** Per function: its timeout and memory. Summarize checks every stored report, hence the longest. */
-const FUNCTION_SIZES: Record<FunctionName, { timeout: number; memorySize: number }> = {
-  "list-accounts": { timeout: 300, memorySize: 256 },
-  "collect-report": { timeout: 60, memorySize: 256 },
-  // The analysis holds every report and finding: 370 MiB peak at 2,000 accounts of 20 users, 1.3 GiB
-  // at 100 users each (npm run bench:analysis).
-  summarize: { timeout: 600, memorySize: 2048 },
-};
 
 /**
  * The pipeline itself: the three Lambdas (each with its own log group and least-privilege
@@ -63,6 +58,8 @@ const FUNCTION_SIZES: Record<FunctionName, { timeout: number; memorySize: number
  */
 export class CredentialReportStateMachine extends pulumi.ComponentResource {
   readonly stateMachineArn: pulumi.Output<string>;
+  /** The bucket of the Distributed Map's working files (each run's account list and results). */
+  readonly mapBucketName: pulumi.Output<string>;
   /** The exact definition deployed (JSON). */
   readonly definition: pulumi.Output<string>;
 
@@ -72,9 +69,12 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
     const logRetentionDays = args.logRetentionDays ?? 90;
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
     const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const region = aws.getRegionOutput({}, { parent: this }).region;
     const storage: pulumi.Output<StorageTarget> = pulumi
       .all([args.bucketArn, args.kmsKeyArn, args.bucketRegion])
       .apply(([bucketArn, kmsKeyArn, region]) => ({ bucketArn, kmsKeyArn, region, prefix: args.reportsPrefix }));
+    const mapFilesBucket = new MapFilesBucket(`${name}-map-files`, { tags }, { parent: this });
+    const mapFiles: pulumi.Output<MapFilesTarget> = mapFilesBucket.bucketArn.apply((bucketArn) => ({ bucketArn, prefix: MAP_RUNS_PREFIX }));
 
     const fn = (
       functionName: FunctionName,
@@ -117,10 +117,13 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
       args.roles.listAccounts,
       (logGroupArn) =>
         pulumi
-          .all([partition, args.organizationId, storage])
-          .apply(([p, organizationId, target]) => JSON.stringify(listAccountsPolicy({ partition: p, organizationId, storage: target, logGroupArn }))),
+          .all([partition, args.organizationId, storage, mapFiles])
+          .apply(([p, organizationId, target, files]) =>
+            JSON.stringify(listAccountsPolicy({ partition: p, organizationId, storage: target, mapFiles: files, logGroupArn })),
+          ),
       {
         REPORT_BUCKET: args.bucketName,
+        MAP_BUCKET: mapFilesBucket.bucketName,
         INCLUDE_OU_IDS: (args.includeOuIds ?? []).join(","),
         EXCLUDE_ACCOUNT_IDS: (args.excludeAccountIds ?? []).join(","),
       },
@@ -141,18 +144,20 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
       args.roles.summarize,
       (logGroupArn) =>
         pulumi
-          .all([storage, args.topicArn])
-          .apply(([target, topicArn]) => JSON.stringify(summarizePolicy({ storage: target, topicArn, logGroupArn }))),
+          .all([storage, mapFiles, args.topicArn])
+          .apply(([target, files, topicArn]) => JSON.stringify(summarizePolicy({ storage: target, mapFiles: files, topicArn, logGroupArn }))),
       { REPORT_BUCKET: args.bucketName, TOPIC_ARN: args.topicArn, ...thresholdsEnv(args.findingThresholds ?? DEFAULT_THRESHOLDS) },
     );
 
     const functionArns = [listAccounts.arn, collectReport.arn, summarize.arn];
     this.definition = pulumi
-      .all([...functionArns, args.topicArn])
-      .apply(([listAccountsArn, collectReportArn, summarizeArn, topicArn]) =>
-        JSON.stringify(buildDefinition({ listAccountsArn, collectReportArn, summarizeArn, topicArn }, args.settings)),
+      .all([...functionArns, args.topicArn, mapFilesBucket.bucketName])
+      .apply(([listAccountsArn, collectReportArn, summarizeArn, topicArn, mapBucket]) =>
+        JSON.stringify(buildDefinition({ listAccountsArn, collectReportArn, summarizeArn, topicArn, mapBucket }, args.settings)),
       );
 
+    // Pulumi names it <this>-<random suffix>; the role's policy names it by that prefix.
+    const stateMachineName = `${name}-state-machine`;
     const executionLogs = new aws.cloudwatch.LogGroup(
       `${name}-executions-logs`,
       // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy from growing per log group.
@@ -164,13 +169,25 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
       {
         role: args.roles.stateMachine.name,
         policy: pulumi
-          .all([...functionArns, args.topicArn])
-          .apply(([l, c, s, topicArn]) => JSON.stringify(stateMachinePolicy([l, c, s], topicArn))),
+          .all([pulumi.all(functionArns), args.topicArn, partition, region, accountId, mapFiles])
+          .apply(([arns, topicArn, p, r, account, files]) =>
+            JSON.stringify(
+              stateMachinePolicy({
+                functionArns: arns,
+                topicArn,
+                partition: p,
+                region: r,
+                accountId: account,
+                stateMachineNamePrefix: `${stateMachineName}-`,
+                mapFiles: files,
+              }),
+            ),
+          ),
       },
       { parent: this },
     );
     const stateMachine = new aws.sfn.StateMachine(
-      `${name}-state-machine`,
+      stateMachineName,
       {
         type: "STANDARD",
         roleArn: args.roles.stateMachine.arn,
@@ -212,6 +229,7 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
     );
 
     this.stateMachineArn = stateMachine.arn;
-    this.registerOutputs({ stateMachineArn: this.stateMachineArn, definition: this.definition });
+    this.mapBucketName = mapFilesBucket.bucketName;
+    this.registerOutputs({ stateMachineArn: this.stateMachineArn, mapBucketName: this.mapBucketName, definition: this.definition });
   }
 }

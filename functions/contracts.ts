@@ -28,31 +28,69 @@ export function countByStatus(skipped: readonly SkippedAccount[]): Record<string
   return counts;
 }
 
-/** ListAccounts output. */
+/** The accounts of a run: those to collect, and those left out with why. */
 export interface AccountListing {
   readonly accounts: AccountRef[];
   readonly skipped: SkippedAccount[];
 }
 
+/** Where an object is, as the state machine hands it on. */
+export interface ObjectRef {
+  readonly bucket: string;
+  readonly key: string;
+}
+
+/**
+ * ListAccounts output: where the run's lists are, and how long they are. The lists themselves
+ * stay in S3 (a state's payload is capped at 256 KiB; 10,000 accounts would not fit).
+ */
+export interface ListedAccounts {
+  /** The run's record: every account in scope, collected or skipped (accounts.json). */
+  readonly accountList: ObjectRef;
+  /** The accounts to collect as a JSON array, which the Distributed Map reads (accounts-to-collect.json). */
+  readonly toCollect: ObjectRef;
+  readonly counts: { readonly accounts: number; readonly skipped: number };
+}
+
 /** How long CollectReport may keep an account waiting for its report. */
 export interface PollSettings {
+  /** Rounds of the batch loop an account may take before it fails as timed out. */
   readonly maxAttempts: number;
+  /** First wait between two rounds; it doubles each round. */
   readonly intervalSeconds: number;
 }
 
-/** The state of one Map iteration, as CollectReport receives it. */
-export interface CollectInput {
-  readonly account: AccountRef;
+/** What every batch of a run shares (the Map's ItemBatcher BatchInput). */
+export interface BatchInput {
   readonly run: RunRef;
   readonly poll: PollSettings;
-  /** What the previous call returned; `attempts: 0` before the first call. */
-  readonly progress: { readonly attempts: number };
 }
 
-/** CollectReport output: either wait and call again, or the report is stored. */
-export type CollectProgress =
-  | { readonly status: "pending"; readonly attempts: number; readonly waitSeconds: number }
-  | { readonly status: "collected"; readonly attempts: number };
+/** An account still waiting for its report, and how many rounds it has had. */
+export interface PendingAccount {
+  readonly account: AccountRef;
+  readonly attempts: number;
+}
+
+/** Where a batch stands after a CollectReport call. */
+export interface BatchProgress {
+  /** Accounts finished: stored, or failed with a named error. Never called again. */
+  readonly done: AccountOutcome[];
+  /** Accounts whose report is not ready yet: called again after the wait. */
+  readonly pending: PendingAccount[];
+  readonly pendingCount: number;
+  /** The wait before the next round. */
+  readonly waitSeconds: number;
+}
+
+/** The state of one child execution, as CollectReport receives it. */
+export interface BatchState {
+  /** The batch's accounts, from the Map's ItemReader and ItemBatcher. */
+  readonly Items: AccountRef[];
+  readonly BatchInput: BatchInput;
+  /** What the previous call returned; absent before the first. */
+  readonly progress?: BatchProgress;
+}
 
 /** A failure as Step Functions hands it to a Catch: `Error` is the error name, `Cause` its detail. */
 export interface CaughtError {
@@ -60,13 +98,31 @@ export interface CaughtError {
   readonly Cause?: string;
 }
 
-/** What one Map iteration ends with. */
+/** What happened to one account of a run. */
 export type AccountOutcome =
-  | (AccountRef & { readonly status: "collected"; readonly attempts: number })
+  | (AccountRef & {
+      readonly status: "collected";
+      readonly attempts: number;
+      /** What the collector stored (S3 checked its SHA-256 on arrival); absent when it was not seen stored. */
+      readonly report?: { readonly bytes: number; readonly sha256: string; readonly generatedAt: string };
+    })
   | (AccountRef & { readonly status: "failed"; readonly attempts: number; readonly error: CaughtError });
 
-/** Summarize input: the listing, whose accounts the Map has replaced with their outcomes. */
+/** The output of a Distributed Map whose ResultWriter exported its children's results. */
+export interface MapRunOutput {
+  readonly MapRunArn: string;
+  /** The ResultWriter's manifest.json, which lists the SUCCEEDED_n, FAILED_n and PENDING_n files. */
+  readonly ResultWriterDetails: { readonly Bucket: string; readonly Key: string };
+}
+
+/**
+ * Summarize input: the run, where its lists are, and where the Map wrote its results. `mapError`
+ * is set instead of `results` when the Map failed as a whole; the manifest still accounts for
+ * every account.
+ */
 export interface SummarizeInput {
   readonly run: RunRef;
-  readonly listing: { readonly accounts: AccountOutcome[]; readonly skipped: SkippedAccount[] };
+  readonly listing: ListedAccounts;
+  readonly results?: MapRunOutput;
+  readonly mapError?: CaughtError;
 }

@@ -1,7 +1,19 @@
 import type { RunRef } from "./contracts";
 
-/** Every object of the pipeline lives under this prefix. */
+/** Every object the pipeline writes itself lives under this prefix, written once. */
 export const REPORTS_PREFIX = "credential-reports/";
+
+/**
+ * The Distributed Map's working files, in the map bucket: the account list it reads and the
+ * results its ResultWriter writes. Outside REPORTS_PREFIX, whose bucket policy refuses PUTs
+ * without If-None-Match, which Step Functions does not send.
+ */
+export const MAP_RUNS_PREFIX = "map-runs/";
+
+/** The folder of one run's Distributed Map files; ResultWriter adds `<map run id>/` below it. */
+export function mapRunPrefix(runId: string): string {
+  return `${MAP_RUNS_PREFIX}run=${runId}/`;
+}
 
 /** The UTC date of a run, `YYYY-MM-DD`, taken from the execution's start time. */
 export function runDate(run: RunRef): string {
@@ -34,6 +46,12 @@ export function reportKey(run: RunRef, accountId: string): string {
 /** Where ListAccounts records the accounts a run covers, so the run can be summarised from S3 alone. */
 export function accountListKey(run: RunRef): string {
   return `${runPrefix(run)}accounts.json`;
+}
+
+/** The run's accounts to collect as a JSON array, in the map bucket: what the Distributed Map's ItemReader reads. */
+export function toCollectKey(run: RunRef): string {
+  runPrefix(run);
+  return `${mapRunPrefix(run.id)}accounts-to-collect.json`;
 }
 
 /** Where the manifest of a run is stored, beside its reports. */

@@ -1,18 +1,25 @@
 /** How a run behaves; the same values feed the deployed state machine and the local runner. */
 export interface PipelineSettings {
   /**
-   * Accounts collected at the same time (the Map state's MaxConcurrency).
+   * Batches collected at the same time: the Distributed Map's MaxConcurrency, each batch a child
+   * execution whose CollectReport works on up to {@link ACCOUNTS_AT_ONCE_PER_BATCH} accounts at once.
    * @default 10
    */
   readonly maxConcurrency: number;
   /**
-   * Calls to CollectReport per account before it fails as timed out.
+   * Accounts per batch (the Map's ItemBatcher MaxItemsPerBatch): one child execution, and one
+   * CollectReport call per round, for this many accounts.
+   * @default 25
+   */
+  readonly accountsPerBatch: number;
+  /**
+   * Rounds of its batch an account may take before it fails as timed out.
    * @default 15
    */
   readonly maxPollAttempts: number;
   /**
-   * First wait between two calls for the same account; each later wait doubles, up to
-   * {@link MAX_POLL_WAIT_SECONDS}.
+   * First wait between two rounds of a batch whose accounts' reports are not all ready; each later
+   * wait doubles, up to {@link MAX_POLL_WAIT_SECONDS}.
    * @default 10
    */
   readonly pollIntervalSeconds: number;
@@ -27,10 +34,18 @@ export interface PipelineSettings {
 
 export const DEFAULT_SETTINGS: PipelineSettings = {
   maxConcurrency: 10,
+  accountsPerBatch: 25,
   maxPollAttempts: 15,
   pollIntervalSeconds: 10,
   runTimeoutMinutes: 360,
 };
+
+/**
+ * Accounts of one batch that CollectReport works on at once. With maxConcurrency batches, at most
+ * maxConcurrency x this many accounts are in flight (10 x 10 by default: far below STS's and IAM's
+ * request rates, which IAM counts per member account anyway).
+ */
+export const ACCOUNTS_AT_ONCE_PER_BATCH = 10;
 
 /** No single wait is longer than this, so a slow report is looked at again every five minutes. */
 export const MAX_POLL_WAIT_SECONDS = 300;
@@ -47,8 +62,10 @@ export function settingsProblems(settings: PipelineSettings): string[] {
     const problem = wholeNumberProblem(name, settings[name], min, max);
     if (problem) problems.push(problem);
   };
-  // An inline Map state runs at most 40 iterations at once, whatever MaxConcurrency says.
-  check("maxConcurrency", 1, 40);
+  // A Distributed Map runs up to 10,000 child executions at once; each runs one Lambda at a time,
+  // and 1,000 is the default concurrent-executions quota of Lambda in an account and region.
+  check("maxConcurrency", 1, 1000);
+  check("accountsPerBatch", 1, 100);
   check("maxPollAttempts", 1, 100);
   check("pollIntervalSeconds", 1, MAX_POLL_WAIT_SECONDS);
   // Runs are daily: one that takes longer than a day would overlap the next.

@@ -1,11 +1,17 @@
+import { MAP_RUNS_PREFIX } from "./report-keys";
 import type { PipelineSettings } from "./settings";
 
-/** The ARNs the definition points at. */
+/** The ARNs and names the definition points at. */
 export interface DefinitionTargets {
   readonly listAccountsArn: string;
   readonly collectReportArn: string;
   readonly summarizeArn: string;
   readonly topicArn: string;
+  /**
+   * The map bucket, in the state machine's own account and region (Step Functions' ResultWriter
+   * writes only there): the Distributed Map's account list and results.
+   */
+  readonly mapBucket: string;
 }
 
 /** State names; the local runner binds its in-process handlers to these. */
@@ -13,13 +19,10 @@ export const STATES = {
   startRun: "StartRun",
   listAccounts: "ListAccounts",
   collectAccounts: "CollectAccounts",
-  collectReport: "CollectReport",
-  checkProgress: "CheckProgress",
-  waitForReport: "WaitForReport",
-  unexpectedProgress: "UnexpectedProgress",
-  accountCollected: "AccountCollected",
-  notifyAccountFailure: "NotifyAccountFailure",
-  accountFailed: "AccountFailed",
+  collectBatch: "CollectBatch",
+  checkBatch: "CheckBatch",
+  waitForReports: "WaitForReports",
+  batchDone: "BatchDone",
   summarize: "Summarize",
   notifyRunFailure: "NotifyRunFailure",
   runFailed: "RunFailed",
@@ -27,15 +30,14 @@ export const STATES = {
 
 /** The Step Functions integration that publishes to SNS without a Lambda in between. */
 export const SNS_PUBLISH_RESOURCE = "arn:aws:states:::sns:publish";
+/** The Distributed Map's S3 integrations: reading the item list and writing the results. */
+export const S3_GET_OBJECT_RESOURCE = "arn:aws:states:::s3:getObject";
+export const S3_PUT_OBJECT_RESOURCE = "arn:aws:states:::s3:putObject";
+
 
 // Transient errors of the Lambda service itself (not of our code): retried with jittered backoff.
 const LAMBDA_SERVICE_RETRY = {
-  ErrorEquals: [
-    "Lambda.ServiceException",
-    "Lambda.AWSLambdaException",
-    "Lambda.SdkClientException",
-    "Lambda.TooManyRequestsException",
-  ],
+  ErrorEquals: ["Lambda.ServiceException", "Lambda.AWSLambdaException", "Lambda.SdkClientException", "Lambda.TooManyRequestsException"],
   IntervalSeconds: 2,
   MaxAttempts: 6,
   BackoffRate: 2,
@@ -56,83 +58,41 @@ const TRANSIENT_AWS_RETRY = {
 
 const PUBLISH_RETRY = { ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 };
 
-const CATCH_ALL = (next: string) => [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: next }];
+const CATCH_ALL = (next: string, resultPath = "$.error") => [{ ErrorEquals: ["States.ALL"], ResultPath: resultPath, Next: next }];
 
 /**
  * Builds the Amazon States Language definition of one run. Pure: the deployed state machine and
  * the local runner both execute exactly this output.
  *
- * StartRun -> ListAccounts -> CollectAccounts (Map, one iteration per account) -> Summarize.
- * An iteration polls CollectReport until the report is stored, waiting longer each time; any
- * error of an iteration is caught, published to SNS and recorded, so one account never stops the run.
+ * StartRun -> ListAccounts -> CollectAccounts (Distributed Map over the account list in S3, in
+ * batches) -> Summarize. Each batch is a child execution that calls CollectReport for its accounts
+ * until every one is stored or failed, waiting longer between rounds; per-account failures are
+ * recorded by the Lambda, and a child that fails as a whole is accounted for by Summarize from the
+ * ResultWriter's FAILED files, so one account never stops the run.
  */
 export function buildDefinition(targets: DefinitionTargets, settings: PipelineSettings): Record<string, unknown> {
   const S = STATES;
-  const iteration = {
-    ProcessorConfig: { Mode: "INLINE" },
-    StartAt: S.collectReport,
+  // One child execution per batch. STANDARD, not EXPRESS: an Express execution ends after five
+  // minutes, and an account may wait up to maxPollAttempts rounds of up to 300 s each.
+  const batch = {
+    ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" },
+    StartAt: S.collectBatch,
     States: {
-      [S.collectReport]: {
+      [S.collectBatch]: {
         Type: "Task",
         Resource: targets.collectReportArn,
         ResultPath: "$.progress",
         Retry: [LAMBDA_SERVICE_RETRY],
-        Catch: CATCH_ALL(S.notifyAccountFailure),
-        Next: S.checkProgress,
+        Next: S.checkBatch,
       },
-      [S.checkProgress]: {
+      [S.checkBatch]: {
         Type: "Choice",
-        Choices: [
-          { Variable: "$.progress.status", StringEquals: "pending", Next: S.waitForReport },
-          { Variable: "$.progress.status", StringEquals: "collected", Next: S.accountCollected },
-        ],
-        Default: S.unexpectedProgress,
+        Choices: [{ Variable: "$.progress.pendingCount", NumericGreaterThan: 0, Next: S.waitForReports }],
+        Default: S.batchDone,
       },
-      [S.waitForReport]: { Type: "Wait", SecondsPath: "$.progress.waitSeconds", Next: S.collectReport },
-      // A Choice cannot Catch: route a status it does not know into the failure path instead.
-      [S.unexpectedProgress]: {
-        Type: "Pass",
-        Result: { Error: "UnexpectedProgress", Cause: "CollectReport returned neither pending nor collected" },
-        ResultPath: "$.error",
-        Next: S.notifyAccountFailure,
-      },
-      [S.accountCollected]: {
-        Type: "Pass",
-        Parameters: {
-          "id.$": "$.account.id",
-          "name.$": "$.account.name",
-          status: "collected",
-          "attempts.$": "$.progress.attempts",
-        },
-        End: true,
-      },
-      [S.notifyAccountFailure]: {
-        Type: "Task",
-        Resource: SNS_PUBLISH_RESOURCE,
-        Parameters: {
-          TopicArn: targets.topicArn,
-          Subject: "IAM credential report: an account failed",
-          "Message.$":
-            "States.Format('Account {} ({}) failed in run {}: {}: {}', $.account.id, $.account.name, $.run.id, $.error.Error, $.error.Cause)",
-        },
-        ResultPath: null,
-        Retry: [PUBLISH_RETRY],
-        // A lost notification must not turn a recorded failure into a lost account.
-        Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: null, Next: S.accountFailed }],
-        Next: S.accountFailed,
-      },
-      [S.accountFailed]: {
-        Type: "Pass",
-        Parameters: {
-          "id.$": "$.account.id",
-          "name.$": "$.account.name",
-          status: "failed",
-          // progress holds the last call that returned; the one that failed came after it.
-          "attempts.$": "States.MathAdd($.progress.attempts, 1)",
-          "error.$": "$.error",
-        },
-        End: true,
-      },
+      [S.waitForReports]: { Type: "Wait", SecondsPath: "$.progress.waitSeconds", Next: S.collectBatch },
+      // The child's output is its accounts' outcomes: ids, statuses and error names, never reports.
+      [S.batchDone]: { Type: "Pass", OutputPath: "$.progress.done", End: true },
     },
   };
 
@@ -157,18 +117,27 @@ export function buildDefinition(targets: DefinitionTargets, settings: PipelineSe
       },
       [S.collectAccounts]: {
         Type: "Map",
-        ItemsPath: "$.listing.accounts",
-        ItemSelector: {
-          "account.$": "$$.Map.Item.Value",
-          "run.$": "$.run",
-          poll: { maxAttempts: settings.maxPollAttempts, intervalSeconds: settings.pollIntervalSeconds },
-          progress: { attempts: 0 },
+        // The account list is read from S3, never carried in the state (256 KiB payload cap).
+        ItemReader: {
+          Resource: S3_GET_OBJECT_RESOURCE,
+          ReaderConfig: { InputType: "JSON" },
+          Parameters: { "Bucket.$": "$.listing.toCollect.bucket", "Key.$": "$.listing.toCollect.key" },
         },
+        ItemBatcher: {
+          MaxItemsPerBatch: settings.accountsPerBatch,
+          BatchInput: { "run.$": "$.run", poll: { maxAttempts: settings.maxPollAttempts, intervalSeconds: settings.pollIntervalSeconds } },
+        },
+        ItemProcessor: batch,
         MaxConcurrency: settings.maxConcurrency,
-        ItemProcessor: iteration,
-        // Outcomes replace the account list, so the state never holds both (256 KiB payload cap).
-        ResultPath: "$.listing.accounts",
-        Catch: CATCH_ALL(S.notifyRunFailure),
+        // A failed child is accounted for by Summarize (its accounts fail with its error); it never fails the run.
+        ToleratedFailurePercentage: 100,
+        ResultWriter: {
+          Resource: S3_PUT_OBJECT_RESOURCE,
+          Parameters: { Bucket: targets.mapBucket, "Prefix.$": `States.Format('${MAP_RUNS_PREFIX}run={}', $.run.id)` },
+        },
+        ResultPath: "$.results",
+        // Even a Map that fails as a whole is summarised: every account gets its line in the manifest.
+        Catch: CATCH_ALL(S.summarize, "$.mapError"),
         Next: S.summarize,
       },
       [S.summarize]: {

@@ -76,10 +76,18 @@ export function collectorPolicy(args: CollectorPolicyArgs): PolicyDocument {
   );
 }
 
+/** The Distributed Map's working files: a bucket of the pipeline's own account (SSE-S3) and their prefix. */
+export interface MapFilesTarget {
+  readonly bucketArn: string;
+  /** e.g. "map-runs/" */
+  readonly prefix: string;
+}
+
 export interface ListAccountsPolicyArgs {
   readonly partition: string;
   readonly organizationId: string;
   readonly storage: StorageTarget;
+  readonly mapFiles: MapFilesTarget;
   readonly logGroupArn: string;
 }
 
@@ -101,12 +109,15 @@ export function listAccountsPolicy(args: ListAccountsPolicyArgs): PolicyDocument
       Resource: organizationParents(args.partition, args.organizationId),
     },
     ...storageStatements(args.storage, ["s3:PutObject", "s3:GetObject"]),
+    // The list the Distributed Map reads (accounts-to-collect.json).
+    { Sid: "StoreMapInput", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: objectsUnder(args.mapFiles.bucketArn, args.mapFiles.prefix) },
     writeOwnLogs(args.logGroupArn),
   );
 }
 
 export interface SummarizePolicyArgs {
   readonly storage: StorageTarget;
+  readonly mapFiles: MapFilesTarget;
   readonly topicArn: string;
   readonly logGroupArn: string;
 }
@@ -126,22 +137,78 @@ export function summarizePolicy(args: SummarizePolicyArgs): PolicyDocument {
       Resource: args.storage.bucketArn,
       Condition: { StringLike: { "s3:prefix": `${args.storage.prefix}*` } },
     },
+    // The Distributed Map's results (a 403 on a missing one is settled by listing, as for reports).
+    { Sid: "ReadMapResults", Effect: "Allow", Action: "s3:GetObject", Resource: objectsUnder(args.mapFiles.bucketArn, args.mapFiles.prefix) },
+    {
+      Sid: "ListMapResults",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: args.mapFiles.bucketArn,
+      Condition: { StringLike: { "s3:prefix": `${args.mapFiles.prefix}*` } },
+    },
     { Sid: "PublishRunSummary", Effect: "Allow", Action: "sns:Publish", Resource: args.topicArn },
     writeOwnLogs(args.logGroupArn),
   );
 }
 
-/** The state machine: invoke the three functions, publish failures, deliver logs and traces. */
-export function stateMachinePolicy(functionArns: readonly string[], topicArn: string): PolicyDocument {
+export interface StateMachinePolicyArgs {
+  readonly functionArns: readonly string[];
+  readonly topicArn: string;
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+  /**
+   * The state machine's name up to the suffix Pulumi adds (`<resource name>-`). The policy must
+   * exist before the state machine (Step Functions checks it at creation), so it names the state
+   * machine by this prefix rather than by its ARN.
+   */
+  readonly stateMachineNamePrefix: string;
+  readonly mapFiles: MapFilesTarget;
+}
+
+/**
+ * The state machine: invoke the three functions; run the Distributed Map (its own child
+ * executions, the account list it reads, the results it writes); publish failures; deliver logs
+ * and traces.
+ */
+export function stateMachinePolicy(args: StateMachinePolicyArgs): PolicyDocument {
+  const states = (resource: string) => `arn:${args.partition}:states:${args.region}:${args.accountId}:${resource}`;
   return policyDocument(
     {
       Sid: "InvokePipelineFunctions",
       Effect: "Allow",
       Action: "lambda:InvokeFunction",
       // The versions and aliases too (":*"), in case a target is ever pinned to one.
-      Resource: functionArns.flatMap((arn) => [arn, `${arn}:*`]),
+      Resource: args.functionArns.flatMap((arn) => [arn, `${arn}:*`]),
     },
-    { Sid: "PublishFailures", Effect: "Allow", Action: "sns:Publish", Resource: topicArn },
+    {
+      Sid: "StartBatchExecutions",
+      Effect: "Allow",
+      Action: "states:StartExecution",
+      // A Distributed Map starts its children as executions of the state machine itself.
+      Resource: states(`stateMachine:${args.stateMachineNamePrefix}*`),
+    },
+    {
+      Sid: "WatchBatchExecutions",
+      Effect: "Allow",
+      Action: ["states:DescribeExecution", "states:StopExecution"],
+      // Child executions are named <state machine>/<map label>:<id>.
+      Resource: states(`execution:${args.stateMachineNamePrefix}*/*`),
+    },
+    {
+      Sid: "ReadAccountList",
+      Effect: "Allow",
+      Action: "s3:GetObject",
+      Resource: `${objectsUnder(args.mapFiles.bucketArn, args.mapFiles.prefix)}/accounts-to-collect.json`,
+    },
+    {
+      Sid: "WriteMapResults",
+      Effect: "Allow",
+      // What ResultWriter needs to write its files, in parts when they are large.
+      Action: ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+      Resource: objectsUnder(args.mapFiles.bucketArn, args.mapFiles.prefix),
+    },
+    { Sid: "PublishFailures", Effect: "Allow", Action: "sns:Publish", Resource: args.topicArn },
     {
       Sid: "DeliverExecutionLogs",
       Effect: "Allow",

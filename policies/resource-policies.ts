@@ -58,6 +58,18 @@ export function reportBucketPolicy(args: BucketPolicyArgs): PolicyDocument {
   );
 }
 
+/** A bucket's policy that only denies requests made without TLS. */
+export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
+  return policyDocument({
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  });
+}
+
 export interface KeyPolicyArgs {
   readonly partition: string;
   /** The account that owns the key (the storage account when there is one). */

@@ -2,12 +2,12 @@ import { createHash } from "node:crypto";
 import { GenerateCredentialReportCommand, GetCredentialReportCommand, type IAMClient } from "@aws-sdk/client-iam";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
-import type { CollectInput, CollectProgress } from "../contracts";
-import { AssumeRoleFailed, describeAwsError, InvalidInput, ReportUnavailable, StoreFailed, TransientAwsError } from "../errors";
+import type { AccountRef, RunRef } from "../contracts";
+import { AssumeRoleFailed, describeAwsError, ReportUnavailable, StoreFailed, TransientAwsError } from "../errors";
 import type { Log } from "../log";
 import { reportKey } from "../report-keys";
 import { storeOnce } from "../write-once";
-import { isReportNotReadyError, isReportReady, memberRoleArn, pendingOrTimeout, roleSessionName } from "./progress";
+import { isReportNotReadyError, isReportReady, memberRoleArn, roleSessionName } from "./progress";
 
 export interface CollectDeps {
   readonly sts: STSClient;
@@ -36,66 +36,103 @@ export interface ReportMetadata {
   readonly "report-generated-at": string;
 }
 
-/**
- * One call for one account: get into the account, ask IAM for the credential report and, when it
- * is ready, store its bytes unchanged. "Not ready" (and throttling) return pending so the state
- * machine waits instead of this Lambda; real failures throw a named error.
- */
-export async function collectReport(input: CollectInput, deps: CollectDeps): Promise<CollectProgress> {
-  assertCollectInput(input);
-  const { account, run, poll } = input;
-  const attempt = input.progress.attempts + 1;
-  const context = { accountId: account.id, runId: run.id, attempt };
+/** What was stored for an account: the facts the manifest records, as the collector wrote them. */
+export interface StoredReportFacts {
+  readonly bytes: number;
+  readonly sha256: string;
+  readonly generatedAt: string;
+}
 
-  let iam: IAMClient;
-  try {
-    iam = deps.iamClient(await credentialsFor(account.id, run.id, deps));
-  } catch (err) {
-    const aws = describeAwsError(err);
-    if (aws.transient) return pending(`AssumeRole: ${aws.code}`);
-    throw new AssumeRoleFailed(aws.code, aws.message);
+/** One try for one account: stored, or not ready yet (and why). */
+export type AccountTry = { readonly stored: true; readonly report: StoredReportFacts } | { readonly stored: false; readonly reason: string };
+
+/**
+ * An account's tries within one call: its IAM client once the role is assumed, and whether IAM is
+ * already generating its report (then the next try only asks for it).
+ */
+export interface AccountSession {
+  iam?: IAMClient;
+  generating: boolean;
+}
+
+/**
+ * One try for one account: get into the account, ask IAM for the credential report and, when it
+ * is ready, store its bytes unchanged. "Not ready" (and throttling, and S3 asking us to slow down)
+ * come back as not stored with the reason, so the caller waits and tries again; real failures
+ * throw a named error.
+ */
+export async function collectAccount(
+  account: AccountRef,
+  run: RunRef,
+  attempt: number,
+  deps: CollectDeps,
+  session: AccountSession = { generating: false },
+): Promise<AccountTry> {
+  const context = { accountId: account.id, runId: run.id, attempt };
+  const notReady = (reason: string): AccountTry => {
+    deps.log("report-pending", { ...context, reason });
+    return { stored: false, reason };
+  };
+
+  if (!session.iam) {
+    try {
+      session.iam = deps.iamClient(await credentialsFor(account.id, run.id, deps));
+    } catch (err) {
+      const aws = describeAwsError(err);
+      if (aws.transient) return notReady(`AssumeRole: ${aws.code}`);
+      throw new AssumeRoleFailed(aws.code, aws.message);
+    }
   }
 
-  const report = await fetchReport(iam);
-  if (!report.ready) return pending(report.reason);
+  const report = await fetchReport(session.iam, session);
+  if (!report.ready) return notReady(report.reason);
 
   const key = reportKey(run, account.id);
   const sha256 = createHash("sha256").update(report.content).digest();
+  const facts = { bytes: report.content.byteLength, sha256: sha256.toString("hex"), generatedAt: report.generatedAt };
   try {
     await storeReport(deps, key, report.content, sha256, {
       "account-id": account.id,
       "run-id": run.id,
-      sha256: sha256.toString("hex"),
+      sha256: facts.sha256,
       "report-generated-at": report.generatedAt,
     });
   } catch (err) {
-    // S3 asked us to come back later: the next call stores it (or finds it stored).
-    if (err instanceof TransientAwsError) return pending(`store: ${err.message}`);
+    // S3 asked us to come back later: the next try stores it (or finds it stored).
+    if (err instanceof TransientAwsError) return notReady(`store: ${err.message}`);
     throw err;
   }
-  deps.log("report-stored", { ...context, key, bytes: report.content.byteLength });
-  return { status: "collected", attempts: attempt };
-
-  function pending(reason: string): CollectProgress {
-    const progress = pendingOrTimeout(attempt, poll, reason);
-    deps.log("report-pending", { ...context, reason });
-    return progress;
-  }
+  deps.log("report-stored", { ...context, key, bytes: facts.bytes });
+  return { stored: true, report: facts };
 }
 
 type FetchedReport =
   | { readonly ready: false; readonly reason: string }
   | { readonly ready: true; readonly content: Uint8Array; readonly generatedAt: string };
 
-/** Generates the report and, once IAM has it, gets it. Throws ReportUnavailable on a real refusal. */
-async function fetchReport(iam: IAMClient): Promise<FetchedReport> {
+// IAM is generating a new report: asking for it again says so until it is there.
+const STILL_GENERATING = new Set(["ReportInProgress", "CredentialReportNotReadyException"]);
+
+/**
+ * Asks IAM to generate the report (it returns COMPLETE at once when it has one under four hours
+ * old) and gets it when it is ready. While IAM is generating, later tries only get it: one call
+ * fewer each. Throws ReportUnavailable on a real refusal.
+ */
+async function fetchReport(iam: IAMClient, session: AccountSession): Promise<FetchedReport> {
   let got;
   try {
-    const generated = await iam.send(new GenerateCredentialReportCommand({}));
-    if (!isReportReady(generated.State)) return { ready: false, reason: `report ${generated.State ?? "state unknown"}` };
+    if (!session.generating) {
+      const generated = await iam.send(new GenerateCredentialReportCommand({}));
+      if (!isReportReady(generated.State)) {
+        session.generating = true;
+        return { ready: false, reason: `report ${generated.State ?? "state unknown"}` };
+      }
+    }
     got = await iam.send(new GetCredentialReportCommand({}));
   } catch (err) {
     const aws = describeAwsError(err);
+    // Gone or expired in between: the next try asks IAM to generate it again.
+    if (!STILL_GENERATING.has(aws.code)) session.generating = false;
     if (aws.transient || isReportNotReadyError(aws.code)) return { ready: false, reason: `credential report: ${aws.code}` };
     throw new ReportUnavailable(aws.code, aws.message);
   }
@@ -147,20 +184,5 @@ async function storedSha256(deps: CollectDeps, key: string): Promise<string | un
     const aws = describeAwsError(err);
     if (aws.transient) throw new TransientAwsError(aws.code, `${key}: ${aws.message}`);
     return undefined;
-  }
-}
-
-function assertCollectInput(input: CollectInput): void {
-  const ok =
-    typeof input?.account?.id === "string" &&
-    typeof input.run?.id === "string" &&
-    typeof input.run.startedAt === "string" &&
-    Number.isInteger(input.poll?.maxAttempts) &&
-    Number.isInteger(input.poll?.intervalSeconds) &&
-    Number.isInteger(input.progress?.attempts);
-  if (!ok) {
-    throw new InvalidInput(
-      `expected {account: {id, name}, run: {id, startedAt}, poll: {maxAttempts, intervalSeconds}, progress: {attempts}}, got keys ${Object.keys(input ?? {}).join(", ")}`,
-    );
   }
 }

@@ -2,11 +2,12 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { S3Client } from "@aws-sdk/client-s3";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { Context } from "aws-lambda";
-import type { CollectInput } from "../contracts";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { BatchState } from "../contracts";
 import { withoutStackTrace } from "../errors";
 import { requiredEnv } from "../env";
 import { jsonLog } from "../log";
-import { collectReport } from "./collect-report";
+import { collectBatch } from "./collect-batch";
 
 const sts = new STSClient({});
 const s3 = new S3Client({});
@@ -14,11 +15,11 @@ const ownIam = new IAMClient({});
 const bucket = requiredEnv(process.env, "REPORT_BUCKET");
 const memberRoleName = requiredEnv(process.env, "MEMBER_ROLE_NAME");
 
-export async function handler(event: CollectInput, context: Context) {
+export async function handler(event: BatchState, context: Context) {
   // arn:<partition>:lambda:<region>:<account>:function:<name>
   const [, partition, , , ownAccountId] = context.invokedFunctionArn.split(":");
   try {
-    return await collectReport(event, {
+    return await collectBatch(event, {
       sts,
       s3,
       iamClient: (credentials) => (credentials ? new IAMClient({ credentials }) : ownIam),
@@ -27,9 +28,10 @@ export async function handler(event: CollectInput, context: Context) {
       ownAccountId,
       partition,
       log: jsonLog,
+      sleep: (ms) => sleep(ms),
     });
   } catch (err) {
-    jsonLog("collect-failed", { accountId: event?.account?.id, runId: event?.run?.id, error: String(err) });
+    jsonLog("collect-failed", { runId: event?.BatchInput?.run?.id, accounts: event?.Items?.length, error: String(err) });
     throw withoutStackTrace(err);
   }
 }

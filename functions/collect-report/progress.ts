@@ -1,18 +1,3 @@
-import type { CollectProgress, PollSettings } from "../contracts";
-import { ReportTimedOut } from "../errors";
-import { pollWaitSeconds } from "../settings";
-
-/**
- * "Not ready yet": ask the state machine to wait and call again, or give up when this was the
- * last allowed attempt.
- */
-export function pendingOrTimeout(attempt: number, poll: PollSettings, reason: string): CollectProgress {
-  if (attempt >= poll.maxAttempts) {
-    throw new ReportTimedOut(`${reason}; still not stored after ${attempt} of ${poll.maxAttempts} attempts`);
-  }
-  return { status: "pending", attempts: attempt, waitSeconds: pollWaitSeconds(attempt, poll.intervalSeconds) };
-}
-
 /** IAM's report states; anything but COMPLETE means "not yet". */
 export function isReportReady(state: string | undefined): boolean {
   return state === "COMPLETE";

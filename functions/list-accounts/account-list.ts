@@ -1,8 +1,8 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { AccountListing, RunRef } from "../contracts";
+import type { AccountListing, ListedAccounts, RunRef } from "../contracts";
 import { InvalidInput } from "../errors";
 import { readIfPresent } from "../read-if-present";
-import { accountListKey } from "../report-keys";
+import { accountListKey, toCollectKey } from "../report-keys";
 import { storeOnce } from "../write-once";
 
 /** The accounts of one run as stored beside its reports (`accounts.json`). */
@@ -13,21 +13,28 @@ export interface StoredAccountList extends AccountListing {
 
 export interface AccountListStore {
   readonly s3: S3Client;
+  /** The report bucket: the run's record (accounts.json) is evidence, kept with its reports. */
   readonly bucket: string;
+  /** The map bucket: the list the Distributed Map reads. @default bucket */
+  readonly mapBucket?: string;
 }
 
 /**
- * Records the run's accounts once. A retried ListAccounts finds the first list stored and returns
- * that one, so a run never works from two lists even if the organization changed in between.
+ * Records the run's accounts once: the record (accounts.json) and, from it, the JSON array the
+ * Distributed Map reads (accounts-to-collect.json). A retried ListAccounts finds the first record
+ * stored and goes on from that one, so a run never works from two lists even if the organization
+ * changed in between.
  */
-export async function recordAccountList(run: RunRef, listing: AccountListing, store: AccountListStore): Promise<AccountListing> {
+export async function recordAccountList(run: RunRef, listing: AccountListing, store: AccountListStore): Promise<ListedAccounts> {
   const record: StoredAccountList = { schemaVersion: 1, run, accounts: listing.accounts, skipped: listing.skipped };
-  const key = accountListKey(run);
-  const written = await storeOnce(store.s3, { Bucket: store.bucket, Key: key, Body: JSON.stringify(record), ContentType: "application/json" });
-  if (written) return listing;
-  const stored = await readAccountList(run, store);
-  if (!stored) throw new InvalidInput(`${key} was there a moment ago and is gone`);
-  return { accounts: stored.accounts, skipped: stored.skipped };
+  const accountList = { bucket: store.bucket, key: accountListKey(run) };
+  const written = await storeOnce(store.s3, { Bucket: store.bucket, Key: accountList.key, Body: JSON.stringify(record), ContentType: "application/json" });
+  const kept = written ? record : await readAccountList(run, store);
+  if (!kept) throw new InvalidInput(`${accountList.key} was there a moment ago and is gone`);
+  const toCollect = { bucket: store.mapBucket ?? store.bucket, key: toCollectKey(run) };
+  // Derived from the record kept, so a copy left by an earlier try holds the same accounts.
+  await storeOnce(store.s3, { Bucket: toCollect.bucket, Key: toCollect.key, Body: JSON.stringify(kept.accounts), ContentType: "application/json" });
+  return { accountList, toCollect, counts: { accounts: kept.accounts.length, skipped: kept.skipped.length } };
 }
 
 /** The run's stored account list, or undefined when the run has none (it never listed, or predates it). */

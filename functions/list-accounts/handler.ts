@@ -9,11 +9,12 @@ import { listRunAccounts, scopeFromEnv } from "./list-accounts";
 const organizations = new OrganizationsClient({});
 const s3 = new S3Client({});
 const bucket = requiredEnv(process.env, "REPORT_BUCKET");
+const mapBucket = requiredEnv(process.env, "MAP_BUCKET");
 const scope = scopeFromEnv(process.env);
 
 export async function handler(event: { run: RunRef }) {
   try {
-    return await listRunAccounts(event, { organizations, s3, bucket, scope, log: jsonLog });
+    return await listRunAccounts(event, { organizations, s3, bucket, mapBucket, scope, log: jsonLog });
   } catch (err) {
     jsonLog("list-accounts-failed", { runId: event?.run?.id, error: String(err) });
     throw withoutStackTrace(err);

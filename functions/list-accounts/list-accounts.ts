@@ -7,7 +7,7 @@ import {
   paginateListOrganizationalUnitsForParent,
 } from "@aws-sdk/client-organizations";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { type AccountListing, type AccountRef, countByStatus, type RunRef, type SkippedAccount } from "../contracts";
+import { type AccountListing, type AccountRef, countByStatus, type ListedAccounts, type RunRef, type SkippedAccount } from "../contracts";
 import { describeAwsError, InvalidInput, ListAccountsFailed, TransientAwsError } from "../errors";
 import { listEnv } from "../env";
 import type { Log } from "../log";
@@ -80,12 +80,14 @@ export interface ListAccountsDeps {
   readonly organizations: OrganizationsClient;
   readonly s3: S3Client;
   readonly bucket: string;
+  /** Where the Distributed Map reads the list from. @default bucket */
+  readonly mapBucket?: string;
   readonly scope: AccountScope;
   readonly log: Log;
 }
 
-/** The ListAccounts step: the accounts of the run, recorded beside its reports (accounts.json). */
-export async function listRunAccounts(input: { readonly run: RunRef }, deps: ListAccountsDeps): Promise<AccountListing> {
+/** The ListAccounts step: the accounts of the run, recorded beside its reports; where they are and how many. */
+export async function listRunAccounts(input: { readonly run: RunRef }, deps: ListAccountsDeps): Promise<ListedAccounts> {
   if (typeof input?.run?.id !== "string" || typeof input.run.startedAt !== "string") {
     throw new InvalidInput(`expected {run: {id, startedAt}}, got keys ${Object.keys(input ?? {}).join(", ")}`);
   }

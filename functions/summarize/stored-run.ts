@@ -1,38 +1,37 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { AccountOutcome, RunRef, SummarizeInput } from "../contracts";
+import type { RunRef, SummarizeInput } from "../contracts";
 import { InvalidInput } from "../errors";
-import { listKeys } from "../list-keys";
 import { readAccountList } from "../list-accounts/account-list";
-import { accountListKey, reportKey, runPrefix } from "../report-keys";
-
-/** Why an account has no outcome but "no report": the run ended before recording one. */
-export const OUTCOME_NOT_RECORDED = "OutcomeNotRecorded";
+import { listKeys } from "../list-keys";
+import { accountListKey, mapRunPrefix, toCollectKey } from "../report-keys";
 
 /**
- * The Summarize input of a run, rebuilt from what the run stored: its account list (accounts.json)
- * and the reports in its folder. An account with a report is collected; one without is failed,
- * its error unknown, because the run stopped (timed out, or Summarize never finished) before it
- * was recorded. This is how a run whose manifest could not be written is summarised afterwards.
+ * The Summarize input of a stored run, from what the run stored: its account list and, when the
+ * Map got that far, the ResultWriter's results. This is how a run that timed out, or whose
+ * manifest could not be written, is summarised afterwards.
  */
-export async function summarizeInputFromStoredRun(runId: string, date: string, store: { s3: S3Client; bucket: string }): Promise<SummarizeInput> {
+export async function summarizeInputFromStoredRun(
+  runId: string,
+  date: string,
+  store: { readonly s3: S3Client; readonly bucket: string; readonly mapBucket?: string },
+): Promise<SummarizeInput> {
   // Only the date of startedAt is in the key; the list holds the real start time.
-  const list = await readAccountList({ id: runId, startedAt: `${date}T00:00:00Z` }, store);
+  const dated: RunRef = { id: runId, startedAt: `${date}T00:00:00Z` };
+  const list = await readAccountList(dated, store);
   if (!list) {
-    throw new InvalidInput(
-      `${accountListKey({ id: runId, startedAt: `${date}T00:00:00Z` })} is not in s3://${store.bucket}: without the run's account list it cannot be told which accounts the run covered`,
-    );
+    throw new InvalidInput(`${accountListKey(dated)} is not in s3://${store.bucket}: without the run's account list it cannot be told which accounts the run covered`);
   }
-  const run: RunRef = list.run;
-  const stored = await listKeys(store.s3, store.bucket, runPrefix(run));
-  const accounts: AccountOutcome[] = list.accounts.map((account) =>
-    stored.has(reportKey(run, account.id))
-      ? { ...account, status: "collected", attempts: 0 }
-      : {
-          ...account,
-          status: "failed",
-          attempts: 0,
-          error: { Error: OUTCOME_NOT_RECORDED, Cause: `${OUTCOME_NOT_RECORDED}: no report was stored for this account, and the run ended before its outcome was recorded` },
-        },
-  );
-  return { run, listing: { accounts, skipped: list.skipped } };
+  const run = list.run;
+  const mapBucket = store.mapBucket ?? store.bucket;
+  // <prefix>/<map run id>/manifest.json; a run has one Map run.
+  const resultManifest = [...(await listKeys(store.s3, mapBucket, mapRunPrefix(run.id))).keys()].find((key) => key.endsWith("/manifest.json"));
+  return {
+    run,
+    listing: {
+      accountList: { bucket: store.bucket, key: accountListKey(run) },
+      toCollect: { bucket: mapBucket, key: toCollectKey(run) },
+      counts: { accounts: list.accounts.length, skipped: list.skipped.length },
+    },
+    ...(resultManifest ? { results: { MapRunArn: "", ResultWriterDetails: { Bucket: mapBucket, Key: resultManifest } } } : {}),
+  };
 }

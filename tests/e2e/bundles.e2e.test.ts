@@ -31,17 +31,19 @@ describe("Lambda bundles", function () {
 
   const env = (extra: Record<string, string>) => ({ PATH: process.env.PATH, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_ENDPOINT_URL: "http://127.0.0.1:9", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...extra });
   const load = (name: string, extra: Record<string, string>) =>
-    spawnSync(process.execPath, ["-e", `const m = require(${JSON.stringify(bundles.get(name))}); console.log(typeof m.handler)`], {
-      env: env(extra),
-      encoding: "utf8",
-    });
+    // The error's message, not Node's report of it: that quotes the minified source line, cut short.
+    spawnSync(
+      process.execPath,
+      ["-e", `try { const m = require(${JSON.stringify(bundles.get(name))}); console.log(typeof m.handler) } catch (e) { console.error(e.message); process.exit(1) }`],
+      { env: env(extra), encoding: "utf8" },
+    );
 
   it("gives the same bytes for the same sources", async () => {
     expect(await bundleFunction("collect-report")).to.equal(await bundleFunction("collect-report"));
   });
 
   it("exports a handler from every bundle, with its settings in the environment", () => {
-    const settings = { REPORT_BUCKET: "reports", MEMBER_ROLE_NAME: "reader", TOPIC_ARN: "arn:aws:sns:us-east-1:111122223333:t" };
+    const settings = { REPORT_BUCKET: "reports", MAP_BUCKET: "map-files", MEMBER_ROLE_NAME: "reader", TOPIC_ARN: "arn:aws:sns:us-east-1:111122223333:t" };
     for (const name of FUNCTION_NAMES) {
       const loaded = load(name, settings);
       expect(loaded.stderr, name).to.equal("");
@@ -69,21 +71,28 @@ describe("Lambda bundles", function () {
     const script = `require(${JSON.stringify(bundles.get("list-accounts"))}).handler({ run: ${JSON.stringify(run)} }).then((r) => console.log(JSON.stringify(r)))`;
 
     const out = execFileSync(process.execPath, ["-e", script], {
-      env: env({ AWS_ENDPOINT_URL: emulator.endpoint, INCLUDE_OU_IDS: ouA, REPORT_BUCKET: org.bucket }),
+      env: env({ AWS_ENDPOINT_URL: emulator.endpoint, INCLUDE_OU_IDS: ouA, REPORT_BUCKET: org.bucket, MAP_BUCKET: org.bucket }),
       encoding: "utf8",
     });
 
-    const listing = JSON.parse(out.trim().split("\n").pop()!);
+    // Only where the lists are, and how long: the lists stay in S3.
+    const listed = JSON.parse(out.trim().split("\n").pop()!);
+    const accountList = "credential-reports/date=2026-11-25/run=bundle-run/accounts.json";
+    const toCollect = "map-runs/run=bundle-run/accounts-to-collect.json";
     const inA = org.members.filter((m) => m.ouId === ouA);
-    expect(listing.accounts.map((a: { id: string }) => a.id).sort()).to.deep.equal(
-      [org.managementAccountId, ...inA.filter((m) => !m.suspended).map((m) => m.id)].sort(),
-    );
-    expect(listing.skipped).to.have.length(1);
-    expect(listing.skipped).to.deep.equal(inA.filter((m) => m.suspended).map((m) => ({ id: m.id, name: m.name, status: "SUSPENDED" })));
-    // The run's account list is stored beside its reports, as returned.
-    const stored = await awsClients({ region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }).s3.send(
-      new GetObjectCommand({ Bucket: org.bucket, Key: "credential-reports/date=2026-11-25/run=bundle-run/accounts.json" }),
-    );
-    expect(JSON.parse(await stored.Body!.transformToString())).to.deep.equal({ schemaVersion: 1, run, ...listing });
+    const expectedIds = [org.managementAccountId, ...inA.filter((m) => !m.suspended).map((m) => m.id)].sort();
+    expect(listed).to.deep.equal({
+      accountList: { bucket: org.bucket, key: accountList },
+      toCollect: { bucket: org.bucket, key: toCollect },
+      counts: { accounts: expectedIds.length, skipped: 1 },
+    });
+    const s3 = awsClients({ region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }).s3;
+    const read = async (key: string) => JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: org.bucket, Key: key }))).Body!.transformToString());
+    const record = await read(accountList);
+    expect(record.run).to.deep.equal(run);
+    expect(record.accounts.map((a: { id: string }) => a.id)).to.deep.equal(expectedIds);
+    expect(record.skipped).to.deep.equal(inA.filter((m) => m.suspended).map((m) => ({ id: m.id, name: m.name, status: "SUSPENDED" })));
+    // The Distributed Map's items: exactly the accounts to collect.
+    expect(await read(toCollect)).to.deep.equal(record.accounts);
   });
 });

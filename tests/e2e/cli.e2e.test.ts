@@ -52,7 +52,7 @@ describe("command line", function () {
     expect(run.stderr).to.contain("--bucket is required");
     expect(run.stderr).to.contain("--topic-arn is required");
     expect(run.stderr).to.contain('--include-ou: "Workloads" is not an OU id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)');
-    expect(run.stderr).to.contain("--concurrency must be a whole number from 1 to 40, got 0");
+    expect(run.stderr).to.contain("--concurrency must be a whole number from 1 to 1000, got 0");
   });
 
   describe("run against an endpoint", () => {

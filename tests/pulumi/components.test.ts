@@ -251,7 +251,8 @@ describe("components", function () {
   });
 
   describe("CredentialReportStateMachine", () => {
-    const settings = { maxConcurrency: 5, maxPollAttempts: 20, pollIntervalSeconds: 30, runTimeoutMinutes: 120 };
+    const settings = { maxConcurrency: 5, accountsPerBatch: 30, maxPollAttempts: 20, pollIntervalSeconds: 30, runTimeoutMinutes: 120 };
+    const MAP_BUCKET = "credreport-map-files-20261125";
     const role = (name: string) => ({ name, arn: `arn:aws:iam::${PIPELINE_ACCOUNT}:role/${name}` });
     const create = () =>
       new CredentialReportStateMachine("c", {
@@ -273,11 +274,39 @@ describe("components", function () {
       const { cloud, built } = await build(create, (c) => c.stateMachineArn);
       const arn = (fn: string) => `arn:aws:lambda:${REGION}:${PIPELINE_ACCOUNT}:function:c-${fn}`;
       const expected = buildDefinition(
-        { listAccountsArn: arn("list-accounts"), collectReportArn: arn("collect-report"), summarizeArn: arn("summarize"), topicArn: `arn:aws:sns:${REGION}:${PIPELINE_ACCOUNT}:t` },
+        {
+          listAccountsArn: arn("list-accounts"),
+          collectReportArn: arn("collect-report"),
+          summarizeArn: arn("summarize"),
+          topicArn: `arn:aws:sns:${REGION}:${PIPELINE_ACCOUNT}:t`,
+          mapBucket: MAP_BUCKET,
+        },
         settings,
       );
       expect(JSON.parse(one(cloud, "aws:sfn/stateMachine:StateMachine").inputs.definition)).to.deep.equal(expected);
       expect(JSON.parse(await valueOf(built.definition))).to.deep.equal(expected);
+      expect(await valueOf(built.mapBucketName)).to.equal(MAP_BUCKET);
+    });
+
+    it("keeps the Distributed Map's files in a private, encrypted, TLS-only bucket of its own that expires them", async () => {
+      const { cloud } = await build(create, (c) => c.stateMachineArn);
+      const bucket = one(cloud, "aws:s3/bucket:Bucket", "map-files-bucket");
+      expect(bucket.inputs).to.deep.include({ bucketPrefix: "credreport-map-files-", forceDestroy: true });
+      expect(one(cloud, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "map-files-public-access-block").inputs).to.deep.include({
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      });
+      expect(one(cloud, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "map-files-encryption").inputs.rules).to.deep.equal([
+        { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+      ]);
+      expect(one(cloud, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "map-files-retention").inputs.rules).to.deep.equal([
+        { id: "expire-map-files", status: "Enabled", filter: { prefix: "map-runs/" }, expiration: { days: 30 } },
+      ]);
+      expect(statement(statementsOf(one(cloud, "aws:s3/bucketPolicy:BucketPolicy", "map-files-policy")), "DenyInsecureTransport").Condition).to.deep.equal({
+        Bool: { "aws:SecureTransport": "false" },
+      });
     });
 
     it("gives each function only what it calls, and its own log group", async () => {
@@ -287,6 +316,7 @@ describe("components", function () {
         ["ReadOrganizationAccounts", "*"],
         ["WalkOrganizationalUnits", ["arn:aws:organizations::*:root/o-exampleorg1/r-*", "arn:aws:organizations::*:ou/o-exampleorg1/ou-*"]],
         ["StoreRunFiles", "arn:aws:s3:::acme-evidence/credential-reports/*"],
+        ["StoreMapInput", `arn:aws:s3:::${MAP_BUCKET}/map-runs/*`],
         ["WriteOwnLogs", logStreams("list-accounts")],
       ]);
       expect(statement(rolePolicy(cloud, "list-accounts"), "ReadOrganizationAccounts").Action).to.satisfy((actions: string[]) =>
@@ -294,10 +324,16 @@ describe("components", function () {
       );
       expect(rolePolicy(cloud, "collect-report").map((s) => s.Sid)).to.deep.equal(["AssumeMemberRole", "ReadOwnAccountCredentialReport", "StoreRunFiles", "WriteOwnLogs"]);
       expect(statement(rolePolicy(cloud, "collect-report"), "WriteOwnLogs").Resource).to.equal(logStreams("collect-report"));
-      expect(rolePolicy(cloud, "summarize").map((s) => s.Sid)).to.deep.equal(["StoreRunFiles", "ListRunFiles", "PublishRunSummary", "WriteOwnLogs"]);
-      const invoke = statement(statementsOf(one(cloud, "aws:iam/rolePolicy:RolePolicy", "state-machine-policy")), "InvokePipelineFunctions");
+      expect(rolePolicy(cloud, "summarize").map((s) => s.Sid)).to.deep.equal(["StoreRunFiles", "ListRunFiles", "ReadMapResults", "ListMapResults", "PublishRunSummary", "WriteOwnLogs"]);
+      const machine = statementsOf(one(cloud, "aws:iam/rolePolicy:RolePolicy", "state-machine-policy"));
+      const invoke = statement(machine, "InvokePipelineFunctions");
       expect(invoke.Resource).to.have.length(6);
       expect(invoke.Resource).to.include(`arn:aws:lambda:${REGION}:${PIPELINE_ACCOUNT}:function:c-collect-report`);
+      // Its own child executions only: the state machine is named c-state-machine-<suffix>.
+      expect(statement(machine, "StartBatchExecutions").Resource).to.equal(`arn:aws:states:${REGION}:${PIPELINE_ACCOUNT}:stateMachine:c-state-machine-*`);
+      expect(statement(machine, "WatchBatchExecutions").Resource).to.equal(`arn:aws:states:${REGION}:${PIPELINE_ACCOUNT}:execution:c-state-machine-*/*`);
+      expect(statement(machine, "ReadAccountList").Resource).to.equal(`arn:aws:s3:::${MAP_BUCKET}/map-runs/*/accounts-to-collect.json`);
+      expect(statement(machine, "WriteMapResults").Resource).to.equal(`arn:aws:s3:::${MAP_BUCKET}/map-runs/*`);
       for (const group of ofType(cloud, "aws:cloudwatch/logGroup:LogGroup")) expect(group.inputs.retentionInDays).to.equal(30);
     });
 

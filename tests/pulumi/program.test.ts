@@ -81,8 +81,9 @@ describe("Pulumi program (index.ts under the mocks)", function () {
             collectReportArn: fnArn("collect-report"),
             summarizeArn: fnArn("summarize"),
             topicArn: run().outputs.topicArn as string,
+            mapBucket: run().outputs.mapBucketName as string,
           },
-          { maxConcurrency: 10, maxPollAttempts: 15, pollIntervalSeconds: 10, runTimeoutMinutes: 360 },
+          { maxConcurrency: 10, accountsPerBatch: 25, maxPollAttempts: 15, pollIntervalSeconds: 10, runTimeoutMinutes: 360 },
         );
         const machine = one(run(), "aws:sfn/stateMachine:StateMachine");
         expect(JSON.parse(machine.inputs.definition)).to.deep.equal(expected);
@@ -117,6 +118,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
           "stateMachineConsoleUrl",
           "startRunCommand",
           "athenaDatabase",
+          "mapBucketName",
         ]);
         expect(outputs.reportsPrefix).to.equal(REPORTS_PREFIX);
         expect(outputs.memberRoleName).to.equal(memberRoleName);
@@ -132,12 +134,12 @@ describe("Pulumi program (index.ts under the mocks)", function () {
     for (const stack of ["new bucket, new key, email", "no KMS, no email, organization looked up", "separate storage account"]) {
       it(`${stack}: blocks public access, enforces owner, versions, denies plain HTTP and keeps the bucket on destroy`, () => {
         const run = runs[stack];
-        const block = one(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;
+        const block = one(run, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "reports-public-access-block").inputs;
         expect(block).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-        expect(one(run, "aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
+        expect(one(run, "aws:s3/bucketOwnershipControls:BucketOwnershipControls", "reports-ownership").inputs.rule).to.deep.equal({ objectOwnership: "BucketOwnerEnforced" });
         expect(one(run, "aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration).to.deep.equal({ status: "Enabled" });
 
-        const policy = one(run, "aws:s3/bucketPolicy:BucketPolicy");
+        const policy = one(run, "aws:s3/bucketPolicy:BucketPolicy", "reports-policy");
         const bucketArn = `arn:aws:s3:::${run.outputs.bucketName}`;
         const tls = statement(statementsOf(policy), "DenyInsecureTransport");
         expect(tls).to.deep.include({ Effect: "Deny", Principal: "*", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
@@ -155,7 +157,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
     it("lets a stack opt out of keeping the bucket, and expires reports after the retention", async () => {
       const run = await runProgram({ ...ORG, retainBucketOnDestroy: "false", reportRetentionDays: "400" });
       for (const child of run.options.filter((o) => o.name.startsWith("reports-"))) expect(child.retainOnDelete, child.name).to.equal(false);
-      const lifecycle = one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+      const lifecycle = one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "reports-retention");
       expect(lifecycle.inputs.rules).to.deep.equal([
         {
           id: "expire-credential-reports",
@@ -165,11 +167,12 @@ describe("Pulumi program (index.ts under the mocks)", function () {
           noncurrentVersionExpiration: { noncurrentDays: 400 },
         },
       ]);
-      expect(ofType(runs["new bucket, new key, email"], "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")).to.deep.equal([]);
+      const reportLifecycles = ofType(runs["new bucket, new key, email"], "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").filter((r) => r.name.startsWith("reports-"));
+      expect(reportLifecycles).to.deep.equal([]);
     });
 
     it("encrypts with SSE-S3 when kmsKey is none", () => {
-      const encryption = one(runs["no KMS, no email, organization looked up"], "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+      const encryption = one(runs["no KMS, no email, organization looked up"], "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "reports-encryption");
       expect(encryption.inputs.rules).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: false }]);
       expect(ofType(runs["no KMS, no email, organization looked up"], "aws:kms/key:Key")).to.deep.equal([]);
     });
@@ -179,7 +182,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       const key = one(run, "aws:kms/key:Key");
       expect(key.inputs.enableKeyRotation).to.equal(true);
       const keyArn = `arn:aws:kms:${REGION}:${PIPELINE_ACCOUNT}:key/reports-key`;
-      const encryption = one(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+      const encryption = one(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "reports-encryption");
       expect(encryption.inputs.rules).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn }, bucketKeyEnabled: true }]);
       const use = statement(statementsOf(key), "AllowPipelineToEncryptThroughS3");
       expect(use.Action).to.deep.equal(["kms:GenerateDataKey", "kms:Decrypt"]);
@@ -193,9 +196,10 @@ describe("Pulumi program (index.ts under the mocks)", function () {
   describe("existing bucket and key", () => {
     const run = () => runs["existing bucket, existing key"];
 
-    it("creates nothing in S3 or KMS and changes nothing of theirs", () => {
+    it("creates nothing in S3 or KMS for the reports and changes nothing of theirs", () => {
+      // Only the map files bucket, the pipeline's own working storage, is made.
       const storageTypes = run().resources.filter((r) => r.type.startsWith("aws:s3/") || r.type.startsWith("aws:kms/"));
-      expect(storageTypes).to.deep.equal([]);
+      expect(storageTypes.filter((r) => !r.name.startsWith("credreport-map-files-"))).to.deep.equal([]);
       expect(run().outputs.bucketName).to.equal("acme-audit-evidence");
     });
 
@@ -217,9 +221,12 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       const run = runs["separate storage account"];
       const provider = one(run, "pulumi:providers:aws", "storage-account");
       expect(provider.inputs.assumeRoles).to.equal(JSON.stringify([{ roleArn: STORAGE_ROLE, sessionName: "credreport-pulumi" }]));
-      for (const r of run.resources.filter((r) => r.type.startsWith("aws:s3/") || r.type.startsWith("aws:kms/"))) {
+      const storage = run.resources.filter((r) => r.type.startsWith("aws:s3/") || r.type.startsWith("aws:kms/"));
+      for (const r of storage.filter((r) => !r.name.startsWith("credreport-map-files-"))) {
         expect(r.provider, r.name).to.match(/::storage-account::/);
       }
+      // The Distributed Map writes its results only to a bucket of its own account.
+      for (const r of storage.filter((r) => r.name.startsWith("credreport-map-files-"))) expect(r.provider ?? "", r.name).to.not.match(/storage-account/);
       for (const r of run.resources.filter((r) => r.type.startsWith("aws:lambda/") || r.type.startsWith("aws:iam/"))) {
         expect(r.provider ?? "", r.name).to.not.match(/storage-account/);
       }
@@ -246,6 +253,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       const env = (fn: string) => one(run, "aws:lambda/function:Function", `credreport-${fn}`).inputs.environment.variables;
       expect(env("list-accounts")).to.deep.equal({
         REPORT_BUCKET: run.outputs.bucketName,
+        MAP_BUCKET: run.outputs.mapBucketName,
         INCLUDE_OU_IDS: "ou-ab12-cdefgh12,ou-ab12-ijklmn34",
         EXCLUDE_ACCOUNT_IDS: "111111111111,222222222222",
       });

@@ -13,11 +13,12 @@ const SUMMARIZE = `arn:aws:iam::${ACCOUNT}:role/credreport-summarize`;
 const LIST_ACCOUNTS = `arn:aws:iam::${ACCOUNT}:role/credreport-list-accounts`;
 const RUN = `${BUCKET}/${PREFIX}date=2026-11-25/run=r1`;
 const storage = { bucketArn: BUCKET, prefix: PREFIX, region: "eu-west-1" };
+const mapFiles = { bucketArn: "arn:aws:s3:::credreport-map-files-1", prefix: "map-runs/" };
 const bucketPolicy = reportBucketPolicy({ bucketArn: BUCKET, prefix: PREFIX, collectorRoleArn: COLLECTOR, summarizeRoleArn: SUMMARIZE, listAccountsRoleArn: LIST_ACCOUNTS });
 const identity: Record<string, PolicyDocument> = {
   [COLLECTOR]: collectorPolicy({ partition: "aws", organizationId: "o-exampleorg1", memberRoleName: "m", storage, logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:c" }),
-  [SUMMARIZE]: summarizePolicy({ storage, topicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:t`, logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:s" }),
-  [LIST_ACCOUNTS]: listAccountsPolicy({ partition: "aws", organizationId: "o-exampleorg1", storage, logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:l" }),
+  [SUMMARIZE]: summarizePolicy({ storage, mapFiles, topicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:t`, logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:s" }),
+  [LIST_ACCOUNTS]: listAccountsPolicy({ partition: "aws", organizationId: "o-exampleorg1", storage, mapFiles, logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:l" }),
 };
 
 /** The decision for one request by one of the pipeline's roles, over TLS. */

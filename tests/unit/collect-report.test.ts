@@ -4,14 +4,18 @@ import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { GenerateCredentialReportCommand, GetCredentialReportCommand, IAMClient } from "@aws-sdk/client-iam";
 import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { collectReport, type CollectDeps } from "../../functions/collect-report/collect-report";
-import type { CollectInput } from "../../functions/contracts";
+import { collectAccount, type CollectDeps } from "../../functions/collect-report/collect-report";
+import { collectBatch, IN_CALL_PAUSES_MS } from "../../functions/collect-report/collect-batch";
+import type { BatchState } from "../../functions/contracts";
+import { ACCOUNTS_AT_ONCE_PER_BATCH } from "../../functions/settings";
 import { silentLog } from "../../functions/log";
 import { awsError } from "../helpers/aws-errors";
 
 const REPORT = Buffer.from("user,arn\n<root_account>,arn:aws:iam::111122223333:root\na,b+c,arn:aws:iam::111122223333:user/a,b+c\n");
 const SHA256 = createHash("sha256").update(REPORT).digest();
 const KEY = "credential-reports/date=2026-11-24/run=run-1/account=111122223333.csv";
+// What the collector records of the report it stored (the fixture's, generated at 08:00:05).
+const FACTS = { bytes: REPORT.length, sha256: SHA256.toString("hex"), generatedAt: "2026-11-24T08:00:05.000Z" };
 
 describe("CollectReport", () => {
   let sts: AwsClientStub<STSClient>;
@@ -33,11 +37,15 @@ describe("CollectReport", () => {
     log: silentLog,
   };
 
-  const input = (attempts = 0, accountId = "111122223333"): CollectInput => ({
-    account: { id: accountId, name: "workloads" },
-    run: { id: "run-1", startedAt: "2026-11-24T08:00:00.000Z" },
-    poll: { maxAttempts: 5, intervalSeconds: 10 },
-    progress: { attempts },
+  const run = { id: "run-1", startedAt: "2026-11-24T08:00:00.000Z" };
+  /** One try for one account, as the given (1-based) round. */
+  const once = (attempt = 1, accountId = "111122223333") => collectAccount({ id: accountId, name: "workloads" }, run, attempt, deps);
+  const pauses: number[] = [];
+  const batchDeps = { ...deps, sleep: async (ms: number) => void pauses.push(ms) };
+  const batch = (ids: string[], progress?: BatchState["progress"]): BatchState => ({
+    Items: ids.map((id) => ({ id, name: `n-${id}` })),
+    BatchInput: { run, poll: { maxAttempts: 5, intervalSeconds: 10 } },
+    ...(progress ? { progress } : {}),
   });
 
   // mockClient patches the client class itself: only while these tests run, so the
@@ -56,6 +64,7 @@ describe("CollectReport", () => {
   beforeEach(() => {
     for (const mock of [sts, iam, s3]) mock.reset();
     credentialsUsed.length = 0;
+    pauses.length = 0;
     sts.on(AssumeRoleCommand).resolves({
       Credentials: { AccessKeyId: "ASIAEXAMPLE", SecretAccessKey: "secret", SessionToken: "token", Expiration: new Date() },
     });
@@ -66,7 +75,7 @@ describe("CollectReport", () => {
   it("assumes the member role with a session named after the run, for the shortest time", async () => {
     iam.on(GenerateCredentialReportCommand).resolves({ State: "STARTED" });
 
-    await collectReport(input(), deps);
+    await once();
 
     expect(sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input)).to.deep.equal([
       {
@@ -81,22 +90,16 @@ describe("CollectReport", () => {
   it("uses its own credentials in its own account", async () => {
     iam.on(GenerateCredentialReportCommand).resolves({ State: "COMPLETE" });
 
-    const progress = await collectReport(input(0, "999988887777"), deps);
-
-    expect(progress).to.deep.equal({ status: "collected", attempts: 1 });
+    expect(await once(1, "999988887777")).to.deep.equal({ stored: true, report: FACTS });
     expect(sts.commandCalls(AssumeRoleCommand)).to.have.length(0);
     expect(credentialsUsed).to.deep.equal([undefined]);
   });
 
   for (const state of ["STARTED", "INPROGRESS"] as const) {
-    it(`returns pending with a growing wait while the report is ${state}`, async () => {
+    it(`is not ready, and stores nothing, while the report is ${state}`, async () => {
       iam.on(GenerateCredentialReportCommand).resolves({ State: state });
 
-      const first = await collectReport(input(0), deps);
-      const third = await collectReport(input(2), deps);
-
-      expect(first).to.deep.equal({ status: "pending", attempts: 1, waitSeconds: 10 });
-      expect(third).to.deep.equal({ status: "pending", attempts: 3, waitSeconds: 40 });
+      expect(await once()).to.deep.equal({ stored: false, reason: `report ${state}` });
       expect(iam.commandCalls(GetCredentialReportCommand)).to.have.length(0);
       expect(s3.commandCalls(PutObjectCommand)).to.have.length(0);
     });
@@ -105,9 +108,7 @@ describe("CollectReport", () => {
   it("stores the bytes unchanged at the run's key, once, with checksum and report time", async () => {
     iam.on(GenerateCredentialReportCommand).resolves({ State: "COMPLETE" });
 
-    const progress = await collectReport(input(1), deps);
-
-    expect(progress).to.deep.equal({ status: "collected", attempts: 2 });
+    expect(await once(2)).to.deep.equal({ stored: true, report: FACTS });
     const [put] = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
     expect(put).to.deep.include({
       Bucket: "reports",
@@ -129,27 +130,27 @@ describe("CollectReport", () => {
     it(`treats ${code} from IAM as pending`, async () => {
       iam.on(GenerateCredentialReportCommand).rejects(awsError(code, status));
 
-      expect(await collectReport(input(0), deps)).to.deep.equal({ status: "pending", attempts: 1, waitSeconds: 10 });
+      expect(await once()).to.deep.equal({ stored: false, reason: `credential report: ${code}` });
     });
   }
 
   it("treats throttling of AssumeRole as pending", async () => {
     sts.on(AssumeRoleCommand).rejects(awsError("Throttling", 400));
 
-    expect(await collectReport(input(0), deps)).to.deep.include({ status: "pending" });
+    expect(await once()).to.deep.include({ stored: false });
   });
 
   it("treats a report that vanished between generate and get as pending", async () => {
     iam.on(GenerateCredentialReportCommand).resolves({ State: "COMPLETE" });
     iam.on(GetCredentialReportCommand).rejects(awsError("ReportNotPresent", 410));
 
-    expect(await collectReport(input(0), deps)).to.deep.include({ status: "pending" });
+    expect(await once()).to.deep.include({ stored: false });
   });
 
   it("fails the account with AssumeRoleFailed and the AWS code when the role cannot be assumed", async () => {
     sts.on(AssumeRoleCommand).rejects(awsError("AccessDenied", 403, "User is not authorized to perform: sts:AssumeRole"));
 
-    const error = await collectReport(input(0), deps).catch((err: Error) => err);
+    const error = await once().catch((err: Error) => err);
 
     expect(error).to.include({ name: "AssumeRoleFailed", code: "AccessDenied" });
     expect((error as Error).message).to.equal("AccessDenied: User is not authorized to perform: sts:AssumeRole");
@@ -159,27 +160,16 @@ describe("CollectReport", () => {
   it("fails the account with ReportUnavailable when IAM refuses the report", async () => {
     iam.on(GenerateCredentialReportCommand).rejects(awsError("AccessDenied", 403, "not allowed"));
 
-    const error = await collectReport(input(0), deps).catch((err: Error) => err);
+    const error = await once().catch((err: Error) => err);
 
     expect(error).to.include({ name: "ReportUnavailable", code: "AccessDenied", message: "AccessDenied: not allowed" });
-  });
-
-  it("times out on the last attempt when the report never completes", async () => {
-    iam.on(GenerateCredentialReportCommand).resolves({ State: "INPROGRESS" });
-
-    const pendingBefore = await collectReport(input(3), deps);
-    const error = await collectReport(input(4), deps).catch((err: Error) => err);
-
-    expect(pendingBefore).to.deep.include({ status: "pending", attempts: 4 });
-    expect(error).to.include({ name: "ReportTimedOut" });
-    expect((error as Error).message).to.equal("ReportTimedOut: report INPROGRESS; still not stored after 5 of 5 attempts");
   });
 
   it("fails the account with StoreFailed when S3 refuses the object", async () => {
     iam.on(GenerateCredentialReportCommand).resolves({ State: "COMPLETE" });
     s3.on(PutObjectCommand).rejects(awsError("AccessDenied", 403, "Access Denied"));
 
-    const error = await collectReport(input(0), deps).catch((err: Error) => err);
+    const error = await once().catch((err: Error) => err);
 
     expect(error).to.include({ name: "StoreFailed", code: "AccessDenied", message: `AccessDenied: ${KEY}: Access Denied` });
   });
@@ -193,7 +183,7 @@ describe("CollectReport", () => {
       iam.on(GenerateCredentialReportCommand).resolves({ State: "COMPLETE" });
       s3.on(PutObjectCommand).rejects(failure());
 
-      expect(await collectReport(input(2), deps)).to.deep.include({ status: "pending", attempts: 3 });
+      expect(await once(3)).to.deep.include({ stored: false });
     });
   }
 
@@ -202,7 +192,7 @@ describe("CollectReport", () => {
     s3.on(PutObjectCommand).rejects(awsError("PreconditionFailed", 412));
     s3.on(HeadObjectCommand).rejects(awsError("ServiceUnavailable", 503));
 
-    expect(await collectReport(input(0), deps)).to.deep.include({ status: "pending", attempts: 1 });
+    expect(await once()).to.deep.include({ stored: false });
   });
 
   it("accepts an existing object with the same bytes as a retried call", async () => {
@@ -210,7 +200,7 @@ describe("CollectReport", () => {
     s3.on(PutObjectCommand).rejects(awsError("PreconditionFailed", 412));
     s3.on(HeadObjectCommand).resolves({ Metadata: { sha256: SHA256.toString("hex") } });
 
-    expect(await collectReport(input(0), deps)).to.deep.equal({ status: "collected", attempts: 1 });
+    expect(await once()).to.deep.equal({ stored: true, report: FACTS });
   });
 
   it("never overwrites an existing object that holds other bytes", async () => {
@@ -218,17 +208,124 @@ describe("CollectReport", () => {
     s3.on(PutObjectCommand).rejects(awsError("PreconditionFailed", 412));
     s3.on(HeadObjectCommand).resolves({ Metadata: { sha256: "0".repeat(64) } });
 
-    const error = await collectReport(input(0), deps).catch((err: Error) => err);
+    const error = await once().catch((err: Error) => err);
 
     expect(error).to.include({ name: "StoreFailed", code: "PreconditionFailed" });
     expect((error as Error).message).to.equal(`PreconditionFailed: ${KEY} already holds a different report; it was not overwritten`);
     expect(s3.commandCalls(PutObjectCommand)).to.have.length(1);
   });
 
-  it("rejects input that is not an iteration state", async () => {
-    const error = await collectReport({ account: { id: "111122223333" } } as unknown as CollectInput, deps).catch((err: Error) => err);
+  describe("a batch", () => {
+    it("polls a report that is not ready within the call (asking IAM to generate it once), and stores it there", async () => {
+      iam.on(GenerateCredentialReportCommand).resolves({ State: "STARTED" });
+      iam.on(GetCredentialReportCommand).rejectsOnce(awsError("ReportInProgress", 404)).resolves({ Content: REPORT, GeneratedTime: new Date("2026-11-24T08:00:05Z") });
 
-    expect(error).to.include({ name: "InvalidInput" });
-    expect(sts.calls()).to.have.length(0);
+      const progress = await collectBatch(batch(["111122223333"]), batchDeps);
+
+      expect(progress).to.deep.equal({
+        done: [{ id: "111122223333", name: "n-111122223333", status: "collected", attempts: 1, report: FACTS }],
+        pending: [],
+        pendingCount: 0,
+        waitSeconds: 0,
+      });
+      expect(pauses).to.deep.equal(IN_CALL_PAUSES_MS.slice(0, 2));
+      // One role session and one generation for the account; the later tries only get the report.
+      expect(sts.commandCalls(AssumeRoleCommand)).to.have.length(1);
+      expect(iam.commandCalls(GenerateCredentialReportCommand)).to.have.length(1);
+      expect(iam.commandCalls(GetCredentialReportCommand)).to.have.length(2);
+    });
+
+    it("asks IAM to generate again when the report it was generating is gone", async () => {
+      iam.on(GenerateCredentialReportCommand).resolvesOnce({ State: "STARTED" }).resolves({ State: "COMPLETE" });
+      iam.on(GetCredentialReportCommand).rejectsOnce(awsError("ReportExpired", 410)).resolves({ Content: REPORT, GeneratedTime: new Date("2026-11-24T08:00:05Z") });
+
+      const progress = await collectBatch(batch(["111122223333"]), batchDeps);
+
+      expect(progress.done).to.deep.equal([{ id: "111122223333", name: "n-111122223333", status: "collected", attempts: 1, report: FACTS }]);
+      expect(iam.commandCalls(GenerateCredentialReportCommand)).to.have.length(2);
+    });
+
+    it("hands a report still not ready back to the state machine, with a wait that grows by round", async () => {
+      iam.on(GenerateCredentialReportCommand).resolves({ State: "INPROGRESS" });
+      iam.on(GetCredentialReportCommand).rejects(awsError("ReportInProgress", 404));
+
+      const first = await collectBatch(batch(["111122223333"]), batchDeps);
+      const third = await collectBatch(batch(["111122223333"], { done: [], pending: [{ account: { id: "111122223333", name: "n-111122223333" }, attempts: 2 }], pendingCount: 1, waitSeconds: 20 }), batchDeps);
+
+      expect(first).to.deep.equal({ done: [], pending: [{ account: { id: "111122223333", name: "n-111122223333" }, attempts: 1 }], pendingCount: 1, waitSeconds: 10 });
+      expect(third).to.deep.include({ pendingCount: 1, waitSeconds: 40 });
+      // Every try of the call: the first asks IAM to generate, one after each pause asks for the report.
+      expect(iam.commandCalls(GenerateCredentialReportCommand)).to.have.length(2);
+      expect(iam.commandCalls(GetCredentialReportCommand)).to.have.length(2 * IN_CALL_PAUSES_MS.length);
+      expect(pauses.slice(0, IN_CALL_PAUSES_MS.length)).to.deep.equal([...IN_CALL_PAUSES_MS]);
+    });
+
+    it("times an account out after its last round", async () => {
+      iam.on(GenerateCredentialReportCommand).resolves({ State: "INPROGRESS" });
+      iam.on(GetCredentialReportCommand).rejects(awsError("ReportInProgress", 404));
+      const account = { id: "111122223333", name: "n-111122223333" };
+
+      const progress = await collectBatch(batch(["111122223333"], { done: [], pending: [{ account, attempts: 4 }], pendingCount: 1, waitSeconds: 80 }), batchDeps);
+
+      expect(progress.pending).to.deep.equal([]);
+      expect(progress.done).to.deep.equal([
+        {
+          ...account,
+          status: "failed",
+          attempts: 5,
+          error: { Error: "ReportTimedOut", Cause: "ReportTimedOut: credential report: ReportInProgress; still not stored after 5 of 5 rounds" },
+        },
+      ]);
+    });
+
+    it("records one account's failure and goes on with the others, each called only until it is done", async () => {
+      sts.on(AssumeRoleCommand, { RoleArn: "arn:aws:iam::222222222222:role/iam-credential-report-generation-role" }).rejects(awsError("AccessDenied", 403, "not authorized"));
+      iam.on(GenerateCredentialReportCommand).resolves({ State: "COMPLETE" });
+      const earlier = { id: "333333333333", name: "n-333333333333", status: "collected" as const, attempts: 1 };
+
+      const progress = await collectBatch(
+        batch(["111122223333", "222222222222", "333333333333"], {
+          done: [earlier],
+          pending: ["111122223333", "222222222222"].map((id) => ({ account: { id, name: `n-${id}` }, attempts: 1 })),
+          pendingCount: 2,
+          waitSeconds: 10,
+        }),
+        batchDeps,
+      );
+
+      expect(progress.done).to.deep.equal([
+        { id: "111122223333", name: "n-111122223333", status: "collected", attempts: 2, report: FACTS },
+        { id: "222222222222", name: "n-222222222222", status: "failed", attempts: 2, error: { Error: "AssumeRoleFailed", Cause: "AccessDenied: not authorized" } },
+        earlier,
+      ]);
+      expect(sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input.RoleArn)).to.not.include(
+        "arn:aws:iam::333333333333:role/iam-credential-report-generation-role",
+      );
+    });
+
+    it(`works on at most ${ACCOUNTS_AT_ONCE_PER_BATCH} accounts of a batch at once`, async () => {
+      let inFlight = 0;
+      let most = 0;
+      sts.on(AssumeRoleCommand).callsFake(async () => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+        return { Credentials: { AccessKeyId: "A", SecretAccessKey: "S", SessionToken: "T", Expiration: new Date() } };
+      });
+      iam.on(GenerateCredentialReportCommand).resolves({ State: "COMPLETE" });
+      const ids = Array.from({ length: 35 }, (_, i) => String(100000000000 + i));
+
+      const progress = await collectBatch(batch(ids), batchDeps);
+
+      expect(progress.done.filter((outcome) => outcome.status === "collected")).to.have.length(35);
+      expect(most).to.equal(ACCOUNTS_AT_ONCE_PER_BATCH);
+    });
+
+    it("rejects a batch that is not a batch, before any call", async () => {
+      const error = await collectBatch({ Items: [{ id: "12345", name: "x" }], BatchInput: batch([]).BatchInput } as BatchState, batchDeps).catch((err: Error) => err);
+
+      expect(error).to.include({ name: "InvalidInput" });
+      expect(sts.calls()).to.have.length(0);
+    });
   });
 });

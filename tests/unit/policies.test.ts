@@ -5,6 +5,7 @@ import { reportBucketPolicy, reportKeyPolicy, topicPolicy } from "../../policies
 
 const COLLECTOR = "arn:aws:iam::123456789012:role/collector";
 const storage = { bucketArn: "arn:aws:s3:::evidence", prefix: "credential-reports/", region: "eu-west-1" };
+const mapFiles = { bucketArn: "arn:aws:s3:::credreport-map-files-1", prefix: "map-runs/" };
 
 describe("policies", () => {
   it("makes a template with one named role, trusting the collector, allowed only the report actions", () => {
@@ -34,7 +35,7 @@ describe("policies", () => {
   });
 
   it("lets ListAccounts walk only this organization's root and OUs", () => {
-    const policy = listAccountsPolicy({ partition: "aws-us-gov", organizationId: "o-exampleorg1", storage, logGroupArn: "lg" });
+    const policy = listAccountsPolicy({ partition: "aws-us-gov", organizationId: "o-exampleorg1", storage, mapFiles, logGroupArn: "lg" });
     expect(policy.Statement.find((s) => s.Sid === "WalkOrganizationalUnits")).to.deep.equal({
       Sid: "WalkOrganizationalUnits",
       Effect: "Allow",
@@ -42,14 +43,38 @@ describe("policies", () => {
       Resource: ["arn:aws-us-gov:organizations::*:root/o-exampleorg1/r-*", "arn:aws-us-gov:organizations::*:ou/o-exampleorg1/ou-*"],
     });
     expect(policy.Statement.find((s) => s.Sid === "StoreRunFiles")?.Resource).to.equal(`${storage.bucketArn}/${storage.prefix}*`);
+    expect(policy.Statement.find((s) => s.Sid === "StoreMapInput")?.Resource).to.equal("arn:aws:s3:::credreport-map-files-1/map-runs/*");
+  });
+
+  it("lets the state machine run its own Distributed Map and nothing more", () => {
+    const policy = stateMachinePolicy({
+      functionArns: ["f1"],
+      topicArn: "t",
+      partition: "aws",
+      region: "eu-west-1",
+      accountId: "123456789012",
+      stateMachineNamePrefix: "credreport-state-machine-",
+      mapFiles,
+    });
+    const sid = (name: string) => policy.Statement.find((s) => s.Sid === name);
+    expect(sid("StartBatchExecutions")).to.deep.include({ Action: "states:StartExecution", Resource: "arn:aws:states:eu-west-1:123456789012:stateMachine:credreport-state-machine-*" });
+    expect(sid("WatchBatchExecutions")).to.deep.include({
+      Action: ["states:DescribeExecution", "states:StopExecution"],
+      Resource: "arn:aws:states:eu-west-1:123456789012:execution:credreport-state-machine-*/*",
+    });
+    expect(sid("ReadAccountList")).to.deep.include({ Action: "s3:GetObject", Resource: "arn:aws:s3:::credreport-map-files-1/map-runs/*/accounts-to-collect.json" });
+    expect(sid("WriteMapResults")).to.deep.include({
+      Action: ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+      Resource: "arn:aws:s3:::credreport-map-files-1/map-runs/*",
+    });
   });
 
   it("uses \"*\" as Resource only where the action takes no resource, and gives every statement a Sid", () => {
     const documents = [
       collectorPolicy({ partition: "aws", organizationId: "o-exampleorg1", memberRoleName: "m", storage: { ...storage, kmsKeyArn: "k" }, logGroupArn: "lg" }),
-      listAccountsPolicy({ partition: "aws", organizationId: "o-exampleorg1", storage, logGroupArn: "lg" }),
-      summarizePolicy({ storage, topicArn: "t", logGroupArn: "lg" }),
-      stateMachinePolicy(["f1", "f2", "f3"], "t"),
+      listAccountsPolicy({ partition: "aws", organizationId: "o-exampleorg1", storage, mapFiles, logGroupArn: "lg" }),
+      summarizePolicy({ storage, mapFiles, topicArn: "t", logGroupArn: "lg" }),
+      stateMachinePolicy({ functionArns: ["f1", "f2", "f3"], topicArn: "t", partition: "aws", region: "eu-west-1", accountId: "123456789012", stateMachineNamePrefix: "sm-", mapFiles }),
       schedulePolicy("sm"),
       reportBucketPolicy({ bucketArn: storage.bucketArn, prefix: storage.prefix, collectorRoleArn: COLLECTOR, summarizeRoleArn: "s", listAccountsRoleArn: "l" }),
       reportKeyPolicy({ partition: "aws", keyAccountId: "123456789012", region: "eu-west-1", writerRoleArns: [COLLECTOR] }),

@@ -1,7 +1,5 @@
 import { expect } from "chai";
 import { DEFAULT_SETTINGS, pollWaitSeconds, settingsProblems } from "../../functions/settings";
-import { pendingOrTimeout } from "../../functions/collect-report/progress";
-import { ReportTimedOut } from "../../functions/errors";
 
 describe("poll settings", () => {
   it("doubles the wait from the interval and caps it at five minutes", () => {
@@ -15,17 +13,10 @@ describe("poll settings", () => {
     expect(total).to.be.within(40 * 60, 55 * 60);
   });
 
-  it("returns pending with the wait until the last attempt, then times out", () => {
-    const poll = { maxAttempts: 3, intervalSeconds: 5 };
-    expect(pendingOrTimeout(2, poll, "report INPROGRESS")).to.deep.equal({ status: "pending", attempts: 2, waitSeconds: 10 });
-    expect(() => pendingOrTimeout(3, poll, "report INPROGRESS"))
-      .to.throw(ReportTimedOut, "ReportTimedOut: report INPROGRESS; still not stored after 3 of 3 attempts")
-      .with.property("name", "ReportTimedOut");
-  });
-
   it("reports every out-of-range setting with its name and bounds", () => {
-    expect(settingsProblems({ maxConcurrency: 0, maxPollAttempts: 2.5, pollIntervalSeconds: 301, runTimeoutMinutes: 1441 })).to.deep.equal([
-      "maxConcurrency must be a whole number from 1 to 40, got 0",
+    expect(settingsProblems({ maxConcurrency: 0, accountsPerBatch: 101, maxPollAttempts: 2.5, pollIntervalSeconds: 301, runTimeoutMinutes: 1441 })).to.deep.equal([
+      "maxConcurrency must be a whole number from 1 to 1000, got 0",
+      "accountsPerBatch must be a whole number from 1 to 100, got 101",
       "maxPollAttempts must be a whole number from 1 to 100, got 2.5",
       "pollIntervalSeconds must be a whole number from 1 to 300, got 301",
       "runTimeoutMinutes must be a whole number from 10 to 1440, got 1441",

@@ -8,13 +8,14 @@ const targets = {
   collectReportArn: "arn:aws:lambda:us-east-1:111122223333:function:collect",
   summarizeArn: "arn:aws:lambda:us-east-1:111122223333:function:summarize",
   topicArn: "arn:aws:sns:us-east-1:111122223333:alerts",
+  mapBucket: "credreport-map-files-1234",
 };
 
 // The definition is plain JSON; walk it by state name.
 type State = Record<string, any>;
 
 describe("state machine definition", () => {
-  const definition = buildDefinition(targets, { maxConcurrency: 7, maxPollAttempts: 12, pollIntervalSeconds: 30, runTimeoutMinutes: 90 }) as State;
+  const definition = buildDefinition(targets, { maxConcurrency: 7, accountsPerBatch: 40, maxPollAttempts: 12, pollIntervalSeconds: 30, runTimeoutMinutes: 90 }) as State;
   const map = definition.States[STATES.collectAccounts] as State;
   const iteration = map.ItemProcessor.States as Record<string, State>;
 
@@ -30,11 +31,12 @@ describe("state machine definition", () => {
     expect(JSON.stringify(buildDefinition(targets, DEFAULT_SETTINGS))).to.not.equal(JSON.stringify(definition));
   });
 
-  it("runs ListAccounts, then a Map over the accounts, then Summarize", () => {
+  it("runs ListAccounts, then a Distributed Map over the accounts, then Summarize", () => {
     expect(definition.StartAt).to.equal(STATES.startRun);
     expect(definition.States[STATES.startRun].Next).to.equal(STATES.listAccounts);
     expect(definition.States[STATES.listAccounts]).to.include({ Resource: targets.listAccountsArn, Next: STATES.collectAccounts });
-    expect(map).to.include({ Type: "Map", ItemsPath: "$.listing.accounts", Next: STATES.summarize });
+    expect(map).to.include({ Type: "Map", Next: STATES.summarize });
+    expect(map.ItemProcessor.ProcessorConfig).to.deep.equal({ Mode: "DISTRIBUTED", ExecutionType: "STANDARD" });
     expect(definition.States[STATES.summarize]).to.include({ Resource: targets.summarizeArn, End: true });
   });
 
@@ -44,42 +46,49 @@ describe("state machine definition", () => {
     });
   });
 
-  it("bounds the Map's concurrency and hands each iteration the poll settings", () => {
-    expect(map.MaxConcurrency).to.equal(7);
-    expect(map.ItemSelector).to.deep.equal({
-      "account.$": "$$.Map.Item.Value",
-      "run.$": "$.run",
-      poll: { maxAttempts: 12, intervalSeconds: 30 },
-      progress: { attempts: 0 },
+  it("reads the account list from S3, where ListAccounts put it, never from the state", () => {
+    expect(map.ItemReader).to.deep.equal({
+      Resource: "arn:aws:states:::s3:getObject",
+      ReaderConfig: { InputType: "JSON" },
+      Parameters: { "Bucket.$": "$.listing.toCollect.bucket", "Key.$": "$.listing.toCollect.key" },
     });
+    expect(map.ItemsPath).to.equal(undefined);
   });
 
-  it("catches every error of an iteration, notifies SNS and records the failure", () => {
-    expect(iteration[STATES.collectReport].Catch).to.deep.equal([
-      { ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: STATES.notifyAccountFailure },
-    ]);
-    const notify = iteration[STATES.notifyAccountFailure];
-    expect(notify.Resource).to.equal(SNS_PUBLISH_RESOURCE);
-    expect(notify.Parameters.TopicArn).to.equal(targets.topicArn);
-    expect(notify.Parameters["Message.$"]).to.contain("$.account.id").and.contain("$.run.id").and.contain("$.error.Error");
-    expect(notify.Catch[0]).to.include({ Next: STATES.accountFailed });
-    expect(iteration[STATES.accountFailed]).to.include({ End: true });
-    expect(iteration[STATES.accountFailed].Parameters).to.include({ status: "failed", "error.$": "$.error" });
+  it("batches the accounts, hands each batch the run and the poll settings, and bounds the children", () => {
+    expect(map.ItemBatcher).to.deep.equal({ MaxItemsPerBatch: 40, BatchInput: { "run.$": "$.run", poll: { maxAttempts: 12, intervalSeconds: 30 } } });
+    expect(map.MaxConcurrency).to.equal(7);
   });
 
-  it("waits with the interval CollectReport computed, then calls again", () => {
-    expect(iteration[STATES.checkProgress].Choices).to.deep.equal([
-      { Variable: "$.progress.status", StringEquals: "pending", Next: STATES.waitForReport },
-      { Variable: "$.progress.status", StringEquals: "collected", Next: STATES.accountCollected },
-    ]);
-    expect(iteration[STATES.checkProgress].Default).to.equal(STATES.unexpectedProgress);
-    expect(iteration[STATES.waitForReport]).to.deep.equal({ Type: "Wait", SecondsPath: "$.progress.waitSeconds", Next: STATES.collectReport });
+  it("never fails the run for a failed child, and writes the children's results to the map bucket, outside the reports prefix", () => {
+    expect(map.ToleratedFailurePercentage).to.equal(100);
+    expect(map.ResultWriter).to.deep.equal({
+      Resource: "arn:aws:states:::s3:putObject",
+      Parameters: { Bucket: targets.mapBucket, "Prefix.$": "States.Format('map-runs/run={}', $.run.id)" },
+    });
+    expect(map.ResultPath).to.equal("$.results");
+    // A Map that fails as a whole is still summarised: every account gets its line.
+    expect(map.Catch).to.deep.equal([{ ErrorEquals: ["States.ALL"], ResultPath: "$.mapError", Next: STATES.summarize }]);
   });
 
-  it("retries only the Lambda service's transient errors, with backoff", () => {
-    const [retry] = iteration[STATES.collectReport].Retry;
+  it("loops a batch through CollectReport and a growing Wait until no account is pending", () => {
+    expect(map.ItemProcessor.StartAt).to.equal(STATES.collectBatch);
+    expect(iteration[STATES.collectBatch]).to.include({ Type: "Task", Resource: targets.collectReportArn, ResultPath: "$.progress", Next: STATES.checkBatch });
+    expect(iteration[STATES.checkBatch]).to.deep.equal({
+      Type: "Choice",
+      Choices: [{ Variable: "$.progress.pendingCount", NumericGreaterThan: 0, Next: STATES.waitForReports }],
+      Default: STATES.batchDone,
+    });
+    expect(iteration[STATES.waitForReports]).to.deep.equal({ Type: "Wait", SecondsPath: "$.progress.waitSeconds", Next: STATES.collectBatch });
+    // The child's output is its accounts' outcomes only.
+    expect(iteration[STATES.batchDone]).to.deep.equal({ Type: "Pass", OutputPath: "$.progress.done", End: true });
+  });
+
+  it("retries only the Lambda service's transient errors in a batch, with backoff", () => {
+    const [retry] = iteration[STATES.collectBatch].Retry;
     expect(retry.ErrorEquals).to.include("Lambda.TooManyRequestsException").and.not.include("States.ALL");
     expect(retry.BackoffRate).to.be.greaterThan(1);
+    expect(iteration[STATES.collectBatch].Catch).to.equal(undefined);
   });
 
   it("runs ListAccounts and Summarize again, with growing jittered pauses, when AWS said \"later\", and on no other error of ours", () => {
@@ -93,7 +102,7 @@ describe("state machine definition", () => {
       for (const permanent of ["States.ALL", "ListAccountsFailed", "StoreFailed", "InvalidInput"]) expect(retried, name).to.not.include(permanent);
     }
     // CollectReport turns "later" into another poll; it has no such retry.
-    expect(iteration[STATES.collectReport].Retry.flatMap((r: { ErrorEquals: string[] }) => r.ErrorEquals)).to.not.include("TransientAwsError");
+    expect(iteration[STATES.collectBatch].Retry.flatMap((r: { ErrorEquals: string[] }) => r.ErrorEquals)).to.not.include("TransientAwsError");
   });
 
   it("gives the run a deadline of runTimeoutMinutes", () => {
@@ -101,14 +110,16 @@ describe("state machine definition", () => {
   });
 
   it("turns a failure of the run itself into a notice and a failed execution", () => {
-    for (const name of [STATES.listAccounts, STATES.collectAccounts, STATES.summarize]) {
+    for (const name of [STATES.listAccounts, STATES.summarize]) {
       expect(definition.States[name].Catch[0]).to.include({ Next: STATES.notifyRunFailure });
     }
     expect(definition.States[STATES.notifyRunFailure].Next).to.equal(STATES.runFailed);
     expect(definition.States[STATES.runFailed]).to.deep.equal({ Type: "Fail", ErrorPath: "$.error.Error", CausePath: "$.error.Cause" });
   });
 
-  it("carries no report contents: iteration results keep ids, statuses and counts", () => {
-    expect(Object.keys(iteration[STATES.accountCollected].Parameters)).to.deep.equal(["id.$", "name.$", "status", "attempts.$"]);
+  it("publishes no SNS message per account: failed accounts are listed in Summarize's run summary", () => {
+    const states: State[] = [...Object.values(definition.States as Record<string, State>), ...Object.values(iteration)];
+    const publishers = states.filter((state) => state.Resource === SNS_PUBLISH_RESOURCE);
+    expect(publishers).to.have.length(1);
   });
 });

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import type { SummarizeInput } from "../../functions/contracts";
+import type { AccountOutcome, SkippedAccount, SummarizeInput } from "../../functions/contracts";
 import { silentLog } from "../../functions/log";
 import { buildManifest, describeCaughtError, MAX_FAILURES_LISTED, runSummaryMessage } from "../../functions/summarize/manifest";
 import { summarize, type SummarizeDeps } from "../../functions/summarize/summarize";
@@ -15,16 +15,11 @@ import { awsError } from "../helpers/aws-errors";
 const run = { id: "run-7", startedAt: "2026-11-24T08:00:00.000Z" };
 const prefix = "credential-reports/date=2026-11-24/run=run-7/";
 const denied = { Error: "AssumeRoleFailed", Cause: lambdaCause(new AssumeRoleFailed("AccessDenied", "not authorized to assume")) };
-const input: SummarizeInput = {
-  run,
-  listing: {
-    accounts: [
-      { id: "222222222222", name: "b", status: "collected", attempts: 2 },
-      { id: "111111111111", name: "a", status: "failed", attempts: 1, error: denied },
-    ],
-    skipped: [{ id: "333333333333", name: "c", status: "SUSPENDED" }],
-  },
-};
+const collectedB: AccountOutcome = { id: "222222222222", name: "b", status: "collected", attempts: 2 };
+const failedA: AccountOutcome = { id: "111111111111", name: "a", status: "failed", attempts: 1, error: denied };
+const suspendedC: SkippedAccount = { id: "333333333333", name: "c", status: "SUSPENDED" };
+const MAP_FOLDER = "map-runs/run=run-7/11111111-2222-3333-4444-555555555555/";
+const text = (value: unknown): any => ({ Body: { transformToString: async () => JSON.stringify(value) } });
 
 /** A stored report as GetObject returns it (only transformToString is read). */
 function reportBody(fixture: string): any {
@@ -43,6 +38,41 @@ describe("Summarize", () => {
     now: () => new Date("2026-11-24T08:05:00.000Z"),
     log: silentLog,
   };
+
+  /**
+   * A run as S3 holds it when Summarize starts: its account list (accounts.json), and the Map's
+   * results, one child per entry of `children` (succeeded: its accounts' outcomes; failed: its
+   * accounts and error).
+   */
+  function storedRun(
+    children: ReadonlyArray<{ outcomes: AccountOutcome[] } | { failed: string[]; error: string }>,
+    skipped: SkippedAccount[] = [],
+    names: Record<string, string> = { "111111111111": "a", "222222222222": "b" },
+  ): SummarizeInput {
+    const ids = children.flatMap((child) => ("outcomes" in child ? child.outcomes.map((o) => o.id) : child.failed));
+    s3.on(GetObjectCommand, { Key: `${prefix}accounts.json` }).resolves(
+      text({ schemaVersion: 1, run, accounts: ids.map((id) => ({ id, name: names[id] ?? "" })), skipped }),
+    );
+    const entries = children.map((child, i) =>
+      "outcomes" in child
+        ? { ExecutionArn: `e${i}`, Status: "SUCCEEDED", Input: "{}", Output: JSON.stringify(child.outcomes) }
+        : { ExecutionArn: `e${i}`, Status: "FAILED", Input: JSON.stringify({ Items: child.failed.map((id) => ({ id, name: names[id] ?? "" })) }), Error: child.error, Cause: "the batch's Lambda failed" },
+    );
+    s3.on(GetObjectCommand, { Key: `${MAP_FOLDER}manifest.json` }).resolves(
+      text({ DestinationBucket: "map-files", MapRunArn: "arn:mr", ResultFiles: { SUCCEEDED: [{ Key: `${MAP_FOLDER}SUCCEEDED_0.json`, Size: 1 }], FAILED: [], PENDING: [] } }),
+    );
+    s3.on(GetObjectCommand, { Key: `${MAP_FOLDER}SUCCEEDED_0.json` }).resolves(text(entries));
+    return {
+      run,
+      listing: {
+        accountList: { bucket: "reports", key: `${prefix}accounts.json` },
+        toCollect: { bucket: "map-files", key: "map-runs/run=run-7/accounts-to-collect.json" },
+        counts: { accounts: ids.length, skipped: skipped.length },
+      },
+      results: { MapRunArn: "arn:mr", ResultWriterDetails: { Bucket: "map-files", Key: `${MAP_FOLDER}manifest.json` } },
+    };
+  }
+  let input: SummarizeInput;
 
   // mockClient patches the client class itself: only while these tests run, so the
   // end-to-end tests get the real thing.
@@ -67,6 +97,7 @@ describe("Summarize", () => {
     s3.on(ListObjectsV2Command, { Prefix: prefix }).resolves({
       Contents: ["111111111111", "222222222222"].map((id) => ({ Key: `${prefix}account=${id}.csv`, Size: 321 })),
     });
+    input = storedRun([{ outcomes: [collectedB, failedA] }], [suspendedC]);
   });
 
   it("writes the manifest beside the reports, once, with every account", async () => {
@@ -118,7 +149,7 @@ describe("Summarize", () => {
   });
 
   it("publishes nothing when every account was collected or skipped by status", async () => {
-    await summarize({ run, listing: { accounts: [input.listing.accounts[0]], skipped: input.listing.skipped } }, deps);
+    await summarize(storedRun([{ outcomes: [collectedB] }], [suspendedC]), deps);
 
     expect(sns.commandCalls(PublishCommand)).to.have.length(0);
   });
@@ -126,7 +157,7 @@ describe("Summarize", () => {
   it("stores the analysis beside the manifest and publishes new critical and high findings", async () => {
     s3.on(GetObjectCommand).resolves({ Body: reportBody("workloads-111111111111.csv") });
 
-    const summary = await summarize({ run, listing: { accounts: [input.listing.accounts[0]], skipped: [] } }, deps);
+    const summary = await summarize(storedRun([{ outcomes: [collectedB] }]), deps);
 
     const keys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
     expect(keys).to.deep.equal(
@@ -144,7 +175,7 @@ describe("Summarize", () => {
 
   it("draws the findings' lines where the deployment says", async () => {
     s3.on(GetObjectCommand).resolves({ Body: reportBody("workloads-111111111111.csv") });
-    const oneRun = { run, listing: { accounts: [input.listing.accounts[0]], skipped: [] } };
+    const oneRun = storedRun([{ outcomes: [collectedB] }]);
 
     const strict = await summarize(oneRun, { ...deps, thresholds: { maxKeyAgeDays: 30, unusedDays: 45, rootUseWindowDays: 30, maxReportAgeHours: 24 } });
 
@@ -158,7 +189,7 @@ describe("Summarize", () => {
     // Looking for the previous run (a listing of folders) is refused.
     s3.on(ListObjectsV2Command, { Delimiter: "/" }).rejects(awsError("AccessDenied", 403, "Access Denied"));
 
-    const summary = await summarize({ run, listing: { accounts: [input.listing.accounts[0]], skipped: [] } }, deps);
+    const summary = await summarize(storedRun([{ outcomes: [collectedB] }]), deps);
 
     expect(summary.counts).to.include({ collected: 1, failed: 0 });
     expect(summary.findings).to.equal(undefined);
@@ -171,7 +202,7 @@ describe("Summarize", () => {
   it("returns the analysis error, with the manifest stored, when S3 refuses an analysis file for good", async () => {
     s3.on(PutObjectCommand, { Key: `${prefix}findings.json` }).rejects(awsError("AccessDenied", 403, "Access Denied"));
 
-    const summary = await summarize({ run, listing: { accounts: [input.listing.accounts[0]], skipped: [] } }, deps);
+    const summary = await summarize(storedRun([{ outcomes: [collectedB] }]), deps);
 
     expect(summary.analysisError).to.equal(`StoreFailed: AccessDenied: ${prefix}findings.json: Access Denied`);
     expect(s3.commandCalls(PutObjectCommand)[0].args[0].input.Key).to.equal(`${prefix}manifest.json`);
@@ -204,6 +235,27 @@ describe("Summarize", () => {
     expect(s3.commandCalls(HeadObjectCommand)).to.have.length(0);
   });
 
+  it("takes what the collector recorded of a stored report when its listed size matches, without a HEAD", async () => {
+    const facts = { bytes: 321, sha256: "cd".repeat(32), generatedAt: "2026-11-24T08:00:07.000Z" };
+    const withFacts = storedRun([{ outcomes: [{ ...collectedB, report: facts }] }]);
+
+    await summarize(withFacts, deps);
+
+    const manifest = JSON.parse(s3.commandCalls(PutObjectCommand)[0].args[0].input.Body as string);
+    expect(manifest.accounts[0]).to.deep.include({ status: "collected", bytes: 321, sha256: facts.sha256, reportGeneratedAt: facts.generatedAt });
+    expect(s3.commandCalls(HeadObjectCommand)).to.have.length(0);
+  });
+
+  it("reads a stored report back when its size is not what the collector recorded", async () => {
+    const withFacts = storedRun([{ outcomes: [{ ...collectedB, report: { bytes: 999, sha256: "cd".repeat(32), generatedAt: "2026-11-24T08:00:07.000Z" } }] }]);
+
+    await summarize(withFacts, deps);
+
+    expect(s3.commandCalls(HeadObjectCommand)).to.have.length(1);
+    const manifest = JSON.parse(s3.commandCalls(PutObjectCommand)[0].args[0].input.Body as string);
+    expect(manifest.accounts[0]).to.deep.include({ bytes: 321, sha256: "ab".repeat(32) });
+  });
+
   it("keeps a listed report whose metadata cannot be read back as collected, marked unverified", async () => {
     s3.on(HeadObjectCommand).rejects(awsError("ServiceUnavailable", 503, "Service Unavailable"));
 
@@ -222,8 +274,36 @@ describe("Summarize", () => {
     });
   });
 
+  it("accounts for the accounts of a child that failed as a whole: collected where their report is stored, else failed with its error", async () => {
+    s3.on(ListObjectsV2Command, { Prefix: prefix }).resolves({ Contents: [{ Key: `${prefix}account=222222222222.csv`, Size: 321 }] });
+    const failedChild = storedRun([{ failed: ["111111111111", "222222222222"], error: "InvalidInput" }]);
+
+    const summary = await summarize(failedChild, deps);
+
+    expect(summary.counts).to.include({ accounts: 2, collected: 1, failed: 1 });
+    const manifest = JSON.parse(s3.commandCalls(PutObjectCommand)[0].args[0].input.Body as string);
+    expect(manifest.accounts.map((e: { accountId: string; status: string; errorType?: string }) => [e.accountId, e.status, e.errorType])).to.deep.equal([
+      ["111111111111", "failed", "InvalidInput"],
+      ["222222222222", "collected", undefined],
+    ]);
+  });
+
+  it("gives every listed account a line when the Map failed as a whole", async () => {
+    s3.on(ListObjectsV2Command, { Prefix: prefix }).resolves({ Contents: [] });
+    const { results: _results, ...listedOnly } = storedRun([{ outcomes: [collectedB, failedA] }], [suspendedC]);
+
+    const summary = await summarize({ ...listedOnly, mapError: { Error: "States.ItemReaderFailed", Cause: "Access Denied" } }, deps);
+
+    expect(summary.counts).to.include({ accounts: 3, collected: 0, failed: 2, skipped: 1 });
+    const manifest = JSON.parse(s3.commandCalls(PutObjectCommand)[0].args[0].input.Body as string);
+    expect(manifest.accounts.filter((e: { status: string }) => e.status === "failed").map((e: { errorType: string }) => e.errorType)).to.deep.equal([
+      "States.ItemReaderFailed",
+      "States.ItemReaderFailed",
+    ]);
+  });
+
   it("keeps a manifest an earlier try already wrote, works from it, and still publishes", async () => {
-    const earlier = buildManifest(run, input.listing.accounts, input.listing.skipped, new Map(), new Date("2026-11-24T08:04:00.000Z"));
+    const earlier = buildManifest(run, [collectedB, failedA], [suspendedC], new Map(), new Date("2026-11-24T08:04:00.000Z"));
     s3.on(PutObjectCommand).rejects(awsError("PreconditionFailed", 412));
     s3.on(GetObjectCommand, { Key: `${prefix}manifest.json` }).resolves({ Body: { transformToString: async () => JSON.stringify(earlier) } as any });
 
