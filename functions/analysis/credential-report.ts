@@ -161,7 +161,9 @@ function dateField(raw: string, where: string, accountId: string): Field<Date> {
 }
 
 function bool(raw: string, where: string, accountId: string): boolean {
-  if (raw === "true" || raw === "false") return raw === "true";
+  // IAM writes "true"/"false"; AWS's own documentation prints TRUE/FALSE: read either.
+  const value = raw.toLowerCase();
+  if (value === "true" || value === "false") return value === "true";
   throw new MalformedReport(accountId, `${where} is ${JSON.stringify(raw)}, not true or false`);
 }
 

@@ -154,7 +154,9 @@ function iamUserFindings(user: CredentialUser, now: Date, t: FindingThresholds):
       );
     }
     const created = valueOf(user.createdAt);
-    if (!key.lastUsed.present && rotated && created && Math.abs(rotated.getTime() - created.getTime()) <= WITH_USER_MS) {
+    // CIS 1.11 is "for all IAM users that have a console password": a service user's key, made
+    // with the user, is how such users are meant to be set up.
+    if (hasPassword && !key.lastUsed.present && rotated && created && Math.abs(rotated.getTime() - created.getTime()) <= WITH_USER_MS) {
       found.push(
         finding(
           "key-created-with-user-unused",

@@ -107,7 +107,7 @@ describe("command line", function () {
     const summarized = await cli(["summarize", "--from", folder, "--out", join(out, "from-folder")]);
 
     expect(summarized.status, summarized.stderr).to.equal(0);
-    expect(summarized.stdout).to.contain("Findings: 11 (2 critical, 2 high, 5 medium, 2 low) in 2 accounts, 9 users; 11 new, 0 resolved");
+    expect(summarized.stdout).to.contain("Findings: 11 (2 critical, 2 high, 5 medium, 2 low) in 2 accounts, 10 users; 11 new, 0 resolved");
     expect(summarized.stdout).to.contain("[critical] The root user of 111111111111 has no MFA");
     expect(summarized.stdout).to.contain("Unreadable report: MalformedReport: the report of account 333333333333 is not a readable credential report");
     const findings = JSON.parse(readFileSync(join(out, "from-folder", "findings.json"), "utf8"));

@@ -20,7 +20,7 @@ const idsOf = (findings: readonly Finding[]) => findings.map((f) => f.id).sort()
 describe("credential report parsing", () => {
   it("types every field: dates, booleans, absent values with their reason, and the root row", () => {
     const report = workloads();
-    expect(report.users.map((u) => u.user)).to.deep.equal(["<root_account>", "alice", "bob", "carol", "dave", "ci,deploy=bot", "erin"]);
+    expect(report.users.map((u) => u.user)).to.deep.equal(["<root_account>", "alice", "bob", "carol", "dave", "ci,deploy=bot", "erin", "frank"]);
     const [root, alice] = report.users;
     expect(root.isRoot).to.equal(true);
     expect(root.passwordEnabled).to.deep.equal({ present: false, reason: "not_supported" });
@@ -82,9 +82,20 @@ describe("findings", () => {
         "111111111111/dave/credential-unused/access_key_1",
         "111111111111/dave/key-created-with-user-unused/access_key_1",
         "111111111111/erin/credential-unused/password",
+        // frank, a service user without a console password, has a key made with him and never used:
+        // CIS 1.11 is only for users with a console password.
       ].sort(),
     );
     expect(userFindings(sandbox(), NOW)).to.deep.equal([]);
+  });
+
+  it("reads booleans in any letter case, as AWS's documentation prints them (TRUE, FALSE)", () => {
+    const shouting = fixture("workloads-111111111111.csv").replace(/,true(?=,)/g, ",TRUE").replace(/,false(?=,)/g, ",FALSE");
+    expect(shouting).to.contain(",TRUE,");
+
+    const report = parseCredentialReport("111111111111", shouting);
+
+    expect(idsOf(userFindings(report, NOW))).to.deep.equal(idsOf(userFindings(workloads(), NOW)));
   });
 
   it("gives each finding its severity, CIS control, evidence and a one-line message", () => {
@@ -184,9 +195,9 @@ describe("run summary, changes and the organization CSV", () => {
     ]);
     const rows: string[][] = parse(csv);
     expect(rows[0].slice(0, 4)).to.deep.equal(["account_id", "account_name", "user", "arn"]);
-    expect(rows).to.have.length(1 + 7 + 2);
+    expect(rows).to.have.length(1 + 8 + 2);
     expect(rows[6].slice(0, 4)).to.deep.equal(["111111111111", "workloads", "ci,deploy=bot", "arn:aws:iam::111111111111:user/ci,deploy=bot"]);
-    expect(rows[9].slice(0, 4)).to.deep.equal(["222222222222", "'+sandbox", "'=cmd", "arn:aws:iam::222222222222:user/=cmd"]);
+    expect(rows[10].slice(0, 4)).to.deep.equal(["222222222222", "'+sandbox", "'=cmd", "arn:aws:iam::222222222222:user/=cmd"]);
   });
 });
 
