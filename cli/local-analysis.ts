@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { analysisFiles, analyzeRun, type ReportToAnalyse, type RunAnalysis } from "../functions/analysis/analyze-run";
 import { ANALYSIS_FILES } from "../functions/report-keys";
-import type { Finding } from "../functions/analysis/findings";
+import type { Finding, FindingThresholds } from "../functions/analysis/findings";
 import type { Manifest } from "../functions/summarize/manifest";
 
 // Report files as the pipeline names them (account=<id>.csv), or any name ending in the account id.
@@ -37,11 +37,12 @@ export async function analyzeFolder(
   dir: string,
   outDir: string,
   previous?: { runId: string; findings: Finding[] },
+  thresholds?: FindingThresholds,
 ): Promise<{ analysis: RunAnalysis; reports: number; htmlPath: string }> {
   const { reports, manifest } = await reportsInFolder(dir);
   if (reports.length === 0) throw new Error(`${dir} holds no credential reports (files named account=<12-digit id>.csv)`);
   const run = { id: manifest?.runId ?? "local", startedAt: manifest?.startedAt ?? new Date().toISOString() };
-  const analysis = analyzeRun({ runId: run.id, runStartedAt: new Date(run.startedAt), reports, previous });
+  const analysis = analyzeRun({ runId: run.id, runStartedAt: new Date(run.startedAt), reports, previous, thresholds });
   await mkdir(outDir, { recursive: true });
   for (const [file, { body }] of Object.entries(analysisFiles(run, analysis))) {
     await writeFile(join(outDir, ANALYSIS_FILES[file as keyof typeof ANALYSIS_FILES]), body);

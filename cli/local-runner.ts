@@ -27,6 +27,8 @@ export interface LocalRunOptions {
   readonly runId?: string;
   /** Replaces every Wait, retry and in-call pause with this many milliseconds (tests); unset honours them. */
   readonly pauseMs?: number;
+  /** Kept up to date while the run goes, for a progress display. @default a new one */
+  readonly progress?: RunProgress;
   /**
    * The run stops when the endpoint has not answered for this long while calls fail to connect,
    * rather than waiting out every account's polls.
@@ -98,7 +100,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     options.settings,
   );
 
-  const progress: RunProgress = { listed: 0, collected: 0, failed: 0 };
+  const progress: RunProgress = options.progress ?? { listed: 0, collected: 0, failed: 0 };
   const handlerTimes: HandlerTimes = {};
   const timed = <I, O>(state: string, handler: (input: I) => Promise<O>) => async (input: I): Promise<O> => {
     const started = performance.now();

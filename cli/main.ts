@@ -3,14 +3,17 @@ import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type AccountScope, EVERY_ACCOUNT, scopeProblems } from "../functions/list-accounts/list-accounts";
 import { jsonLog, silentLog } from "../functions/log";
-import { DEFAULT_SETTINGS, type PipelineSettings, settingsProblems } from "../functions/settings";
+import { DEFAULT_SETTINGS, type PipelineSettings, SETTING_BOUNDS } from "../functions/settings";
 import type { Manifest } from "../functions/summarize/manifest";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { type AwsClients, awsClients } from "./aws-clients";
 import { DEMO_SPEC, seedDemoOrganization } from "./demo-organization";
 import { downloadPrefix } from "./download";
 import { startEmulator } from "./emulator";
-import { type LocalRunOptions, type LocalRunResult, runLocally } from "./local-runner";
+import { type LocalRunOptions, type LocalRunResult, type RunProgress, runLocally } from "./local-runner";
+import { bucketFlag, endpointFlag, outFolderFlag, regionFlag, roleNameFlag, topicArnFlag, wholeNumberFlag } from "./flags";
+import { preflight } from "./preflight";
+import { showProgress, stderrProgress } from "./progress";
 import { EXIT_INCOMPLETE, EXIT_USAGE, exitStatusOf } from "./exit-status";
 import { countUsers, formatRunTable } from "./run-table";
 import { formatFindingsSummary } from "./findings-summary";
@@ -21,7 +24,8 @@ import { summarizeInputFromStoredRun } from "../functions/summarize/stored-run";
 import type { FindingChanges } from "../functions/analysis/changes";
 import type { FindingsSummary } from "../functions/analysis/summary";
 import { previousRunFindings } from "../functions/summarize/run-analysis";
-import type { Finding } from "../functions/analysis/findings";
+import { DEFAULT_THRESHOLDS, type Finding, type FindingThresholds } from "../functions/analysis/findings";
+import { THRESHOLD_SETTINGS, thresholdsFromEnv } from "../functions/analysis/thresholds";
 
 // The SDK versions are pinned to ones that support Node 20; their notice about later ones is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
@@ -36,25 +40,30 @@ Usage:
   npm run cli -- summarize [options]   findings, summary and HTML report of stored reports
   npm run cli -- help                  this text
 
+Every flag is checked before any AWS call (numbers: whole, in decimal digits, within the bounds
+shown); then run and summarize --bucket check the caller, the bucket (HeadBucket) and the topic.
+Progress goes to stderr: a live line on a terminal, a line every 5 s otherwise.
+
 demo options:
   --out DIR               where the run's reports and manifest are written [./out]
-  --verbose               print every pipeline event as a JSON line
+  --verbose               print every pipeline event as a JSON line (no progress line)
 
 run options:
-  --bucket NAME           report bucket (required)
-  --topic-arn ARN         SNS topic for failure notices (required)
-  --role-name NAME        member role to assume in each account [${DEFAULT_ROLE_NAME}]
-  --endpoint URL          send every AWS call here (an emulator); unset: real AWS
-  --region REGION         [AWS_REGION, else us-east-1]
+  --bucket NAME           report bucket, by S3's naming rules (required)
+  --topic-arn ARN         SNS topic for the run summary, arn:<partition>:sns:<region>:<account>:<name> (required)
+  --role-name NAME        member role to assume in each account, 1-64 of letters, digits, +=,.@_- [${DEFAULT_ROLE_NAME}]
+  --endpoint URL          send every AWS call here, an http(s) URL (an emulator); unset: real AWS
+  --region REGION         such as us-east-1 [AWS_REGION, else us-east-1]
   --include-ou ID         collect only accounts under this OU or root, child OUs included (repeatable)
-  --exclude-account ID    never collect this account (repeatable)
+  --exclude-account ID    never collect this account, 12 digits (repeatable)
   --concurrency N         batches collected at once, 1-1000 [${DEFAULT_SETTINGS.maxConcurrency}]
   --batch-size N          accounts per batch, 1-100 [${DEFAULT_SETTINGS.accountsPerBatch}]
   --max-attempts N        rounds per account before it fails as timed out, 1-100 [${DEFAULT_SETTINGS.maxPollAttempts}]
   --poll-interval S       first wait between rounds in seconds, doubling after, 1-300 [${DEFAULT_SETTINGS.pollIntervalSeconds}]
   --timeout-minutes M     stop a run still going after M minutes, 10-1440 [${DEFAULT_SETTINGS.runTimeoutMinutes}]
-  --out DIR               also download the run's reports and manifest here
-  --verbose               print every pipeline event as a JSON line
+  --out DIR               also download the run's reports and manifest here (made if missing)
+  --verbose               print every pipeline event as a JSON line (no progress line)
+  --quiet                 no progress line
 
 summarize options (one source):
   --from DIR              a folder of raw reports (account=<id>.csv; a manifest.json is used if present)
@@ -68,14 +77,28 @@ summarize options (one source):
                           writing its manifest and analysis files where they are missing (a run
                           that timed out or whose manifest could not be written); never replaces
                           a file that is there
+  --map-bucket NAME       with --write-manifest: the stack's map files bucket (output mapBucketName),
+                          where the run's Distributed Map results are [--bucket]
   --topic-arn ARN         with --write-manifest: also publish the run summary
+  --max-key-age-days N    an active key rotated longer ago is old, 1-3650 [MAX_KEY_AGE_DAYS, else 90]
+  --unused-days N         an active credential unused this long is unused, 1-3650 [UNUSED_DAYS, else 45]
+  --root-use-window-days N
+                          root use within this many days is reported, 1-3650 [ROOT_USE_WINDOW_DAYS, else 30]
+  --max-report-age-hours N
+                          a report generated longer before the run is stale, 1-720 [MAX_REPORT_AGE_HOURS, else 24]
 
 Against real AWS the default credential chain is used; run it as the management account (or a
 delegated administrator) where the member role exists in every account.
 Exit status: 0 when every active account was collected and analysed; 1 when any account failed,
-the analysis failed, or the run stopped; 2 on bad usage.`;
+the analysis failed, or the run stopped; 2 on bad usage: a flag's value, or a bucket, topic or
+endpoint that the checks before the run found unusable (nothing was collected).`;
 
 class UsageError extends Error {}
+
+/** What the demo's emulator makes up, said where its effect shows. */
+const EMULATOR_NOTE = `About the emulator: moto dates every credential report 2015-02-02 and writes no root user row.
+So each account has a "Credential report older than expected" finding, and no root findings appear.
+Against AWS both come from IAM as they are.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -117,6 +140,7 @@ async function demo(args: string[]): Promise<number> {
       settings,
       outDir,
       verbose: values.verbose ?? false,
+      findingsNote: EMULATOR_NOTE,
     });
   } finally {
     await emulator.stop();
@@ -142,33 +166,39 @@ async function run(args: string[]): Promise<number> {
       "timeout-minutes": { type: "string" },
       out: { type: "string" },
       verbose: { type: "boolean" },
+      quiet: { type: "boolean" },
     },
   });
   const problems: string[] = [];
   if (!values.bucket) problems.push("--bucket is required");
+  else problems.push(...defined(bucketFlag("--bucket", values.bucket)));
   if (!values["topic-arn"]) problems.push("--topic-arn is required");
+  else problems.push(...defined(topicArnFlag("--topic-arn", values["topic-arn"])));
+  if (values["role-name"] !== undefined) problems.push(...defined(roleNameFlag("--role-name", values["role-name"])));
+  if (values.region !== undefined) problems.push(...defined(regionFlag("--region", values.region)));
+  if (values.endpoint !== undefined) problems.push(...defined(endpointFlag("--endpoint", values.endpoint)));
   const scope: AccountScope = { includeOuIds: values["include-ou"] ?? [], excludeAccountIds: values["exclude-account"] ?? [] };
   problems.push(...scopeProblems(scope, { ou: "--include-ou", account: "--exclude-account" }));
+  const number = (flag: string, fallback: number, min: number, max: number) => {
+    const checked = wholeNumberFlag(flag, values[flag.slice(2) as keyof typeof values] as string | undefined, fallback, min, max);
+    if (checked.problem) problems.push(checked.problem);
+    return checked.value;
+  };
   const settings: PipelineSettings = {
-    maxConcurrency: numberFlag(values.concurrency, DEFAULT_SETTINGS.maxConcurrency),
-    accountsPerBatch: numberFlag(values["batch-size"], DEFAULT_SETTINGS.accountsPerBatch),
-    maxPollAttempts: numberFlag(values["max-attempts"], DEFAULT_SETTINGS.maxPollAttempts),
-    pollIntervalSeconds: numberFlag(values["poll-interval"], DEFAULT_SETTINGS.pollIntervalSeconds),
-    runTimeoutMinutes: numberFlag(values["timeout-minutes"], DEFAULT_SETTINGS.runTimeoutMinutes),
+    maxConcurrency: number("--concurrency", DEFAULT_SETTINGS.maxConcurrency, ...SETTING_BOUNDS.maxConcurrency),
+    accountsPerBatch: number("--batch-size", DEFAULT_SETTINGS.accountsPerBatch, ...SETTING_BOUNDS.accountsPerBatch),
+    maxPollAttempts: number("--max-attempts", DEFAULT_SETTINGS.maxPollAttempts, ...SETTING_BOUNDS.maxPollAttempts),
+    pollIntervalSeconds: number("--poll-interval", DEFAULT_SETTINGS.pollIntervalSeconds, ...SETTING_BOUNDS.pollIntervalSeconds),
+    runTimeoutMinutes: number("--timeout-minutes", DEFAULT_SETTINGS.runTimeoutMinutes, ...SETTING_BOUNDS.runTimeoutMinutes),
   };
-  const flagNames: Record<string, string> = {
-    maxConcurrency: "--concurrency",
-    accountsPerBatch: "--batch-size",
-    maxPollAttempts: "--max-attempts",
-    pollIntervalSeconds: "--poll-interval",
-    runTimeoutMinutes: "--timeout-minutes",
-  };
-  problems.push(...settingsProblems(settings).map((p) => p.replace(/^\w+/, (name) => flagNames[name] ?? name)));
-  if (values.endpoint && !/^https?:\/\//.test(values.endpoint)) problems.push(`--endpoint must be an http(s) URL, got ${JSON.stringify(values.endpoint)}`);
+  if (values.out !== undefined) problems.push(...defined(outFolderFlag("--out", resolve(values.out))));
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
 
   const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
-  return runAndReport(awsClients({ region, endpoint: values.endpoint }), {
+  const clients = awsClients({ region, endpoint: values.endpoint });
+  const unusable = await preflight(clients, { bucket: values.bucket!, topicArn: values["topic-arn"], endpoint: values.endpoint, region });
+  if (unusable.length > 0) throw new UsageError(unusable.join("\n"));
+  return runAndReport(clients, {
     region,
     bucket: values.bucket!,
     topicArn: values["topic-arn"]!,
@@ -177,18 +207,52 @@ async function run(args: string[]): Promise<number> {
     settings,
     outDir: values.out ? resolve(values.out) : undefined,
     verbose: values.verbose ?? false,
+    quiet: values.quiet ?? false,
   });
 }
 
-interface RunAndReport extends Omit<LocalRunOptions, "clients" | "log" | "runId" | "pauseMs"> {
-  readonly outDir?: string;
-  readonly verbose: boolean;
+/**
+ * The finding thresholds: each flag, else its environment variable (as the Lambda reads it), else
+ * the default. Problems are added to `problems`, each naming the flag or the variable.
+ */
+function thresholdFlags(values: Record<string, string | undefined>, problems: string[]): FindingThresholds {
+  let fromEnv: FindingThresholds = DEFAULT_THRESHOLDS;
+  try {
+    fromEnv = thresholdsFromEnv(process.env);
+  } catch (err) {
+    problems.push(`in the environment: ${(err as Error).message.replace(/^InvalidInput: /, "")}`);
+  }
+  const keys = Object.keys(THRESHOLD_SETTINGS) as (keyof FindingThresholds)[];
+  return Object.fromEntries(
+    keys.map((key) => {
+      const { flag, min, max } = THRESHOLD_SETTINGS[key];
+      const checked = wholeNumberFlag(flag, values[flag.slice(2)], fromEnv[key], min, max);
+      if (checked.problem) problems.push(checked.problem);
+      return [key, checked.value];
+    }),
+  ) as unknown as FindingThresholds;
 }
 
-/** Runs once, then prints the per-account table and where the files are. */
+/** The problems that are there. */
+function defined(...problems: (string | undefined)[]): string[] {
+  return problems.filter((p): p is string => p !== undefined);
+}
+
+interface RunAndReport extends Omit<LocalRunOptions, "clients" | "log" | "runId" | "pauseMs" | "progress"> {
+  readonly outDir?: string;
+  readonly verbose: boolean;
+  /** No progress lines (they go to stderr). */
+  readonly quiet?: boolean;
+  /** Said right under the findings. */
+  readonly findingsNote?: string;
+}
+
+/** Runs once, showing progress, then prints the per-account table and where the files are. */
 async function runAndReport(clients: AwsClients, options: RunAndReport): Promise<number> {
   console.log(`Running the credential report pipeline (bucket ${options.bucket}) ...`);
-  const result: LocalRunResult = await runLocally({ ...options, clients, log: options.verbose ? jsonLog : silentLog });
+  const progress: RunProgress = { listed: 0, collected: 0, failed: 0 };
+  const stopProgress = options.quiet || options.verbose ? () => undefined : showProgress(progress, stderrProgress());
+  const result: LocalRunResult = await runLocally({ ...options, clients, progress, log: options.verbose ? jsonLog : silentLog }).finally(stopProgress);
   if (result.status === "failed") {
     console.error(`Run ${result.runId} failed: ${result.error}`);
     const { run } = result.progress;
@@ -239,6 +303,7 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
   if (summary && changes) {
     console.log("");
     console.log(formatFindingsSummary(summary, changes));
+    if (options.findingsNote) console.log(`\n${options.findingsNote}`);
   }
   console.log("");
   const analysisError = result.summary.analysisError;
@@ -269,6 +334,8 @@ async function summarizeCommand(args: string[]): Promise<number> {
       out: { type: "string" },
       "write-manifest": { type: "boolean" },
       "topic-arn": { type: "string" },
+      "map-bucket": { type: "string" },
+      ...Object.fromEntries(Object.values(THRESHOLD_SETTINGS).map(({ flag }) => [flag.slice(2), { type: "string" as const }])),
     },
   });
   const fromBucket = values.bucket !== undefined || values.run !== undefined;
@@ -283,15 +350,26 @@ async function summarizeCommand(args: string[]): Promise<number> {
   if (values["write-manifest"] && !fromBucket) problems.push("--write-manifest goes with --bucket and --run");
   if (values["write-manifest"] && values.out) problems.push("--write-manifest writes into the bucket; --out does not go with it");
   if (values["topic-arn"] && !values["write-manifest"]) problems.push("--topic-arn goes with --write-manifest");
+  if (values["map-bucket"] && !values["write-manifest"]) problems.push("--map-bucket goes with --write-manifest");
+  if (values.bucket !== undefined) problems.push(...defined(bucketFlag("--bucket", values.bucket)));
+  if (values["map-bucket"] !== undefined) problems.push(...defined(bucketFlag("--map-bucket", values["map-bucket"])));
+  if (values["topic-arn"] !== undefined) problems.push(...defined(topicArnFlag("--topic-arn", values["topic-arn"])));
+  if (values.region !== undefined) problems.push(...defined(regionFlag("--region", values.region)));
+  if (values.endpoint !== undefined) problems.push(...defined(endpointFlag("--endpoint", values.endpoint)));
+  const thresholds = thresholdFlags(values as Record<string, string | undefined>, problems);
+  if (values.out !== undefined) problems.push(...defined(outFolderFlag("--out", resolve(values.out))));
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
+  const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
   if (values["write-manifest"]) {
     return summarizeStoredRun({
       bucket: values.bucket!,
+      mapBucket: values["map-bucket"],
       runId: runMatch![2],
       date: runMatch![1],
       topicArn: values["topic-arn"],
-      region: values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1",
+      region,
       endpoint: values.endpoint,
+      thresholds,
     });
   }
   const outDir = resolve(values.out ?? join("out", "analysis"));
@@ -303,15 +381,16 @@ async function summarizeCommand(args: string[]): Promise<number> {
     previous = { runId: stored.runId ?? values.previous, findings: stored.findings };
   }
   if (fromBucket) {
-    const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
     const clients = awsClients({ region, endpoint: values.endpoint });
+    const unusable = await preflight(clients, { bucket: values.bucket!, endpoint: values.endpoint, region });
+    if (unusable.length > 0) throw new UsageError(unusable.join("\n"));
     const staging = join(outDir, "reports");
     await downloadPrefix(clients.s3, values.bucket!, runFolder!, staging);
     source = join(staging, runFolder!);
     const manifest = JSON.parse(await readFile(join(source, "manifest.json"), "utf8")) as Manifest;
     previous = await previousRunFindings({ id: runMatch![2], startedAt: manifest.startedAt }, { s3: clients.s3, bucket: values.bucket!, log: silentLog });
   }
-  const { analysis, reports, htmlPath } = await analyzeFolder(source, outDir, previous);
+  const { analysis, reports, htmlPath } = await analyzeFolder(source, outDir, previous, thresholds);
   console.log(`Analysed ${reports} report(s) from ${source}.`);
   console.log("");
   console.log(formatFindingsSummary(analysis.summary, analysis.changes));
@@ -322,14 +401,26 @@ async function summarizeCommand(args: string[]): Promise<number> {
 }
 
 /** Summarises a stored run in its own bucket: the manifest and analysis files that are missing. */
-async function summarizeStoredRun(target: { bucket: string; runId: string; date: string; topicArn?: string; region: string; endpoint?: string }): Promise<number> {
+async function summarizeStoredRun(target: {
+  bucket: string;
+  mapBucket?: string;
+  runId: string;
+  date: string;
+  topicArn?: string;
+  region: string;
+  endpoint?: string;
+  thresholds: FindingThresholds;
+}): Promise<number> {
   const clients = awsClients({ region: target.region, endpoint: target.endpoint });
-  const input = await summarizeInputFromStoredRun(target.runId, target.date, { s3: clients.s3, bucket: target.bucket });
+  const unusable = await preflight(clients, { bucket: target.bucket, topicArn: target.topicArn, endpoint: target.endpoint, region: target.region });
+  if (unusable.length > 0) throw new UsageError(unusable.join("\n"));
+  const input = await summarizeInputFromStoredRun(target.runId, target.date, { s3: clients.s3, bucket: target.bucket, mapBucket: target.mapBucket });
   const summary = await summarize(input, {
     s3: clients.s3,
     sns: clients.sns,
     bucket: target.bucket,
     topicArn: target.topicArn,
+    thresholds: target.thresholds,
     now: () => new Date(),
     log: silentLog,
   });
@@ -338,10 +429,6 @@ async function summarizeStoredRun(target: { bucket: string; runId: string; date:
   console.log(`Manifest: s3://${target.bucket}/${summary.manifestKey}`);
   if (summary.analysisError) console.error(`The analysis failed, so the run has no findings: ${summary.analysisError}`);
   return counts.failed === 0 && !summary.analysisError ? 0 : EXIT_INCOMPLETE;
-}
-
-function numberFlag(value: string | undefined, fallback: number): number {
-  return value === undefined ? fallback : Number(value);
 }
 
 main(process.argv.slice(2)).then(

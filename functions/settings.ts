@@ -55,22 +55,24 @@ export function pollWaitSeconds(attempt: number, intervalSeconds: number): numbe
   return Math.min(intervalSeconds * 2 ** (attempt - 1), Math.max(intervalSeconds, MAX_POLL_WAIT_SECONDS));
 }
 
-/** Bounds the settings so that a bad value fails before anything runs. Returns every problem. */
-export function settingsProblems(settings: PipelineSettings): string[] {
-  const problems: string[] = [];
-  const check = (name: keyof PipelineSettings, min: number, max: number) => {
-    const problem = wholeNumberProblem(name, settings[name], min, max);
-    if (problem) problems.push(problem);
-  };
+/** The bounds of each setting, inclusive; the config keys and the CLI's flags share them. */
+export const SETTING_BOUNDS: Readonly<Record<keyof PipelineSettings, readonly [number, number]>> = {
   // A Distributed Map runs up to 10,000 child executions at once; each runs one Lambda at a time,
   // and 1,000 is the default concurrent-executions quota of Lambda in an account and region.
-  check("maxConcurrency", 1, 1000);
-  check("accountsPerBatch", 1, 100);
-  check("maxPollAttempts", 1, 100);
-  check("pollIntervalSeconds", 1, MAX_POLL_WAIT_SECONDS);
+  maxConcurrency: [1, 1000],
+  accountsPerBatch: [1, 100],
+  maxPollAttempts: [1, 100],
+  pollIntervalSeconds: [1, MAX_POLL_WAIT_SECONDS],
   // Runs are daily: one that takes longer than a day would overlap the next.
-  check("runTimeoutMinutes", 10, 1440);
-  return problems;
+  runTimeoutMinutes: [10, 1440],
+};
+
+/** Bounds the settings so that a bad value fails before anything runs. Returns every problem. */
+export function settingsProblems(settings: PipelineSettings): string[] {
+  return (Object.keys(SETTING_BOUNDS) as (keyof PipelineSettings)[]).flatMap((name) => {
+    const problem = wholeNumberProblem(name, settings[name], ...SETTING_BOUNDS[name]);
+    return problem ? [problem] : [];
+  });
 }
 
 /** The problem with a number that must be whole and within bounds, or undefined when it is. */

@@ -1,3 +1,4 @@
+import { humanAge } from "./ages";
 import { type CredentialUser, type Field, type ParsedReport, valueOf } from "./credential-report";
 
 export type Severity = "critical" | "high" | "medium" | "low";
@@ -103,7 +104,7 @@ function rootFindings(root: CredentialUser, now: Date, t: FindingThresholds): Fi
       finding(
         "root-recently-used",
         root,
-        `The root user of ${root.accountId} was used ${days} day${days === 1 ? "" : "s"} ago (${latest.column})`,
+        `The root user of ${root.accountId} was used ${humanAge(now.getTime() - latest.at.getTime())} ago (${latest.column})`,
         { ...pick(root, "password_last_used", "access_key_1_last_used_date", "access_key_2_last_used_date"), days_since_last_use: String(days) },
       ),
     );
@@ -125,7 +126,7 @@ function iamUserFindings(user: CredentialUser, now: Date, t: FindingThresholds):
         finding(
           "credential-unused",
           user,
-          `${name} has a console password ${unused.never ? "never used" : "unused"} for ${unused.days} days`,
+          `${name} has a console password ${unused.never ? "never used" : "unused"} for ${humanAge(unused.days * DAY_MS)}`,
           { ...pick(user, "password_enabled", "password_last_used", "password_last_changed", "user_creation_time"), days_unused: String(unused.days) },
           "password",
         ),
@@ -139,7 +140,7 @@ function iamUserFindings(user: CredentialUser, now: Date, t: FindingThresholds):
     const rotated = valueOf(key.lastRotated);
     if (rotated && now.getTime() - rotated.getTime() > t.maxKeyAgeDays * DAY_MS) {
       const age = wholeDays(now.getTime() - rotated.getTime());
-      found.push(finding("access-key-old", user, `${name} has an active access key (${prefix}) ${age} days old`, { ...fields, age_days: String(age) }, prefix));
+      found.push(finding("access-key-old", user, `${name} has an active access key (${prefix}) ${humanAge(age * DAY_MS)} old`, { ...fields, age_days: String(age) }, prefix));
     }
     const unused = unusedFor(now, key.lastUsed, key.lastRotated);
     if (unused && unused.days >= t.unusedDays) {
@@ -147,7 +148,7 @@ function iamUserFindings(user: CredentialUser, now: Date, t: FindingThresholds):
         finding(
           "credential-unused",
           user,
-          `${name} has an active access key (${prefix}) ${unused.never ? "never used" : "unused"} for ${unused.days} days`,
+          `${name} has an active access key (${prefix}) ${unused.never ? "never used" : "unused"} for ${humanAge(unused.days * DAY_MS)}`,
           { ...fields, days_unused: String(unused.days) },
           prefix,
         ),
@@ -195,6 +196,6 @@ export function reportStaleFinding(accountId: string, generatedAt: Date | undefi
     accountId,
     user: "",
     evidence: { generated_time: generatedAt.toISOString(), run_started_at: runStartedAt.toISOString(), age_hours: String(Math.floor(hours)) },
-    message: `The credential report of ${accountId} was generated ${Math.floor(hours)} hours before the run`,
+    message: `The credential report of ${accountId} was generated ${humanAge(runStartedAt.getTime() - generatedAt.getTime())} before the run`,
   };
 }

@@ -2,12 +2,15 @@ import { InvalidInput } from "../errors";
 import { wholeNumberProblem } from "../settings";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "./findings";
 
-/** Each threshold's bounds, and the environment variable a deployed Summarize reads it from. */
-export const THRESHOLD_SETTINGS: Record<keyof FindingThresholds, { readonly min: number; readonly max: number; readonly env: string }> = {
-  maxKeyAgeDays: { min: 1, max: 3650, env: "MAX_KEY_AGE_DAYS" },
-  unusedDays: { min: 1, max: 3650, env: "UNUSED_DAYS" },
-  rootUseWindowDays: { min: 1, max: 3650, env: "ROOT_USE_WINDOW_DAYS" },
-  maxReportAgeHours: { min: 1, max: 720, env: "MAX_REPORT_AGE_HOURS" },
+/**
+ * Each threshold's bounds, the environment variable Summarize (deployed or run by the CLI) reads
+ * it from, and the CLI's flag for it.
+ */
+export const THRESHOLD_SETTINGS: Record<keyof FindingThresholds, { readonly min: number; readonly max: number; readonly env: string; readonly flag: string }> = {
+  maxKeyAgeDays: { min: 1, max: 3650, env: "MAX_KEY_AGE_DAYS", flag: "--max-key-age-days" },
+  unusedDays: { min: 1, max: 3650, env: "UNUSED_DAYS", flag: "--unused-days" },
+  rootUseWindowDays: { min: 1, max: 3650, env: "ROOT_USE_WINDOW_DAYS", flag: "--root-use-window-days" },
+  maxReportAgeHours: { min: 1, max: 720, env: "MAX_REPORT_AGE_HOURS", flag: "--max-report-age-hours" },
 };
 
 /** Every out-of-range threshold, named as the caller names it (a config key, a variable). */

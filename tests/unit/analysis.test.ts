@@ -1,3 +1,4 @@
+import { humanAge } from "../../functions/analysis/ages";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -138,6 +139,23 @@ describe("findings", () => {
     expect(later).to.include("111111111111/bob/access-key-old/access_key_1");
     const strict = idsOf(userFindings(workloads(), NOW, { ...DEFAULT_THRESHOLDS, maxKeyAgeDays: 88, unusedDays: 44 }));
     expect(strict).to.include.members(["111111111111/alice/access-key-old/access_key_1", "111111111111/carol/credential-unused/access_key_1"]);
+  });
+
+  it("says ages in the unit a person reads, the exact number kept in the evidence", () => {
+    const HOUR = 3_600_000;
+    expect([26 * HOUR, 47 * HOUR, 48 * HOUR, 3 * 24 * HOUR, 364 * 24 * HOUR, 365 * 24 * HOUR, 103_537 * HOUR].map(humanAge)).to.deep.equal([
+      "26 hours",
+      "47 hours",
+      "2 days",
+      "3 days",
+      "364 days",
+      "1 year",
+      "11 years",
+    ]);
+    // The emulator's 2015 report, as the demo shows it.
+    const stale = reportStaleFinding("111111111111", new Date("2015-02-02T00:00:00Z"), new Date("2026-11-25T08:00:00Z"))!;
+    expect(stale.message).to.equal("The credential report of 111111111111 was generated 11 years before the run");
+    expect(stale.evidence.age_hours).to.equal("103544");
   });
 
   it("reports a report generated too long before the run", () => {

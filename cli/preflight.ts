@@ -1,0 +1,58 @@
+import { HeadBucketCommand } from "@aws-sdk/client-s3";
+import { GetTopicAttributesCommand } from "@aws-sdk/client-sns";
+import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { describeAwsError, isNetworkError } from "../functions/errors";
+import type { AwsClients } from "./aws-clients";
+
+export interface PreflightTarget {
+  readonly bucket: string;
+  readonly topicArn?: string;
+  /** The --endpoint given, if any: a refused connection names it. */
+  readonly endpoint?: string;
+  readonly region: string;
+}
+
+/**
+ * A few calls before a run, so that a wrong bucket, topic, endpoint or set of credentials is found
+ * before any account is touched: who we are (STS), that the bucket is there and ours to use
+ * (HeadBucket, which leaves nothing behind), that the topic is there. Returns every problem, each
+ * naming the flag behind it; none when all is well.
+ */
+export async function preflight(clients: AwsClients, target: PreflightTarget): Promise<string[]> {
+  const where = target.endpoint ? `${target.endpoint} (--endpoint)` : `AWS in ${target.region} (--region)`;
+  try {
+    await clients.sts.send(new GetCallerIdentityCommand({}));
+  } catch (err) {
+    if (isNetworkError(err)) return [`cannot reach ${where}: ${networkReason(err)}`];
+    const aws = describeAwsError(err);
+    return [`the credentials were refused by ${where}: ${aws.code}: ${aws.message}`];
+  }
+  const problems: string[] = [];
+  try {
+    await clients.s3.send(new HeadBucketCommand({ Bucket: target.bucket }));
+  } catch (err) {
+    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    if (status === 404) problems.push(`--bucket: there is no bucket ${JSON.stringify(target.bucket)} at ${where}`);
+    else if (status === 403) problems.push(`--bucket: bucket ${JSON.stringify(target.bucket)} exists, but these credentials may not use it (403)`);
+    else if (status === 301) problems.push(`--bucket: bucket ${JSON.stringify(target.bucket)} is in another region than ${target.region} (--region)`);
+    else problems.push(`--bucket: bucket ${JSON.stringify(target.bucket)} could not be checked: ${describeAwsError(err).code}`);
+  }
+  if (target.topicArn) {
+    try {
+      await clients.sns.send(new GetTopicAttributesCommand({ TopicArn: target.topicArn }));
+    } catch (err) {
+      const aws = describeAwsError(err);
+      problems.push(
+        aws.code === "NotFound" || aws.code === "NotFoundException"
+          ? `--topic-arn: there is no topic ${target.topicArn} at ${where}`
+          : `--topic-arn: topic ${target.topicArn} could not be checked: ${aws.code}: ${aws.message}`,
+      );
+    }
+  }
+  return problems;
+}
+
+function networkReason(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  return [e.code, e.message].filter(Boolean).join(": ");
+}
