@@ -128,7 +128,9 @@ ${
     ? `<h2>Reports that could not be read</h2>\n<ul>${summary.unreadableReports.map((r) => `<li>${e(accountLabel(r.accountId))}: ${e(r.error)}</li>`).join("")}</ul>`
     : ""
 }
-<h2>Findings by account and check</h2>
+<h2>Findings by check</h2>
+${checkOverview(input.findings)}
+<h2>Accounts with the most findings</h2>
 ${findingsChart(input.findings, accountLabel)}
 <h2>Age of active access keys</h2>
 ${keyAgeChart(input.keyAges)}
@@ -160,7 +162,33 @@ ${
 `;
 }
 
-/** Horizontal stacked bars: one per account with findings, a segment per check. */
+/** Accounts drawn one bar each; the others share one bar, so 10,000 accounts stay one screen. */
+export const MAX_CHART_ACCOUNTS = 30;
+
+/** Every check that found something: how often, in how many accounts, most severe first. */
+function checkOverview(findings: readonly Finding[]): string {
+  const byCheck = new Map<CheckId, { findings: number; accounts: Set<string> }>();
+  for (const f of findings) {
+    const entry = byCheck.get(f.checkId) ?? { findings: 0, accounts: new Set<string>() };
+    entry.findings++;
+    entry.accounts.add(f.accountId);
+    byCheck.set(f.checkId, entry);
+  }
+  if (byCheck.size === 0) return "<p>No findings.</p>";
+  const rows = CHECK_IDS.filter((c) => byCheck.has(c))
+    .sort((a, b) => SEVERITIES.indexOf(CHECKS[a].severity) - SEVERITIES.indexOf(CHECKS[b].severity) || byCheck.get(b)!.findings - byCheck.get(a)!.findings)
+    .map((c) => {
+      const { findings: n, accounts } = byCheck.get(c)!;
+      const check = CHECKS[c];
+      return `<tr><td><span class="sev" style="background:${SEVERITY_COLOR[check.severity]}">${escapeHtml(check.severity)}</span></td><td>${escapeHtml(check.title)}</td><td>${escapeHtml(check.cisControl ?? "")}</td><td>${n}</td><td>${accounts.size}</td></tr>`;
+    });
+  return `<table id="checks"><thead><tr><th>severity</th><th>check</th><th>CIS</th><th>findings</th><th>accounts</th></tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody></table>`;
+}
+
+/**
+ * Horizontal stacked bars, a segment per check: the MAX_CHART_ACCOUNTS accounts with the most
+ * findings, one bar each, then one bar that sums up all the others.
+ */
 function findingsChart(findings: readonly Finding[], accountLabel: (id: string) => string): string {
   const counts = new Map<string, Map<CheckId, number>>();
   for (const f of findings) {
@@ -170,12 +198,19 @@ function findingsChart(findings: readonly Finding[], accountLabel: (id: string) 
   }
   if (counts.size === 0) return "<p>No findings.</p>";
   const total = (m: Map<CheckId, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-  const rows = [...counts.entries()].sort((a, b) => total(b[1]) - total(a[1]));
+  const sorted = [...counts.entries()].sort((a, b) => total(b[1]) - total(a[1]) || a[0].localeCompare(b[0]));
+  const rows: [string, Map<CheckId, number>][] = sorted.slice(0, MAX_CHART_ACCOUNTS).map(([account, byCheck]) => [accountLabel(account), byCheck]);
+  const rest = sorted.slice(MAX_CHART_ACCOUNTS);
+  if (rest.length > 0) {
+    const summed = new Map<CheckId, number>();
+    for (const [, byCheck] of rest) for (const [c, n] of byCheck) summed.set(c, (summed.get(c) ?? 0) + n);
+    rows.push([`${rest.length} other accounts`, summed]);
+  }
   const max = Math.max(...rows.map(([, m]) => total(m)));
   const labelWidth = 260;
   const barWidth = 480;
   const rowHeight = 22;
-  const bars = rows.map(([account, byCheck], i) => {
+  const bars = rows.map(([label, byCheck], i) => {
     let x = labelWidth;
     const y = i * rowHeight;
     const segments = CHECK_IDS.filter((c) => byCheck.has(c)).map((c) => {
@@ -184,7 +219,6 @@ function findingsChart(findings: readonly Finding[], accountLabel: (id: string) 
       x += width;
       return rect;
     });
-    const label = accountLabel(account);
     // Long names are cut to fit the label column; the full one shows on hover.
     const shown = label.length > 40 ? `${label.slice(0, 39)}\u2026` : label;
     return `<text x="${labelWidth - 6}" y="${y + 15}" text-anchor="end"><title>${escapeHtml(label)}</title>${escapeHtml(shown)}</text>${segments.join("")}<text x="${(x + 4).toFixed(1)}" y="${y + 15}">${total(byCheck)}</text>`;

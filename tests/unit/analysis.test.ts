@@ -8,7 +8,7 @@ import { MalformedReport, parseCredentialReport } from "../../functions/analysis
 import { DEFAULT_THRESHOLDS, type Finding, reportStaleFinding, userFindings } from "../../functions/analysis/findings";
 import { summarizeFindings } from "../../functions/analysis/summary";
 import { neutralizeFormula, organizationUsersCsv } from "../../functions/analysis/users-csv";
-import { escapeHtml, MAX_TABLE_ROWS, renderHtmlReport } from "../../functions/analysis/html-report";
+import { escapeHtml, MAX_CHART_ACCOUNTS, MAX_TABLE_ROWS, renderHtmlReport } from "../../functions/analysis/html-report";
 import { thresholdsEnv, thresholdsFromEnv } from "../../functions/analysis/thresholds";
 
 const FIXTURES = join(__dirname, "../fixtures/credential-reports");
@@ -245,6 +245,26 @@ describe("HTML report text", () => {
     const html = render(many);
     expect(html.match(/<tr><td data-sort/g)).to.have.length(MAX_TABLE_ROWS);
     expect(html).to.contain(`Showing the first ${MAX_TABLE_ROWS} of ${MAX_TABLE_ROWS + 7} findings`);
+  });
+
+  it("draws the accounts with the most findings and sums up the rest in one bar, after an overview by check", () => {
+    const one = userFindings(workloads(), NOW).find((f) => f.checkId === "both-keys-active")!;
+    // Account i has i + 1 findings: the last ones have the most.
+    const accounts = Array.from({ length: MAX_CHART_ACCOUNTS + 70 }, (_, i) => String(100000000000 + i));
+    const findings = accounts.flatMap((accountId, i) => Array.from({ length: i + 1 }, (_, n) => ({ ...one, accountId, id: `${accountId}/${n}` })));
+
+    const html = render(findings);
+
+    const chart = html.slice(html.indexOf("<svg role=\"img\" aria-label=\"Findings by account"), html.indexOf("</svg>"));
+    expect(chart.match(/<title>/g)!.length).to.be.lessThan(3 * (MAX_CHART_ACCOUNTS + 1) + 1);
+    expect(chart).to.contain(`>${accounts[accounts.length - 1]}</text>`);
+    expect(chart).to.not.contain(`>${accounts[0]}</text>`);
+    expect(chart).to.contain(">70 other accounts</text>");
+    // The 70 accounts with the fewest findings: 1 + 2 + ... + 70.
+    expect(chart).to.contain(`>${(70 * 71) / 2}</text>`);
+    const overview = html.slice(html.indexOf('<table id="checks">'), html.indexOf("</table>"));
+    expect(overview).to.contain(`<td>Two active access keys</td><td>1.13</td><td>${findings.length}</td><td>${accounts.length}</td>`);
+    expect(html.indexOf('<table id="checks">')).to.be.lessThan(html.indexOf("<svg"));
   });
 });
 
