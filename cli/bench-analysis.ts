@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { analyzeRun, type ReportToAnalyse } from "../functions/analysis/analyze-run";
@@ -5,7 +8,7 @@ import { CREDENTIAL_REPORT_COLUMNS } from "../functions/analysis/credential-repo
 
 // Times the analysis Summarize runs after each run (parse, findings, CSV, HTML) on a synthetic
 // organization, so the Lambda's memory and timeout can be sized from numbers.
-const { values } = parseArgs({ options: { accounts: { type: "string" }, users: { type: "string" } } });
+const { values } = parseArgs({ options: { accounts: { type: "string" }, users: { type: "string" }, browser: { type: "boolean" } } });
 const accounts = Number(values.accounts ?? 2000);
 const usersPerAccount = Number(values.users ?? 20);
 const now = new Date("2026-11-25T08:00:00Z");
@@ -40,3 +43,25 @@ console.log(
     `users.csv ${(analysis.usersCsv.length / 1_048_576).toFixed(1)} MiB, report.html ${(analysis.html.length / 1_048_576).toFixed(1)} MiB; ` +
     `RSS before ${(before / 1_048_576).toFixed(0)} MiB, peak ${peak.toFixed(0)} MiB`,
 );
+
+// With --browser: how the page opens in headless chromium (Debian's; CHROMIUM_PATH to change).
+if (values.browser) {
+  void (async () => {
+    const { chromium } = await import("playwright-core");
+    const file = join(mkdtempSync(join(tmpdir(), "credreport-bench-")), "report.html");
+    writeFileSync(file, analysis.html);
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    });
+    const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+    const opening = performance.now();
+    await page.goto(`file://${file}`, { waitUntil: "load" });
+    const loadMs = performance.now() - opening;
+    // Runs in the page, where the DOM is; this file is compiled without DOM types.
+    const height = await page.evaluate("document.documentElement.scrollHeight");
+    const chartBars = await page.locator("svg[aria-label='Findings by account and check'] > text").count();
+    await browser.close();
+    console.log(`report.html in headless chromium: loaded in ${loadMs.toFixed(0)} ms, page ${height} px tall, findings chart of ${chartBars / 2} bars`);
+  })();
+}

@@ -58,9 +58,57 @@ describe("command line", function () {
   describe("run against an endpoint", () => {
     let emulator: Emulator;
     let proxy: FaultProxy;
+    let org: Awaited<ReturnType<typeof seedDemoOrganization>>;
     before(async () => {
       emulator = await startEmulator();
       proxy = await startFaultProxy(emulator.endpoint);
+      org = await seedDemoOrganization(
+        awsClients({ region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }),
+        { memberAccounts: 6, ouNames: ["A", "B"], suspended: 0, bucket: "cli-reports", topicName: "cli-alerts" },
+      );
+    });
+    beforeEach(() => proxy.reset());
+
+    const BAD_FLAGS: [string[], string][] = [
+      [["--concurrency", "abc"], '--concurrency must be a whole number from 1 to 1000 in decimal digits, got "abc"'],
+      [["--max-attempts", "Infinity"], '--max-attempts must be a whole number from 1 to 100 in decimal digits, got "Infinity"'],
+      [["--concurrency", "0x10"], '--concurrency must be a whole number from 1 to 1000 in decimal digits, got "0x10"'],
+      [["--batch-size", "1e1"], '--batch-size must be a whole number from 1 to 100 in decimal digits, got "1e1"'],
+      [["--role-name", "r".repeat(65)], `--role-name must be an IAM role name (1-64 letters, digits and +=,.@_-), got "${"r".repeat(65)}"`],
+      [["--role-name", "bad role/x"], '--role-name must be an IAM role name (1-64 letters, digits and +=,.@_-), got "bad role/x"'],
+      [["--topic-arn", "not-an-arn"], '--topic-arn must be an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<topic>), got "not-an-arn"'],
+      [["--bucket", "Reports_2026"], '--bucket must be an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit), got "Reports_2026"'],
+      [["--region", "mars-1"], '--region must be an AWS region such as us-east-1, got "mars-1"'],
+      [["--endpoint", "http://[::1"], '--endpoint must be an http(s) URL such as http://127.0.0.1:5000, got "http://[::1"'],
+      [["--out", "/proc/no-such-folder"], '--out must be a folder that can be created and written, got "/proc/no-such-folder" (ENOENT)'],
+    ];
+    for (const [flags, message] of BAD_FLAGS) {
+      it(`run: refuses ${flags.join(" ")} with exit status 2, naming the flag, before any AWS call`, async () => {
+        const base = { "--bucket": org.bucket, "--topic-arn": org.topicArn, "--endpoint": proxy.endpoint };
+        const args = Object.entries(base).flatMap(([flag, value]) => (flags.includes(flag) ? [] : [flag, value]));
+
+        const run = await cli(["run", ...args, ...flags]);
+
+        expect(run.status, run.stderr).to.equal(2);
+        expect(run.stderr).to.contain(message);
+        expect(proxy.seen).to.deep.equal([]);
+      });
+    }
+
+    it("run: checks the caller, the bucket and the topic before any account, and names what is not there", async () => {
+      const run = await cli(["run", "--endpoint", proxy.endpoint, "--bucket", "no-such-bucket", "--topic-arn", org.topicArn.replace(/[^:]+$/, "no-such-topic")]);
+
+      expect(run.status, run.stderr).to.equal(2);
+      expect(run.stderr).to.contain(`--bucket: there is no bucket "no-such-bucket" at ${proxy.endpoint} (--endpoint)`);
+      expect(run.stderr).to.contain(`--topic-arn: there is no topic ${org.topicArn.replace(/[^:]+$/, "no-such-topic")} at ${proxy.endpoint} (--endpoint)`);
+      expect(proxy.seen.map((r) => r.action)).to.deep.equal(["GetCallerIdentity", "HEADBucket", "GetTopicAttributes"]);
+    });
+
+    it("run: names the endpoint and the flag when nothing answers there", async () => {
+      const run = await cli(["run", "--endpoint", "http://127.0.0.1:9", "--bucket", org.bucket, "--topic-arn", org.topicArn]);
+
+      expect(run.status).to.equal(2);
+      expect(run.stderr).to.match(/^cannot reach http:\/\/127\.0\.0\.1:9 \(--endpoint\): ECONNREFUSED/m);
     });
     after(async () => {
       await proxy?.close();
@@ -68,10 +116,6 @@ describe("command line", function () {
     });
 
     it("collects the OU it is pointed at, exits 1 when an account failed, and says which", async () => {
-      const org = await seedDemoOrganization(
-        awsClients({ region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }),
-        { memberAccounts: 6, ouNames: ["A", "B"], suspended: 0, bucket: "cli-reports", topicName: "cli-alerts" },
-      );
       const inA = org.members.filter((m) => m.ouId === org.ous[0].id);
       proxy.addRule(assumeRoleDenied(inA[0].id));
 
@@ -82,6 +126,9 @@ describe("command line", function () {
 
       expect(run.status, run.stderr).to.equal(1);
       expect(run.stdout).to.match(/: 2 collected, 1 failed, 1 skipped\./);
+      // Not a terminal: plain progress lines on stderr, the last one with every account done.
+      expect(run.stderr).to.match(/^3 of 3 accounts done: 2 collected, 1 failed, 0 waiting; [\d.]+\/s$/m);
+      expect(run.stdout).to.not.match(/accounts done/);
       expect(run.stdout).to.match(new RegExp(`^${inA[0].id}\\s+\\S+\\s+failed\\s+-\\s+AccessDenied: `, "m"));
       expect(run.stdout).to.match(new RegExp(`^${inA[2].id}\\s+\\S+\\s+skipped\\s+-\\s+EXCLUDED$`, "m"));
       expect(run.stdout).to.not.contain(org.members.find((m) => m.ouId === org.ous[1].id)!.id);
