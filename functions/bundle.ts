@@ -1,19 +1,8 @@
 import { join } from "node:path";
 import { build } from "esbuild";
+import type { FunctionName } from "./function-sizes";
 
-/** The Lambda functions, each a folder of `functions/` with a `handler.ts`. */
-export const FUNCTION_NAMES = ["list-accounts", "collect-report", "summarize"] as const;
-export type FunctionName = (typeof FUNCTION_NAMES)[number];
-
-/** Per function: its timeout and memory. Summarize checks every stored report, hence the longest. */
-export const FUNCTION_SIZES: Record<FunctionName, { timeout: number; memorySize: number }> = {
-  "list-accounts": { timeout: 300, memorySize: 256 },
-  // A batch of up to 100 accounts, 10 at a time, each polled for at most 15 s within the call.
-  "collect-report": { timeout: 300, memorySize: 512 },
-  // The analysis holds every report and finding: 370 MiB peak at 2,000 accounts of 20 users, 1.3 GiB
-  // at 100 users each (npm run bench:analysis).
-  summarize: { timeout: 600, memorySize: 2048 },
-};
+export { FUNCTION_NAMES, FUNCTION_SIZES, type FunctionName } from "./function-sizes";
 
 /**
  * The Lambda runtime the bundles are built for. nodejs22.x is deprecated on 2027-04-30; nodejs24.x

@@ -1,3 +1,4 @@
+import { FUNCTION_SIZES, type FunctionName } from "./function-sizes";
 import { MAP_RUNS_PREFIX } from "./report-keys";
 import type { PipelineSettings } from "./settings";
 
@@ -56,6 +57,13 @@ const TRANSIENT_AWS_RETRY = {
   JitterStrategy: "FULL",
 };
 
+/**
+ * A Task's own deadline: its function's timeout and a margin. Step Functions waits 99,999,999 s
+ * for a Task that names none, and the States Language (and so the local interpreter) 60 s; either
+ * is wrong for a function that may rightly take minutes.
+ */
+const taskTimeout = (fn: FunctionName) => FUNCTION_SIZES[fn].timeout + 30;
+
 const PUBLISH_RETRY = { ErrorEquals: ["States.ALL"], IntervalSeconds: 2, MaxAttempts: 3, BackoffRate: 2 };
 
 const CATCH_ALL = (next: string, resultPath = "$.error") => [{ ErrorEquals: ["States.ALL"], ResultPath: resultPath, Next: next }];
@@ -81,6 +89,7 @@ export function buildDefinition(targets: DefinitionTargets, settings: PipelineSe
       [S.collectBatch]: {
         Type: "Task",
         Resource: targets.collectReportArn,
+        TimeoutSeconds: taskTimeout("collect-report"),
         ResultPath: "$.progress",
         Retry: [LAMBDA_SERVICE_RETRY],
         Next: S.checkBatch,
@@ -110,6 +119,7 @@ export function buildDefinition(targets: DefinitionTargets, settings: PipelineSe
       [S.listAccounts]: {
         Type: "Task",
         Resource: targets.listAccountsArn,
+        TimeoutSeconds: taskTimeout("list-accounts"),
         ResultPath: "$.listing",
         Retry: [LAMBDA_SERVICE_RETRY, TRANSIENT_AWS_RETRY],
         Catch: CATCH_ALL(S.notifyRunFailure),
@@ -143,6 +153,7 @@ export function buildDefinition(targets: DefinitionTargets, settings: PipelineSe
       [S.summarize]: {
         Type: "Task",
         Resource: targets.summarizeArn,
+        TimeoutSeconds: taskTimeout("summarize"),
         Retry: [LAMBDA_SERVICE_RETRY, TRANSIENT_AWS_RETRY],
         Catch: CATCH_ALL(S.notifyRunFailure),
         End: true,

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import aslValidator from "asl-validator";
+import { FUNCTION_SIZES } from "../../functions/function-sizes";
 import { DEFAULT_SETTINGS } from "../../functions/settings";
 import { buildDefinition, SNS_PUBLISH_RESOURCE, STATES } from "../../functions/state-machine-definition";
 
@@ -107,6 +108,14 @@ describe("state machine definition", () => {
 
   it("gives the run a deadline of runTimeoutMinutes", () => {
     expect(definition.TimeoutSeconds).to.equal(90 * 60);
+  });
+
+  it("lets each Lambda Task run past its function's own timeout, not the States Language's 60 s default", () => {
+    const tasks = { [STATES.listAccounts]: "list-accounts", [STATES.summarize]: "summarize" } as const;
+    for (const [name, fn] of Object.entries(tasks)) {
+      expect(definition.States[name].TimeoutSeconds, name).to.be.greaterThan(FUNCTION_SIZES[fn].timeout);
+    }
+    expect(iteration[STATES.collectBatch].TimeoutSeconds).to.be.greaterThan(FUNCTION_SIZES["collect-report"].timeout);
   });
 
   it("turns a failure of the run itself into a notice and a failed execution", () => {
