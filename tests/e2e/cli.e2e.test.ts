@@ -25,6 +25,8 @@ function cli(args: string[]): Promise<{ status: number | null; stdout: string; s
 describe("command line", function () {
   this.timeout(120_000);
   const out = mkdtempSync(join(tmpdir(), "credreport-cli-"));
+  const aFile = join(out, "a-file");
+  writeFileSync(aFile, "");
   after(() => rmSync(out, { recursive: true, force: true }));
 
   it("demo: collects every active account of the demo organization and downloads the run", async () => {
@@ -52,7 +54,7 @@ describe("command line", function () {
     expect(run.stderr).to.contain("--bucket is required");
     expect(run.stderr).to.contain("--topic-arn is required");
     expect(run.stderr).to.contain('--include-ou: "Workloads" is not an OU id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)');
-    expect(run.stderr).to.contain("--concurrency must be a whole number from 1 to 1000, got 0");
+    expect(run.stderr).to.contain('--concurrency must be a whole number from 1 to 1000 in decimal digits, got "0"');
   });
 
   describe("run against an endpoint", () => {
@@ -80,7 +82,7 @@ describe("command line", function () {
       [["--bucket", "Reports_2026"], '--bucket must be an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit), got "Reports_2026"'],
       [["--region", "mars-1"], '--region must be an AWS region such as us-east-1, got "mars-1"'],
       [["--endpoint", "http://[::1"], '--endpoint must be an http(s) URL such as http://127.0.0.1:5000, got "http://[::1"'],
-      [["--out", "/proc/no-such-folder"], '--out must be a folder that can be created and written, got "/proc/no-such-folder" (ENOENT)'],
+      [["--out", join(aFile, "reports")], `--out must be a folder that can be created and written, got ${JSON.stringify(join(aFile, "reports"))} (ENOTDIR)`],
     ];
     for (const [flags, message] of BAD_FLAGS) {
       it(`run: refuses ${flags.join(" ")} with exit status 2, naming the flag, before any AWS call`, async () => {
