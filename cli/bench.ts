@@ -3,7 +3,7 @@ import { GenerateCredentialReportCommand, GetCredentialReportCommand } from "@aw
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import pLimit from "p-limit";
-import { FUNCTION_SIZES, type FunctionName } from "../functions/bundle";
+import { FUNCTION_SIZES, type FunctionName } from "../functions/function-sizes";
 import { EVERY_ACCOUNT, listAccounts } from "../functions/list-accounts/list-accounts";
 import { silentLog } from "../functions/log";
 import { DEFAULT_SETTINGS, type PipelineSettings } from "../functions/settings";
@@ -12,7 +12,8 @@ import { awsClients, type AwsClients } from "./aws-clients";
 import { assumeInto, seedDemoOrganization } from "./demo-organization";
 import { startEmulator } from "./emulator";
 import { historyEventCount, lambdaInvocations, stateTransitions } from "./execution-stats";
-import { type HandlerTimes, runLocally } from "./local-runner";
+import { type HandlerTimes, type RunProgress, runLocally } from "./local-runner";
+import { runProgressLine, showProgress, stderrProgress } from "./progress";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
@@ -62,8 +63,11 @@ async function main(): Promise<void> {
 
     const counted = countingClients(target);
     const marks: Record<string, number> = {};
+    const progress: RunProgress = { listed: 0, collected: 0, failed: 0 };
+    const stopProgress = showProgress((ms) => runProgressLine(progress, ms), stderrProgress());
     const started = performance.now();
     const result = await runLocally({
+      progress,
       clients: counted.clients,
       region: "us-east-1",
       bucket: org.bucket,
@@ -74,7 +78,7 @@ async function main(): Promise<void> {
       pauseMs: 0,
       // The time the last report was stored ends the collection.
       log: (event) => void (marks[event] = performance.now() - started),
-    });
+    }).finally(stopProgress);
     const wallMs = performance.now() - started;
     if (result.status !== "succeeded") throw new Error(`run failed: ${result.error}`);
     const rssMiB = process.resourceUsage().maxRSS / 1024;

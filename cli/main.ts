@@ -13,7 +13,7 @@ import { startEmulator } from "./emulator";
 import { type LocalRunOptions, type LocalRunResult, type RunProgress, runLocally } from "./local-runner";
 import { bucketFlag, endpointFlag, outFolderFlag, regionFlag, roleNameFlag, topicArnFlag, wholeNumberFlag } from "./flags";
 import { preflight } from "./preflight";
-import { showProgress, stderrProgress } from "./progress";
+import { type DownloadProgress, downloadProgressLine, runProgressLine, showProgress, stderrProgress } from "./progress";
 import { EXIT_INCOMPLETE, EXIT_USAGE, exitStatusOf } from "./exit-status";
 import { countUsers, formatRunTable } from "./run-table";
 import { formatFindingsSummary } from "./findings-summary";
@@ -80,6 +80,7 @@ summarize options (one source):
   --map-bucket NAME       with --write-manifest: the stack's map files bucket (output mapBucketName),
                           where the run's Distributed Map results are [--bucket]
   --topic-arn ARN         with --write-manifest: also publish the run summary
+  --quiet                 no progress line while a stored run is downloaded
   --max-key-age-days N    an active key rotated longer ago is old, 1-3650 [MAX_KEY_AGE_DAYS, else 90]
   --unused-days N         an active credential unused this long is unused, 1-3650 [UNUSED_DAYS, else 45]
   --root-use-window-days N
@@ -233,6 +234,12 @@ function thresholdFlags(values: Record<string, string | undefined>, problems: st
   ) as unknown as FindingThresholds;
 }
 
+/** Does `work` with a progress line on stderr (see showProgress), unless `quiet`. */
+async function withProgress<T>(quiet: boolean, line: (elapsedMs: number) => string, work: () => Promise<T>): Promise<T> {
+  const stop = quiet ? () => undefined : showProgress(line, stderrProgress());
+  return work().finally(stop);
+}
+
 /** The problems that are there. */
 function defined(...problems: (string | undefined)[]): string[] {
   return problems.filter((p): p is string => p !== undefined);
@@ -251,8 +258,10 @@ interface RunAndReport extends Omit<LocalRunOptions, "clients" | "log" | "runId"
 async function runAndReport(clients: AwsClients, options: RunAndReport): Promise<number> {
   console.log(`Running the credential report pipeline (bucket ${options.bucket}) ...`);
   const progress: RunProgress = { listed: 0, collected: 0, failed: 0 };
-  const stopProgress = options.quiet || options.verbose ? () => undefined : showProgress(progress, stderrProgress());
-  const result: LocalRunResult = await runLocally({ ...options, clients, progress, log: options.verbose ? jsonLog : silentLog }).finally(stopProgress);
+  const quiet = options.quiet || options.verbose;
+  const result: LocalRunResult = await withProgress(quiet, (ms) => runProgressLine(progress, ms), () =>
+    runLocally({ ...options, clients, progress, log: options.verbose ? jsonLog : silentLog }),
+  );
   if (result.status === "failed") {
     console.error(`Run ${result.runId} failed: ${result.error}`);
     const { run } = result.progress;
@@ -272,7 +281,9 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
   let summary: FindingsSummary | undefined;
   let changes: FindingChanges | undefined;
   if (options.outDir) {
-    const files = await downloadPrefix(clients.s3, options.bucket, runFolder, options.outDir);
+    const downloaded: DownloadProgress = { files: 0, bytes: 0 };
+    const outDir = options.outDir;
+    const files = await withProgress(quiet, (ms) => downloadProgressLine(downloaded, ms), () => downloadPrefix(clients.s3, options.bucket, runFolder, outDir, downloaded));
     for (const [objectKey, path] of files) {
       if (/account=\d{12}\.csv$/.test(objectKey)) usersByKey.set(objectKey, countUsers(await readFile(path, "utf8")));
     }
@@ -335,6 +346,7 @@ async function summarizeCommand(args: string[]): Promise<number> {
       "write-manifest": { type: "boolean" },
       "topic-arn": { type: "string" },
       "map-bucket": { type: "string" },
+      quiet: { type: "boolean" },
       ...Object.fromEntries(Object.values(THRESHOLD_SETTINGS).map(({ flag }) => [flag.slice(2), { type: "string" as const }])),
     },
   });
@@ -385,7 +397,8 @@ async function summarizeCommand(args: string[]): Promise<number> {
     const unusable = await preflight(clients, { bucket: values.bucket!, endpoint: values.endpoint, region });
     if (unusable.length > 0) throw new UsageError(unusable.join("\n"));
     const staging = join(outDir, "reports");
-    await downloadPrefix(clients.s3, values.bucket!, runFolder!, staging);
+    const downloaded: DownloadProgress = { files: 0, bytes: 0 };
+    await withProgress(values.quiet ?? false, (ms) => downloadProgressLine(downloaded, ms), () => downloadPrefix(clients.s3, values.bucket!, runFolder!, staging, downloaded));
     source = join(staging, runFolder!);
     const manifest = JSON.parse(await readFile(join(source, "manifest.json"), "utf8")) as Manifest;
     previous = await previousRunFindings({ id: runMatch![2], startedAt: manifest.startedAt }, { s3: clients.s3, bucket: values.bucket!, log: silentLog });

@@ -24,7 +24,7 @@ export function stderrProgress(): ProgressOutput {
 }
 
 /** One line about a run: accounts done of total, collected / failed / waiting, rate, time left. */
-export function progressLine(progress: RunProgress, elapsedMs: number): string {
+export function runProgressLine(progress: RunProgress, elapsedMs: number): string {
   if (progress.listed === 0) return `listing accounts ... (${seconds(elapsedMs)})`;
   const done = progress.collected + progress.failed;
   const waiting = progress.listed - done;
@@ -33,22 +33,35 @@ export function progressLine(progress: RunProgress, elapsedMs: number): string {
   return `${done} of ${progress.listed} accounts done: ${progress.collected} collected, ${progress.failed} failed, ${waiting} waiting; ${rate.toFixed(1)}/s${left}`;
 }
 
+/** Counts for a download of a run's files. */
+export interface DownloadProgress {
+  files: number;
+  bytes: number;
+}
+
+/** One line about a download: files and bytes so far, and the rate. */
+export function downloadProgressLine(progress: DownloadProgress, elapsedMs: number): string {
+  const rate = progress.files / Math.max(elapsedMs / 1000, 0.001);
+  return `downloaded ${progress.files} files (${(progress.bytes / 1_048_576).toFixed(1)} MiB), ${rate.toFixed(1)}/s`;
+}
+
 function seconds(ms: number): string {
   const s = Math.round(ms / 1000);
   return s < 120 ? `${s} s` : `${Math.round(s / 60)} min`;
 }
 
 /**
- * Shows a run's progress while it goes: on a terminal a line rewritten every `tickMs`; otherwise a
- * plain line every `plainEveryMs`. Returns a stop function that writes the last state.
+ * Shows a long command's progress while it goes: on a terminal a line rewritten every `tickMs`;
+ * otherwise a plain line every `plainEveryMs`. `line` words the state after so many milliseconds.
+ * Returns a stop function that writes the last state.
  */
-export function showProgress(progress: RunProgress, output: ProgressOutput, options: { tickMs?: number; plainEveryMs?: number } = {}): () => void {
+export function showProgress(line: (elapsedMs: number) => string, output: ProgressOutput, options: { tickMs?: number; plainEveryMs?: number } = {}): () => void {
   const started = Date.now();
   const every = output.isTTY ? (options.tickMs ?? 250) : (options.plainEveryMs ?? 5000);
   const show = () => {
-    const line = progressLine(progress, Date.now() - started);
-    if (output.isTTY && output.rewriteLine) output.rewriteLine(line);
-    else output.write(`${line}\n`);
+    const text = line(Date.now() - started);
+    if (output.isTTY && output.rewriteLine) output.rewriteLine(text);
+    else output.write(`${text}\n`);
   };
   const timer = setInterval(show, every);
   return () => {
