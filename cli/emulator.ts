@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
+import { join } from "node:path";
 
 /** A moto server on a loopback port, for the demo and the end-to-end tests. */
 export interface Emulator {
@@ -11,15 +12,27 @@ export interface Emulator {
 
 const INSTALL_HINT = "install Python 3 and moto 5 with its server extras: pip install 'moto[server]==5.2.1'";
 
-/** Starts `python3 -m moto.server` on a free loopback port and waits until it answers. */
-export async function startEmulator(python = process.env.PYTHON ?? "python3"): Promise<Emulator> {
+export interface EmulatorOptions {
+  /** The Python that has moto; $PYTHON or python3 by default. */
+  readonly python?: string;
+  /**
+   * Remember each access key's account instead of scanning every account on every request
+   * (see moto-server-indexed.py): for benchmarks of thousands of accounts.
+   */
+  readonly indexedAccountLookup?: boolean;
+}
+
+/** Starts moto's server on a free loopback port and waits until it answers. */
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const python = options.python ?? process.env.PYTHON ?? "python3";
   const check = spawnSync(python, ["-c", "import moto.server"], { encoding: "utf8" });
   if (check.error) throw new Error(`the AWS emulator needs ${python}, which was not found (${check.error.message}): ${INSTALL_HINT}`);
   if (check.status !== 0) throw new Error(`the AWS emulator (moto) is not installed for ${python}: ${INSTALL_HINT}\n${check.stderr.trim()}`);
 
   const port = await freeLoopbackPort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const server = spawn(python, ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+  const command = options.indexedAccountLookup ? [join(__dirname, "moto-server-indexed.py")] : ["-m", "moto.server"];
+  const server = spawn(python, [...command, "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   server.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);

@@ -24,6 +24,10 @@ export async function preflight(clients: AwsClients, target: PreflightTarget): P
     await clients.sts.send(new GetCallerIdentityCommand({}));
   } catch (err) {
     if (isNetworkError(err)) return [`cannot reach ${where}: ${networkReason(err)}`];
+    // The SDK's own error when no credentials are found anywhere: nothing was sent yet.
+    if (err instanceof Error && err.name === "CredentialsProviderError") {
+      return [`no AWS credentials found (environment, profile or instance role): ${err.message}`];
+    }
     const aws = describeAwsError(err);
     return [`the credentials were refused by ${where}: ${aws.code}: ${aws.message}`];
   }

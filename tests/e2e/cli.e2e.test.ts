@@ -12,8 +12,8 @@ const TSX = join(__dirname, "..", "..", "node_modules", ".bin", "tsx");
 const MAIN = join(__dirname, "..", "..", "cli", "main.ts");
 
 /** Runs the CLI in a child process; asynchronously, so the fault proxy in this process keeps serving. */
-function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_ENDPOINT_URL: "http://127.0.0.1:9" };
+function cli(args: string[], envChanges: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  const env = { ...process.env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_ENDPOINT_URL: "http://127.0.0.1:9", ...envChanges };
   const child = spawn(TSX, [MAIN, ...args], { env, timeout: 90_000 });
   let stdout = "";
   let stderr = "";
@@ -111,6 +111,16 @@ describe("command line", function () {
 
       expect(run.status).to.equal(2);
       expect(run.stderr).to.match(/^cannot reach http:\/\/127\.0\.0\.1:9 \(--endpoint\): ECONNREFUSED/m);
+    });
+
+    it("run: says that no credentials were found, before sending anything", async () => {
+      const nowhere = join(out, "no-such-file");
+      const noCredentials = { AWS_ACCESS_KEY_ID: undefined, AWS_SECRET_ACCESS_KEY: undefined, AWS_SHARED_CREDENTIALS_FILE: nowhere, AWS_CONFIG_FILE: nowhere };
+      const run = await cli(["run", "--endpoint", proxy.endpoint, "--bucket", org.bucket, "--topic-arn", org.topicArn], noCredentials);
+
+      expect(run.status).to.equal(2);
+      expect(run.stderr).to.match(/^no AWS credentials found \(environment, profile or instance role\): /m);
+      expect(proxy.seen).to.deep.equal([]);
     });
     after(async () => {
       await proxy?.close();
