@@ -66,6 +66,8 @@ export interface CredReportConfig {
   readonly findingThresholds: FindingThresholds;
   /** Role in a separate account in which the bucket and key are created. */
   readonly storageAccountRoleArn?: string;
+  /** Role in the management account through which its member role is created (delegated administrator layout). */
+  readonly managementAccountRoleArn?: string;
   /** Glue database of the Athena tables. @default "credential_reports" */
   readonly glueDatabaseName: string;
   /** Athena workgroup of the named queries. @default "primary" */
@@ -108,6 +110,7 @@ export const CONFIG_KEYS = [
   "rootUseWindowDays",
   "maxReportAgeHours",
   "storageAccount",
+  "managementAccountRole",
   "glueDatabaseName",
   "athenaWorkgroup",
   "stackSetCallAs",
@@ -119,14 +122,15 @@ export type ConfigKey = (typeof CONFIG_KEYS)[number];
 export const DEFAULT_MEMBER_ROLE_NAME = "iam-credential-report-generation-role";
 export const DEFAULT_SCHEDULE_HOUR = 8;
 
+export const FIX_WITH_CONFIG = "Fix with `pulumi config set <key> <value>` (or `pulumi config rm <key>` for the default).";
+
 /** A configuration with problems; the message lists every one, so a single preview shows them all. */
 export class InvalidConfig extends pulumi.RunError {
-  constructor(readonly problems: readonly string[]) {
-    super(
-      `Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` +
-        problems.map((p) => `  - ${p}`).join("\n") +
-        "\nFix with `pulumi config set <key> <value>` (or `pulumi config rm <key>` for the default).",
-    );
+  constructor(
+    readonly problems: readonly string[],
+    fix = FIX_WITH_CONFIG,
+  ) {
+    super(`Invalid configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n` + problems.map((p) => `  - ${p}`).join("\n") + `\n${fix}`);
   }
 }
 
@@ -134,6 +138,8 @@ export class InvalidConfig extends pulumi.RunError {
 export interface StackContext {
   /** The stack's `aws:region`, when set. */
   readonly region?: string;
+  /** How to fix a problem, last line of the error. @default FIX_WITH_CONFIG */
+  readonly fix?: string;
 }
 
 /**
@@ -190,6 +196,16 @@ export function parseConfig(raw: Readonly<Record<string, string>>, context: Stac
       "storageAccount must be unset when existingBucket is true, got " +
         JSON.stringify(storageAccountRoleArn) +
         " (it is the account to create the bucket in; grant the collector role in the existing bucket's policy instead)",
+    );
+  }
+
+  const callAs = take("stackSetCallAs", matching(/^(SELF|DELEGATED_ADMIN)$/, '"SELF" or "DELEGATED_ADMIN"'), "SELF") as StackSetCallAs;
+  const managementAccountRoleArn = take("managementAccountRole", matching(ROLE_ARN, "an IAM role ARN (arn:aws:iam::<account>:role/<name>)"), undefined);
+  if (managementAccountRoleArn && callAs !== "DELEGATED_ADMIN") {
+    problems.push(
+      "managementAccountRole must be unset unless stackSetCallAs is DELEGATED_ADMIN, got " +
+        JSON.stringify(managementAccountRoleArn) +
+        " (deployed from the management account, the collector reads its report with its own credentials)",
     );
   }
 
@@ -264,6 +280,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, context: Stac
     settings,
     findingThresholds,
     storageAccountRoleArn,
+    managementAccountRoleArn,
     glueDatabaseName: take(
       "glueDatabaseName",
       matching(new RegExp(`^[a-z0-9_]{1,${GLUE_DATABASE_NAME_MAX}}$`), `a Glue database name: 1-${GLUE_DATABASE_NAME_MAX} lowercase letters, digits and _`),
@@ -271,12 +288,12 @@ export function parseConfig(raw: Readonly<Record<string, string>>, context: Stac
     ),
     athenaWorkgroup: take("athenaWorkgroup", matching(/^[A-Za-z0-9._-]{1,128}$/, "an Athena workgroup name (1-128 letters, digits, . _ -)"), "primary"),
     stackSet: {
-      callAs: take("stackSetCallAs", matching(/^(SELF|DELEGATED_ADMIN)$/, '"SELF" or "DELEGATED_ADMIN"'), "SELF") as StackSetCallAs,
+      callAs,
       failureTolerancePercentage: take("stackSetFailureTolerancePercentage", number(0, 100), 10),
       maxConcurrentPercentage: take("stackSetMaxConcurrentPercentage", number(1, 100), 25),
     },
   };
-  if (problems.length > 0) throw new InvalidConfig(problems);
+  if (problems.length > 0) throw new InvalidConfig(problems, context.fix);
   return config;
 }
 
@@ -293,26 +310,26 @@ function parseKmsKey(raw: string | undefined, problems: string[]): KmsKeyChoice 
   return { kind: "none" };
 }
 
-/** Reads this project's keys from the stack's config and validates them. */
-export function loadConfig(): CredReportConfig {
-  const prefix = `${pulumi.getProject()}:`;
-  const raw: Record<string, string> = {};
-  for (const [key, value] of Object.entries(pulumi.runtime.allConfig())) {
-    if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = value;
-  }
-  return parseConfig(raw, { region: new pulumi.Config("aws").get("region") });
-}
-
 /**
  * The storage account's role, once the deploying account is known: a role in that same account
  * would put the bucket beside the pipeline while the stack believes it is apart.
  */
 export function storageAccountRole(roleArn: string, pipelineAccountId: pulumi.Input<string>): pulumi.Output<string> {
+  return roleInAnotherAccount("storageAccount", roleArn, pipelineAccountId, "leave it unset to keep the bucket in this account");
+}
+
+/**
+ * The management account's role, once the deploying account is known: deploying from the
+ * management account itself, its report is read with the collector's own credentials.
+ */
+export function managementAccountRole(roleArn: string, pipelineAccountId: pulumi.Input<string>): pulumi.Output<string> {
+  return roleInAnotherAccount("managementAccountRole", roleArn, pipelineAccountId, "leave it unset when deploying from the management account");
+}
+
+function roleInAnotherAccount(key: ConfigKey, roleArn: string, pipelineAccountId: pulumi.Input<string>, otherwise: string): pulumi.Output<string> {
   return pulumi.output(pipelineAccountId).apply((account) => {
     if (roleArn.split(":")[4] === account) {
-      throw new InvalidConfig([
-        problem("storageAccount", `a role in another account than the pipeline's own (${account}); leave it unset to keep the bucket in this account`, roleArn),
-      ]);
+      throw new InvalidConfig([problem(key, `a role in another account than the pipeline's own (${account}); ${otherwise}`, roleArn)]);
     }
     return roleArn;
   });

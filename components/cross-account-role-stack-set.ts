@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { memberRoleTemplate } from "../policies/member-role-template";
+import { memberRolePolicy, memberRoleTemplate, memberRoleTrust } from "../policies/member-role-template";
 import type { StackSetCallAs } from "./config";
 
 export interface CrossAccountRoleStackSetArgs {
@@ -18,6 +18,11 @@ export interface CrossAccountRoleStackSetArgs {
   readonly failureTolerancePercentage?: number;
   /** @default 25 */
   readonly maxConcurrentPercentage?: number;
+  /**
+   * A provider for the management account, when deploying from a delegated administrator:
+   * service-managed StackSets never deploy there, so the role is made through it directly.
+   */
+  readonly managementAccountProvider?: pulumi.ProviderResource;
   /** @default {} */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -70,6 +75,24 @@ export class CrossAccountRoleStackSet extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    if (args.managementAccountProvider) {
+      // The same role as the template's: same name, trust and permissions.
+      const role = new aws.iam.Role(
+        `${name}-management-account`,
+        {
+          name: args.memberRoleName,
+          description: "Assumed by the credential report collector; generates and reads the IAM credential report only.",
+          assumeRolePolicy: pulumi.output(args.collectorRoleArn).apply((arn) => JSON.stringify(memberRoleTrust(arn))),
+          tags: args.tags ?? {},
+        },
+        { parent: this, provider: args.managementAccountProvider },
+      );
+      new aws.iam.RolePolicy(
+        `${name}-management-account-policy`,
+        { role: role.name, name: "credential-report", policy: JSON.stringify(memberRolePolicy()) },
+        { parent: this, provider: args.managementAccountProvider },
+      );
+    }
     this.stackSetName = stackSet.name;
     this.registerOutputs({ stackSetName: this.stackSetName });
   }

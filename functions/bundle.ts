@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
 import type { FunctionName } from "./function-sizes";
@@ -17,7 +18,7 @@ export const LAMBDA_RUNTIME = "nodejs24.x";
  */
 export async function bundleFunction(name: FunctionName): Promise<string> {
   const result = await build({
-    entryPoints: [join(__dirname, name, "handler.ts")],
+    entryPoints: [handlerFile(name)],
     bundle: true,
     platform: "node",
     // The Node.js of LAMBDA_RUNTIME.
@@ -29,4 +30,13 @@ export async function bundleFunction(name: FunctionName): Promise<string> {
     logLevel: "silent",
   });
   return result.outputFiles[0].text;
+}
+
+/**
+ * The handler beside this file, whatever the working directory: the TypeScript source in this
+ * repository, the JavaScript tsc made of it in the installed package (lib/).
+ */
+function handlerFile(name: FunctionName): string {
+  const source = join(__dirname, name, "handler.ts");
+  return existsSync(source) ? source : join(__dirname, name, "handler.js");
 }

@@ -51,6 +51,31 @@ describe("Lambda bundles", function () {
     }
   });
 
+  it("bundles every handler from the installed package (lib/, as npm's prepare builds it), whatever the working directory", () => {
+    const root = join(__dirname, "..", "..");
+    execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(root, "tsconfig.package.json")], { cwd: root });
+    const script = [
+      `const { OrgCredentialReports } = require(${JSON.stringify(join(root, "lib", "package.js"))});`,
+      `const { bundleFunction, FUNCTION_NAMES } = require(${JSON.stringify(join(root, "lib", "functions", "bundle.js"))});`,
+      `const fs = require("node:fs");`,
+      `Promise.all(FUNCTION_NAMES.map(async (name) => { fs.writeFileSync(name + ".js", await bundleFunction(name)); return name; }))`,
+      `  .then((names) => console.log(JSON.stringify({ component: typeof OrgCredentialReports, names })));`,
+    ].join("\n");
+    const elsewhere = mkdtempSync(join(tmpdir(), "credreport-consumer-"));
+
+    const made = JSON.parse(execFileSync(process.execPath, ["-e", script], { cwd: elsewhere, encoding: "utf8" }));
+
+    expect(made).to.deep.equal({ component: "function", names: [...FUNCTION_NAMES] });
+    for (const name of FUNCTION_NAMES) {
+      const loaded = spawnSync(process.execPath, ["-e", `console.log(typeof require(${JSON.stringify(join(elsewhere, `${name}.js`))}).handler)`], {
+        env: env({ REPORT_BUCKET: "reports", MAP_BUCKET: "map-files", MEMBER_ROLE_NAME: "reader", TOPIC_ARN: "arn:aws:sns:us-east-1:111122223333:t" }),
+        encoding: "utf8",
+      });
+      expect(loaded.stdout.trim(), `${name}: ${loaded.stderr}`).to.equal("function");
+    }
+    rmSync(elsewhere, { recursive: true, force: true });
+  });
+
   it("refuses to start without a required setting, naming it", () => {
     const loaded = load("collect-report", { MEMBER_ROLE_NAME: "reader" });
     expect(loaded.status).to.not.equal(0);

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { CONFIG_KEYS, InvalidConfig, parseConfig, storageAccountRole } from "../../components/config";
+import { CONFIG_KEYS, InvalidConfig, managementAccountRole, parseConfig, storageAccountRole } from "../../components/config";
 import { failureOf } from "./mock-cloud";
 
 /** The problems parseConfig reports for the given raw values; none when it accepts them. */
@@ -43,6 +43,7 @@ describe("stack config", () => {
       settings: { maxConcurrency: 10, accountsPerBatch: 25, maxPollAttempts: 15, pollIntervalSeconds: 10, runTimeoutMinutes: 360 },
       findingThresholds: { maxKeyAgeDays: 90, unusedDays: 45, rootUseWindowDays: 30, maxReportAgeHours: 24 },
       storageAccountRoleArn: undefined,
+      managementAccountRoleArn: undefined,
       glueDatabaseName: "credential_reports",
       athenaWorkgroup: "primary",
       stackSet: { callAs: "SELF", failureTolerancePercentage: 10, maxConcurrentPercentage: 25 },
@@ -188,6 +189,16 @@ describe("stack config", () => {
       'tags must be tags with names of 1-128 characters not starting with "aws:" and text values up to 256 characters, got {"aws:team":"x"}',
     ],
     ["a Glue database name with a hyphen", { glueDatabaseName: "credential-reports" }, 'glueDatabaseName must be a Glue database name: 1-255 lowercase letters, digits and _, got "credential-reports"'],
+    [
+      "a management account role without a delegated administrator",
+      { managementAccountRole: "arn:aws:iam::111122223333:role/deployer" },
+      'managementAccountRole must be unset unless stackSetCallAs is DELEGATED_ADMIN, got "arn:aws:iam::111122223333:role/deployer" (deployed from the management account, the collector reads its report with its own credentials)',
+    ],
+    [
+      "a management account role that is not a role",
+      { managementAccountRole: "111122223333", stackSetCallAs: "DELEGATED_ADMIN" },
+      'managementAccountRole must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "111122223333"',
+    ],
     ["an unknown callAs", { stackSetCallAs: "ADMIN" }, 'stackSetCallAs must be "SELF" or "DELEGATED_ADMIN", got "ADMIN"'],
     ["a tolerance over 100%", { stackSetFailureTolerancePercentage: "150" }, 'stackSetFailureTolerancePercentage must be a whole number from 0 to 100, got "150"'],
     ["a negative report retention", { reportRetentionDays: "-1" }, 'reportRetentionDays must be a whole number from 0 to 36500, got "-1"'],
@@ -220,6 +231,13 @@ describe("stack config", () => {
     expect(await failureOf(storageAccountRole(elsewhere, "123456789012"))).to.equal("no error");
     expect(await failureOf(storageAccountRole("arn:aws:iam::123456789012:role/deployer", "123456789012"))).to.contain(
       'storageAccount must be a role in another account than the pipeline\'s own (123456789012); leave it unset to keep the bucket in this account, got "arn:aws:iam::123456789012:role/deployer"',
+    );
+  });
+
+  it("refuses a management account role in the pipeline's own account, at preview", async () => {
+    expect(await failureOf(managementAccountRole("arn:aws:iam::111122223333:role/deployer", "123456789012"))).to.equal("no error");
+    expect(await failureOf(managementAccountRole("arn:aws:iam::123456789012:role/deployer", "123456789012"))).to.contain(
+      'managementAccountRole must be a role in another account than the pipeline\'s own (123456789012); leave it unset when deploying from the management account, got "arn:aws:iam::123456789012:role/deployer"',
     );
   });
 

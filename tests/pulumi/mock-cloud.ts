@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 /** The account the program deploys into, and the storage account reached through its provider. */
 export const PIPELINE_ACCOUNT = "123456789012";
 export const STORAGE_ACCOUNT = "210987654321";
+/** The organization's management account, reached through its own provider from a delegated administrator. */
+export const MANAGEMENT_ACCOUNT = "111122223333";
 export const REGION = "eu-west-1";
 /** Existing buckets outside the stack's region; every other bucket looked up is in REGION. */
 export const BUCKET_REGIONS: Record<string, string> = { "acme-evidence-oregon": "us-west-2" };
@@ -19,7 +21,14 @@ export interface RecordedResource {
   urn?: string;
   /** For each input, the URNs of the resources its value came from, as the SDK sent them to the engine. */
   propertyDependencies?: Record<string, string[]>;
+  /** The parent's URN, as sent to the engine (the root stack's for a top-level resource). */
+  parent?: string;
+  /** The aliases sent to the engine. */
+  aliases?: RecordedAlias[];
 }
+
+/** An alias as the SDK sends it: a URN, or the parts of one that differ from the resource's own. */
+export type RecordedAlias = { readonly urn: string } | { readonly name: string; readonly type: string; readonly parentUrn: string; readonly noParent: boolean };
 
 /** The resource options a resource was created with (the mocks do not see them). */
 export interface RecordedOptions {
@@ -35,7 +44,8 @@ export interface MockCloud {
   readonly options: RecordedOptions[];
 }
 
-const accountFor = (provider: string | undefined) => (provider?.includes("storage-account") ? STORAGE_ACCOUNT : PIPELINE_ACCOUNT);
+const accountFor = (provider: string | undefined) =>
+  provider?.includes("storage-account") ? STORAGE_ACCOUNT : provider?.includes("management-account") ? MANAGEMENT_ACCOUNT : PIPELINE_ACCOUNT;
 
 // Plausible ARNs and names, so that policies built from them read like real ones.
 function stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> {
@@ -116,15 +126,24 @@ export async function mockCloud(config: Record<string, string>, project = "org-c
 }
 
 type RegisterCallback = (error: Error | null, response?: { getUrn(): string }) => void;
+interface AliasSpec {
+  getName(): string;
+  getType(): string;
+  getParenturn(): string;
+  getNoparent(): boolean;
+}
 interface RegisterRequest {
   getType(): string;
   getName(): string;
+  getParent(): string;
+  getAliasesList(): { getUrn(): string; getSpec(): AliasSpec | undefined }[];
   getPropertydependenciesMap(): { forEach(visit: (value: { getUrnsList(): string[] }, key: string) => void): void };
 }
 
 /**
  * The mocks' newResource never sees which resources an input came from, yet the engine hands
- * exactly that to policy packs. The SDK sends it in the register request, so it is read there.
+ * exactly that to policy packs; nor a resource's parent and aliases, which decide its URNs. The
+ * SDK sends them in the register request, so they are read there.
  */
 function recordDependencies(cloud: MockCloud): void {
   const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource(req: RegisterRequest, callback: RegisterCallback): void };
@@ -136,6 +155,11 @@ function recordDependencies(cloud: MockCloud): void {
         recorded.urn = response.getUrn();
         recorded.propertyDependencies = {};
         req.getPropertydependenciesMap().forEach((value, key) => (recorded.propertyDependencies![key] = value.getUrnsList()));
+        recorded.parent = req.getParent();
+        recorded.aliases = req.getAliasesList().map((alias) => {
+          const spec = alias.getSpec();
+          return spec ? { name: spec.getName(), type: spec.getType(), parentUrn: spec.getParenturn(), noParent: spec.getNoparent() } : { urn: alias.getUrn() };
+        });
       }
       callback(error, response);
     });

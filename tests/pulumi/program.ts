@@ -22,6 +22,25 @@ export async function runProgram(config: Record<string, string>): Promise<MockCl
   return { ...cloud, outputs };
 }
 
+/**
+ * Runs a program of one's own under the mocks: `create` makes its resources inside a root stack,
+ * as a program that embeds the component would. Config keys are given without the project prefix.
+ */
+export async function runOwnProgram(create: () => unknown, config: Record<string, string> = {}, project?: string): Promise<MockCloud> {
+  const cloud = await mockCloud(config, project);
+  let made: unknown;
+  await inStack(cloud, () => (made = create()));
+  // What waits on the outputs (the Lambdas wait on their bundles) reaches the mocks after them.
+  for (const value of [await made].flat()) {
+    if (typeof value !== "object" || value === null) continue;
+    // A provider's construct() answers with the component's outputs as its state.
+    const outputs = "state" in value ? (value.state as object) : value;
+    for (const output of Object.values(outputs).filter(isOutput)) await valueOf(output);
+  }
+  await settled(cloud);
+  return cloud;
+}
+
 function isOutput(value: unknown): value is import("@pulumi/pulumi").Output<unknown> {
   return typeof value === "object" && value !== null && "apply" in value;
 }

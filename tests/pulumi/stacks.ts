@@ -1,8 +1,9 @@
-import { STORAGE_ACCOUNT } from "./mock-cloud";
+import { MANAGEMENT_ACCOUNT, STORAGE_ACCOUNT } from "./mock-cloud";
 
 export const ORG = { organizationId: "o-exampleorg1", organizationRootId: "r-ex12" };
 export const EXISTING_KEY = "arn:aws:kms:eu-west-1:123456789012:key/0f1e2d3c-aaaa-bbbb-cccc-111122223333";
 export const STORAGE_ROLE = `arn:aws:iam::${STORAGE_ACCOUNT}:role/credreport-deployer`;
+export const MANAGEMENT_ROLE = `arn:aws:iam::${MANAGEMENT_ACCOUNT}:role/credreport-deployer`;
 
 /** The stacks users deploy, from the most locked-down to the plainest. */
 export const STACKS: Record<string, Record<string, string>> = {
@@ -30,4 +31,5 @@ export const STACKS: Record<string, Record<string, string>> = {
     memberRoleName: "audit-credential-report",
     maxKeyAgeDays: "60",
   },
+  "delegated administrator": { ...ORG, stackSetCallAs: "DELEGATED_ADMIN", managementAccountRole: MANAGEMENT_ROLE, memberRoleName: "audit-credential-report" },
 };

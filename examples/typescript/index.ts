@@ -1,0 +1,46 @@
+// A security account's own Pulumi program, with the pipeline added as one resource.
+// In your program: `npm install github:<owner>/org-credential-reports#v0.2.0`, then
+// import { OrgCredentialReports } from "org-credential-reports";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { OrgCredentialReports } from "../../package";
+
+// What the program had already: the security team's alert topic.
+const teamAlerts = new aws.sns.Topic("security-team-alerts");
+
+const reports = new OrgCredentialReports("org-credential-reports", {
+  notificationEmails: ["security@example.com"],
+  kmsKey: "new",
+  scheduleHour: 6,
+  tags: { team: "security" },
+});
+
+// A run that fails as a whole also reaches the team's own topic, through EventBridge.
+const runFailed = new aws.cloudwatch.EventRule("credential-report-run-failed", {
+  description: "A credential report run failed, timed out or was stopped",
+  eventPattern: pulumi.jsonStringify({
+    source: ["aws.states"],
+    "detail-type": ["Step Functions Execution Status Change"],
+    detail: { status: ["FAILED", "TIMED_OUT", "ABORTED"], stateMachineArn: [reports.stateMachineArn] },
+  }),
+});
+new aws.cloudwatch.EventTarget("credential-report-run-failed-to-team", { rule: runFailed.name, arn: teamAlerts.arn });
+new aws.sns.TopicPolicy("security-team-alerts-from-eventbridge", {
+  arn: teamAlerts.arn,
+  policy: pulumi.jsonStringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "EventBridgeRunFailures",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: teamAlerts.arn,
+        Condition: { ArnEquals: { "aws:SourceArn": runFailed.arn } },
+      },
+    ],
+  }),
+});
+
+export const reportBucket = reports.bucketName;
+export const startRunCommand = reports.startRunCommand;
