@@ -1,4 +1,3 @@
-import "./polyfills";
 import { StateMachine } from "aws-local-stepfunctions";
 
 /** A JSON value as the state machine passes it around. */

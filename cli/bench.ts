@@ -15,8 +15,6 @@ import { historyEventCount, lambdaInvocations, stateTransitions } from "./execut
 import { type HandlerTimes, type RunProgress, runLocally } from "./local-runner";
 import { runProgressLine, showProgress, stderrProgress } from "./progress";
 
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 /**
  * AWS list prices used for the cost of a run: us-east-1, as published on 2026-11-25.
  * Step Functions: aws.amazon.com/step-functions/pricing (Standard workflows, per state transition).

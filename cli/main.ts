@@ -27,9 +27,6 @@ import { previousRunFindings } from "../functions/summarize/run-analysis";
 import { DEFAULT_THRESHOLDS, type Finding, type FindingThresholds } from "../functions/analysis/findings";
 import { THRESHOLD_SETTINGS, thresholdsFromEnv } from "../functions/analysis/thresholds";
 
-// The SDK versions are pinned to ones that support Node 20; their notice about later ones is noise here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-
 const DEFAULT_ROLE_NAME = "iam-credential-report-generation-role";
 
 const HELP = `Organization credential reports: collect every account's IAM credential report into S3.

@@ -7,4 +7,3 @@ delete process.env.AWS_SESSION_TOKEN;
 delete process.env.AWS_PROFILE;
 process.env.AWS_REGION = "us-east-1";
 process.env.AWS_EC2_METADATA_DISABLED = "true";
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";

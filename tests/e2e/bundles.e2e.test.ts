@@ -29,7 +29,7 @@ describe("Lambda bundles", function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const env = (extra: Record<string, string>) => ({ PATH: process.env.PATH, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_ENDPOINT_URL: "http://127.0.0.1:9", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", ...extra });
+  const env = (extra: Record<string, string>) => ({ PATH: process.env.PATH, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_ENDPOINT_URL: "http://127.0.0.1:9", ...extra });
   const load = (name: string, extra: Record<string, string>) =>
     // The error's message, not Node's report of it: that quotes the minified source line, cut short.
     spawnSync(

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
+import { LAMBDA_RUNTIME } from "../../functions/bundle";
 
 const ROOT = join(__dirname, "../..");
 const read = (file: string) => readFileSync(join(ROOT, file), "utf8");
@@ -51,7 +52,7 @@ const readmeCiSection = () => read("README.md").split("## CI preview and deploys
 describe("GitHub Actions workflows", () => {
   it("are valid for GitHub's own workflow parser", async function () {
     this.timeout(30_000);
-    // The parser is ESM that imports JSON without an import attribute: Node 20's own loader refuses
+    // The parser is ESM that imports JSON without an import attribute: Node's own loader refuses
     // that, tsx's ESM loader (required in .mocharc.json) accepts it.
     const { parseWorkflow, NoOperationTraceWriter } = await import("@actions/workflow-parser");
     expect(WORKFLOW_FILES).to.have.members(["test.yml", "preview.yml", "deploy.yml"]);
@@ -133,6 +134,22 @@ describe("GitHub Actions workflows", () => {
     expect(existsSync(join(ROOT, "policies/pack/PulumiPolicy.yaml"))).to.equal(true);
     const sdk = JSON.parse(read("package.json")).dependencies["@pulumi/pulumi"];
     expect([step(workflow("preview.yml").jobs.preview, "Pulumi preview"), step(workflow("deploy.yml").jobs.up, "Pulumi up")].map((s) => s.with!["pulumi-version"])).to.deep.equal([sdk, sdk]);
+  });
+
+  it("test on Node.js 24, the Lambdas' runtime and the release .ci/run uses, and on Node.js 22, which engines allows", () => {
+    const matrix: string[] = (workflow("test.yml").jobs.test as Job & { strategy: { matrix: { node: string[] } } }).strategy.matrix.node;
+    const ciNode = JSON.parse(read(".ci/node/package.json")).dependencies.node;
+    const runtimeMajor = /^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME)![1];
+    expect(ciNode.split(".")[0]).to.equal(runtimeMajor);
+    expect(matrix).to.include(ciNode);
+    expect(matrix.map((v) => v.split(".")[0])).to.have.members([runtimeMajor, "22"]);
+    const oldest = /^>=(\d+\.\d+)$/.exec(JSON.parse(read("package.json")).engines.node)![1];
+    for (const version of matrix) expect(version.localeCompare(oldest, undefined, { numeric: true }), version).to.be.at.least(0);
+    expect(read(".ci/run")).to.match(/npm ci --prefix \.ci\/node[^\n]*\nexport PATH="\$PWD\/\.ci\/node\/node_modules\/\.bin:\$PATH"/);
+    for (const file of ["preview.yml", "deploy.yml"]) {
+      const setup = Object.values(workflow(file).jobs).flatMap((job) => usesOf(job, "actions/setup-node"));
+      expect(setup.map((s) => s.with!["node-version"]), file).to.deep.equal([ciNode]);
+    }
   });
 
   it("have every workflow, job and step that the README names", () => {
