@@ -26,6 +26,7 @@ import type { FindingsSummary } from "../functions/analysis/summary";
 import { previousRunFindings } from "../functions/summarize/run-analysis";
 import { DEFAULT_THRESHOLDS, type Finding, type FindingThresholds } from "../functions/analysis/findings";
 import { THRESHOLD_SETTINGS, thresholdsFromEnv } from "../functions/analysis/thresholds";
+import { nodeVersionProblem } from "./node-version";
 
 const DEFAULT_ROLE_NAME = "iam-credential-report-generation-role";
 
@@ -99,6 +100,11 @@ So each account has a "Credential report older than expected" finding, and no ro
 Against AWS both come from IAM as they are.`;
 
 async function main(argv: string[]): Promise<number> {
+  const tooOld = nodeVersionProblem(process.version);
+  if (tooOld) {
+    console.error(tooOld);
+    return EXIT_USAGE;
+  }
   const [command, ...rest] = argv;
   if (command === undefined || command === "help" || command === "--help" || command === "-h") {
     console.log(HELP);
