@@ -65,7 +65,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         expect(stackSet.inputs.permissionModel).to.equal("SERVICE_MANAGED");
         expect(stackSet.inputs.autoDeployment).to.deep.equal({ enabled: true, retainStacksOnAccountRemoval: false });
         expect(stackSet.inputs.capabilities).to.deep.equal(["CAPABILITY_NAMED_IAM"]);
-        expect(stackSet.inputs.callAs).to.equal("SELF");
+        expect(stackSet.inputs.callAs).to.equal(config.stackSetCallAs ?? "SELF");
         const instances = one(run(), "aws:cloudformation/stackSetInstance:StackSetInstance");
         const expectedTargets = config.organizationalUnitIds ? JSON.parse(config.organizationalUnitIds) : [config.organizationRootId ?? LOOKED_UP_ORGANIZATION.rootId];
         expect(instances.inputs.deploymentTargets).to.deep.equal({ organizationalUnitIds: expectedTargets });
