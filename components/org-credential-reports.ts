@@ -270,7 +270,7 @@ function childNames(name: string) {
  * The arguments as stack config text, so that one parser (parseConfig) checks both the stack
  * config and the component's arguments, with the same messages.
  */
-export function configText(args: OrgCredentialReportsArgs): Record<string, string> {
+function configText(args: OrgCredentialReportsArgs): Record<string, string> {
   const text: Record<string, string> = {};
   for (const [key, value] of Object.entries(args as Record<string, unknown>)) {
     if (value === undefined || value === null) continue;
