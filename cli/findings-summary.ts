@@ -1,4 +1,4 @@
-import { urgentNewFindings } from "../functions/analysis/analyze-run";
+import { notRecheckedCounts, urgentNewFindings } from "../functions/analysis/analyze-run";
 import type { FindingChanges } from "../functions/analysis/changes";
 import { CHECKS, type CheckId, SEVERITIES } from "../functions/analysis/findings";
 import type { FindingsSummary } from "../functions/analysis/summary";
@@ -12,6 +12,10 @@ export function formatFindingsSummary(summary: FindingsSummary, changes: Finding
     `Findings: ${summary.totals.findings} (${severities}) in ${summary.totals.accounts} accounts, ${summary.totals.users} users; ` +
       `${changes.newFindings.length} new, ${changes.resolvedFindings.length} resolved${since}.`,
   ];
+  const carried = notRecheckedCounts(changes);
+  if (carried.findings > 0) {
+    lines.push(`${carried.findings} earlier finding(s) of ${carried.accounts} account(s) not re-checked this run are carried forward (neither new nor resolved).`);
+  }
   const checks = (Object.keys(CHECKS) as CheckId[]).filter((c) => summary.byCheck[c] > 0);
   if (checks.length > 0) {
     const width = Math.max(...checks.map((c) => CHECKS[c].title.length));

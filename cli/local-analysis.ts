@@ -2,8 +2,9 @@ import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { analysisFiles, analyzeRun, type ReportToAnalyse, type RunAnalysis } from "../functions/analysis/analyze-run";
 import { ANALYSIS_FILES } from "../functions/report-keys";
-import type { Finding, FindingThresholds } from "../functions/analysis/findings";
+import type { FindingThresholds } from "../functions/analysis/findings";
 import type { Manifest } from "../functions/summarize/manifest";
+import type { KnownFindings } from "../functions/analysis/changes";
 
 // Report files as the pipeline names them (account=<id>.csv), or any name ending in the account id.
 const REPORT_FILE = /(?:^|\D)(\d{12})\.csv$/;
@@ -36,7 +37,7 @@ export async function reportsInFolder(dir: string): Promise<{ reports: ReportToA
 export async function analyzeFolder(
   dir: string,
   outDir: string,
-  previous?: { runId: string; findings: Finding[] },
+  previous?: KnownFindings,
   thresholds?: FindingThresholds,
 ): Promise<{ analysis: RunAnalysis; reports: number; htmlPath: string }> {
   const { reports, manifest } = await reportsInFolder(dir);

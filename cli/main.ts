@@ -21,7 +21,7 @@ import { analyzeFolder } from "./local-analysis";
 import { ANALYSIS_FILES, runPrefix } from "../functions/report-keys";
 import { summarize } from "../functions/summarize/summarize";
 import { summarizeInputFromStoredRun } from "../functions/summarize/stored-run";
-import type { FindingChanges } from "../functions/analysis/changes";
+import type { FindingChanges, KnownFindings } from "../functions/analysis/changes";
 import type { FindingsSummary } from "../functions/analysis/summary";
 import { previousRunFindings } from "../functions/summarize/run-analysis";
 import { DEFAULT_THRESHOLDS, type Finding, type FindingThresholds } from "../functions/analysis/findings";
@@ -390,7 +390,7 @@ async function summarizeCommand(args: string[]): Promise<number> {
   const outDir = resolve(values.out ?? join("out", "analysis"));
 
   let source = values.from ? resolve(values.from) : "";
-  let previous: { runId: string; findings: Finding[] } | undefined;
+  let previous: KnownFindings | undefined;
   if (values.previous) {
     const stored = JSON.parse(await readFile(values.previous, "utf8")) as { runId?: string; findings: Finding[] };
     previous = { runId: stored.runId ?? values.previous, findings: stored.findings };

@@ -1,4 +1,4 @@
-import { type FindingChanges, findingChanges } from "./changes";
+import { type FindingChanges, findingChanges, type KnownFindings } from "./changes";
 import { MalformedReport, type ParsedReport, parseCredentialReport } from "./credential-report";
 import { DEFAULT_THRESHOLDS, type Finding, type FindingThresholds, reportStaleFinding, SEVERITIES, userFindings } from "./findings";
 import { keyAgeDistribution, renderHtmlReport } from "./html-report";
@@ -36,7 +36,7 @@ export function analyzeRun(input: {
   readonly runId: string;
   readonly runStartedAt: Date;
   readonly reports: readonly ReportToAnalyse[];
-  readonly previous?: { readonly runId: string; readonly findings: readonly Finding[] };
+  readonly previous?: KnownFindings;
   readonly thresholds?: FindingThresholds;
 }): RunAnalysis {
   const thresholds = input.thresholds ?? DEFAULT_THRESHOLDS;
@@ -64,7 +64,8 @@ export function analyzeRun(input: {
     parsed.map(({ report }) => ({ accountId: report.accountId, users: report.users.length })),
     unreadable,
   );
-  const changes = findingChanges(findings, input.previous);
+  // Only an account whose report was read this run can have a finding resolved.
+  const changes = findingChanges(findings, input.previous, new Set(parsed.map(({ report }) => report.accountId)));
   return {
     thresholds,
     findings,
@@ -111,11 +112,16 @@ export function analysisFiles(
   return {
     findings: { body: JSON.stringify({ runId: run.id, thresholds: analysis.thresholds, findings: analysis.findings }, null, 2), contentType: "application/json" },
     findingsLines: { body: lines.map((line) => `${line}\n`).join(""), contentType: "application/x-ndjson" },
-    summary: { body: JSON.stringify({ runId: run.id, ...analysis.summary }, null, 2), contentType: "application/json" },
+    summary: { body: JSON.stringify({ runId: run.id, ...analysis.summary, notRechecked: notRecheckedCounts(analysis.changes) }, null, 2), contentType: "application/json" },
     changes: { body: JSON.stringify(analysis.changes, null, 2), contentType: "application/json" },
     users: { body: analysis.usersCsv, contentType: "text/csv; charset=utf-8" },
     html: { body: analysis.html, contentType: "text/html; charset=utf-8" },
   };
+}
+
+/** How many known findings were carried forward, and from how many accounts not re-checked. */
+export function notRecheckedCounts(changes: FindingChanges): { readonly findings: number; readonly accounts: number } {
+  return { findings: changes.notRechecked.length, accounts: new Set(changes.notRechecked.map((f) => f.accountId)).size };
 }
 
 /** New critical and high findings: the ones worth an email. */

@@ -1,21 +1,46 @@
 import type { Finding } from "./findings";
 
+/** A finding of an account whose report was not read this run, carried forward as it was last seen. */
+export interface CarriedFinding extends Finding {
+  /** The run the finding was last seen in. */
+  readonly lastSeenRunId: string;
+}
+
 /** What changed since the previous run (`changes.json`). */
 export interface FindingChanges {
   /** The run compared with; null for the first run, when every finding is new. */
   readonly previousRunId: string | null;
+  /** Findings not known before: neither in the previous run nor carried forward by it. */
   readonly newFindings: readonly Finding[];
-  /** Findings of the previous run that are gone: fixed, or their user or account removed. */
+  /** Known findings of accounts re-checked this run that are gone: fixed, or their user removed. */
   readonly resolvedFindings: readonly Finding[];
+  /**
+   * Known findings of accounts not re-checked this run (not collected, or the report unreadable):
+   * neither new nor resolved, carried forward until their account is read again.
+   */
+  readonly notRechecked: readonly CarriedFinding[];
 }
 
-/** New and resolved findings, matched by their stable id. Pure. */
-export function findingChanges(current: readonly Finding[], previous: { runId: string; findings: readonly Finding[] } | undefined): FindingChanges {
-  const before = new Set((previous?.findings ?? []).map((f) => f.id));
+/** What an earlier run knew: its findings, and those it carried forward. */
+export interface KnownFindings {
+  readonly runId: string;
+  readonly findings: readonly Finding[];
+  readonly notRechecked?: readonly CarriedFinding[];
+}
+
+/**
+ * New, resolved and carried findings, matched by their stable id. A finding is resolved only when
+ * its account was re-checked this run and the finding is gone: an account that failed to collect
+ * would otherwise have every finding "resolved" now and "new" again when it is back. Pure.
+ */
+export function findingChanges(current: readonly Finding[], previous: KnownFindings | undefined, recheckedAccounts: ReadonlySet<string>): FindingChanges {
+  const known: CarriedFinding[] = [...(previous?.findings ?? []).map((f) => ({ ...f, lastSeenRunId: previous!.runId })), ...(previous?.notRechecked ?? [])];
+  const knownIds = new Set(known.map((f) => f.id));
   const now = new Set(current.map((f) => f.id));
   return {
     previousRunId: previous?.runId ?? null,
-    newFindings: current.filter((f) => !before.has(f.id)),
-    resolvedFindings: (previous?.findings ?? []).filter((f) => !now.has(f.id)),
+    newFindings: current.filter((f) => !knownIds.has(f.id)),
+    resolvedFindings: known.filter((f) => recheckedAccounts.has(f.accountId) && !now.has(f.id)).map(({ lastSeenRunId: _, ...finding }) => finding),
+    notRechecked: known.filter((f) => !recheckedAccounts.has(f.accountId)),
   };
 }

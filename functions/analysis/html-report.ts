@@ -119,6 +119,7 @@ ${[
   ...SEVERITIES.map((s) => [s, summary.bySeverity[s]] as const),
   ["new", changes.newFindings.length],
   ["resolved", changes.resolvedFindings.length],
+  ["not re-checked", changes.notRechecked.length],
 ]
   .map(([label, n]) => `<div class="total"><b>${n}</b>${e(String(label))}</div>`)
   .join("\n")}
@@ -154,6 +155,13 @@ ${ordered
 ${
   changes.resolvedFindings.length > 0
     ? `<h2>Resolved since the previous run</h2>\n<ul>${changes.resolvedFindings.map((f) => `<li>${e(f.message)}</li>`).join("")}</ul>`
+    : ""
+}
+${
+  changes.notRechecked.length > 0
+    ? `<h2>Not re-checked this run</h2>\n<p>These accounts' reports were not read this run; their earlier findings stand, neither new nor resolved.</p>\n<ul>${changes.notRechecked
+        .map((f) => `<li>${e(f.message)} (last seen in run <code>${e(f.lastSeenRunId)}</code>)</li>`)
+        .join("")}</ul>`
     : ""
 }
 <script>${SORT_SCRIPT}</script>

@@ -139,6 +139,8 @@ export interface FindingsDigest {
   readonly total: number;
   readonly newCount: number;
   readonly resolvedCount: number;
+  /** Known findings carried forward from accounts not re-checked this run. */
+  readonly notRechecked: { readonly findings: number; readonly accounts: number };
   readonly previousRunId: string | null;
   /** New critical and high findings, most severe first. */
   readonly urgent: readonly { readonly severity: string; readonly message: string }[];
@@ -174,6 +176,11 @@ export function runSummaryMessage(manifest: Manifest, bucket: string, manifestKe
       .join(", ");
     const since = findings.previousRunId ? ` since run ${findings.previousRunId}` : " (no earlier run to compare with)";
     lines.push("", `Findings: ${findings.total} (${bySeverity}); ${findings.newCount} new, ${findings.resolvedCount} resolved${since}.`);
+    if (findings.notRechecked.findings > 0) {
+      lines.push(
+        `${findings.notRechecked.findings} earlier finding(s) of ${findings.notRechecked.accounts} account(s) not re-checked this run are carried forward: neither new nor resolved until their report is read again.`,
+      );
+    }
     if (findings.urgent.length > 0) {
       lines.push(
         "",

@@ -1,6 +1,7 @@
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
-import { analysisFiles, analyzeRun, type RunAnalysis, urgentNewFindings } from "../analysis/analyze-run";
+import { analysisFiles, analyzeRun, notRecheckedCounts, type RunAnalysis, urgentNewFindings } from "../analysis/analyze-run";
+import type { FindingChanges, KnownFindings } from "../analysis/changes";
 import type { Finding, FindingThresholds } from "../analysis/findings";
 import type { RunRef } from "../contracts";
 import { describeAwsError, TransientAwsError } from "../errors";
@@ -53,6 +54,7 @@ export function findingsDigest(run: RunRef, analysis: RunAnalysis): FindingsDige
     total: analysis.summary.totals.findings,
     newCount: analysis.changes.newFindings.length,
     resolvedCount: analysis.changes.resolvedFindings.length,
+    notRechecked: notRecheckedCounts(analysis.changes),
     previousRunId: analysis.changes.previousRunId,
     urgent: urgentNewFindings(analysis.changes).map((f) => ({ severity: f.severity, message: f.message })),
     reportKey: analysisKey(run, "html"),
@@ -69,10 +71,10 @@ async function storeAnalysis(run: RunRef, analysis: RunAnalysis, deps: AnalysisD
 }
 
 /**
- * The findings of the latest earlier run that has them: days newest first, and within a day
- * runs by their manifest's start time (run ids are not ordered).
+ * The findings of the latest earlier run that has them, with those it carried forward: days newest
+ * first, and within a day runs by their manifest's start time (run ids are not ordered).
  */
-export async function previousRunFindings(run: RunRef, deps: AnalysisDeps): Promise<{ runId: string; findings: Finding[] } | undefined> {
+export async function previousRunFindings(run: RunRef, deps: AnalysisDeps): Promise<KnownFindings | undefined> {
   const today = runDate(run);
   const dates = (await listFolders(deps, REPORTS_PREFIX))
     .map((folder) => /^date=(\d{4}-\d{2}-\d{2})\/$/.exec(folder)?.[1])
@@ -89,8 +91,10 @@ export async function previousRunFindings(run: RunRef, deps: AnalysisDeps): Prom
       if (manifest && manifest.startedAt < run.startedAt) runs.push({ id, startedAt: manifest.startedAt });
     }
     for (const earlier of runs.sort((a, b) => b.startedAt.localeCompare(a.startedAt))) {
-      const stored = await readJson<{ findings: Finding[] }>(deps, analysisKey({ id: earlier.id, startedAt: earlier.startedAt }, "findings"));
-      if (stored) return { runId: earlier.id, findings: stored.findings };
+      const stored = await readJson<{ findings: Finding[] }>(deps, analysisKey(earlier, "findings"));
+      if (!stored) continue;
+      const changes = await readJson<Partial<FindingChanges>>(deps, analysisKey(earlier, "changes"));
+      return { runId: earlier.id, findings: stored.findings, notRechecked: changes?.notRechecked ?? [] };
     }
   }
   return undefined;

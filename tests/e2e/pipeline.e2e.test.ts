@@ -149,6 +149,34 @@ describe("pipeline end to end (moto on loopback)", function () {
     expect(file("e2e-second", "report.html")).to.match(/^<!doctype html>/);
   });
 
+  it("carries an account's findings forward, neither resolved nor new, while it fails to collect and when it is back", async () => {
+    const changesOf = async (runId: string) =>
+      JSON.parse((await bucketSnapshot(direct.s3, org.bucket)).get(runPrefix({ id: runId, startedAt: firstManifest.startedAt }) + "changes.json")!.body.toString());
+    const findingsOf = async (runId: string) =>
+      JSON.parse((await bucketSnapshot(direct.s3, org.bucket)).get(runPrefix({ id: runId, startedAt: firstManifest.startedAt }) + "findings.json")!.body.toString()).findings;
+    const before: { id: string; accountId: string }[] = await findingsOf("e2e-second");
+    // The member account with the most findings.
+    const count = (account: string) => before.filter((f) => f.accountId === account).length;
+    const flaky = org.members.map((m) => m.id).reduce((most, id) => (count(id) > count(most) ? id : most));
+    const ofFlaky = before.filter((f) => f.accountId === flaky);
+
+    proxy.addRule(assumeRoleDenied(flaky));
+    expect((await runLocally({ ...runOptions(), runId: "e2e-third" })).status).to.equal("succeeded");
+    const third = await changesOf("e2e-third");
+    proxy.reset();
+    proxy.addRule(assumeRoleDenied(brokenAccountId));
+    expect((await runLocally({ ...runOptions(), runId: "e2e-fourth" })).status).to.equal("succeeded");
+    const fourth = await changesOf("e2e-fourth");
+
+    expect(ofFlaky.length).to.be.above(1);
+    expect(third).to.deep.include({ previousRunId: "e2e-second", newFindings: [], resolvedFindings: [] });
+    expect(third.notRechecked).to.deep.equal(ofFlaky.map((f) => ({ ...f, lastSeenRunId: "e2e-second" })));
+    expect(fourth).to.deep.equal({ previousRunId: "e2e-third", newFindings: [], resolvedFindings: [], notRechecked: [] });
+    // Back, with the same findings (their evidence dated by this run).
+    const ids = (findings: { id: string; accountId: string }[]) => findings.filter((f) => f.accountId === flaky).map((f) => f.id);
+    expect(ids(await findingsOf("e2e-fourth"))).to.deep.equal(ids(ofFlaky));
+  });
+
   it("fails the run as a whole, with a notice, when the accounts cannot be listed", async () => {
     const run = await runLocally({ ...runOptions(), runId: "e2e-no-such-ou", scope: { includeOuIds: ["ou-zzzz-zzzzzzzz"], excludeAccountIds: [] } });
 

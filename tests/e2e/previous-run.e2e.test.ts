@@ -18,7 +18,9 @@ describe("previous run lookup (moto on loopback)", function () {
     const run = { id, startedAt };
     const put = (Key: string, body: unknown) => clients.s3.send(new PutObjectCommand({ Bucket: bucket, Key, Body: JSON.stringify(body) }));
     await put(manifestKey(run), { runId: id, startedAt, accounts: [] });
-    if (analysed) await put(analysisKey(run, "findings"), { runId: id, findings: [{ id: `finding-of-${id}` }] });
+    if (!analysed) return;
+    await put(analysisKey(run, "findings"), { runId: id, findings: [{ id: `finding-of-${id}` }] });
+    await put(analysisKey(run, "changes"), { previousRunId: null, newFindings: [], resolvedFindings: [], notRechecked: [{ id: `carried-by-${id}`, lastSeenRunId: "long-ago" }] });
   }
 
   before(async () => {
@@ -41,6 +43,8 @@ describe("previous run lookup (moto on loopback)", function () {
     const previous = await previousOf("zzz-new", "2026-11-25T10:00:00.000Z");
     expect(previous?.runId).to.equal("morning");
     expect(previous?.findings).to.deep.equal([{ id: "finding-of-morning" }]);
+    // What that run carried forward for accounts it could not re-check is known too.
+    expect(previous?.notRechecked).to.deep.equal([{ id: "carried-by-morning", lastSeenRunId: "long-ago" }]);
   });
 
   it("goes back to an earlier day, and ignores the run itself and later ones", async () => {

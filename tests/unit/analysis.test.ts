@@ -189,12 +189,35 @@ describe("run summary, changes and the organization CSV", () => {
       .replace(/^(alice,.*?,N\/A,)false,/m, "$1true,")
       .concat("frank,arn:aws:iam::111111111111:user/frank,2026-11-25T07:00:00+00:00,true,N/A,2026-11-25T07:00:00+00:00,N/A,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n");
     const second = userFindings(parseCredentialReport("111111111111", nextCsv), NOW);
-    const changes = findingChanges(second, { runId: "run-1", findings: first });
+    const changes = findingChanges(second, { runId: "run-1", findings: first }, new Set(["111111111111"]));
     expect(changes.previousRunId).to.equal("run-1");
     expect(changes.newFindings.map((f) => f.id)).to.deep.equal(["111111111111/frank/console-without-mfa"]);
     expect(changes.resolvedFindings.map((f) => f.id)).to.deep.equal(["111111111111/alice/console-without-mfa"]);
-    expect(findingChanges(first, undefined)).to.deep.include({ previousRunId: null, resolvedFindings: [] });
-    expect(findingChanges(first, undefined).newFindings).to.have.length(first.length);
+    expect(findingChanges(first, undefined, new Set(["111111111111"]))).to.deep.include({ previousRunId: null, resolvedFindings: [], notRechecked: [] });
+    expect(findingChanges(first, undefined, new Set(["111111111111"])).newFindings).to.have.length(first.length);
+  });
+
+  it("resolves a finding only when its account was re-checked: one account fails between two good runs", () => {
+    // Run 1: both accounts read. Run 2: alice fixed her MFA; the sandbox account failed to collect.
+    // Run 3: the sandbox account is back, its findings as they were.
+    const sandbox = userFindings(parseCredentialReport("222222222222", fixture("workloads-111111111111.csv").replaceAll("111111111111", "222222222222")), NOW);
+    const run1 = [...userFindings(workloads(), NOW), ...sandbox];
+    const fixedCsv = fixture("workloads-111111111111.csv").replace(/^(alice,.*?,N\/A,)false,/m, "$1true,");
+    const run2 = userFindings(parseCredentialReport("111111111111", fixedCsv), NOW);
+    const run3 = [...run2, ...sandbox];
+    const both = new Set(["111111111111", "222222222222"]);
+
+    const second = findingChanges(run2, { runId: "run-1", findings: run1 }, new Set(["111111111111"]));
+    const third = findingChanges(run3, { runId: "run-2", findings: run2, notRechecked: second.notRechecked }, both);
+
+    expect(sandbox).to.have.length.above(0);
+    expect(second.newFindings).to.deep.equal([]);
+    expect(second.resolvedFindings.map((f) => f.id)).to.deep.equal(["111111111111/alice/console-without-mfa"]);
+    expect(second.notRechecked).to.deep.equal(sandbox.map((f) => ({ ...f, lastSeenRunId: "run-1" })));
+    expect(third).to.deep.equal({ previousRunId: "run-2", newFindings: [], resolvedFindings: [], notRechecked: [] });
+    // Had the sandbox account been fixed meanwhile, run 3 would resolve its findings, carried or not.
+    const fixedSandbox = findingChanges(run2, { runId: "run-2", findings: run2, notRechecked: second.notRechecked }, both);
+    expect(fixedSandbox.resolvedFindings).to.deep.equal(sandbox);
   });
 
   it("neutralizes cells a spreadsheet would run, and only those", () => {
@@ -226,10 +249,28 @@ describe("HTML report text", () => {
       runStartedAt: NOW,
       summary: summarizeFindings(findings, [{ accountId: "111111111111", users: 1 }]),
       findings,
-      changes: findingChanges(findings, undefined),
+      changes: findingChanges(findings, undefined, new Set(["111111111111"])),
       keyAges: [],
       accountNames: { "111111111111": "a&b" },
     });
+
+  it("lists findings not re-checked this run apart, with the run they were last seen in", () => {
+    const [carried] = userFindings(workloads(), NOW);
+    const html = renderHtmlReport({
+      runId: "r2",
+      runStartedAt: NOW,
+      summary: summarizeFindings([], []),
+      findings: [],
+      changes: { previousRunId: "r1", newFindings: [], resolvedFindings: [], notRechecked: [{ ...carried, lastSeenRunId: "r<0>" }] },
+      keyAges: [],
+      accountNames: {},
+    });
+
+    expect(html).to.contain("<h2>Not re-checked this run</h2>");
+    expect(html).to.contain(`<li>${escapeHtml(carried.message)} (last seen in run <code>r&lt;0&gt;</code>)</li>`);
+    expect(html).to.match(/<div class="total"><b>1<\/b>not re-checked<\/div>/);
+    expect(html).to.not.contain("Resolved since the previous run");
+  });
 
   it("escapes every character that could open markup or leave an attribute", () => {
     expect(escapeHtml(`<a href="x" onclick='y'>&</a>`)).to.equal("&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;");

@@ -334,6 +334,25 @@ describe("run manifest", () => {
     expect(describeCaughtError({ Error: "Lambda.Unknown" })).to.deep.equal({ type: "Lambda.Unknown", code: "Lambda.Unknown", message: "" });
   });
 
+  it("says in the SNS summary how many earlier findings were carried forward, not resolved", () => {
+    const manifest = buildManifest(run, [], [], new Map(), new Date("2026-11-24T09:00:00Z"));
+    const digest = {
+      bySeverity: { critical: 0, high: 1, medium: 0, low: 0 },
+      total: 1,
+      newCount: 0,
+      resolvedCount: 0,
+      notRechecked: { findings: 3, accounts: 1 },
+      previousRunId: "run-0",
+      urgent: [],
+      reportKey: "k/report.html",
+    };
+
+    const message = runSummaryMessage(manifest, "reports", "k", digest);
+
+    expect(message).to.contain("3 earlier finding(s) of 1 account(s) not re-checked this run are carried forward: neither new nor resolved until their report is read again.");
+    expect(runSummaryMessage(manifest, "reports", "k", { ...digest, notRechecked: { findings: 0, accounts: 0 } })).to.not.contain("carried forward");
+  });
+
   it("lists at most a bounded number of failures in the SNS summary", () => {
     const failures = Array.from({ length: MAX_FAILURES_LISTED + 5 }, (_, i) => ({
       id: String(100000000000 + i),
