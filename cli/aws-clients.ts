@@ -1,3 +1,4 @@
+import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
@@ -23,6 +24,7 @@ export interface AwsClients {
   readonly sts: STSClient;
   readonly s3: S3Client;
   readonly sns: SNSClient;
+  readonly events: EventBridgeClient;
   /** An IAM client with other credentials (an assumed role), or with the target's own. */
   readonly iamClient: (credentials?: TemporaryCredentials) => IAMClient;
 }
@@ -42,6 +44,7 @@ export function awsClients(target: AwsTarget): AwsClients {
     // An emulator serves every bucket on one host: address buckets by path, not by subdomain.
     s3: watched(new S3Client({ ...base, forcePathStyle: target.endpoint !== undefined })),
     sns: watched(new SNSClient(base)),
+    events: watched(new EventBridgeClient(base)),
     iamClient: (credentials) => (credentials ? watched(new IAMClient({ ...base, credentials })) : ownIam),
   };
 }

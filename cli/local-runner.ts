@@ -146,7 +146,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
       })),
       [STATES.summarize]: asLambda(
         timed(STATES.summarize, (input: SummarizeInput) =>
-          summarize(input, { s3: clients.s3, sns: clients.sns, bucket: options.bucket, topicArn: options.topicArn, now: () => new Date(), log }),
+          summarize(input, { s3: clients.s3, sns: clients.sns, events: clients.events, bucket: options.bucket, topicArn: options.topicArn, now: () => new Date(), log }),
         ),
       ),
       [STATES.notifyRunFailure]: publish,

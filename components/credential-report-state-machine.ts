@@ -144,8 +144,10 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
       args.roles.summarize,
       (logGroupArn) =>
         pulumi
-          .all([storage, mapFiles, args.topicArn])
-          .apply(([target, files, topicArn]) => JSON.stringify(summarizePolicy({ storage: target, mapFiles: files, topicArn, logGroupArn }))),
+          .all([storage, mapFiles, args.topicArn, partition, region, accountId])
+          .apply(([target, files, topicArn, p, r, account]) =>
+            JSON.stringify(summarizePolicy({ storage: target, mapFiles: files, topicArn, eventBusArn: `arn:${p}:events:${r}:${account}:event-bus/default`, logGroupArn })),
+          ),
       { REPORT_BUCKET: args.bucketName, TOPIC_ARN: args.topicArn, ...thresholdsEnv(args.findingThresholds ?? DEFAULT_THRESHOLDS) },
     );
 

@@ -119,11 +119,13 @@ export interface SummarizePolicyArgs {
   readonly storage: StorageTarget;
   readonly mapFiles: MapFilesTarget;
   readonly topicArn: string;
+  /** The account's default event bus, where the run's event goes. */
+  readonly eventBusArn: string;
   readonly logGroupArn: string;
 }
 
 /**
- * Summarize: check every stored report, write the manifest, publish the run summary.
+ * Summarize: check every stored report, write the manifest, publish the run summary and put the run's event.
  * ListBucket under the prefix finds earlier runs and settles whether a key that answered 403 is
  * missing: S3 answers 404 only to callers allowed to list the whole bucket (see read-if-present.ts).
  */
@@ -147,6 +149,7 @@ export function summarizePolicy(args: SummarizePolicyArgs): PolicyDocument {
       Condition: { StringLike: { "s3:prefix": `${args.mapFiles.prefix}*` } },
     },
     { Sid: "PublishRunSummary", Effect: "Allow", Action: "sns:Publish", Resource: args.topicArn },
+    { Sid: "PutRunEvent", Effect: "Allow", Action: "events:PutEvents", Resource: args.eventBusArn },
     writeOwnLogs(args.logGroupArn),
   );
 }

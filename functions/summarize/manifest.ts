@@ -141,6 +141,8 @@ export interface FindingsDigest {
   readonly resolvedCount: number;
   /** Known findings carried forward from accounts not re-checked this run. */
   readonly notRechecked: { readonly findings: number; readonly accounts: number };
+  /** The accounts whose findings were carried forward, sorted. */
+  readonly notRecheckedAccountIds: readonly string[];
   readonly previousRunId: string | null;
   /** New critical and high findings, most severe first. */
   readonly urgent: readonly { readonly severity: string; readonly message: string }[];

@@ -55,6 +55,7 @@ export function findingsDigest(run: RunRef, analysis: RunAnalysis): FindingsDige
     newCount: analysis.changes.newFindings.length,
     resolvedCount: analysis.changes.resolvedFindings.length,
     notRechecked: notRecheckedCounts(analysis.changes),
+    notRecheckedAccountIds: [...new Set(analysis.changes.notRechecked.map((f) => f.accountId))].sort(),
     previousRunId: analysis.changes.previousRunId,
     urgent: urgentNewFindings(analysis.changes).map((f) => ({ severity: f.severity, message: f.message })),
     reportKey: analysisKey(run, "html"),

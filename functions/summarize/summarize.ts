@@ -1,4 +1,5 @@
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import pLimit from "p-limit";
 import type { FindingThresholds } from "../analysis/findings";
@@ -13,6 +14,7 @@ import { readAccountList } from "../list-accounts/account-list";
 import { buildManifest, type FindingsDigest, type Manifest, type ReadBack, runSummaryMessage } from "./manifest";
 import { outcomesOfRun, readMapResults } from "./map-results";
 import { analyzeStoredRun, findingsDigest } from "./run-analysis";
+import { runCompletedEvent } from "./run-event";
 
 export interface SummarizeDeps {
   readonly s3: S3Client;
@@ -20,6 +22,8 @@ export interface SummarizeDeps {
   readonly bucket: string;
   /** Where the run summary is published; unset (summarising a stored run by hand), nothing is. */
   readonly topicArn?: string;
+  /** Puts the run's event on the default bus; unset (summarising a stored run by hand), none is put. */
+  readonly events?: EventBridgeClient;
   readonly now: () => Date;
   readonly log: Log;
   /** Where the findings draw their lines. @default DEFAULT_THRESHOLDS */
@@ -33,6 +37,8 @@ export interface RunSummary {
   readonly findings?: { readonly bySeverity: FindingsDigest["bySeverity"]; readonly new: number };
   /** Why the analysis failed, when it did; the manifest is stored all the same. */
   readonly analysisError?: string;
+  /** Why the run's event could not be put, when it could not; nothing else is affected. */
+  readonly eventError?: string;
 }
 
 // HEAD requests in flight at once while reading back the stored reports.
@@ -90,12 +96,35 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
     const message = runSummaryMessage(manifest, deps.bucket, key, digest);
     await publish(deps, `IAM credential report: ${reasons.join(", ")}`, analysisError ? `${message}\n\nThe analysis of this run failed: ${analysisError}` : message);
   }
+  const eventError = await putRunEvent(deps, runCompletedEvent(run, manifest, deps.bucket, key, digest, analysisError));
   return {
     manifestKey: key,
     counts: manifest.counts,
     ...(digest ? { findings: { bySeverity: digest.bySeverity, new: digest.newCount } } : {}),
     ...(analysisError ? { analysisError } : {}),
+    ...(eventError ? { eventError } : {}),
   };
+}
+
+/**
+ * The run's event, for rules of the user's own. An event that cannot be put (after the SDK's
+ * retries) is logged and returned: the files and the SNS summary are what a run guarantees.
+ */
+async function putRunEvent(deps: SummarizeDeps, entry: ReturnType<typeof runCompletedEvent>): Promise<string | undefined> {
+  if (!deps.events) return undefined;
+  try {
+    const answer = await deps.events.send(new PutEventsCommand({ Entries: [entry] }));
+    const failed = answer.Entries?.find((e) => e.ErrorCode);
+    if (!failed && !answer.FailedEntryCount) return undefined;
+    const error = `PutEvents: ${failed?.ErrorCode ?? "FailedEntry"}: ${failed?.ErrorMessage ?? ""}`.trim();
+    deps.log("run-event-failed", { error });
+    return error;
+  } catch (err) {
+    const aws = describeAwsError(err);
+    const error = `PutEvents: ${aws.code}: ${aws.message}`;
+    deps.log("run-event-failed", { error });
+    return error;
+  }
 }
 
 /**

@@ -1,3 +1,5 @@
+import { PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { expect } from "chai";
 import { awsClients, type AwsClients } from "../../cli/aws-clients";
 import { type DemoOrganization, seedDemoOrganization } from "../../cli/demo-organization";
@@ -23,6 +25,8 @@ describe("pipeline end to end (moto on loopback)", function () {
   let suspendedAccountId: string;
   let firstRun: Awaited<ReturnType<typeof runLocally>>;
   let firstManifest: Manifest;
+  let sqs: SQSClient;
+  let eventQueueUrl: string;
 
   const target = (endpoint: string) => ({ region: "us-east-1", endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
   const runOptions = (): LocalRunOptions => ({
@@ -46,6 +50,14 @@ describe("pipeline end to end (moto on loopback)", function () {
     suspendedAccountId = org.members.find((m) => m.suspended)!.id;
     brokenAccountId = org.members.find((m) => !m.suspended)!.id;
     proxy.addRule(assumeRoleDenied(brokenAccountId));
+    // A rule of the user's own: the runs' events, into a queue the test reads.
+    sqs = new SQSClient(target(emulator.endpoint));
+    eventQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "run-events" }))).QueueUrl!;
+    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: eventQueueUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn;
+    await direct.events.send(
+      new PutRuleCommand({ Name: "credential-report-runs", EventPattern: JSON.stringify({ source: ["org-credential-reports"], "detail-type": ["Credential Report Run Completed"] }) }),
+    );
+    await direct.events.send(new PutTargetsCommand({ Rule: "credential-report-runs", Targets: [{ Id: "queue", Arn: queueArn }] }));
 
     firstRun = await runLocally({ ...runOptions(), runId: "e2e-first" });
     if (firstRun.status !== "succeeded") throw new Error(`first run failed: ${firstRun.error}`);
@@ -61,6 +73,19 @@ describe("pipeline end to end (moto on loopback)", function () {
   it("accounts for all 25 accounts: 23 collected, the broken one failed, the suspended one skipped", () => {
     expect(firstManifest.accounts).to.have.length(25);
     expect(firstManifest.counts).to.deep.equal({ accounts: 25, collected: 23, failed: 1, skipped: 1, skippedByStatus: { SUSPENDED: 1 }, unverified: 0 });
+  });
+
+  it("puts the run's event on the default bus, where a rule of one's own receives it", async () => {
+    const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: eventQueueUrl, MaxNumberOfMessages: 10 }));
+    const runEvents = (received.Messages ?? []).map((m) => JSON.parse(m.Body!)).filter((event) => event.detail.runId === "e2e-first");
+
+    expect(runEvents).to.have.length(1);
+    expect(runEvents[0]).to.deep.include({ source: "org-credential-reports", "detail-type": "Credential Report Run Completed" });
+    expect(runEvents[0].detail.counts).to.deep.equal(firstManifest.counts);
+    const folder = `s3://${org.bucket}/${runPrefix({ id: "e2e-first", startedAt: firstManifest.startedAt })}`;
+    expect(runEvents[0].detail.manifest).to.equal(`${folder}manifest.json`);
+    expect(runEvents[0].detail.report).to.equal(`${folder}report.html`);
+    expect(runEvents[0].detail.findings.new).to.equal(runEvents[0].detail.findings.total);
   });
 
   it("stores every active account's report byte for byte as IAM returns it", async () => {

@@ -324,7 +324,12 @@ describe("components", function () {
       );
       expect(rolePolicy(cloud, "collect-report").map((s) => s.Sid)).to.deep.equal(["AssumeMemberRole", "ReadOwnAccountCredentialReport", "StoreRunFiles", "WriteOwnLogs"]);
       expect(statement(rolePolicy(cloud, "collect-report"), "WriteOwnLogs").Resource).to.equal(logStreams("collect-report"));
-      expect(rolePolicy(cloud, "summarize").map((s) => s.Sid)).to.deep.equal(["StoreRunFiles", "ListRunFiles", "ReadMapResults", "ListMapResults", "PublishRunSummary", "WriteOwnLogs"]);
+      expect(rolePolicy(cloud, "summarize").map((s) => s.Sid)).to.deep.equal(["StoreRunFiles", "ListRunFiles", "ReadMapResults", "ListMapResults", "PublishRunSummary", "PutRunEvent", "WriteOwnLogs"]);
+      // The run's event goes on this account's default bus, and nowhere else.
+      expect(statement(rolePolicy(cloud, "summarize"), "PutRunEvent")).to.deep.include({
+        Action: "events:PutEvents",
+        Resource: `arn:aws:events:${REGION}:${PIPELINE_ACCOUNT}:event-bus/default`,
+      });
       const machine = statementsOf(one(cloud, "aws:iam/rolePolicy:RolePolicy", "state-machine-policy"));
       const invoke = statement(machine, "InvokePipelineFunctions");
       expect(invoke.Resource).to.have.length(6);

@@ -17,7 +17,7 @@ const mapFiles = { bucketArn: "arn:aws:s3:::credreport-map-files-1", prefix: "ma
 const bucketPolicy = reportBucketPolicy({ bucketArn: BUCKET, prefix: PREFIX, collectorRoleArn: COLLECTOR, summarizeRoleArn: SUMMARIZE, listAccountsRoleArn: LIST_ACCOUNTS });
 const identity: Record<string, PolicyDocument> = {
   [COLLECTOR]: collectorPolicy({ partition: "aws", organizationId: "o-exampleorg1", memberRoleName: "m", storage, logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:c" }),
-  [SUMMARIZE]: summarizePolicy({ storage, mapFiles, topicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:t`, logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:s" }),
+  [SUMMARIZE]: summarizePolicy({ storage, mapFiles, topicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:t`, eventBusArn: `arn:aws:events:eu-west-1:${ACCOUNT}:event-bus/default`, logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:s" }),
   [LIST_ACCOUNTS]: listAccountsPolicy({ partition: "aws", organizationId: "o-exampleorg1", storage, mapFiles, logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:l" }),
 };
 

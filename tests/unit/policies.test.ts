@@ -73,7 +73,7 @@ describe("policies", () => {
     const documents = [
       collectorPolicy({ partition: "aws", organizationId: "o-exampleorg1", memberRoleName: "m", storage: { ...storage, kmsKeyArn: "k" }, logGroupArn: "lg" }),
       listAccountsPolicy({ partition: "aws", organizationId: "o-exampleorg1", storage, mapFiles, logGroupArn: "lg" }),
-      summarizePolicy({ storage, mapFiles, topicArn: "t", logGroupArn: "lg" }),
+      summarizePolicy({ storage, mapFiles, topicArn: "t", eventBusArn: "arn:aws:events:eu-west-1:123456789012:event-bus/default", logGroupArn: "lg" }),
       stateMachinePolicy({ functionArns: ["f1", "f2", "f3"], topicArn: "t", partition: "aws", region: "eu-west-1", accountId: "123456789012", stateMachineNamePrefix: "sm-", mapFiles }),
       schedulePolicy("sm"),
       reportBucketPolicy({ bucketArn: storage.bucketArn, prefix: storage.prefix, collectorRoleArn: COLLECTOR, summarizeRoleArn: "s", listAccountsRoleArn: "l" }),

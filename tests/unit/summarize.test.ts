@@ -3,6 +3,7 @@ import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import type { AccountOutcome, SkippedAccount, SummarizeInput } from "../../functions/contracts";
 import { silentLog } from "../../functions/log";
@@ -30,9 +31,11 @@ function reportBody(fixture: string): any {
 describe("Summarize", () => {
   let s3: AwsClientStub<S3Client>;
   let sns: AwsClientStub<SNSClient>;
+  let events: AwsClientStub<EventBridgeClient>;
   const deps: SummarizeDeps = {
     s3: new S3Client({}),
     sns: new SNSClient({}),
+    events: new EventBridgeClient({}),
     bucket: "reports",
     topicArn: "arn:aws:sns:us-east-1:999988887777:alerts",
     now: () => new Date("2026-11-24T08:05:00.000Z"),
@@ -79,15 +82,19 @@ describe("Summarize", () => {
   before(() => {
     s3 = mockClient(S3Client);
     sns = mockClient(SNSClient);
+    events = mockClient(EventBridgeClient);
   });
   after(() => {
     s3.restore();
     sns.restore();
+    events.restore();
   });
 
   beforeEach(() => {
     s3.reset();
     sns.reset();
+    events.reset();
+    events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "e-1" }] });
     s3.on(PutObjectCommand).resolves({});
     s3.on(HeadObjectCommand).resolves({ ContentLength: 321, Metadata: { sha256: "ab".repeat(32), "report-generated-at": "2026-11-24T08:00:05.000Z" } });
     sns.on(PublishCommand).resolves({ MessageId: "m-1" });
@@ -146,6 +153,36 @@ describe("Summarize", () => {
     expect(published[0].Message).to.contain("1 collected, 1 failed, 1 skipped (1 SUSPENDED)");
     expect(published[0].Message).to.contain("- 111111111111 (a): AssumeRoleFailed AccessDenied: not authorized to assume");
     expect(published[0].Message).to.contain(`Manifest: s3://reports/${prefix}manifest.json`);
+  });
+
+  it("puts one event for the run on the default bus: counts, findings, where the manifest and page are", async () => {
+    s3.on(GetObjectCommand).resolves({ Body: reportBody("workloads-111111111111.csv") });
+
+    await summarize(storedRun([{ outcomes: [collectedB, failedA] }]), deps);
+
+    const entries = events.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+    expect(entries).to.have.length(1);
+    expect(entries[0]).to.deep.include({ Source: "org-credential-reports", DetailType: "Credential Report Run Completed" });
+    expect(entries[0].EventBusName).to.equal(undefined);
+    expect(JSON.parse(entries[0].Detail!)).to.deep.equal({
+      runId: "run-7",
+      startedAt: run.startedAt,
+      counts: { accounts: 2, collected: 1, failed: 1, skipped: 0, skippedByStatus: {}, unverified: 0 },
+      findings: { total: 9, bySeverity: { critical: 2, high: 2, medium: 3, low: 2 }, new: 9, newCriticalOrHigh: 4, resolved: 0, notRechecked: { findings: 0, accounts: 0 } },
+      notRecheckedAccounts: [],
+      manifest: `s3://reports/${prefix}manifest.json`,
+      report: `s3://reports/${prefix}report.html`,
+    });
+  });
+
+  it("keeps the run's files and counts when its event cannot be put, and says why", async () => {
+    events.on(PutEventsCommand).rejects(awsError("AccessDeniedException", 400, "not authorized to perform events:PutEvents"));
+
+    const summary = await summarize(storedRun([{ outcomes: [collectedB] }]), deps);
+
+    expect(summary.counts.collected).to.equal(1);
+    expect(summary.eventError).to.equal("PutEvents: AccessDeniedException: not authorized to perform events:PutEvents");
+    expect(s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key)).to.include(`${prefix}manifest.json`);
   });
 
   it("publishes nothing when every account was collected or skipped by status", async () => {
@@ -342,6 +379,7 @@ describe("run manifest", () => {
       newCount: 0,
       resolvedCount: 0,
       notRechecked: { findings: 3, accounts: 1 },
+      notRecheckedAccountIds: ["222222222222"],
       previousRunId: "run-0",
       urgent: [],
       reportKey: "k/report.html",

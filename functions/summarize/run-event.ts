@@ -1,0 +1,36 @@
+import type { PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
+import { analysisKey } from "../report-keys";
+import type { RunRef } from "../contracts";
+import type { FindingsDigest, Manifest } from "./manifest";
+
+/** The event's source and detail-type: what a rule matches on (README, "Run events"). */
+export const RUN_EVENT_SOURCE = "org-credential-reports";
+export const RUN_EVENT_DETAIL_TYPE = "Credential Report Run Completed";
+
+/** An event entry may hold 256 KB: the accounts not re-checked are listed up to this many. */
+export const MAX_ACCOUNTS_IN_EVENT = 100;
+
+/** The one event a run puts on the default bus when it is summarised. Pure. */
+export function runCompletedEvent(run: RunRef, manifest: Manifest, bucket: string, manifestKey: string, findings?: FindingsDigest, analysisError?: string): PutEventsRequestEntry {
+  const notRechecked = findings?.notRecheckedAccountIds ?? [];
+  const detail = {
+    runId: run.id,
+    startedAt: run.startedAt,
+    counts: manifest.counts,
+    findings: findings
+      ? {
+          total: findings.total,
+          bySeverity: findings.bySeverity,
+          new: findings.newCount,
+          newCriticalOrHigh: findings.urgent.length,
+          resolved: findings.resolvedCount,
+          notRechecked: findings.notRechecked,
+        }
+      : null,
+    notRecheckedAccounts: notRechecked.slice(0, MAX_ACCOUNTS_IN_EVENT),
+    ...(analysisError ? { analysisError } : {}),
+    manifest: `s3://${bucket}/${manifestKey}`,
+    report: findings ? `s3://${bucket}/${analysisKey(run, "html")}` : null,
+  };
+  return { Source: RUN_EVENT_SOURCE, DetailType: RUN_EVENT_DETAIL_TYPE, Detail: JSON.stringify(detail) };
+}
