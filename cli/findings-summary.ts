@@ -3,9 +3,10 @@ import type { FindingChanges } from "../functions/analysis/changes";
 import { CHECKS, type CheckId, SEVERITIES } from "../functions/analysis/findings";
 import type { FindingsSummary } from "../functions/analysis/summary";
 import { MAX_URGENT_FINDINGS_LISTED } from "../functions/summarize/manifest";
+import type { RiskDecisions } from "../functions/analysis/accepted-risks";
 
 /** The findings part of what the CLI prints: totals, counts by check, then the new urgent ones. */
-export function formatFindingsSummary(summary: FindingsSummary, changes: FindingChanges): string {
+export function formatFindingsSummary(summary: FindingsSummary, changes: FindingChanges, risks?: RiskDecisions): string {
   const severities = SEVERITIES.map((s) => `${summary.bySeverity[s]} ${s}`).join(", ");
   const since = changes.previousRunId ? ` since run ${changes.previousRunId}` : " (first run: no earlier one to compare with)";
   const lines = [
@@ -24,7 +25,12 @@ export function formatFindingsSummary(summary: FindingsSummary, changes: Finding
       lines.push(`  ${CHECKS[c].title.padEnd(width)}  ${CHECKS[c].severity.padEnd(8)}  ${(CHECKS[c].cisControl ?? "-").padEnd(4)}  ${summary.byCheck[c]}`);
     }
   }
-  const urgent = urgentNewFindings(changes);
+  if (risks && risks.accepted.length + risks.expired.length + risks.stale.length > 0) {
+    lines.push("", `Accepted risks: ${risks.accepted.length} finding(s) covered, not counted above.`);
+    for (const rule of risks.expired) lines.push(`  expired on ${rule.expires}, no longer applied: ${rule.check} in ${rule.account} for ${rule.user} (${rule.owner})`);
+    for (const rule of risks.stale) lines.push(`  matched nothing this run: ${rule.check} in ${rule.account} for ${rule.user} (${rule.owner})`);
+  }
+  const urgent = urgentNewFindings(changes, risks);
   if (urgent.length > 0) {
     lines.push("", "New critical and high findings:");
     lines.push(...urgent.slice(0, MAX_URGENT_FINDINGS_LISTED).map((f) => `  [${f.severity}] ${f.message}`));

@@ -5,6 +5,7 @@ import { ANALYSIS_FILES } from "../functions/report-keys";
 import type { FindingThresholds } from "../functions/analysis/findings";
 import type { Manifest } from "../functions/summarize/manifest";
 import type { KnownFindings } from "../functions/analysis/changes";
+import type { AcceptedRisk } from "../functions/analysis/accepted-risks";
 
 // Report files as the pipeline names them (account=<id>.csv), or any name ending in the account id.
 const REPORT_FILE = /(?:^|\D)(\d{12})\.csv$/;
@@ -39,11 +40,12 @@ export async function analyzeFolder(
   outDir: string,
   previous?: KnownFindings,
   thresholds?: FindingThresholds,
+  acceptedRisks?: readonly AcceptedRisk[],
 ): Promise<{ analysis: RunAnalysis; reports: number; htmlPath: string }> {
   const { reports, manifest } = await reportsInFolder(dir);
   if (reports.length === 0) throw new Error(`${dir} holds no credential reports (files named account=<12-digit id>.csv)`);
   const run = { id: manifest?.runId ?? "local", startedAt: manifest?.startedAt ?? new Date().toISOString() };
-  const analysis = analyzeRun({ runId: run.id, runStartedAt: new Date(run.startedAt), reports, previous, thresholds });
+  const analysis = analyzeRun({ runId: run.id, runStartedAt: new Date(run.startedAt), reports, previous, thresholds, acceptedRisks });
   await mkdir(outDir, { recursive: true });
   for (const [file, { body }] of Object.entries(analysisFiles(run, analysis))) {
     await writeFile(join(outDir, ANALYSIS_FILES[file as keyof typeof ANALYSIS_FILES]), body);

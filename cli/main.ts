@@ -27,6 +27,7 @@ import { previousRunFindings } from "../functions/summarize/run-analysis";
 import { DEFAULT_THRESHOLDS, type Finding, type FindingThresholds } from "../functions/analysis/findings";
 import { THRESHOLD_SETTINGS, thresholdsFromEnv } from "../functions/analysis/thresholds";
 import { nodeVersionProblem } from "./node-version";
+import { type AcceptedRisk, InvalidAcceptedRisks, parseAcceptedRisks } from "../functions/analysis/accepted-risks";
 
 const DEFAULT_ROLE_NAME = "iam-credential-report-generation-role";
 
@@ -78,6 +79,8 @@ summarize options (one source):
   --map-bucket NAME       with --write-manifest: the stack's map files bucket (output mapBucketName),
                           where the run's Distributed Map results are [--bucket]
   --topic-arn ARN         with --write-manifest: also publish the run summary
+  --accepted-risks FILE   known exceptions (YAML or JSON, see README "Accepted risks"): the findings
+                          they cover are marked accepted and kept out of the open counts and alerts
   --quiet                 no progress line while a stored run is downloaded
   --max-key-age-days N    an active key rotated longer ago is old, 1-3650 [MAX_KEY_AGE_DAYS, else 90]
   --unused-days N         an active credential unused this long is unused, 1-3650 [UNUSED_DAYS, else 45]
@@ -93,6 +96,17 @@ the analysis failed, or the run stopped; 2 on bad usage: a flag's value, or a bu
 endpoint that the checks before the run found unusable (nothing was collected).`;
 
 class UsageError extends Error {}
+
+/** The accepted risks file of --accepted-risks, checked as the deployed rules are; its problems are the flag's. */
+async function acceptedRisksFlag(path: string, problems: string[]): Promise<AcceptedRisk[] | undefined> {
+  try {
+    return parseAcceptedRisks(await readFile(path, "utf8"), path);
+  } catch (err) {
+    if (err instanceof InvalidAcceptedRisks) problems.push(`--accepted-risks ${err.message}`);
+    else problems.push(`--accepted-risks: cannot read ${JSON.stringify(path)}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
 
 /** What the demo's emulator makes up, said where its effect shows. */
 const EMULATOR_NOTE = `About the emulator: moto dates every credential report 2015-02-02 and writes no root user row.
@@ -349,6 +363,7 @@ async function summarizeCommand(args: string[]): Promise<number> {
       "write-manifest": { type: "boolean" },
       "topic-arn": { type: "string" },
       "map-bucket": { type: "string" },
+      "accepted-risks": { type: "string" },
       quiet: { type: "boolean" },
       ...Object.fromEntries(Object.values(THRESHOLD_SETTINGS).map(({ flag }) => [flag.slice(2), { type: "string" as const }])),
     },
@@ -373,6 +388,8 @@ async function summarizeCommand(args: string[]): Promise<number> {
   if (values.endpoint !== undefined) problems.push(...defined(endpointFlag("--endpoint", values.endpoint)));
   const thresholds = thresholdFlags(values as Record<string, string | undefined>, problems);
   if (values.out !== undefined) problems.push(...defined(outFolderFlag("--out", resolve(values.out))));
+  if (values["accepted-risks"] && values["write-manifest"]) problems.push("--accepted-risks goes with an analysis written to --out, not with --write-manifest");
+  const acceptedRisks = values["accepted-risks"] ? await acceptedRisksFlag(values["accepted-risks"], problems) : undefined;
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
   const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
   if (values["write-manifest"]) {
@@ -406,10 +423,10 @@ async function summarizeCommand(args: string[]): Promise<number> {
     const manifest = JSON.parse(await readFile(join(source, "manifest.json"), "utf8")) as Manifest;
     previous = await previousRunFindings({ id: runMatch![2], startedAt: manifest.startedAt }, { s3: clients.s3, bucket: values.bucket!, log: silentLog });
   }
-  const { analysis, reports, htmlPath } = await analyzeFolder(source, outDir, previous, thresholds);
+  const { analysis, reports, htmlPath } = await analyzeFolder(source, outDir, previous, thresholds, acceptedRisks);
   console.log(`Analysed ${reports} report(s) from ${source}.`);
   console.log("");
-  console.log(formatFindingsSummary(analysis.summary, analysis.changes));
+  console.log(formatFindingsSummary(analysis.summary, analysis.changes, analysis.risks));
   console.log("");
   console.log(`Wrote ${Object.values(ANALYSIS_FILES).join(", ")} to ${outDir}`);
   console.log(`Open the HTML report: ${htmlPath}`);

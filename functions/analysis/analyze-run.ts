@@ -1,3 +1,4 @@
+import { type AcceptedRisk, applyAcceptedRisks, type RiskDecisions } from "./accepted-risks";
 import { type FindingChanges, findingChanges, type KnownFindings } from "./changes";
 import { MalformedReport, type ParsedReport, parseCredentialReport } from "./credential-report";
 import { DEFAULT_THRESHOLDS, type Finding, type FindingThresholds, reportStaleFinding, SEVERITIES, userFindings } from "./findings";
@@ -21,8 +22,11 @@ export interface RunAnalysis {
   /** The thresholds the findings were computed with. */
   readonly thresholds: FindingThresholds;
   readonly findings: readonly Finding[];
+  /** The summary counts the open findings only: accepted risks are counted apart. */
   readonly summary: FindingsSummary;
   readonly changes: FindingChanges;
+  /** Which findings accepted risks cover, and which rules expired or matched nothing. */
+  readonly risks: RiskDecisions;
   readonly usersCsv: string;
   readonly html: string;
 }
@@ -38,6 +42,8 @@ export function analyzeRun(input: {
   readonly reports: readonly ReportToAnalyse[];
   readonly previous?: KnownFindings;
   readonly thresholds?: FindingThresholds;
+  /** @default none */
+  readonly acceptedRisks?: readonly AcceptedRisk[];
 }): RunAnalysis {
   const thresholds = input.thresholds ?? DEFAULT_THRESHOLDS;
   const parsed: { report: ParsedReport; accountName: string }[] = [];
@@ -59,8 +65,9 @@ export function analyzeRun(input: {
     const stale = reportStaleFinding(stored.accountId, stored.generatedAt, input.runStartedAt, thresholds);
     if (stale) findings.push(stale);
   }
+  const risks = applyAcceptedRisks(findings, input.acceptedRisks ?? [], input.runStartedAt);
   const summary = summarizeFindings(
-    findings,
+    risks.open,
     parsed.map(({ report }) => ({ accountId: report.accountId, users: report.users.length })),
     unreadable,
   );
@@ -71,13 +78,15 @@ export function analyzeRun(input: {
     findings,
     summary,
     changes,
+    risks,
     usersCsv: organizationUsersCsv(parsed),
     html: renderHtmlReport({
       runId: input.runId,
       runStartedAt: input.runStartedAt,
       summary,
-      findings,
+      findings: risks.open,
       changes,
+      risks,
       keyAges: keyAgeDistribution(
         parsed.map((p) => p.report),
         input.runStartedAt,
@@ -93,6 +102,7 @@ export function analysisFiles(
   analysis: RunAnalysis,
 ): Record<keyof typeof ANALYSIS_FILES, { body: string; contentType: string }> {
   const isNew = new Set(analysis.changes.newFindings.map((f) => f.id));
+  const acceptedBy = new Map(analysis.risks.accepted.map(({ finding, rule }) => [finding.id, rule]));
   // One flat, snake_case object per line: what Athena's JSON SerDe reads.
   const lines = analysis.findings.map((f) =>
     JSON.stringify({
@@ -106,13 +116,30 @@ export function analysisFiles(
       message: f.message,
       evidence: f.evidence,
       is_new: isNew.has(f.id),
+      accepted: acceptedBy.has(f.id),
       run_started_at: run.startedAt,
     }),
   );
   return {
-    findings: { body: JSON.stringify({ runId: run.id, thresholds: analysis.thresholds, findings: analysis.findings }, null, 2), contentType: "application/json" },
+    findings: {
+      body: JSON.stringify(
+        {
+          runId: run.id,
+          thresholds: analysis.thresholds,
+          findings: analysis.findings.map((f) => (acceptedBy.has(f.id) ? { ...f, acceptedRisk: acceptedBy.get(f.id) } : f)),
+          expiredRules: analysis.risks.expired,
+          staleRules: analysis.risks.stale,
+        },
+        null,
+        2,
+      ),
+      contentType: "application/json",
+    },
     findingsLines: { body: lines.map((line) => `${line}\n`).join(""), contentType: "application/x-ndjson" },
-    summary: { body: JSON.stringify({ runId: run.id, ...analysis.summary, notRechecked: notRecheckedCounts(analysis.changes) }, null, 2), contentType: "application/json" },
+    summary: {
+      body: JSON.stringify({ runId: run.id, ...analysis.summary, notRechecked: notRecheckedCounts(analysis.changes), acceptedRisks: acceptedCounts(analysis.risks) }, null, 2),
+      contentType: "application/json",
+    },
     changes: { body: JSON.stringify(analysis.changes, null, 2), contentType: "application/json" },
     users: { body: analysis.usersCsv, contentType: "text/csv; charset=utf-8" },
     html: { body: analysis.html, contentType: "text/html; charset=utf-8" },
@@ -124,9 +151,15 @@ export function notRecheckedCounts(changes: FindingChanges): { readonly findings
   return { findings: changes.notRechecked.length, accounts: new Set(changes.notRechecked.map((f) => f.accountId)).size };
 }
 
-/** New critical and high findings: the ones worth an email. */
-export function urgentNewFindings(changes: FindingChanges): Finding[] {
+/** How many findings accepted risks cover, and how many rules expired or matched nothing. */
+export function acceptedCounts(risks: RiskDecisions): { readonly findings: number; readonly expiredRules: number; readonly staleRules: number } {
+  return { findings: risks.accepted.length, expiredRules: risks.expired.length, staleRules: risks.stale.length };
+}
+
+/** New critical and high findings that no accepted risk covers: the ones worth an email. */
+export function urgentNewFindings(changes: FindingChanges, risks?: RiskDecisions): Finding[] {
+  const accepted = new Set(risks?.accepted.map(({ finding }) => finding.id));
   return changes.newFindings
-    .filter((f) => f.severity === "critical" || f.severity === "high")
+    .filter((f) => (f.severity === "critical" || f.severity === "high") && !accepted.has(f.id))
     .sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.id.localeCompare(b.id));
 }

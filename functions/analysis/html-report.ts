@@ -3,14 +3,18 @@ import type { FindingChanges } from "./changes";
 import { type ParsedReport, valueOf } from "./credential-report";
 import { CHECKS, type CheckId, type Finding, SEVERITIES } from "./findings";
 import type { FindingsSummary } from "./summary";
+import type { AcceptedRisk, RiskDecisions } from "./accepted-risks";
 
 /** Everything the page shows. */
 export interface HtmlReportInput {
   readonly runId: string;
   readonly runStartedAt: Date;
   readonly summary: FindingsSummary;
+  /** The open findings: those no accepted risk covers. */
   readonly findings: readonly Finding[];
   readonly changes: FindingChanges;
+  /** Accepted risks as the run applied them, shown in their own section. @default none */
+  readonly risks?: RiskDecisions;
   readonly keyAges: readonly KeyAgeBucket[];
   /** Account id to name, for labels. */
   readonly accountNames: Readonly<Record<string, string>>;
@@ -120,6 +124,7 @@ ${[
   ["new", changes.newFindings.length],
   ["resolved", changes.resolvedFindings.length],
   ["not re-checked", changes.notRechecked.length],
+  ["accepted", input.risks?.accepted.length ?? 0],
 ]
   .map(([label, n]) => `<div class="total"><b>${n}</b>${e(String(label))}</div>`)
   .join("\n")}
@@ -164,10 +169,25 @@ ${
         .join("")}</ul>`
     : ""
 }
+${acceptedRisksSection(input.risks, accountLabel)}
 <script>${SORT_SCRIPT}</script>
 </body>
 </html>
 `;
+}
+
+/** The findings accepted risks cover, with each rule's reason, owner and day; then the rules to look at. */
+function acceptedRisksSection(risks: RiskDecisions | undefined, accountLabel: (id: string) => string): string {
+  if (!risks || risks.accepted.length + risks.expired.length + risks.stale.length === 0) return "";
+  const e = escapeHtml;
+  const rule = (r: AcceptedRisk) => `${e(r.check)} in ${e(r.account === "*" ? "every account" : accountLabel(r.account))} for ${e(r.user)}: ${e(r.reason)} (${e(r.owner)}, until ${e(r.expires)})`;
+  const list = (items: readonly string[]) => `<ul>${items.map((item) => `<li>${item}</li>`).join("")}</ul>`;
+  return [
+    "<h2>Accepted risks</h2>",
+    risks.accepted.length > 0 ? list(risks.accepted.map(({ finding, rule: r }) => `${e(finding.message)}: ${e(r.reason)} (${e(r.owner)}, until ${e(r.expires)})`)) : "<p>No finding was covered by an accepted risk this run.</p>",
+    risks.expired.length > 0 ? `<h3>Expired rules (no longer applied)</h3>${list(risks.expired.map(rule))}` : "",
+    risks.stale.length > 0 ? `<h3>Rules that matched nothing this run</h3>${list(risks.stale.map(rule))}` : "",
+  ].join("\n");
 }
 
 /** Accounts drawn one bar each; the others share one bar, so 10,000 accounts stay one screen. */

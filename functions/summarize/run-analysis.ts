@@ -57,7 +57,7 @@ export function findingsDigest(run: RunRef, analysis: RunAnalysis): FindingsDige
     notRechecked: notRecheckedCounts(analysis.changes),
     notRecheckedAccountIds: [...new Set(analysis.changes.notRechecked.map((f) => f.accountId))].sort(),
     previousRunId: analysis.changes.previousRunId,
-    urgent: urgentNewFindings(analysis.changes).map((f) => ({ severity: f.severity, message: f.message })),
+    urgent: urgentNewFindings(analysis.changes, analysis.risks).map((f) => ({ severity: f.severity, message: f.message })),
     reportKey: analysisKey(run, "html"),
   };
 }

@@ -174,6 +174,24 @@ describe("command line", function () {
 
     const again = await cli(["summarize", "--from", folder, "--previous", join(out, "from-folder", "findings.json"), "--out", join(out, "again")]);
     expect(again.stdout).to.contain("0 new, 0 resolved since run fixture-run");
+
+    // Accepted risks: the root's missing MFA is accepted; one rule has expired, one matches nothing.
+    const risks = join(out, "risks.yaml");
+    const risk = (check: string, user: string, expires: string) =>
+      `  - { check: ${check}, account: "111111111111", user: "${user}", reason: known, owner: sec@example.com, expires: ${expires} }\n`;
+    writeFileSync(risks, `acceptedRisks:\n${risk("root-mfa-off", "<root_account>", "2099-01-01")}${risk("access-key-old", "*", "2020-01-01")}${risk("console-without-mfa", "nobody", "2099-01-01")}`);
+    const accepting = await cli(["summarize", "--from", folder, "--accepted-risks", risks, "--out", join(out, "accepting")]);
+    expect(accepting.status, accepting.stderr).to.equal(0);
+    expect(accepting.stdout).to.contain("Findings: 10 (1 critical, 2 high, 5 medium, 2 low) in 2 accounts, 10 users; 11 new, 0 resolved");
+    expect(accepting.stdout).to.not.contain("[critical] The root user of 111111111111 has no MFA");
+    expect(accepting.stdout).to.contain("Accepted risks: 1 finding(s) covered, not counted above.");
+    expect(accepting.stdout).to.contain("expired on 2020-01-01, no longer applied: access-key-old in 111111111111 for * (sec@example.com)");
+    expect(accepting.stdout).to.contain("matched nothing this run: console-without-mfa in 111111111111 for nobody (sec@example.com)");
+
+    writeFileSync(risks, `acceptedRisks:\n${risk("root-mfa-off", "<root_account>", "2099-13-01")}`);
+    const refused = await cli(["summarize", "--from", folder, "--accepted-risks", risks, "--out", join(out, "refused")]);
+    expect(refused.status).to.equal(2);
+    expect(refused.stderr).to.contain(`--accepted-risks ${risks}: 1 problem in the accepted risks:\n  - acceptedRisks[0].expires must be a day (YYYY-MM-DD), got "2099-13-01"`);
     rmSync(folder, { recursive: true, force: true });
   });
 
