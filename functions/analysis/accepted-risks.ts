@@ -65,21 +65,21 @@ export function parseAcceptedRisks(text: string, source: string): AcceptedRisk[]
     const at = `acceptedRisks[${i}]`;
     const rule = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
     for (const key of Object.keys(rule).filter((k) => !(FIELDS as readonly string[]).includes(k))) problems.push(`${at}.${key} is not a field of a rule (${FIELDS.join(", ")})`);
-    const text = (key: (typeof FIELDS)[number]) => {
+    const field = (key: (typeof FIELDS)[number]) => {
       const value = rule[key];
       if (typeof value === "string" && value.trim() !== "") return value.trim();
       problems.push(`${at}.${key} is required (text), got ${JSON.stringify(value ?? null)}`);
       return "";
     };
-    const check = text("check");
+    const check = field("check");
     if (check && !(check in CHECKS)) problems.push(`${at}.check must be one of ${Object.keys(CHECKS).join(", ")}, got ${JSON.stringify(check)}`);
-    const account = text("account");
+    const account = field("account");
     if (account && !/^(\d{12}|\*)$/.test(account)) problems.push(`${at}.account must be a 12-digit account id or "*", got ${JSON.stringify(account)}`);
     // YAML reads an unquoted 2027-03-31 as a date: take it as the day it names.
     const expiresRaw = rule.expires instanceof Date ? rule.expires.toISOString().slice(0, 10) : rule.expires;
     const expires = typeof expiresRaw === "string" ? expiresRaw.trim() : "";
     if (!isDay(expires)) problems.push(`${at}.expires must be a day (YYYY-MM-DD), got ${JSON.stringify(expiresRaw ?? null)}`);
-    return { check: check as CheckId, account, user: text("user"), reason: text("reason"), owner: text("owner"), expires };
+    return { check: check as CheckId, account, user: field("user"), reason: field("reason"), owner: field("owner"), expires };
   });
   if (problems.length > 0) throw new InvalidAcceptedRisks(source, problems);
   return rules;
