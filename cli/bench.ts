@@ -13,7 +13,7 @@ import { assumeInto, seedDemoOrganization } from "./demo-organization";
 import { startEmulator } from "./emulator";
 import { historyEventCount, lambdaInvocations, stateTransitions } from "./execution-stats";
 import { type HandlerTimes, type RunProgress, runLocally } from "./local-runner";
-import { runProgressLine, showProgress, stderrProgress } from "./progress";
+import { runProgressLine, withProgress } from "./progress";
 
 /**
  * AWS list prices used for the cost of a run: us-east-1, as published on 2026-11-25.
@@ -63,9 +63,9 @@ async function main(): Promise<void> {
     const counted = countingClients(target);
     const marks: Record<string, number> = {};
     const progress: RunProgress = { listed: 0, collected: 0, failed: 0 };
-    const stopProgress = showProgress((ms) => runProgressLine(progress, ms), stderrProgress());
     const started = performance.now();
-    const result = await runLocally({
+    const result = await withProgress(false, (ms) => runProgressLine(progress, ms), () =>
+      runLocally({
       progress,
       clients: counted.clients,
       region: "us-east-1",
@@ -77,7 +77,8 @@ async function main(): Promise<void> {
       pauseMs: 0,
       // The time the last report was stored ends the collection.
       log: (event) => void (marks[event] = performance.now() - started),
-    }).finally(stopProgress);
+      }),
+    );
     const wallMs = performance.now() - started;
     if (result.status !== "succeeded") throw new Error(`run failed: ${result.error}`);
     const rssMiB = process.resourceUsage().maxRSS / 1024;

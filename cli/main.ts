@@ -13,7 +13,7 @@ import { startEmulator } from "./emulator";
 import { type LocalRunOptions, type LocalRunResult, type RunProgress, runLocally } from "./local-runner";
 import { bucketFlag, endpointFlag, outFolderFlag, regionFlag, roleNameFlag, topicArnFlag, wholeNumberFlag } from "./flags";
 import { preflight } from "./preflight";
-import { type DownloadProgress, downloadProgressLine, runProgressLine, showProgress, stderrProgress } from "./progress";
+import { type DownloadProgress, downloadProgressLine, runProgressLine, withProgress } from "./progress";
 import { EXIT_INCOMPLETE, EXIT_USAGE, exitStatusOf } from "./exit-status";
 import { countUsers, formatRunTable } from "./run-table";
 import { formatFindingsSummary } from "./findings-summary";
@@ -249,12 +249,6 @@ function thresholdFlags(values: Record<string, string | undefined>, problems: st
       return [key, checked.value];
     }),
   ) as unknown as FindingThresholds;
-}
-
-/** Does `work` with a progress line on stderr (see showProgress), unless `quiet`. */
-async function withProgress<T>(quiet: boolean, line: (elapsedMs: number) => string, work: () => Promise<T>): Promise<T> {
-  const stop = quiet ? () => undefined : showProgress(line, stderrProgress());
-  return work().finally(stop);
 }
 
 /** The problems that are there. */

@@ -70,3 +70,9 @@ export function showProgress(line: (elapsedMs: number) => string, output: Progre
     if (output.isTTY) output.write("\n");
   };
 }
+
+/** Does `work` with a progress line on stderr (see showProgress), unless `quiet`. */
+export async function withProgress<T>(quiet: boolean, line: (elapsedMs: number) => string, work: () => Promise<T>): Promise<T> {
+  const stop = quiet ? () => undefined : showProgress(line, stderrProgress());
+  return work().finally(stop);
+}

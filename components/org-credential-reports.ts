@@ -133,21 +133,15 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
 
     const roles = new PipelineRoles(names.roles, { tags }, moved());
 
+    const assuming = (providerName: string, roleArn: pulumi.Input<string>, options: pulumi.CustomResourceOptions) =>
+      new aws.Provider(providerName, { region: aws.config.region, assumeRoles: [{ roleArn, sessionName: "credreport-pulumi" }] }, options);
     // A separate logging/security account: the bucket and key are made there, through its role.
     const storageProvider = config.storageAccountRoleArn
-      ? new aws.Provider(
-          names.storageProvider,
-          { region: aws.config.region, assumeRoles: [{ roleArn: storageAccountRole(config.storageAccountRoleArn, pipelineAccount), sessionName: "credreport-pulumi" }] },
-          moved(),
-        )
+      ? assuming(names.storageProvider, storageAccountRole(config.storageAccountRoleArn, pipelineAccount), moved())
       : undefined;
     // The management account, when deploying from a delegated administrator: its member role is made there.
     const managementProvider = config.managementAccountRoleArn
-      ? new aws.Provider(
-          names.managementProvider,
-          { region: aws.config.region, assumeRoles: [{ roleArn: managementAccountRole(config.managementAccountRoleArn, pipelineAccount), sessionName: "credreport-pulumi" }] },
-          { parent: this },
-        )
+      ? assuming(names.managementProvider, managementAccountRole(config.managementAccountRoleArn, pipelineAccount), { parent: this })
       : undefined;
 
     const storage = new ReportBucket(

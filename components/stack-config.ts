@@ -39,7 +39,6 @@ export const ARG_KINDS: Record<(typeof CONFIG_KEYS)[number], "text" | "number" |
   stackSetMaxConcurrentPercentage: "number",
 };
 
-
 /**
  * This project's stack config as the component's arguments. The text is checked first, so that a
  * bad value is named as the config key it is (`pulumi config set ...`), then read by its kind.

@@ -89,11 +89,13 @@ export function parseAcceptedRisks(text: string, source: string): AcceptedRisk[]
 export function applyAcceptedRisks(findings: readonly Finding[], rules: readonly AcceptedRisk[], runStartedAt: Date): RiskDecisions {
   const today = runStartedAt.toISOString().slice(0, 10);
   const inForce = rules.filter((rule) => rule.expires >= today);
+  // Each rule's user pattern is compiled once: a large organization has hundreds of thousands of findings.
+  const matchers = inForce.map((rule) => ({ rule, user: namePattern(rule.user) }));
   const used = new Set<AcceptedRisk>();
   const open: Finding[] = [];
   const accepted: AcceptedFinding[] = [];
   for (const finding of findings) {
-    const rule = inForce.find((r) => covers(r, finding));
+    const rule = matchers.find((m) => covers(m.rule, m.user, finding))?.rule;
     if (rule) {
       used.add(rule);
       accepted.push({ finding, rule });
@@ -104,8 +106,8 @@ export function applyAcceptedRisks(findings: readonly Finding[], rules: readonly
   return { open, accepted, expired: rules.filter((rule) => rule.expires < today), stale: inForce.filter((rule) => !used.has(rule)) };
 }
 
-function covers(rule: AcceptedRisk, finding: Finding): boolean {
-  return rule.check === finding.checkId && (rule.account === "*" || rule.account === finding.accountId) && namePattern(rule.user).test(finding.user);
+function covers(rule: AcceptedRisk, user: RegExp, finding: Finding): boolean {
+  return rule.check === finding.checkId && (rule.account === "*" || rule.account === finding.accountId) && user.test(finding.user);
 }
 
 function namePattern(pattern: string): RegExp {

@@ -146,9 +146,14 @@ export function analysisFiles(
   };
 }
 
+/** The accounts not re-checked this run whose known findings were carried forward, sorted. */
+export function notRecheckedAccounts(changes: FindingChanges): string[] {
+  return [...new Set(changes.notRechecked.map((f) => f.accountId))].sort();
+}
+
 /** How many known findings were carried forward, and from how many accounts not re-checked. */
 export function notRecheckedCounts(changes: FindingChanges): { readonly findings: number; readonly accounts: number } {
-  return { findings: changes.notRechecked.length, accounts: new Set(changes.notRechecked.map((f) => f.accountId)).size };
+  return { findings: changes.notRechecked.length, accounts: notRecheckedAccounts(changes).length };
 }
 
 /** How many findings accepted risks cover, and how many rules expired or matched nothing. */

@@ -139,10 +139,8 @@ export interface FindingsDigest {
   readonly total: number;
   readonly newCount: number;
   readonly resolvedCount: number;
-  /** Known findings carried forward from accounts not re-checked this run. */
-  readonly notRechecked: { readonly findings: number; readonly accounts: number };
-  /** The accounts whose findings were carried forward, sorted. */
-  readonly notRecheckedAccountIds: readonly string[];
+  /** Known findings carried forward, and the accounts not re-checked this run they belong to (sorted). */
+  readonly notRechecked: { readonly findings: number; readonly accountIds: readonly string[] };
   readonly previousRunId: string | null;
   /** New critical and high findings, most severe first. */
   readonly urgent: readonly { readonly severity: string; readonly message: string }[];
@@ -180,7 +178,7 @@ export function runSummaryMessage(manifest: Manifest, bucket: string, manifestKe
     lines.push("", `Findings: ${findings.total} (${bySeverity}); ${findings.newCount} new, ${findings.resolvedCount} resolved${since}.`);
     if (findings.notRechecked.findings > 0) {
       lines.push(
-        `${findings.notRechecked.findings} earlier finding(s) of ${findings.notRechecked.accounts} account(s) not re-checked this run are carried forward: neither new nor resolved until their report is read again.`,
+        `${findings.notRechecked.findings} earlier finding(s) of ${findings.notRechecked.accountIds.length} account(s) not re-checked this run are carried forward: neither new nor resolved until their report is read again.`,
       );
     }
     if (findings.urgent.length > 0) {

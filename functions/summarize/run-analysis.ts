@@ -1,6 +1,6 @@
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
-import { analysisFiles, analyzeRun, notRecheckedCounts, type RunAnalysis, urgentNewFindings } from "../analysis/analyze-run";
+import { analysisFiles, analyzeRun, notRecheckedAccounts, type RunAnalysis, urgentNewFindings } from "../analysis/analyze-run";
 import type { FindingChanges, KnownFindings } from "../analysis/changes";
 import type { Finding, FindingThresholds } from "../analysis/findings";
 import type { RunRef } from "../contracts";
@@ -54,8 +54,7 @@ export function findingsDigest(run: RunRef, analysis: RunAnalysis): FindingsDige
     total: analysis.summary.totals.findings,
     newCount: analysis.changes.newFindings.length,
     resolvedCount: analysis.changes.resolvedFindings.length,
-    notRechecked: notRecheckedCounts(analysis.changes),
-    notRecheckedAccountIds: [...new Set(analysis.changes.notRechecked.map((f) => f.accountId))].sort(),
+    notRechecked: { findings: analysis.changes.notRechecked.length, accountIds: notRecheckedAccounts(analysis.changes) },
     previousRunId: analysis.changes.previousRunId,
     urgent: urgentNewFindings(analysis.changes, analysis.risks).map((f) => ({ severity: f.severity, message: f.message })),
     reportKey: analysisKey(run, "html"),

@@ -12,7 +12,6 @@ export const MAX_ACCOUNTS_IN_EVENT = 100;
 
 /** The one event a run puts on the default bus when it is summarised. Pure. */
 export function runCompletedEvent(run: RunRef, manifest: Manifest, bucket: string, manifestKey: string, findings?: FindingsDigest, analysisError?: string): PutEventsRequestEntry {
-  const notRechecked = findings?.notRecheckedAccountIds ?? [];
   const detail = {
     runId: run.id,
     startedAt: run.startedAt,
@@ -24,10 +23,10 @@ export function runCompletedEvent(run: RunRef, manifest: Manifest, bucket: strin
           new: findings.newCount,
           newCriticalOrHigh: findings.urgent.length,
           resolved: findings.resolvedCount,
-          notRechecked: findings.notRechecked,
+          notRechecked: { findings: findings.notRechecked.findings, accounts: findings.notRechecked.accountIds.length },
         }
       : null,
-    notRecheckedAccounts: notRechecked.slice(0, MAX_ACCOUNTS_IN_EVENT),
+    notRecheckedAccounts: (findings?.notRechecked.accountIds ?? []).slice(0, MAX_ACCOUNTS_IN_EVENT),
     ...(analysisError ? { analysisError } : {}),
     manifest: `s3://${bucket}/${manifestKey}`,
     report: findings ? `s3://${bucket}/${analysisKey(run, "html")}` : null,

@@ -1,5 +1,5 @@
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { type EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import pLimit from "p-limit";
 import type { FindingThresholds } from "../analysis/findings";
@@ -110,7 +110,7 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
  * The run's event, for rules of the user's own. An event that cannot be put (after the SDK's
  * retries) is logged and returned: the files and the SNS summary are what a run guarantees.
  */
-async function putRunEvent(deps: SummarizeDeps, entry: ReturnType<typeof runCompletedEvent>): Promise<string | undefined> {
+async function putRunEvent(deps: SummarizeDeps, entry: PutEventsRequestEntry): Promise<string | undefined> {
   if (!deps.events) return undefined;
   try {
     const answer = await deps.events.send(new PutEventsCommand({ Entries: [entry] }));

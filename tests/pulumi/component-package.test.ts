@@ -7,8 +7,8 @@ import { COMPONENT_PACKAGE } from "../../component-package";
 import { SCHEMA_FILE } from "../../cli/write-schema";
 import { CONFIG_KEYS } from "../../components/config";
 import { ARG_KINDS, argsFromConfigText } from "../../components/stack-config";
-import { type RecordedResource, valueOf } from "./mock-cloud";
-import { runOwnProgram, runStack } from "./program";
+import { valueOf } from "./mock-cloud";
+import { resourceShapes, runOwnProgram, runStack } from "./program";
 import { STACKS } from "./stacks";
 
 const COMPONENT = "credreport:index:OrgCredentialReports";
@@ -22,9 +22,6 @@ const SCHEMA_TYPES = {
   list: { type: "array", items: { type: "string", plain: true } },
   map: { type: "object", additionalProperties: { type: "string", plain: true } },
 };
-
-const shape = (resources: readonly RecordedResource[]) =>
-  resources.map((r) => ({ type: r.type, name: r.name, inputs: JSON.parse(JSON.stringify(r.inputs)) })).sort((a, b) => `${a.type} ${a.name}`.localeCompare(`${b.type} ${b.name}`));
 
 const camel = (snake: string) => snake.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
@@ -71,7 +68,7 @@ describe("component package", function () {
       const fromProgram = await runStack(stack);
       const constructed = await runOwnProgram(() => provider.construct("credreport", COMPONENT, argsFromConfigText(STACKS[stack]), {}));
 
-      expect(shape(constructed.resources)).to.deep.equal(shape(fromProgram.resources));
+      expect(resourceShapes(constructed.resources)).to.deep.equal(resourceShapes(fromProgram.resources));
     });
   }
 

@@ -4,17 +4,13 @@ import { expect } from "chai";
 import { OrgCredentialReports } from "../../components/org-credential-reports";
 import { argsFromConfigText } from "../../components/stack-config";
 import { memberRolePolicy, memberRoleTrust } from "../../policies/member-role-template";
-import { one, type RecordedResource } from "./mock-cloud";
-import { runOwnProgram, runStack } from "./program";
+import { one } from "./mock-cloud";
+import { resourceShapes, runOwnProgram, runStack } from "./program";
 import { MANAGEMENT_ROLE, ORG, STACKS } from "./stacks";
 import { engineUrn, knownUrns } from "./urns";
 
 /** The URNs of every resource of each stack, as the program made them before the component existed. */
 const URNS_BEFORE: Record<string, string[]> = JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "urns", "before-component.json"), "utf8"));
-
-/** What a resource is, as the engine gets it (unset inputs are not sent), without where it came from. */
-const shape = (resources: readonly RecordedResource[]) =>
-  resources.map((r) => ({ type: r.type, name: r.name, inputs: JSON.parse(JSON.stringify(r.inputs)) })).sort((a, b) => `${a.type} ${a.name}`.localeCompare(`${b.type} ${b.name}`));
 
 describe("OrgCredentialReports", () => {
   for (const stack of Object.keys(URNS_BEFORE)) {
@@ -37,7 +33,7 @@ describe("OrgCredentialReports", () => {
     const fromConfig = await runStack("new bucket, new key, email");
     const embedded = await runOwnProgram(() => new OrgCredentialReports("credreport", argsFromConfigText(config)));
 
-    expect(shape(embedded.resources)).to.deep.equal(shape(fromConfig.resources));
+    expect(resourceShapes(embedded.resources)).to.deep.equal(resourceShapes(fromConfig.resources));
   });
 
   it("names every problem of its arguments in one error, as arguments", async () => {

@@ -1,4 +1,4 @@
-import { inStack, mockCloud, type MockCloud, settled, valueOf } from "./mock-cloud";
+import { inStack, mockCloud, type MockCloud, type RecordedResource, settled, valueOf } from "./mock-cloud";
 import { STACKS } from "./stacks";
 
 /** The stack outputs of index.ts. */
@@ -57,4 +57,11 @@ export function runStack(stack: string): Promise<MockCloud & { outputs: StackOut
   let run = stackRuns.get(stack);
   if (!run) stackRuns.set(stack, (run = runProgram(config)));
   return run;
+}
+
+/** What each resource is, as the engine gets it (unset inputs are not sent), without where it came from: to compare two runs. */
+export function resourceShapes(resources: readonly RecordedResource[]): { type: string; name: string; inputs: unknown }[] {
+  return resources
+    .map((r) => ({ type: r.type, name: r.name, inputs: JSON.parse(JSON.stringify(r.inputs)) }))
+    .sort((a, b) => `${a.type} ${a.name}`.localeCompare(`${b.type} ${b.name}`));
 }

@@ -378,8 +378,7 @@ describe("run manifest", () => {
       total: 1,
       newCount: 0,
       resolvedCount: 0,
-      notRechecked: { findings: 3, accounts: 1 },
-      notRecheckedAccountIds: ["222222222222"],
+      notRechecked: { findings: 3, accountIds: ["222222222222"] },
       previousRunId: "run-0",
       urgent: [],
       reportKey: "k/report.html",
@@ -388,7 +387,7 @@ describe("run manifest", () => {
     const message = runSummaryMessage(manifest, "reports", "k", digest);
 
     expect(message).to.contain("3 earlier finding(s) of 1 account(s) not re-checked this run are carried forward: neither new nor resolved until their report is read again.");
-    expect(runSummaryMessage(manifest, "reports", "k", { ...digest, notRechecked: { findings: 0, accounts: 0 } })).to.not.contain("carried forward");
+    expect(runSummaryMessage(manifest, "reports", "k", { ...digest, notRechecked: { findings: 0, accountIds: [] } })).to.not.contain("carried forward");
   });
 
   it("lists at most a bounded number of failures in the SNS summary", () => {
