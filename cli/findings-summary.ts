@@ -3,7 +3,7 @@ import type { FindingChanges } from "../functions/analysis/changes";
 import { CHECKS, type CheckId, SEVERITIES } from "../functions/analysis/findings";
 import type { FindingsSummary } from "../functions/analysis/summary";
 import { MAX_URGENT_FINDINGS_LISTED } from "../functions/summarize/manifest";
-import type { RiskDecisions } from "../functions/analysis/accepted-risks";
+import { type RiskDecisions, ruleSubject } from "../functions/analysis/accepted-risks";
 
 /** The findings part of what the CLI prints: totals, counts by check, then the new urgent ones. */
 export function formatFindingsSummary(summary: FindingsSummary, changes: FindingChanges, risks?: RiskDecisions): string {
@@ -27,8 +27,8 @@ export function formatFindingsSummary(summary: FindingsSummary, changes: Finding
   }
   if (risks && risks.accepted.length + risks.expired.length + risks.stale.length > 0) {
     lines.push("", `Accepted risks: ${risks.accepted.length} finding(s) covered, not counted above.`);
-    for (const rule of risks.expired) lines.push(`  expired on ${rule.expires}, no longer applied: ${rule.check} in ${rule.account} for ${rule.user} (${rule.owner})`);
-    for (const rule of risks.stale) lines.push(`  matched nothing this run: ${rule.check} in ${rule.account} for ${rule.user} (${rule.owner})`);
+    for (const rule of risks.expired) lines.push(`  expired on ${rule.expires}, no longer applied: ${ruleSubject(rule)} in ${rule.account} for ${rule.user} (${rule.owner})`);
+    for (const rule of risks.stale) lines.push(`  matched nothing this run: ${ruleSubject(rule)} in ${rule.account} for ${rule.user} (${rule.owner})`);
   }
   const urgent = urgentNewFindings(changes, risks);
   if (urgent.length > 0) {

@@ -5,8 +5,23 @@ import { CHECKS, type CheckId, type Finding } from "./findings";
  * A known exception: findings of one check, in one account or all, for users whose name matches,
  * accepted for a reason by an owner until a day. After that day the rule stops applying.
  */
-export interface AcceptedRisk {
+export interface ExceptionRule extends RuleScope {
   readonly check: CheckId;
+}
+
+/**
+ * Users kept for emergencies. Being unused is their purpose, so their credential-unused findings
+ * are accepted; any use of their credentials in the use window, and a missing MFA, are high findings
+ * (break-glass.ts). Like any rule, it stops applying after its day.
+ */
+export interface BreakGlassRule extends RuleScope {
+  readonly kind: "break-glass";
+}
+
+export type AcceptedRisk = ExceptionRule | BreakGlassRule;
+
+/** Who a rule is about, why, whose it is and until when. */
+interface RuleScope {
   /** A 12-digit account id, or "*" for every account. */
   readonly account: string;
   /** A user name, or a pattern where * stands for any characters ("<root_account>" is the root user). */
@@ -45,11 +60,16 @@ export class InvalidAcceptedRisks extends Error {
   }
 }
 
-const FIELDS = ["check", "account", "user", "reason", "owner", "expires"] as const;
+const FIELDS = ["kind", "check", "account", "user", "reason", "owner", "expires"] as const;
+const KINDS = ["exception", "break-glass"];
+
+/** The checks a break-glass rule accepts for its users: they are meant to sit unused. */
+export const BREAK_GLASS_ACCEPTS: readonly CheckId[] = ["credential-unused"];
 
 /**
  * Reads accepted risks from YAML or JSON: `acceptedRisks:` and a list of rules, each with every
- * field of AcceptedRisk. Pure; throws InvalidAcceptedRisks naming each problem by its place.
+ * field of AcceptedRisk (`kind: break-glass` rules have no check). Pure; throws
+ * InvalidAcceptedRisks naming each problem by its place.
  */
 export function parseAcceptedRisks(text: string, source: string): AcceptedRisk[] {
   let document: unknown;
@@ -65,13 +85,17 @@ export function parseAcceptedRisks(text: string, source: string): AcceptedRisk[]
     const at = `acceptedRisks[${i}]`;
     const rule = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
     for (const key of Object.keys(rule).filter((k) => !(FIELDS as readonly string[]).includes(k))) problems.push(`${at}.${key} is not a field of a rule (${FIELDS.join(", ")})`);
-    const field = (key: (typeof FIELDS)[number]) => {
+    const field = (key: Exclude<(typeof FIELDS)[number], "kind">) => {
       const value = rule[key];
       if (typeof value === "string" && value.trim() !== "") return value.trim();
       problems.push(`${at}.${key} is required (text), got ${JSON.stringify(value ?? null)}`);
       return "";
     };
-    const check = field("check");
+    const kind = rule.kind ?? "exception";
+    if (!KINDS.includes(kind as string)) problems.push(`${at}.kind must be "exception" (the default) or "break-glass", got ${JSON.stringify(kind)}`);
+    const breakGlass = kind === "break-glass";
+    if (breakGlass && rule.check !== undefined) problems.push(`${at}.check must be left out of a break-glass rule (it covers the user, not one check), got ${JSON.stringify(rule.check)}`);
+    const check = breakGlass ? "" : field("check");
     if (check && !(check in CHECKS)) problems.push(`${at}.check must be one of ${Object.keys(CHECKS).join(", ")}, got ${JSON.stringify(check)}`);
     const account = field("account");
     if (account && !/^(\d{12}|\*)$/.test(account)) problems.push(`${at}.account must be a 12-digit account id or "*", got ${JSON.stringify(account)}`);
@@ -79,7 +103,8 @@ export function parseAcceptedRisks(text: string, source: string): AcceptedRisk[]
     const expiresRaw = rule.expires instanceof Date ? rule.expires.toISOString().slice(0, 10) : rule.expires;
     const expires = typeof expiresRaw === "string" ? expiresRaw.trim() : "";
     if (!isDay(expires)) problems.push(`${at}.expires must be a day (YYYY-MM-DD), got ${JSON.stringify(expiresRaw ?? null)}`);
-    return { check: check as CheckId, account, user: field("user"), reason: field("reason"), owner: field("owner"), expires };
+    const scope = { account, user: field("user"), reason: field("reason"), owner: field("owner"), expires };
+    return breakGlass ? { kind: "break-glass", ...scope } : { check: check as CheckId, ...scope };
   });
   if (problems.length > 0) throw new InvalidAcceptedRisks(source, problems);
   return rules;
@@ -87,27 +112,48 @@ export function parseAcceptedRisks(text: string, source: string): AcceptedRisk[]
 
 /** Which findings the rules in force cover, which rules expired, which matched nothing. Pure. */
 export function applyAcceptedRisks(findings: readonly Finding[], rules: readonly AcceptedRisk[], runStartedAt: Date): RiskDecisions {
-  const today = runStartedAt.toISOString().slice(0, 10);
-  const inForce = rules.filter((rule) => rule.expires >= today);
-  // Each rule's user pattern is compiled once: a large organization has hundreds of thousands of findings.
-  const matchers = inForce.map((rule) => ({ rule, user: namePattern(rule.user) }));
+  const inForce = rulesInForce(rules, runStartedAt);
+  const matchers = inForce.map((rule) => ({ rule, matches: userMatcher(rule) }));
   const used = new Set<AcceptedRisk>();
   const open: Finding[] = [];
   const accepted: AcceptedFinding[] = [];
   for (const finding of findings) {
-    const rule = matchers.find((m) => covers(m.rule, m.user, finding))?.rule;
+    const rule = matchers.find((m) => accepts(m.rule, finding) && m.matches(finding.accountId, finding.user))?.rule;
     if (rule) {
       used.add(rule);
       accepted.push({ finding, rule });
     } else {
       open.push(finding);
+      // A break-glass rule is in use when its findings are there too, open as they are.
+      const breakGlass = finding.checkId.startsWith("break-glass-") && matchers.find((m) => "kind" in m.rule && m.matches(finding.accountId, finding.user));
+      if (breakGlass) used.add(breakGlass.rule);
     }
   }
-  return { open, accepted, expired: rules.filter((rule) => rule.expires < today), stale: inForce.filter((rule) => !used.has(rule)) };
+  return { open, accepted, expired: rules.filter((rule) => !inForce.includes(rule)), stale: inForce.filter((rule) => !used.has(rule)) };
 }
 
-function covers(rule: AcceptedRisk, user: RegExp, finding: Finding): boolean {
-  return rule.check === finding.checkId && (rule.account === "*" || rule.account === finding.accountId) && user.test(finding.user);
+/** What a rule covers: its check, or "break-glass" for a break-glass rule. */
+export function ruleSubject(rule: AcceptedRisk): string {
+  return "kind" in rule ? "break-glass" : rule.check;
+}
+
+/** The rules whose last day is not before the run's day. */
+export function rulesInForce<R extends AcceptedRisk>(rules: readonly R[], runStartedAt: Date): R[] {
+  const today = runStartedAt.toISOString().slice(0, 10);
+  return rules.filter((rule) => rule.expires >= today);
+}
+
+/**
+ * Whether a rule is about a user of an account. The user pattern is compiled once: a large
+ * organization has hundreds of thousands of findings.
+ */
+export function userMatcher(rule: AcceptedRisk): (accountId: string, user: string) => boolean {
+  const user = namePattern(rule.user);
+  return (accountId, name) => (rule.account === "*" || rule.account === accountId) && user.test(name);
+}
+
+function accepts(rule: AcceptedRisk, finding: Finding): boolean {
+  return "kind" in rule ? BREAK_GLASS_ACCEPTS.includes(finding.checkId) : rule.check === finding.checkId;
 }
 
 function namePattern(pattern: string): RegExp {

@@ -1,4 +1,5 @@
-import { type AcceptedRisk, applyAcceptedRisks, type RiskDecisions } from "./accepted-risks";
+import { type AcceptedRisk, applyAcceptedRisks, type BreakGlassRule, type RiskDecisions, rulesInForce } from "./accepted-risks";
+import { withBreakGlass } from "./break-glass";
 import { type FindingChanges, findingChanges, type KnownFindings } from "./changes";
 import { MalformedReport, type ParsedReport, parseCredentialReport } from "./credential-report";
 import { DEFAULT_THRESHOLDS, type Finding, type FindingThresholds, reportStaleFinding, SEVERITIES, userFindings } from "./findings";
@@ -49,6 +50,7 @@ export function analyzeRun(input: {
   const parsed: { report: ParsedReport; accountName: string }[] = [];
   const unreadable: UnreadableReport[] = [];
   const findings: Finding[] = [];
+  const breakGlass = rulesInForce(input.acceptedRisks ?? [], input.runStartedAt).filter((rule): rule is BreakGlassRule => "kind" in rule);
   for (const stored of [...input.reports].sort((a, b) => a.accountId.localeCompare(b.accountId))) {
     if (typeof stored.csv !== "string") {
       unreadable.push({ accountId: stored.accountId, error: stored.csv.readError });
@@ -57,7 +59,7 @@ export function analyzeRun(input: {
     try {
       const report = parseCredentialReport(stored.accountId, stored.csv);
       parsed.push({ report, accountName: stored.accountName });
-      findings.push(...userFindings(report, input.runStartedAt, thresholds));
+      findings.push(...withBreakGlass(userFindings(report, input.runStartedAt, thresholds), report, breakGlass, input.runStartedAt, thresholds));
     } catch (error) {
       if (!(error instanceof MalformedReport)) throw error;
       unreadable.push({ accountId: stored.accountId, error: error.message });

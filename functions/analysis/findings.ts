@@ -14,6 +14,8 @@ export const CHECKS = {
   "credential-unused": { severity: "medium", cisControl: "1.12", title: "Active credential unused" },
   "both-keys-active": { severity: "low", cisControl: "1.13", title: "Two active access keys" },
   "key-created-with-user-unused": { severity: "low", cisControl: "1.11", title: "Access key made with the user, never used" },
+  "break-glass-used": { severity: "high", cisControl: null, title: "Break-glass user's credentials used" },
+  "break-glass-without-mfa": { severity: "high", cisControl: null, title: "Break-glass user without MFA" },
   "report-stale": { severity: "medium", cisControl: null, title: "Credential report older than expected" },
 } as const satisfies Record<string, { severity: Severity; cisControl: string | null; title: string }>;
 export type CheckId = keyof typeof CHECKS;
@@ -39,7 +41,7 @@ export interface FindingThresholds {
   readonly maxKeyAgeDays: number;
   /** A credential unused this long or longer should be disabled (CIS: 45 days or greater). @default 45 */
   readonly unusedDays: number;
-  /** Root use within this many days is reported. @default 30 */
+  /** Use of the root user, or of a break-glass user, within this many days is reported. @default 30 */
   readonly rootUseWindowDays: number;
   /** A report generated longer ago than this before the run is stale. @default 24 */
   readonly maxReportAgeHours: number;
@@ -47,11 +49,11 @@ export interface FindingThresholds {
 
 export const DEFAULT_THRESHOLDS: FindingThresholds = { maxKeyAgeDays: 90, unusedDays: 45, rootUseWindowDays: 30, maxReportAgeHours: 24 };
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 // "Created with the user": the console and the CLI both make the key within seconds of the user.
 const WITH_USER_MS = 60_000;
 
-function finding(checkId: CheckId, user: CredentialUser, message: string, evidence: Record<string, string>, credential?: Finding["credential"]): Finding {
+export function finding(checkId: CheckId, user: CredentialUser, message: string, evidence: Record<string, string>, credential?: Finding["credential"]): Finding {
   const check = CHECKS[checkId];
   return {
     id: [user.accountId, user.user, checkId, credential].filter(Boolean).join("/"),
@@ -66,8 +68,8 @@ function finding(checkId: CheckId, user: CredentialUser, message: string, eviden
   };
 }
 
-const wholeDays = (ms: number) => Math.floor(ms / DAY_MS);
-const pick = (user: CredentialUser, ...columns: string[]) => Object.fromEntries(columns.map((c) => [c, user.raw[c]]));
+export const wholeDays = (ms: number) => Math.floor(ms / DAY_MS);
+export const pick = (user: CredentialUser, ...columns: string[]) => Object.fromEntries(columns.map((c) => [c, user.raw[c]]));
 
 /** Every finding about the users of one report, as of `now`. Pure. */
 export function userFindings(report: ParsedReport, now: Date, thresholds: FindingThresholds = DEFAULT_THRESHOLDS): Finding[] {
@@ -91,13 +93,7 @@ function rootFindings(root: CredentialUser, now: Date, t: FindingThresholds): Fi
       ),
     );
   }
-  // The latest use of any of root's credentials, not the first one found.
-  const uses = [
-    { column: "password_last_used", at: valueOf(root.passwordLastUsed) },
-    { column: "access_key_1_last_used_date", at: valueOf(root.accessKeys[0].lastUsed) },
-    { column: "access_key_2_last_used_date", at: valueOf(root.accessKeys[1].lastUsed) },
-  ].filter((use): use is { column: string; at: Date } => use.at !== undefined);
-  const latest = uses.sort((a, b) => b.at.getTime() - a.at.getTime())[0];
+  const latest = latestUse(root);
   if (latest && now.getTime() - latest.at.getTime() <= t.rootUseWindowDays * DAY_MS) {
     const days = wholeDays(now.getTime() - latest.at.getTime());
     found.push(
@@ -110,6 +106,16 @@ function rootFindings(root: CredentialUser, now: Date, t: FindingThresholds): Fi
     );
   }
   return found;
+}
+
+/** The latest use of any of a user's credentials (not the first one found), and its column. */
+export function latestUse(user: CredentialUser): { column: string; at: Date } | undefined {
+  const uses = [
+    { column: "password_last_used", at: valueOf(user.passwordLastUsed) },
+    { column: "access_key_1_last_used_date", at: valueOf(user.accessKeys[0].lastUsed) },
+    { column: "access_key_2_last_used_date", at: valueOf(user.accessKeys[1].lastUsed) },
+  ].filter((use): use is { column: string; at: Date } => use.at !== undefined);
+  return uses.sort((a, b) => b.at.getTime() - a.at.getTime())[0];
 }
 
 function iamUserFindings(user: CredentialUser, now: Date, t: FindingThresholds): Finding[] {

@@ -3,7 +3,7 @@ import type { FindingChanges } from "./changes";
 import { type ParsedReport, valueOf } from "./credential-report";
 import { CHECKS, type CheckId, type Finding, SEVERITIES } from "./findings";
 import type { FindingsSummary } from "./summary";
-import type { AcceptedRisk, RiskDecisions } from "./accepted-risks";
+import { type AcceptedRisk, type RiskDecisions, ruleSubject } from "./accepted-risks";
 
 /** Everything the page shows. */
 export interface HtmlReportInput {
@@ -180,7 +180,7 @@ ${acceptedRisksSection(input.risks, accountLabel)}
 function acceptedRisksSection(risks: RiskDecisions | undefined, accountLabel: (id: string) => string): string {
   if (!risks || risks.accepted.length + risks.expired.length + risks.stale.length === 0) return "";
   const e = escapeHtml;
-  const rule = (r: AcceptedRisk) => `${e(r.check)} in ${e(r.account === "*" ? "every account" : accountLabel(r.account))} for ${e(r.user)}: ${e(r.reason)} (${e(r.owner)}, until ${e(r.expires)})`;
+  const rule = (r: AcceptedRisk) => `${e(ruleSubject(r))} in ${e(r.account === "*" ? "every account" : accountLabel(r.account))} for ${e(r.user)}: ${e(r.reason)} (${e(r.owner)}, until ${e(r.expires)})`;
   const list = (items: readonly string[]) => `<ul>${items.map((item) => `<li>${item}</li>`).join("")}</ul>`;
   return [
     "<h2>Accepted risks</h2>",

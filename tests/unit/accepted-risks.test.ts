@@ -1,14 +1,14 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type AcceptedRisk, applyAcceptedRisks, InvalidAcceptedRisks, parseAcceptedRisks } from "../../functions/analysis/accepted-risks";
+import { type AcceptedRisk, applyAcceptedRisks, type BreakGlassRule, type ExceptionRule, InvalidAcceptedRisks, parseAcceptedRisks } from "../../functions/analysis/accepted-risks";
 import { analysisFiles, analyzeRun, urgentNewFindings } from "../../functions/analysis/analyze-run";
 
 const NOW = new Date("2026-11-25T08:00:00Z");
 const csv = readFileSync(join(__dirname, "../fixtures/credential-reports/workloads-111111111111.csv"), "utf8");
 const analyse = (acceptedRisks?: AcceptedRisk[]) => analyzeRun({ runId: "r1", runStartedAt: NOW, reports: [{ accountId: "111111111111", accountName: "w", csv }], acceptedRisks });
 
-const rule = (fields: Partial<AcceptedRisk>): AcceptedRisk => ({
+const rule = (fields: Partial<ExceptionRule>): ExceptionRule => ({
   check: "console-without-mfa",
   account: "111111111111",
   user: "alice",
@@ -35,7 +35,7 @@ describe("accepted risks", () => {
   it("names every problem by its place", () => {
     const text = JSON.stringify({
       acceptedRisks: [
-        { ...rule({ check: "no-such-check" as AcceptedRisk["check"], account: "1234" }), expires: "2027-13-01" },
+        { ...rule({ check: "no-such-check" as ExceptionRule["check"], account: "1234" }), expires: "2027-13-01" },
         { check: "access-key-old", account: "*", user: "bob", owner: "o", expires: "2027-01-01", until: "x" },
       ],
     });
@@ -52,7 +52,7 @@ describe("accepted risks", () => {
     expect(error!.problems.slice(1)).to.deep.equal([
       'acceptedRisks[0].account must be a 12-digit account id or "*", got "1234"',
       'acceptedRisks[0].expires must be a day (YYYY-MM-DD), got "2027-13-01"',
-      "acceptedRisks[1].until is not a field of a rule (check, account, user, reason, owner, expires)",
+      "acceptedRisks[1].until is not a field of a rule (kind, check, account, user, reason, owner, expires)",
       "acceptedRisks[1].reason is required (text), got null",
     ]);
     expect(error!.message).to.match(/^risks\.json: 5 problems in the accepted risks:\n {2}- /);
@@ -102,5 +102,60 @@ describe("accepted risks", () => {
     expect(JSON.parse(files.summary.body).acceptedRisks).to.deep.equal({ findings: 1, expiredRules: 0, staleRules: 0 });
     expect(after.html).to.contain("<h2>Accepted risks</h2>");
     expect(after.html).to.contain("break-glass login, MFA in the safe (security@example.com, until 2027-03-31)");
+  });
+
+  describe("break-glass rules", () => {
+    const breakGlass = (user: string, expires = "2027-03-31"): BreakGlassRule => ({ kind: "break-glass", account: "111111111111", user, reason: "emergency access", owner: "security@example.com", expires });
+    const ids = (findings: readonly { id: string }[]) => findings.map((f) => f.id).sort();
+
+    it("reads a break-glass rule without a check, and refuses one with a check or an unknown kind", () => {
+      const yaml = `acceptedRisks:
+  - kind: break-glass
+    account: "111111111111"
+    user: alice
+    reason: emergency access
+    owner: security@example.com
+    expires: 2027-03-31
+  - { kind: break-glass, check: access-key-old, account: "*", user: x, reason: r, owner: o, expires: 2027-01-01 }
+  - { kind: mute, check: access-key-old, account: "*", user: x, reason: r, owner: o, expires: 2027-01-01 }
+`;
+      expect(() => parseAcceptedRisks(yaml, "r.yaml")).to.throw(InvalidAcceptedRisks).with.property("problems").that.deep.equals([
+        'acceptedRisks[1].check must be left out of a break-glass rule (it covers the user, not one check), got "access-key-old"',
+        'acceptedRisks[2].kind must be "exception" (the default) or "break-glass", got "mute"',
+      ]);
+      expect(parseAcceptedRisks(yaml.split("\n  - {")[0], "r.yaml")).to.deep.equal([breakGlass("alice")]);
+    });
+
+    it("makes a recent use and a missing MFA high findings, in place of console-without-mfa", () => {
+      const before = analyse();
+      const after = analyse([breakGlass("alice")]);
+      const alice = (findings: readonly { id: string; user: string }[]) => ids(findings.filter((f) => f.user === "alice"));
+
+      expect(alice(before.findings)).to.include("111111111111/alice/console-without-mfa");
+      expect(alice(after.findings)).to.include.members(["111111111111/alice/break-glass-used", "111111111111/alice/break-glass-without-mfa"]);
+      expect(alice(after.findings)).to.not.include("111111111111/alice/console-without-mfa");
+      const used = after.findings.find((f) => f.id === "111111111111/alice/break-glass-used")!;
+      expect(used).to.include({ severity: "high", message: "Break-glass user alice (111111111111) was used 14 hours ago (password_last_used)" });
+      expect(used.evidence).to.include({ password_last_used: "2026-11-24T17:12:44+00:00", days_since_last_use: "0" });
+      expect(after.risks.stale).to.deep.equal([]);
+      // The other findings of the account are untouched.
+      expect(ids(after.findings.filter((f) => f.user !== "alice"))).to.deep.equal(ids(before.findings.filter((f) => f.user !== "alice")));
+    });
+
+    it("accepts an unused break-glass user's credential-unused finding; an expired rule gives the user back to the ordinary checks", () => {
+      const erin = (findings: readonly { id: string; user: string }[]) => ids(findings.filter((f) => f.user === "erin"));
+      const kept = analyse([breakGlass("erin")]);
+      const expired = analyse([breakGlass("erin", "2026-11-24")]);
+
+      expect(erin(kept.findings)).to.deep.equal(["111111111111/erin/credential-unused/password"]);
+      expect(kept.risks.accepted.map(({ finding, rule }) => [finding.id, rule.reason])).to.deep.equal([["111111111111/erin/credential-unused/password", "emergency access"]]);
+      expect(erin(expired.findings)).to.deep.equal(["111111111111/erin/credential-unused/password"]);
+      expect(expired.risks.accepted).to.deep.equal([]);
+      expect(expired.risks.expired).to.deep.equal([breakGlass("erin", "2026-11-24")]);
+    });
+
+    it("is stale when it names no user of the run", () => {
+      expect(analyse([breakGlass("nobody")]).risks.stale).to.deep.equal([breakGlass("nobody")]);
+    });
   });
 });
