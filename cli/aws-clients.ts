@@ -2,9 +2,10 @@ import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
+import { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
-import type { TemporaryCredentials } from "../functions/collect-report/collect-report";
+import type { TemporaryCredentials } from "../functions/member-credentials";
 import { EndpointHealth, type WatchableClient } from "./endpoint-health";
 
 /** Where the local tools send their AWS calls. */
@@ -27,6 +28,8 @@ export interface AwsClients {
   readonly events: EventBridgeClient;
   /** An IAM client with other credentials (an assumed role), or with the target's own. */
   readonly iamClient: (credentials?: TemporaryCredentials) => IAMClient;
+  /** A Security Hub client acting as an account (an assumed role), or with the target's own credentials. */
+  readonly securityHubClient: (credentials?: TemporaryCredentials) => SecurityHubClient;
 }
 
 export function awsClients(target: AwsTarget): AwsClients {
@@ -46,5 +49,6 @@ export function awsClients(target: AwsTarget): AwsClients {
     sns: watched(new SNSClient(base)),
     events: watched(new EventBridgeClient(base)),
     iamClient: (credentials) => (credentials ? watched(new IAMClient({ ...base, credentials })) : ownIam),
+    securityHubClient: (credentials) => watched(new SecurityHubClient({ ...base, ...(credentials ? { credentials } : {}) })),
   };
 }

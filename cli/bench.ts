@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     accountsPerBatch: Number(values["batch-size"] ?? DEFAULT_SETTINGS.accountsPerBatch),
     maxConcurrency: Number(values.concurrency ?? DEFAULT_SETTINGS.maxConcurrency),
   };
-  // moto's own account lookup scans every account on each request (see moto-server-indexed.py).
+  // moto's own account lookup scans every account on each request (see moto_server.py).
   const emulator = await startEmulator({ indexedAccountLookup: true });
   try {
     const target = { region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "bench", secretAccessKey: "bench" } };

@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 
-/** A moto server on a loopback port, for the demo and the end-to-end tests. */
+/** A moto server on a loopback port (moto_server.py: moto and the one call it lacks), for the demo and the end-to-end tests. */
 export interface Emulator {
   readonly endpoint: string;
   /** Forgets everything the emulator holds (POST /moto-api/reset). */
@@ -17,7 +17,7 @@ export interface EmulatorOptions {
   readonly python?: string;
   /**
    * Remember each access key's account instead of scanning every account on every request
-   * (see moto-server-indexed.py): for benchmarks of thousands of accounts.
+   * (see moto_server.py): for benchmarks of thousands of accounts.
    */
   readonly indexedAccountLookup?: boolean;
 }
@@ -31,7 +31,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const port = await freeLoopbackPort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const command = options.indexedAccountLookup ? [join(__dirname, "moto-server-indexed.py")] : ["-m", "moto.server"];
+  const command = [join(__dirname, "moto_server.py"), ...(options.indexedAccountLookup ? ["--indexed-account-lookup"] : [])];
   const server = spawn(python, [...command, "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   server.stderr?.on("data", (chunk: Buffer) => {

@@ -1,17 +1,29 @@
 import { notRecheckedCounts, urgentNewFindings } from "../functions/analysis/analyze-run";
-import type { FindingChanges } from "../functions/analysis/changes";
+import type { FindingChanges, StoredFinding } from "../functions/analysis/changes";
 import { CHECKS, type CheckId, SEVERITIES } from "../functions/analysis/findings";
 import type { FindingsSummary } from "../functions/analysis/summary";
 import { MAX_URGENT_FINDINGS_LISTED } from "../functions/summarize/manifest";
-import { type RiskDecisions, ruleSubject } from "../functions/analysis/accepted-risks";
+import { type AcceptedRisk, type RiskDecisions, ruleSubject } from "../functions/analysis/accepted-risks";
+
+/** The accepted risks as a run applied them, read back from its findings.json. */
+export function riskDecisionsOf(stored: { findings: readonly StoredFinding[]; expiredRules?: readonly AcceptedRisk[]; staleRules?: readonly AcceptedRisk[] }): RiskDecisions {
+  return {
+    open: stored.findings.filter((f) => !f.acceptedRisk),
+    accepted: stored.findings.flatMap((finding) => (finding.acceptedRisk ? [{ finding, rule: finding.acceptedRisk }] : [])),
+    expired: stored.expiredRules ?? [],
+    stale: stored.staleRules ?? [],
+  };
+}
 
 /** The findings part of what the CLI prints: totals, counts by check, then the new urgent ones. */
 export function formatFindingsSummary(summary: FindingsSummary, changes: FindingChanges, risks?: RiskDecisions): string {
   const severities = SEVERITIES.map((s) => `${summary.bySeverity[s]} ${s}`).join(", ");
   const since = changes.previousRunId ? ` since run ${changes.previousRunId}` : " (first run: no earlier one to compare with)";
+  const acceptedIds = new Set(risks?.accepted.map(({ finding }) => finding.id));
+  const newAccepted = changes.newFindings.filter((f) => acceptedIds.has(f.id)).length;
   const lines = [
     `Findings: ${summary.totals.findings} (${severities}) in ${summary.totals.accounts} accounts, ${summary.totals.users} users; ` +
-      `${changes.newFindings.length} new, ${changes.resolvedFindings.length} resolved${since}.`,
+      `${changes.newFindings.length} new${newAccepted > 0 ? ` (${newAccepted} of them accepted)` : ""}, ${changes.resolvedFindings.length} resolved${since}.`,
   ];
   const carried = notRecheckedCounts(changes);
   if (carried.findings > 0) {

@@ -6,6 +6,8 @@ import { collectBatch } from "../functions/collect-report/collect-batch";
 import type { BatchProgress, BatchState, RunRef, SummarizeInput } from "../functions/contracts";
 import { type AccountScope, listRunAccounts } from "../functions/list-accounts/list-accounts";
 import type { Log } from "../functions/log";
+import type { AcceptedRisk } from "../functions/analysis/accepted-risks";
+import { memberCredentials } from "../functions/member-credentials";
 import { type PipelineSettings, settingsProblems } from "../functions/settings";
 import { buildDefinition, STATES } from "../functions/state-machine-definition";
 import { describeCaughtError } from "../functions/summarize/manifest";
@@ -35,6 +37,10 @@ export interface LocalRunOptions {
    * @default 60000
    */
   readonly unreachableAfterMs?: number;
+  /** Known exceptions and break-glass users, as Summarize applies them. @default none */
+  readonly acceptedRisks?: readonly AcceptedRisk[];
+  /** Import the findings into each account's Security Hub through the member role, as the stack's securityHub does. @default false */
+  readonly securityHub?: boolean;
   readonly log: Log;
 }
 
@@ -113,6 +119,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     }
   };
   const pause = (ms: number) => sleep(options.pauseMs ?? ms);
+  const memberRole = { sts: clients.sts, partition, roleName: options.memberRoleName, ownAccountId };
+  const securityHubAs = async (accountId: string, runId: string) => clients.securityHubClient(await memberCredentials(accountId, runId, memberRole));
   const publish = (input: PublishCommandInput) => clients.sns.send(new PublishCommand(input)).then(({ MessageId }) => ({ MessageId }));
   const overrides = {
     taskResourceLocalHandlers: {
@@ -146,7 +154,17 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
       })),
       [STATES.summarize]: asLambda(
         timed(STATES.summarize, (input: SummarizeInput) =>
-          summarize(input, { s3: clients.s3, sns: clients.sns, events: clients.events, bucket: options.bucket, topicArn: options.topicArn, now: () => new Date(), log }),
+          summarize(input, {
+            s3: clients.s3,
+            sns: clients.sns,
+            events: clients.events,
+            bucket: options.bucket,
+            topicArn: options.topicArn,
+            acceptedRisks: options.acceptedRisks,
+            ...(options.securityHub ? { securityHub: { partition, region: options.region, clientFor: (accountId: string) => securityHubAs(accountId, input.run.id), sleep: pause } } : {}),
+            now: () => new Date(),
+            log,
+          }),
         ),
       ),
       [STATES.notifyRunFailure]: publish,

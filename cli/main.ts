@@ -16,10 +16,10 @@ import { preflight } from "./preflight";
 import { type DownloadProgress, downloadProgressLine, runProgressLine, withProgress } from "./progress";
 import { EXIT_INCOMPLETE, EXIT_USAGE, exitStatusOf } from "./exit-status";
 import { countUsers, formatRunTable } from "./run-table";
-import { formatFindingsSummary } from "./findings-summary";
+import { formatFindingsSummary, riskDecisionsOf } from "./findings-summary";
 import { analyzeFolder } from "./local-analysis";
 import { ANALYSIS_FILES, runPrefix } from "../functions/report-keys";
-import { summarize } from "../functions/summarize/summarize";
+import { securityHubMessage, summarize } from "../functions/summarize/summarize";
 import { summarizeInputFromStoredRun } from "../functions/summarize/stored-run";
 import type { FindingChanges, KnownFindings } from "../functions/analysis/changes";
 import type { FindingsSummary } from "../functions/analysis/summary";
@@ -46,6 +46,8 @@ Progress goes to stderr: a live line on a terminal, a line every 5 s otherwise.
 demo options:
   --out DIR               where the run's reports and manifest are written [./out]
   --verbose               print every pipeline event as a JSON line (no progress line)
+  The demo applies examples/accepted-risks.yaml and imports the findings into each emulated
+  account's Security Hub.
 
 run options:
   --bucket NAME           report bucket, by S3's naming rules (required)
@@ -61,6 +63,10 @@ run options:
   --poll-interval S       first wait between rounds in seconds, doubling after, 1-300 [${DEFAULT_SETTINGS.pollIntervalSeconds}]
   --timeout-minutes M     stop a run still going after M minutes, 10-1440 [${DEFAULT_SETTINGS.runTimeoutMinutes}]
   --out DIR               also download the run's reports and manifest here (made if missing)
+  --accepted-risks FILE   known exceptions and break-glass users (YAML or JSON, see README "Findings
+                          lifecycle"), applied by the run's analysis as the stack's acceptedRisksFile
+  --security-hub          import the findings into each account's Security Hub through the member
+                          role, as the stack's securityHub does
   --verbose               print every pipeline event as a JSON line (no progress line)
   --quiet                 no progress line
 
@@ -149,6 +155,7 @@ async function demo(args: string[]): Promise<number> {
     );
     // moto finishes a report on the second request: one short wait per account shows the polling.
     const settings = { ...DEFAULT_SETTINGS, pollIntervalSeconds: 1 };
+    const risksFile = join(__dirname, "..", "examples", "accepted-risks.yaml");
     return await runAndReport(clients, {
       region: target.region,
       bucket: org.bucket,
@@ -156,6 +163,8 @@ async function demo(args: string[]): Promise<number> {
       memberRoleName: DEFAULT_ROLE_NAME,
       scope: EVERY_ACCOUNT,
       settings,
+      acceptedRisks: parseAcceptedRisks(await readFile(risksFile, "utf8"), risksFile),
+      securityHub: true,
       outDir,
       verbose: values.verbose ?? false,
       findingsNote: EMULATOR_NOTE,
@@ -183,6 +192,8 @@ async function run(args: string[]): Promise<number> {
       "poll-interval": { type: "string" },
       "timeout-minutes": { type: "string" },
       out: { type: "string" },
+      "accepted-risks": { type: "string" },
+      "security-hub": { type: "boolean" },
       verbose: { type: "boolean" },
       quiet: { type: "boolean" },
     },
@@ -210,6 +221,7 @@ async function run(args: string[]): Promise<number> {
     runTimeoutMinutes: number("--timeout-minutes", DEFAULT_SETTINGS.runTimeoutMinutes, ...SETTING_BOUNDS.runTimeoutMinutes),
   };
   if (values.out !== undefined) problems.push(...defined(outFolderFlag("--out", resolve(values.out))));
+  const acceptedRisks = values["accepted-risks"] ? await acceptedRisksFlag(values["accepted-risks"], problems) : undefined;
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
 
   const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
@@ -223,6 +235,8 @@ async function run(args: string[]): Promise<number> {
     memberRoleName: values["role-name"] ?? DEFAULT_ROLE_NAME,
     scope,
     settings,
+    acceptedRisks,
+    securityHub: values["security-hub"] ?? false,
     outDir: values.out ? resolve(values.out) : undefined,
     verbose: values.verbose ?? false,
     quiet: values.quiet ?? false,
@@ -291,6 +305,7 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
   let manifest: Manifest;
   let summary: FindingsSummary | undefined;
   let changes: FindingChanges | undefined;
+  let stored: Parameters<typeof riskDecisionsOf>[0] | undefined;
   if (options.outDir) {
     const downloaded: DownloadProgress = { files: 0, bytes: 0 };
     const outDir = options.outDir;
@@ -307,14 +322,16 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
     // A run analysed by an older version has no findings: the table is still printed.
     summary = await local<FindingsSummary>(runFolder + ANALYSIS_FILES.summary).catch(() => undefined);
     changes = await local<FindingChanges>(runFolder + ANALYSIS_FILES.changes).catch(() => undefined);
+    stored = await local<typeof stored>(runFolder + ANALYSIS_FILES.findings).catch(() => undefined);
   } else {
-    const stored = async <T>(objectKey: string) => {
+    const inBucket = async <T>(objectKey: string) => {
       const got = await clients.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: objectKey }));
       return JSON.parse(await got.Body!.transformToString()) as T;
     };
-    manifest = await stored<Manifest>(key);
-    summary = await stored<FindingsSummary>(runFolder + ANALYSIS_FILES.summary).catch(() => undefined);
-    changes = await stored<FindingChanges>(runFolder + ANALYSIS_FILES.changes).catch(() => undefined);
+    manifest = await inBucket<Manifest>(key);
+    summary = await inBucket<FindingsSummary>(runFolder + ANALYSIS_FILES.summary).catch(() => undefined);
+    changes = await inBucket<FindingChanges>(runFolder + ANALYSIS_FILES.changes).catch(() => undefined);
+    stored = await inBucket<typeof stored>(runFolder + ANALYSIS_FILES.findings).catch(() => undefined);
   }
 
   console.log("");
@@ -324,9 +341,10 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
   console.log(`Run ${result.runId}: ${counts.collected} collected, ${counts.failed} failed, ${counts.skipped} skipped.`);
   if (summary && changes) {
     console.log("");
-    console.log(formatFindingsSummary(summary, changes));
+    console.log(formatFindingsSummary(summary, changes, stored && riskDecisionsOf(stored)));
     if (options.findingsNote) console.log(`\n${options.findingsNote}`);
   }
+  if (result.summary.securityHub) console.log(`\n${securityHubMessage(result.summary.securityHub)}`);
   console.log("");
   const analysisError = result.summary.analysisError;
   if (analysisError) {

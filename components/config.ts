@@ -1,5 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import { type AcceptedRisk, InvalidAcceptedRisks, parseAcceptedRisks } from "../functions/analysis/accepted-risks";
 import { scopeProblems } from "../functions/list-accounts/list-accounts";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import { thresholdProblems } from "../functions/analysis/thresholds";
@@ -64,6 +66,10 @@ export interface CredReportConfig {
   readonly settings: PipelineSettings;
   /** Where the findings draw their lines. @default DEFAULT_THRESHOLDS (90, 45, 30 days; 24 hours) */
   readonly findingThresholds: FindingThresholds;
+  /** Known exceptions and break-glass users, read from acceptedRisksFile. @default [] */
+  readonly acceptedRisks: readonly AcceptedRisk[];
+  /** Import the findings into each member account's Security Hub. @default false */
+  readonly securityHub: boolean;
   /** Role in a separate account in which the bucket and key are created. */
   readonly storageAccountRoleArn?: string;
   /** Role in the management account through which its member role is created (delegated administrator layout). */
@@ -109,6 +115,8 @@ export const CONFIG_KEYS = [
   "unusedDays",
   "rootUseWindowDays",
   "maxReportAgeHours",
+  "acceptedRisksFile",
+  "securityHub",
   "storageAccount",
   "managementAccountRole",
   "glueDatabaseName",
@@ -140,6 +148,8 @@ export interface StackContext {
   readonly region?: string;
   /** How to fix a problem, last line of the error. @default FIX_WITH_CONFIG */
   readonly fix?: string;
+  /** Reads a file the config names (acceptedRisksFile). @default the file system, relative to the working directory */
+  readonly readFile?: (path: string) => string;
 }
 
 /**
@@ -260,6 +270,9 @@ export function parseConfig(raw: Readonly<Record<string, string>>, context: Stac
   };
   problems.push(...thresholdProblems(findingThresholds));
 
+  const acceptedRisksFile = text("acceptedRisksFile");
+  const acceptedRisks = acceptedRisksFile ? readAcceptedRisks(acceptedRisksFile, context.readFile ?? ((path) => readFileSync(path, "utf8")), problems) : [];
+
   const config: CredReportConfig = {
     bucketName,
     existingBucket,
@@ -279,6 +292,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>, context: Stac
     tags: take("tags", tagMap, {}),
     settings,
     findingThresholds,
+    acceptedRisks,
+    securityHub: take("securityHub", booleanValue, false),
     storageAccountRoleArn,
     managementAccountRoleArn,
     glueDatabaseName: take(
@@ -295,6 +310,24 @@ export function parseConfig(raw: Readonly<Record<string, string>>, context: Stac
   };
   if (problems.length > 0) throw new InvalidConfig(problems, context.fix);
   return config;
+}
+
+/** The rules of the file acceptedRisksFile names, checked as the CLI checks them; its problems are the config's. */
+function readAcceptedRisks(path: string, readFile: (path: string) => string, problems: string[]): AcceptedRisk[] {
+  let text: string;
+  try {
+    text = readFile(path);
+  } catch (err) {
+    problems.push(`acceptedRisksFile must name a readable YAML or JSON file, got ${JSON.stringify(path)} (${(err as Error).message.split("\n")[0]})`);
+    return [];
+  }
+  try {
+    return parseAcceptedRisks(text, path);
+  } catch (err) {
+    if (!(err instanceof InvalidAcceptedRisks)) throw err;
+    problems.push(...err.problems.map((p) => `acceptedRisksFile ${JSON.stringify(path)}: ${p}`));
+    return [];
+  }
 }
 
 // The pipeline settings and thresholds carry their own bounds; here only "is it a number".

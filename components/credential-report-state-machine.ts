@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { AcceptedRisk } from "../functions/analysis/accepted-risks";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import { thresholdsEnv } from "../functions/analysis/thresholds";
 import { bundleFunction, FUNCTION_SIZES, type FunctionName, LAMBDA_RUNTIME } from "../functions/bundle";
@@ -41,6 +42,10 @@ export interface CredentialReportStateMachineArgs {
   readonly settings: PipelineSettings;
   /** Handed to Summarize. @default DEFAULT_THRESHOLDS */
   readonly findingThresholds?: FindingThresholds;
+  /** Packaged with Summarize (ACCEPTED_RISKS_FILE), so no size limit and no read permission. @default [] */
+  readonly acceptedRisks?: readonly AcceptedRisk[];
+  /** Summarize imports the findings into each account's Security Hub through the member role. @default false */
+  readonly securityHub?: boolean;
   /** @default 90 */
   readonly logRetentionDays?: number;
   /** EventBridge Scheduler expression, e.g. "cron(0 8 * * ? *)". */
@@ -51,6 +56,9 @@ export interface CredentialReportStateMachineArgs {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+
+/** Where the accepted risks are in Summarize's package. */
+export const ACCEPTED_RISKS_PACKAGE_FILE = "accepted-risks.json";
 
 /**
  * The pipeline itself: the three Lambdas (each with its own log group and least-privilege
@@ -67,6 +75,7 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
     super("credreport:index:CredentialReportStateMachine", name, {}, opts);
     const tags = args.tags ?? {};
     const logRetentionDays = args.logRetentionDays ?? 90;
+    const acceptedRisks = args.acceptedRisks ?? [];
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
     const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const region = aws.getRegionOutput({}, { parent: this }).region;
@@ -81,6 +90,7 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
       role: RoleRef,
       policy: (logGroupArn: string) => pulumi.Input<string>,
       variables: Record<string, pulumi.Input<string>>,
+      files: Record<string, string> = {},
     ) => {
       const logGroup = new aws.cloudwatch.LogGroup(
         `${name}-${functionName}-logs`,
@@ -100,7 +110,10 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
           architectures: ["arm64"],
           handler: "index.handler",
           // Bundled from source at deploy time: the same sources give the same bytes, hence no diff.
-          code: new pulumi.asset.AssetArchive({ "index.js": new pulumi.asset.StringAsset(bundleFunction(functionName)) }),
+          code: new pulumi.asset.AssetArchive({
+            "index.js": new pulumi.asset.StringAsset(bundleFunction(functionName)),
+            ...Object.fromEntries(Object.entries(files).map(([file, text]) => [file, new pulumi.asset.StringAsset(text)])),
+          }),
           role: role.arn,
           ...FUNCTION_SIZES[functionName],
           environment: { variables },
@@ -144,11 +157,27 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
       args.roles.summarize,
       (logGroupArn) =>
         pulumi
-          .all([storage, mapFiles, args.topicArn, partition, region, accountId])
-          .apply(([target, files, topicArn, p, r, account]) =>
-            JSON.stringify(summarizePolicy({ storage: target, mapFiles: files, topicArn, eventBusArn: `arn:${p}:events:${r}:${account}:event-bus/default`, logGroupArn })),
+          .all([storage, mapFiles, args.topicArn, partition, region, accountId, args.organizationId])
+          .apply(([target, files, topicArn, p, r, account, organizationId]) =>
+            JSON.stringify(
+              summarizePolicy({
+                storage: target,
+                mapFiles: files,
+                topicArn,
+                eventBusArn: `arn:${p}:events:${r}:${account}:event-bus/default`,
+                logGroupArn,
+                ...(args.securityHub ? { securityHub: { partition: p, region: r, accountId: account, organizationId, memberRoleName: args.memberRoleName } } : {}),
+              }),
+            ),
           ),
-      { REPORT_BUCKET: args.bucketName, TOPIC_ARN: args.topicArn, ...thresholdsEnv(args.findingThresholds ?? DEFAULT_THRESHOLDS) },
+      {
+        REPORT_BUCKET: args.bucketName,
+        TOPIC_ARN: args.topicArn,
+        ...thresholdsEnv(args.findingThresholds ?? DEFAULT_THRESHOLDS),
+        ...(acceptedRisks.length > 0 ? { ACCEPTED_RISKS_FILE: ACCEPTED_RISKS_PACKAGE_FILE } : {}),
+        ...(args.securityHub ? { SECURITY_HUB_MEMBER_ROLE: args.memberRoleName } : {}),
+      },
+      acceptedRisks.length > 0 ? { [ACCEPTED_RISKS_PACKAGE_FILE]: JSON.stringify({ acceptedRisks }, null, 2) } : {},
     );
 
     const functionArns = [listAccounts.arn, collectReport.arn, summarize.arn];

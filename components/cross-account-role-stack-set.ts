@@ -6,8 +6,13 @@ import type { StackSetCallAs } from "./config";
 export interface CrossAccountRoleStackSetArgs {
   /** The role created in every member account. */
   readonly memberRoleName: string;
-  /** The only principal the member role trusts. */
+  /** The principal the member role trusts to read the report. */
   readonly collectorRoleArn: pulumi.Input<string>;
+  /**
+   * With Security Hub on: Summarize's role, also trusted, to import each account's own findings
+   * in `region` (BatchImportFindings takes only the calling account's findings). @default none
+   */
+  readonly securityHubImporterRoleArn?: pulumi.Input<string>;
   /** OUs (or the root) whose accounts get the role, child OUs included. */
   readonly targetOuIds: pulumi.Input<pulumi.Input<string>[]>;
   /** The one region the stacks are created in: IAM is global, so one is enough. */
@@ -58,7 +63,11 @@ export class CrossAccountRoleStackSet extends pulumi.ComponentResource {
         callAs,
         managedExecution: { active: true },
         operationPreferences: stackSetPreferences,
-        templateBody: pulumi.output(args.collectorRoleArn).apply((arn) => memberRoleTemplate(args.memberRoleName, arn)),
+        templateBody: pulumi
+          .all([args.collectorRoleArn, args.securityHubImporterRoleArn, args.region])
+          .apply(([collectorRoleArn, securityHubImporterRoleArn, region]) =>
+            memberRoleTemplate(args.memberRoleName, { collectorRoleArn, securityHubImporterRoleArn, securityHubRegion: region }),
+          ),
         tags: args.tags ?? {},
       },
       // AWS fills in the administration role of a service-managed StackSet; it is not ours to diff.
@@ -76,21 +85,32 @@ export class CrossAccountRoleStackSet extends pulumi.ComponentResource {
       { parent: this },
     );
     if (args.managementAccountProvider) {
+      const provider = args.managementAccountProvider;
       // The same role as the template's: same name, trust and permissions.
       const role = new aws.iam.Role(
         `${name}-management-account`,
         {
           name: args.memberRoleName,
           description: "Assumed by the credential report collector; generates and reads the IAM credential report only.",
-          assumeRolePolicy: pulumi.output(args.collectorRoleArn).apply((arn) => JSON.stringify(memberRoleTrust(arn))),
+          assumeRolePolicy: pulumi
+            .all([args.collectorRoleArn, args.securityHubImporterRoleArn])
+            .apply(([collectorRoleArn, securityHubImporterRoleArn]) => JSON.stringify(memberRoleTrust({ collectorRoleArn, securityHubImporterRoleArn }))),
           tags: args.tags ?? {},
         },
-        { parent: this, provider: args.managementAccountProvider },
+        { parent: this, provider },
       );
       new aws.iam.RolePolicy(
         `${name}-management-account-policy`,
-        { role: role.name, name: "credential-report", policy: JSON.stringify(memberRolePolicy()) },
-        { parent: this, provider: args.managementAccountProvider },
+        {
+          role: role.name,
+          name: "credential-report",
+          policy: args.securityHubImporterRoleArn
+            ? pulumi
+                .all([aws.getPartitionOutput({}, { parent: this, provider }).partition, aws.getCallerIdentityOutput({}, { parent: this, provider }).accountId, args.region])
+                .apply(([partition, accountId, region]) => JSON.stringify(memberRolePolicy({ partition, region, accountId })))
+            : JSON.stringify(memberRolePolicy()),
+        },
+        { parent: this, provider },
       );
     }
     this.stackSetName = stackSet.name;

@@ -60,10 +60,14 @@ export interface OrgCredentialReportsArgs {
   readonly maxKeyAgeDays?: number;
   /** Finding when an active password or key is unused for this many days or more (CIS 1.12; 1-3650). Default: 45. */
   readonly unusedDays?: number;
-  /** Finding when the root user was used within this many days (CIS 1.7; 1-3650). Default: 30. */
+  /** Finding when the root user, or a break-glass user, was used within this many days (CIS 1.7; 1-3650). Default: 30. */
   readonly rootUseWindowDays?: number;
   /** Finding when IAM's credential report was generated more hours than this before the run (1-720). Default: 24. */
   readonly maxReportAgeHours?: number;
+  /** YAML or JSON file of accepted risks and break-glass users (README, "Findings lifecycle"), checked at preview and deployed with Summarize. Default: none. */
+  readonly acceptedRisksFile?: string;
+  /** Import the findings into each member account's Security Hub (through the member role), archiving resolved ones. Default: false. */
+  readonly securityHub?: boolean;
   /** Role ARN in a separate logging/security account; the bucket and key are created there, with the grants the pipeline needs. */
   readonly storageAccount?: string;
   /** Role ARN in the management account, with stackSetCallAs DELEGATED_ADMIN: the member role is created there through it (StackSets never deploy to the management account). */
@@ -172,6 +176,7 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
       {
         memberRoleName: config.memberRoleName,
         collectorRoleArn: roles.collector.arn,
+        ...(config.securityHub ? { securityHubImporterRoleArn: roles.summarize.arn } : {}),
         targetOuIds: config.organizationalUnitIds.length > 0 ? [...config.organizationalUnitIds] : organization.apply((org) => [org.rootId]),
         region,
         callAs: config.stackSet.callAs,
@@ -199,6 +204,8 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
         excludeAccountIds: config.excludeAccountIds,
         settings: config.settings,
         findingThresholds: config.findingThresholds,
+        acceptedRisks: config.acceptedRisks,
+        securityHub: config.securityHub,
         logRetentionDays: config.logRetentionDays,
         scheduleExpression: config.scheduleExpression,
         scheduleTimezone: config.scheduleTimezone,

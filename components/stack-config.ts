@@ -30,6 +30,8 @@ export const ARG_KINDS: Record<(typeof CONFIG_KEYS)[number], "text" | "number" |
   unusedDays: "number",
   rootUseWindowDays: "number",
   maxReportAgeHours: "number",
+  acceptedRisksFile: "text",
+  securityHub: "boolean",
   storageAccount: "text",
   managementAccountRole: "text",
   glueDatabaseName: "text",

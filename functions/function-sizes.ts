@@ -8,6 +8,7 @@ export const FUNCTION_SIZES: Record<FunctionName, { timeout: number; memorySize:
   // A batch of up to 100 accounts, 10 at a time, each polled for at most 15 s within the call.
   "collect-report": { timeout: 300, memorySize: 512 },
   // The analysis holds every report and finding: 370 MiB peak at 2,000 accounts of 20 users, 1.3 GiB
-  // at 100 users each (npm run bench:analysis).
-  summarize: { timeout: 600, memorySize: 2048 },
+  // at 100 users each (npm run bench:analysis). Lambda's longest timeout: with Security Hub on, it
+  // also assumes the member role and imports in every account with findings.
+  summarize: { timeout: 900, memorySize: 2048 },
 };

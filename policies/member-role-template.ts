@@ -1,34 +1,55 @@
-import { policyDocument, type PolicyDocument } from "./document";
+import { policyDocument, type PolicyDocument, type PolicyStatement } from "./document";
+import { ownFindingsStatements, type SecurityHubTarget } from "./pipeline-policies";
 
 /** The logical id of the member role in the StackSet template. */
 export const MEMBER_ROLE_LOGICAL_ID = "CredentialReportRole";
 
-/** The member role's trust: the collector role, and no other principal. */
-export function memberRoleTrust(collectorRoleArn: string): PolicyDocument {
-  return policyDocument({
-    Sid: "TrustCollectorRoleOnly",
-    Effect: "Allow",
-    Principal: { AWS: collectorRoleArn },
-    Action: "sts:AssumeRole",
-  });
+/** Who may assume the member role: the collector, and Summarize when it imports into Security Hub. */
+export interface MemberRoleTrusted {
+  readonly collectorRoleArn: string;
+  /** Summarize's role, with Security Hub on. */
+  readonly securityHubImporterRoleArn?: string;
 }
 
-/** The member role's permissions: generate and read the account's credential report, nothing else. */
-export function memberRolePolicy(): PolicyDocument {
-  return policyDocument({
-    Sid: "GenerateAndReadCredentialReport",
-    Effect: "Allow",
-    Action: ["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
-    // The credential report actions support no resource-level permissions.
-    Resource: "*",
-  });
+/** The member role's trust: the collector role and, with Security Hub on, Summarize's; no other principal. */
+export function memberRoleTrust(trusted: MemberRoleTrusted): PolicyDocument {
+  const statements: PolicyStatement[] = [{ Sid: "TrustCollectorRoleOnly", Effect: "Allow", Principal: { AWS: trusted.collectorRoleArn }, Action: "sts:AssumeRole" }];
+  if (trusted.securityHubImporterRoleArn) {
+    statements.push({ Sid: "TrustSummarizeRoleForSecurityHub", Effect: "Allow", Principal: { AWS: trusted.securityHubImporterRoleArn }, Action: "sts:AssumeRole" });
+  }
+  return policyDocument(...statements);
+}
+
+/**
+ * The member role's permissions: generate and read the account's credential report and, with
+ * Security Hub on, import the account's own findings there; nothing else.
+ */
+export function memberRolePolicy(securityHub?: SecurityHubTarget): PolicyDocument {
+  return policyDocument(
+    {
+      Sid: "GenerateAndReadCredentialReport",
+      Effect: "Allow",
+      Action: ["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
+      // The credential report actions support no resource-level permissions.
+      Resource: "*",
+    },
+    ...(securityHub ? ownFindingsStatements(securityHub) : []),
+  );
+}
+
+/** With Security Hub on: the Security Hub region, that of the pipeline. */
+export interface MemberRoleOptions extends MemberRoleTrusted {
+  readonly securityHubRegion?: string;
 }
 
 /**
  * The CloudFormation template the StackSet deploys into every member account, as a JSON string:
  * one named role (hence CAPABILITY_NAMED_IAM) with the trust and permissions above.
  */
-export function memberRoleTemplate(memberRoleName: string, collectorRoleArn: string): string {
+export function memberRoleTemplate(memberRoleName: string, options: MemberRoleOptions): string {
+  // Each account's own ARNs: CloudFormation fills in the partition and the account.
+  const securityHub = options.securityHubImporterRoleArn && options.securityHubRegion ? { partition: "${AWS::Partition}", region: options.securityHubRegion, accountId: "${AWS::AccountId}" } : undefined;
+  const policy = memberRolePolicy(securityHub);
   const template = {
     AWSTemplateFormatVersion: "2010-09-09",
     Description: "Lets the organization's credential report collector read this account's IAM credential report.",
@@ -38,8 +59,13 @@ export function memberRoleTemplate(memberRoleName: string, collectorRoleArn: str
         Properties: {
           RoleName: memberRoleName,
           Description: "Assumed by the credential report collector; generates and reads the IAM credential report only.",
-          AssumeRolePolicyDocument: memberRoleTrust(collectorRoleArn),
-          Policies: [{ PolicyName: "credential-report", PolicyDocument: memberRolePolicy() }],
+          AssumeRolePolicyDocument: memberRoleTrust(options),
+          Policies: [
+            {
+              PolicyName: "credential-report",
+              PolicyDocument: { ...policy, Statement: policy.Statement.map((s) => (s.Resource?.includes("${AWS::") ? { ...s, Resource: { "Fn::Sub": s.Resource } } : s)) },
+            },
+          ],
         },
       },
     },

@@ -115,6 +115,25 @@ export function listAccountsPolicy(args: ListAccountsPolicyArgs): PolicyDocument
   );
 }
 
+/** Where an account's own findings go in Security Hub: its default product and its hub, in one region. */
+export interface SecurityHubTarget {
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+}
+
+/**
+ * Import the account's own findings and change their workflow: BatchImportFindings takes only
+ * findings of the calling account into its default product (AWS's BatchImportFindings guidelines).
+ */
+export function ownFindingsStatements(target: SecurityHubTarget): PolicyStatement[] {
+  const arn = `arn:${target.partition}:securityhub:${target.region}:${target.accountId}`;
+  return [
+    { Sid: "ImportOwnAccountFindings", Effect: "Allow", Action: "securityhub:BatchImportFindings", Resource: `${arn}:product/${target.accountId}/default` },
+    { Sid: "UpdateOwnAccountFindingsWorkflow", Effect: "Allow", Action: "securityhub:BatchUpdateFindings", Resource: `${arn}:hub/default` },
+  ];
+}
+
 export interface SummarizePolicyArgs {
   readonly storage: StorageTarget;
   readonly mapFiles: MapFilesTarget;
@@ -122,6 +141,8 @@ export interface SummarizePolicyArgs {
   /** The account's default event bus, where the run's event goes. */
   readonly eventBusArn: string;
   readonly logGroupArn: string;
+  /** With Security Hub on: the pipeline's own account, and the member role it assumes to import elsewhere. */
+  readonly securityHub?: SecurityHubTarget & { readonly organizationId: string; readonly memberRoleName: string };
 }
 
 /**
@@ -150,6 +171,18 @@ export function summarizePolicy(args: SummarizePolicyArgs): PolicyDocument {
     },
     { Sid: "PublishRunSummary", Effect: "Allow", Action: "sns:Publish", Resource: args.topicArn },
     { Sid: "PutRunEvent", Effect: "Allow", Action: "events:PutEvents", Resource: args.eventBusArn },
+    ...(args.securityHub
+      ? [
+          {
+            Sid: "AssumeMemberRoleForSecurityHub",
+            Effect: "Allow" as const,
+            Action: "sts:AssumeRole",
+            Resource: memberRoleInAnyAccount(args.securityHub.partition, args.securityHub.memberRoleName),
+            Condition: { StringEquals: { "aws:PrincipalOrgID": args.securityHub.organizationId, "aws:ResourceOrgID": args.securityHub.organizationId } },
+          },
+          ...ownFindingsStatements(args.securityHub),
+        ]
+      : []),
     writeOwnLogs(args.logGroupArn),
   );
 }

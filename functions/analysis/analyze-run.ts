@@ -1,6 +1,6 @@
 import { type AcceptedRisk, applyAcceptedRisks, type BreakGlassRule, type RiskDecisions, rulesInForce } from "./accepted-risks";
 import { withBreakGlass } from "./break-glass";
-import { type FindingChanges, findingChanges, type KnownFindings } from "./changes";
+import { type FindingChanges, findingChanges, type KnownFindings, knownFindings, type StoredFinding } from "./changes";
 import { MalformedReport, type ParsedReport, parseCredentialReport } from "./credential-report";
 import { DEFAULT_THRESHOLDS, type Finding, type FindingThresholds, reportStaleFinding, SEVERITIES, userFindings } from "./findings";
 import { keyAgeDistribution, renderHtmlReport } from "./html-report";
@@ -28,6 +28,10 @@ export interface RunAnalysis {
   readonly changes: FindingChanges;
   /** Which findings accepted risks cover, and which rules expired or matched nothing. */
   readonly risks: RiskDecisions;
+  /** When each finding, and each carried forward, was first seen (the start of that run). */
+  readonly firstSeenAt: ReadonlyMap<string, string>;
+  /** The findings an accepted risk covered in the run before: a change either way is news for Security Hub. */
+  readonly acceptedBefore: ReadonlySet<string>;
   readonly usersCsv: string;
   readonly html: string;
 }
@@ -75,12 +79,18 @@ export function analyzeRun(input: {
   );
   // Only an account whose report was read this run can have a finding resolved.
   const changes = findingChanges(findings, input.previous, new Set(parsed.map(({ report }) => report.accountId)));
+  const known = knownFindings(input.previous);
+  const firstSeenAt = new Map(
+    [...changes.notRechecked, ...findings].map((f) => [f.id, known.get(f.id)?.firstSeenAt ?? input.runStartedAt.toISOString()]),
+  );
   return {
     thresholds,
     findings,
     summary,
     changes,
     risks,
+    firstSeenAt,
+    acceptedBefore: new Set([...known.values()].filter((f) => f.acceptedRisk).map((f) => f.id)),
     usersCsv: organizationUsersCsv(parsed),
     html: renderHtmlReport({
       runId: input.runId,
@@ -128,7 +138,9 @@ export function analysisFiles(
         {
           runId: run.id,
           thresholds: analysis.thresholds,
-          findings: analysis.findings.map((f) => (acceptedBy.has(f.id) ? { ...f, acceptedRisk: acceptedBy.get(f.id) } : f)),
+          findings: analysis.findings.map(
+            (f): StoredFinding => ({ ...f, firstSeenAt: analysis.firstSeenAt.get(f.id), ...(acceptedBy.has(f.id) ? { acceptedRisk: acceptedBy.get(f.id) } : {}) }),
+          ),
           expiredRules: analysis.risks.expired,
           staleRules: analysis.risks.stale,
         },

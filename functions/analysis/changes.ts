@@ -1,7 +1,15 @@
+import type { AcceptedRisk } from "./accepted-risks";
 import type { Finding } from "./findings";
 
+/** A finding as a run stored it in findings.json: with when it was first seen, and the rule that accepted it. */
+export interface StoredFinding extends Finding {
+  /** The start of the first run it was seen in (absent in files of older versions). */
+  readonly firstSeenAt?: string;
+  readonly acceptedRisk?: AcceptedRisk;
+}
+
 /** A finding of an account whose report was not read this run, carried forward as it was last seen. */
-export interface CarriedFinding extends Finding {
+export interface CarriedFinding extends StoredFinding {
   /** The run the finding was last seen in. */
   readonly lastSeenRunId: string;
 }
@@ -13,7 +21,7 @@ export interface FindingChanges {
   /** Findings not known before: neither in the previous run nor carried forward by it. */
   readonly newFindings: readonly Finding[];
   /** Known findings of accounts re-checked this run that are gone: fixed, or their user removed. */
-  readonly resolvedFindings: readonly Finding[];
+  readonly resolvedFindings: readonly StoredFinding[];
   /**
    * Known findings of accounts not re-checked this run (not collected, or the report unreadable):
    * neither new nor resolved, carried forward until their account is read again.
@@ -24,8 +32,13 @@ export interface FindingChanges {
 /** What an earlier run knew: its findings, and those it carried forward. */
 export interface KnownFindings {
   readonly runId: string;
-  readonly findings: readonly Finding[];
+  readonly findings: readonly StoredFinding[];
   readonly notRechecked?: readonly CarriedFinding[];
+}
+
+/** Every finding an earlier run knew, by id: its own and those it carried forward. */
+export function knownFindings(previous: KnownFindings | undefined): Map<string, StoredFinding> {
+  return new Map([...(previous?.notRechecked ?? []), ...(previous?.findings ?? [])].map((f) => [f.id, f]));
 }
 
 /**

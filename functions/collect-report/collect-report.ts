@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import { GenerateCredentialReportCommand, GetCredentialReportCommand, type IAMClient } from "@aws-sdk/client-iam";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
+import type { STSClient } from "@aws-sdk/client-sts";
 import type { AccountRef, RunRef } from "../contracts";
 import { AssumeRoleFailed, describeAwsError, ReportUnavailable, StoreFailed, TransientAwsError } from "../errors";
 import type { Log } from "../log";
 import { reportKey } from "../report-keys";
 import { storeOnce } from "../write-once";
-import { isReportNotReadyError, isReportReady, memberRoleArn, roleSessionName } from "./progress";
+import { memberCredentials, type TemporaryCredentials } from "../member-credentials";
+import { isReportNotReadyError, isReportReady } from "./progress";
 
 export interface CollectDeps {
   readonly sts: STSClient;
@@ -20,12 +21,6 @@ export interface CollectDeps {
   readonly ownAccountId: string;
   readonly partition: string;
   readonly log: Log;
-}
-
-export interface TemporaryCredentials {
-  readonly accessKeyId: string;
-  readonly secretAccessKey: string;
-  readonly sessionToken?: string;
 }
 
 /** Metadata stored with each report, so the object alone proves what it is. */
@@ -140,21 +135,8 @@ async function fetchReport(iam: IAMClient, session: AccountSession): Promise<Fet
   return { ready: true, content: got.Content, generatedAt: got.GeneratedTime?.toISOString() ?? "unknown" };
 }
 
-async function credentialsFor(accountId: string, runId: string, deps: CollectDeps): Promise<TemporaryCredentials | undefined> {
-  if (accountId === deps.ownAccountId) return undefined;
-  const assumed = await deps.sts.send(
-    new AssumeRoleCommand({
-      RoleArn: memberRoleArn(deps.partition, accountId, deps.memberRoleName),
-      RoleSessionName: roleSessionName(runId),
-      // The shortest session STS allows: one call needs seconds.
-      DurationSeconds: 900,
-    }),
-  );
-  const c = assumed.Credentials;
-  if (!c?.AccessKeyId || !c.SecretAccessKey) {
-    throw Object.assign(new Error("AssumeRole returned no credentials"), { name: "NoCredentials" });
-  }
-  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+function credentialsFor(accountId: string, runId: string, deps: CollectDeps): Promise<TemporaryCredentials | undefined> {
+  return memberCredentials(accountId, runId, { sts: deps.sts, partition: deps.partition, roleName: deps.memberRoleName, ownAccountId: deps.ownAccountId });
 }
 
 /**

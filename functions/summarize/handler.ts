@@ -1,23 +1,62 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { SNSClient } from "@aws-sdk/client-sns";
+import { STSClient } from "@aws-sdk/client-sts";
+import type { Context } from "aws-lambda";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseAcceptedRisks } from "../analysis/accepted-risks";
 import type { SummarizeInput } from "../contracts";
 import { requiredEnv } from "../env";
 import { withoutStackTrace } from "../errors";
 import { jsonLog } from "../log";
+import { memberCredentials } from "../member-credentials";
 import { summarize } from "./summarize";
 import { thresholdsFromEnv } from "../analysis/thresholds";
 
 const s3 = new S3Client({});
 const sns = new SNSClient({});
 const events = new EventBridgeClient({});
+const sts = new STSClient({});
+const ownSecurityHub = new SecurityHubClient({});
 const bucket = requiredEnv(process.env, "REPORT_BUCKET");
 const topicArn = requiredEnv(process.env, "TOPIC_ARN");
 const thresholds = thresholdsFromEnv(process.env);
+// Packaged with the function when the stack names an acceptedRisksFile; checked at preview already.
+const risksFile = process.env.ACCEPTED_RISKS_FILE;
+const acceptedRisks = risksFile ? parseAcceptedRisks(readFileSync(join(process.env.LAMBDA_TASK_ROOT ?? ".", risksFile), "utf8"), risksFile) : [];
+// Set when the stack's securityHub is on: the member role that may import the account's own findings.
+const securityHubRole = process.env.SECURITY_HUB_MEMBER_ROLE;
 
-export async function handler(event: SummarizeInput) {
+export async function handler(event: SummarizeInput, context: Context) {
+  // arn:<partition>:lambda:<region>:<account>:function:<name>
+  const [, partition, region, , ownAccountId] = context.invokedFunctionArn.split(":");
+  const role = { sts, partition, roleName: securityHubRole ?? "", ownAccountId };
   try {
-    return await summarize(event, { s3, sns, events, bucket, topicArn, thresholds, now: () => new Date(), log: jsonLog });
+    return await summarize(event, {
+      s3,
+      sns,
+      events,
+      bucket,
+      topicArn,
+      thresholds,
+      acceptedRisks,
+      ...(securityHubRole
+        ? {
+            securityHub: {
+              partition,
+              region,
+              clientFor: async (accountId: string) => {
+                const credentials = await memberCredentials(accountId, event.run.id, role);
+                return credentials ? new SecurityHubClient({ credentials }) : ownSecurityHub;
+              },
+            },
+          }
+        : {}),
+      now: () => new Date(),
+      log: jsonLog,
+    });
   } catch (err) {
     jsonLog("summarize-failed", { runId: event?.run?.id, error: String(err) });
     throw withoutStackTrace(err);

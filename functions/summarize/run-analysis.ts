@@ -1,6 +1,7 @@
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
 import { analysisFiles, analyzeRun, notRecheckedAccounts, type RunAnalysis, urgentNewFindings } from "../analysis/analyze-run";
+import type { AcceptedRisk } from "../analysis/accepted-risks";
 import type { FindingChanges, KnownFindings } from "../analysis/changes";
 import type { Finding, FindingThresholds } from "../analysis/findings";
 import type { RunRef } from "../contracts";
@@ -17,6 +18,8 @@ export interface AnalysisDeps {
   readonly log: Log;
   /** @default DEFAULT_THRESHOLDS */
   readonly thresholds?: FindingThresholds;
+  /** @default none */
+  readonly acceptedRisks?: readonly AcceptedRisk[];
 }
 
 // Reports read at once; each is a few KB to a few MB.
@@ -42,7 +45,7 @@ export async function analyzeStoredRun(run: RunRef, manifest: Manifest, deps: An
     ),
   );
   const previous = await previousRunFindings(run, deps);
-  const analysis = analyzeRun({ runId: run.id, runStartedAt: new Date(run.startedAt), reports, previous, thresholds: deps.thresholds });
+  const analysis = analyzeRun({ runId: run.id, runStartedAt: new Date(run.startedAt), reports, previous, thresholds: deps.thresholds, acceptedRisks: deps.acceptedRisks });
   await storeAnalysis(run, analysis, deps);
   return analysis;
 }

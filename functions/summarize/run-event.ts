@@ -2,6 +2,7 @@ import type { PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import { analysisKey } from "../report-keys";
 import type { RunRef } from "../contracts";
 import type { FindingsDigest, Manifest } from "./manifest";
+import type { SecurityHubResult } from "./security-hub";
 
 /** The event's source and detail-type: what a rule matches on (README, "Run events"). */
 export const RUN_EVENT_SOURCE = "org-credential-reports";
@@ -11,7 +12,15 @@ export const RUN_EVENT_DETAIL_TYPE = "Credential Report Run Completed";
 export const MAX_ACCOUNTS_IN_EVENT = 100;
 
 /** The one event a run puts on the default bus when it is summarised. Pure. */
-export function runCompletedEvent(run: RunRef, manifest: Manifest, bucket: string, manifestKey: string, findings?: FindingsDigest, analysisError?: string): PutEventsRequestEntry {
+export function runCompletedEvent(
+  run: RunRef,
+  manifest: Manifest,
+  bucket: string,
+  manifestKey: string,
+  findings?: FindingsDigest,
+  analysisError?: string,
+  securityHub?: SecurityHubResult | { readonly error: string },
+): PutEventsRequestEntry {
   const detail = {
     runId: run.id,
     startedAt: run.startedAt,
@@ -28,6 +37,14 @@ export function runCompletedEvent(run: RunRef, manifest: Manifest, bucket: strin
       : null,
     notRecheckedAccounts: (findings?.notRechecked.accountIds ?? []).slice(0, MAX_ACCOUNTS_IN_EVENT),
     ...(analysisError ? { analysisError } : {}),
+    ...(securityHub
+      ? {
+          securityHub:
+            "error" in securityHub
+              ? { error: securityHub.error }
+              : { imported: securityHub.imported, suppressed: securityHub.suppressed, archived: securityHub.archived, workflowUpdated: securityHub.workflowUpdated, failed: securityHub.failedCount },
+        }
+      : {}),
     manifest: `s3://${bucket}/${manifestKey}`,
     report: findings ? `s3://${bucket}/${analysisKey(run, "html")}` : null,
   };

@@ -2,6 +2,7 @@ import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import pLimit from "p-limit";
+import type { AcceptedRisk } from "../analysis/accepted-risks";
 import type { FindingThresholds } from "../analysis/findings";
 import type { AccountOutcome, RunRef, SummarizeInput } from "../contracts";
 import { describeAwsError, InvalidInput, TransientAwsError } from "../errors";
@@ -15,6 +16,10 @@ import { buildManifest, type FindingsDigest, type Manifest, type ReadBack, runSu
 import { outcomesOfRun, readMapResults } from "./map-results";
 import { analyzeStoredRun, findingsDigest } from "./run-analysis";
 import { runCompletedEvent } from "./run-event";
+import { securityHubImports } from "../analysis/security-hub-findings";
+import type { RunAnalysis } from "../analysis/analyze-run";
+import { analysisKey } from "../report-keys";
+import { type SecurityHubDeps, type SecurityHubResult, sendToSecurityHub } from "./security-hub";
 
 export interface SummarizeDeps {
   readonly s3: S3Client;
@@ -28,6 +33,10 @@ export interface SummarizeDeps {
   readonly log: Log;
   /** Where the findings draw their lines. @default DEFAULT_THRESHOLDS */
   readonly thresholds?: FindingThresholds;
+  /** Known exceptions and break-glass users. @default none */
+  readonly acceptedRisks?: readonly AcceptedRisk[];
+  /** Sends the findings to each member account's Security Hub; unset, none are sent. */
+  readonly securityHub?: Omit<SecurityHubDeps, "log"> & { readonly partition: string; readonly region: string };
 }
 
 export interface RunSummary {
@@ -39,6 +48,8 @@ export interface RunSummary {
   readonly analysisError?: string;
   /** Why the run's event could not be put, when it could not; nothing else is affected. */
   readonly eventError?: string;
+  /** What reached Security Hub, when it is on and the analysis was made; or why nothing did. */
+  readonly securityHub?: SecurityHubResult | { readonly error: string };
 }
 
 // HEAD requests in flight at once while reading back the stored reports.
@@ -76,34 +87,85 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
 
   // The manifest is the evidence and is stored already; a failed analysis is reported, not fatal,
   // unless AWS only asked us to come back later.
+  let analysis: RunAnalysis | undefined;
   let digest: FindingsDigest | undefined;
   let analysisError: string | undefined;
   try {
-    digest = findingsDigest(run, await analyzeStoredRun(run, manifest, deps));
+    analysis = await analyzeStoredRun(run, manifest, deps);
+    digest = findingsDigest(run, analysis);
   } catch (err) {
     if (err instanceof TransientAwsError) throw err;
     analysisError = String(err);
     deps.log("analysis-failed", { runId: run.id, error: analysisError });
   }
 
+  const securityHub = analysis ? await toSecurityHub(run, analysis, deps) : undefined;
+  const notImported = !securityHub ? 0 : "error" in securityHub ? 1 : securityHub.failedCount;
+
   const urgent = digest?.urgent.length ?? 0;
-  if (manifest.counts.failed > 0 || urgent > 0 || analysisError) {
+  if (manifest.counts.failed > 0 || urgent > 0 || analysisError || notImported > 0) {
     const reasons = [
       manifest.counts.failed > 0 ? `${manifest.counts.failed} account(s) failed` : "",
       urgent > 0 ? `${urgent} new critical or high finding(s)` : "",
       analysisError ? "analysis failed" : "",
+      notImported > 0 ? "Security Hub import incomplete" : "",
     ].filter(Boolean);
-    const message = runSummaryMessage(manifest, deps.bucket, key, digest);
-    await publish(deps, `IAM credential report: ${reasons.join(", ")}`, analysisError ? `${message}\n\nThe analysis of this run failed: ${analysisError}` : message);
+    const message = [
+      runSummaryMessage(manifest, deps.bucket, key, digest),
+      analysisError ? `The analysis of this run failed: ${analysisError}` : "",
+      securityHub ? securityHubMessage(securityHub) : "",
+    ].filter(Boolean);
+    await publish(deps, `IAM credential report: ${reasons.join(", ")}`, message.join("\n\n"));
   }
-  const eventError = await putRunEvent(deps, runCompletedEvent(run, manifest, deps.bucket, key, digest, analysisError));
+  const eventError = await putRunEvent(deps, runCompletedEvent(run, manifest, deps.bucket, key, digest, analysisError, securityHub));
   return {
     manifestKey: key,
     counts: manifest.counts,
     ...(digest ? { findings: { bySeverity: digest.bySeverity, new: digest.newCount } } : {}),
     ...(analysisError ? { analysisError } : {}),
     ...(eventError ? { eventError } : {}),
+    ...(securityHub ? { securityHub } : {}),
   };
+}
+
+/**
+ * The run's findings into each member account's Security Hub, after the files are stored. Any
+ * problem is returned, never thrown: Security Hub is a copy, the files are the record.
+ */
+async function toSecurityHub(run: RunRef, analysis: RunAnalysis, deps: SummarizeDeps): Promise<SecurityHubResult | { error: string } | undefined> {
+  if (!deps.securityHub) return undefined;
+  const { partition, region } = deps.securityHub;
+  try {
+    const page = analysisKey(run, "html");
+    const imports = securityHubImports(analysis, {
+      partition,
+      region,
+      runId: run.id,
+      runStartedAt: run.startedAt,
+      now: deps.now().toISOString(),
+      pageUrl: `https://s3.console.aws.amazon.com/s3/object/${deps.bucket}?region=${region}&prefix=${encodeURIComponent(page)}`,
+    });
+    const result = await sendToSecurityHub(imports, { ...deps.securityHub, log: deps.log });
+    deps.log("security-hub-sent", { runId: run.id, ...result, failed: result.failed.length });
+    return result;
+  } catch (err) {
+    const error = `Security Hub: ${String(err)}`;
+    deps.log("security-hub-failed", { runId: run.id, error });
+    return { error };
+  }
+}
+
+/** What reached Security Hub, in a few lines: for the SNS summary and the CLI. */
+export function securityHubMessage(result: SecurityHubResult | { error: string }): string {
+  if ("error" in result) return `Nothing was sent to Security Hub: ${result.error}`;
+  const lines = [
+    `Security Hub: ${result.imported} finding(s) imported in ${result.accounts} account(s) (${result.suppressed} suppressed as accepted risks), ${result.archived} archived as resolved, ${result.workflowUpdated} workflow change(s).`,
+  ];
+  if (result.failedCount > 0) {
+    lines.push(`${result.failedCount} could not be sent:`, ...result.failed.map((f) => `- ${f.accountId}${f.id ? ` ${f.id}` : ""}: ${f.error}`));
+    if (result.failedCount > result.failed.length) lines.push(`- ... and ${result.failedCount - result.failed.length} more`);
+  }
+  return lines.join("\n");
 }
 
 /**

@@ -118,18 +118,26 @@ const logGroupRetention: ResourceValidationPolicy = {
   },
 };
 
-const stackSetRoleSinglePrincipal: ResourceValidationPolicy = {
-  name: "stackset-role-single-principal",
-  description: "Every IAM role a StackSet deploys into member accounts trusts exactly one principal, never everyone.",
+const ROLE_ARN = /^arn:[a-z-]+:iam::(\d{12}):role\/.+$/;
+
+const stackSetRoleTrustsPipelineRoles: ResourceValidationPolicy = {
+  name: "stackset-role-trusts-pipeline-roles",
+  description: "Every IAM role a StackSet deploys into member accounts trusts only named IAM roles of one account (the pipeline's), never an account, a service or everyone.",
   enforcementLevel: "mandatory",
   validateResource: ({ type, props }, reportViolation) => {
     if (type !== STACK_SET || typeof props.templateBody !== "string") return;
     for (const role of templateRoles(props.templateBody)) {
       const principals = trustedPrincipals(role.trust);
+      const notRoles = principals.filter((p) => typeof p !== "string" || !ROLE_ARN.test(p));
+      const accounts = [...new Set(principals.map((p) => ROLE_ARN.exec(String(p))?.[1]).filter(Boolean))];
       if (principals.includes("*")) {
-        reportViolation(`role ${role.logicalId} trusts any principal; it must trust only the collector role`);
-      } else if (principals.length !== 1) {
-        reportViolation(`role ${role.logicalId} trusts ${principals.length} principals (${principals.map((p) => JSON.stringify(p)).join(", ")}); it must trust exactly one`);
+        reportViolation(`role ${role.logicalId} trusts any principal; it must trust only the pipeline's roles`);
+      } else if (principals.length === 0 || notRoles.length > 0) {
+        reportViolation(
+          `role ${role.logicalId} trusts ${notRoles.map((p) => JSON.stringify(p)).join(", ") || "no principal"}, not an IAM role ARN; it must trust only the pipeline's roles`,
+        );
+      } else if (accounts.length > 1) {
+        reportViolation(`role ${role.logicalId} trusts roles of ${accounts.length} accounts (${accounts.join(", ")}); it must trust only the pipeline's roles, in one account`);
       }
     }
   },
@@ -140,5 +148,5 @@ const stackSetRoleSinglePrincipal: ResourceValidationPolicy = {
  * @param today the clock for runtime deprecation dates. @default the system clock
  */
 export function guardrails(today: () => Date = () => new Date()): (ResourceValidationPolicy | StackValidationPolicy)[] {
-  return [bucketNotPublic, bucketEncrypted, bucketTlsOnly, noWildcardActions, lambdaRuntimeSupported(today), logGroupRetention, stackSetRoleSinglePrincipal];
+  return [bucketNotPublic, bucketEncrypted, bucketTlsOnly, noWildcardActions, lambdaRuntimeSupported(today), logGroupRetention, stackSetRoleTrustsPipelineRoles];
 }

@@ -82,6 +82,23 @@ describe("Lambda bundles", function () {
     expect(loaded.stderr).to.contain("environment variable REPORT_BUCKET is required and is not set");
   });
 
+  it("reads the accepted risks packaged with Summarize, and names the problem of a broken file", () => {
+    const task = mkdtempSync(join(tmpdir(), "credreport-task-"));
+    const settings = { REPORT_BUCKET: "reports", TOPIC_ARN: "arn:aws:sns:us-east-1:111122223333:t", LAMBDA_TASK_ROOT: task, ACCEPTED_RISKS_FILE: "accepted-risks.json" };
+    const rule = { check: "access-key-old", account: "*", user: "svc-*", reason: "vendor rotates yearly", owner: "platform@example.com", expires: "2027-01-31" };
+
+    writeFileSync(join(task, "accepted-risks.json"), JSON.stringify({ acceptedRisks: [rule] }));
+    const good = load("summarize", settings);
+    writeFileSync(join(task, "accepted-risks.json"), JSON.stringify({ acceptedRisks: [{ ...rule, expires: "someday" }] }));
+    const bad = load("summarize", settings);
+    rmSync(task, { recursive: true, force: true });
+
+    expect(good.stderr).to.equal("");
+    expect(good.stdout.trim()).to.equal("function");
+    expect(bad.status).to.not.equal(0);
+    expect(bad.stderr).to.contain('accepted-risks.json: 1 problem in the accepted risks:\n  - acceptedRisks[0].expires must be a day (YYYY-MM-DD), got "someday"');
+  });
+
   it("lists the organization through the bundled ListAccounts handler, scope from the environment", async () => {
     const org = await seedDemoOrganization(awsClients({ region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }), {
       memberAccounts: 4,

@@ -182,7 +182,7 @@ describe("command line", function () {
     writeFileSync(risks, `acceptedRisks:\n${risk("root-mfa-off", "<root_account>", "2099-01-01")}${risk("access-key-old", "*", "2020-01-01")}${risk("console-without-mfa", "nobody", "2099-01-01")}`);
     const accepting = await cli(["summarize", "--from", folder, "--accepted-risks", risks, "--out", join(out, "accepting")]);
     expect(accepting.status, accepting.stderr).to.equal(0);
-    expect(accepting.stdout).to.contain("Findings: 10 (1 critical, 2 high, 5 medium, 2 low) in 2 accounts, 10 users; 11 new, 0 resolved");
+    expect(accepting.stdout).to.contain("Findings: 10 (1 critical, 2 high, 5 medium, 2 low) in 2 accounts, 10 users; 11 new (1 of them accepted), 0 resolved");
     expect(accepting.stdout).to.not.contain("[critical] The root user of 111111111111 has no MFA");
     expect(accepting.stdout).to.contain("Accepted risks: 1 finding(s) covered, not counted above.");
     expect(accepting.stdout).to.contain("expired on 2020-01-01, no longer applied: access-key-old in 111111111111 for * (sec@example.com)");

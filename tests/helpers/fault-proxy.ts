@@ -7,6 +7,11 @@ export interface AwsFault {
   readonly message?: string;
 }
 
+/** A successful-looking answer of the proxy's own, such as a batch call that refuses some items. */
+export interface AnswerInstead {
+  readonly respond: (requestBody: string) => { readonly status: number; readonly body: string };
+}
+
 /**
  * One fault: which requests it hits (every field given must match) and what they get instead of
  * the emulator's answer.
@@ -20,8 +25,8 @@ export interface FaultRule {
   readonly account?: string;
   /** The S3 object key. */
   readonly key?: RegExp;
-  /** An AWS error answer, or "drop": the connection is closed without an answer. */
-  readonly fault: AwsFault | "drop";
+  /** An AWS error answer; "drop": the connection is closed without an answer; or an answer made from the request's body. */
+  readonly fault: AwsFault | "drop" | AnswerInstead;
   /** Matching requests let through before the rule starts. @default 0 */
   readonly skip?: number;
   /** Matching requests the rule hits, then it stops. @default every one */
@@ -85,7 +90,11 @@ export async function startFaultProxy(upstream: string, options: { defaultAccoun
       if (ruleIndex >= 0) {
         const { fault } = rules[ruleIndex].rule;
         if (fault === "drop") incoming.socket.destroy();
-        else answerWithError(outgoing, call, fault, incoming.method === "HEAD");
+        else if ("respond" in fault) {
+          const answer = fault.respond(body.toString());
+          outgoing.writeHead(answer.status, { "content-type": "application/json" });
+          outgoing.end(answer.body);
+        } else answerWithError(outgoing, call, fault, incoming.method === "HEAD");
         return;
       }
       forward(target, incoming, body, outgoing, (answer) => {
@@ -150,12 +159,19 @@ function describeRequest(incoming: IncomingMessage, body: Buffer, accountOfAcces
     const key = keyParts.length > 0 && keyParts.join("/") !== "" ? decodeURIComponent(keyParts.join("/")) : undefined;
     return { service, action: s3Action(incoming.method ?? "GET", key, url.searchParams), account, key };
   }
+  // REST JSON: the action is in the method and path.
+  if (service === "securityhub") return { service, action: securityHubAction(incoming.method ?? "GET", url.pathname), account };
   const target = incoming.headers["x-amz-target"];
   if (typeof target === "string") return { service, action: target.split(".").pop() ?? target, account };
   const form = new URLSearchParams(body.toString());
   const action = form.get("Action") ?? "unknown";
   if (action === "AssumeRole") account = form.get("RoleArn")?.split(":")[4];
   return { service, action, account };
+}
+
+function securityHubAction(method: string, path: string): string {
+  const actions: Record<string, string> = { "POST /findings/import": "BatchImportFindings", "PATCH /findings/batchupdate": "BatchUpdateFindings", "POST /findings": "GetFindings" };
+  return actions[`${method} ${path}`] ?? `${method} ${path}`;
 }
 
 function s3Action(method: string, key: string | undefined, query: URLSearchParams): string {
@@ -175,7 +191,7 @@ function answerWithError(outgoing: ServerResponse, call: SeenRequest, fault: Aws
     outgoing.end(head ? undefined : `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>${xml(message)}</Message><RequestId>fault-proxy</RequestId></Error>`);
     return;
   }
-  if (call.service === "organizations") {
+  if (call.service === "organizations" || call.service === "securityhub") {
     outgoing.writeHead(fault.status, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": fault.code, "x-amzn-requestid": "fault-proxy" });
     outgoing.end(JSON.stringify({ __type: fault.code, message }));
     return;

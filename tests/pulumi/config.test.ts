@@ -42,6 +42,8 @@ describe("stack config", () => {
       tags: {},
       settings: { maxConcurrency: 10, accountsPerBatch: 25, maxPollAttempts: 15, pollIntervalSeconds: 10, runTimeoutMinutes: 360 },
       findingThresholds: { maxKeyAgeDays: 90, unusedDays: 45, rootUseWindowDays: 30, maxReportAgeHours: 24 },
+      acceptedRisks: [],
+      securityHub: false,
       storageAccountRoleArn: undefined,
       managementAccountRoleArn: undefined,
       glueDatabaseName: "credential_reports",
@@ -199,6 +201,7 @@ describe("stack config", () => {
       { managementAccountRole: "111122223333", stackSetCallAs: "DELEGATED_ADMIN" },
       'managementAccountRole must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "111122223333"',
     ],
+    ["a securityHub that is not a boolean", { securityHub: "yes" }, 'securityHub must be true or false, got "yes"'],
     ["an unknown callAs", { stackSetCallAs: "ADMIN" }, 'stackSetCallAs must be "SELF" or "DELEGATED_ADMIN", got "ADMIN"'],
     ["a tolerance over 100%", { stackSetFailureTolerancePercentage: "150" }, 'stackSetFailureTolerancePercentage must be a whole number from 0 to 100, got "150"'],
     ["a negative report retention", { reportRetentionDays: "-1" }, 'reportRetentionDays must be a whole number from 0 to 36500, got "-1"'],
@@ -239,6 +242,33 @@ describe("stack config", () => {
     expect(await failureOf(managementAccountRole("arn:aws:iam::123456789012:role/deployer", "123456789012"))).to.contain(
       'managementAccountRole must be a role in another account than the pipeline\'s own (123456789012); leave it unset when deploying from the management account, got "arn:aws:iam::123456789012:role/deployer"',
     );
+  });
+
+  it("reads the accepted risks file acceptedRisksFile names, and names the file and the place of each problem", () => {
+    const files: Record<string, string> = {
+      "risks.yaml": "acceptedRisks:\n  - { kind: break-glass, account: '111111111111', user: breakglass, reason: emergency access, owner: sec@example.com, expires: 2027-06-30 }\n",
+      "broken.yaml": "acceptedRisks:\n  - { check: access-key-old, account: '1', user: x, reason: r, owner: o, expires: 2027-06-30 }\n",
+    };
+    const readFile = (path: string) => {
+      if (!(path in files)) throw new Error(`ENOENT: no such file or directory, open '${path}'`);
+      return files[path];
+    };
+    const problems = (raw: Record<string, string>) => {
+      try {
+        parseConfig(raw, { readFile });
+        return [];
+      } catch (error) {
+        return (error as InvalidConfig).problems;
+      }
+    };
+
+    expect(parseConfig({ acceptedRisksFile: "risks.yaml" }, { readFile }).acceptedRisks).to.deep.equal([
+      { kind: "break-glass", account: "111111111111", user: "breakglass", reason: "emergency access", owner: "sec@example.com", expires: "2027-06-30" },
+    ]);
+    expect(problems({ acceptedRisksFile: "broken.yaml" })).to.deep.equal(['acceptedRisksFile "broken.yaml": acceptedRisks[0].account must be a 12-digit account id or "*", got "1"']);
+    expect(problems({ acceptedRisksFile: "missing.yaml" })).to.deep.equal([
+      `acceptedRisksFile must name a readable YAML or JSON file, got "missing.yaml" (ENOENT: no such file or directory, open 'missing.yaml')`,
+    ]);
   });
 
   it("reports several problems together, in one error", () => {

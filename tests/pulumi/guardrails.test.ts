@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { guardrails } from "../../policies/guardrails";
 import { policyResources, replacing, violations, withProps } from "./policy-harness";
+import { PIPELINE_ACCOUNT } from "./mock-cloud";
 import { runStack } from "./program";
 import { STACKS } from "./stacks";
 
@@ -229,21 +230,24 @@ describe("guardrails policy pack", function () {
     });
   });
 
-  describe("stackset-role-single-principal", () => {
+  describe("stackset-role-trusts-pipeline-roles", () => {
     const collector = (stackSet: PolicyResource) => JSON.parse(stackSet.props.templateBody).Resources.CredentialReportRole.Properties.AssumeRolePolicyDocument.Statement[0].Principal.AWS;
-    const check = (resources: PolicyResource[]) => violations(policy("stackset-role-single-principal"), resources);
+    const check = (resources: PolicyResource[]) => violations(policy("stackset-role-trusts-pipeline-roles"), resources);
 
-    it("fails a member role that trusts a second principal", async () => {
-      const broken = replacing(program, ofType(STACK_SET), (r) =>
-        withTrust(r, [{ Sid: "Trust", Effect: "Allow", Principal: { AWS: [collector(r), "arn:aws:iam::999999999999:root"] }, Action: "sts:AssumeRole" }]),
-      );
-      expect(await check(broken)).to.deep.equal([
+    it("fails a member role that trusts an account, or roles of a second account", async () => {
+      const trusting = (second: string) =>
+        replacing(program, ofType(STACK_SET), (r) => withTrust(r, [{ Sid: "Trust", Effect: "Allow", Principal: { AWS: [collector(r), second] }, Action: "sts:AssumeRole" }]));
+      expect(await check(trusting("arn:aws:iam::999999999999:root"))).to.deep.equal([
         {
-          policy: "stackset-role-single-principal",
+          policy: "stackset-role-trusts-pipeline-roles",
           resource: "member-role-stack-set",
-          message: `role CredentialReportRole trusts 2 principals ("${collector(program.find(ofType(STACK_SET))!)}", "arn:aws:iam::999999999999:root"); it must trust exactly one`,
+          message: `role CredentialReportRole trusts "arn:aws:iam::999999999999:root", not an IAM role ARN; it must trust only the pipeline's roles`,
         },
       ]);
+      expect((await check(trusting("arn:aws:iam::999999999999:role/other"))).map((v) => v.message)).to.deep.equal([
+        `role CredentialReportRole trusts roles of 2 accounts (${PIPELINE_ACCOUNT}, 999999999999); it must trust only the pipeline's roles, in one account`,
+      ]);
+      expect(await check(trusting(`arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-summarize`))).to.deep.equal([]);
     });
 
     it("fails a member role that trusts anyone, directly or through NotPrincipal", async () => {
@@ -253,7 +257,7 @@ describe("guardrails policy pack", function () {
         { Effect: "Allow", NotPrincipal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "sts:AssumeRole" },
       ]) {
         const broken = replacing(program, ofType(STACK_SET), (r) => withTrust(r, [statement]));
-        expect((await check(broken)).map((v) => v.message)).to.deep.equal(["role CredentialReportRole trusts any principal; it must trust only the collector role"]);
+        expect((await check(broken)).map((v) => v.message)).to.deep.equal(["role CredentialReportRole trusts any principal; it must trust only the pipeline's roles"]);
       }
     });
 
@@ -270,7 +274,7 @@ describe("guardrails policy pack", function () {
         "            Action: sts:AssumeRole",
       ].join("\n");
       const broken = replacing(program, ofType(STACK_SET), (r) => withProps(r, { templateBody: yamlTemplate }));
-      expect((await check(broken)).map((v) => v.message)).to.deep.equal(['role Role trusts 2 principals ("Collector", "Other"); it must trust exactly one']);
+      expect((await check(broken)).map((v) => v.message)).to.deep.equal([`role Role trusts "Collector", "Other", not an IAM role ARN; it must trust only the pipeline's roles`]);
     });
   });
 

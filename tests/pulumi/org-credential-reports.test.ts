@@ -99,7 +99,7 @@ describe("OrgCredentialReports", () => {
       const policy = one(cloud, "aws:iam/rolePolicy:RolePolicy", "member-role-management-account-policy");
 
       expect(JSON.parse(role.inputs.assumeRolePolicy)).to.deep.equal(templateRole.AssumeRolePolicyDocument);
-      expect(JSON.parse(role.inputs.assumeRolePolicy)).to.deep.equal(memberRoleTrust(`arn:aws:iam::123456789012:role/${collector.name}`));
+      expect(JSON.parse(role.inputs.assumeRolePolicy)).to.deep.equal(memberRoleTrust({ collectorRoleArn: `arn:aws:iam::123456789012:role/${collector.name}` }));
       expect(JSON.parse(policy.inputs.policy)).to.deep.equal(templateRole.Policies[0].PolicyDocument);
       expect(JSON.parse(policy.inputs.policy)).to.deep.equal(memberRolePolicy());
     });

@@ -1,4 +1,6 @@
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks";
 import { bundleFunction } from "../../functions/bundle";
 import { REPORTS_PREFIX } from "../../functions/report-keys";
 import { buildDefinition } from "../../functions/state-machine-definition";
@@ -49,15 +51,22 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         expect(assumers).to.have.length(1);
       });
 
-      it("deploys a member role that trusts only the collector role", () => {
+      it("deploys a member role that trusts only the collector role, and Summarize with Security Hub on", () => {
         const stackSet = one(run(), "aws:cloudformation/stackSet:StackSet");
         const role = memberRoleOf(stackSet);
+        const securityHub = config.securityHub === "true";
         expect(role.RoleName).to.equal(memberRoleName);
-        expect(role.AssumeRolePolicyDocument.Statement).to.have.length(1);
-        expect(role.AssumeRolePolicyDocument.Statement[0].Principal).to.deep.equal({ AWS: run().outputs.collectorRoleArn });
+        expect(role.AssumeRolePolicyDocument.Statement.map((s) => s.Principal)).to.deep.equal([
+          { AWS: run().outputs.collectorRoleArn },
+          ...(securityHub ? [{ AWS: `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-summarize` }] : []),
+        ]);
         expect(run().outputs.collectorRoleArn).to.equal(`arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-collect-report`);
         const actions = role.Policies.flatMap((p) => p.PolicyDocument.Statement.flatMap((s) => asList(s.Action)));
-        expect(actions).to.have.members(["iam:GenerateCredentialReport", "iam:GetCredentialReport"]);
+        expect(actions).to.have.members([
+          "iam:GenerateCredentialReport",
+          "iam:GetCredentialReport",
+          ...(securityHub ? ["securityhub:BatchImportFindings", "securityhub:BatchUpdateFindings"] : []),
+        ]);
       });
 
       it("makes a service-managed, auto-deploying StackSet targeting the OUs or the root, in one region", () => {
@@ -272,6 +281,74 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       const query = (stack: string) => one(runs[stack], "aws:athena/namedQuery:NamedQuery", "old-access-keys").inputs.query as string;
       expect(query("OU-scoped")).to.contain("current_timestamp) > 60\n");
       expect(query("new bucket, new key, email")).to.contain("current_timestamp) > 90\n");
+    });
+  });
+
+  describe("findings lifecycle: accepted risks and Security Hub", () => {
+    const on = () => runs["separate storage account"];
+    const off = () => runs["new bucket, new key, email"];
+    const summarizeFn = (run: Run) => one(run, "aws:lambda/function:Function", "credreport-summarize");
+
+    it("packages the accepted risks file with Summarize, as checked at preview, and nothing without one", async () => {
+      const assets = await summarizeFn(on()).inputs.code.assets;
+      expect(Object.keys(assets)).to.have.members(["index.js", "accepted-risks.json"]);
+      expect(JSON.parse(await assets["accepted-risks.json"].text)).to.deep.equal({
+        acceptedRisks: parseAcceptedRisks(readFileSync("tests/fixtures/accepted-risks.yaml", "utf8"), "accepted-risks.yaml"),
+      });
+      expect(summarizeFn(on()).inputs.environment.variables).to.include({ ACCEPTED_RISKS_FILE: "accepted-risks.json", SECURITY_HUB_MEMBER_ROLE: "iam-credential-report-generation-role" });
+      expect(summarizeFn(off()).inputs.environment.variables).to.not.have.any.keys("ACCEPTED_RISKS_FILE", "SECURITY_HUB_MEMBER_ROLE");
+    });
+
+    it("lets Summarize assume the member role inside the organization and import only its own account's findings, with Security Hub on", () => {
+      const policy = rolePolicy(on(), "summarize");
+      expect(statement(policy, "AssumeMemberRoleForSecurityHub")).to.deep.equal({
+        Sid: "AssumeMemberRoleForSecurityHub",
+        Effect: "Allow",
+        Action: "sts:AssumeRole",
+        Resource: "arn:aws:iam::*:role/iam-credential-report-generation-role",
+        Condition: { StringEquals: { "aws:PrincipalOrgID": ORG.organizationId, "aws:ResourceOrgID": ORG.organizationId } },
+      });
+      expect(statement(policy, "ImportOwnAccountFindings")).to.deep.include({
+        Action: "securityhub:BatchImportFindings",
+        Resource: `arn:aws:securityhub:${REGION}:${PIPELINE_ACCOUNT}:product/${PIPELINE_ACCOUNT}/default`,
+      });
+      expect(statement(policy, "UpdateOwnAccountFindingsWorkflow")).to.deep.include({
+        Action: "securityhub:BatchUpdateFindings",
+        Resource: `arn:aws:securityhub:${REGION}:${PIPELINE_ACCOUNT}:hub/default`,
+      });
+      const sids = rolePolicy(off(), "summarize").map((s) => s.Sid);
+      expect(sids).to.not.include.members(["AssumeMemberRoleForSecurityHub"]);
+      expect(sids.filter((sid) => /SecurityHub|Findings/.test(sid))).to.deep.equal([]);
+    });
+
+    it("has the member role trust Summarize too, and import and update only its own account's findings, with Security Hub on", () => {
+      const role = memberRoleOf(one(on(), "aws:cloudformation/stackSet:StackSet"));
+      const summarizeRole = one(on(), "aws:iam/role:Role", "credreport-summarize");
+      expect(role.AssumeRolePolicyDocument.Statement.map((s) => [s.Sid, s.Principal])).to.deep.equal([
+        ["TrustCollectorRoleOnly", { AWS: `arn:aws:iam::${PIPELINE_ACCOUNT}:role/${one(on(), "aws:iam/role:Role", "credreport-collect-report").name}` }],
+        ["TrustSummarizeRoleForSecurityHub", { AWS: `arn:aws:iam::${PIPELINE_ACCOUNT}:role/${summarizeRole.name}` }],
+      ]);
+      const statements = role.Policies[0].PolicyDocument.Statement as unknown as { Sid: string; Action: string; Resource: unknown }[];
+      expect(statements.slice(1)).to.deep.equal([
+        {
+          Sid: "ImportOwnAccountFindings",
+          Effect: "Allow",
+          Action: "securityhub:BatchImportFindings",
+          Resource: { "Fn::Sub": `arn:\${AWS::Partition}:securityhub:${REGION}:\${AWS::AccountId}:product/\${AWS::AccountId}/default` },
+        },
+        { Sid: "UpdateOwnAccountFindingsWorkflow", Effect: "Allow", Action: "securityhub:BatchUpdateFindings", Resource: { "Fn::Sub": `arn:\${AWS::Partition}:securityhub:${REGION}:\${AWS::AccountId}:hub/default` } },
+      ]);
+      const offRole = memberRoleOf(one(off(), "aws:cloudformation/stackSet:StackSet"));
+      expect(offRole.AssumeRolePolicyDocument.Statement.map((s) => s.Sid)).to.deep.equal(["TrustCollectorRoleOnly"]);
+      expect(offRole.Policies[0].PolicyDocument.Statement.map((s) => s.Sid)).to.deep.equal(["GenerateAndReadCredentialReport"]);
+    });
+
+    it("refuses a broken accepted risks file at preview, naming the key, the file and the place", async () => {
+      const failure = await runProgram({ ...ORG, acceptedRisksFile: "tests/fixtures/credential-reports/workloads-111111111111.csv" }).then(
+        () => "",
+        (err: Error) => err.message,
+      );
+      expect(failure).to.contain('acceptedRisksFile "tests/fixtures/credential-reports/workloads-111111111111.csv": acceptedRisks must be a list of rules');
     });
   });
 

@@ -23,7 +23,14 @@ export const STACKS: Record<string, Record<string, string>> = {
     tags: '{"team":"platform"}',
   },
   "no KMS, no email, organization looked up": {},
-  "separate storage account": { ...ORG, storageAccount: STORAGE_ROLE, kmsKey: "new", tags: '{"team":"security"}' },
+  "separate storage account": {
+    ...ORG,
+    storageAccount: STORAGE_ROLE,
+    kmsKey: "new",
+    tags: '{"team":"security"}',
+    securityHub: "true",
+    acceptedRisksFile: "tests/fixtures/accepted-risks.yaml",
+  },
   "OU-scoped": {
     ...ORG,
     organizationalUnitIds: '["ou-ab12-cdefgh12","ou-ab12-ijklmn34"]',

@@ -9,7 +9,7 @@ const mapFiles = { bucketArn: "arn:aws:s3:::credreport-map-files-1", prefix: "ma
 
 describe("policies", () => {
   it("makes a template with one named role, trusting the collector, allowed only the report actions", () => {
-    const template = JSON.parse(memberRoleTemplate("member", COLLECTOR));
+    const template = JSON.parse(memberRoleTemplate("member", { collectorRoleArn: COLLECTOR }));
     expect(Object.keys(template.Resources)).to.deep.equal(["CredentialReportRole"]);
     const role = template.Resources.CredentialReportRole;
     expect(role.Type).to.equal("AWS::IAM::Role");
