@@ -44,7 +44,9 @@ const FUNCTION_OF: Record<string, FunctionName> = {
  * workers. Prints the numbers of both, the Step Functions history of the run, and its cost.
  */
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { accounts: { type: "string" }, "batch-size": { type: "string" }, concurrency: { type: "string" } } });
+  const { values } = parseArgs({
+    options: { accounts: { type: "string" }, "batch-size": { type: "string" }, concurrency: { type: "string" }, "security-hub": { type: "boolean" } },
+  });
   const accounts = Number(values.accounts ?? 1000);
   const settings: PipelineSettings = {
     ...DEFAULT_SETTINGS,
@@ -75,6 +77,7 @@ async function main(): Promise<void> {
       scope: EVERY_ACCOUNT,
       settings,
       pauseMs: 0,
+      securityHub: values["security-hub"] ?? false,
       // The time the last report was stored ends the collection.
       log: (event) => void (marks[event] = performance.now() - started),
       }),
@@ -101,6 +104,11 @@ async function main(): Promise<void> {
     console.log(`run of ${accounts} accounts (${counts.collected} collected, ${counts.failed} failed), ${settings.accountsPerBatch} per batch, ${settings.maxConcurrency} batches at once:`);
     console.log(`  wall time                        ${seconds(wallMs)} s (listing the accounts ${seconds(listedMs)} s, collection ${seconds(collectMs)} s, then Summarize and the analysis ${seconds(wallMs - listedMs - collectMs)} s)`);
     console.log(`  accounts per second              ${rate(wallMs)} (collection alone ${rate(collectMs)})`);
+    const hub = result.summary.securityHub;
+    if (hub) {
+      const hubMs = marks["security-hub-sent"] - marks["analysis-stored"];
+      console.log(`  Security Hub                     ${"error" in hub ? hub.error : `${hub.imported} findings imported in ${hub.accounts} accounts, ${hub.failedCount} failed`} in ${seconds(hubMs)} s`);
+    }
     console.log(`  peak RSS of this process         ${rssMiB.toFixed(0)} MiB`);
     console.log(`  Lambda invocations               ${invocations} (${perAccount(invocations)} per account)`);
     console.log(`  state transitions                ${transitions} (${perAccount(transitions)} per account)`);

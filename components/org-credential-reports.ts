@@ -66,7 +66,7 @@ export interface OrgCredentialReportsArgs {
   readonly maxReportAgeHours?: number;
   /** YAML or JSON file of accepted risks and break-glass users (README, "Findings lifecycle"), checked at preview and deployed with Summarize. Default: none. */
   readonly acceptedRisksFile?: string;
-  /** Import the findings into each member account's Security Hub (through the member role), archiving resolved ones. Default: false. */
+  /** Import the findings into each account's own Security Hub in the stack's region, through the member role (AWS takes an account's findings only from that account; Security Hub must be enabled there), archiving resolved ones. Default: false. */
   readonly securityHub?: boolean;
   /** Role ARN in a separate logging/security account; the bucket and key are created there, with the grants the pipeline needs. */
   readonly storageAccount?: string;
