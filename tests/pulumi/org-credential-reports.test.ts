@@ -4,8 +4,8 @@ import { expect } from "chai";
 import { OrgCredentialReports } from "../../components/org-credential-reports";
 import { argsFromConfigText } from "../../components/stack-config";
 import { memberRolePolicy, memberRoleTrust } from "../../policies/member-role-template";
-import { one } from "./mock-cloud";
-import { resourceShapes, runOwnProgram, runStack } from "./program";
+import { MANAGEMENT_ACCOUNT, one, REGION } from "./mock-cloud";
+import { resourceShapes, runOwnProgram, runProgram, runStack } from "./program";
 import { MANAGEMENT_ROLE, ORG, STACKS } from "./stacks";
 import { engineUrn, knownUrns } from "./urns";
 
@@ -102,6 +102,24 @@ describe("OrgCredentialReports", () => {
       expect(JSON.parse(role.inputs.assumeRolePolicy)).to.deep.equal(memberRoleTrust({ collectorRoleArn: `arn:aws:iam::123456789012:role/${collector.name}` }));
       expect(JSON.parse(policy.inputs.policy)).to.deep.equal(templateRole.Policies[0].PolicyDocument);
       expect(JSON.parse(policy.inputs.policy)).to.deep.equal(memberRolePolicy());
+    });
+
+    it("with Security Hub on, lets its role trust Summarize and import only the management account's own findings", async () => {
+      const cloud = await runProgram({ ...STACKS["delegated administrator"], securityHub: "true" });
+      const summarize = one(cloud, "aws:iam/role:Role", "credreport-summarize");
+      const collector = one(cloud, "aws:iam/role:Role", "credreport-collect-report");
+      const role = one(cloud, "aws:iam/role:Role", "member-role-management-account");
+      const policy = one(cloud, "aws:iam/rolePolicy:RolePolicy", "member-role-management-account-policy");
+
+      expect(JSON.parse(role.inputs.assumeRolePolicy)).to.deep.equal(
+        memberRoleTrust({ collectorRoleArn: `arn:aws:iam::123456789012:role/${collector.name}`, securityHubImporterRoleArn: `arn:aws:iam::123456789012:role/${summarize.name}` }),
+      );
+      expect(JSON.parse(policy.inputs.policy)).to.deep.equal(memberRolePolicy({ partition: "aws", region: REGION, accountId: MANAGEMENT_ACCOUNT }));
+      expect(JSON.parse(policy.inputs.policy).Statement.map((s: { Resource: unknown }) => s.Resource)).to.deep.equal([
+        "*",
+        `arn:aws:securityhub:${REGION}:${MANAGEMENT_ACCOUNT}:product/${MANAGEMENT_ACCOUNT}/default`,
+        `arn:aws:securityhub:${REGION}:${MANAGEMENT_ACCOUNT}:hub/default`,
+      ]);
     });
 
     it("makes no role outside the StackSet without it", async () => {
