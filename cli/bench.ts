@@ -1,10 +1,12 @@
 import { parseArgs } from "node:util";
+import { DEFAULT_MEMBER_ROLE_NAME } from "../functions/member-credentials";
 import { GenerateCredentialReportCommand, GetCredentialReportCommand } from "@aws-sdk/client-iam";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import pLimit from "p-limit";
 import { FUNCTION_SIZES, type FunctionName } from "../functions/function-sizes";
-import { EVERY_ACCOUNT, listAccounts } from "../functions/list-accounts/list-accounts";
+import { listAccounts } from "../functions/list-accounts/list-accounts";
+import { EVERY_ACCOUNT } from "../functions/account-scope";
 import { silentLog } from "../functions/log";
 import { DEFAULT_SETTINGS, type PipelineSettings } from "../functions/settings";
 import { STATES } from "../functions/state-machine-definition";
@@ -73,7 +75,7 @@ async function main(): Promise<void> {
       region: "us-east-1",
       bucket: org.bucket,
       topicArn: org.topicArn,
-      memberRoleName: "iam-credential-report-generation-role",
+      memberRoleName: DEFAULT_MEMBER_ROLE_NAME,
       scope: EVERY_ACCOUNT,
       settings,
       pauseMs: 0,

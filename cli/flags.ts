@@ -1,5 +1,6 @@
 import { accessSync, constants, mkdirSync } from "node:fs";
 import { bucketNameProblem, ROLE_NAME } from "../components/config-rules";
+import { readWholeNumber, wholeNumberProblem } from "../functions/whole-number";
 
 /**
  * Checks of command-line flags, before any AWS call. Each returns the problem, naming the flag,
@@ -9,7 +10,8 @@ import { bucketNameProblem, ROLE_NAME } from "../components/config-rules";
 /** A whole number written in decimal digits (not 0x10, 1e1, Infinity), within bounds. */
 export function wholeNumberFlag(flag: string, raw: string | undefined, fallback: number, min: number, max: number): { value: number; problem?: string } {
   if (raw === undefined) return { value: fallback };
-  if (/^\d+$/.test(raw) && Number(raw) >= min && Number(raw) <= max) return { value: Number(raw) };
+  const value = readWholeNumber(raw);
+  if (value !== undefined && !wholeNumberProblem(flag, value, min, max)) return { value };
   return { value: fallback, problem: `${flag} must be a whole number from ${min} to ${max} in decimal digits, got ${JSON.stringify(raw)}` };
 }
 

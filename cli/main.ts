@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type AccountScope, EVERY_ACCOUNT, scopeProblems } from "../functions/list-accounts/list-accounts";
+import { type AccountScope, EVERY_ACCOUNT, scopeProblems } from "../functions/account-scope";
 import { jsonLog, silentLog } from "../functions/log";
 import { DEFAULT_SETTINGS, type PipelineSettings, SETTING_BOUNDS } from "../functions/settings";
 import type { Manifest } from "../functions/summarize/manifest";
@@ -27,9 +27,8 @@ import { previousRunFindings } from "../functions/summarize/run-analysis";
 import { DEFAULT_THRESHOLDS, type Finding, type FindingThresholds } from "../functions/analysis/findings";
 import { THRESHOLD_SETTINGS, thresholdsFromEnv } from "../functions/analysis/thresholds";
 import { nodeVersionProblem } from "./node-version";
+import { DEFAULT_MEMBER_ROLE_NAME } from "../functions/member-credentials";
 import { type AcceptedRisk, InvalidAcceptedRisks, parseAcceptedRisks } from "../functions/analysis/accepted-risks";
-
-const DEFAULT_ROLE_NAME = "iam-credential-report-generation-role";
 
 const HELP = `Organization credential reports: collect every account's IAM credential report into S3.
 
@@ -52,7 +51,7 @@ demo options:
 run options:
   --bucket NAME           report bucket, by S3's naming rules (required)
   --topic-arn ARN         SNS topic for the run summary, arn:<partition>:sns:<region>:<account>:<name> (required)
-  --role-name NAME        member role to assume in each account, 1-64 of letters, digits, +=,.@_- [${DEFAULT_ROLE_NAME}]
+  --role-name NAME        member role to assume in each account, 1-64 of letters, digits, +=,.@_- [${DEFAULT_MEMBER_ROLE_NAME}]
   --endpoint URL          send every AWS call here, an http(s) URL (an emulator); unset: real AWS
   --region REGION         such as us-east-1 [AWS_REGION, else us-east-1]
   --include-ou ID         collect only accounts under this OU or root, child OUs included (repeatable)
@@ -160,7 +159,7 @@ async function demo(args: string[]): Promise<number> {
       region: target.region,
       bucket: org.bucket,
       topicArn: org.topicArn,
-      memberRoleName: DEFAULT_ROLE_NAME,
+      memberRoleName: DEFAULT_MEMBER_ROLE_NAME,
       scope: EVERY_ACCOUNT,
       settings,
       acceptedRisks: parseAcceptedRisks(await readFile(risksFile, "utf8"), risksFile),
@@ -224,7 +223,7 @@ async function run(args: string[]): Promise<number> {
   const acceptedRisks = values["accepted-risks"] ? await acceptedRisksFlag(values["accepted-risks"], problems) : undefined;
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
 
-  const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
+  const region = regionOf(values.region);
   const clients = awsClients({ region, endpoint: values.endpoint });
   const unusable = await preflight(clients, { bucket: values.bucket!, topicArn: values["topic-arn"], endpoint: values.endpoint, region });
   if (unusable.length > 0) throw new UsageError(unusable.join("\n"));
@@ -232,7 +231,7 @@ async function run(args: string[]): Promise<number> {
     region,
     bucket: values.bucket!,
     topicArn: values["topic-arn"]!,
-    memberRoleName: values["role-name"] ?? DEFAULT_ROLE_NAME,
+    memberRoleName: values["role-name"] ?? DEFAULT_MEMBER_ROLE_NAME,
     scope,
     settings,
     acceptedRisks,
@@ -263,6 +262,11 @@ function thresholdFlags(values: Record<string, string | undefined>, problems: st
       return [key, checked.value];
     }),
   ) as unknown as FindingThresholds;
+}
+
+/** The --region flag, else the SDK's own environment variables, else us-east-1. */
+function regionOf(flag: string | undefined): string {
+  return flag ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
 }
 
 /** The problems that are there. */
@@ -403,7 +407,7 @@ async function summarizeCommand(args: string[]): Promise<number> {
   if (values["accepted-risks"] && values["write-manifest"]) problems.push("--accepted-risks goes with an analysis written to --out, not with --write-manifest");
   const acceptedRisks = values["accepted-risks"] ? await acceptedRisksFlag(values["accepted-risks"], problems) : undefined;
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
-  const region = values.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? "us-east-1";
+  const region = regionOf(values.region);
   if (values["write-manifest"]) {
     return summarizeStoredRun({
       bucket: values.bucket!,

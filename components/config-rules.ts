@@ -2,6 +2,7 @@
  * Pure checks for single config values. Each returns a problem that names the key, the value and
  * what is allowed, or undefined when the value is fine.
  */
+import { readWholeNumber, wholeNumberProblem } from "../functions/whole-number";
 
 /** One config problem, e.g. `scheduleHour must be a whole number from 0 to 23, got "24"`. */
 export function problem(key: string, allowed: string, value: unknown): string {
@@ -35,12 +36,10 @@ const TAG_TEXT = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
 /** Glue (and so Athena) database names: at most 255 characters. */
 export const GLUE_DATABASE_NAME_MAX = 255;
 
-/** A whole number in [min, max] written as text, or a problem. */
+/** A whole number in [min, max] written as text, or a problem quoting the text. */
 export function wholeNumber(key: string, raw: string, min: number, max: number): { value?: number; problem?: string } {
-  const value = Number(raw);
-  if (!/^-?\d+$/.test(raw.trim()) || value < min || value > max) {
-    return { problem: problem(key, `a whole number from ${min} to ${max}`, raw) };
-  }
+  const value = readWholeNumber(raw);
+  if (value === undefined || wholeNumberProblem(key, value, min, max)) return { problem: problem(key, `a whole number from ${min} to ${max}`, raw) };
   return { value };
 }
 

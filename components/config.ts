@@ -1,8 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
+import { DEFAULT_MEMBER_ROLE_NAME } from "../functions/member-credentials";
+import { readWholeNumber } from "../functions/whole-number";
+import type { StackSetCallAs } from "./cross-account-role-stack-set";
+import type { KmsKeyChoice } from "./report-bucket";
 import { type AcceptedRisk, InvalidAcceptedRisks, parseAcceptedRisks } from "../functions/analysis/accepted-risks";
-import { scopeProblems } from "../functions/list-accounts/list-accounts";
+import { scopeProblems } from "../functions/account-scope";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import { thresholdProblems } from "../functions/analysis/thresholds";
 import { DEFAULT_SETTINGS, type PipelineSettings, settingsProblems } from "../functions/settings";
@@ -26,10 +30,6 @@ import {
   wholeNumber,
 } from "./config-rules";
 
-/** The report key: none (SSE-S3), a new customer managed key, or an existing key's ARN. */
-export type KmsKeyChoice = { readonly kind: "none" } | { readonly kind: "new" } | { readonly kind: "existing"; readonly arn: string };
-
-export type StackSetCallAs = "SELF" | "DELEGATED_ADMIN";
 
 /** The stack's configuration, validated. Loaded once in index.ts and passed to the components. */
 export interface CredReportConfig {
@@ -127,7 +127,6 @@ export const CONFIG_KEYS = [
 ] as const;
 export type ConfigKey = (typeof CONFIG_KEYS)[number];
 
-export const DEFAULT_MEMBER_ROLE_NAME = "iam-credential-report-generation-role";
 export const DEFAULT_SCHEDULE_HOUR = 8;
 
 export const FIX_WITH_CONFIG = "Fix with `pulumi config set <key> <value>` (or `pulumi config rm <key>` for the default).";
@@ -332,7 +331,8 @@ function readAcceptedRisks(path: string, readFile: (path: string) => string, pro
 
 // The pipeline settings and thresholds carry their own bounds; here only "is it a number".
 function anyWholeNumber(key: string, raw: string): { value?: number; problem?: string } {
-  return /^-?\d+$/.test(raw) ? { value: Number(raw) } : { problem: problem(key, "a whole number", raw) };
+  const value = readWholeNumber(raw);
+  return value === undefined ? { problem: problem(key, "a whole number", raw) } : { value };
 }
 
 function parseKmsKey(raw: string | undefined, problems: string[]): KmsKeyChoice {

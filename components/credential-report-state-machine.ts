@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AcceptedRisk } from "../functions/analysis/accepted-risks";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import { thresholdsEnv } from "../functions/analysis/thresholds";
+import { lambdaVariables } from "../functions/env";
 import { bundleFunction, FUNCTION_SIZES, type FunctionName, LAMBDA_RUNTIME } from "../functions/bundle";
 import type { PipelineSettings } from "../functions/settings";
 import { buildDefinition } from "../functions/state-machine-definition";
@@ -134,12 +135,12 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
           .apply(([p, organizationId, target, files]) =>
             JSON.stringify(listAccountsPolicy({ partition: p, organizationId, storage: target, mapFiles: files, logGroupArn })),
           ),
-      {
-        REPORT_BUCKET: args.bucketName,
-        MAP_BUCKET: mapFilesBucket.bucketName,
-        INCLUDE_OU_IDS: (args.includeOuIds ?? []).join(","),
-        EXCLUDE_ACCOUNT_IDS: (args.excludeAccountIds ?? []).join(","),
-      },
+      lambdaVariables("list-accounts", {
+        reportBucket: args.bucketName,
+        mapBucket: mapFilesBucket.bucketName,
+        includeOuIds: (args.includeOuIds ?? []).join(","),
+        excludeAccountIds: (args.excludeAccountIds ?? []).join(","),
+      }),
     );
     const collectReport = fn(
       "collect-report",
@@ -150,7 +151,7 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
           .apply(([p, organizationId, target]) =>
             JSON.stringify(collectorPolicy({ partition: p, organizationId, memberRoleName: args.memberRoleName, storage: target, logGroupArn })),
           ),
-      { REPORT_BUCKET: args.bucketName, MEMBER_ROLE_NAME: args.memberRoleName },
+      lambdaVariables("collect-report", { reportBucket: args.bucketName, memberRoleName: args.memberRoleName }),
     );
     const summarize = fn(
       "summarize",
@@ -171,11 +172,13 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
             ),
           ),
       {
-        REPORT_BUCKET: args.bucketName,
-        TOPIC_ARN: args.topicArn,
+        ...lambdaVariables("summarize", {
+          reportBucket: args.bucketName,
+          topicArn: args.topicArn,
+          acceptedRisksFile: acceptedRisks.length > 0 ? ACCEPTED_RISKS_PACKAGE_FILE : undefined,
+          securityHubMemberRole: args.securityHub ? args.memberRoleName : undefined,
+        }),
         ...thresholdsEnv(args.findingThresholds ?? DEFAULT_THRESHOLDS),
-        ...(acceptedRisks.length > 0 ? { ACCEPTED_RISKS_FILE: ACCEPTED_RISKS_PACKAGE_FILE } : {}),
-        ...(args.securityHub ? { SECURITY_HUB_MEMBER_ROLE: args.memberRoleName } : {}),
       },
       acceptedRisks.length > 0 ? { [ACCEPTED_RISKS_PACKAGE_FILE]: JSON.stringify({ acceptedRisks }, null, 2) } : {},
     );

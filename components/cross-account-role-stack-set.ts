@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { memberRolePolicy, memberRoleTemplate, memberRoleTrust } from "../policies/member-role-template";
-import type { StackSetCallAs } from "./config";
+
+/** SELF from the management account, DELEGATED_ADMIN from a StackSets delegated administrator account. */
+export type StackSetCallAs = "SELF" | "DELEGATED_ADMIN";
 
 export interface CrossAccountRoleStackSetArgs {
   /** The role created in every member account. */

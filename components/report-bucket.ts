@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { reportBucketPolicy, reportKeyPolicy } from "../policies/resource-policies";
-import type { KmsKeyChoice } from "./config";
+
+/** The report key: none (SSE-S3), a new customer managed key, or an existing key's ARN. */
+export type KmsKeyChoice = { readonly kind: "none" } | { readonly kind: "new" } | { readonly kind: "existing"; readonly arn: string };
 
 export interface ReportBucketArgs {
   /** New bucket: its exact name (generated when unset). Existing bucket: required. */

@@ -1,5 +1,20 @@
 import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
-import { memberRoleArn, roleSessionName } from "./collect-report/progress";
+
+/** The role the StackSet creates in every member account, unless the stack names another. */
+export const DEFAULT_MEMBER_ROLE_NAME = "iam-credential-report-generation-role";
+
+/**
+ * The session name of the assumed role, shown in the member account's CloudTrail: it names the
+ * run. STS allows 2-64 characters of `[\w+=,.@-]`.
+ */
+export function roleSessionName(runId: string): string {
+  return `credreport-${runId}`.replace(/[^\w+=,.@-]/g, "-").slice(0, 64);
+}
+
+/** The member role's ARN in an account, in the collector's own partition. */
+export function memberRoleArn(partition: string, accountId: string, roleName: string): string {
+  return `arn:${partition}:iam::${accountId}:role/${roleName}`;
+}
 
 /** Credentials of an assumed role, as the SDK clients take them. */
 export interface TemporaryCredentials {

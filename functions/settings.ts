@@ -1,3 +1,5 @@
+import { wholeNumberProblem } from "./whole-number";
+
 /** How a run behaves; the same values feed the deployed state machine and the local runner. */
 export interface PipelineSettings {
   /**
@@ -73,10 +75,4 @@ export function settingsProblems(settings: PipelineSettings): string[] {
     const problem = wholeNumberProblem(name, settings[name], ...SETTING_BOUNDS[name]);
     return problem ? [problem] : [];
   });
-}
-
-/** The problem with a number that must be whole and within bounds, or undefined when it is. */
-export function wholeNumberProblem(name: string, value: number, min: number, max: number): string | undefined {
-  if (Number.isInteger(value) && value >= min && value <= max) return undefined;
-  return `${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(value)}`;
 }

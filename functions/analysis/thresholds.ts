@@ -1,5 +1,5 @@
 import { InvalidInput } from "../errors";
-import { wholeNumberProblem } from "../settings";
+import { wholeNumberProblem } from "../whole-number";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "./findings";
 
 /**

@@ -5,15 +5,15 @@ import type { Context } from "aws-lambda";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { BatchState } from "../contracts";
 import { withoutStackTrace } from "../errors";
-import { requiredEnv } from "../env";
+import { LAMBDA_ENV, requiredEnv } from "../env";
 import { jsonLog } from "../log";
 import { collectBatch } from "./collect-batch";
 
 const sts = new STSClient({});
 const s3 = new S3Client({});
 const ownIam = new IAMClient({});
-const bucket = requiredEnv(process.env, "REPORT_BUCKET");
-const memberRoleName = requiredEnv(process.env, "MEMBER_ROLE_NAME");
+const bucket = requiredEnv(process.env, LAMBDA_ENV["collect-report"].reportBucket);
+const memberRoleName = requiredEnv(process.env, LAMBDA_ENV["collect-report"].memberRoleName);
 
 export async function handler(event: BatchState, context: Context) {
   // arn:<partition>:lambda:<region>:<account>:function:<name>

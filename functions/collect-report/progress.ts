@@ -16,16 +16,3 @@ const REPORT_NOT_READY_CODES = new Set([
 export function isReportNotReadyError(code: string): boolean {
   return REPORT_NOT_READY_CODES.has(code);
 }
-
-/**
- * The session name of the assumed role, shown in the member account's CloudTrail: it names the
- * run. STS allows 2-64 characters of `[\w+=,.@-]`.
- */
-export function roleSessionName(runId: string): string {
-  return `credreport-${runId}`.replace(/[^\w+=,.@-]/g, "-").slice(0, 64);
-}
-
-/** The member role's ARN in an account, in the collector's own partition. */
-export function memberRoleArn(partition: string, accountId: string, roleName: string): string {
-  return `arn:${partition}:iam::${accountId}:role/${roleName}`;
-}

@@ -1,15 +1,15 @@
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { RunRef } from "../contracts";
-import { requiredEnv } from "../env";
+import { LAMBDA_ENV, requiredEnv } from "../env";
 import { withoutStackTrace } from "../errors";
 import { jsonLog } from "../log";
 import { listRunAccounts, scopeFromEnv } from "./list-accounts";
 
 const organizations = new OrganizationsClient({});
 const s3 = new S3Client({});
-const bucket = requiredEnv(process.env, "REPORT_BUCKET");
-const mapBucket = requiredEnv(process.env, "MAP_BUCKET");
+const bucket = requiredEnv(process.env, LAMBDA_ENV["list-accounts"].reportBucket);
+const mapBucket = requiredEnv(process.env, LAMBDA_ENV["list-accounts"].mapBucket);
 const scope = scopeFromEnv(process.env);
 
 export async function handler(event: { run: RunRef }) {

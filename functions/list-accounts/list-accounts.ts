@@ -9,50 +9,19 @@ import {
 import type { S3Client } from "@aws-sdk/client-s3";
 import { type AccountListing, type AccountRef, countByStatus, type ListedAccounts, type RunRef, type SkippedAccount } from "../contracts";
 import { describeAwsError, InvalidInput, ListAccountsFailed, TransientAwsError } from "../errors";
-import { listEnv } from "../env";
+import { LAMBDA_ENV, listEnv } from "../env";
 import type { Log } from "../log";
 import { recordAccountList } from "./account-list";
-
-/** Which accounts a run covers. */
-export interface AccountScope {
-  /**
-   * OUs (or the root) whose accounts are collected, child OUs included. Empty: the whole organization.
-   * The management account is always included.
-   * @default []
-   */
-  readonly includeOuIds: readonly string[];
-  /**
-   * Accounts never collected; they appear in the manifest as skipped, status EXCLUDED.
-   * @default []
-   */
-  readonly excludeAccountIds: readonly string[];
-}
-
-/** The default scope: the whole organization. */
-export const EVERY_ACCOUNT: AccountScope = { includeOuIds: [], excludeAccountIds: [] };
+import { type AccountScope, scopeProblems } from "../account-scope";
 
 /** The most accounts one ListAccounts or ListAccountsForParent page holds. */
 const PAGE_SIZE = 20;
 
-const OU_OR_ROOT_ID = /^(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/;
-const ACCOUNT_ID = /^\d{12}$/;
-
-/** Every problem with a scope, each naming the setting, the value and what is allowed. */
-export function scopeProblems(scope: AccountScope, names = { ou: "includeOuIds", account: "excludeAccountIds" }): string[] {
-  return [
-    ...scope.includeOuIds
-      .filter((id) => !OU_OR_ROOT_ID.test(id))
-      .map((id) => `${names.ou}: ${JSON.stringify(id)} is not an OU id (ou-xxxx-xxxxxxxx) or root id (r-xxxx)`),
-    ...scope.excludeAccountIds
-      .filter((id) => !ACCOUNT_ID.test(id))
-      .map((id) => `${names.account}: ${JSON.stringify(id)} is not a 12-digit account id`),
-  ];
-}
-
 /** The scope a deployed ListAccounts reads from its environment. */
 export function scopeFromEnv(env: NodeJS.ProcessEnv): AccountScope {
-  const scope = { includeOuIds: listEnv(env, "INCLUDE_OU_IDS"), excludeAccountIds: listEnv(env, "EXCLUDE_ACCOUNT_IDS") };
-  const problems = scopeProblems(scope, { ou: "INCLUDE_OU_IDS", account: "EXCLUDE_ACCOUNT_IDS" });
+  const names = LAMBDA_ENV["list-accounts"];
+  const scope = { includeOuIds: listEnv(env, names.includeOuIds), excludeAccountIds: listEnv(env, names.excludeAccountIds) };
+  const problems = scopeProblems(scope, { ou: names.includeOuIds, account: names.excludeAccountIds });
   if (problems.length > 0) throw new InvalidInput(problems.join("; "));
   return scope;
 }

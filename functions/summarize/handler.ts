@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAcceptedRisks } from "../analysis/accepted-risks";
 import type { SummarizeInput } from "../contracts";
-import { requiredEnv } from "../env";
+import { LAMBDA_ENV, requiredEnv } from "../env";
 import { withoutStackTrace } from "../errors";
 import { jsonLog } from "../log";
 import { memberCredentials } from "../member-credentials";
@@ -20,14 +20,14 @@ const sns = new SNSClient({});
 const events = new EventBridgeClient({});
 const sts = new STSClient({});
 const ownSecurityHub = new SecurityHubClient({});
-const bucket = requiredEnv(process.env, "REPORT_BUCKET");
-const topicArn = requiredEnv(process.env, "TOPIC_ARN");
+const bucket = requiredEnv(process.env, LAMBDA_ENV.summarize.reportBucket);
+const topicArn = requiredEnv(process.env, LAMBDA_ENV.summarize.topicArn);
 const thresholds = thresholdsFromEnv(process.env);
 // Packaged with the function when the stack names an acceptedRisksFile; checked at preview already.
-const risksFile = process.env.ACCEPTED_RISKS_FILE;
+const risksFile = process.env[LAMBDA_ENV.summarize.acceptedRisksFile];
 const acceptedRisks = risksFile ? parseAcceptedRisks(readFileSync(join(process.env.LAMBDA_TASK_ROOT ?? ".", risksFile), "utf8"), risksFile) : [];
 // Set when the stack's securityHub is on: the member role that may import the account's own findings.
-const securityHubRole = process.env.SECURITY_HUB_MEMBER_ROLE;
+const securityHubRole = process.env[LAMBDA_ENV.summarize.securityHubMemberRole];
 
 export async function handler(event: SummarizeInput, context: Context) {
   // arn:<partition>:lambda:<region>:<account>:function:<name>

@@ -5,7 +5,8 @@ import { type DemoOrganization, seedDemoOrganization } from "../../cli/demo-orga
 import { type Emulator, startEmulator } from "../../cli/emulator";
 import { LOCAL_STATE_MACHINE_NAME, type LocalRunResult, runLocally } from "../../cli/local-runner";
 import type { AccountRef } from "../../functions/contracts";
-import { EVERY_ACCOUNT, listAccounts } from "../../functions/list-accounts/list-accounts";
+import { listAccounts } from "../../functions/list-accounts/list-accounts";
+import { EVERY_ACCOUNT } from "../../functions/account-scope";
 import { silentLog } from "../../functions/log";
 import { accountListKey } from "../../functions/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/settings";

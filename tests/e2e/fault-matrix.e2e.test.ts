@@ -6,7 +6,7 @@ import { type DemoOrganization, seedDemoOrganization } from "../../cli/demo-orga
 import { type Emulator, startEmulator } from "../../cli/emulator";
 import { exitStatusOf } from "../../cli/exit-status";
 import { type LocalRunResult, runLocally } from "../../cli/local-runner";
-import { EVERY_ACCOUNT } from "../../functions/list-accounts/list-accounts";
+import { EVERY_ACCOUNT } from "../../functions/account-scope";
 import { silentLog } from "../../functions/log";
 import { runPrefix } from "../../functions/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/settings";

@@ -7,7 +7,7 @@ import { type Emulator, startEmulator } from "../../cli/emulator";
 import { type LocalRunOptions, runLocally } from "../../cli/local-runner";
 import type { AcceptedRisk } from "../../functions/analysis/accepted-risks";
 import type { FindingChanges, StoredFinding } from "../../functions/analysis/changes";
-import { EVERY_ACCOUNT } from "../../functions/list-accounts/list-accounts";
+import { EVERY_ACCOUNT } from "../../functions/account-scope";
 import { silentLog } from "../../functions/log";
 import { runPrefix } from "../../functions/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/settings";

@@ -5,7 +5,7 @@ import { awsClients, type AwsClients } from "../../cli/aws-clients";
 import { type DemoOrganization, seedDemoOrganization } from "../../cli/demo-organization";
 import { type Emulator, startEmulator } from "../../cli/emulator";
 import { runLocally, type LocalRunOptions } from "../../cli/local-runner";
-import { EVERY_ACCOUNT } from "../../functions/list-accounts/list-accounts";
+import { EVERY_ACCOUNT } from "../../functions/account-scope";
 import { silentLog } from "../../functions/log";
 import { runPrefix } from "../../functions/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/settings";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { S3ServiceException } from "@aws-sdk/client-s3";
 import { AssumeRoleFailed, describeAwsError, withoutStackTrace } from "../../functions/errors";
-import { memberRoleArn, roleSessionName } from "../../functions/collect-report/progress";
+import { memberRoleArn, roleSessionName } from "../../functions/member-credentials";
 
 function awsError(name: string, status: number, extra: Record<string, unknown> = {}) {
   return Object.assign(new S3ServiceException({ name, $fault: status >= 500 ? "server" : "client", $metadata: { httpStatusCode: status } }), extra);

@@ -8,7 +8,8 @@ import {
   ListOrganizationalUnitsForParentCommand,
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
-import { EVERY_ACCOUNT, listAccounts, scopeFromEnv, scopeProblems, selectAccounts } from "../../functions/list-accounts/list-accounts";
+import { listAccounts, scopeFromEnv, selectAccounts } from "../../functions/list-accounts/list-accounts";
+import { EVERY_ACCOUNT, scopeProblems } from "../../functions/account-scope";
 import { silentLog } from "../../functions/log";
 import { awsError } from "../helpers/aws-errors";
 
