@@ -12,7 +12,7 @@ import { memberCredentials } from "../functions/member-credentials";
 import { type PipelineSettings, settingsProblems } from "../functions/settings";
 import { buildDefinition, STATES } from "../functions/state-machine-definition";
 import { describeCaughtError } from "../functions/summarize/manifest";
-import { type RunSummary, summarize } from "../functions/summarize/summarize";
+import { type SummarizeResult, summarize } from "../functions/summarize/summarize";
 import type { AwsClients } from "./aws-clients";
 import { type ExecutionHistory, ExecutionTimedOut, executeDefinition } from "./local-execution";
 
@@ -68,7 +68,7 @@ interface RunRecord {
 }
 
 export type LocalRunResult =
-  | (RunRecord & { readonly status: "succeeded"; readonly summary: RunSummary })
+  | (RunRecord & { readonly status: "succeeded"; readonly summary: SummarizeResult })
   | (RunRecord & { readonly status: "failed"; readonly error: string; readonly progress: RunProgress });
 
 // How often the runner looks at the endpoint's health.
@@ -195,7 +195,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     }
   }, HEALTH_CHECK_MS);
   try {
-    const summary = (await execution.result) as unknown as RunSummary;
+    const summary = (await execution.result) as unknown as SummarizeResult;
     log("run-succeeded", { runId, ...summary.counts });
     return { runId, status: "succeeded", summary, history: execution.history, definition, handlerTimes };
   } catch (err) {

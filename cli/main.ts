@@ -23,7 +23,7 @@ import { securityHubMessage, summarize } from "../functions/summarize/summarize"
 import { summarizeInputFromStoredRun } from "../functions/summarize/stored-run";
 import type { FindingChanges, KnownFindings } from "../functions/analysis/changes";
 import type { FindingsSummary } from "../functions/analysis/summary";
-import { previousRunFindings } from "../functions/summarize/run-analysis";
+import { previousRunFindings } from "../functions/summarize/analyze-stored-run";
 import { DEFAULT_THRESHOLDS, type Finding, type FindingThresholds } from "../functions/analysis/findings";
 import { THRESHOLD_SETTINGS, thresholdsFromEnv } from "../functions/analysis/thresholds";
 import { nodeVersionProblem } from "./node-version";

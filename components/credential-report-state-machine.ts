@@ -4,27 +4,23 @@ import type { AcceptedRisk } from "../functions/analysis/accepted-risks";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import { thresholdsEnv } from "../functions/analysis/thresholds";
 import { lambdaVariables } from "../functions/env";
-import { bundleFunction, FUNCTION_SIZES, type FunctionName, LAMBDA_RUNTIME } from "../functions/bundle";
+import type { FunctionName } from "../functions/bundle";
 import type { PipelineSettings } from "../functions/settings";
 import { buildDefinition } from "../functions/state-machine-definition";
-import { serviceTrust } from "../policies/document";
 import { MAP_RUNS_PREFIX } from "../functions/report-keys";
 import { MapFilesBucket } from "./map-files-bucket";
+import { pipelineFunction, type RoleRef } from "./pipeline-function";
+import { runSchedule } from "./run-schedule";
 import {
   collectorPolicy,
   listAccountsPolicy,
-  schedulePolicy,
   type MapFilesTarget,
   stateMachinePolicy,
   type StorageTarget,
   summarizePolicy,
 } from "../policies/pipeline-policies";
 
-/** A role made by PipelineRoles. */
-export interface RoleRef {
-  readonly name: pulumi.Input<string>;
-  readonly arn: pulumi.Input<string>;
-}
+export type { RoleRef } from "./pipeline-function";
 
 export interface CredentialReportStateMachineArgs {
   readonly roles: { readonly collector: RoleRef; readonly listAccounts: RoleRef; readonly summarize: RoleRef; readonly stateMachine: RoleRef };
@@ -57,13 +53,15 @@ export interface CredentialReportStateMachineArgs {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-
 /** Where the accepted risks are in Summarize's package. */
 export const ACCEPTED_RISKS_PACKAGE_FILE = "accepted-risks.json";
 
+const DEFAULTS = { logRetentionDays: 90, scheduleTimezone: "UTC", findingThresholds: DEFAULT_THRESHOLDS, acceptedRisks: [] as readonly AcceptedRisk[], securityHub: false };
+
 /**
- * The pipeline itself: the three Lambdas (each with its own log group and least-privilege
- * policy), the state machine built by the shared definition builder, and the daily schedule.
+ * The pipeline itself: the map files bucket, the three Lambdas (each with its own log group and
+ * least-privilege policy), the state machine built by the shared definition builder, and the
+ * schedule that starts it.
  */
 export class CredentialReportStateMachine extends pulumi.ComponentResource {
   readonly stateMachineArn: pulumi.Output<string>;
@@ -74,57 +72,19 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
 
   constructor(name: string, args: CredentialReportStateMachineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("credreport:index:CredentialReportStateMachine", name, {}, opts);
-    const tags = args.tags ?? {};
-    const logRetentionDays = args.logRetentionDays ?? 90;
-    const acceptedRisks = args.acceptedRisks ?? [];
+    const settings = { ...DEFAULTS, ...definedOf(args), tags: args.tags ?? {} };
+    const { tags } = settings;
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
     const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const region = aws.getRegionOutput({}, { parent: this }).region;
     const storage: pulumi.Output<StorageTarget> = pulumi
       .all([args.bucketArn, args.kmsKeyArn, args.bucketRegion])
       .apply(([bucketArn, kmsKeyArn, region]) => ({ bucketArn, kmsKeyArn, region, prefix: args.reportsPrefix }));
+    const fn = (functionName: FunctionName, role: RoleRef, policy: (logGroupArn: string) => pulumi.Input<string>, variables: Record<string, pulumi.Input<string>>, files?: Record<string, string>) =>
+      pipelineFunction(this, { owner: name, functionName, role, policy, variables, files, logRetentionDays: settings.logRetentionDays, tags });
+
     const mapFilesBucket = new MapFilesBucket(`${name}-map-files`, { tags }, { parent: this });
     const mapFiles: pulumi.Output<MapFilesTarget> = mapFilesBucket.bucketArn.apply((bucketArn) => ({ bucketArn, prefix: MAP_RUNS_PREFIX }));
-
-    const fn = (
-      functionName: FunctionName,
-      role: RoleRef,
-      policy: (logGroupArn: string) => pulumi.Input<string>,
-      variables: Record<string, pulumi.Input<string>>,
-      files: Record<string, string> = {},
-    ) => {
-      const logGroup = new aws.cloudwatch.LogGroup(
-        `${name}-${functionName}-logs`,
-        { namePrefix: `/aws/lambda/${name}-${functionName}-`, retentionInDays: logRetentionDays, tags },
-        { parent: this },
-      );
-      const rolePolicy = new aws.iam.RolePolicy(
-        `${name}-${functionName}-policy`,
-        { role: role.name, policy: logGroup.arn.apply((arn) => pulumi.output(policy(arn))) },
-        { parent: this },
-      );
-      return new aws.lambda.Function(
-        `${name}-${functionName}`,
-        {
-          description: `Organization credential reports: ${functionName}`,
-          runtime: LAMBDA_RUNTIME,
-          architectures: ["arm64"],
-          handler: "index.handler",
-          // Bundled from source at deploy time: the same sources give the same bytes, hence no diff.
-          code: new pulumi.asset.AssetArchive({
-            "index.js": new pulumi.asset.StringAsset(bundleFunction(functionName)),
-            ...Object.fromEntries(Object.entries(files).map(([file, text]) => [file, new pulumi.asset.StringAsset(text)])),
-          }),
-          role: role.arn,
-          ...FUNCTION_SIZES[functionName],
-          environment: { variables },
-          loggingConfig: { logFormat: "JSON", logGroup: logGroup.name },
-          tags,
-        },
-        // Without its policy the first invocation could not even log.
-        { parent: this, dependsOn: [rolePolicy] },
-      );
-    };
 
     const listAccounts = fn(
       "list-accounts",
@@ -142,6 +102,7 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
         excludeAccountIds: (args.excludeAccountIds ?? []).join(","),
       }),
     );
+
     const collectReport = fn(
       "collect-report",
       args.roles.collector,
@@ -153,6 +114,8 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
           ),
       lambdaVariables("collect-report", { reportBucket: args.bucketName, memberRoleName: args.memberRoleName }),
     );
+
+    const withRisks = settings.acceptedRisks.length > 0;
     const summarize = fn(
       "summarize",
       args.roles.summarize,
@@ -167,7 +130,7 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
                 topicArn,
                 eventBusArn: `arn:${p}:events:${r}:${account}:event-bus/default`,
                 logGroupArn,
-                ...(args.securityHub ? { securityHub: { partition: p, region: r, accountId: account, organizationId, memberRoleName: args.memberRoleName } } : {}),
+                ...(settings.securityHub ? { securityHub: { partition: p, region: r, accountId: account, organizationId, memberRoleName: args.memberRoleName } } : {}),
               }),
             ),
           ),
@@ -175,12 +138,13 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
         ...lambdaVariables("summarize", {
           reportBucket: args.bucketName,
           topicArn: args.topicArn,
-          acceptedRisksFile: acceptedRisks.length > 0 ? ACCEPTED_RISKS_PACKAGE_FILE : undefined,
-          securityHubMemberRole: args.securityHub ? args.memberRoleName : undefined,
+          acceptedRisksFile: withRisks ? ACCEPTED_RISKS_PACKAGE_FILE : undefined,
+          securityHubMemberRole: settings.securityHub ? args.memberRoleName : undefined,
         }),
-        ...thresholdsEnv(args.findingThresholds ?? DEFAULT_THRESHOLDS),
+        ...thresholdsEnv(settings.findingThresholds),
       },
-      acceptedRisks.length > 0 ? { [ACCEPTED_RISKS_PACKAGE_FILE]: JSON.stringify({ acceptedRisks }, null, 2) } : {},
+      // Packaged with the function: no size limit (environment variables have 4 KB) and no read permission.
+      withRisks ? { [ACCEPTED_RISKS_PACKAGE_FILE]: JSON.stringify({ acceptedRisks: settings.acceptedRisks }, null, 2) } : {},
     );
 
     const functionArns = [listAccounts.arn, collectReport.arn, summarize.arn];
@@ -195,7 +159,7 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
     const executionLogs = new aws.cloudwatch.LogGroup(
       `${name}-executions-logs`,
       // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy from growing per log group.
-      { namePrefix: `/aws/vendedlogs/states/${name}-`, retentionInDays: logRetentionDays, tags },
+      { namePrefix: `/aws/vendedlogs/states/${name}-`, retentionInDays: settings.logRetentionDays, tags },
       { parent: this },
     );
     const stateMachinePermissions = new aws.iam.RolePolicy(
@@ -235,35 +199,22 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
       { parent: this, dependsOn: [stateMachinePermissions] },
     );
 
-    const scheduleRole = new aws.iam.Role(
-      `${name}-schedule-role`,
-      {
-        description: "Starts the credential report state machine on schedule",
-        assumeRolePolicy: accountId.apply((account) => JSON.stringify(serviceTrust("TrustSchedulerOfThisAccount", "scheduler.amazonaws.com", account))),
-        tags,
-      },
-      { parent: this },
-    );
-    const schedulePermissions = new aws.iam.RolePolicy(
-      `${name}-schedule-policy`,
-      { role: scheduleRole.name, policy: stateMachine.arn.apply((arn) => JSON.stringify(schedulePolicy(arn))) },
-      { parent: this },
-    );
-    new aws.scheduler.Schedule(
-      `${name}-schedule`,
-      {
-        description: "Daily organization-wide IAM credential report run",
-        scheduleExpression: args.scheduleExpression,
-        scheduleExpressionTimezone: args.scheduleTimezone ?? "UTC",
-        flexibleTimeWindow: { mode: "OFF" },
-        // Each start gets a generated execution name, which becomes the run id.
-        target: { arn: stateMachine.arn, roleArn: scheduleRole.arn, input: "{}", retryPolicy: { maximumRetryAttempts: 3 } },
-      },
-      { parent: this, dependsOn: [schedulePermissions] },
-    );
+    runSchedule(this, {
+      owner: name,
+      stateMachineArn: stateMachine.arn,
+      accountId,
+      scheduleExpression: args.scheduleExpression,
+      scheduleTimezone: settings.scheduleTimezone,
+      tags,
+    });
 
     this.stateMachineArn = stateMachine.arn;
     this.mapBucketName = mapFilesBucket.bucketName;
     this.registerOutputs({ stateMachineArn: this.stateMachineArn, mapBucketName: this.mapBucketName, definition: this.definition });
   }
+}
+
+/** The arguments that are set: an undefined one takes its default. */
+function definedOf<T extends object>(args: T): Partial<T> {
+  return Object.fromEntries(Object.entries(args).filter(([, value]) => value !== undefined)) as Partial<T>;
 }

@@ -11,12 +11,24 @@ export { FUNCTION_NAMES, FUNCTION_SIZES, type FunctionName } from "./function-si
  */
 export const LAMBDA_RUNTIME = "nodejs24.x";
 
+const bundles = new Map<FunctionName, Promise<string>>();
+
+/**
+ * One function's bundle, built once per process: a program that makes the pipeline more than once
+ * (two instances, or the tests' many mock stacks) runs esbuild once per function.
+ */
+export function bundleFunction(name: FunctionName): Promise<string> {
+  let bundle = bundles.get(name);
+  if (!bundle) bundles.set(name, (bundle = buildBundle(name)));
+  return bundle;
+}
+
 /**
  * Bundles one function's handler and everything it imports (the pinned AWS SDK clients included,
  * rather than whichever version the Lambda runtime ships) into a single CommonJS file.
  * Deterministic: the same sources give the same bytes, so an unchanged function shows no diff.
  */
-export async function bundleFunction(name: FunctionName): Promise<string> {
+export async function buildBundle(name: FunctionName): Promise<string> {
   const result = await build({
     entryPoints: [handlerFile(name)],
     bundle: true,

@@ -28,7 +28,7 @@ if [ "${#missing[@]}" -eq 0 ]; then
 fi
 
 echo "enabled=false" >>"$GITHUB_OUTPUT"
-message="Not configured here: ${missing[*]}. A fork has none of them; see README.md, \"CI preview and deploys\", to turn them on."
+message="Not configured here: ${missing[*]}. A fork has none of them; see docs/ci.md to turn them on."
 echo "$message" >>"$GITHUB_STEP_SUMMARY"
 if [ "$fail" = true ]; then
   echo "::error title=Pulumi settings missing::$message"

@@ -14,7 +14,7 @@ import { storeOnce } from "../write-once";
 import { readAccountList } from "../list-accounts/account-list";
 import { buildManifest, type FindingsDigest, type Manifest, type ReadBack, runSummaryMessage } from "./manifest";
 import { outcomesOfRun, readMapResults } from "./map-results";
-import { analyzeStoredRun, findingsDigest } from "./run-analysis";
+import { analyzeStoredRun, findingsDigest } from "./analyze-stored-run";
 import { runCompletedEvent } from "./run-event";
 import { securityHubImports } from "../analysis/security-hub-findings";
 import type { RunAnalysis } from "../analysis/analyze-run";
@@ -39,7 +39,8 @@ export interface SummarizeDeps {
   readonly securityHub?: Omit<SecurityHubDeps, "log"> & { readonly partition: string; readonly region: string };
 }
 
-export interface RunSummary {
+/** What Summarize returns: the execution's output, for whoever started the run. */
+export interface SummarizeResult {
   readonly manifestKey: string;
   readonly counts: Manifest["counts"];
   /** Findings by severity, and how many are new; absent when the analysis failed. */
@@ -64,7 +65,7 @@ const READ_BACK_CONCURRENCY = 16;
  * so are analysis files already stored. "Try again later" from AWS is thrown as TransientAwsError
  * (the state machine retries this step); anything else that stops the manifest is StoreFailed.
  */
-export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Promise<RunSummary> {
+export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Promise<SummarizeResult> {
   if (typeof input?.run?.id !== "string" || typeof input.listing?.accountList?.key !== "string") {
     throw new InvalidInput(`expected {run, listing: {accountList, toCollect, counts}, results?}, got keys ${Object.keys(input ?? {}).join(", ")}`);
   }

@@ -4,7 +4,7 @@ import { awsClients, type AwsClients } from "../../cli/aws-clients";
 import { type Emulator, startEmulator } from "../../cli/emulator";
 import { silentLog } from "../../functions/log";
 import { analysisKey, manifestKey } from "../../functions/report-keys";
-import { previousRunFindings } from "../../functions/summarize/run-analysis";
+import { previousRunFindings } from "../../functions/summarize/analyze-stored-run";
 
 // Which run a new one is compared with, read from a real (emulated) bucket through the SDK.
 describe("previous run lookup (moto on loopback)", function () {

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { guardrails } from "../../policies/guardrails";
 import { policyResources, replacing, violations, withProps } from "./policy-harness";
-import { PIPELINE_ACCOUNT } from "./mock-cloud";
+import { PIPELINE_ACCOUNT, some } from "./mock-cloud";
 import { runStack } from "./program";
 import { STACKS } from "./stacks";
 
@@ -68,7 +68,7 @@ describe("guardrails policy pack", function () {
       expect(count(LOG_GROUP)).to.equal(4);
       expect(count(STACK_SET)).to.equal(1);
       // Each bucket setting is tied to the bucket through the engine's record of where `bucket` came from.
-      for (const bucket of program.filter(ofType(BUCKET))) {
+      for (const bucket of some(program.filter(ofType(BUCKET)), "bucket")) {
         for (const type of [PUBLIC_ACCESS_BLOCK, ENCRYPTION, BUCKET_POLICY]) {
           const settings = program.filter(ofType(type)).filter((r) => r.propertyDependencies.bucket.some((d) => d.urn === bucket.urn));
           expect(settings, `${type} of ${bucket.name}`).to.have.length(1);

@@ -223,3 +223,9 @@ export function one(cloud: MockCloud, type: string, nameEnding = ""): RecordedRe
   if (found.length !== 1) throw new Error(`expected one ${type} named *${nameEnding}, found ${found.map((r) => r.name).join(", ") || "none"}`);
   return found[0];
 }
+
+/** The items, after checking there are some: a loop of expectations over none would pass for nothing. */
+export function some<T>(items: readonly T[], what: string): readonly T[] {
+  if (items.length === 0) throw new Error(`expected at least one ${what}, found none`);
+  return items;
+}

@@ -4,7 +4,7 @@ import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks";
 import { bundleFunction } from "../../functions/bundle";
 import { REPORTS_PREFIX } from "../../functions/report-keys";
 import { buildDefinition } from "../../functions/state-machine-definition";
-import { LOOKED_UP_ORGANIZATION, type MockCloud, one, ofType, PIPELINE_ACCOUNT, REGION, STORAGE_ACCOUNT } from "./mock-cloud";
+import { LOOKED_UP_ORGANIZATION, type MockCloud, one, ofType, PIPELINE_ACCOUNT, REGION, some, STORAGE_ACCOUNT } from "./mock-cloud";
 import { runProgram, runStack, type StackOutputs } from "./program";
 import { EXISTING_KEY, ORG, STACKS, STORAGE_ROLE } from "./stacks";
 import { asList, memberRoleOf, recordedPolicies, rolePolicy, statement, statementsOf, takesTags } from "./recorded-policies";
@@ -165,7 +165,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
 
     it("lets a stack opt out of keeping the bucket, and expires reports after the retention", async () => {
       const run = await runProgram({ ...ORG, retainBucketOnDestroy: "false", reportRetentionDays: "400" });
-      for (const child of run.options.filter((o) => o.name.startsWith("reports-"))) expect(child.retainOnDelete, child.name).to.equal(false);
+      for (const child of some(run.options.filter((o) => o.name.startsWith("reports-")), "bucket part")) expect(child.retainOnDelete, child.name).to.equal(false);
       const lifecycle = one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "reports-retention");
       expect(lifecycle.inputs.rules).to.deep.equal([
         {
@@ -231,12 +231,12 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       const provider = one(run, "pulumi:providers:aws", "storage-account");
       expect(provider.inputs.assumeRoles).to.equal(JSON.stringify([{ roleArn: STORAGE_ROLE, sessionName: "credreport-pulumi" }]));
       const storage = run.resources.filter((r) => r.type.startsWith("aws:s3/") || r.type.startsWith("aws:kms/"));
-      for (const r of storage.filter((r) => !r.name.startsWith("credreport-map-files-"))) {
+      for (const r of some(storage.filter((r) => !r.name.startsWith("credreport-map-files-")), "storage resource")) {
         expect(r.provider, r.name).to.match(/::storage-account::/);
       }
       // The Distributed Map writes its results only to a bucket of its own account.
-      for (const r of storage.filter((r) => r.name.startsWith("credreport-map-files-"))) expect(r.provider ?? "", r.name).to.not.match(/storage-account/);
-      for (const r of run.resources.filter((r) => r.type.startsWith("aws:lambda/") || r.type.startsWith("aws:iam/"))) {
+      for (const r of some(storage.filter((r) => r.name.startsWith("credreport-map-files-")), "map files resource")) expect(r.provider ?? "", r.name).to.not.match(/storage-account/);
+      for (const r of some(run.resources.filter((r) => r.type.startsWith("aws:lambda/") || r.type.startsWith("aws:iam/")), "Lambda or IAM resource")) {
         expect(r.provider ?? "", r.name).to.not.match(/storage-account/);
       }
       const key = one(run, "aws:kms/key:Key");

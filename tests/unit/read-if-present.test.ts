@@ -2,7 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/clien
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { readIfPresent } from "../../functions/read-if-present";
-import { previousRunFindings } from "../../functions/summarize/run-analysis";
+import { previousRunFindings } from "../../functions/summarize/analyze-stored-run";
 import { silentLog } from "../../functions/log";
 import { awsError } from "../helpers/aws-errors";
 

@@ -46,8 +46,8 @@ function readmeTestCommand(): string {
   return line.split("#")[0].trim();
 }
 
-/** The README's section on the workflows. */
-const readmeCiSection = () => read("README.md").split("## CI preview and deploys")[1].split("\n## ")[0];
+/** The workflows' documentation. */
+const ciDoc = () => read("docs/ci.md");
 
 describe("GitHub Actions workflows", () => {
   it("are valid for GitHub's own workflow parser", async function () {
@@ -67,7 +67,9 @@ describe("GitHub Actions workflows", () => {
   it("pin every action to a full commit SHA with its release tag beside it, the same one everywhere", () => {
     const pins = new Map<string, Set<string>>();
     for (const file of WORKFLOW_FILES) {
-      for (const line of read(`.github/workflows/${file}`).split("\n").filter((l) => /^\s*(- )?uses:/.test(l))) {
+      const uses = read(`.github/workflows/${file}`).split("\n").filter((l) => /^\s*(- )?uses:/.test(l));
+      expect(uses, file).to.not.be.empty;
+      for (const line of uses) {
         const pin = /uses: ([\w.-]+\/[\w.-]+)@([0-9a-f]{40}) # (v\d+\.\d+\.\d+)$/.exec(line);
         expect(pin, `${file}: ${line.trim()}`).to.not.equal(null);
         pins.set(pin![1], (pins.get(pin![1]) ?? new Set()).add(`${pin![2]} ${pin![3]}`));
@@ -152,8 +154,8 @@ describe("GitHub Actions workflows", () => {
     }
   });
 
-  it("have every workflow, job and step that the README names", () => {
-    const section = readmeCiSection();
+  it("have every workflow, job and step that docs/ci.md names", () => {
+    const section = ciDoc();
     const rows = [...section.matchAll(/^\| `(\.github\/workflows\/[^`]+)` \| `([^`]+)` \|/gm)].map((m) => [m[1], m[2]]);
     expect(rows.map(([file]) => file)).to.have.members(WORKFLOW_FILES.map((f) => `.github/workflows/${f}`));
     for (const [file, job] of rows) expect(parse(read(file)).jobs, file).to.have.property(job);
@@ -161,7 +163,7 @@ describe("GitHub Actions workflows", () => {
     const steps = [...section.matchAll(/the step "([^"]+)"/g)].map((m) => m[1].replace(/\s+/g, " "));
     expect(steps).to.have.length.greaterThan(1);
     const allSteps = WORKFLOW_FILES.flatMap((f) => Object.values(workflow(f).jobs).flatMap((j) => j.steps.map((s) => s.name)));
-    for (const name of steps) expect(allSteps, `README's step "${name}"`).to.include(name);
+    for (const name of steps) expect(allSteps, `docs/ci.md step "${name}"`).to.include(name);
   });
 });
 
@@ -191,7 +193,7 @@ describe("require-settings.sh", () => {
     const result = runScript(["PULUMI_PREVIEW_STACK", "AWS_PREVIEW_ROLE_ARN", "PULUMI_ACCESS_TOKEN"], { AWS_PREVIEW_ROLE_ARN: ROLE, PULUMI_ACCESS_TOKEN: "" });
     expect(result.status).to.equal(0);
     expect(result.output).to.equal("enabled=false\n");
-    const message = 'Not configured here: PULUMI_PREVIEW_STACK PULUMI_ACCESS_TOKEN. A fork has none of them; see README.md, "CI preview and deploys", to turn them on.';
+    const message = 'Not configured here: PULUMI_PREVIEW_STACK PULUMI_ACCESS_TOKEN. A fork has none of them; see docs/ci.md to turn them on.';
     expect(result.stdout).to.equal(`::notice title=Pulumi step skipped::${message}\n`);
     expect(result.summary).to.equal(`${message}\n`);
     expect(result.stdout + result.summary).to.not.include(ROLE);
