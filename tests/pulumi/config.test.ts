@@ -65,6 +65,15 @@ describe("stack config", () => {
     expect(parseConfig(declaredDefaults)).to.deep.equal(parseConfig({}));
   });
 
+  it("names every key in the README's table and in docs/configuration.md", () => {
+    const readme = readFileSync(join(__dirname, "../../README.md"), "utf8");
+    const reference = readFileSync(join(__dirname, "../../docs/configuration.md"), "utf8");
+    // The README's table may name two keys in one row: "| `a`, `b` |".
+    const readmeKeys = [...readme.matchAll(/^\| ((?:`\w+`(?:, )?)+) \|/gm)].flatMap((m) => [...m[1].matchAll(/`(\w+)`/g)].map((k) => k[1]));
+    expect(CONFIG_KEYS.filter((key) => !readmeKeys.includes(key))).to.deep.equal([]);
+    expect(CONFIG_KEYS.filter((key) => !reference.includes(`| \`${key}\` |`))).to.deep.equal([]);
+  });
+
   it("keeps the example stack valid", () => {
     const stack = parse(readFileSync(join(__dirname, "../../Pulumi.dev.yaml"), "utf8")).config as Record<string, unknown>;
     const raw = Object.fromEntries(

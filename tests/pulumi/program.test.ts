@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks";
 import { bundleFunction } from "../../functions/bundle";
 import { REPORTS_PREFIX } from "../../functions/report-keys";
@@ -114,8 +115,10 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         for (const resource of taggable) expect(resource.inputs.tags, `${resource.type} ${resource.name}`).to.deep.equal(tags);
       });
 
-      it("exports every output, with a console link and a command that starts a run", () => {
+      it("exports every output, with a console link and a command that starts a run, each named in the README", () => {
         const outputs = run().outputs;
+        const readme = readFileSync(join(__dirname, "../../README.md"), "utf8");
+        expect(Object.keys(outputs).filter((output) => !new RegExp(`^\\| [^|]*\`${output}\``, "m").test(readme))).to.deep.equal([]);
         expect(Object.keys(outputs)).to.have.members([
           "bucketName",
           "reportsPrefix",
