@@ -47,6 +47,8 @@ export async function handler(event: SummarizeInput, context: Context) {
             securityHub: {
               partition,
               region,
+              // A minute to spare for the SNS summary and the event after the import.
+              stopAt: Date.now() + context.getRemainingTimeInMillis() - 60_000,
               clientFor: async (accountId: string) => {
                 const credentials = await memberCredentials(accountId, event.run.id, role);
                 return credentials ? new SecurityHubClient({ credentials }) : ownSecurityHub;

@@ -16,6 +16,11 @@ export interface SecurityHubDeps {
   readonly log: Log;
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * When to stop starting accounts (epoch ms): Summarize must end within its Lambda timeout. The
+   * accounts not started are named; the next run sends them. @default no limit
+   */
+  readonly stopAt?: number;
 }
 
 /** What reached Security Hub, and what did not; a problem never fails the run. */
@@ -49,7 +54,8 @@ export const MAX_FAILURES_LISTED = 20;
  * Sends each account's findings to its own Security Hub, ACTIVE and ARCHIVED in batches of 100,
  * then changes the workflow of known findings whose accepted risk began or ended. Findings
  * Security Hub refuses are tried again, twice, after a pause; throttling is the SDK's to retry. An
- * account that cannot be reached (its role, Security Hub not enabled) is named and the others go on.
+ * account that cannot be reached or refuses the call for good (its role, Security Hub not enabled)
+ * is named at once and the others go on.
  */
 export async function sendToSecurityHub(imports: readonly AccountImport[], deps: SecurityHubDeps): Promise<SecurityHubResult> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -59,6 +65,10 @@ export async function sendToSecurityHub(imports: readonly AccountImport[], deps:
   await Promise.all(
     imports.map((account) =>
       limit(async () => {
+        if (deps.stopAt !== undefined && Date.now() > deps.stopAt) {
+          failed.push({ accountId: account.accountId, error: "not sent: Summarize ran out of time (the next run sends them)" });
+          return;
+        }
         let client: SecurityHubClient;
         try {
           client = await deps.clientFor(account.accountId);
@@ -79,10 +89,12 @@ export async function sendToSecurityHub(imports: readonly AccountImport[], deps:
               } catch (err) {
                 const aws = describeAwsError(err);
                 refused = pending.map((item) => ({ id: item.Id, error: `${aws.code}: ${aws.message}` }));
+                // Refused as a whole for good (the role, Security Hub not enabled): no point in trying again.
+                if (!aws.transient) attempt = TRIES_PER_FINDING;
               }
               const again = new Set(refused.map((r) => r.id));
               for (const item of pending.filter((item) => !again.has(item.Id))) sent(item);
-              if (attempt === TRIES_PER_FINDING) {
+              if (attempt >= TRIES_PER_FINDING) {
                 failed.push(...refused.map((r) => ({ accountId: account.accountId, ...r })));
                 break;
               }

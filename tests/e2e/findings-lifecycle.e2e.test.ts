@@ -200,6 +200,23 @@ describe("findings lifecycle end to end (moto on loopback)", function () {
       expect(result).to.deep.include({ accounts: 5, failedCount: 0 });
     });
 
+    it("does not try again an account that refuses for good, and names it", async () => {
+      proxy.addRule({ service: "securityhub", action: "BatchImportFindings", account: fixed, fault: { status: 403, code: "InvalidAccessException", message: "Account is not subscribed to AWS Security Hub" } });
+
+      const result = await run("lc-not-enabled", rules("2099-12-31"));
+
+      expect(proxy.seen.filter((r) => r.action === "BatchImportFindings" && r.account === fixed)).to.have.length(1);
+      expect(new Set(result.failed.map((f) => `${f.accountId} ${f.error}`))).to.deep.equal(new Set([`${fixed} InvalidAccessException: Account is not subscribed to AWS Security Hub`]));
+    });
+
+    it("starts no account after its time is up, naming each one left", async () => {
+      const imports = [{ accountId: accepted, findings: [], workflow: [] }, { accountId: fixed, findings: [], workflow: [] }];
+
+      const result = await sendToSecurityHub(imports, { clientFor: () => Promise.reject(new Error("not called")), log: silentLog, stopAt: Date.now() - 1 });
+
+      expect(result.failed).to.deep.equal(imports.map(({ accountId }) => ({ accountId, error: "not sent: Summarize ran out of time (the next run sends them)" })));
+    });
+
     it("tries refused findings again, and names those still refused in the run summary without failing the run", async () => {
       const refuseAll = (times: number, account: string) => ({
         service: "securityhub",
