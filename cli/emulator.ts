@@ -2,7 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 
-/** A moto server on a loopback port (moto_server.py: moto and the one call it lacks), for the demo and the end-to-end tests. */
+/** A moto server on a loopback port (moto_server.py: moto, plus the Security Hub behaviour it lacks), for the demo and the end-to-end tests. */
 export interface Emulator {
   readonly endpoint: string;
   /** Forgets everything the emulator holds (POST /moto-api/reset). */
