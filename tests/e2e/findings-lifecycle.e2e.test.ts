@@ -1,4 +1,6 @@
+import { PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
 import { CreateVirtualMFADeviceCommand, EnableMFADeviceCommand } from "@aws-sdk/client-iam";
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { type AwsSecurityFinding, paginateGetFindings } from "@aws-sdk/client-securityhub";
 import { expect } from "chai";
 import { awsClients, type AwsClients } from "../../cli/aws-clients";
@@ -70,6 +72,8 @@ describe("findings lifecycle end to end (moto on loopback)", function () {
   const bob = (accountId: string) => `${accountId}/bob.smith/console-without-mfa`;
   const accounts = () => [org.managementAccountId, ...org.members.map((m) => m.id)];
 
+  let sqs: SQSClient;
+  let eventQueueUrl: string;
   let first: StoredFinding[];
   let firstHub: Map<string, Map<string, AwsSecurityFinding>>;
   const counts: Record<string, SecurityHubResult> = {};
@@ -80,6 +84,12 @@ describe("findings lifecycle end to end (moto on loopback)", function () {
     direct = awsClients(target(emulator.endpoint));
     org = await seedDemoOrganization(direct, { memberAccounts: 4, ouNames: ["Workloads"], suspended: 0, bucket: "lifecycle-reports", topicName: "lifecycle-alerts" });
     [flaky, accepted, , fixed] = org.members.map((m) => m.id);
+    // The runs' events, through a rule of one's own, into a queue the test reads.
+    sqs = new SQSClient(target(emulator.endpoint));
+    eventQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "lifecycle-events" }))).QueueUrl!;
+    const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: eventQueueUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn;
+    await direct.events.send(new PutRuleCommand({ Name: "runs", EventPattern: JSON.stringify({ source: ["org-credential-reports"] }) }));
+    await direct.events.send(new PutTargetsCommand({ Rule: "runs", Targets: [{ Id: "queue", Arn: queueArn }] }));
     counts.first = await run("lc-1", rules("2099-12-31"));
     first = (await file<{ findings: StoredFinding[] }>("lc-1", "findings.json")).findings;
     firstHub = new Map(await Promise.all(accounts().map(async (id) => [id, await hubOf(id)] as const)));
@@ -138,6 +148,18 @@ describe("findings lifecycle end to end (moto on loopback)", function () {
       expect(await hubOf(flaky)).to.deep.equal(firstHub.get(flaky));
       const rechecked = first.filter((f) => f.accountId !== flaky && f.id !== bob(fixed));
       expect(counts.second).to.deep.include({ accounts: 4, imported: rechecked.length, archived: 1, workflowUpdated: 0, failedCount: 0 });
+    });
+
+    it("says so in the run's event: the account not re-checked, its carried findings and what reached Security Hub", async () => {
+      const received = [];
+      for (let i = 0; i < 3; i++) received.push(...((await sqs.send(new ReceiveMessageCommand({ QueueUrl: eventQueueUrl, MaxNumberOfMessages: 10 }))).Messages ?? []));
+      const events = received.map((m) => JSON.parse(m.Body!)).filter((event) => event.detail.runId === "lc-2");
+
+      expect(events).to.have.length(1);
+      const { detail } = events[0];
+      expect(detail.notRecheckedAccounts).to.deep.equal([flaky]);
+      expect(detail.findings).to.deep.include({ resolved: 1, new: 0, notRechecked: { findings: second.notRechecked.length, accounts: 1 } });
+      expect(detail.securityHub).to.deep.equal({ imported: counts.second.imported, suppressed: counts.second.suppressed, archived: 1, workflowUpdated: 0, failed: 0 });
     });
   });
 
