@@ -1,5 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
+import { demoRunOptions } from "../helpers/emulator-data";
 import { awsClients, type AwsClients } from "../../cli/aws-clients";
 import { type DemoOrganization, seedDemoOrganization } from "../../cli/demo-organization";
 import { type Emulator, startEmulator } from "../../cli/emulator";
@@ -51,18 +52,7 @@ describe("Distributed Map end to end (200 accounts, moto on loopback)", function
       new PutObjectCommand({ Bucket: org.bucket, Key: accountListKey(run), Body: JSON.stringify({ schemaVersion: 1, run, accounts: listed, skipped: listing.skipped }) }),
     );
 
-    result = await runLocally({
-      clients,
-      region: "us-east-1",
-      bucket: org.bucket,
-      topicArn: org.topicArn,
-      memberRoleName: "iam-credential-report-generation-role",
-      scope: EVERY_ACCOUNT,
-      settings,
-      runId,
-      pauseMs: 0,
-      log: silentLog,
-    });
+    result = await runLocally(demoRunOptions(org, clients, { settings, runId }));
     console.log(`      ran in ${Date.now() - running} ms`);
     if (result.status !== "succeeded") throw new Error(`run failed: ${result.error}`);
     manifest = await read<Manifest>(result.summary.manifestKey);

@@ -1,12 +1,12 @@
 import { GetObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { expect } from "chai";
+import { demoRunOptions, emulatorTarget } from "../helpers/emulator-data";
 import { awsClients, type AwsClients } from "../../cli/aws-clients";
 import { type DemoOrganization, seedDemoOrganization } from "../../cli/demo-organization";
 import { type Emulator, startEmulator } from "../../cli/emulator";
 import { exitStatusOf } from "../../cli/exit-status";
 import { type LocalRunResult, runLocally } from "../../cli/local-runner";
-import { EVERY_ACCOUNT } from "../../functions/account-scope";
 import { silentLog } from "../../functions/log";
 import { runPrefix } from "../../functions/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/settings";
@@ -188,25 +188,14 @@ describe("fault matrix (moto behind a fault-injecting proxy)", function () {
   });
 
   const run = (runId: string, pauseMs = 0, unreachableAfterMs = 1500): Promise<LocalRunResult> =>
-    runLocally({
-      clients: awsClients({
-        region: "us-east-1",
-        endpoint: proxy.endpoint,
-        credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    runLocally(
+      demoRunOptions(
+        org,
         // The SDK's three attempts, with short pauses between them: what is tested is what happens after.
-        retryStrategy: new ConfiguredRetryStrategy(3, () => 20),
-      }),
-      region: "us-east-1",
-      bucket: org.bucket,
-      topicArn: org.topicArn,
-      memberRoleName: "iam-credential-report-generation-role",
-      scope: EVERY_ACCOUNT,
-      settings: { ...DEFAULT_SETTINGS, maxConcurrency: 8, maxPollAttempts: 8 },
-      runId,
-      pauseMs,
-      unreachableAfterMs,
-      log: silentLog,
-    });
+        awsClients({ ...emulatorTarget(proxy.endpoint), retryStrategy: new ConfiguredRetryStrategy(3, () => 20) }),
+        { settings: { ...DEFAULT_SETTINGS, maxConcurrency: 8, maxPollAttempts: 8 }, runId, pauseMs, unreachableAfterMs },
+      ),
+    );
 
   CASES.forEach((fault, index) => {
     it(fault.name, async () => {

@@ -9,13 +9,12 @@ import { type Emulator, startEmulator } from "../../cli/emulator";
 import { type LocalRunOptions, runLocally } from "../../cli/local-runner";
 import type { AcceptedRisk } from "../../functions/analysis/accepted-risks";
 import type { FindingChanges, StoredFinding } from "../../functions/analysis/changes";
-import { EVERY_ACCOUNT } from "../../functions/account-scope";
 import { silentLog } from "../../functions/log";
 import { runPrefix } from "../../functions/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/settings";
 import { type SecurityHubResult, sendToSecurityHub } from "../../functions/summarize/security-hub";
 import { asffFinding } from "../../functions/analysis/security-hub-findings";
-import { bucketSnapshot, publishedMessages } from "../helpers/emulator-data";
+import { bucketSnapshot, demoRunOptions, emulatorTarget, publishedMessages } from "../helpers/emulator-data";
 import { assumeRoleDenied, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
 
 // Three runs against moto, with Security Hub on: a finding fixed between runs 1 and 2, an account
@@ -33,27 +32,14 @@ describe("findings lifecycle end to end (moto on loopback)", function () {
   let fixed: string; // C: bob.smith gets MFA between runs 1 and 2
   const startedAt = new Date().toISOString();
 
-  const target = (endpoint: string) => ({ region: "us-east-1", endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
   const rules = (bobAcceptedUntil: string): AcceptedRisk[] => [
     { check: "both-keys-active", account: "*", user: "rotation,two-keys", reason: "Key rotation in progress", owner: "platform@example.com", expires: "2099-12-31" },
     { check: "console-without-mfa", account: accepted, user: "bob.smith", reason: "MFA device on order", owner: "security@example.com", expires: bobAcceptedUntil },
   ];
   const run = async (runId: string, acceptedRisks: AcceptedRisk[], options: Partial<LocalRunOptions> = {}) => {
-    const result = await runLocally({
-      clients: awsClients(target(proxy.endpoint)),
-      region: "us-east-1",
-      bucket: org.bucket,
-      topicArn: org.topicArn,
-      memberRoleName: "iam-credential-report-generation-role",
-      scope: EVERY_ACCOUNT,
-      settings: { ...DEFAULT_SETTINGS, maxConcurrency: 4 },
-      pauseMs: 0,
-      acceptedRisks,
-      securityHub: true,
-      log: silentLog,
-      runId,
-      ...options,
-    });
+    const result = await runLocally(
+      demoRunOptions(org, awsClients(emulatorTarget(proxy.endpoint)), { settings: { ...DEFAULT_SETTINGS, maxConcurrency: 4 }, acceptedRisks, securityHub: true, runId, ...options }),
+    );
     if (result.status !== "succeeded") throw new Error(`${runId} failed: ${result.error}`);
     return result.summary.securityHub as SecurityHubResult;
   };
@@ -81,11 +67,11 @@ describe("findings lifecycle end to end (moto on loopback)", function () {
   before(async () => {
     emulator = await startEmulator();
     proxy = await startFaultProxy(emulator.endpoint);
-    direct = awsClients(target(emulator.endpoint));
+    direct = awsClients(emulatorTarget(emulator.endpoint));
     org = await seedDemoOrganization(direct, { memberAccounts: 4, ouNames: ["Workloads"], suspended: 0, bucket: "lifecycle-reports", topicName: "lifecycle-alerts" });
     [flaky, accepted, , fixed] = org.members.map((m) => m.id);
     // The runs' events, through a rule of one's own, into a queue the test reads.
-    sqs = new SQSClient(target(emulator.endpoint));
+    sqs = new SQSClient(emulatorTarget(emulator.endpoint));
     eventQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "lifecycle-events" }))).QueueUrl!;
     const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: eventQueueUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn;
     await direct.events.send(new PutRuleCommand({ Name: "runs", EventPattern: JSON.stringify({ source: ["org-credential-reports"] }) }));
@@ -200,7 +186,7 @@ describe("findings lifecycle end to end (moto on loopback)", function () {
     const findings = many.map((f) => asffFinding(f, context, { firstSeenAt: startedAt, archived: false }));
 
     const result = await sendToSecurityHub([{ accountId: org.managementAccountId, findings, workflow: [] }], {
-      clientFor: async () => awsClients(target(proxy.endpoint)).securityHubClient(),
+      clientFor: async () => awsClients(emulatorTarget(proxy.endpoint)).securityHubClient(),
       log: silentLog,
     });
 

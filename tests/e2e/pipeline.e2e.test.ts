@@ -5,12 +5,10 @@ import { awsClients, type AwsClients } from "../../cli/aws-clients";
 import { type DemoOrganization, seedDemoOrganization } from "../../cli/demo-organization";
 import { type Emulator, startEmulator } from "../../cli/emulator";
 import { runLocally, type LocalRunOptions } from "../../cli/local-runner";
-import { EVERY_ACCOUNT } from "../../functions/account-scope";
-import { silentLog } from "../../functions/log";
 import { runPrefix } from "../../functions/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/settings";
 import type { Manifest } from "../../functions/summarize/manifest";
-import { bucketSnapshot, publishedMessages, reportInEmulator } from "../helpers/emulator-data";
+import { bucketSnapshot, demoRunOptions, emulatorTarget, publishedMessages, reportInEmulator } from "../helpers/emulator-data";
 import { assumeRoleDenied, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
 
 // End to end: the deployed definition, run in-process, with real SDK calls over HTTP to moto on
@@ -28,30 +26,19 @@ describe("pipeline end to end (moto on loopback)", function () {
   let sqs: SQSClient;
   let eventQueueUrl: string;
 
-  const target = (endpoint: string) => ({ region: "us-east-1", endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
-  const runOptions = (): LocalRunOptions => ({
-    clients: awsClients(target(proxy.endpoint)),
-    region: "us-east-1",
-    bucket: org.bucket,
-    topicArn: org.topicArn,
-    memberRoleName: "iam-credential-report-generation-role",
-    scope: EVERY_ACCOUNT,
-    settings: { ...DEFAULT_SETTINGS, maxConcurrency: 8 },
-    pauseMs: 0,
-    log: silentLog,
-  });
+  const runOptions = (): LocalRunOptions => demoRunOptions(org, awsClients(emulatorTarget(proxy.endpoint)), { settings: { ...DEFAULT_SETTINGS, maxConcurrency: 8 } });
 
   before(async () => {
     emulator = await startEmulator();
     proxy = await startFaultProxy(emulator.endpoint);
-    direct = awsClients(target(emulator.endpoint));
+    direct = awsClients(emulatorTarget(emulator.endpoint));
     // 24 members and the management account: more than one ListAccounts page of 20.
     org = await seedDemoOrganization(direct, { memberAccounts: 24, ouNames: ["Workloads", "Sandbox"], suspended: 1, bucket: "e2e-reports", topicName: "e2e-alerts" });
     suspendedAccountId = org.members.find((m) => m.suspended)!.id;
     brokenAccountId = org.members.find((m) => !m.suspended)!.id;
     proxy.addRule(assumeRoleDenied(brokenAccountId));
     // A rule of the user's own: the runs' events, into a queue the test reads.
-    sqs = new SQSClient(target(emulator.endpoint));
+    sqs = new SQSClient(emulatorTarget(emulator.endpoint));
     eventQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "run-events" }))).QueueUrl!;
     const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: eventQueueUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn;
     await direct.events.send(

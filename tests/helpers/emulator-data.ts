@@ -1,7 +1,33 @@
 import { GetCredentialReportCommand } from "@aws-sdk/client-iam";
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
-import type { AwsClients } from "../../cli/aws-clients";
-import { assumeInto } from "../../cli/demo-organization";
+import type { AwsClients, AwsTarget } from "../../cli/aws-clients";
+import { assumeInto, type DemoOrganization } from "../../cli/demo-organization";
+import type { LocalRunOptions } from "../../cli/local-runner";
+import { EVERY_ACCOUNT } from "../../functions/account-scope";
+import { silentLog } from "../../functions/log";
+import { DEFAULT_MEMBER_ROLE_NAME } from "../../functions/member-credentials";
+import { DEFAULT_SETTINGS } from "../../functions/settings";
+
+/** The emulator, or a proxy in front of it, with the tests' credentials. */
+export function emulatorTarget(endpoint: string): AwsTarget {
+  return { region: "us-east-1", endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } };
+}
+
+/** A local run over a seeded organization as the tests make it: every account, no pauses, no log. */
+export function demoRunOptions(org: DemoOrganization, clients: AwsClients, more: Partial<LocalRunOptions> = {}): LocalRunOptions {
+  return {
+    clients,
+    region: "us-east-1",
+    bucket: org.bucket,
+    topicArn: org.topicArn,
+    memberRoleName: DEFAULT_MEMBER_ROLE_NAME,
+    scope: EVERY_ACCOUNT,
+    settings: DEFAULT_SETTINGS,
+    pauseMs: 0,
+    log: silentLog,
+    ...more,
+  };
+}
 
 /** Messages the emulator's SNS has accepted, read from moto's state dump. */
 export async function publishedMessages(endpoint: string): Promise<Array<{ subject: string; message: string }>> {
