@@ -143,11 +143,14 @@ export function rulesInForce<R extends AcceptedRisk>(rules: readonly R[], runSta
   return rules.filter((rule) => rule.expires >= today);
 }
 
+/** Whether a rule is about a user of an account. */
+export type UserMatcher = (accountId: string, user: string) => boolean;
+
 /**
  * Whether a rule is about a user of an account. The user pattern is compiled once: a large
  * organization has hundreds of thousands of findings.
  */
-export function userMatcher(rule: AcceptedRisk): (accountId: string, user: string) => boolean {
+export function userMatcher(rule: AcceptedRisk): UserMatcher {
   const user = namePattern(rule.user);
   return (accountId, name) => (rule.account === "*" || rule.account === accountId) && user.test(name);
 }

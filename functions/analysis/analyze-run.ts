@@ -1,4 +1,4 @@
-import { type AcceptedRisk, applyAcceptedRisks, type BreakGlassRule, type RiskDecisions, rulesInForce } from "./accepted-risks";
+import { type AcceptedRisk, applyAcceptedRisks, type RiskDecisions, rulesInForce, userMatcher } from "./accepted-risks";
 import { withBreakGlass } from "./break-glass";
 import { type FindingChanges, findingChanges, type KnownFindings, knownFindings, type StoredFinding } from "./changes";
 import { MalformedReport, type ParsedReport, parseCredentialReport } from "./credential-report";
@@ -28,7 +28,7 @@ export interface RunAnalysis {
   readonly changes: FindingChanges;
   /** Which findings accepted risks cover, and which rules expired or matched nothing. */
   readonly risks: RiskDecisions;
-  /** When each finding, and each carried forward, was first seen (the start of that run). */
+  /** When each finding was first seen (the start of that run); carried findings keep their own. */
   readonly firstSeenAt: ReadonlyMap<string, string>;
   /** The findings an accepted risk covered in the run before: a change either way is news for Security Hub. */
   readonly acceptedBefore: ReadonlySet<string>;
@@ -54,7 +54,10 @@ export function analyzeRun(input: {
   const parsed: { report: ParsedReport; accountName: string }[] = [];
   const unreadable: UnreadableReport[] = [];
   const findings: Finding[] = [];
-  const breakGlass = rulesInForce(input.acceptedRisks ?? [], input.runStartedAt).filter((rule): rule is BreakGlassRule => "kind" in rule);
+  // Each break-glass rule's user pattern is compiled once for the run, not once per report.
+  const breakGlass = rulesInForce(input.acceptedRisks ?? [], input.runStartedAt)
+    .filter((rule) => "kind" in rule)
+    .map(userMatcher);
   for (const stored of [...input.reports].sort((a, b) => a.accountId.localeCompare(b.accountId))) {
     if (typeof stored.csv !== "string") {
       unreadable.push({ accountId: stored.accountId, error: stored.csv.readError });
@@ -80,9 +83,7 @@ export function analyzeRun(input: {
   // Only an account whose report was read this run can have a finding resolved.
   const changes = findingChanges(findings, input.previous, new Set(parsed.map(({ report }) => report.accountId)));
   const known = knownFindings(input.previous);
-  const firstSeenAt = new Map(
-    [...changes.notRechecked, ...findings].map((f) => [f.id, known.get(f.id)?.firstSeenAt ?? input.runStartedAt.toISOString()]),
-  );
+  const firstSeenAt = new Map(findings.map((f) => [f.id, known.get(f.id)?.firstSeenAt ?? input.runStartedAt.toISOString()]));
   return {
     thresholds,
     findings,

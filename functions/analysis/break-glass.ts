@@ -1,4 +1,4 @@
-import { type BreakGlassRule, userMatcher } from "./accepted-risks";
+import type { UserMatcher } from "./accepted-risks";
 import type { ParsedReport } from "./credential-report";
 import { DAY_MS, finding, type Finding, type FindingThresholds, latestUse, pick, wholeDays } from "./findings";
 import { humanAge } from "./ages";
@@ -6,10 +6,10 @@ import { humanAge } from "./ages";
 /**
  * A report's findings with its break-glass users' own: any use of their credentials within the use
  * window (rootUseWindowDays, as for root) is high, and so is no MFA, password or not. For them,
- * break-glass-without-mfa takes the place of console-without-mfa. Pure; the rules are those in force.
+ * break-glass-without-mfa takes the place of console-without-mfa. Pure; `matchers` are the break-glass
+ * rules in force, compiled once per run.
  */
-export function withBreakGlass(findings: readonly Finding[], report: ParsedReport, rules: readonly BreakGlassRule[], now: Date, t: FindingThresholds): Finding[] {
-  const matchers = rules.map(userMatcher);
+export function withBreakGlass(findings: readonly Finding[], report: ParsedReport, matchers: readonly UserMatcher[], now: Date, t: FindingThresholds): Finding[] {
   const kept = report.users.filter((user) => !user.isRoot && matchers.some((matches) => matches(user.accountId, user.user)));
   if (kept.length === 0) return [...findings];
   const names = new Set(kept.map((user) => user.user));

@@ -39,6 +39,9 @@ export interface SecurityHubResult {
   readonly failed: readonly { readonly accountId: string; readonly id?: string; readonly error: string }[];
 }
 
+/** What a run's import came to: its counts, or why nothing was sent. */
+export type SecurityHubOutcome = SecurityHubResult | { readonly error: string };
+
 /** The API takes at most 100 findings a call (and 6 MB; ours are about 2 KB each). */
 export const FINDINGS_PER_CALL = 100;
 /** BatchImportFindings' rate: 10 calls a second per account and region (burst 30); calls in one account keep under it. */

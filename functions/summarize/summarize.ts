@@ -19,7 +19,7 @@ import { runCompletedEvent } from "./run-event";
 import { securityHubImports } from "../analysis/security-hub-findings";
 import type { RunAnalysis } from "../analysis/analyze-run";
 import { analysisKey } from "../report-keys";
-import { type SecurityHubDeps, type SecurityHubResult, sendToSecurityHub } from "./security-hub";
+import { type SecurityHubDeps, type SecurityHubOutcome, sendToSecurityHub } from "./security-hub";
 
 export interface SummarizeDeps {
   readonly s3: S3Client;
@@ -50,7 +50,7 @@ export interface SummarizeResult {
   /** Why the run's event could not be put, when it could not; nothing else is affected. */
   readonly eventError?: string;
   /** What reached Security Hub, when it is on and the analysis was made; or why nothing did. */
-  readonly securityHub?: SecurityHubResult | { readonly error: string };
+  readonly securityHub?: SecurityHubOutcome;
 }
 
 // HEAD requests in flight at once while reading back the stored reports.
@@ -133,7 +133,7 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
  * The run's findings into each member account's Security Hub, after the files are stored. Any
  * problem is returned, never thrown: Security Hub is a copy, the files are the record.
  */
-async function toSecurityHub(run: RunRef, analysis: RunAnalysis, deps: SummarizeDeps): Promise<SecurityHubResult | { error: string } | undefined> {
+async function toSecurityHub(run: RunRef, analysis: RunAnalysis, deps: SummarizeDeps): Promise<SecurityHubOutcome | undefined> {
   if (!deps.securityHub) return undefined;
   const { partition, region } = deps.securityHub;
   try {
@@ -157,7 +157,7 @@ async function toSecurityHub(run: RunRef, analysis: RunAnalysis, deps: Summarize
 }
 
 /** What reached Security Hub, in a few lines: for the SNS summary and the CLI. */
-export function securityHubMessage(result: SecurityHubResult | { error: string }): string {
+export function securityHubMessage(result: SecurityHubOutcome): string {
   if ("error" in result) return `Nothing was sent to Security Hub: ${result.error}`;
   const lines = [
     `Security Hub: ${result.imported} finding(s) imported in ${result.accounts} account(s) (${result.suppressed} suppressed as accepted risks), ${result.archived} archived as resolved, ${result.workflowUpdated} workflow change(s).`,
