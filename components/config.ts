@@ -368,18 +368,35 @@ function roleInAnotherAccount(key: ConfigKey, roleArn: string, pipelineAccountId
   });
 }
 
-/** The organization's id and root id: from config, or looked up from AWS Organizations. */
-export interface OrganizationIds {
+/** The organization's id and the OUs the StackSet targets (organizationalUnitIds, else the root): from config, or looked up. */
+export interface OrganizationScope {
   readonly organizationId: string;
-  readonly rootId: string;
+  readonly targetOuIds: string[];
 }
 
-export function organizationIds(config: CredReportConfig, opts?: pulumi.InvokeOutputOptions): pulumi.Output<OrganizationIds> {
-  if (config.organizationId && config.organizationRootId) {
-    return pulumi.output({ organizationId: config.organizationId, rootId: config.organizationRootId });
+/**
+ * Looks up what config leaves unset. DescribeOrganization answers any account of the organization,
+ * but the provider lists the roots (with the accounts and the enabled services) only to the
+ * management account and AWS Organizations' delegated administrators: from any other account
+ * (a StackSets delegated administrator is often only that) the roots come back empty. So the full
+ * lookup is made only when the root is needed and not set, and an empty answer names the key to set.
+ */
+export function organizationScope(config: CredReportConfig, opts?: pulumi.InvokeOutputOptions): pulumi.Output<OrganizationScope> {
+  const ous = config.organizationalUnitIds;
+  const needsRoot = ous.length === 0 && !config.organizationRootId;
+  const targetOuIds = (rootId: string | undefined) => (ous.length > 0 ? [...ous] : [rootId as string]);
+  if (config.organizationId && !needsRoot) {
+    return pulumi.output({ organizationId: config.organizationId, targetOuIds: targetOuIds(config.organizationRootId) });
   }
-  return aws.organizations.getOrganizationOutput({}, opts).apply((org) => ({
-    organizationId: config.organizationId ?? org.id,
-    rootId: config.organizationRootId ?? org.roots[0].id,
-  }));
+  return aws.organizations.getOrganizationOutput({ returnOrganizationOnly: !needsRoot }, opts).apply((org) => {
+    const rootId = config.organizationRootId ?? org.roots[0]?.id;
+    if (needsRoot && !rootId) {
+      throw new InvalidConfig([
+        "organizationRootId must be set: AWS Organizations lists the roots only to the management account and its delegated " +
+          `administrators, and the deploying account is neither (organization ${org.id}, management account ${org.masterAccountId}). ` +
+          "In the management account, `aws organizations list-roots --query 'Roots[0].Id' --output text` prints the root id (r-...)",
+      ]);
+    }
+    return { organizationId: config.organizationId ?? org.id, targetOuIds: targetOuIds(rootId) };
+  });
 }

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { REPORTS_PREFIX } from "../functions/report-keys";
-import { managementAccountRole, organizationIds, parseConfig, storageAccountRole } from "./config";
+import { managementAccountRole, organizationScope, parseConfig, storageAccountRole } from "./config";
 import { CredentialReportStateMachine } from "./credential-report-state-machine";
 import { CrossAccountRoleStackSet } from "./cross-account-role-stack-set";
 import { Notifier } from "./notifier";
@@ -131,7 +131,7 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
       aliases: [{ parent: pulumi.rootStackResource }],
     });
     const tags = config.tags;
-    const organization = organizationIds(config, { parent: this });
+    const organization = organizationScope(config, { parent: this });
     const region = aws.getRegionOutput({}, { parent: this }).region;
     const pipelineAccount = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
 
@@ -177,7 +177,7 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
         memberRoleName: config.memberRoleName,
         collectorRoleArn: roles.collector.arn,
         ...(config.securityHub ? { securityHubImporterRoleArn: roles.summarize.arn } : {}),
-        targetOuIds: config.organizationalUnitIds.length > 0 ? [...config.organizationalUnitIds] : organization.apply((org) => [org.rootId]),
+        targetOuIds: organization.targetOuIds,
         region,
         callAs: config.stackSet.callAs,
         failureTolerancePercentage: config.stackSet.failureTolerancePercentage,

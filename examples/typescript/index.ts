@@ -1,9 +1,8 @@
 // A security account's own Pulumi program, with the pipeline added as one resource.
-// In your program: `npm install github:<owner>/org-credential-reports#v0.2.0`, then
-// import { OrgCredentialReports } from "org-credential-reports";
+// In your program: `npm install github:<owner>/org-credential-reports#v0.2.0` (the package credreport).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { OrgCredentialReports } from "../../package";
+import { OrgCredentialReports } from "credreport";
 
 // What the program had already: the security team's alert topic.
 const teamAlerts = new aws.sns.Topic("security-team-alerts");

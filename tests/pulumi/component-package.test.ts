@@ -1,18 +1,19 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { COMPONENT_PACKAGE } from "../../component-package";
-import { SCHEMA_FILE } from "../../cli/write-schema";
+import { type ComponentPlugin, startComponentPlugin } from "../../cli/component-plugin";
+import { PACKAGE_DIR, SCHEMA_FILE } from "../../cli/write-schema";
 import { CONFIG_KEYS } from "../../components/config";
 import { ARG_KINDS, argsFromConfigText } from "../../components/stack-config";
-import { valueOf } from "./mock-cloud";
+import { type MockEngine, startMockEngine } from "../helpers/pulumi-engine";
+import { cloudMocks, newCloud, REGION, valueOf } from "./mock-cloud";
 import { resourceShapes, runOwnProgram, runStack } from "./program";
 import { STACKS } from "./stacks";
 
-const COMPONENT = "credreport:index:OrgCredentialReports";
-const EXAMPLES = join(__dirname, "..", "..", "examples");
+const PACKAGE_JSON = JSON.parse(readFileSync(join(PACKAGE_DIR, "package.json"), "utf8"));
+const EXAMPLES = join(PACKAGE_DIR, "examples");
 
 /** The schema type each kind of config value has. */
 const SCHEMA_TYPES = {
@@ -25,20 +26,43 @@ const SCHEMA_TYPES = {
 
 const camel = (snake: string) => snake.replace(/_([a-z])/g, (_, letter: string) => letter.toUpperCase());
 
-// What the Pulumi CLI would ask the plugin (provider.ts) for: its schema, and construct().
-describe("component package", function () {
+// The package as `pulumi package add <folder>` runs it: the SDK's cmd/run-plugin on this folder,
+// started from a consumer's folder, asked over gRPC.
+describe("component package, served by cmd/run-plugin", function () {
   this.timeout(120_000);
-  // One provider, as the plugin has: its schema is read once (about 15 s of TypeScript analysis).
-  const provider = new ComponentProvider(COMPONENT_PACKAGE);
+  let consumer: string;
+  let engine: MockEngine;
+  // What the engine records: each construct starts a new record.
+  let cloud = newCloud({});
+  let plugin: ComponentPlugin;
   let schema: Record<string, any>;
+  let token: string;
   let component: { inputProperties: Record<string, any>; requiredInputs: string[]; properties: Record<string, any>; required: string[] };
   before(async () => {
-    schema = JSON.parse(await provider.getSchema());
-    component = schema.resources[COMPONENT];
+    consumer = mkdtempSync(join(tmpdir(), "credreport-consumer-"));
+    engine = await startMockEngine({ newResource: (args) => cloudMocks(cloud).newResource(args), call: (args) => cloudMocks(cloud).call(args) }, "security-account", "test");
+    plugin = await startComponentPlugin(PACKAGE_DIR, { cwd: consumer, engineAddress: engine.engineAddress });
+    schema = await plugin.schema();
+    token = Object.keys(schema.resources)[0];
+    component = schema.resources[token];
+  });
+  after(async () => {
+    plugin?.stop();
+    await engine?.stop();
+    rmSync(consumer, { recursive: true, force: true });
   });
 
   it("serves the schema that is committed (after changing the arguments or outputs, run npm run schema)", () => {
     expect(schema, `${SCHEMA_FILE} is out of date: npm run schema`).to.deep.equal(JSON.parse(readFileSync(SCHEMA_FILE, "utf8")));
+  });
+
+  it("serves one component under one package name: package.json's, the component's own type token", async () => {
+    const { resources } = await runStack("new bucket, new key, email");
+
+    expect(schema.name).to.equal("credreport");
+    expect(PACKAGE_JSON.name).to.equal(schema.name);
+    expect(Object.keys(schema.resources)).to.deep.equal(["credreport:index:OrgCredentialReports"]);
+    expect(resources.filter((r) => r.type === token)).to.have.length(1);
   });
 
   it("takes every stack config key as an optional, plain, described input of the config value's type", () => {
@@ -63,31 +87,50 @@ describe("component package", function () {
     }
   });
 
-  for (const stack of ["new bucket, new key, email", "OU-scoped"]) {
-    it(`constructs the same resources as the TypeScript program for the same settings: ${stack}`, async () => {
-      const fromProgram = await runStack(stack);
-      const constructed = await runOwnProgram(() => provider.construct("credreport", COMPONENT, argsFromConfigText(STACKS[stack]), {}));
+  describe("constructed for a program in another language", () => {
+    beforeEach(() => (cloud = newCloud({})));
 
-      expect(resourceShapes(constructed.resources)).to.deep.equal(resourceShapes(fromProgram.resources));
-    });
-  }
+    for (const stack of ["new bucket, new key, email", "OU-scoped"]) {
+      it(`makes the same resources as the TypeScript program for the same settings: ${stack}`, async () => {
+        const fromProgram = await runStack(stack);
+        const { urn, state } = await plugin.construct({
+          monitorAddress: engine.monitorAddress,
+          project: "security-account",
+          stack: "test",
+          parent: "urn:pulumi:test::security-account::pulumi:pulumi:Stack::security-account-test",
+          type: token,
+          name: "credreport",
+          inputs: { ...argsFromConfigText(STACKS[stack]) },
+          config: { "aws:region": REGION },
+        });
+
+        expect(urn).to.equal(`urn:pulumi:test::security-account::${token}::credreport`);
+        expect(Object.keys(state).sort()).to.deep.equal(Object.keys(fromProgram.outputs).sort());
+        expect(resourceShapes(cloud.resources)).to.deep.equal(resourceShapes(fromProgram.resources));
+      });
+    }
+  });
 
   describe("examples", () => {
-    it("TypeScript: runs beside the program's own resources, wired to the component's outputs", async () => {
+    it("TypeScript: imports the package by its name and runs beside the program's own resources, wired to its outputs", async () => {
+      const source = readFileSync(join(EXAMPLES, "typescript", "index.ts"), "utf8");
+      expect(source).to.include(`import { OrgCredentialReports } from "${PACKAGE_JSON.name}";`);
       let program: Record<string, any> = {};
       const cloud = await runOwnProgram(() => (program = require(join(EXAMPLES, "typescript", "index.ts"))), {}, "security-account");
       const byName = (name: string) => cloud.resources.find((r) => r.name === name);
 
-      expect(byName("org-credential-reports")?.type).to.equal(COMPONENT);
+      expect(byName("org-credential-reports")?.type).to.equal(token);
       expect(byName("security-team-alerts")?.type).to.equal("aws:sns/topic:Topic");
       const pattern = JSON.parse(byName("credential-report-run-failed")!.inputs.eventPattern);
       expect(pattern.detail.stateMachineArn).to.deep.equal(["arn:aws:states:eu-west-1:123456789012:stateMachine:org-credential-reports-state-machine"]);
       expect(await valueOf(program.reportBucket)).to.match(/^credential-reports-/);
     });
 
-    it("YAML: sets only inputs the schema has, of their types, and reads only its outputs", () => {
+    it("YAML: declares the served token, sets only inputs the schema has, of their types, and reads only its outputs", () => {
       const program = parse(readFileSync(join(EXAMPLES, "yaml", "Pulumi.yaml"), "utf8"));
-      const [name, resource] = Object.entries<any>(program.resources).find(([, r]) => r.type === COMPONENT)!;
+      const components = Object.entries<any>(program.resources).filter(([, r]) => r.type.startsWith(`${schema.name}:`));
+      expect(components.map(([, r]) => r.type)).to.deep.equal([token]);
+      const [name, resource] = components[0];
 
       for (const [key, value] of Object.entries(resource.properties)) {
         const type = component.inputProperties[key]?.type;
@@ -99,9 +142,13 @@ describe("component package", function () {
       for (const output of used) expect(component.properties, String(output)).to.have.property(String(output));
     });
 
-    it("Python: passes only inputs the schema has and reads only its outputs", () => {
+    it("Python: imports the module pulumi package add generates, passes only inputs the schema has and reads only its outputs", () => {
       const source = readFileSync(join(EXAMPLES, "python", "__main__.py"), "utf8");
-      const call = /(\w+) = credreport\.OrgCredentialReports\(\s*"[^"]+",([^)]*)\)/s.exec(source);
+      // The Python SDK's module: pulumi_<package name>, dashes as underscores.
+      const module = schema.language?.python?.packageName ?? `pulumi_${schema.name.replace(/-/g, "_")}`;
+      const imported = new RegExp(`^import ${module} as (\\w+)$`, "m").exec(source);
+      expect(imported, `import ${module}`).to.not.equal(null);
+      const call = new RegExp(`(\\w+) = ${imported![1]}\\.OrgCredentialReports\\(\\s*"[^"]+",([^)]*)\\)`, "s").exec(source);
       expect(call, "the component's constructor call").to.not.equal(null);
       const [, variable, kwargs] = call!;
 

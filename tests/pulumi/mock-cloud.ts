@@ -40,7 +40,8 @@ export interface RecordedOptions {
 /** What a run of the program under the mocks did. */
 export interface MockCloud {
   readonly resources: RecordedResource[];
-  readonly calls: { token: string; provider?: string }[];
+  /** Every invoke (data source) the program made, with its arguments. */
+  readonly calls: { token: string; provider?: string; inputs: Record<string, unknown> }[];
   readonly options: RecordedOptions[];
 }
 
@@ -77,7 +78,7 @@ function stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, unknown
   }
 }
 
-function callResult(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+function callResult(args: pulumi.runtime.MockCallArgs, managementAccount: string): Record<string, unknown> {
   switch (args.token) {
     case "aws:index/getCallerIdentity:getCallerIdentity": {
       const account = accountFor(args.provider);
@@ -91,32 +92,45 @@ function callResult(args: pulumi.runtime.MockCallArgs): Record<string, unknown> 
       const bucket = args.inputs.bucket as string;
       return { id: bucket, bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegion: BUCKET_REGIONS[bucket] ?? REGION, region: REGION };
     }
-    case "aws:organizations/getOrganization:getOrganization":
-      return { id: LOOKED_UP_ORGANIZATION.id, roots: [{ id: LOOKED_UP_ORGANIZATION.rootId }], masterAccountId: PIPELINE_ACCOUNT };
+    case "aws:organizations/getOrganization:getOrganization": {
+      // As the provider answers: DescribeOrganization alone with returnOrganizationOnly; the roots
+      // only for the management account (an AWS Organizations delegated administrator would get
+      // them too, a StackSets delegated administrator that is not one gets them empty).
+      const organization = { id: LOOKED_UP_ORGANIZATION.id, masterAccountId: managementAccount, roots: [], accounts: [] };
+      const listed = !args.inputs.returnOrganizationOnly && accountFor(args.provider) === managementAccount;
+      return listed ? { ...organization, roots: [{ id: LOOKED_UP_ORGANIZATION.rootId }], accounts: [{ id: managementAccount }] } : organization;
+    }
     default:
       throw new Error(`the mocks know no call ${args.token}`);
   }
 }
 
+/** A new, empty record of what a program does; deployed from a delegated administrator when the config says so. */
+export function newCloud(config: Record<string, string>): MockCloud & { readonly managementAccount: string } {
+  // Deployed from a delegated administrator, the pipeline's account is not the management account.
+  const managementAccount = config.stackSetCallAs === "DELEGATED_ADMIN" ? MANAGEMENT_ACCOUNT : PIPELINE_ACCOUNT;
+  return { resources: [], calls: [], options: [], managementAccount };
+}
+
+/** Mocks that answer as the cloud would, recording every resource and invoke into `cloud`. */
+export function cloudMocks(cloud: ReturnType<typeof newCloud>): pulumi.runtime.Mocks {
+  return {
+    newResource: (args) => {
+      if (args.type === "pulumi:pulumi:Stack") return { id: undefined, state: {} };
+      cloud.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
+      return { id: `${args.name}-id`, state: { ...args.inputs, ...stateFor(args) } };
+    },
+    call: (args) => {
+      cloud.calls.push({ token: args.token, provider: args.provider, inputs: args.inputs });
+      return callResult(args, cloud.managementAccount);
+    },
+  };
+}
+
 /** Installs Pulumi mocks that record every resource and call; config keys are given without the project prefix. */
 export async function mockCloud(config: Record<string, string>, project = "org-credential-reports"): Promise<MockCloud> {
-  const cloud: MockCloud = { resources: [], calls: [], options: [] };
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        if (args.type === "pulumi:pulumi:Stack") return { id: undefined, state: {} };
-        cloud.resources.push({ type: args.type, name: args.name, inputs: args.inputs, provider: args.provider });
-        return { id: `${args.name}-id`, state: { ...args.inputs, ...stateFor(args) } };
-      },
-      call: (args) => {
-        cloud.calls.push({ token: args.token, provider: args.provider });
-        return callResult(args);
-      },
-    },
-    project,
-    "test",
-    false,
-  );
+  const cloud = newCloud(config);
+  await pulumi.runtime.setMocks(cloudMocks(cloud), project, "test", false);
   recordDependencies(cloud);
   pulumi.runtime.setAllConfig({
     "aws:region": REGION,

@@ -5,9 +5,10 @@ import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks";
 import { bundleFunction } from "../../functions/bundle";
 import { REPORTS_PREFIX } from "../../functions/report-keys";
 import { buildDefinition } from "../../functions/state-machine-definition";
-import { LOOKED_UP_ORGANIZATION, type MockCloud, one, ofType, PIPELINE_ACCOUNT, REGION, some, STORAGE_ACCOUNT } from "./mock-cloud";
+import { FIX_WITH_CONFIG, organizationScope, parseConfig } from "../../components/config";
+import { failureOf, LOOKED_UP_ORGANIZATION, MANAGEMENT_ACCOUNT, mockCloud, type MockCloud, one, ofType, PIPELINE_ACCOUNT, REGION, some, STORAGE_ACCOUNT } from "./mock-cloud";
 import { runProgram, runStack, type StackOutputs } from "./program";
-import { EXISTING_KEY, ORG, STACKS, STORAGE_ROLE } from "./stacks";
+import { EXISTING_KEY, MANAGEMENT_ROLE, ORG, STACKS, STORAGE_ROLE } from "./stacks";
 import { asList, memberRoleOf, recordedPolicies, rolePolicy, statement, statementsOf, takesTags } from "./recorded-policies";
 
 type Run = MockCloud & { outputs: StackOutputs };
@@ -254,10 +255,28 @@ describe("Pulumi program (index.ts under the mocks)", function () {
   });
 
   describe("organization and scope", () => {
-    it("looks the organization up only when its ids are not configured", () => {
-      const lookups = (stack: string) => runs[stack].calls.filter((c) => c.token === "aws:organizations/getOrganization:getOrganization");
-      expect(lookups("no KMS, no email, organization looked up")).to.have.length(1);
-      expect(lookups("new bucket, new key, email")).to.have.length(0);
+    it("looks the organization up only when its ids are not configured, listing the roots only when it needs the root", () => {
+      const lookups = (stack: string) => runs[stack].calls.filter((c) => c.token === "aws:organizations/getOrganization:getOrganization").map((c) => c.inputs);
+      expect(lookups("no KMS, no email, organization looked up")).to.deep.equal([{ returnOrganizationOnly: false }]);
+      expect(lookups("delegated administrator, organization looked up")).to.deep.equal([{ returnOrganizationOnly: true }]);
+      expect(lookups("new bucket, new key, email")).to.deep.equal([]);
+    });
+
+    it("stops at preview, naming organizationRootId, where AWS Organizations does not list the roots to the deploying account", async () => {
+      const config = { stackSetCallAs: "DELEGATED_ADMIN", managementAccountRole: MANAGEMENT_ROLE };
+      await mockCloud(config);
+
+      const failure = await failureOf(organizationScope(parseConfig(config)));
+
+      expect(failure).to.equal(
+        [
+          "Invalid configuration (1 problem):",
+          "  - organizationRootId must be set: AWS Organizations lists the roots only to the management account and its delegated " +
+            `administrators, and the deploying account is neither (organization ${LOOKED_UP_ORGANIZATION.id}, management account ${MANAGEMENT_ACCOUNT}). ` +
+            "In the management account, `aws organizations list-roots --query 'Roots[0].Id' --output text` prints the root id (r-...)",
+          FIX_WITH_CONFIG,
+        ].join("\n"),
+      );
     });
 
     it("hands ListAccounts the OUs and exclusions, and CollectReport the bucket and role name", () => {

@@ -39,4 +39,6 @@ export const STACKS: Record<string, Record<string, string>> = {
     maxKeyAgeDays: "60",
   },
   "delegated administrator": { ...ORG, stackSetCallAs: "DELEGATED_ADMIN", managementAccountRole: MANAGEMENT_ROLE, memberRoleName: "audit-credential-report" },
+  // Not an AWS Organizations delegated administrator: the roots are not listed to it, so the root is set.
+  "delegated administrator, organization looked up": { organizationRootId: ORG.organizationRootId, stackSetCallAs: "DELEGATED_ADMIN", managementAccountRole: MANAGEMENT_ROLE },
 };
