@@ -12,7 +12,8 @@ import { memberCredentials } from "../functions/member-credentials";
 import { type PipelineSettings, settingsProblems } from "../functions/settings";
 import { buildDefinition, STATES } from "../functions/state-machine-definition";
 import { describeCaughtError } from "../functions/summarize/manifest";
-import { type SummarizeResult, summarize } from "../functions/summarize/summarize";
+import { type SummarizeDeps, type SummarizeResult, summarize } from "../functions/summarize/summarize";
+import type { FindingThresholds } from "../functions/analysis/findings";
 import type { AwsClients } from "./aws-clients";
 import { type ExecutionHistory, ExecutionTimedOut, executeDefinition } from "./local-execution";
 
@@ -42,7 +43,48 @@ export interface LocalRunOptions {
   readonly acceptedRisks?: readonly AcceptedRisk[];
   /** Import the findings into each account's Security Hub through the member role, as the stack's securityHub does. @default false */
   readonly securityHub?: boolean;
+  /** Where the findings draw their lines, as the stack's threshold keys. @default DEFAULT_THRESHOLDS */
+  readonly thresholds?: FindingThresholds;
   readonly log: Log;
+}
+
+/** Who runs the pipeline here: the caller's account and partition. */
+export interface Caller {
+  readonly ownAccountId: string;
+  readonly partition: string;
+}
+
+/** The caller, as STS says. */
+export async function callerOf(clients: AwsClients): Promise<Caller> {
+  const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
+  return { ownAccountId: identity.Account ?? "", partition: identity.Arn?.split(":")[1] ?? "aws" };
+}
+
+/**
+ * What Summarize gets when it runs here, the same as the deployed Lambda gets: the run event, the
+ * accepted risks, the thresholds and, when on, Security Hub through each account's member role.
+ */
+export function localSummarizeDeps(
+  clients: AwsClients,
+  caller: Caller,
+  options: Pick<LocalRunOptions, "region" | "bucket" | "memberRoleName" | "acceptedRisks" | "securityHub" | "thresholds" | "log"> & { readonly topicArn?: string },
+  runId: string,
+  sleep?: (ms: number) => Promise<void>,
+): SummarizeDeps {
+  const memberRole = { sts: clients.sts, partition: caller.partition, roleName: options.memberRoleName, ownAccountId: caller.ownAccountId };
+  const securityHubAs = async (accountId: string) => clients.securityHubClient(await memberCredentials(accountId, runId, memberRole));
+  return {
+    s3: clients.s3,
+    sns: clients.sns,
+    events: clients.events,
+    bucket: options.bucket,
+    topicArn: options.topicArn,
+    acceptedRisks: options.acceptedRisks,
+    thresholds: options.thresholds,
+    ...(options.securityHub ? { securityHub: { partition: caller.partition, region: options.region, clientFor: securityHubAs, ...(sleep ? { sleep } : {}) } } : {}),
+    now: () => new Date(),
+    log: options.log,
+  };
 }
 
 /** How far a run got: accounts listed, and of those how many were collected or failed. */
@@ -92,9 +134,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   const problems = settingsProblems(options.settings);
   if (problems.length > 0) throw new Error(`invalid settings: ${problems.join("; ")}`);
   const { clients, log } = options;
-  const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
-  const ownAccountId = identity.Account ?? "";
-  const partition = identity.Arn?.split(":")[1] ?? "aws";
+  const caller = await callerOf(clients);
+  const { ownAccountId, partition } = caller;
   const lambdaArn = (name: string) => `arn:${partition}:lambda:${options.region}:${ownAccountId}:function:${name}`;
   const definition = buildDefinition(
     {
@@ -120,8 +161,6 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     }
   };
   const pause = (ms: number) => sleep(options.pauseMs ?? ms);
-  const memberRole = { sts: clients.sts, partition, roleName: options.memberRoleName, ownAccountId };
-  const securityHubAs = async (accountId: string, runId: string) => clients.securityHubClient(await memberCredentials(accountId, runId, memberRole));
   const publish = (input: PublishCommandInput) => clients.sns.send(new PublishCommand(input)).then(({ MessageId }) => ({ MessageId }));
   const overrides = {
     taskResourceLocalHandlers: {
@@ -154,19 +193,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
         return round;
       })),
       [STATES.summarize]: asLambda(
-        timed(STATES.summarize, (input: SummarizeInput) =>
-          summarize(input, {
-            s3: clients.s3,
-            sns: clients.sns,
-            events: clients.events,
-            bucket: options.bucket,
-            topicArn: options.topicArn,
-            acceptedRisks: options.acceptedRisks,
-            ...(options.securityHub ? { securityHub: { partition, region: options.region, clientFor: (accountId: string) => securityHubAs(accountId, input.run.id), sleep: pause } } : {}),
-            now: () => new Date(),
-            log,
-          }),
-        ),
+        timed(STATES.summarize, (input: SummarizeInput) => summarize(input, localSummarizeDeps(clients, caller, options, input.run.id, pause))),
       ),
       [STATES.notifyRunFailure]: publish,
     },

@@ -10,7 +10,7 @@ import { type AwsClients, awsClients } from "./aws-clients";
 import { DEMO_SPEC, seedDemoOrganization } from "./demo-organization";
 import { downloadPrefix } from "./download";
 import { startEmulator } from "./emulator";
-import { type LocalRunOptions, type LocalRunResult, type RunProgress, runLocally } from "./local-runner";
+import { callerOf, type LocalRunOptions, type LocalRunResult, localSummarizeDeps, type RunProgress, runLocally } from "./local-runner";
 import { bucketFlag, endpointFlag, outFolderFlag, regionFlag, roleNameFlag, topicArnFlag, wholeNumberFlag } from "./flags";
 import { preflight } from "./preflight";
 import { type DownloadProgress, downloadProgressLine, runProgressLine, withProgress } from "./progress";
@@ -53,7 +53,7 @@ run options:
   --topic-arn ARN         SNS topic for the run summary, arn:<partition>:sns:<region>:<account>:<name> (required)
   --role-name NAME        member role to assume in each account, 1-64 of letters, digits, +=,.@_- [${DEFAULT_MEMBER_ROLE_NAME}]
   --endpoint URL          send every AWS call here, an http(s) URL (an emulator); unset: real AWS
-  --region REGION         such as us-east-1 [AWS_REGION, else us-east-1]
+  --region REGION         such as us-east-1 [AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1]
   --include-ou ID         collect only accounts under this OU or root, child OUs included (repeatable)
   --exclude-account ID    never collect this account, 12 digits (repeatable)
   --concurrency N         batches collected at once, 1-1000 [${DEFAULT_SETTINGS.maxConcurrency}]
@@ -62,12 +62,14 @@ run options:
   --poll-interval S       first wait between rounds in seconds, doubling after, 1-300 [${DEFAULT_SETTINGS.pollIntervalSeconds}]
   --timeout-minutes M     stop a run still going after M minutes, 10-1440 [${DEFAULT_SETTINGS.runTimeoutMinutes}]
   --out DIR               also download the run's reports and manifest here (made if missing)
-  --accepted-risks FILE   known exceptions and break-glass users (YAML or JSON, see README "Findings
-                          lifecycle"), applied by the run's analysis as the stack's acceptedRisksFile
+  --accepted-risks FILE   known exceptions and break-glass users (YAML or JSON, see docs/findings.md
+                          "Accepted risks"), applied by the run's analysis as the stack's acceptedRisksFile
   --security-hub          import the findings into each account's Security Hub through the member
                           role, as the stack's securityHub does
   --verbose               print every pipeline event as a JSON line (no progress line)
   --quiet                 no progress line
+  --max-key-age-days N, --unused-days N, --root-use-window-days N, --max-report-age-hours N
+                          the finding thresholds, as for summarize below
 
 summarize options (one source):
   --from DIR              a folder of raw reports (account=<id>.csv; a manifest.json is used if present)
@@ -77,15 +79,17 @@ summarize options (one source):
                           with the run before it in the same bucket); --endpoint and --region as above
   --out DIR               where findings.json(l), summary.json, changes.json, users.csv and
                           report.html are written [./out/analysis]
-  --write-manifest        with --bucket and --run: summarise the stored run in the bucket itself,
-                          writing its manifest and analysis files where they are missing (a run
-                          that timed out or whose manifest could not be written); never replaces
-                          a file that is there
+  --write-manifest        with --bucket and --run: summarise the stored run in the bucket itself, as
+                          its own Summarize would (manifest and analysis files where they are
+                          missing, never replacing one that is there; the run's event): for a run
+                          that timed out or whose manifest could not be written
   --map-bucket NAME       with --write-manifest: the stack's map files bucket (output mapBucketName),
                           where the run's Distributed Map results are [--bucket]
   --topic-arn ARN         with --write-manifest: also publish the run summary
-  --accepted-risks FILE   known exceptions (YAML or JSON, see README "Accepted risks"): the findings
-                          they cover are marked accepted and kept out of the open counts and alerts
+  --security-hub          with --write-manifest: import the findings into each account's Security Hub
+  --role-name NAME        with --security-hub: the member role [${DEFAULT_MEMBER_ROLE_NAME}]
+  --accepted-risks FILE   known exceptions (YAML or JSON, see docs/findings.md "Accepted risks"): the
+                          findings they cover are marked accepted and kept out of the open counts and alerts
   --quiet                 no progress line while a stored run is downloaded
   --max-key-age-days N    an active key rotated longer ago is old, 1-3650 [MAX_KEY_AGE_DAYS, else 90]
   --unused-days N         an active credential unused this long is unused, 1-3650 [UNUSED_DAYS, else 45]
@@ -101,6 +105,9 @@ the analysis failed, or the run stopped; 2 on bad usage: a flag's value, or a bu
 endpoint that the checks before the run found unusable (nothing was collected).`;
 
 class UsageError extends Error {}
+
+/** The threshold flags, for parseArgs: run and summarize take the same. */
+const THRESHOLD_OPTIONS = Object.fromEntries(Object.values(THRESHOLD_SETTINGS).map(({ flag }) => [flag.slice(2), { type: "string" as const }]));
 
 /** The accepted risks file of --accepted-risks, checked as the deployed rules are; its problems are the flag's. */
 async function acceptedRisksFlag(path: string, problems: string[]): Promise<AcceptedRisk[] | undefined> {
@@ -195,6 +202,7 @@ async function run(args: string[]): Promise<number> {
       "security-hub": { type: "boolean" },
       verbose: { type: "boolean" },
       quiet: { type: "boolean" },
+      ...THRESHOLD_OPTIONS,
     },
   });
   const problems: string[] = [];
@@ -220,6 +228,7 @@ async function run(args: string[]): Promise<number> {
     runTimeoutMinutes: number("--timeout-minutes", DEFAULT_SETTINGS.runTimeoutMinutes, ...SETTING_BOUNDS.runTimeoutMinutes),
   };
   if (values.out !== undefined) problems.push(...defined(outFolderFlag("--out", resolve(values.out))));
+  const thresholds = thresholdFlags(values as Record<string, string | undefined>, problems);
   const acceptedRisks = values["accepted-risks"] ? await acceptedRisksFlag(values["accepted-risks"], problems) : undefined;
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
 
@@ -236,6 +245,7 @@ async function run(args: string[]): Promise<number> {
     settings,
     acceptedRisks,
     securityHub: values["security-hub"] ?? false,
+    thresholds,
     outDir: values.out ? resolve(values.out) : undefined,
     verbose: values.verbose ?? false,
     quiet: values.quiet ?? false,
@@ -380,8 +390,10 @@ async function summarizeCommand(args: string[]): Promise<number> {
       "topic-arn": { type: "string" },
       "map-bucket": { type: "string" },
       "accepted-risks": { type: "string" },
+      "security-hub": { type: "boolean" },
+      "role-name": { type: "string" },
       quiet: { type: "boolean" },
-      ...Object.fromEntries(Object.values(THRESHOLD_SETTINGS).map(({ flag }) => [flag.slice(2), { type: "string" as const }])),
+      ...THRESHOLD_OPTIONS,
     },
   });
   const fromBucket = values.bucket !== undefined || values.run !== undefined;
@@ -397,6 +409,9 @@ async function summarizeCommand(args: string[]): Promise<number> {
   if (values["write-manifest"] && values.out) problems.push("--write-manifest writes into the bucket; --out does not go with it");
   if (values["topic-arn"] && !values["write-manifest"]) problems.push("--topic-arn goes with --write-manifest");
   if (values["map-bucket"] && !values["write-manifest"]) problems.push("--map-bucket goes with --write-manifest");
+  if (values["security-hub"] && !values["write-manifest"]) problems.push("--security-hub goes with --write-manifest");
+  if (values["role-name"] !== undefined && !values["security-hub"]) problems.push("--role-name goes with --security-hub");
+  if (values["role-name"] !== undefined) problems.push(...defined(roleNameFlag("--role-name", values["role-name"])));
   if (values.bucket !== undefined) problems.push(...defined(bucketFlag("--bucket", values.bucket)));
   if (values["map-bucket"] !== undefined) problems.push(...defined(bucketFlag("--map-bucket", values["map-bucket"])));
   if (values["topic-arn"] !== undefined) problems.push(...defined(topicArnFlag("--topic-arn", values["topic-arn"])));
@@ -404,7 +419,6 @@ async function summarizeCommand(args: string[]): Promise<number> {
   if (values.endpoint !== undefined) problems.push(...defined(endpointFlag("--endpoint", values.endpoint)));
   const thresholds = thresholdFlags(values as Record<string, string | undefined>, problems);
   if (values.out !== undefined) problems.push(...defined(outFolderFlag("--out", resolve(values.out))));
-  if (values["accepted-risks"] && values["write-manifest"]) problems.push("--accepted-risks goes with an analysis written to --out, not with --write-manifest");
   const acceptedRisks = values["accepted-risks"] ? await acceptedRisksFlag(values["accepted-risks"], problems) : undefined;
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
   const region = regionOf(values.region);
@@ -418,6 +432,9 @@ async function summarizeCommand(args: string[]): Promise<number> {
       region,
       endpoint: values.endpoint,
       thresholds,
+      acceptedRisks,
+      securityHub: values["security-hub"] ?? false,
+      memberRoleName: values["role-name"] ?? DEFAULT_MEMBER_ROLE_NAME,
     });
   }
   const outDir = resolve(values.out ?? join("out", "analysis"));
@@ -449,7 +466,11 @@ async function summarizeCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Summarises a stored run in its own bucket: the manifest and analysis files that are missing. */
+/**
+ * Summarises a stored run in its own bucket, as the run's own Summarize would have: the manifest
+ * and analysis files that are missing, with the accepted risks and thresholds given, the run's
+ * event, the SNS summary (with --topic-arn) and, with --security-hub, the import.
+ */
 async function summarizeStoredRun(target: {
   bucket: string;
   mapBucket?: string;
@@ -459,24 +480,21 @@ async function summarizeStoredRun(target: {
   region: string;
   endpoint?: string;
   thresholds: FindingThresholds;
+  acceptedRisks?: readonly AcceptedRisk[];
+  securityHub: boolean;
+  memberRoleName: string;
 }): Promise<number> {
   const clients = awsClients({ region: target.region, endpoint: target.endpoint });
   const unusable = await preflight(clients, { bucket: target.bucket, topicArn: target.topicArn, endpoint: target.endpoint, region: target.region });
   if (unusable.length > 0) throw new UsageError(unusable.join("\n"));
   const input = await summarizeInputFromStoredRun(target.runId, target.date, { s3: clients.s3, bucket: target.bucket, mapBucket: target.mapBucket });
-  const summary = await summarize(input, {
-    s3: clients.s3,
-    sns: clients.sns,
-    bucket: target.bucket,
-    topicArn: target.topicArn,
-    thresholds: target.thresholds,
-    now: () => new Date(),
-    log: silentLog,
-  });
+  const summary = await summarize(input, localSummarizeDeps(clients, await callerOf(clients), { ...target, log: silentLog }, target.runId));
   const { counts } = summary;
   console.log(`Run ${target.runId}: ${counts.collected} collected, ${counts.failed} failed, ${counts.skipped} skipped.`);
   console.log(`Manifest: s3://${target.bucket}/${summary.manifestKey}`);
   if (summary.analysisError) console.error(`The analysis failed, so the run has no findings: ${summary.analysisError}`);
+  if (summary.eventError) console.error(`The run's event could not be put: ${summary.eventError}`);
+  if (summary.securityHub) console.log(securityHubMessage(summary.securityHub));
   return counts.failed === 0 && !summary.analysisError ? 0 : EXIT_INCOMPLETE;
 }
 

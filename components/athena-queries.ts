@@ -19,6 +19,7 @@ export const FINDINGS_COLUMNS = [
   { name: "message", type: "string" },
   { name: "evidence", type: "map<string,string>" },
   { name: "is_new", type: "boolean" },
+  { name: "accepted", type: "boolean" },
   { name: "run_started_at", type: "string" },
 ] as const;
 
@@ -75,18 +76,12 @@ ORDER BY account_id, "user";`,
     },
     {
       name: "old-access-keys",
-      description: `Active access keys last rotated more than ${maxKeyAgeDays} days before now (maxKeyAgeDays; CIS 1.14), for one run: give its date and run id`,
-      query: `${reportsOfRun},
-keys AS (
-  SELECT account_id, "user", 1 AS key_slot, access_key_1_last_rotated AS last_rotated FROM reports WHERE access_key_1_active = 'true'
-  UNION ALL
-  SELECT account_id, "user", 2 AS key_slot, access_key_2_last_rotated AS last_rotated FROM reports WHERE access_key_2_active = 'true'
-)
-SELECT account_id, "user", key_slot, last_rotated,
-       date_diff('day', from_iso8601_timestamp(last_rotated), current_timestamp) AS age_days
-FROM keys
-WHERE last_rotated <> 'N/A' AND date_diff('day', from_iso8601_timestamp(last_rotated), current_timestamp) > ${maxKeyAgeDays}
-ORDER BY age_days DESC;`,
+      description: `Active access keys last rotated more than ${maxKeyAgeDays} whole days before the run (maxKeyAgeDays; CIS 1.14), from the run's findings: give its date and run id`,
+      // From the findings, so the line is drawn where Summarize draws it: whole days before the run's start.
+      query: `SELECT account_id, user_name, credential, evidence['age_days'] AS age_days, message
+FROM ${FINDINGS_TABLE}
+WHERE "date" = ? AND run = ? AND ${FINDINGS_FILE} AND check_id = 'access-key-old'
+ORDER BY CAST(evidence['age_days'] AS integer) DESC;`,
     },
     {
       name: "unused-credentials",

@@ -1,7 +1,6 @@
 import type { UserMatcher } from "./accepted-risks";
 import type { ParsedReport } from "./credential-report";
-import { DAY_MS, finding, type Finding, type FindingThresholds, latestUse, pick, wholeDays } from "./findings";
-import { humanAge } from "./ages";
+import { finding, type Finding, type FindingThresholds, pick, recentUse } from "./findings";
 
 /**
  * A report's findings with its break-glass users' own: any use of their credentials within the use
@@ -16,15 +15,8 @@ export function withBreakGlass(findings: readonly Finding[], report: ParsedRepor
   const own = kept.flatMap((user) => {
     const found: Finding[] = [];
     const name = `Break-glass user ${user.user} (${user.accountId})`;
-    const latest = latestUse(user);
-    if (latest && now.getTime() - latest.at.getTime() <= t.rootUseWindowDays * DAY_MS) {
-      found.push(
-        finding("break-glass-used", user, `${name} was used ${humanAge(now.getTime() - latest.at.getTime())} ago (${latest.column})`, {
-          ...pick(user, "password_last_used", "access_key_1_last_used_date", "access_key_2_last_used_date"),
-          days_since_last_use: String(wholeDays(now.getTime() - latest.at.getTime())),
-        }),
-      );
-    }
+    const recent = recentUse(user, now, t.rootUseWindowDays);
+    if (recent) found.push(finding("break-glass-used", user, `${name} was used ${recent.ago} ago (${recent.column})`, recent.evidence));
     if (!user.mfaActive) found.push(finding("break-glass-without-mfa", user, `${name} has no MFA`, pick(user, "password_enabled", "mfa_active")));
     return found;
   });

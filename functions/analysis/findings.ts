@@ -68,6 +68,10 @@ export function finding(checkId: CheckId, user: CredentialUser, message: string,
   };
 }
 
+/**
+ * Every day threshold compares whole days: the days completed between the date IAM wrote and the
+ * run's start (a key rotated 90 days and 23 hours before the run is 90 days old, within a 90-day limit).
+ */
 export const wholeDays = (ms: number) => Math.floor(ms / DAY_MS);
 export const pick = (user: CredentialUser, ...columns: string[]) => Object.fromEntries(columns.map((c) => [c, user.raw[c]]));
 
@@ -93,23 +97,28 @@ function rootFindings(root: CredentialUser, now: Date, t: FindingThresholds): Fi
       ),
     );
   }
-  const latest = latestUse(root);
-  if (latest && now.getTime() - latest.at.getTime() <= t.rootUseWindowDays * DAY_MS) {
-    const days = wholeDays(now.getTime() - latest.at.getTime());
-    found.push(
-      finding(
-        "root-recently-used",
-        root,
-        `The root user of ${root.accountId} was used ${humanAge(now.getTime() - latest.at.getTime())} ago (${latest.column})`,
-        { ...pick(root, "password_last_used", "access_key_1_last_used_date", "access_key_2_last_used_date"), days_since_last_use: String(days) },
-      ),
-    );
+  const recent = recentUse(root, now, t.rootUseWindowDays);
+  if (recent) {
+    found.push(finding("root-recently-used", root, `The root user of ${root.accountId} was used ${recent.ago} ago (${recent.column})`, recent.evidence));
   }
   return found;
 }
 
+/** The latest use of a user's password or keys when it falls within `windowDays` whole days of `now`, with its evidence. */
+export function recentUse(user: CredentialUser, now: Date, windowDays: number): { column: string; ago: string; evidence: Record<string, string> } | undefined {
+  const latest = latestUse(user);
+  if (!latest) return undefined;
+  const ms = now.getTime() - latest.at.getTime();
+  if (wholeDays(ms) > windowDays) return undefined;
+  return {
+    column: latest.column,
+    ago: humanAge(ms),
+    evidence: { ...pick(user, "password_last_used", "access_key_1_last_used_date", "access_key_2_last_used_date"), days_since_last_use: String(wholeDays(ms)) },
+  };
+}
+
 /** The latest use of any of a user's credentials (not the first one found), and its column. */
-export function latestUse(user: CredentialUser): { column: string; at: Date } | undefined {
+function latestUse(user: CredentialUser): { column: string; at: Date } | undefined {
   const uses = [
     { column: "password_last_used", at: valueOf(user.passwordLastUsed) },
     { column: "access_key_1_last_used_date", at: valueOf(user.accessKeys[0].lastUsed) },
@@ -144,8 +153,8 @@ function iamUserFindings(user: CredentialUser, now: Date, t: FindingThresholds):
     const prefix = `access_key_${key.slot}` as const;
     const fields = pick(user, `${prefix}_active`, `${prefix}_last_rotated`, `${prefix}_last_used_date`);
     const rotated = valueOf(key.lastRotated);
-    if (rotated && now.getTime() - rotated.getTime() > t.maxKeyAgeDays * DAY_MS) {
-      const age = wholeDays(now.getTime() - rotated.getTime());
+    const age = rotated && wholeDays(now.getTime() - rotated.getTime());
+    if (age !== undefined && age > t.maxKeyAgeDays) {
       found.push(finding("access-key-old", user, `${name} has an active access key (${prefix}) ${humanAge(age * DAY_MS)} old`, { ...fields, age_days: String(age) }, prefix));
     }
     const unused = unusedFor(now, key.lastUsed, key.lastRotated);

@@ -7,6 +7,12 @@ import { awsClients } from "../../cli/aws-clients";
 import { seedDemoOrganization } from "../../cli/demo-organization";
 import { type Emulator, startEmulator } from "../../cli/emulator";
 import { assumeRoleDenied, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
+import { emulatorTarget } from "../helpers/emulator-data";
+import { PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { StoredFinding } from "../../functions/analysis/changes";
+import { RUN_EVENT_SOURCE } from "../../functions/summarize/run-event";
 
 const TSX = join(__dirname, "..", "..", "node_modules", ".bin", "tsx");
 const MAIN = join(__dirname, "..", "..", "cli", "main.ts");
@@ -133,7 +139,7 @@ describe("command line", function () {
 
       const run = await cli([
         "run", "--endpoint", proxy.endpoint, "--bucket", org.bucket, "--topic-arn", org.topicArn,
-        "--include-ou", org.ous[0].id, "--exclude-account", inA[2].id, "--poll-interval", "1", "--concurrency", "2",
+        "--include-ou", org.ous[0].id, "--exclude-account", inA[2].id, "--poll-interval", "1", "--concurrency", "2", "--max-key-age-days", "1234",
       ]);
 
       expect(run.status, run.stderr).to.equal(1);
@@ -146,12 +152,60 @@ describe("command line", function () {
       expect(run.stdout).to.not.contain(org.members.find((m) => m.ouId === org.ous[1].id)!.id);
 
       const runFolder = /stored in s3:\/\/cli-reports\/(\S+)/.exec(run.stdout)![1];
+      const stored = await awsClients(emulatorTarget(emulator.endpoint)).s3.send(new GetObjectCommand({ Bucket: org.bucket, Key: `${runFolder}findings.json` }));
+      expect(JSON.parse(await stored.Body!.transformToString()).thresholds.maxKeyAgeDays).to.equal(1234);
       const analysisOut = join(out, "from-bucket");
       const summarized = await cli(["summarize", "--endpoint", proxy.endpoint, "--bucket", org.bucket, "--run", runFolder, "--out", analysisOut]);
       expect(summarized.status, summarized.stderr).to.equal(0);
       expect(summarized.stdout).to.match(/^Analysed 2 report\(s\) from /m);
       expect(summarized.stdout).to.match(/^Findings: \d+ .* in 2 accounts, .*no earlier one to compare with/m);
       expect(readdirSync(analysisOut)).to.include.members(["findings.json", "summary.json", "changes.json", "users.csv", "report.html"]);
+    });
+  });
+
+  describe("recovering a run whose manifest could not be written", () => {
+    let emulator: Emulator;
+    let proxy: FaultProxy;
+    let org: Awaited<ReturnType<typeof seedDemoOrganization>>;
+    before(async () => {
+      emulator = await startEmulator();
+      proxy = await startFaultProxy(emulator.endpoint);
+      org = await seedDemoOrganization(awsClients(emulatorTarget(emulator.endpoint)), { memberAccounts: 3, ouNames: ["A"], suspended: 0, bucket: "recovered-reports", topicName: "recovered-alerts" });
+    });
+    after(async () => {
+      await proxy?.close();
+      await emulator?.stop();
+    });
+
+    it("summarize --write-manifest does what the run's Summarize would: accepted risks, thresholds, the run's event, Security Hub", async () => {
+      proxy.addRule({ service: "s3", action: "PutObject", key: /\/manifest\.json$/, fault: { status: 403, code: "AccessDenied", message: "Access Denied" } });
+      const stopped = await cli(["run", "--endpoint", proxy.endpoint, "--bucket", org.bucket, "--topic-arn", org.topicArn, "--poll-interval", "1"]);
+      expect(stopped.status, stopped.stderr).to.equal(1);
+      const command = /npm run cli -- (summarize --bucket \S+ --run (\S+) --write-manifest)/.exec(stopped.stderr);
+      expect(command, stopped.stderr).to.not.equal(null);
+      const direct = awsClients(emulatorTarget(emulator.endpoint));
+      const sqs = new SQSClient(emulatorTarget(emulator.endpoint));
+      const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "recovered-runs" }))).QueueUrl!;
+      const queueArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn;
+      await direct.events.send(new PutRuleCommand({ Name: "recovered-runs", EventPattern: JSON.stringify({ source: [RUN_EVENT_SOURCE] }) }));
+      await direct.events.send(new PutTargetsCommand({ Rule: "recovered-runs", Targets: [{ Id: "queue", Arn: queueArn }] }));
+      const management = org.managementAccountId;
+      const risks = join(out, "recovery-risks.yaml");
+      writeFileSync(risks, `acceptedRisks:\n  - { check: report-stale, account: "${management}", user: "*", reason: known, owner: sec@example.com, expires: 2099-01-01 }\n`);
+
+      const recovered = await cli([...command![1].split(" "), "--endpoint", emulator.endpoint, "--accepted-risks", risks, "--security-hub", "--max-key-age-days", "3650"]);
+
+      expect(recovered.status, recovered.stderr).to.equal(0);
+      expect(recovered.stdout).to.match(/: 4 collected, 0 failed, 0 skipped\./);
+      expect(recovered.stdout).to.match(/Security Hub: .*imported/);
+      const folder = command![2].replace(/\/?$/, "/");
+      const stored = async (name: string) => JSON.parse(await (await direct.s3.send(new GetObjectCommand({ Bucket: org.bucket, Key: folder + name }))).Body!.transformToString());
+      const findings = await stored("findings.json");
+      expect(findings.thresholds.maxKeyAgeDays).to.equal(3650);
+      const accepted = findings.findings.filter((f: StoredFinding) => f.acceptedRisk).map((f: StoredFinding) => f.id);
+      expect(accepted).to.deep.equal([`${management}/report-stale`]);
+      const events = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }))).Messages ?? [];
+      expect(events.map((m) => JSON.parse(m.Body!).detail.runId)).to.deep.equal([findings.runId]);
     });
   });
 

@@ -241,9 +241,9 @@ describe("components", function () {
         expect(q.inputs.query).to.match(/"\$path"/);
       }
       expect(named("console-users-without-mfa")).to.contain("password_enabled = 'true' AND mfa_active = 'false'");
-      // The lines are the stack's thresholds, not CIS's defaults.
-      expect(named("old-access-keys")).to.contain("current_timestamp) > 60\n");
-      expect(queries.find((q) => q.inputs.name === "old-access-keys")!.inputs.description).to.match(/more than 60 days/);
+      // The lines are the stack's thresholds, drawn by Summarize's findings, not CIS's defaults.
+      expect(named("old-access-keys")).to.contain("check_id = 'access-key-old'");
+      expect(queries.find((q) => q.inputs.name === "old-access-keys")!.inputs.description).to.match(/more than 60 whole days/);
       expect(queries.find((q) => q.inputs.name === "unused-credentials")!.inputs.description).to.match(/unused for 30 days or more/);
       expect(named("unused-credentials")).to.contain("check_id = 'credential-unused'");
       expect(named("root-user-activity")).to.contain(`"user" = '<root_account>'`);

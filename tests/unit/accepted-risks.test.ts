@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type AcceptedRisk, applyAcceptedRisks, type BreakGlassRule, type ExceptionRule, InvalidAcceptedRisks, parseAcceptedRisks } from "../../functions/analysis/accepted-risks";
 import { analysisFiles, analyzeRun, urgentNewFindings } from "../../functions/analysis/analyze-run";
+import { FINDINGS_COLUMNS } from "../../components/athena-queries";
 
 const NOW = new Date("2026-11-25T08:00:00Z");
 const csv = readFileSync(join(__dirname, "../fixtures/credential-reports/workloads-111111111111.csv"), "utf8");
@@ -99,6 +100,9 @@ describe("accepted risks", () => {
     expect(urgentNewFindings(after.changes, after.risks).map((f) => f.id)).to.not.include("111111111111/alice/console-without-mfa");
     expect(stored.findings.find((f: { id: string }) => f.id === "111111111111/alice/console-without-mfa").acceptedRisk).to.deep.equal(accepted);
     expect(files.findingsLines.body.split("\n").filter((line) => line.includes('"accepted":true'))).to.have.length(1);
+    // Athena reads exactly these fields, accepted included, so a query can leave accepted risks out.
+    const line = JSON.parse(files.findingsLines.body.split("\n")[0]);
+    expect(FINDINGS_COLUMNS.map((c) => c.name)).to.deep.equal(Object.keys(line));
     expect(JSON.parse(files.summary.body).acceptedRisks).to.deep.equal({ findings: 1, expiredRules: 0, staleRules: 0 });
     expect(after.html).to.contain("<h2>Accepted risks</h2>");
     expect(after.html).to.contain("break-glass login, MFA in the safe (security@example.com, until 2027-03-31)");

@@ -133,6 +133,17 @@ describe("findings", () => {
     expect(recent.evidence.days_since_last_use).to.equal("3");
   });
 
+  it("counts every day threshold in whole days: 90 days and 23 hours is 90 days, within the limit", () => {
+    const HOUR = 3_600_000;
+    // bob's key 1 was rotated 90 days before NOW; alice's 89; root's key was used 3 days before.
+    const at = (hours: number) => idsOf(userFindings(workloads(), new Date(NOW.getTime() + hours * HOUR)));
+    expect(at(23)).to.not.include("111111111111/bob/access-key-old/access_key_1");
+    expect(at(24)).to.include("111111111111/bob/access-key-old/access_key_1");
+    const rootWindow = (hours: number) => idsOf(userFindings(workloads(), new Date(NOW.getTime() + hours * HOUR), { ...DEFAULT_THRESHOLDS, rootUseWindowDays: 3 }));
+    expect(rootWindow(23)).to.include("111111111111/<root_account>/root-recently-used");
+    expect(rootWindow(24)).to.not.include("111111111111/<root_account>/root-recently-used");
+  });
+
   it("moves with the clock and the thresholds", () => {
     const dayLater = new Date(NOW.getTime() + 86_400_000);
     const later = idsOf(userFindings(workloads(), dayLater));
