@@ -63,7 +63,8 @@ run options:
   --timeout-minutes M     stop a run still going after M minutes, 10-1440 [${DEFAULT_SETTINGS.runTimeoutMinutes}]
   --out DIR               also download the run's reports and manifest here (made if missing)
   --accepted-risks FILE   known exceptions and break-glass users (YAML or JSON, see docs/findings.md
-                          "Accepted risks"), applied by the run's analysis as the stack's acceptedRisksFile
+                          "Accepted risks and break-glass users"), applied by the run's analysis
+                          as the stack's acceptedRisksFile
   --security-hub          import the findings into each account's Security Hub through the member
                           role, as the stack's securityHub does
   --verbose               print every pipeline event as a JSON line (no progress line)
@@ -88,8 +89,9 @@ summarize options (one source):
   --topic-arn ARN         with --write-manifest: also publish the run summary
   --security-hub          with --write-manifest: import the findings into each account's Security Hub
   --role-name NAME        with --security-hub: the member role [${DEFAULT_MEMBER_ROLE_NAME}]
-  --accepted-risks FILE   known exceptions (YAML or JSON, see docs/findings.md "Accepted risks"): the
-                          findings they cover are marked accepted and kept out of the open counts and alerts
+  --accepted-risks FILE   known exceptions (YAML or JSON, see docs/findings.md "Accepted risks and
+                          break-glass users"): the findings they cover are marked accepted and
+                          kept out of the open counts and alerts
   --quiet                 no progress line while a stored run is downloaded
   --max-key-age-days N    an active key rotated longer ago is old, 1-3650 [MAX_KEY_AGE_DAYS, else 90]
   --unused-days N         an active credential unused this long is unused, 1-3650 [UNUSED_DAYS, else 45]

@@ -66,7 +66,7 @@ export interface CredReportConfig {
   readonly settings: PipelineSettings;
   /** Where the findings draw their lines. @default DEFAULT_THRESHOLDS (90, 45, 30 days; 24 hours) */
   readonly findingThresholds: FindingThresholds;
-  /** Known exceptions and break-glass users, read from acceptedRisksFile. @default [] */
+  /** Known exceptions and break-glass users, read from acceptedRisksFile or acceptedRisks. @default [] */
   readonly acceptedRisks: readonly AcceptedRisk[];
   /** Import the findings into each member account's Security Hub. @default false */
   readonly securityHub: boolean;
@@ -116,6 +116,7 @@ export const CONFIG_KEYS = [
   "rootUseWindowDays",
   "maxReportAgeHours",
   "acceptedRisksFile",
+  "acceptedRisks",
   "securityHub",
   "storageAccount",
   "managementAccountRole",
@@ -147,7 +148,7 @@ export interface StackContext {
   readonly region?: string;
   /** How to fix a problem, last line of the error. @default FIX_WITH_CONFIG */
   readonly fix?: string;
-  /** Reads a file the config names (acceptedRisksFile). @default the file system, relative to the working directory */
+  /** Reads a file the config names (acceptedRisksFile). @default the file system, relative to the working directory (the project's folder, where Pulumi runs the program) */
   readonly readFile?: (path: string) => string;
 }
 
@@ -270,15 +271,31 @@ export function parseConfig(raw: Readonly<Record<string, string>>, context: Stac
   problems.push(...thresholdProblems(findingThresholds));
 
   const acceptedRisksFile = text("acceptedRisksFile");
-  const acceptedRisks = acceptedRisksFile ? readAcceptedRisks(acceptedRisksFile, context.readFile ?? ((path) => readFileSync(path, "utf8")), problems) : [];
+  const acceptedRisksText = text("acceptedRisks");
+  if (acceptedRisksFile && acceptedRisksText) {
+    problems.push("acceptedRisks must be unset when acceptedRisksFile is set, got both (give the rules once: the file's path, or its text)");
+  }
+  const acceptedRisks = acceptedRisksFile
+    ? readAcceptedRisks(acceptedRisksFile, context.readFile ?? ((path) => readFileSync(path, "utf8")), problems)
+    : acceptedRisksText
+      ? parseRisks(acceptedRisksText, "acceptedRisks", "acceptedRisks", problems)
+      : [];
+
+  // 0, the declared default, keeps reports forever.
+  const reportRetentionDays = take("reportRetentionDays", number(0, 36500), 0) || undefined;
+  if (existingBucket && reportRetentionDays !== undefined) {
+    problems.push(
+      `reportRetentionDays must be 0 (unset) when existingBucket is true, got ${reportRetentionDays} ` +
+        "(nothing of an existing bucket is changed: give it a lifecycle rule of its own on credential-reports/)",
+    );
+  }
 
   const config: CredReportConfig = {
     bucketName,
     existingBucket,
     kmsKey,
     retainBucketOnDestroy: take("retainBucketOnDestroy", booleanValue, true),
-    // 0, the declared default, keeps reports forever.
-    reportRetentionDays: take("reportRetentionDays", number(0, 36500), 0) || undefined,
+    reportRetentionDays,
     notificationEmails,
     memberRoleName: take("memberRoleName", matching(ROLE_NAME, "an IAM role name (1-64 letters, digits and +=,.@_-)"), DEFAULT_MEMBER_ROLE_NAME),
     organizationId: take("organizationId", matching(ORGANIZATION_ID, "an organization id (o- and 10-32 lowercase letters or digits)"), undefined),
@@ -320,11 +337,16 @@ function readAcceptedRisks(path: string, readFile: (path: string) => string, pro
     problems.push(`acceptedRisksFile must name a readable YAML or JSON file, got ${JSON.stringify(path)} (${(err as Error).message.split("\n")[0]})`);
     return [];
   }
+  return parseRisks(text, path, `acceptedRisksFile ${JSON.stringify(path)}`, problems);
+}
+
+/** Accepted risks read from YAML or JSON text; each problem is named after `where`. */
+function parseRisks(text: string, source: string, where: string, problems: string[]): AcceptedRisk[] {
   try {
-    return parseAcceptedRisks(text, path);
+    return parseAcceptedRisks(text, source);
   } catch (err) {
     if (!(err instanceof InvalidAcceptedRisks)) throw err;
-    problems.push(...err.problems.map((p) => `acceptedRisksFile ${JSON.stringify(path)}: ${p}`));
+    problems.push(...err.problems.map((p) => `${where}: ${p}`));
     return [];
   }
 }

@@ -64,8 +64,10 @@ export interface OrgCredentialReportsArgs {
   readonly rootUseWindowDays?: number;
   /** Finding when IAM's credential report was generated more hours than this before the run (1-720). Default: 24. */
   readonly maxReportAgeHours?: number;
-  /** YAML or JSON file of accepted risks and break-glass users (README, "Findings lifecycle"), checked at preview and deployed with Summarize. Default: none. */
+  /** YAML or JSON file of accepted risks and break-glass users (docs/findings.md, "Accepted risks"), relative to the program's folder; checked at preview and deployed with Summarize. Default: none. */
   readonly acceptedRisksFile?: string;
+  /** The accepted risks themselves, as the YAML or JSON text acceptedRisksFile would hold: for programs the component is served to (in YAML, `fn::readFile`). Default: none. */
+  readonly acceptedRisks?: string;
   /** Import the findings into each account's own Security Hub in the stack's region, through the member role (AWS takes an account's findings only from that account; Security Hub must be enabled there), archiving resolved ones. Default: false. */
   readonly securityHub?: boolean;
   /** Role ARN in a separate logging/security account; the bucket and key are created there, with the grants the pipeline needs. */
@@ -104,8 +106,14 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
   readonly mapBucketName: pulumi.Output<string>;
   /** The SNS topic of run summaries and failure notices. */
   readonly topicArn: pulumi.Output<string>;
-  /** The only principal the member roles trust; an existing bucket's policy must grant it. */
+  /** The role that collects the reports; the only principal the member roles trust. Writes to the bucket. */
   readonly collectorRoleArn: pulumi.Output<string>;
+  /** The role of the ListAccounts step, which writes each run's account list to the bucket. */
+  readonly listAccountsRoleArn: pulumi.Output<string>;
+  /** The role of the Summarize step, which lists the run's files and writes the manifest and findings. */
+  readonly summarizeRoleArn: pulumi.Output<string>;
+  /** With existingBucket: the statements (JSON) its owner adds to the bucket policy, granting the three writer roles; empty for a new bucket. */
+  readonly bucketPolicyToAdd: pulumi.Output<string>;
   /** The role assumed in every member account. */
   readonly memberRoleName: pulumi.Output<string>;
   /** The StackSet that creates the member role in every account. */
@@ -226,6 +234,9 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
     this.mapBucketName = pipeline.mapBucketName;
     this.topicArn = notifier.topicArn;
     this.collectorRoleArn = roles.collector.arn;
+    this.listAccountsRoleArn = roles.listAccounts.arn;
+    this.summarizeRoleArn = roles.summarize.arn;
+    this.bucketPolicyToAdd = storage.policyToAdd;
     this.memberRoleName = pulumi.output(config.memberRoleName);
     this.stackSetName = memberRoles.stackSetName;
     this.stateMachineConsoleUrl = pulumi.interpolate`https://${region}.console.aws.amazon.com/states/home?region=${region}#/statemachines/view/${pipeline.stateMachineArn}`;
@@ -238,6 +249,9 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
       mapBucketName: this.mapBucketName,
       topicArn: this.topicArn,
       collectorRoleArn: this.collectorRoleArn,
+      listAccountsRoleArn: this.listAccountsRoleArn,
+      summarizeRoleArn: this.summarizeRoleArn,
+      bucketPolicyToAdd: this.bucketPolicyToAdd,
       memberRoleName: this.memberRoleName,
       stackSetName: this.stackSetName,
       stateMachineConsoleUrl: this.stateMachineConsoleUrl,

@@ -38,6 +38,12 @@ export class ReportBucket extends pulumi.ComponentResource {
   readonly kmsKeyArn: pulumi.Output<string | undefined>;
   /** The bucket's region, which is the stack's (the writers may use the key only through S3 there). */
   readonly region: pulumi.Output<string>;
+  /**
+   * With an existing bucket: the statements its owner adds to its bucket policy (JSON), the ones
+   * a new bucket's policy has; without them a bucket in another account refuses the pipeline's
+   * writers. Empty for a bucket made here, whose policy has them already.
+   */
+  readonly policyToAdd: pulumi.Output<string>;
 
   constructor(name: string, args: ReportBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("credreport:index:ReportBucket", name, {}, opts);
@@ -51,6 +57,11 @@ export class ReportBucket extends pulumi.ComponentResource {
       throw new pulumi.ResourceError('ReportBucket: kmsKey "new" needs a new bucket; give the existing bucket\'s key ARN or "none"', this);
     }
     this.region = aws.getRegionOutput({}, { parent: this }).region;
+    const writers = [args.collectorRoleArn, args.summarizeRoleArn, args.listAccountsRoleArn];
+    const policyFor = (bucketArn: pulumi.Input<string>) =>
+      pulumi.all([bucketArn, ...writers]).apply(([arn, collectorRoleArn, summarizeRoleArn, listAccountsRoleArn]) =>
+        reportBucketPolicy({ bucketArn: arn, prefix: args.reportsPrefix, collectorRoleArn, summarizeRoleArn, listAccountsRoleArn }),
+      );
 
     if (existing) {
       // Nothing of theirs is changed: the pipeline's roles get their grants in their own policies.
@@ -70,14 +81,14 @@ export class ReportBucket extends pulumi.ComponentResource {
       this.bucketName = this.region.apply(() => args.bucketName as string);
       this.bucketArn = found.arn;
       this.kmsKeyArn = pulumi.output(kmsKey.kind === "existing" ? kmsKey.arn : undefined);
-      this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn, region: this.region });
+      this.policyToAdd = policyFor(found.arn).apply((policy) => JSON.stringify(policy.Statement, null, 2));
+      this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn, region: this.region, policyToAdd: this.policyToAdd });
       return;
     }
 
     // Evidence outlives the stack unless the user opts out; the settings stay with the bucket,
     // so a retained bucket is still private and encrypted.
     const child = { parent: this, retainOnDelete: args.retainOnDestroy ?? true };
-    const writers = [args.collectorRoleArn, args.summarizeRoleArn, args.listAccountsRoleArn];
 
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
     const key =
@@ -149,9 +160,7 @@ export class ReportBucket extends pulumi.ComponentResource {
       `${name}-policy`,
       {
         bucket: bucket.id,
-        policy: pulumi.all([bucket.arn, ...writers]).apply(([arn, collectorRoleArn, summarizeRoleArn, listAccountsRoleArn]) =>
-          JSON.stringify(reportBucketPolicy({ bucketArn: arn, prefix: args.reportsPrefix, collectorRoleArn, summarizeRoleArn, listAccountsRoleArn })),
-        ),
+        policy: policyFor(bucket.arn).apply((policy) => JSON.stringify(policy)),
       },
       // S3 rejects a bucket policy while the public access block is being changed.
       { ...child, dependsOn: [publicAccessBlock] },
@@ -159,6 +168,7 @@ export class ReportBucket extends pulumi.ComponentResource {
 
     this.bucketName = bucket.bucket;
     this.bucketArn = bucket.arn;
-    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn });
+    this.policyToAdd = pulumi.output("");
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, kmsKeyArn: this.kmsKeyArn, policyToAdd: this.policyToAdd });
   }
 }

@@ -31,6 +31,7 @@ export const ARG_KINDS: Record<(typeof CONFIG_KEYS)[number], "text" | "number" |
   rootUseWindowDays: "number",
   maxReportAgeHours: "number",
   acceptedRisksFile: "text",
+  acceptedRisks: "text",
   securityHub: "boolean",
   storageAccount: "text",
   managementAccountRole: "text",

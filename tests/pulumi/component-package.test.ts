@@ -6,6 +6,7 @@ import { parse } from "yaml";
 import { type ComponentPlugin, startComponentPlugin } from "../../cli/component-plugin";
 import { PACKAGE_DIR, SCHEMA_FILE } from "../../cli/write-schema";
 import { CONFIG_KEYS } from "../../components/config";
+import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks";
 import { ARG_KINDS, argsFromConfigText } from "../../components/stack-config";
 import { type MockEngine, startMockEngine } from "../helpers/pulumi-engine";
 import { cloudMocks, newCloud, REGION, valueOf } from "./mock-cloud";
@@ -88,27 +89,41 @@ describe("component package, served by cmd/run-plugin", function () {
   });
 
   describe("constructed for a program in another language", () => {
+    // What the engine asks for when a YAML program declares the component.
+    const constructArgs = {
+      get monitorAddress() {
+        return engine.monitorAddress;
+      },
+      project: "security-account",
+      stack: "test",
+      parent: "urn:pulumi:test::security-account::pulumi:pulumi:Stack::security-account-test",
+      get type() {
+        return token;
+      },
+      name: "credreport",
+      config: { "aws:region": REGION },
+    };
     beforeEach(() => (cloud = newCloud({})));
 
     for (const stack of ["new bucket, new key, email", "OU-scoped"]) {
       it(`makes the same resources as the TypeScript program for the same settings: ${stack}`, async () => {
         const fromProgram = await runStack(stack);
-        const { urn, state } = await plugin.construct({
-          monitorAddress: engine.monitorAddress,
-          project: "security-account",
-          stack: "test",
-          parent: "urn:pulumi:test::security-account::pulumi:pulumi:Stack::security-account-test",
-          type: token,
-          name: "credreport",
-          inputs: { ...argsFromConfigText(STACKS[stack]) },
-          config: { "aws:region": REGION },
-        });
+        const { urn, state } = await plugin.construct({ ...constructArgs, inputs: { ...argsFromConfigText(STACKS[stack]) } });
 
         expect(urn).to.equal(`urn:pulumi:test::security-account::${token}::credreport`);
         expect(Object.keys(state).sort()).to.deep.equal(Object.keys(fromProgram.outputs).sort());
         expect(resourceShapes(cloud.resources)).to.deep.equal(resourceShapes(fromProgram.resources));
       });
     }
+
+    it("packages the accepted risks given as text (a program's own file, read where the program is) with Summarize", async () => {
+      const text = readFileSync(join(PACKAGE_DIR, "tests", "fixtures", "accepted-risks.yaml"), "utf8");
+      await plugin.construct({ ...constructArgs, inputs: { acceptedRisks: text } });
+
+      const summarize = cloud.resources.find((r) => r.type === "aws:lambda/function:Function" && r.name === "credreport-summarize")!;
+      const assets = await summarize.inputs.code.assets;
+      expect(JSON.parse(await assets["accepted-risks.json"].text)).to.deep.equal({ acceptedRisks: parseAcceptedRisks(text, "acceptedRisks") });
+    });
   });
 
   describe("examples", () => {

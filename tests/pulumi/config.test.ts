@@ -183,6 +183,21 @@ describe("stack config", () => {
       { storageAccount: "arn:aws:iam::210987654321:role/deployer", existingBucket: "true", bucketName: "acme-evidence" },
       'storageAccount must be unset when existingBucket is true, got "arn:aws:iam::210987654321:role/deployer" (it is the account to create the bucket in; grant the collector role in the existing bucket\'s policy instead)',
     ],
+    [
+      "accepted risks given twice",
+      { acceptedRisksFile: "tests/fixtures/accepted-risks.yaml", acceptedRisks: "acceptedRisks: []" },
+      "acceptedRisks must be unset when acceptedRisksFile is set, got both (give the rules once: the file's path, or its text)",
+    ],
+    [
+      "accepted risks text that is not valid",
+      { acceptedRisks: "acceptedRisks:\n  - { check: nope, account: '111111111111', user: x, reason: r, owner: o, expires: 2027-06-30 }\n" },
+      'acceptedRisks: acceptedRisks[0].check must be one of root-mfa-off, root-access-key-active, root-recently-used, console-without-mfa, access-key-old, credential-unused, both-keys-active, key-created-with-user-unused, break-glass-used, break-glass-without-mfa, report-stale, got "nope"',
+    ],
+    [
+      "a report retention on an existing bucket",
+      { reportRetentionDays: "365", existingBucket: "true", bucketName: "acme-evidence" },
+      "reportRetentionDays must be 0 (unset) when existingBucket is true, got 365 (nothing of an existing bucket is changed: give it a lifecycle rule of its own on credential-reports/)",
+    ],
     ["a one-off schedule", { scheduleExpression: "at(2026-12-01T08:00:00)" }, `${SCHEDULE} got "at(2026-12-01T08:00:00)" (it must be rate(...) or cron(...); at(...) would run only once)`],
     ["an hour past 23 in cron", { scheduleExpression: "cron(0 25 * * ? *)" }, `${SCHEDULE} got "cron(0 25 * * ? *)" (hours must be 0-23, got "25")`],
     ["a rate of zero", { scheduleExpression: "rate(0 days)" }, `${SCHEDULE} got "rate(0 days)" (a rate must be 1 or more)`],

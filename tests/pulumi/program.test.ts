@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import type { PolicyStatement } from "../../policies/document";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks";
@@ -126,6 +127,9 @@ describe("Pulumi program (index.ts under the mocks)", function () {
           "stateMachineArn",
           "topicArn",
           "collectorRoleArn",
+          "listAccountsRoleArn",
+          "summarizeRoleArn",
+          "bucketPolicyToAdd",
           "memberRoleName",
           "stackSetName",
           "stateMachineConsoleUrl",
@@ -226,6 +230,24 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         expect(kms.Condition).to.deep.equal({ StringEquals: { "kms:ViaService": `s3.${REGION}.amazonaws.com` } });
       }
       expect(rolePolicy(runs["no KMS, no email, organization looked up"], "collect-report").map((s) => s.Sid)).to.not.include("EncryptWithReportKey");
+    });
+
+    it("prints the statements the bucket's owner adds: every writer role, with exactly the S3 actions its own policy uses there", () => {
+      const bucketArn = "arn:aws:s3:::acme-audit-evidence";
+      const added = JSON.parse(run().outputs.bucketPolicyToAdd as string) as PolicyStatement[];
+      const writers = { "collect-report": "collectorRoleArn", "list-accounts": "listAccountsRoleArn", summarize: "summarizeRoleArn" };
+      const sorted = (actions: string[]) => [...new Set(actions)].sort();
+
+      for (const [fn, output] of Object.entries(writers)) {
+        const arn = run().outputs[output] as string;
+        expect(arn).to.equal(`arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-${fn}`);
+        const granted = added.filter((s) => s.Effect === "Allow" && typeof s.Principal === "object" && asList(s.Principal.AWS).includes(arn));
+        const used = rolePolicy(run(), fn).filter((s) => s.Effect === "Allow" && asList(s.Resource).some((r) => r.startsWith(bucketArn)));
+        expect(sorted(granted.flatMap((s) => asList(s.Action))), fn).to.deep.equal(sorted(used.flatMap((s) => asList(s.Action))));
+        for (const s of granted) expect(asList(s.Resource).every((r) => r.startsWith(bucketArn)), s.Sid).to.equal(true);
+      }
+      expect(added.map((s) => s.Sid)).to.include("DenyPutUnlessAbsent");
+      expect(runs["new bucket, new key, email"].outputs.bucketPolicyToAdd).to.equal("");
     });
   });
 
