@@ -64,7 +64,7 @@ export interface OrgCredentialReportsArgs {
   readonly rootUseWindowDays?: number;
   /** Finding when IAM's credential report was generated more hours than this before the run (1-720). Default: 24. */
   readonly maxReportAgeHours?: number;
-  /** YAML or JSON file of accepted risks and break-glass users (docs/findings.md, "Accepted risks"), relative to the program's folder; checked at preview and deployed with Summarize. Default: none. */
+  /** YAML or JSON file of accepted risks and break-glass users (docs/findings.md, "Accepted risks and break-glass users"), relative to the program's folder; checked at preview and deployed with Summarize. Default: none. */
   readonly acceptedRisksFile?: string;
   /** The accepted risks themselves, as the YAML or JSON text acceptedRisksFile would hold: for programs the component is served to (in YAML, `fn::readFile`). Default: none. */
   readonly acceptedRisks?: string;

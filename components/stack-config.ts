@@ -44,7 +44,7 @@ export const ARG_KINDS: Record<(typeof CONFIG_KEYS)[number], "text" | "number" |
 
 /**
  * This project's stack config as the component's arguments. The text is checked first, so that a
- * bad value is named as the config key it is (`pulumi config set ...`), then read by its kind.
+ * bad value is named as the config key it is (`pulumi config set <key>`), then read by its kind.
  */
 export function readStackConfig(): OrgCredentialReportsArgs {
   const prefix = `${pulumi.getProject()}:`;
