@@ -19,6 +19,8 @@ export interface AwsTarget {
 }
 
 export interface AwsClients {
+  /** The emulator the clients call, when they call one. */
+  readonly endpoint?: string;
   /** Whether the endpoint still answers, from every call these clients make. */
   readonly health: EndpointHealth;
   readonly organizations: OrganizationsClient;
@@ -41,6 +43,7 @@ export function awsClients(target: AwsTarget): AwsClients {
   };
   const ownIam = watched(new IAMClient(base));
   return {
+    endpoint: target.endpoint,
     health,
     organizations: watched(new OrganizationsClient(base)),
     sts: watched(new STSClient(base)),

@@ -19,6 +19,7 @@ import { CreateBucketCommand } from "@aws-sdk/client-s3";
 import { CreateTopicCommand } from "@aws-sdk/client-sns";
 import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import type { AwsClients } from "./aws-clients";
+import { before, setCredentialState } from "./credential-state";
 
 export interface DemoOrganizationSpec {
   /** Member accounts to create (the management account comes on top). */
@@ -28,7 +29,7 @@ export interface DemoOrganizationSpec {
   readonly suspended: number;
   readonly bucket: string;
   readonly topicName: string;
-  /** Give every account IAM users in every credential state. @default true */
+  /** Give every account IAM users, dated, with the demo's stories (DEMO_STORIES). @default true */
   readonly withUsers?: boolean;
 }
 
@@ -49,30 +50,98 @@ export const DEMO_SPEC: DemoOrganizationSpec = {
   topicName: "credential-report-alerts",
 };
 
-/**
- * One kind of IAM user of the demo. Names use every character IAM allows beside letters and
- * digits (`+=,.@_-`), the comma included, which breaks naive CSV handling.
- */
-interface UserKind {
-  readonly name: string;
-  readonly console?: boolean;
-  readonly mfa?: boolean;
-  readonly keys?: ReadonlyArray<"Active" | "Inactive">;
+/** A key as the demo seeds it: active or not, made and last used so many days before the seeding. */
+interface DemoKey {
+  readonly active: boolean;
+  readonly madeDaysAgo: number;
+  /** Unset: never used. */
+  readonly used?: { readonly daysAgo: number; readonly region: string; readonly service: string };
 }
 
-const USER_KINDS: readonly UserKind[] = [
-  { name: "alice@example.com", console: true, mfa: true },
-  { name: "bob.smith", console: true },
-  { name: "ci+deploy=bot", keys: ["Active"] },
-  { name: "old_key-user", keys: ["Inactive"] },
-  { name: "rotation,two-keys", keys: ["Active", "Active"] },
-  { name: "carol_admin", console: true, mfa: true, keys: ["Active", "Inactive"] },
+/** One IAM user of the demo, its credentials dated in days before the seeding. */
+interface DemoUser {
+  readonly name: string;
+  readonly madeDaysAgo: number;
+  /** A console password, changed and (unless never) used so many days ago. */
+  readonly console?: { readonly changedDaysAgo: number; readonly usedDaysAgo?: number };
+  readonly mfa?: boolean;
+  readonly keys?: readonly DemoKey[];
+}
+
+/** An account's root user, as its credential report row says. */
+interface DemoRoot {
+  readonly madeDaysAgo: number;
+  readonly passwordUsedDaysAgo?: number;
+  readonly mfa: boolean;
+  readonly keys?: readonly DemoKey[];
+}
+
+/** What an account holds beyond its everyday users: the story it tells in the demo. */
+interface DemoStory {
+  readonly users?: readonly DemoUser[];
+  readonly root?: DemoRoot;
+  /** IAM already holds a report made this many hours before the seeding (it reuses one under four hours old). */
+  readonly reportMadeHoursAgo?: number;
+}
+
+const used = (daysAgo: number, service = "s3", region = "us-east-1") => ({ daysAgo, region, service });
+
+/**
+ * Everyday users, a different mix in each account, in good order: recent passwords with use, keys
+ * rotated within the quarter and used this week. Their names use every character IAM allows
+ * beside letters and digits (`+=,.@_-`), the comma included, which breaks naive CSV handling.
+ * bob.smith, a console user without MFA, is the commonest finding of an organization.
+ */
+const EVERYDAY_USERS: readonly DemoUser[] = [
+  { name: "alice@example.com", madeDaysAgo: 700, console: { changedDaysAgo: 80, usedDaysAgo: 1 }, mfa: true },
+  { name: "bob.smith", madeDaysAgo: 300, console: { changedDaysAgo: 120, usedDaysAgo: 3 } },
+  { name: "ci+deploy=bot", madeDaysAgo: 500, keys: [{ active: true, madeDaysAgo: 30, used: used(0, "cloudformation") }] },
+  { name: "old_key-user", madeDaysAgo: 900, keys: [{ active: false, madeDaysAgo: 400 }] },
+  { name: "rotation,two-keys", madeDaysAgo: 400, keys: [{ active: false, madeDaysAgo: 95, used: used(12) }, { active: true, madeDaysAgo: 10, used: used(0) }] },
+  { name: "carol_admin", madeDaysAgo: 800, console: { changedDaysAgo: 40, usedDaysAgo: 0 }, mfa: true, keys: [{ active: true, madeDaysAgo: 60, used: used(1, "ec2") }, { active: false, madeDaysAgo: 200 }] },
 ];
 
-/** The users an account gets: a different mix per account, every kind somewhere. */
-export function usersFor(accountIndex: number): UserKind[] {
-  return USER_KINDS.filter((_, kind) => ((accountIndex + 1) * (kind + 1)) % 4 !== 0);
+/** The everyday users of an account (0: the management account): a different mix per account, every kind somewhere. */
+export function usersFor(accountIndex: number): DemoUser[] {
+  return EVERYDAY_USERS.filter((_, kind) => ((accountIndex + 1) * (kind + 1)) % 4 !== 0);
 }
+
+/**
+ * What makes each check fire at least once, for a reason a reader recognises, by account
+ * (0: the management account, then the members in order). Accounts past these have only their
+ * everyday users, and a root user made with the account, never used, with MFA and no keys.
+ */
+export const DEMO_STORIES: readonly DemoStory[] = [
+  {
+    // The management account: its root user signed in last week; the break-glass user (an
+    // accepted risk) was used in an incident and has no MFA.
+    root: { madeDaysAgo: 2400, passwordUsedDaysAgo: 6, mfa: true },
+    users: [{ name: "breakglass-admin", madeDaysAgo: 1000, console: { changedDaysAgo: 9, usedDaysAgo: 9 } }],
+  },
+  {
+    // A contractor's key, unused since spring and never rotated; an API's keys mid-rotation, both still active.
+    users: [
+      { name: "contractor-etl", madeDaysAgo: 320, keys: [{ active: true, madeDaysAgo: 320, used: used(250, "glue", "eu-west-1") }] },
+      { name: "payments-api", madeDaysAgo: 700, keys: [{ active: true, madeDaysAgo: 80, used: used(0, "dynamodb") }, { active: true, madeDaysAgo: 2, used: used(0, "dynamodb") }] },
+    ],
+  },
+  {
+    // A sandbox whose root has no MFA; an intern's login and key, made together and never used.
+    root: { madeDaysAgo: 900, passwordUsedDaysAgo: 200, mfa: false },
+    users: [{ name: "dev-intern", madeDaysAgo: 60, console: { changedDaysAgo: 60 }, keys: [{ active: true, madeDaysAgo: 60 }] }],
+  },
+  {
+    // A backup job's key rotated 400 days ago, still in daily use; the report IAM served was made three hours before the run.
+    users: [{ name: "legacy-backup", madeDaysAgo: 1500, keys: [{ active: true, madeDaysAgo: 400, used: used(1) }] }],
+    reportMadeHoursAgo: 3,
+  },
+  // An old account whose root still has an access key, used this month.
+  { root: { madeDaysAgo: 2600, passwordUsedDaysAgo: 700, mfa: true, keys: [{ active: true, madeDaysAgo: 2500, used: used(20, "s3", "us-west-2") }] } },
+  // The CI key of a vendor pipeline that rotates twice a year (an accepted risk with an owner and an expiry).
+  { users: [{ name: "ci-vendor-sync", madeDaysAgo: 400, keys: [{ active: true, madeDaysAgo: 120, used: used(0, "sts") }] }] },
+  // An auditor's key whose acceptance expired: back as a finding.
+  { users: [{ name: "auditor-readonly", madeDaysAgo: 600, keys: [{ active: true, madeDaysAgo: 200, used: used(4, "iam") }] }] },
+];
 
 /** Builds an organization with OUs, members in every credential state, a report bucket and a topic. */
 export async function seedDemoOrganization(clients: AwsClients, spec: DemoOrganizationSpec): Promise<DemoOrganization> {
@@ -99,9 +168,10 @@ export async function seedDemoOrganization(clients: AwsClients, spec: DemoOrgani
   }
 
   if (spec.withUsers ?? true) {
-    await createUsers(clients.iamClient(), 0);
+    const now = new Date();
+    await seedAccount(clients, managementAccountId, clients.iamClient(), 0, now);
     for (const [i, member] of members.entries()) {
-      await createUsers(clients.iamClient(await assumeInto(clients, member.id)), i + 1);
+      await seedAccount(clients, member.id, clients.iamClient(await assumeInto(clients, member.id)), i + 1, now);
     }
   }
   for (const member of members.filter((m) => m.suspended)) {
@@ -122,28 +192,61 @@ export async function assumeInto(clients: AwsClients, accountId: string) {
   return { accessKeyId: c?.AccessKeyId ?? "", secretAccessKey: c?.SecretAccessKey ?? "", sessionToken: c?.SessionToken };
 }
 
-async function createUsers(iam: IAMClient, accountIndex: number): Promise<void> {
-  for (const user of usersFor(accountIndex)) {
-    await iam.send(new CreateUserCommand({ UserName: user.name }));
-    if (user.console) {
-      await iam.send(new CreateLoginProfileCommand({ UserName: user.name, Password: "Demo-Passw0rd!-not-real" }));
-    }
-    if (user.mfa) {
-      const device = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: `mfa-${accountIndex}-${user.name.replace(/[^\w]/g, "")}` }));
-      await iam.send(
-        new EnableMFADeviceCommand({
-          UserName: user.name,
-          SerialNumber: device.VirtualMFADevice?.SerialNumber,
-          AuthenticationCode1: "123456",
-          AuthenticationCode2: "654321",
-        }),
-      );
-    }
-    for (const status of user.keys ?? []) {
-      const key = await iam.send(new CreateAccessKeyCommand({ UserName: user.name }));
-      if (status === "Inactive") {
-        await iam.send(new UpdateAccessKeyCommand({ UserName: user.name, AccessKeyId: key.AccessKey?.AccessKeyId, Status: "Inactive" }));
-      }
+/** An account's users (everyday ones and its story's), made through IAM, then dated in the emulator. */
+async function seedAccount(clients: AwsClients, accountId: string, iam: IAMClient, accountIndex: number, now: Date): Promise<void> {
+  const story = DEMO_STORIES[accountIndex] ?? {};
+  const users = [...usersFor(accountIndex), ...(story.users ?? [])];
+  for (const user of users) await createUser(iam, user, `${accountIndex}`);
+  if (!clients.endpoint) return;
+  const day = (days: number | undefined) => (days === undefined ? undefined : before(now, days));
+  const keyUse = (key: DemoKey) => (key.used ? { date: before(now, key.used.daysAgo), region: key.used.region, service: key.used.service } : undefined);
+  await setCredentialState(clients.endpoint, {
+    accountId,
+    ...(story.reportMadeHoursAgo === undefined ? {} : { reportGeneratedAt: before(now, 0, story.reportMadeHoursAgo) }),
+    ...(story.root
+      ? {
+          root: {
+            createdAt: before(now, story.root.madeDaysAgo),
+            passwordLastUsed: day(story.root.passwordUsedDaysAgo),
+            mfaActive: story.root.mfa,
+            accessKeys: (story.root.keys ?? []).map((key) => ({ active: key.active, createdAt: before(now, key.madeDaysAgo), lastUsed: keyUse(key) })),
+          },
+        }
+      : {}),
+    users: Object.fromEntries(
+      users.map((user) => [
+        user.name,
+        {
+          createdAt: before(now, user.madeDaysAgo),
+          passwordLastChanged: day(user.console?.changedDaysAgo),
+          passwordLastUsed: day(user.console?.usedDaysAgo),
+          accessKeys: (user.keys ?? []).map((key) => ({ createdAt: before(now, key.madeDaysAgo), lastUsed: keyUse(key) })),
+        },
+      ]),
+    ),
+  });
+}
+
+async function createUser(iam: IAMClient, user: DemoUser, deviceTag: string): Promise<void> {
+  await iam.send(new CreateUserCommand({ UserName: user.name }));
+  if (user.console) {
+    await iam.send(new CreateLoginProfileCommand({ UserName: user.name, Password: "Demo-Passw0rd!-not-real" }));
+  }
+  if (user.mfa) {
+    const device = await iam.send(new CreateVirtualMFADeviceCommand({ VirtualMFADeviceName: `mfa-${deviceTag}-${user.name.replace(/[^\w]/g, "")}` }));
+    await iam.send(
+      new EnableMFADeviceCommand({
+        UserName: user.name,
+        SerialNumber: device.VirtualMFADevice?.SerialNumber,
+        AuthenticationCode1: "123456",
+        AuthenticationCode2: "654321",
+      }),
+    );
+  }
+  for (const key of user.keys ?? []) {
+    const made = await iam.send(new CreateAccessKeyCommand({ UserName: user.name }));
+    if (!key.active) {
+      await iam.send(new UpdateAccessKeyCommand({ UserName: user.name, AccessKeyId: made.AccessKey?.AccessKeyId, Status: "Inactive" }));
     }
   }
 }

@@ -122,10 +122,12 @@ async function acceptedRisksFlag(path: string, problems: string[]): Promise<Acce
   }
 }
 
-/** What the demo's emulator makes up, said where its effect shows. */
-const EMULATOR_NOTE = `About the emulator: moto dates every credential report 2015-02-02 and writes no root user row.
-So each account has a "Credential report older than expected" finding, and no root findings appear.
-Against AWS both come from IAM as they are.`;
+/**
+ * IAM reuses a report for four hours, so a report older than a day is rare: the demo draws the
+ * stale-report line at 2 hours, where the report IAM made three hours before the run shows.
+ */
+const DEMO_THRESHOLDS: FindingThresholds = { ...DEFAULT_THRESHOLDS, maxReportAgeHours: 2 };
+const DEMO_NOTE = `The demo counts a report made more than ${DEMO_THRESHOLDS.maxReportAgeHours} hours before the run as stale (maxReportAgeHours; ${DEFAULT_THRESHOLDS.maxReportAgeHours} by default).`;
 
 async function main(argv: string[]): Promise<number> {
   const tooOld = nodeVersionProblem(process.version);
@@ -175,7 +177,8 @@ async function demo(args: string[]): Promise<number> {
       securityHub: true,
       outDir,
       verbose: values.verbose ?? false,
-      findingsNote: EMULATOR_NOTE,
+      thresholds: DEMO_THRESHOLDS,
+      findingsNote: DEMO_NOTE,
     });
   } finally {
     await emulator.stop();

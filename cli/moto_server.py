@@ -15,10 +15,31 @@ the development machine. A benchmark would then measure that scan rather than th
 Here the temporary keys that AssumeRole hands out are indexed by account as they are made,
 and any other key's answer is remembered after one scan. An access key's account never changes,
 and keys are random, so no request uses a key before it exists: the answers are the scan's own.
+
+Credential reports as IAM writes them (moto writes every report as of 2015-02-02, with no root row
+and not_supported where IAM writes a region or a service). The seeding sets what only time can make
+through POST /moto-api/iam/credential-state (JSON, one account at a time):
+  {"accountId": "111111111111",
+   "reportGeneratedAt": "<ISO time>",          # a report IAM already holds (optional)
+   "root": {"createdAt", "passwordLastUsed", "mfaActive", "accessKeys": [{"active", "createdAt", "lastUsed"}]},
+   "users": {"<user name>": {"createdAt", "passwordLastUsed", "passwordLastChanged",
+                             "accessKeys": [{"createdAt", "lastUsed": {"date", "region", "service"}}]}}}
+Users, passwords, MFA devices and keys (and their active state) are made with IAM's own API first;
+this sets only their dates, on moto's own models (key i of a user is its i-th key). Every account
+has a root row: unless seeded, a root made with the account, never used, with MFA and no keys.
+GenerateCredentialReport keeps IAM's rule: a report younger than four hours is reused (COMPLETE),
+an older one or none is made anew (STARTED, then COMPLETE); GetCredentialReport answers with that
+report's GeneratedTime. Columns and values follow the IAM User Guide, "Generate credential reports
+for your AWS account" (dates in ISO 8601 as 2014-09-01T22:28:48+00:00; N/A for no password or no
+key; no_information for a password never used; not_supported for what root does not have).
 """
 
 import json
 import sys
+from datetime import datetime, timedelta, timezone
+
+import moto.iam.responses as iam_responses
+import moto.moto_api._internal.urls as moto_api_urls
 
 import moto.iam.models as iam_models
 import moto.securityhub.urls as securityhub_urls
@@ -84,6 +105,154 @@ def create_temp_access_key(self: iam_models.IAMBackend) -> iam_models.AccessKey:
     account_of_key[key.physical_resource_id] = self.account_id
     return key
 
+
+REPORT_REUSE = timedelta(hours=4)
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%S+00:00"
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO time as moto keeps its times: naive, in UTC."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def iam_date(when: datetime | None, otherwise: str = "N/A") -> str:
+    return when.strftime(DATE_FORMAT) if when else otherwise
+
+
+def key_columns(key: iam_models.AccessKey | dict | None) -> list[str]:
+    """access_key_N_active, _last_rotated, _last_used_date, _last_used_region, _last_used_service."""
+    if key is None:
+        return ["false", "N/A", "N/A", "N/A", "N/A"]
+    if isinstance(key, dict):  # a seeded root key
+        used = key.get("lastUsed")
+        when = parse_time(used["date"]) if used else None
+        return ["true" if key.get("active", True) else "false", iam_date(parse_time(key["createdAt"])), iam_date(when),
+                used["region"] if used else "N/A", used["service"] if used else "N/A"]
+    used = key.last_used
+    return ["true" if key.status == "Active" else "false", iam_date(key.create_date), iam_date(used.timestamp if used else None),
+            used.region if used else "N/A", used.service if used else "N/A"]
+
+
+def cert_columns(certificate: object | None) -> list[str]:
+    return ["true" if certificate.status == "Active" else "false", iam_date(certificate.upload_date)] if certificate else ["false", "N/A"]
+
+
+def user_row(self: iam_models.User) -> str:
+    keys = self.access_keys + [None, None]
+    certificates = list(self.signing_certificates.values()) + [None, None]
+    has_password = bool(self.password)
+    fields = [
+        self.name,
+        self.arn,
+        iam_date(self.create_date),
+        "true" if has_password else "false",
+        iam_date(self.password_last_used, "no_information") if has_password else "N/A",
+        iam_date(self.password_last_changed) if has_password else "N/A",
+        "N/A",
+        "true" if self.mfa_devices else "false",
+        *key_columns(keys[0]),
+        *key_columns(keys[1]),
+        *cert_columns(certificates[0]),
+        *cert_columns(certificates[1]),
+    ]
+    return ",".join(fields) + "\n"
+
+
+def root_row(backend: iam_models.IAMBackend) -> str:
+    root = getattr(backend, "root_credentials", None) or {}
+    created = parse_time(root["createdAt"]) if "createdAt" in root else backend.created_at
+    used = root.get("passwordLastUsed")
+    keys = root.get("accessKeys", []) + [None, None]
+    fields = [
+        "<root_account>",
+        f"arn:{backend.partition}:iam::{backend.account_id}:root",
+        iam_date(created),
+        "not_supported",
+        iam_date(parse_time(used)) if used else "no_information",
+        "not_supported",
+        "not_supported",
+        "true" if root.get("mfaActive", True) else "false",
+        *key_columns(keys[0]),
+        *key_columns(keys[1]),
+        "false", "N/A", "false", "N/A",
+    ]
+    return ",".join(fields) + "\n"
+
+
+make_backend = iam_models.IAMBackend.__init__
+
+
+def init_backend(self: iam_models.IAMBackend, *args, **kwargs) -> None:
+    make_backend(self, *args, **kwargs)
+    # The account's creation, as near as moto knows it: its root row's user_creation_time by default.
+    self.created_at = iam_models.utcnow()
+    self.credential_report_at: datetime | None = None
+
+
+def get_credential_report(self: iam_models.IAMBackend) -> str:
+    report = moto_get_credential_report(self)
+    header, _, _ = report.partition("\n")
+    return header + "\n" + root_row(self) + "".join(self.users[name].to_csv() for name in self.users)
+
+
+def generate_credential_report(self: iam_responses.IamResponse) -> object:
+    backend = self.backend
+    now = iam_models.utcnow()
+    if backend.credential_report and backend.credential_report_at and now - backend.credential_report_at < REPORT_REUSE:
+        return iam_responses.ActionResult({"State": "COMPLETE"})
+    backend.generate_report()
+    backend.credential_report_at = now
+    return iam_responses.ActionResult({"State": "STARTED", "Description": "No report exists. Starting a new report generation task"})
+
+
+def get_credential_report_response(self: iam_responses.IamResponse) -> object:
+    report = self.backend.get_credential_report()
+    generated = self.backend.credential_report_at.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return iam_responses.ActionResult({"Content": report, "ReportFormat": "text/csv", "GeneratedTime": generated})
+
+
+def set_credential_state(request: object, full_url: str, headers: dict) -> tuple[int, dict, str]:
+    state = json.loads(request.get_data() or b"{}")
+    backend = iam_models.iam_backends[state["accountId"]]["aws"]
+    if "reportGeneratedAt" in state:
+        backend.generate_report()
+        backend.credential_report_at = parse_time(state["reportGeneratedAt"])
+    if "root" in state:
+        backend.root_credentials = state["root"]
+    for name, seeded in state.get("users", {}).items():
+        user = backend.get_user(name)
+        if "createdAt" in seeded:
+            user.create_date = parse_time(seeded["createdAt"])
+        if seeded.get("passwordLastUsed"):
+            user.password_last_used = parse_time(seeded["passwordLastUsed"])
+        if "passwordLastChanged" in seeded:
+            user.password_last_changed = parse_time(seeded["passwordLastChanged"])
+        for key, seeded_key in zip(user.access_keys, seeded.get("accessKeys", [])):
+            if "createdAt" in seeded_key:
+                key.create_date = parse_time(seeded_key["createdAt"])
+            used = seeded_key.get("lastUsed")
+            if used:
+                key.last_used = iam_models.AccessKeyLastUsed(parse_time(used["date"]), used["service"], used["region"])
+    return 200, {"Content-Type": "application/json"}, json.dumps({"status": "ok"})
+
+
+make_login_profile = iam_models.IAMBackend.create_login_profile
+
+
+def create_login_profile(self: iam_models.IAMBackend, user_name: str, password: str) -> iam_models.User:
+    user = make_login_profile(self, user_name, password)
+    user.password_last_changed = iam_models.utcnow()
+    return user
+
+
+moto_get_credential_report = iam_models.IAMBackend.get_credential_report
+iam_models.IAMBackend.create_login_profile = create_login_profile
+iam_models.IAMBackend.__init__ = init_backend
+iam_models.IAMBackend.get_credential_report = get_credential_report
+iam_models.User.to_csv = user_row
+iam_responses.IamResponse.generate_credential_report = generate_credential_report
+iam_responses.IamResponse.get_credential_report = get_credential_report_response
+moto_api_urls.url_paths["{0}/moto-api/iam/credential-state$"] = set_credential_state
 
 INDEXED = "--indexed-account-lookup"
 if INDEXED in sys.argv:

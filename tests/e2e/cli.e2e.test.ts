@@ -191,7 +191,7 @@ describe("command line", function () {
       await direct.events.send(new PutTargetsCommand({ Rule: "recovered-runs", Targets: [{ Id: "queue", Arn: queueArn }] }));
       const management = org.managementAccountId;
       const risks = join(out, "recovery-risks.yaml");
-      writeFileSync(risks, `acceptedRisks:\n  - { check: report-stale, account: "${management}", user: "*", reason: known, owner: sec@example.com, expires: 2099-01-01 }\n`);
+      writeFileSync(risks, `acceptedRisks:\n  - { check: console-without-mfa, account: "${management}", user: bob.smith, reason: known, owner: sec@example.com, expires: 2099-01-01 }\n`);
 
       const recovered = await cli([...command![1].split(" "), "--endpoint", emulator.endpoint, "--accepted-risks", risks, "--security-hub", "--max-key-age-days", "3650"]);
 
@@ -203,7 +203,7 @@ describe("command line", function () {
       const findings = await stored("findings.json");
       expect(findings.thresholds.maxKeyAgeDays).to.equal(3650);
       const accepted = findings.findings.filter((f: StoredFinding) => f.acceptedRisk).map((f: StoredFinding) => f.id);
-      expect(accepted).to.deep.equal([`${management}/report-stale`]);
+      expect(accepted).to.deep.equal([`${management}/bob.smith/console-without-mfa`]);
       const events = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }))).Messages ?? [];
       expect(events.map((m) => JSON.parse(m.Body!).detail.runId)).to.deep.equal([findings.runId]);
     });
