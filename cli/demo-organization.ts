@@ -143,7 +143,7 @@ export const DEMO_STORIES: readonly DemoStory[] = [
   { users: [{ name: "auditor-readonly", madeDaysAgo: 600, keys: [{ active: true, madeDaysAgo: 200, used: used(4, "iam") }] }] },
 ];
 
-/** Builds an organization with OUs, members in every credential state, a report bucket and a topic. */
+/** Builds an organization with OUs, members whose credentials tell the demo's stories, a report bucket and a topic. */
 export async function seedDemoOrganization(clients: AwsClients, spec: DemoOrganizationSpec): Promise<DemoOrganization> {
   const { organizations } = clients;
   const org = await organizations.send(new CreateOrganizationCommand({ FeatureSet: "ALL" }));

@@ -13,6 +13,7 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { StoredFinding } from "../../functions/analysis/changes";
 import { RUN_EVENT_SOURCE } from "../../functions/summarize/run-event";
+import { CHECKS } from "../../functions/analysis/findings";
 
 const TSX = join(__dirname, "..", "..", "node_modules", ".bin", "tsx");
 const MAIN = join(__dirname, "..", "..", "cli", "main.ts");
@@ -48,6 +49,10 @@ describe("command line", function () {
     expect(files.filter((f) => /^account=\d{12}\.csv$/.test(f))).to.have.length(13);
     expect(files).to.include.members(["findings.json", "summary.json", "changes.json", "users.csv", "report.html"]);
     expect(demo.stdout).to.match(/^Findings: \d+ \(\d+ critical, \d+ high, \d+ medium, \d+ low\) in 13 accounts/m);
+    // Every check, with its count, for a reason the demo's stories give; none made up by the emulator.
+    for (const check of Object.values(CHECKS)) expect(demo.stdout, check.title).to.match(new RegExp(`^  ${check.title.replace(/[()']/g, "\\$&")}\\s+${check.severity}\\s+\\S+\\s+[1-9]\\d*$`, "m"));
+    expect(demo.stdout).to.contain("expired on 2026-09-30, no longer applied: access-key-old in * for auditor-readonly");
+    expect(demo.stdout).to.not.match(/About the emulator|2015/);
     expect(demo.stdout).to.contain(`Open the HTML report: ${join(out, "credential-reports", date, run, "report.html")}`);
     const manifest = JSON.parse(readFileSync(join(out, "credential-reports", date, run, "manifest.json"), "utf8"));
     expect(manifest.counts).to.include({ collected: 13, failed: 0, skipped: 1 });
