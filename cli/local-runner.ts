@@ -13,7 +13,7 @@ import { type PipelineSettings, settingsProblems } from "../functions/settings";
 import { buildDefinition, STATES } from "../functions/state-machine-definition";
 import { describeCaughtError } from "../functions/summarize/manifest";
 import { type SummarizeDeps, type SummarizeResult, summarize } from "../functions/summarize/summarize";
-import type { FindingThresholds } from "../functions/analysis/findings";
+import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import type { AwsClients } from "./aws-clients";
 import { type ExecutionHistory, ExecutionTimedOut, executeDefinition } from "./local-execution";
 
@@ -182,6 +182,12 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
           sts: clients.sts,
           s3: clients.s3,
           iamClient: clients.iamClient,
+          securityHubClient: clients.securityHubClient,
+          analysis: {
+            thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
+            acceptedRisks: options.acceptedRisks ?? [],
+            ...(options.securityHub ? { securityHub: { partition, region: options.region } } : {}),
+          },
           bucket: options.bucket,
           memberRoleName: options.memberRoleName,
           ownAccountId,

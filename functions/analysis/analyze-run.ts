@@ -1,185 +1,57 @@
-import { type AcceptedRisk, applyAcceptedRisks, type RiskDecisions, rulesInForce, userMatcher } from "./accepted-risks";
-import { withBreakGlass } from "./break-glass";
-import { type FindingChanges, findingChanges, type KnownFindings, knownFindings, type StoredFinding } from "./changes";
-import { MalformedReport, type ParsedReport, parseCredentialReport } from "./credential-report";
-import { DEFAULT_THRESHOLDS, type Finding, type FindingThresholds, reportStaleFinding, SEVERITIES, userFindings } from "./findings";
-import { keyAgeDistribution, renderHtmlReport } from "./html-report";
-import { type FindingsSummary, summarizeFindings, type UnreadableReport } from "./summary";
-import { organizationUsersCsv } from "./users-csv";
+import type { AccountRef, RunRef } from "../contracts";
 import type { ANALYSIS_FILES } from "../report-keys";
+import { RunFilesInMemory } from "../summarize/run-files";
+import { type AccountAnalysis, analyzeAccount, type KnownAccount } from "./account-analysis";
+import type { AcceptedRisk } from "./accepted-risks";
+import { DEFAULT_THRESHOLDS, type FindingThresholds } from "./findings";
+import { type CombinedRun, RunCombiner } from "./run-combiner";
 
 /** One stored report, as the analysis needs it. */
-export interface ReportToAnalyse {
-  readonly accountId: string;
-  readonly accountName: string;
+export interface ReportToAnalyse extends AccountRef {
   /** The report's text, or why it could not be read from storage. */
   readonly csv: string | { readonly readError: string };
-  /** IAM's GeneratedTime, when known (object metadata). */
+  /** IAM's GeneratedTime, when known. */
   readonly generatedAt?: Date;
 }
 
-/** The files the analysis adds beside a run's manifest. */
-export interface RunAnalysis {
-  /** The thresholds the findings were computed with. */
-  readonly thresholds: FindingThresholds;
-  readonly findings: readonly Finding[];
-  /** The summary counts the open findings only: accepted risks are counted apart. */
-  readonly summary: FindingsSummary;
-  readonly changes: FindingChanges;
-  /** Which findings accepted risks cover, and which rules expired or matched nothing. */
-  readonly risks: RiskDecisions;
-  /** When each finding was first seen (the start of that run); carried findings keep their own. */
-  readonly firstSeenAt: ReadonlyMap<string, string>;
-  /** The findings an accepted risk covered in the run before: a change either way is news for Security Hub. */
-  readonly acceptedBefore: ReadonlySet<string>;
-  readonly usersCsv: string;
-  readonly html: string;
+/** A run's analysis made in memory: each account's, and the run's files by name. */
+export interface ReportsAnalysis extends CombinedRun {
+  readonly accounts: readonly AccountAnalysis[];
+  readonly files: Partial<Record<keyof typeof ANALYSIS_FILES, string>>;
 }
 
 /**
- * Everything derived from one run's reports. Pure: the clock is the run's start time, so the same
- * reports give the same findings however late the analysis runs. A report that cannot be read is
- * listed as unreadable and the others are analysed.
+ * Analyses a few reports in memory, the way a run does (each account, then the combination): for
+ * tests and small folders. A run of any size goes through the same two steps without this, one
+ * account at a time (combine-run.ts, local-analysis.ts).
  */
-export function analyzeRun(input: {
-  readonly runId: string;
-  readonly runStartedAt: Date;
+export async function analyzeReports(input: {
+  readonly run: RunRef;
   readonly reports: readonly ReportToAnalyse[];
-  readonly previous?: KnownFindings;
+  /** What the run before knew of each account. @default nothing */
+  readonly known?: (accountId: string) => KnownAccount | undefined;
+  /** @default DEFAULT_THRESHOLDS */
   readonly thresholds?: FindingThresholds;
   /** @default none */
   readonly acceptedRisks?: readonly AcceptedRisk[];
-}): RunAnalysis {
+}): Promise<ReportsAnalysis> {
   const thresholds = input.thresholds ?? DEFAULT_THRESHOLDS;
-  const parsed: { report: ParsedReport; accountName: string }[] = [];
-  const unreadable: UnreadableReport[] = [];
-  const findings: Finding[] = [];
-  // Each break-glass rule's user pattern is compiled once for the run, not once per report.
-  const breakGlass = rulesInForce(input.acceptedRisks ?? [], input.runStartedAt)
-    .filter((rule) => "kind" in rule)
-    .map(userMatcher);
-  for (const stored of [...input.reports].sort((a, b) => a.accountId.localeCompare(b.accountId))) {
-    if (typeof stored.csv !== "string") {
-      unreadable.push({ accountId: stored.accountId, error: stored.csv.readError });
-      continue;
-    }
-    try {
-      const report = parseCredentialReport(stored.accountId, stored.csv);
-      parsed.push({ report, accountName: stored.accountName });
-      findings.push(...withBreakGlass(userFindings(report, input.runStartedAt, thresholds), report, breakGlass, input.runStartedAt, thresholds));
-    } catch (error) {
-      if (!(error instanceof MalformedReport)) throw error;
-      unreadable.push({ accountId: stored.accountId, error: error.message });
-    }
-    const stale = reportStaleFinding(stored.accountId, stored.generatedAt, input.runStartedAt, thresholds);
-    if (stale) findings.push(stale);
+  const acceptedRisks = input.acceptedRisks ?? [];
+  const out = new RunFilesInMemory();
+  const combiner = new RunCombiner(input.run, thresholds, acceptedRisks, out);
+  const accounts: AccountAnalysis[] = [];
+  for (const stored of [...input.reports].sort((a, b) => a.id.localeCompare(b.id))) {
+    const { report, ...analysis } = analyzeAccount({
+      account: { id: stored.id, name: stored.name },
+      run: input.run,
+      csv: stored.csv,
+      generatedAt: stored.generatedAt,
+      known: input.known?.(stored.id),
+      thresholds,
+      acceptedRisks,
+    });
+    accounts.push(analysis);
+    await combiner.add(analysis, report);
   }
-  const risks = applyAcceptedRisks(findings, input.acceptedRisks ?? [], input.runStartedAt);
-  const summary = summarizeFindings(
-    risks.open,
-    parsed.map(({ report }) => ({ accountId: report.accountId, users: report.users.length })),
-    unreadable,
-  );
-  // Only an account whose report was read this run can have a finding resolved.
-  const changes = findingChanges(findings, input.previous, new Set(parsed.map(({ report }) => report.accountId)));
-  const known = knownFindings(input.previous);
-  const firstSeenAt = new Map(findings.map((f) => [f.id, known.get(f.id)?.firstSeenAt ?? input.runStartedAt.toISOString()]));
-  return {
-    thresholds,
-    findings,
-    summary,
-    changes,
-    risks,
-    firstSeenAt,
-    acceptedBefore: new Set([...known.values()].filter((f) => f.acceptedRisk).map((f) => f.id)),
-    usersCsv: organizationUsersCsv(parsed),
-    html: renderHtmlReport({
-      runId: input.runId,
-      runStartedAt: input.runStartedAt,
-      summary,
-      findings: risks.open,
-      changes,
-      risks,
-      keyAges: keyAgeDistribution(
-        parsed.map((p) => p.report),
-        input.runStartedAt,
-      ),
-      accountNames: Object.fromEntries(input.reports.map((r) => [r.accountId, r.accountName])),
-    }),
-  };
-}
-
-/** The files of an analysis, by their name in ANALYSIS_FILES, as they are stored beside the manifest. */
-export function analysisFiles(
-  run: { readonly id: string; readonly startedAt: string },
-  analysis: RunAnalysis,
-): Record<keyof typeof ANALYSIS_FILES, { body: string; contentType: string }> {
-  const isNew = new Set(analysis.changes.newFindings.map((f) => f.id));
-  const acceptedBy = new Map(analysis.risks.accepted.map(({ finding, rule }) => [finding.id, rule]));
-  // One flat, snake_case object per line: what Athena's JSON SerDe reads.
-  const lines = analysis.findings.map((f) =>
-    JSON.stringify({
-      finding_id: f.id,
-      check_id: f.checkId,
-      severity: f.severity,
-      cis_control: f.cisControl,
-      account_id: f.accountId,
-      user_name: f.user,
-      credential: f.credential ?? null,
-      message: f.message,
-      evidence: f.evidence,
-      is_new: isNew.has(f.id),
-      accepted: acceptedBy.has(f.id),
-      run_started_at: run.startedAt,
-    }),
-  );
-  return {
-    findings: {
-      body: JSON.stringify(
-        {
-          runId: run.id,
-          thresholds: analysis.thresholds,
-          findings: analysis.findings.map(
-            (f): StoredFinding => ({ ...f, firstSeenAt: analysis.firstSeenAt.get(f.id), ...(acceptedBy.has(f.id) ? { acceptedRisk: acceptedBy.get(f.id) } : {}) }),
-          ),
-          expiredRules: analysis.risks.expired,
-          staleRules: analysis.risks.stale,
-        },
-        null,
-        2,
-      ),
-      contentType: "application/json",
-    },
-    findingsLines: { body: lines.map((line) => `${line}\n`).join(""), contentType: "application/x-ndjson" },
-    summary: {
-      body: JSON.stringify({ runId: run.id, ...analysis.summary, notRechecked: notRecheckedCounts(analysis.changes), acceptedRisks: acceptedCounts(analysis.risks) }, null, 2),
-      contentType: "application/json",
-    },
-    changes: { body: JSON.stringify(analysis.changes, null, 2), contentType: "application/json" },
-    users: { body: analysis.usersCsv, contentType: "text/csv; charset=utf-8" },
-    html: { body: analysis.html, contentType: "text/html; charset=utf-8" },
-  };
-}
-
-/** The accounts not re-checked this run whose known findings were carried forward, sorted. */
-export function notRecheckedAccounts(changes: FindingChanges): string[] {
-  return [...new Set(changes.notRechecked.map((f) => f.accountId))].sort();
-}
-
-/** How many known findings were carried forward, and from how many accounts not re-checked. */
-export function notRecheckedCounts(changes: FindingChanges): { readonly findings: number; readonly accounts: number } {
-  return { findings: changes.notRechecked.length, accounts: notRecheckedAccounts(changes).length };
-}
-
-/** How many findings accepted risks cover, and how many rules expired or matched nothing. */
-export function acceptedCounts(risks: RiskDecisions): { readonly findings: number; readonly expiredRules: number; readonly staleRules: number } {
-  return { findings: risks.accepted.length, expiredRules: risks.expired.length, staleRules: risks.stale.length };
-}
-
-/** New critical and high findings that no accepted risk covers: the ones worth an email. */
-export function urgentNewFindings(changes: FindingChanges, risks?: RiskDecisions): Finding[] {
-  const accepted = new Set(risks?.accepted.map(({ finding }) => finding.id));
-  return changes.newFindings
-    .filter((f) => (f.severity === "critical" || f.severity === "high") && !accepted.has(f.id))
-    .sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.id.localeCompare(b.id));
+  return { ...(await combiner.finish()), accounts, files: out.files };
 }

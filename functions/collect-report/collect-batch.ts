@@ -26,6 +26,7 @@ export const IN_CALL_PAUSES_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000]
 export async function collectBatch(state: BatchState, deps: BatchDeps): Promise<BatchProgress> {
   assertBatchState(state);
   const { run, poll } = state.BatchInput;
+  const previousRun = state.BatchInput.previousRun ?? undefined;
   const pending: PendingAccount[] = state.progress?.pending ?? state.Items.map((account) => ({ account, attempts: 0 }));
   const done: AccountOutcome[] = [...(state.progress?.done ?? [])];
   const stillPending: PendingAccount[] = [];
@@ -38,9 +39,10 @@ export async function collectBatch(state: BatchState, deps: BatchDeps): Promise<
         try {
           const session: AccountSession = { generating: false };
           for (let tries = 0; ; tries++) {
-            const tried = await collectAccount(account, run, attempts, deps, session);
+            const tried = await collectAccount(account, run, attempts, deps, session, previousRun);
             if (tried.stored) {
-              done.push({ ...account, status: "collected", attempts, report: tried.report });
+              const { report, analysed, securityHub } = tried;
+              done.push({ ...account, status: "collected", attempts, report, analysed, ...(securityHub ? { securityHub } : {}) });
               return;
             }
             if (tries >= IN_CALL_PAUSES_MS.length) {

@@ -1,5 +1,6 @@
 import { IAMClient } from "@aws-sdk/client-iam";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { Context } from "aws-lambda";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -8,21 +9,30 @@ import { withoutStackTrace } from "../errors";
 import { LAMBDA_ENV, requiredEnv } from "../env";
 import { jsonLog } from "../log";
 import { collectBatch } from "./collect-batch";
+import { thresholdsFromEnv } from "../analysis/thresholds";
+import { packagedAcceptedRisks } from "../packaged-risks";
 
 const sts = new STSClient({});
 const s3 = new S3Client({});
 const ownIam = new IAMClient({});
 const bucket = requiredEnv(process.env, LAMBDA_ENV["collect-report"].reportBucket);
 const memberRoleName = requiredEnv(process.env, LAMBDA_ENV["collect-report"].memberRoleName);
+// Each report is analysed where it is read, by the stack's thresholds and accepted risks (checked at preview).
+const thresholds = thresholdsFromEnv(process.env);
+const acceptedRisks = packagedAcceptedRisks(process.env[LAMBDA_ENV["collect-report"].acceptedRisksFile]);
+const securityHub = process.env[LAMBDA_ENV["collect-report"].securityHub] === "true";
+const ownSecurityHub = new SecurityHubClient({});
 
 export async function handler(event: BatchState, context: Context) {
   // arn:<partition>:lambda:<region>:<account>:function:<name>
-  const [, partition, , , ownAccountId] = context.invokedFunctionArn.split(":");
+  const [, partition, region, , ownAccountId] = context.invokedFunctionArn.split(":");
   try {
     return await collectBatch(event, {
       sts,
       s3,
       iamClient: (credentials) => (credentials ? new IAMClient({ credentials }) : ownIam),
+      securityHubClient: (credentials) => (credentials ? new SecurityHubClient({ credentials }) : ownSecurityHub),
+      analysis: { thresholds, acceptedRisks, ...(securityHub ? { securityHub: { partition, region } } : {}) },
       bucket,
       memberRoleName,
       ownAccountId,

@@ -4,9 +4,7 @@ import { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { Context } from "aws-lambda";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parseAcceptedRisks } from "../analysis/accepted-risks";
+import { packagedAcceptedRisks } from "../packaged-risks";
 import type { SummarizeInput } from "../contracts";
 import { LAMBDA_ENV, requiredEnv } from "../env";
 import { withoutStackTrace } from "../errors";
@@ -23,9 +21,8 @@ const ownSecurityHub = new SecurityHubClient({});
 const bucket = requiredEnv(process.env, LAMBDA_ENV.summarize.reportBucket);
 const topicArn = requiredEnv(process.env, LAMBDA_ENV.summarize.topicArn);
 const thresholds = thresholdsFromEnv(process.env);
-// Packaged with the function when the stack names an acceptedRisksFile; checked at preview already.
-const risksFile = process.env[LAMBDA_ENV.summarize.acceptedRisksFile];
-const acceptedRisks = risksFile ? parseAcceptedRisks(readFileSync(join(process.env.LAMBDA_TASK_ROOT ?? ".", risksFile), "utf8"), risksFile) : [];
+// Packaged with the function when the stack has accepted risks; checked at preview already.
+const acceptedRisks = packagedAcceptedRisks(process.env[LAMBDA_ENV.summarize.acceptedRisksFile]);
 // Set when the stack's securityHub is on: the member role that may import the account's own findings.
 const securityHubRole = process.env[LAMBDA_ENV.summarize.securityHubMemberRole];
 
@@ -47,8 +44,6 @@ export async function handler(event: SummarizeInput, context: Context) {
             securityHub: {
               partition,
               region,
-              // A minute to spare for the SNS summary and the event after the import.
-              stopAt: Date.now() + context.getRemainingTimeInMillis() - 60_000,
               clientFor: async (accountId: string) => {
                 const credentials = await memberCredentials(accountId, event.run.id, role);
                 return credentials ? new SecurityHubClient({ credentials }) : ownSecurityHub;

@@ -1,3 +1,4 @@
+import { MAX_URGENT_LISTED } from "../analysis/run-combiner";
 import { type AccountOutcome, type CaughtError, countByStatus, type RunRef, type SkippedAccount } from "../contracts";
 import { runDate, runPrefix } from "../report-keys";
 
@@ -131,7 +132,7 @@ export function buildManifest(
 export const MAX_FAILURES_LISTED = 50;
 
 /** SNS mail stays readable: the new critical and high findings listed, at most this many. */
-export const MAX_URGENT_FINDINGS_LISTED = 20;
+export const MAX_URGENT_FINDINGS_LISTED = MAX_URGENT_LISTED;
 
 /** What the run summary says about findings. */
 export interface FindingsDigest {
@@ -142,8 +143,10 @@ export interface FindingsDigest {
   /** Known findings carried forward, and the accounts not re-checked this run they belong to (sorted). */
   readonly notRechecked: { readonly findings: number; readonly accountIds: readonly string[] };
   readonly previousRunId: string | null;
-  /** New critical and high findings, most severe first. */
+  /** New critical and high findings, most severe first: the first MAX_URGENT_FINDINGS_LISTED. */
   readonly urgent: readonly { readonly severity: string; readonly message: string }[];
+  /** How many new critical and high findings there are in all. */
+  readonly urgentCount: number;
   readonly reportKey: string;
 }
 
@@ -187,7 +190,7 @@ export function runSummaryMessage(manifest: Manifest, bucket: string, manifestKe
         "New critical and high findings:",
         ...findings.urgent.slice(0, MAX_URGENT_FINDINGS_LISTED).map((f) => `- [${f.severity}] ${f.message}`),
       );
-      if (findings.urgent.length > MAX_URGENT_FINDINGS_LISTED) lines.push(`- ... and ${findings.urgent.length - MAX_URGENT_FINDINGS_LISTED} more`);
+      if (findings.urgentCount > MAX_URGENT_FINDINGS_LISTED) lines.push(`- ... and ${findings.urgentCount - MAX_URGENT_FINDINGS_LISTED} more`);
     }
     lines.push("", `Report: s3://${bucket}/${findings.reportKey}`);
   } else {

@@ -30,7 +30,7 @@ export function runCompletedEvent(
           total: findings.total,
           bySeverity: findings.bySeverity,
           new: findings.newCount,
-          newCriticalOrHigh: findings.urgent.length,
+          newCriticalOrHigh: findings.urgentCount,
           resolved: findings.resolvedCount,
           notRechecked: { findings: findings.notRechecked.findings, accounts: findings.notRechecked.accountIds.length },
         }

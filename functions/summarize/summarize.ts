@@ -3,7 +3,7 @@ import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } 
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import pLimit from "p-limit";
 import type { AcceptedRisk } from "../analysis/accepted-risks";
-import type { FindingThresholds } from "../analysis/findings";
+import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../analysis/findings";
 import type { AccountOutcome, RunRef, SummarizeInput } from "../contracts";
 import { describeAwsError, InvalidInput, TransientAwsError } from "../errors";
 import type { Log } from "../log";
@@ -14,12 +14,11 @@ import { storeOnce } from "../write-once";
 import { readAccountList } from "../list-accounts/account-list";
 import { buildManifest, type FindingsDigest, type Manifest, type ReadBack, runSummaryMessage } from "./manifest";
 import { outcomesOfRun, readMapResults } from "./map-results";
-import { analyzeStoredRun, findingsDigest } from "./analyze-stored-run";
 import { runCompletedEvent } from "./run-event";
-import { securityHubImports } from "../analysis/security-hub-findings";
-import type { RunAnalysis } from "../analysis/analyze-run";
 import { analysisKey } from "../report-keys";
-import { type SecurityHubDeps, type SecurityHubOutcome, sendToSecurityHub } from "./security-hub";
+import type { SecurityHubDeps, SecurityHubOutcome, SecurityHubResult } from "./security-hub";
+import { addSecurityHubResults, combineStoredRun } from "./combine-run";
+import type { CombinedRun } from "../analysis/run-combiner";
 
 export interface SummarizeDeps {
   readonly s3: S3Client;
@@ -35,8 +34,11 @@ export interface SummarizeDeps {
   readonly thresholds?: FindingThresholds;
   /** Known exceptions and break-glass users. @default none */
   readonly acceptedRisks?: readonly AcceptedRisk[];
-  /** Sends the findings to each member account's Security Hub; unset, none are sent. */
-  readonly securityHub?: Omit<SecurityHubDeps, "log"> & { readonly partition: string; readonly region: string };
+  /**
+   * With Security Hub on: where the findings go. The batches send each account's where they read
+   * its report; Summarize sends those of the accounts it analyses itself. Unset, none are sent.
+   */
+  readonly securityHub?: Pick<SecurityHubDeps, "clientFor"> & { readonly partition: string; readonly region: string };
 }
 
 /** What Summarize returns: the execution's output, for whoever started the run. */
@@ -88,22 +90,29 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
 
   // The manifest is the evidence and is stored already; a failed analysis is reported, not fatal,
   // unless AWS only asked us to come back later.
-  let analysis: RunAnalysis | undefined;
   let digest: FindingsDigest | undefined;
   let analysisError: string | undefined;
+  let imported: SecurityHubResult | undefined;
   try {
-    analysis = await analyzeStoredRun(run, manifest, deps);
-    digest = findingsDigest(run, analysis);
+    const settings = { thresholds: deps.thresholds ?? DEFAULT_THRESHOLDS, acceptedRisks: deps.acceptedRisks ?? [], ...(deps.securityHub ? { securityHub: deps.securityHub } : {}) };
+    const combined = await combineStoredRun(run, manifest, input.listing.previousRun, settings, { ...deps, ...(deps.securityHub ? { securityHubFor: deps.securityHub.clientFor } : {}) });
+    digest = findingsDigest(run, combined);
+    imported = combined.securityHub;
+    deps.log("analysis-stored", { runId: run.id, findings: combined.findings, new: combined.overview.changes.new });
   } catch (err) {
     if (err instanceof TransientAwsError) throw err;
     analysisError = String(err);
     deps.log("analysis-failed", { runId: run.id, error: analysisError });
   }
 
-  const securityHub = analysis ? await toSecurityHub(run, analysis, deps) : undefined;
+  // What the batches sent to Security Hub where they read the reports, and what Summarize sent for the accounts it analysed.
+  const fromBatches = outcomes.flatMap((o) => (o.status === "collected" && o.securityHub ? [o.securityHub] : []));
+  const sent = [...fromBatches, ...(imported ? [imported] : [])].reduce<SecurityHubResult | undefined>((sum, result) => addSecurityHubResults(sum, result), undefined);
+  const securityHub: SecurityHubOutcome | undefined = deps.securityHub ? (sent ?? { accounts: 0, imported: 0, suppressed: 0, archived: 0, workflowUpdated: 0, failedCount: 0, failed: [] }) : undefined;
+  if (sent) deps.log("security-hub-sent", { runId: run.id, ...sent, failed: sent.failedCount });
   const notImported = !securityHub ? 0 : "error" in securityHub ? 1 : securityHub.failedCount;
 
-  const urgent = digest?.urgent.length ?? 0;
+  const urgent = digest?.urgentCount ?? 0;
   if (manifest.counts.failed > 0 || urgent > 0 || analysisError || notImported > 0) {
     const reasons = [
       manifest.counts.failed > 0 ? `${manifest.counts.failed} account(s) failed` : "",
@@ -127,33 +136,6 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
     ...(eventError ? { eventError } : {}),
     ...(securityHub ? { securityHub } : {}),
   };
-}
-
-/**
- * The run's findings into each member account's Security Hub, after the files are stored. Any
- * problem is returned, never thrown: Security Hub is a copy, the files are the record.
- */
-async function toSecurityHub(run: RunRef, analysis: RunAnalysis, deps: SummarizeDeps): Promise<SecurityHubOutcome | undefined> {
-  if (!deps.securityHub) return undefined;
-  const { partition, region } = deps.securityHub;
-  try {
-    const page = analysisKey(run, "html");
-    const imports = securityHubImports(analysis, {
-      partition,
-      region,
-      runId: run.id,
-      runStartedAt: run.startedAt,
-      now: deps.now().toISOString(),
-      pageUrl: `https://s3.console.aws.amazon.com/s3/object/${deps.bucket}?region=${region}&prefix=${encodeURIComponent(page)}`,
-    });
-    const result = await sendToSecurityHub(imports, { ...deps.securityHub, log: deps.log });
-    deps.log("security-hub-sent", { runId: run.id, ...result, failed: result.failed.length });
-    return result;
-  } catch (err) {
-    const error = `Security Hub: ${String(err)}`;
-    deps.log("security-hub-failed", { runId: run.id, error });
-    return { error };
-  }
 }
 
 /** What reached Security Hub, in a few lines: for the SNS summary and the CLI. */
@@ -247,4 +229,20 @@ async function publish(deps: SummarizeDeps, subject: string, message: string): P
     if (aws.transient) throw new TransientAwsError(aws.code, `publishing the run summary: ${aws.message}`);
     throw err;
   }
+}
+
+/** What the SNS run summary and the run's event say about the analysis. */
+function findingsDigest(run: RunRef, combined: CombinedRun): FindingsDigest {
+  const { overview } = combined;
+  return {
+    bySeverity: overview.bySeverity,
+    total: overview.totals.findings,
+    newCount: overview.changes.new,
+    resolvedCount: overview.changes.resolved,
+    notRechecked: { findings: overview.notRechecked.findings, accountIds: combined.notRecheckedAccounts },
+    previousRunId: overview.changes.previousRunId,
+    urgent: overview.urgent.listed,
+    urgentCount: overview.urgent.count,
+    reportKey: analysisKey(run, "html"),
+  };
 }

@@ -1,0 +1,112 @@
+import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
+import pLimit from "p-limit";
+import { type AccountAnalysis, carriedAccount, type KnownAccount } from "../analysis/account-analysis";
+import { MalformedReport, type ParsedReport, parseCredentialReport } from "../analysis/credential-report";
+import { type CombinedRun, RunCombiner } from "../analysis/run-combiner";
+import { type AnalysisSettings, analyseAccount } from "../analysis-step";
+import { findPreviousRun, knownAccounts, readAccountAnalysis, readText, type StoreDeps, storeAccountAnalysis } from "../analysis-store";
+import type { PreviousRun, RunRef } from "../contracts";
+import { describeAwsError } from "../errors";
+import type { Log } from "../log";
+import { reportKey } from "../report-keys";
+import type { Manifest, ManifestEntry } from "./manifest";
+import { RunFilesInBucket } from "./run-files";
+import { MAX_FAILURES_LISTED, type SecurityHubResult } from "./security-hub";
+import { withRetries } from "../with-retries";
+
+export interface CombineDeps extends StoreDeps {
+  readonly log: Log;
+  /** A Security Hub client acting as the account, for accounts Summarize analyses itself. */
+  readonly securityHubFor?: (accountId: string) => Promise<SecurityHubClient>;
+}
+
+// Accounts read at once; each holds one report and its analysis in memory, so this bounds the memory.
+const ACCOUNTS_AT_ONCE = 16;
+
+/**
+ * The run's organization files from its accounts' analyses, one account at a time in account
+ * order: the collector's analysis where it made one, else Summarize's own from the stored report
+ * (a run of an older version before, or an account the collector left), and the known findings
+ * carried for an account not collected. Memory holds ACCOUNTS_AT_ONCE accounts, never the run.
+ */
+export async function combineStoredRun(
+  run: RunRef,
+  manifest: Manifest,
+  previousRun: PreviousRun | null | undefined,
+  settings: AnalysisSettings,
+  deps: CombineDeps,
+): Promise<CombinedRun & { readonly securityHub?: SecurityHubResult }> {
+  const previous = previousRun === undefined ? await withRetries(() => findPreviousRun(run, deps)) : (previousRun ?? undefined);
+  const known = knownAccounts(previous, deps);
+  const out = new RunFilesInBucket(deps.s3, deps.bucket, run);
+  const combiner = new RunCombiner(run, settings.thresholds, settings.acceptedRisks, out);
+  const limit = pLimit(ACCOUNTS_AT_ONCE);
+  let securityHub: SecurityHubResult | undefined;
+  try {
+    const entries = [...manifest.accounts].sort((a, b) => a.accountId.localeCompare(b.accountId));
+    for (let start = 0; start < entries.length; start += ACCOUNTS_AT_ONCE) {
+      const window = entries.slice(start, start + ACCOUNTS_AT_ONCE);
+      const read = await Promise.all(window.map((entry) => limit(() => withRetries(() => accountOf(run, entry, known, settings, deps)))));
+      for (const account of read) {
+        await combiner.add(account.analysis, account.report);
+        if (account.securityHub) securityHub = addSecurityHubResults(securityHub, account.securityHub);
+      }
+    }
+    const combined = await combiner.finish();
+    return { ...combined, ...(securityHub ? { securityHub } : {}) };
+  } finally {
+    await out.close();
+  }
+}
+
+/** One account's analysis, and its parsed report when it was read. */
+async function accountOf(
+  run: RunRef,
+  entry: ManifestEntry,
+  known: (accountId: string) => Promise<KnownAccount | undefined>,
+  settings: AnalysisSettings,
+  deps: CombineDeps,
+): Promise<{ analysis: AccountAnalysis; report?: ParsedReport; securityHub?: SecurityHubResult }> {
+  const account = { id: entry.accountId, name: entry.name };
+  if (entry.status !== "collected") {
+    const stored = await readAccountAnalysis(deps, run, account.id);
+    if (stored) return { analysis: stored };
+    const analysis = carriedAccount(account, run, await known(account.id));
+    if (analysis.notRechecked.length > 0) await storeAccountAnalysis(deps, analysis);
+    return { analysis };
+  }
+  const csv = await readText(deps, reportKey(run, account.id)).catch((err) => {
+    const aws = describeAwsError(err);
+    // "Later" is not "unreadable": the read is tried again.
+    if (aws.transient) throw err;
+    return { readError: `${aws.code}: ${aws.message}` };
+  });
+  const stored = await readAccountAnalysis(deps, run, account.id);
+  if (stored) return { analysis: stored, ...(typeof csv === "string" ? { report: parsed(account.id, csv) } : {}) };
+  const generatedAt = entry.reportGeneratedAt ? new Date(entry.reportGeneratedAt) : undefined;
+  const hub = deps.securityHubFor ? () => deps.securityHubFor!(account.id) : undefined;
+  return analyseAccount({ account, run, csv, generatedAt, known: await known(account.id) }, settings, deps, hub);
+}
+
+function parsed(accountId: string, csv: string): ParsedReport | undefined {
+  try {
+    return parseCredentialReport(accountId, csv);
+  } catch (err) {
+    if (err instanceof MalformedReport) return undefined;
+    throw err;
+  }
+}
+
+/** Two accounts' (or batches') Security Hub results as one. */
+export function addSecurityHubResults(a: SecurityHubResult | undefined, b: SecurityHubResult): SecurityHubResult {
+  if (!a) return b;
+  return {
+    accounts: a.accounts + b.accounts,
+    imported: a.imported + b.imported,
+    suppressed: a.suppressed + b.suppressed,
+    archived: a.archived + b.archived,
+    workflowUpdated: a.workflowUpdated + b.workflowUpdated,
+    failedCount: a.failedCount + b.failedCount,
+    failed: [...a.failed, ...b.failed].slice(0, MAX_FAILURES_LISTED),
+  };
+}

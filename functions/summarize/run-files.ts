@@ -1,0 +1,126 @@
+import { once } from "node:events";
+import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { RunFileWriter } from "../analysis/run-combiner";
+import type { RunRef } from "../contracts";
+import { ANALYSIS_FILES, analysisKey } from "../report-keys";
+import { storeOnce } from "../write-once";
+
+const CONTENT_TYPES: Record<keyof typeof ANALYSIS_FILES, string> = {
+  findings: "application/json",
+  findingsLines: "application/x-ndjson",
+  summary: "application/json",
+  changes: "application/json",
+  users: "text/csv; charset=utf-8",
+  html: "text/html; charset=utf-8",
+};
+
+type Piece = string | { readonly part: string };
+
+/**
+ * The combined files' parts on local disk as they are written (Lambda's /tmp, or a folder here),
+ * each a file appended to, so memory holds none of them; each whole file is then read back as one
+ * stream of its pieces.
+ */
+abstract class PartsOnDisk implements RunFileWriter {
+  private readonly streams = new Map<string, WriteStream>();
+  private folder?: Promise<string>;
+
+  async append(part: string, text: string): Promise<void> {
+    let stream = this.streams.get(part);
+    if (!stream) {
+      stream = createWriteStream(join(await this.partsFolder(), part));
+      this.streams.set(part, stream);
+    }
+    if (!stream.write(text)) await once(stream, "drain");
+  }
+
+  async assemble(file: keyof typeof ANALYSIS_FILES, pieces: readonly Piece[]): Promise<void> {
+    const paths = new Map<string, string>();
+    let length = 0;
+    for (const piece of pieces) {
+      if (typeof piece === "string") {
+        length += Buffer.byteLength(piece);
+        continue;
+      }
+      const stream = this.streams.get(piece.part);
+      if (!stream) continue;
+      await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      paths.set(piece.part, stream.path as string);
+      length += (await stat(stream.path as string)).size;
+    }
+    const open = () => Readable.from(piecesOf(pieces, paths));
+    await this.write(file, open, length);
+  }
+
+  /** Removes the parts. */
+  async close(): Promise<void> {
+    for (const stream of this.streams.values()) stream.destroy();
+    if (this.folder) await rm(await this.folder, { recursive: true, force: true });
+  }
+
+  protected abstract write(file: keyof typeof ANALYSIS_FILES, open: () => Readable, length: number): Promise<void>;
+
+  private partsFolder(): Promise<string> {
+    return (this.folder ??= mkdtemp(join(tmpdir(), "credreport-parts-")));
+  }
+}
+
+async function* piecesOf(pieces: readonly Piece[], paths: ReadonlyMap<string, string>): AsyncGenerator<Buffer> {
+  for (const piece of pieces) {
+    if (typeof piece === "string") yield Buffer.from(piece);
+    else if (paths.has(piece.part)) yield* createReadStream(paths.get(piece.part)!);
+  }
+}
+
+/**
+ * A run's combined files into its folder in the bucket, each written once (If-None-Match): a file
+ * an earlier try of the step stored stays as it is. Each file is streamed from disk, with its length.
+ */
+export class RunFilesInBucket extends PartsOnDisk {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly run: RunRef,
+  ) {
+    super();
+  }
+
+  protected async write(file: keyof typeof ANALYSIS_FILES, open: () => Readable, length: number): Promise<void> {
+    await storeOnce(this.s3, { Bucket: this.bucket, Key: analysisKey(this.run, file), Body: open(), ContentLength: length, ContentType: CONTENT_TYPES[file] });
+  }
+}
+
+/** A run's combined files into a local folder (summarize --from, --bucket): each file whole, replaced. */
+export class RunFilesInFolder extends PartsOnDisk {
+  constructor(private readonly target: string) {
+    super();
+  }
+
+  protected async write(file: keyof typeof ANALYSIS_FILES, open: () => Readable, _length: number): Promise<void> {
+    await mkdir(this.target, { recursive: true });
+    const out = createWriteStream(join(this.target, ANALYSIS_FILES[file]));
+    for await (const chunk of open()) if (!out.write(chunk)) await once(out, "drain");
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+}
+
+/** A run's combined files kept in memory, by file: for tests and small runs. */
+export class RunFilesInMemory implements RunFileWriter {
+  readonly files: Partial<Record<keyof typeof ANALYSIS_FILES, string>> = {};
+  private readonly parts = new Map<string, string[]>();
+
+  async append(part: string, text: string): Promise<void> {
+    const chunks = this.parts.get(part) ?? [];
+    chunks.push(text);
+    this.parts.set(part, chunks);
+  }
+
+  async assemble(file: keyof typeof ANALYSIS_FILES, pieces: readonly Piece[]): Promise<void> {
+    this.files[file] = pieces.map((piece) => (typeof piece === "string" ? piece : (this.parts.get(piece.part) ?? []).join(""))).join("");
+  }
+}
