@@ -67,7 +67,7 @@ export async function callerOf(clients: AwsClients): Promise<Caller> {
 export function localSummarizeDeps(
   clients: AwsClients,
   caller: Caller,
-  options: Pick<LocalRunOptions, "region" | "bucket" | "memberRoleName" | "acceptedRisks" | "securityHub" | "thresholds" | "log"> & { readonly topicArn?: string },
+  options: Pick<LocalRunOptions, "region" | "bucket" | "memberRoleName" | "acceptedRisks" | "securityHub" | "thresholds" | "log" | "pauseMs"> & { readonly topicArn?: string },
   runId: string,
   sleep?: (ms: number) => Promise<void>,
 ): SummarizeDeps {
@@ -81,6 +81,7 @@ export function localSummarizeDeps(
     topicArn: options.topicArn,
     acceptedRisks: options.acceptedRisks,
     thresholds: options.thresholds,
+    ...(options.pauseMs !== undefined ? { retryPauseMs: options.pauseMs } : {}),
     ...(options.securityHub ? { securityHub: { partition: caller.partition, region: options.region, clientFor: securityHubAs, ...(sleep ? { sleep } : {}) } } : {}),
     now: () => new Date(),
     log: options.log,

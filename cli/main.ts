@@ -29,7 +29,8 @@ import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysi
 import { THRESHOLD_SETTINGS, thresholdsFromEnv } from "../functions/analysis/thresholds";
 import { nodeVersionProblem } from "./node-version";
 import { DEFAULT_MEMBER_ROLE_NAME } from "../functions/member-credentials";
-import { type AcceptedRisk, InvalidAcceptedRisks, parseAcceptedRisks } from "../functions/analysis/accepted-risks";
+import { type AcceptedRisk, InvalidAcceptedRisks } from "../functions/analysis/accepted-risks";
+import { parseAcceptedRisks } from "../functions/analysis/accepted-risks-file";
 
 const HELP = `Organization credential reports: collect every account's IAM credential report into S3.
 

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { AcceptedRisk } from "./analysis/accepted-risks";
+import { type AcceptedRisk, acceptedRisksOf } from "./analysis/accepted-risks";
 
 /**
  * The accepted risks packaged with a function (the file an environment variable names, in the
@@ -9,5 +9,6 @@ import type { AcceptedRisk } from "./analysis/accepted-risks";
  */
 export function packagedAcceptedRisks(file: string | undefined): AcceptedRisk[] {
   if (!file) return [];
-  return (JSON.parse(readFileSync(join(process.env.LAMBDA_TASK_ROOT ?? ".", file), "utf8")) as { acceptedRisks: AcceptedRisk[] }).acceptedRisks;
+  // Checked again as it is read, so a damaged package names its problem rather than misjudging findings.
+  return acceptedRisksOf(JSON.parse(readFileSync(join(process.env.LAMBDA_TASK_ROOT ?? ".", file), "utf8")), file);
 }

@@ -6,7 +6,7 @@ import { type CombinedRun, RunCombiner } from "../analysis/run-combiner";
 import { type AnalysisSettings, analyseAccount } from "../analysis-step";
 import { findPreviousRun, knownAccounts, readAccountAnalysis, readText, type StoreDeps, storeAccountAnalysis } from "../analysis-store";
 import type { PreviousRun, RunRef } from "../contracts";
-import { describeAwsError } from "../errors";
+import { describeAwsError, TransientAwsError } from "../errors";
 import type { Log } from "../log";
 import { reportKey } from "../report-keys";
 import type { Manifest, ManifestEntry } from "./manifest";
@@ -18,6 +18,8 @@ export interface CombineDeps extends StoreDeps {
   readonly log: Log;
   /** A Security Hub client acting as the account, for accounts Summarize analyses itself. */
   readonly securityHubFor?: (accountId: string) => Promise<SecurityHubClient>;
+  /** The first pause before a read or write AWS answered "later" is tried again; it doubles. @default 200 */
+  readonly retryPauseMs?: number;
 }
 
 // Accounts read at once; each holds one report and its analysis in memory, so this bounds the memory.
@@ -36,7 +38,8 @@ export async function combineStoredRun(
   settings: AnalysisSettings,
   deps: CombineDeps,
 ): Promise<CombinedRun & { readonly securityHub?: SecurityHubResult }> {
-  const previous = previousRun === undefined ? await withRetries(() => findPreviousRun(run, deps)) : (previousRun ?? undefined);
+  const retry = <T>(work: () => Promise<T>) => withRetries(work, deps.retryPauseMs);
+  const previous = previousRun === undefined ? await retry(() => findPreviousRun(run, deps)) : (previousRun ?? undefined);
   const known = knownAccounts(previous, deps);
   const out = new RunFilesInBucket(deps.s3, deps.bucket, run);
   const combiner = new RunCombiner(run, settings.thresholds, settings.acceptedRisks, out);
@@ -46,7 +49,7 @@ export async function combineStoredRun(
     const entries = [...manifest.accounts].sort((a, b) => a.accountId.localeCompare(b.accountId));
     for (let start = 0; start < entries.length; start += ACCOUNTS_AT_ONCE) {
       const window = entries.slice(start, start + ACCOUNTS_AT_ONCE);
-      const read = await Promise.all(window.map((entry) => limit(() => withRetries(() => accountOf(run, entry, known, settings, deps)))));
+      const read = await Promise.all(window.map((entry) => limit(() => retry(() => accountOf(run, entry, known, settings, deps)))));
       for (const account of read) {
         await combiner.add(account.analysis, account.report);
         if (account.securityHub) securityHub = addSecurityHubResults(securityHub, account.securityHub);
@@ -75,10 +78,11 @@ async function accountOf(
     if (analysis.notRechecked.length > 0) await storeAccountAnalysis(deps, analysis);
     return { analysis };
   }
-  const csv = await readText(deps, reportKey(run, account.id)).catch((err) => {
+  const key = reportKey(run, account.id);
+  const csv = await readText(deps, key).catch((err) => {
     const aws = describeAwsError(err);
-    // "Later" is not "unreadable": the read is tried again.
-    if (aws.transient) throw err;
+    // "Later" is not "unreadable": the read is tried again, and if AWS keeps saying so, the step.
+    if (aws.transient) throw new TransientAwsError(aws.code, `reading ${key}: ${aws.message}`);
     return { readError: `${aws.code}: ${aws.message}` };
   });
   const stored = await readAccountAnalysis(deps, run, account.id);

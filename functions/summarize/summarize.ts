@@ -32,6 +32,8 @@ export interface SummarizeDeps {
   readonly log: Log;
   /** Where the findings draw their lines. @default DEFAULT_THRESHOLDS */
   readonly thresholds?: FindingThresholds;
+  /** The first pause before a read or write AWS answered "later" is tried again, doubling. @default 200 */
+  readonly retryPauseMs?: number;
   /** Known exceptions and break-glass users. @default none */
   readonly acceptedRisks?: readonly AcceptedRisk[];
   /**

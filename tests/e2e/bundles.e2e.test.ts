@@ -127,6 +127,7 @@ describe("Lambda bundles", function () {
       accountList: { bucket: org.bucket, key: accountList },
       toCollect: { bucket: org.bucket, key: toCollect },
       counts: { accounts: expectedIds.length, skipped: 1 },
+      previousRun: null,
     });
     const s3 = awsClients({ region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }).s3;
     const read = async (key: string) => JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: org.bucket, Key: key }))).Body!.transformToString());

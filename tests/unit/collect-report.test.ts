@@ -90,7 +90,7 @@ describe("CollectReport", () => {
   it("uses its own credentials in its own account", async () => {
     iam.on(GenerateCredentialReportCommand).resolves({ State: "COMPLETE" });
 
-    expect(await once(1, "999988887777")).to.deep.equal({ stored: true, report: FACTS });
+    expect(await once(1, "999988887777")).to.deep.equal({ stored: true, report: FACTS, analysed: false });
     expect(sts.commandCalls(AssumeRoleCommand)).to.have.length(0);
     expect(credentialsUsed).to.deep.equal([undefined]);
   });
@@ -108,7 +108,7 @@ describe("CollectReport", () => {
   it("stores the bytes unchanged at the run's key, once, with checksum and report time", async () => {
     iam.on(GenerateCredentialReportCommand).resolves({ State: "COMPLETE" });
 
-    expect(await once(2)).to.deep.equal({ stored: true, report: FACTS });
+    expect(await once(2)).to.deep.equal({ stored: true, report: FACTS, analysed: false });
     const [put] = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
     expect(put).to.deep.include({
       Bucket: "reports",
@@ -200,7 +200,7 @@ describe("CollectReport", () => {
     s3.on(PutObjectCommand).rejects(awsError("PreconditionFailed", 412));
     s3.on(HeadObjectCommand).resolves({ Metadata: { sha256: SHA256.toString("hex") } });
 
-    expect(await once()).to.deep.equal({ stored: true, report: FACTS });
+    expect(await once()).to.deep.equal({ stored: true, report: FACTS, analysed: false });
   });
 
   it("never overwrites an existing object that holds other bytes", async () => {
@@ -223,7 +223,7 @@ describe("CollectReport", () => {
       const progress = await collectBatch(batch(["111122223333"]), batchDeps);
 
       expect(progress).to.deep.equal({
-        done: [{ id: "111122223333", name: "n-111122223333", status: "collected", attempts: 1, report: FACTS }],
+        done: [{ id: "111122223333", name: "n-111122223333", status: "collected", attempts: 1, report: FACTS, analysed: false }],
         pending: [],
         pendingCount: 0,
         waitSeconds: 0,
@@ -241,7 +241,7 @@ describe("CollectReport", () => {
 
       const progress = await collectBatch(batch(["111122223333"]), batchDeps);
 
-      expect(progress.done).to.deep.equal([{ id: "111122223333", name: "n-111122223333", status: "collected", attempts: 1, report: FACTS }]);
+      expect(progress.done).to.deep.equal([{ id: "111122223333", name: "n-111122223333", status: "collected", attempts: 1, report: FACTS, analysed: false }]);
       expect(iam.commandCalls(GenerateCredentialReportCommand)).to.have.length(2);
     });
 
@@ -294,7 +294,7 @@ describe("CollectReport", () => {
       );
 
       expect(progress.done).to.deep.equal([
-        { id: "111122223333", name: "n-111122223333", status: "collected", attempts: 2, report: FACTS },
+        { id: "111122223333", name: "n-111122223333", status: "collected", attempts: 2, report: FACTS, analysed: false },
         { id: "222222222222", name: "n-222222222222", status: "failed", attempts: 2, error: { Error: "AssumeRoleFailed", Cause: "AccessDenied: not authorized" } },
         earlier,
       ]);
