@@ -8,20 +8,21 @@ import type { BatchState } from "../contracts";
 import { withoutStackTrace } from "../errors";
 import { LAMBDA_ENV, requiredEnv } from "../env";
 import { jsonLog } from "../log";
+import { SDK_RETRIES } from "../sdk-retries";
 import { collectBatch } from "./collect-batch";
 import { thresholdsFromEnv } from "../analysis/thresholds";
 import { packagedAcceptedRisks } from "../packaged-risks";
 
-const sts = new STSClient({});
-const s3 = new S3Client({});
-const ownIam = new IAMClient({});
+const sts = new STSClient(SDK_RETRIES);
+const s3 = new S3Client(SDK_RETRIES);
+const ownIam = new IAMClient(SDK_RETRIES);
 const bucket = requiredEnv(process.env, LAMBDA_ENV["collect-report"].reportBucket);
 const memberRoleName = requiredEnv(process.env, LAMBDA_ENV["collect-report"].memberRoleName);
 // Each report is analysed where it is read, by the stack's thresholds and accepted risks (checked at preview).
 const thresholds = thresholdsFromEnv(process.env);
 const acceptedRisks = packagedAcceptedRisks(process.env[LAMBDA_ENV["collect-report"].acceptedRisksFile]);
 const securityHub = process.env[LAMBDA_ENV["collect-report"].securityHub] === "true";
-const ownSecurityHub = new SecurityHubClient({});
+const ownSecurityHub = new SecurityHubClient(SDK_RETRIES);
 
 export async function handler(event: BatchState, context: Context) {
   // arn:<partition>:lambda:<region>:<account>:function:<name>
@@ -30,8 +31,8 @@ export async function handler(event: BatchState, context: Context) {
     return await collectBatch(event, {
       sts,
       s3,
-      iamClient: (credentials) => (credentials ? new IAMClient({ credentials }) : ownIam),
-      securityHubClient: (credentials) => (credentials ? new SecurityHubClient({ credentials }) : ownSecurityHub),
+      iamClient: (credentials) => (credentials ? new IAMClient({ ...SDK_RETRIES, credentials }) : ownIam),
+      securityHubClient: (credentials) => (credentials ? new SecurityHubClient({ ...SDK_RETRIES, credentials }) : ownSecurityHub),
       analysis: { thresholds, acceptedRisks, ...(securityHub ? { securityHub: { partition, region } } : {}) },
       bucket,
       memberRoleName,

@@ -20,6 +20,8 @@ export interface CombineDeps extends StoreDeps {
   readonly securityHubFor?: (accountId: string) => Promise<SecurityHubClient>;
   /** The first pause before a read or write AWS answered "later" is tried again; it doubles. @default 200 */
   readonly retryPauseMs?: number;
+  /** Keys already in the run's folder: the files an earlier try of the step stored are not sent again. */
+  readonly alreadyStored?: ReadonlySet<string>;
 }
 
 // Accounts read at once; each holds one report and its analysis in memory, so this bounds the memory.
@@ -41,7 +43,7 @@ export async function combineStoredRun(
   const retry = <T>(work: () => Promise<T>) => withRetries(work, deps.retryPauseMs);
   const previous = previousRun === undefined ? await retry(() => findPreviousRun(run, deps)) : (previousRun ?? undefined);
   const known = knownAccounts(previous, deps);
-  const out = new RunFilesInBucket(deps.s3, deps.bucket, run);
+  const out = new RunFilesInBucket(deps.s3, deps.bucket, run, { alreadyStored: deps.alreadyStored, retryPauseMs: deps.retryPauseMs });
   const combiner = new RunCombiner(run, settings.thresholds, settings.acceptedRisks, out);
   const limit = pLimit(ACCOUNTS_AT_ONCE);
   let securityHub: SecurityHubResult | undefined;

@@ -9,15 +9,16 @@ import type { SummarizeInput } from "../contracts";
 import { LAMBDA_ENV, requiredEnv } from "../env";
 import { withoutStackTrace } from "../errors";
 import { jsonLog } from "../log";
+import { SDK_RETRIES } from "../sdk-retries";
 import { memberCredentials } from "../member-credentials";
 import { summarize } from "./summarize";
 import { thresholdsFromEnv } from "../analysis/thresholds";
 
-const s3 = new S3Client({});
-const sns = new SNSClient({});
-const events = new EventBridgeClient({});
-const sts = new STSClient({});
-const ownSecurityHub = new SecurityHubClient({});
+const s3 = new S3Client(SDK_RETRIES);
+const sns = new SNSClient(SDK_RETRIES);
+const events = new EventBridgeClient(SDK_RETRIES);
+const sts = new STSClient(SDK_RETRIES);
+const ownSecurityHub = new SecurityHubClient(SDK_RETRIES);
 const bucket = requiredEnv(process.env, LAMBDA_ENV.summarize.reportBucket);
 const topicArn = requiredEnv(process.env, LAMBDA_ENV.summarize.topicArn);
 const thresholds = thresholdsFromEnv(process.env);
@@ -46,7 +47,7 @@ export async function handler(event: SummarizeInput, context: Context) {
               region,
               clientFor: async (accountId: string) => {
                 const credentials = await memberCredentials(accountId, event.run.id, role);
-                return credentials ? new SecurityHubClient({ credentials }) : ownSecurityHub;
+                return credentials ? new SecurityHubClient({ ...SDK_RETRIES, credentials }) : ownSecurityHub;
               },
             },
           }

@@ -9,6 +9,7 @@ import type { RunFileWriter } from "../analysis/run-combiner";
 import type { RunRef } from "../contracts";
 import { ANALYSIS_FILES, analysisKey } from "../report-keys";
 import { storeOnce } from "../write-once";
+import { withRetries } from "../with-retries";
 
 const CONTENT_TYPES: Record<keyof typeof ANALYSIS_FILES, string> = {
   findings: "application/json",
@@ -79,19 +80,25 @@ async function* piecesOf(pieces: readonly Piece[], paths: ReadonlyMap<string, st
 
 /**
  * A run's combined files into its folder in the bucket, each written once (If-None-Match): a file
- * an earlier try of the step stored stays as it is. Each file is streamed from disk, with its length.
+ * an earlier try of the step stored stays as it is, and is not sent again. Each file is streamed
+ * from disk with its length; a PUT that AWS answers "later" is tried again on its own, from the
+ * start of a fresh stream (the SDK cannot retry a stream it has consumed).
  */
 export class RunFilesInBucket extends PartsOnDisk {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
     private readonly run: RunRef,
+    private readonly options: { readonly alreadyStored?: ReadonlySet<string>; readonly retryPauseMs?: number } = {},
   ) {
     super();
   }
 
   protected async write(file: keyof typeof ANALYSIS_FILES, open: () => Readable, length: number): Promise<void> {
-    await storeOnce(this.s3, { Bucket: this.bucket, Key: analysisKey(this.run, file), Body: open(), ContentLength: length, ContentType: CONTENT_TYPES[file] });
+    const key = analysisKey(this.run, file);
+    if (this.options.alreadyStored?.has(key)) return;
+    const put = () => storeOnce(this.s3, { Bucket: this.bucket, Key: key, Body: open(), ContentLength: length, ContentType: CONTENT_TYPES[file] });
+    await withRetries(put, this.options.retryPauseMs);
   }
 }
 

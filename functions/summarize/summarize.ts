@@ -11,6 +11,7 @@ import { listKeys } from "../list-keys";
 import { readIfPresent } from "../read-if-present";
 import { manifestKey, reportKey, runPrefix } from "../report-keys";
 import { storeOnce } from "../write-once";
+import { withRetries } from "../with-retries";
 import { readAccountList } from "../list-accounts/account-list";
 import { buildManifest, type FindingsDigest, type Manifest, type ReadBack, runSummaryMessage } from "./manifest";
 import { outcomesOfRun, readMapResults } from "./map-results";
@@ -74,20 +75,24 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
     throw new InvalidInput(`expected {run, listing: {accountList, toCollect, counts}, results?}, got keys ${Object.keys(input ?? {}).join(", ")}`);
   }
   const { run } = input;
-  const list = await readAccountList(run, deps);
+  // Every read and write below is tried again on its own when AWS answers "later", so one
+  // throttled call does not send the whole step (and every call it made) round again.
+  const retry = <T>(work: () => Promise<T>) => withRetries(work, deps.retryPauseMs);
+  const list = await retry(() => readAccountList(run, deps));
   if (!list) throw new InvalidInput(`the run's account list s3://${deps.bucket}/${input.listing.accountList.key} is not there`);
-  const listed = await listKeys(deps.s3, deps.bucket, runPrefix(run));
-  const children = input.results ? await readMapResults(deps.s3, input.results) : [];
+  const listed = await retry(() => listKeys(deps.s3, deps.bucket, runPrefix(run)));
+  const children = input.results ? await retry(() => readMapResults(deps.s3, input.results!)) : [];
   // An id that is no account id (a damaged list) has no report: it fails, it does not stop the run.
   const hasReport = (id: string) => /^\d{12}$/.test(id) && listed.has(reportKey(run, id));
   const outcomes = outcomesOfRun(list.accounts, children, hasReport, input.mapError);
-  const stored = await readBackReports(run, outcomes, listed, deps);
+  const stored = await readBackReports(run, outcomes, listed, deps, retry);
   const key = manifestKey(run);
   let manifest = buildManifest(run, outcomes, list.skipped, stored, deps.now());
-  const written = await storeOnce(deps.s3, { Bucket: deps.bucket, Key: key, Body: JSON.stringify(manifest, null, 2), ContentType: "application/json" });
+  const body = JSON.stringify(manifest, null, 2);
+  const written = await retry(() => storeOnce(deps.s3, { Bucket: deps.bucket, Key: key, Body: body, ContentType: "application/json" }));
   // Run ids are unique, so a manifest already there was written by an earlier try for this run:
   // it is the record, and what follows works from it.
-  if (!written) manifest = await storedManifest(deps, key);
+  if (!written) manifest = await retry(() => storedManifest(deps, key));
   deps.log(written ? "manifest-stored" : "manifest-kept", { runId: run.id, key, ...manifest.counts });
 
   // The manifest is the evidence and is stored already; a failed analysis is reported, not fatal,
@@ -97,7 +102,11 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
   let imported: SecurityHubResult | undefined;
   try {
     const settings = { thresholds: deps.thresholds ?? DEFAULT_THRESHOLDS, acceptedRisks: deps.acceptedRisks ?? [], ...(deps.securityHub ? { securityHub: deps.securityHub } : {}) };
-    const combined = await combineStoredRun(run, manifest, input.listing.previousRun, settings, { ...deps, ...(deps.securityHub ? { securityHubFor: deps.securityHub.clientFor } : {}) });
+    const combined = await combineStoredRun(run, manifest, input.listing.previousRun, settings, {
+      ...deps,
+      alreadyStored: new Set(listed.keys()),
+      ...(deps.securityHub ? { securityHubFor: deps.securityHub.clientFor } : {}),
+    });
     digest = findingsDigest(run, combined);
     imported = combined.securityHub;
     deps.log("analysis-stored", { runId: run.id, findings: combined.findings, new: combined.overview.changes.new });
@@ -127,7 +136,7 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
       analysisError ? `The analysis of this run failed: ${analysisError}` : "",
       securityHub ? securityHubMessage(securityHub) : "",
     ].filter(Boolean);
-    await publish(deps, `IAM credential report: ${reasons.join(", ")}`, message.join("\n\n"));
+    await retry(() => publish(deps, `IAM credential report: ${reasons.join(", ")}`, message.join("\n\n")));
   }
   const eventError = await putRunEvent(deps, runCompletedEvent(run, manifest, deps.bucket, key, digest, analysisError, securityHub));
   return {
@@ -160,7 +169,7 @@ export function securityHubMessage(result: SecurityHubOutcome): string {
 async function putRunEvent(deps: SummarizeDeps, entry: PutEventsRequestEntry): Promise<string | undefined> {
   if (!deps.events) return undefined;
   try {
-    const answer = await deps.events.send(new PutEventsCommand({ Entries: [entry] }));
+    const answer = await withRetries(() => deps.events!.send(new PutEventsCommand({ Entries: [entry] })), deps.retryPauseMs);
     const failed = answer.Entries?.find((e) => e.ErrorCode);
     if (!failed && !answer.FailedEntryCount) return undefined;
     const error = `PutEvents: ${failed?.ErrorCode ?? "FailedEntry"}: ${failed?.ErrorMessage ?? ""}`.trim();
@@ -181,7 +190,13 @@ async function putRunEvent(deps: SummarizeDeps, entry: PutEventsRequestEntry): P
  * matches, needs nothing more: S3 checked its SHA-256 when it arrived. Any other is read back with
  * a HEAD, for the checksum and report time in its metadata: 10,000 HEADs saved on a full run.
  */
-async function readBackReports(run: RunRef, outcomes: readonly AccountOutcome[], listed: ReadonlyMap<string, number>, deps: SummarizeDeps): Promise<Map<string, ReadBack>> {
+async function readBackReports(
+  run: RunRef,
+  outcomes: readonly AccountOutcome[],
+  listed: ReadonlyMap<string, number>,
+  deps: SummarizeDeps,
+  retry: <T>(work: () => Promise<T>) => Promise<T>,
+): Promise<Map<string, ReadBack>> {
   const limit = pLimit(READ_BACK_CONCURRENCY);
   const collected = outcomes.filter((outcome) => outcome.status === "collected");
   return new Map(
@@ -196,7 +211,7 @@ async function readBackReports(run: RunRef, outcomes: readonly AccountOutcome[],
             return [outcome.id, { kind: "verified", report: { key, bytes, sha256, reportGeneratedAt: generatedAt } }];
           }
           try {
-            const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key }));
+            const head = await retry(() => deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key })));
             const report = {
               key,
               bytes: head.ContentLength ?? bytes,

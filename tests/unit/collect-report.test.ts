@@ -126,9 +126,9 @@ describe("CollectReport", () => {
     expect(Buffer.from(put.Body as Uint8Array).equals(REPORT)).to.equal(true);
   });
 
-  for (const [code, status] of [["Throttling", 400], ["LimitExceeded", 409], ["ServiceFailure", 500]] as const) {
+  for (const [code, status, name] of [["Throttling", 400, "Throttling"], ["LimitExceeded", 409, "LimitExceededException"], ["ServiceFailure", 500, "ServiceFailureException"]] as const) {
     it(`treats ${code} from IAM as pending`, async () => {
-      iam.on(GenerateCredentialReportCommand).rejects(awsError(code, status));
+      iam.on(GenerateCredentialReportCommand).rejects(awsError(code, status, undefined, name));
 
       expect(await once()).to.deep.equal({ stored: false, reason: `credential report: ${code}` });
     });
