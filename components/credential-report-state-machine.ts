@@ -112,9 +112,18 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
       args.roles.collector,
       (logGroupArn) =>
         pulumi
-          .all([partition, args.organizationId, storage])
-          .apply(([p, organizationId, target]) =>
-            JSON.stringify(collectorPolicy({ partition: p, organizationId, memberRoleName: args.memberRoleName, storage: target, logGroupArn })),
+          .all([partition, region, accountId, args.organizationId, storage])
+          .apply(([p, r, account, organizationId, target]) =>
+            JSON.stringify(
+              collectorPolicy({
+                partition: p,
+                organizationId,
+                memberRoleName: args.memberRoleName,
+                storage: target,
+                logGroupArn,
+                ...(settings.securityHub ? { securityHub: { partition: p, region: r, accountId: account } } : {}),
+              }),
+            ),
           ),
       {
         ...lambdaVariables("collect-report", {

@@ -58,12 +58,18 @@ export interface CollectorPolicyArgs {
   readonly memberRoleName: string;
   readonly storage: StorageTarget;
   readonly logGroupArn: string;
+  /**
+   * With Security Hub on: the pipeline's own account, whose findings the collector imports with
+   * its own role (in every other account it imports with the member role's session it holds).
+   */
+  readonly securityHub?: SecurityHubTarget;
 }
 
 /**
  * CollectReport: assume the member role (that name only, only inside the organization), read
- * the credential report of its own account, and store reports. GetObject is there because
- * HeadObject needs it: a retried PUT compares the stored checksum instead of overwriting.
+ * the credential report of its own account, store reports and their analyses, and with Security
+ * Hub on import its own account's findings. GetObject is there because HeadObject needs it: a
+ * retried PUT compares the stored checksum instead of overwriting.
  */
 export function collectorPolicy(args: CollectorPolicyArgs): PolicyDocument {
   return policyDocument(
@@ -84,6 +90,7 @@ export function collectorPolicy(args: CollectorPolicyArgs): PolicyDocument {
       Resource: "*",
     },
     ...storageStatements(args.storage, ["s3:PutObject", "s3:GetObject"]),
+    ...(args.securityHub ? ownFindingsStatements(args.securityHub) : []),
     writeOwnLogs(args.logGroupArn),
   );
 }

@@ -377,6 +377,19 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       expect(sids.filter((sid) => /SecurityHub|Findings/.test(sid))).to.deep.equal([]);
     });
 
+    it("lets the collector import only its own account's findings with its own role, with Security Hub on (elsewhere it uses the member role's session)", () => {
+      const policy = rolePolicy(on(), "collect-report");
+      expect(statement(policy, "ImportOwnAccountFindings")).to.deep.include({
+        Action: "securityhub:BatchImportFindings",
+        Resource: `arn:aws:securityhub:${REGION}:${PIPELINE_ACCOUNT}:product/${PIPELINE_ACCOUNT}/default`,
+      });
+      expect(statement(policy, "UpdateOwnAccountFindingsWorkflow")).to.deep.include({
+        Action: "securityhub:BatchUpdateFindings",
+        Resource: `arn:aws:securityhub:${REGION}:${PIPELINE_ACCOUNT}:hub/default`,
+      });
+      expect(rolePolicy(off(), "collect-report").map((s) => s.Sid).filter((sid) => /SecurityHub|Findings/.test(sid))).to.deep.equal([]);
+    });
+
     it("has the member role trust Summarize too, and import and update only its own account's findings, with Security Hub on", () => {
       const role = memberRoleOf(one(on(), "aws:cloudformation/stackSet:StackSet"));
       const summarizeRole = one(on(), "aws:iam/role:Role", "credreport-summarize");
