@@ -79,7 +79,7 @@ function batchStep(dir: string): void {
 async function combineStep(dir: string): Promise<void> {
   const started = performance.now();
   const out = new RunFilesInFolder(join(dir, "run"));
-  const combiner = new RunCombiner(run, DEFAULT_THRESHOLDS, [], out);
+  const combiner = new RunCombiner({ run, previousRunId: null, thresholds: DEFAULT_THRESHOLDS, acceptedRisks: [] }, out);
   for (let i = 0; i < accounts; i++) {
     const id = accountId(i);
     const analysis = JSON.parse(readFileSync(join(dir, `account=${id}.analysis.json`), "utf8")) as AccountAnalysis;

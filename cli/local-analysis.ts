@@ -1,10 +1,11 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { KnownAccount } from "../functions/analysis/account-analysis";
-import { analyzeAccount } from "../functions/analysis/account-analysis";
+import { analyzeAccount, carriedAccount } from "../functions/analysis/account-analysis";
 import type { AcceptedRisk } from "../functions/analysis/accepted-risks";
+import type { StoredFinding } from "../functions/analysis/changes";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import { RunCombiner, type StoredSummary } from "../functions/analysis/run-combiner";
+import { NO_PREVIOUS_RUN, type PreviousFindings } from "../functions/analysis-store";
 import { ANALYSIS_FILES } from "../functions/report-keys";
 import type { Manifest } from "../functions/summarize/manifest";
 import { RunFilesInFolder } from "../functions/summarize/run-files";
@@ -22,7 +23,8 @@ export async function analyzeFolder(
   dir: string,
   outDir: string,
   options: {
-    readonly known?: (accountId: string) => Promise<KnownAccount | undefined>;
+    /** What the run compared with knew. @default none: every finding is new */
+    readonly previous?: PreviousFindings;
     readonly thresholds?: FindingThresholds;
     readonly acceptedRisks?: readonly AcceptedRisk[];
   } = {},
@@ -38,9 +40,11 @@ export async function analyzeFolder(
   const run = { id: manifest?.runId ?? "local", startedAt: manifest?.startedAt ?? new Date().toISOString() };
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
   const acceptedRisks = options.acceptedRisks ?? [];
+  const previous = options.previous ?? NO_PREVIOUS_RUN;
   const out = new RunFilesInFolder(outDir);
   try {
-    const combiner = new RunCombiner(run, thresholds, acceptedRisks, out);
+    const combiner = new RunCombiner({ run, previousRunId: previous.runId, thresholds, acceptedRisks }, out);
+    const read = new Set<string>();
     for (const { file, accountId } of reportFiles.sort((a, b) => a.accountId.localeCompare(b.accountId))) {
       const entry = entries.get(accountId);
       const { report, ...analysis } = analyzeAccount({
@@ -48,15 +52,40 @@ export async function analyzeFolder(
         run,
         csv: await readFile(join(dir, file), "utf8"),
         generatedAt: entry?.reportGeneratedAt ? new Date(entry.reportGeneratedAt) : undefined,
-        known: await options.known?.(accountId),
+        known: await previous.of(accountId),
         thresholds,
         acceptedRisks,
       });
+      read.add(accountId);
       await combiner.add(analysis, report);
+    }
+    // Accounts the run before knew whose report is not here (failed, or no longer listed): carried.
+    for (const accountId of await previous.accountIds()) {
+      if (read.has(accountId)) continue;
+      const known = await previous.of(accountId);
+      const analysis = carriedAccount({ id: accountId, name: entries.get(accountId)?.name ?? known?.accountName ?? "" }, run, known);
+      if (analysis.notRechecked.length > 0) await combiner.add(analysis);
     }
     const { overview } = await combiner.finish();
     return { summary: overview, reports: reportFiles.length, htmlPath: join(outDir, ANALYSIS_FILES.html) };
   } finally {
     await out.close();
   }
+}
+
+/** What an earlier findings.json knew, indexed by account once (the file is read whole). */
+export async function previousFromFile(path: string): Promise<PreviousFindings> {
+  const stored = JSON.parse(await readFile(path, "utf8")) as { runId?: string; findings: StoredFinding[] };
+  const runId = stored.runId ?? path;
+  const byAccount = new Map<string, StoredFinding[]>();
+  for (const f of stored.findings) {
+    const list = byAccount.get(f.accountId);
+    if (list) list.push(f);
+    else byAccount.set(f.accountId, [f]);
+  }
+  return {
+    runId,
+    of: async (accountId) => ({ runId, findings: byAccount.get(accountId) ?? [], notRechecked: [] }),
+    accountIds: async () => [...byAccount.keys()].sort(),
+  };
 }

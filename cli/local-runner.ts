@@ -195,6 +195,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
           partition,
           log,
           sleep: pause,
+          ...(options.pauseMs !== undefined ? { retryPauseMs: options.pauseMs } : {}),
         });
         count(progress, input, round);
         return round;

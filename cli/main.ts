@@ -17,13 +17,11 @@ import { type DownloadProgress, downloadProgressLine, runProgressLine, withProgr
 import { EXIT_INCOMPLETE, EXIT_USAGE, exitStatusOf } from "./exit-status";
 import { countUsers, formatRunTable } from "./run-table";
 import { formatFindingsSummary } from "./findings-summary";
-import { analyzeFolder } from "./local-analysis";
+import { analyzeFolder, previousFromFile } from "./local-analysis";
 import { ANALYSIS_FILES, runPrefix } from "../functions/report-keys";
 import { securityHubMessage, summarize } from "../functions/summarize/summarize";
 import { summarizeInputFromStoredRun } from "../functions/summarize/stored-run";
-import type { StoredFinding } from "../functions/analysis/changes";
 import type { StoredSummary } from "../functions/analysis/run-combiner";
-import type { KnownAccount } from "../functions/analysis/account-analysis";
 import { findPreviousRun, knownAccounts } from "../functions/analysis-store";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import { THRESHOLD_SETTINGS, thresholdsFromEnv } from "../functions/analysis/thresholds";
@@ -441,15 +439,7 @@ async function summarizeCommand(args: string[]): Promise<number> {
   const outDir = resolve(values.out ?? join("out", "analysis"));
 
   let source = values.from ? resolve(values.from) : "";
-  let known: ((accountId: string) => Promise<KnownAccount | undefined>) | undefined;
-  if (values.previous) {
-    // An earlier findings.json, indexed by account once.
-    const stored = JSON.parse(await readFile(values.previous, "utf8")) as { runId?: string; findings: StoredFinding[] };
-    const runId = stored.runId ?? values.previous;
-    const byAccount = new Map<string, StoredFinding[]>();
-    for (const f of stored.findings) byAccount.set(f.accountId, [...(byAccount.get(f.accountId) ?? []), f]);
-    known = async (accountId) => ({ runId, findings: byAccount.get(accountId) ?? [], notRechecked: [] });
-  }
+  let previous = values.previous ? await previousFromFile(values.previous) : undefined;
   if (fromBucket) {
     const clients = awsClients({ region, endpoint: values.endpoint });
     const unusable = await preflight(clients, { bucket: values.bucket!, endpoint: values.endpoint, region });
@@ -460,9 +450,9 @@ async function summarizeCommand(args: string[]): Promise<number> {
     source = join(staging, runFolder!);
     const manifest = JSON.parse(await readFile(join(source, "manifest.json"), "utf8")) as Manifest;
     const store = { s3: clients.s3, bucket: values.bucket! };
-    known = knownAccounts(await findPreviousRun({ id: runMatch![2], startedAt: manifest.startedAt }, store), store);
+    previous = knownAccounts(await findPreviousRun({ id: runMatch![2], startedAt: manifest.startedAt }, store), store);
   }
-  const { summary, reports, htmlPath } = await analyzeFolder(source, outDir, { known, thresholds, acceptedRisks });
+  const { summary, reports, htmlPath } = await analyzeFolder(source, outDir, { previous, thresholds, acceptedRisks });
   console.log(`Analysed ${reports} report(s) from ${source}.`);
   console.log("");
   console.log(formatFindingsSummary(summary));

@@ -8,7 +8,7 @@ import { type StoreDeps, storeAccountAnalysis } from "./analysis-store";
 import type { AccountRef, RunRef } from "./contracts";
 import type { Log } from "./log";
 import { analysisKey } from "./report-keys";
-import { type SecurityHubResult, sendToSecurityHub } from "./summarize/security-hub";
+import { type SecurityHubResult, sendToSecurityHub } from "./security-hub";
 
 /** How every account of a run is analysed: the stack's thresholds and accepted risks, and Security Hub. */
 export interface AnalysisSettings {
@@ -28,8 +28,8 @@ export interface AnalysedAccount {
 
 /**
  * One account's analysis, where its report is read: its findings and what changed since the run
- * before, stored beside the report (once), then, with Security Hub on, sent to the account's own
- * Security Hub through `hub` (the session already held in that account).
+ * before, with Security Hub on sent to the account's own Security Hub through `hub` (the session
+ * already held in that account), then stored beside the report (once).
  */
 export async function analyseAccount(
   input: { readonly account: AccountRef; readonly run: RunRef; readonly csv: string | { readonly readError: string }; readonly generatedAt?: Date; readonly known?: KnownAccount },
@@ -38,9 +38,11 @@ export async function analyseAccount(
   hub?: () => Promise<SecurityHubClient>,
 ): Promise<AnalysedAccount> {
   const { report, ...analysis } = analyzeAccount({ ...input, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks });
-  await storeAccountAnalysis(deps, analysis);
+  // Sent before the analysis is stored: a stored analysis is one whose findings were sent (a
+  // try cut short in between sends them again; an import of the same ids changes nothing).
   const toSend = settings.securityHub && hub ? accountImport(analysis, importContext(input.run, settings.securityHub, deps.bucket)) : undefined;
   const securityHub = toSend ? await sendToSecurityHub([toSend], { clientFor: () => hub!(), log: deps.log, ...(deps.sleep ? { sleep: deps.sleep } : {}) }) : undefined;
+  await storeAccountAnalysis(deps, analysis);
   return { analysis, ...(report ? { report } : {}), ...(securityHub ? { securityHub } : {}) };
 }
 

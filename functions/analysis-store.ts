@@ -3,8 +3,9 @@ import type { AccountAnalysis, KnownAccount } from "./analysis/account-analysis"
 import type { CarriedFinding, FindingChanges, StoredFinding } from "./analysis/changes";
 import type { PreviousRun, RunRef } from "./contracts";
 import { describeAwsError, TransientAwsError } from "./errors";
+import { listKeys } from "./list-keys";
 import { readIfPresent } from "./read-if-present";
-import { accountAnalysisKey, analysisKey, manifestKey, REPORTS_PREFIX, runDate } from "./report-keys";
+import { accountAnalysisKey, analysisKey, manifestKey, REPORTS_PREFIX, runDate, runPrefix } from "./report-keys";
 import { storeOnce } from "./write-once";
 
 export interface StoreDeps {
@@ -41,29 +42,66 @@ export async function findPreviousRun(run: RunRef, deps: StoreDeps): Promise<Pre
   return undefined;
 }
 
+/** What the run before knew: each account's part, and which accounts it knew findings of. */
+export interface PreviousFindings {
+  /** The run, or null when there is none. */
+  readonly runId: string | null;
+  /** What it knew of one account: its findings and those it carried. */
+  of(accountId: string): Promise<KnownAccount | undefined>;
+  /** The accounts it knew, sorted: one this run does not list (it left the scope) is carried too. */
+  accountIds(): Promise<readonly string[]>;
+}
+
+export const NO_PREVIOUS_RUN: PreviousFindings = { runId: null, of: async () => undefined, accountIds: async () => [] };
+
 /**
- * What the previous run knew of each account: its account analysis. A run of an older version
- * kept only the organization's findings.json: that one is read once and indexed, the price of the
- * first run after an upgrade.
+ * What the previous run knew of each account: its account analyses, each read when asked for. A
+ * run of an older version kept only the organization's findings.json: that one is read once and
+ * indexed, the price of the first run after an upgrade.
  */
-export function knownAccounts(previous: PreviousRun | undefined, deps: StoreDeps): (accountId: string) => Promise<KnownAccount | undefined> {
-  if (!previous) return async () => undefined;
+export function knownAccounts(previous: PreviousRun | undefined, deps: StoreDeps): PreviousFindings {
+  if (!previous) return NO_PREVIOUS_RUN;
   if (previous.accountFiles) {
-    return async (accountId) => {
-      const analysis = await readAccountAnalysis(deps, previous, accountId);
-      return analysis && { runId: previous.id, findings: analysis.findings, notRechecked: analysis.notRechecked };
+    return {
+      runId: previous.id,
+      of: async (accountId) => {
+        const analysis = await readAccountAnalysis(deps, previous, accountId);
+        return analysis && { runId: previous.id, accountName: analysis.accountName, findings: analysis.findings, notRechecked: analysis.notRechecked };
+      },
+      accountIds: async () => {
+        const keys = await listKeys(deps.s3, deps.bucket, runPrefix(previous));
+        return [...keys.keys()].flatMap((key) => ACCOUNT_ANALYSIS_FILE.exec(key)?.[1] ?? []).sort();
+      },
     };
   }
-  let legacy: Promise<Map<string, { findings: StoredFinding[]; notRechecked: CarriedFinding[] }>> | undefined;
-  return async (accountId) => {
-    legacy ??= legacyFindings(previous, deps);
-    const known = (await legacy).get(accountId);
-    return known && { runId: previous.id, ...known };
+  let legacy: Promise<Map<string, LegacyAccount>> | undefined;
+  const index = () => {
+    // A failed read is not kept: the next try reads again.
+    legacy ??= legacyFindings(previous, deps).catch((err: unknown) => {
+      legacy = undefined;
+      throw err;
+    });
+    return legacy;
+  };
+  return {
+    runId: previous.id,
+    of: async (accountId) => {
+      const known = (await index()).get(accountId);
+      return known && { runId: previous.id, ...known };
+    },
+    accountIds: async () => [...(await index()).keys()].sort(),
   };
 }
 
-async function legacyFindings(previous: RunRef, deps: StoreDeps): Promise<Map<string, { findings: StoredFinding[]; notRechecked: CarriedFinding[] }>> {
-  const byAccount = new Map<string, { findings: StoredFinding[]; notRechecked: CarriedFinding[] }>();
+const ACCOUNT_ANALYSIS_FILE = /\/account=(\d{12})\.analysis\.json$/;
+
+interface LegacyAccount {
+  readonly findings: StoredFinding[];
+  readonly notRechecked: CarriedFinding[];
+}
+
+async function legacyFindings(previous: RunRef, deps: StoreDeps): Promise<Map<string, LegacyAccount>> {
+  const byAccount = new Map<string, LegacyAccount>();
   const of = (accountId: string) => {
     let entry = byAccount.get(accountId);
     if (!entry) byAccount.set(accountId, (entry = { findings: [], notRechecked: [] }));

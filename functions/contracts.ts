@@ -1,4 +1,4 @@
-import type { SecurityHubResult } from "./summarize/security-hub";
+import type { SecurityHubResult } from "./security-hub";
 
 /**
  * The payloads that travel between the states of one run. They carry ids, statuses and keys only,
@@ -64,7 +64,7 @@ export interface PollSettings {
   readonly intervalSeconds: number;
 }
 
-/** The run a run is compared with, and whether it stored each account's analysis apart (since 0.2.0). */
+/** The run a run is compared with, and whether it stored each account's analysis apart (since 0.3.0). */
 export interface PreviousRun extends RunRef {
   readonly accountFiles: boolean;
 }
@@ -116,9 +116,7 @@ export type AccountOutcome =
       readonly attempts: number;
       /** What the collector stored (S3 checked its SHA-256 on arrival); absent when it was not seen stored. */
       readonly report?: { readonly bytes: number; readonly sha256: string; readonly generatedAt: string };
-      /** Its analysis was stored beside the report; when not, Summarize makes it. */
-      readonly analysed?: boolean;
-      /** What reached its Security Hub: counts, and the first failures. */
+      /** What reached its Security Hub: counts, and the first failure. */
       readonly securityHub?: SecurityHubResult;
     })
   | (AccountRef & { readonly status: "failed"; readonly attempts: number; readonly error: CaughtError });

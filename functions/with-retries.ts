@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describeAwsError, TransientAwsError } from "./errors";
 
 /** Tries of one read or write that AWS answers "later", the first included. */
-export const TRIES = 6;
+const TRIES = 6;
 
 /**
  * Runs `work` again when AWS answers "later" (throttling, 5xx, the network) after the SDK's own

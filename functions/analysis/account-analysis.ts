@@ -9,6 +9,8 @@ import { keyAgeCounts } from "./html-report";
 /** What the run before knew of one account: its findings then, and those it carried then. */
 export interface KnownAccount {
   readonly runId: string;
+  /** The account's name then, when it is known. */
+  readonly accountName?: string;
   readonly findings: readonly StoredFinding[];
   readonly notRechecked: readonly CarriedFinding[];
 }

@@ -28,10 +28,3 @@ export interface FindingChanges {
    */
   readonly notRechecked: readonly CarriedFinding[];
 }
-
-/** What an earlier run knew: its findings, and those it carried forward. */
-export interface KnownFindings {
-  readonly runId: string;
-  readonly findings: readonly StoredFinding[];
-  readonly notRechecked?: readonly CarriedFinding[];
-}

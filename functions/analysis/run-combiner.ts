@@ -3,7 +3,7 @@ import type { RunRef } from "../contracts";
 import type { ANALYSIS_FILES } from "../report-keys";
 import type { AccountAnalysis } from "./account-analysis";
 import { type AcceptedRisk, rulesInForce } from "./accepted-risks";
-import type { ParsedReport } from "./credential-report";
+import { CREDENTIAL_REPORT_COLUMNS, type ParsedReport } from "./credential-report";
 import { CHECKS, type CheckId, type Finding, type FindingThresholds, SEVERITIES, type Severity } from "./findings";
 import { PageBuilder, renderHtmlReport } from "./html-report";
 import type { FindingsSummary, UnreadableReport } from "./summary";
@@ -58,7 +58,9 @@ export class RunCombiner {
   private readonly page = new PageBuilder();
   private readonly usedRules = new Set<number>();
   private readonly carriedAccounts: string[] = [];
-  private readonly columns: string[] = [];
+  // IAM's columns in its order, so every row has them all whatever the account order; a column
+  // IAM adds later joins at the end when a report first has it (rows before it are a cell short).
+  private readonly columns: string[] = [...CREDENTIAL_REPORT_COLUMNS];
   private readonly written: Record<string, number> = {};
   private urgent: Finding[] = [];
   private urgentCount = 0;
@@ -71,18 +73,29 @@ export class RunCombiner {
   private resolvedCount = 0;
   private carriedCount = 0;
   private accepted = 0;
-  private previousRunId: string | null = null;
+  private readonly run: RunRef;
+  private readonly previousRunId: string | null;
+  private readonly thresholds: FindingThresholds;
+  private readonly acceptedRisks: readonly AcceptedRisk[];
 
   constructor(
-    private readonly run: RunRef,
-    private readonly thresholds: FindingThresholds,
-    private readonly acceptedRisks: readonly AcceptedRisk[],
+    settings: {
+      readonly run: RunRef;
+      /** The run compared with; null for the first. */
+      readonly previousRunId: string | null;
+      readonly thresholds: FindingThresholds;
+      readonly acceptedRisks: readonly AcceptedRisk[];
+    },
     private readonly out: RunFileWriter,
-  ) {}
+  ) {
+    this.run = settings.run;
+    this.previousRunId = settings.previousRunId;
+    this.thresholds = settings.thresholds;
+    this.acceptedRisks = settings.acceptedRisks;
+  }
 
   /** One account's analysis, with its parsed report when it was read (for users.csv). */
   async add(account: AccountAnalysis, report?: ParsedReport): Promise<void> {
-    this.previousRunId ??= account.previousRunId;
     this.page.add(account);
     account.usedRules.forEach((i) => this.usedRules.add(i));
     if (account.rechecked) {
@@ -186,7 +199,7 @@ export class RunCombiner {
     this.urgent = [...this.urgent, f].sort(bySeverityThenId).slice(0, MAX_URGENT_LISTED);
   }
 
-  /** The account's rows of the organization's CSV, with every column any report had so far. */
+  /** The account's rows of the organization's CSV: IAM's columns, and any a report had beyond them. */
   private async userRows(account: AccountAnalysis, report: ParsedReport): Promise<void> {
     for (const c of report.columns) if (!this.columns.includes(c)) this.columns.push(c);
     const rows = report.rows.map((row) => [account.accountId, account.accountName, ...this.columns.map((c) => row[c] ?? "")].map(neutralizeFormula));

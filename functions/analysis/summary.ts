@@ -11,7 +11,7 @@ export interface FindingsSummary {
   readonly totals: { readonly accounts: number; readonly users: number; readonly findings: number };
   readonly bySeverity: Readonly<Record<Severity, number>>;
   readonly byCheck: Readonly<Record<CheckId, number>>;
-  /** Per account: its findings by severity, accounts with none included. */
+  /** Per account whose report was read this run, or whose findings are carried: its open findings by severity, none included. */
   readonly byAccount: Readonly<Record<string, Readonly<Record<Severity, number>>>>;
   readonly unreadableReports: readonly UnreadableReport[];
 }

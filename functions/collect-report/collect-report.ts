@@ -7,12 +7,13 @@ import { AssumeRoleFailed, describeAwsError, ReportUnavailable, StoreFailed, Tra
 import type { Log } from "../log";
 import { reportKey } from "../report-keys";
 import { storeOnce } from "../write-once";
+import { withRetries } from "../with-retries";
 import { memberCredentials, type TemporaryCredentials } from "../member-credentials";
 import { isReportNotReadyError, isReportReady } from "./progress";
 import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { type AnalysisSettings, analyseAccount } from "../analysis-step";
 import { knownAccounts } from "../analysis-store";
-import type { SecurityHubResult } from "../summarize/security-hub";
+import type { SecurityHubResult } from "../security-hub";
 
 export interface CollectDeps {
   readonly sts: STSClient;
@@ -29,6 +30,8 @@ export interface CollectDeps {
   readonly ownAccountId: string;
   readonly partition: string;
   readonly log: Log;
+  /** The first pause before a read or write AWS answered "later" is tried again; it doubles. @default 200 */
+  readonly retryPauseMs?: number;
 }
 
 /** Metadata stored with each report, so the object alone proves what it is. */
@@ -48,7 +51,7 @@ export interface StoredReportFacts {
 
 /** One try for one account: stored (and analysed, with what reached Security Hub), or not ready yet (and why). */
 export type AccountTry =
-  | { readonly stored: true; readonly report: StoredReportFacts; readonly analysed: boolean; readonly securityHub?: SecurityHubResult }
+  | { readonly stored: true; readonly report: StoredReportFacts; readonly securityHub?: SecurityHubResult }
   | { readonly stored: false; readonly reason: string };
 
 /**
@@ -112,20 +115,15 @@ export async function collectAccount(
     throw err;
   }
   deps.log("report-stored", { ...context, key, bytes: facts.bytes });
-  try {
-    return { stored: true, report: facts, ...(await analyseStored(account, run, report, deps, session, previousRun)) };
-  } catch (err) {
-    // S3 asked us to come back later while the analysis was stored: the next try finds the report stored and does it again.
-    if (err instanceof TransientAwsError) return notReady(`analysis: ${err.message}`);
-    throw err;
-  }
+  return { stored: true, report: facts, ...(await analyseStored(account, run, report, deps, session, previousRun)) };
 }
 
 /**
  * The stored report's analysis, where it is read (and, with Security Hub on, sent with the session
  * already held in the account). After a run of an older version the previous findings are one
- * organization-wide file: Summarize reads that once, so the accounts are left to it. A failure is
- * logged and left to Summarize too, except "later", which the next try gets.
+ * organization-wide file: Summarize reads that once, so the accounts are left to it. A read or
+ * write AWS answers "later" is tried again on its own; a failure after that is logged and the
+ * account left to Summarize, never the report (it is stored) collected again.
  */
 async function analyseStored(
   account: AccountRef,
@@ -134,20 +132,20 @@ async function analyseStored(
   deps: CollectDeps,
   session: AccountSession,
   previousRun: PreviousRun | undefined,
-): Promise<{ analysed: boolean; securityHub?: SecurityHubResult }> {
-  if (!deps.analysis || (previousRun && !previousRun.accountFiles)) return { analysed: false };
+): Promise<{ securityHub?: SecurityHubResult }> {
+  if (!deps.analysis || (previousRun && !previousRun.accountFiles)) return {};
   try {
     const store = { s3: deps.s3, bucket: deps.bucket, log: deps.log };
-    const known = await knownAccounts(previousRun, store)(account.id);
+    const retry = <T>(work: () => Promise<T>) => withRetries(work, deps.retryPauseMs);
+    const known = await retry(() => knownAccounts(previousRun, store).of(account.id));
     const generatedAt = report.generatedAt === "unknown" ? undefined : new Date(report.generatedAt);
     const hub = deps.securityHubClient ? async () => deps.securityHubClient!(session.credentials) : undefined;
     const csv = Buffer.from(report.content).toString("utf-8");
-    const { securityHub } = await analyseAccount({ account, run, csv, generatedAt, known }, deps.analysis, store, hub);
-    return { analysed: true, ...(securityHub ? { securityHub } : {}) };
+    const { securityHub } = await retry(() => analyseAccount({ account, run, csv, generatedAt, known }, deps.analysis!, store, hub));
+    return securityHub ? { securityHub } : {};
   } catch (err) {
-    if (err instanceof TransientAwsError) throw err;
     deps.log("analysis-left-to-summarize", { accountId: account.id, runId: run.id, error: String(err) });
-    return { analysed: false };
+    return {};
   }
 }
 

@@ -1,17 +1,16 @@
 import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
-import pLimit from "p-limit";
-import { type AccountAnalysis, carriedAccount, type KnownAccount } from "../analysis/account-analysis";
+import { type AccountAnalysis, carriedAccount } from "../analysis/account-analysis";
 import { MalformedReport, type ParsedReport, parseCredentialReport } from "../analysis/credential-report";
 import { type CombinedRun, RunCombiner } from "../analysis/run-combiner";
 import { type AnalysisSettings, analyseAccount } from "../analysis-step";
-import { findPreviousRun, knownAccounts, readAccountAnalysis, readText, type StoreDeps, storeAccountAnalysis } from "../analysis-store";
+import { findPreviousRun, knownAccounts, type PreviousFindings, readAccountAnalysis, readText, type StoreDeps, storeAccountAnalysis } from "../analysis-store";
 import type { PreviousRun, RunRef } from "../contracts";
 import { describeAwsError, TransientAwsError } from "../errors";
 import type { Log } from "../log";
 import { reportKey } from "../report-keys";
 import type { Manifest, ManifestEntry } from "./manifest";
 import { RunFilesInBucket } from "./run-files";
-import { MAX_FAILURES_LISTED, type SecurityHubResult } from "./security-hub";
+import { MAX_FAILURES_LISTED, type SecurityHubResult } from "../security-hub";
 import { withRetries } from "../with-retries";
 
 export interface CombineDeps extends StoreDeps {
@@ -31,7 +30,8 @@ const ACCOUNTS_AT_ONCE = 16;
  * The run's organization files from its accounts' analyses, one account at a time in account
  * order: the collector's analysis where it made one, else Summarize's own from the stored report
  * (a run of an older version before, or an account the collector left), and the known findings
- * carried for an account not collected. Memory holds ACCOUNTS_AT_ONCE accounts, never the run.
+ * carried for an account not collected or no longer listed. Memory holds ACCOUNTS_AT_ONCE
+ * accounts (and the ids of the run before's), never the run's findings.
  */
 export async function combineStoredRun(
   run: RunRef,
@@ -44,18 +44,25 @@ export async function combineStoredRun(
   const previous = previousRun === undefined ? await retry(() => findPreviousRun(run, deps)) : (previousRun ?? undefined);
   const known = knownAccounts(previous, deps);
   const out = new RunFilesInBucket(deps.s3, deps.bucket, run, { alreadyStored: deps.alreadyStored, retryPauseMs: deps.retryPauseMs });
-  const combiner = new RunCombiner(run, settings.thresholds, settings.acceptedRisks, out);
-  const limit = pLimit(ACCOUNTS_AT_ONCE);
+  const combiner = new RunCombiner({ run, previousRunId: known.runId, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks }, out);
   let securityHub: SecurityHubResult | undefined;
   try {
     const entries = [...manifest.accounts].sort((a, b) => a.accountId.localeCompare(b.accountId));
     for (let start = 0; start < entries.length; start += ACCOUNTS_AT_ONCE) {
       const window = entries.slice(start, start + ACCOUNTS_AT_ONCE);
-      const read = await Promise.all(window.map((entry) => limit(() => retry(() => accountOf(run, entry, known, settings, deps)))));
+      const read = await Promise.all(window.map((entry) => retry(() => accountOf(run, entry, known, settings, deps))));
       for (const account of read) {
         await combiner.add(account.analysis, account.report);
         if (account.securityHub) securityHub = addSecurityHubResults(securityHub, account.securityHub);
       }
+    }
+    // The accounts the run before knew and this run does not list (they left the organization or
+    // the scope): not re-checked, so their findings are carried, never resolved.
+    const listed = new Set(entries.map((entry) => entry.accountId));
+    const departed = (await retry(() => known.accountIds())).filter((id) => !listed.has(id));
+    for (const accountId of departed) {
+      const analysis = await retry(() => carried(run, { id: accountId }, known, deps));
+      if (analysis.notRechecked.length > 0) await combiner.add(analysis);
     }
     const combined = await combiner.finish();
     return { ...combined, ...(securityHub ? { securityHub } : {}) };
@@ -68,18 +75,12 @@ export async function combineStoredRun(
 async function accountOf(
   run: RunRef,
   entry: ManifestEntry,
-  known: (accountId: string) => Promise<KnownAccount | undefined>,
+  known: PreviousFindings,
   settings: AnalysisSettings,
   deps: CombineDeps,
 ): Promise<{ analysis: AccountAnalysis; report?: ParsedReport; securityHub?: SecurityHubResult }> {
   const account = { id: entry.accountId, name: entry.name };
-  if (entry.status !== "collected") {
-    const stored = await readAccountAnalysis(deps, run, account.id);
-    if (stored) return { analysis: stored };
-    const analysis = carriedAccount(account, run, await known(account.id));
-    if (analysis.notRechecked.length > 0) await storeAccountAnalysis(deps, analysis);
-    return { analysis };
-  }
+  if (entry.status !== "collected") return { analysis: await carried(run, account, known, deps) };
   const key = reportKey(run, account.id);
   const csv = await readText(deps, key).catch((err) => {
     const aws = describeAwsError(err);
@@ -91,7 +92,20 @@ async function accountOf(
   if (stored) return { analysis: stored, ...(typeof csv === "string" ? { report: parsed(account.id, csv) } : {}) };
   const generatedAt = entry.reportGeneratedAt ? new Date(entry.reportGeneratedAt) : undefined;
   const hub = deps.securityHubFor ? () => deps.securityHubFor!(account.id) : undefined;
-  return analyseAccount({ account, run, csv, generatedAt, known: await known(account.id) }, settings, deps, hub);
+  return analyseAccount({ account, run, csv, generatedAt, known: await known.of(account.id) }, settings, deps, hub);
+}
+
+/**
+ * An account whose report was not read this run: its known findings carried, stored as its
+ * analysis when there are any (so the run after carries them on), or the one an earlier try stored.
+ */
+async function carried(run: RunRef, account: { readonly id: string; readonly name?: string }, known: PreviousFindings, deps: CombineDeps): Promise<AccountAnalysis> {
+  const stored = await readAccountAnalysis(deps, run, account.id);
+  if (stored) return stored;
+  const before = await known.of(account.id);
+  const analysis = carriedAccount({ id: account.id, name: account.name ?? before?.accountName ?? "" }, run, before);
+  if (analysis.notRechecked.length > 0) await storeAccountAnalysis(deps, analysis);
+  return analysis;
 }
 
 function parsed(accountId: string, csv: string): ParsedReport | undefined {

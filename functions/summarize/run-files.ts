@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { RunFileWriter } from "../analysis/run-combiner";
 import type { RunRef } from "../contracts";
@@ -30,17 +31,22 @@ type Piece = string | { readonly part: string };
 abstract class PartsOnDisk implements RunFileWriter {
   private readonly streams = new Map<string, WriteStream>();
   private folder?: Promise<string>;
+  // A write that failed (the disk full, say) when nothing was waiting on the stream: thrown at the next call.
+  private failure?: Error;
 
   async append(part: string, text: string): Promise<void> {
+    this.throwIfFailed();
     let stream = this.streams.get(part);
     if (!stream) {
       stream = createWriteStream(join(await this.partsFolder(), part));
+      stream.on("error", (err) => (this.failure ??= err));
       this.streams.set(part, stream);
     }
     if (!stream.write(text)) await once(stream, "drain");
   }
 
   async assemble(file: keyof typeof ANALYSIS_FILES, pieces: readonly Piece[]): Promise<void> {
+    this.throwIfFailed();
     const paths = new Map<string, string>();
     let length = 0;
     for (const piece of pieces) {
@@ -65,6 +71,10 @@ abstract class PartsOnDisk implements RunFileWriter {
   }
 
   protected abstract write(file: keyof typeof ANALYSIS_FILES, open: () => Readable, length: number): Promise<void>;
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
 
   private partsFolder(): Promise<string> {
     return (this.folder ??= mkdtemp(join(tmpdir(), "credreport-parts-")));
@@ -110,24 +120,6 @@ export class RunFilesInFolder extends PartsOnDisk {
 
   protected async write(file: keyof typeof ANALYSIS_FILES, open: () => Readable, _length: number): Promise<void> {
     await mkdir(this.target, { recursive: true });
-    const out = createWriteStream(join(this.target, ANALYSIS_FILES[file]));
-    for await (const chunk of open()) if (!out.write(chunk)) await once(out, "drain");
-    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-  }
-}
-
-/** A run's combined files kept in memory, by file: for tests and small runs. */
-export class RunFilesInMemory implements RunFileWriter {
-  readonly files: Partial<Record<keyof typeof ANALYSIS_FILES, string>> = {};
-  private readonly parts = new Map<string, string[]>();
-
-  async append(part: string, text: string): Promise<void> {
-    const chunks = this.parts.get(part) ?? [];
-    chunks.push(text);
-    this.parts.set(part, chunks);
-  }
-
-  async assemble(file: keyof typeof ANALYSIS_FILES, pieces: readonly Piece[]): Promise<void> {
-    this.files[file] = pieces.map((piece) => (typeof piece === "string" ? piece : (this.parts.get(piece.part) ?? []).join(""))).join("");
+    await pipeline(open(), createWriteStream(join(this.target, ANALYSIS_FILES[file])));
   }
 }

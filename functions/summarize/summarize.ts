@@ -17,7 +17,7 @@ import { buildManifest, type FindingsDigest, type Manifest, type ReadBack, runSu
 import { outcomesOfRun, readMapResults } from "./map-results";
 import { runCompletedEvent } from "./run-event";
 import { analysisKey } from "../report-keys";
-import type { SecurityHubDeps, SecurityHubOutcome, SecurityHubResult } from "./security-hub";
+import type { SecurityHubDeps, SecurityHubOutcome, SecurityHubResult } from "../security-hub";
 import { addSecurityHubResults, combineStoredRun } from "./combine-run";
 import type { CombinedRun } from "../analysis/run-combiner";
 

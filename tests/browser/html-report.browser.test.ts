@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { analyzeReports } from "../../functions/analysis/analyze-run";
+import { analyzeReports } from "../helpers/analyze-reports";
 import { parseCredentialReport } from "../../functions/analysis/credential-report";
 import { userFindings } from "../../functions/analysis/findings";
 

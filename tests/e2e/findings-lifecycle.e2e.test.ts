@@ -12,7 +12,7 @@ import type { FindingChanges, StoredFinding } from "../../functions/analysis/cha
 import { silentLog } from "../../functions/log";
 import { runPrefix } from "../../functions/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/settings";
-import { type SecurityHubResult, sendToSecurityHub } from "../../functions/summarize/security-hub";
+import { type SecurityHubResult, sendToSecurityHub } from "../../functions/security-hub";
 import { asffFinding } from "../../functions/analysis/security-hub-findings";
 import { bucketSnapshot, demoRunOptions, emulatorTarget, publishedMessages } from "../helpers/emulator-data";
 import { assumeRoleDenied, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";

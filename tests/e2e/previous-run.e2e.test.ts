@@ -14,7 +14,7 @@ describe("previous run lookup (moto on loopback)", function () {
 
   /**
    * Stores a run's manifest and, unless `analysed` is false, its analysis: as this version stores
-   * it (summary.json and each account's analysis), or as one before 0.2.0 did (findings.json and
+   * it (summary.json and each account's analysis), or as 0.2.0 and earlier did (findings.json and
    * changes.json for the whole organization).
    */
   async function storeRun(id: string, startedAt: string, analysed: "no" | "per account" | "legacy" = "per account"): Promise<void> {
@@ -31,8 +31,8 @@ describe("previous run lookup (moto on loopback)", function () {
       return;
     }
     await put(analysisKey(run, "summary"), { runId: id, accountAnalyses: true });
-    await put(accountAnalysisKey(run, "111111111111"), { findings: [finding], notRechecked: [] });
-    await put(accountAnalysisKey(run, "222222222222"), { findings: [], notRechecked: [carried] });
+    await put(accountAnalysisKey(run, "111111111111"), { accountName: "Workloads", findings: [finding], notRechecked: [] });
+    await put(accountAnalysisKey(run, "222222222222"), { accountName: "Sandbox", findings: [], notRechecked: [carried] });
   }
 
   before(async () => {
@@ -57,10 +57,18 @@ describe("previous run lookup (moto on loopback)", function () {
     const previous = await previousOf("zzz-new", "2026-11-25T10:00:00.000Z");
     expect(previous).to.deep.equal({ id: "morning", startedAt: "2026-11-25T08:00:00.000Z", accountFiles: true });
     const known = knownAccounts(previous, store());
-    expect(await known("111111111111")).to.deep.equal({ runId: "morning", findings: [{ id: "111111111111/finding-of-morning", accountId: "111111111111" }], notRechecked: [] });
+    expect(known.runId).to.equal("morning");
+    expect(await known.of("111111111111")).to.deep.equal({
+      runId: "morning",
+      accountName: "Workloads",
+      findings: [{ id: "111111111111/finding-of-morning", accountId: "111111111111" }],
+      notRechecked: [],
+    });
     // What that run carried forward for an account it could not re-check is known too.
-    expect((await known("222222222222"))?.notRechecked).to.deep.equal([{ id: "222222222222/carried-by-morning", accountId: "222222222222", lastSeenRunId: "long-ago" }]);
-    expect(await known("333333333333")).to.equal(undefined);
+    expect((await known.of("222222222222"))?.notRechecked).to.deep.equal([{ id: "222222222222/carried-by-morning", accountId: "222222222222", lastSeenRunId: "long-ago" }]);
+    expect(await known.of("333333333333")).to.equal(undefined);
+    // Which accounts it knew, from its account files: one this run does not list is carried.
+    expect(await known.accountIds()).to.deep.equal(["111111111111", "222222222222"]);
   });
 
   it("goes back to an earlier day, and ignores the run itself and later ones", async () => {
@@ -72,7 +80,8 @@ describe("previous run lookup (moto on loopback)", function () {
     const previous = await previousOf("after-the-upgrade", "2026-11-23T12:00:00.000Z");
     expect(previous).to.deep.equal({ id: "before-the-upgrade", startedAt: "2026-11-23T08:00:00.000Z", accountFiles: false });
     const known = knownAccounts(previous, store());
-    expect((await known("111111111111"))?.findings.map((f) => f.id)).to.deep.equal(["111111111111/finding-of-before-the-upgrade"]);
-    expect((await known("222222222222"))?.notRechecked.map((f) => f.id)).to.deep.equal(["222222222222/carried-by-before-the-upgrade"]);
+    expect((await known.of("111111111111"))?.findings.map((f) => f.id)).to.deep.equal(["111111111111/finding-of-before-the-upgrade"]);
+    expect((await known.of("222222222222"))?.notRechecked.map((f) => f.id)).to.deep.equal(["222222222222/carried-by-before-the-upgrade"]);
+    expect(await known.accountIds()).to.deep.equal(["111111111111", "222222222222"]);
   });
 });

@@ -5,7 +5,14 @@
  */
 import { type AcceptedRisk, applyAcceptedRisks, type RiskDecisions, rulesInForce, userMatcher } from "../../functions/analysis/accepted-risks";
 import { withBreakGlass } from "../../functions/analysis/break-glass";
-import type { FindingChanges, KnownFindings, StoredFinding, CarriedFinding } from "../../functions/analysis/changes";
+import type { FindingChanges, StoredFinding, CarriedFinding } from "../../functions/analysis/changes";
+
+/** What an earlier run knew: its findings, and those it carried forward. */
+interface KnownFindings {
+  readonly runId: string;
+  readonly findings: readonly StoredFinding[];
+  readonly notRechecked?: readonly CarriedFinding[];
+}
 import { MalformedReport, type ParsedReport, parseCredentialReport } from "../../functions/analysis/credential-report";
 import { CHECKS, type CheckId, DEFAULT_THRESHOLDS, type Finding, type FindingThresholds, reportStaleFinding, SEVERITIES, type Severity, userFindings } from "../../functions/analysis/findings";
 import type { FindingsSummary, UnreadableReport } from "../../functions/analysis/summary";

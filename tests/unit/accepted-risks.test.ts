@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type AcceptedRisk, applyAcceptedRisks, type BreakGlassRule, type ExceptionRule, InvalidAcceptedRisks } from "../../functions/analysis/accepted-risks";
 import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks-file";
-import { analyzeReports } from "../../functions/analysis/analyze-run";
+import { analyzeReports } from "../helpers/analyze-reports";
 import { FINDINGS_COLUMNS } from "../../components/athena-queries";
 
 const NOW = new Date("2026-11-25T08:00:00Z");

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { AcceptedRisk } from "../../functions/analysis/accepted-risks";
-import { analyzeReports, type ReportsAnalysis } from "../../functions/analysis/analyze-run";
+import { analyzeReports, type ReportsAnalysis } from "../helpers/analyze-reports";
 import { CREDENTIAL_REPORT_COLUMNS } from "../../functions/analysis/credential-report";
 import { expectSameAnswers } from "../helpers/equivalence";
 import { analysisFiles, analyzeRun } from "../helpers/reference-analysis";
@@ -40,10 +40,16 @@ const RULES: AcceptedRisk[] = [
   { check: "console-without-mfa", account: "*", user: "nobody", reason: "matches nothing", owner: "o@example.com", expires: "2099-12-31" },
 ];
 
-/** Day 1: every report read, but two malformed and one not readable. Day 2: some accounts fail, some users fixed, the rest as they were. */
+// Accounts that leave the organization (or the scope) after day 1: not listed on day 2 at all.
+const leaves = (i: number) => i % 89 === 1;
+
+/**
+ * Day 1: every report read, but two malformed and one not readable. Day 2: some accounts fail,
+ * some have left, some users are fixed, the rest as they were.
+ */
 function reportsOf(day: 1 | 2) {
   const now = day === 1 ? DAY_1 : DAY_2;
-  return Array.from({ length: ACCOUNTS }, (_, i) => {
+  return Array.from({ length: ACCOUNTS }, (_, i) => i).filter((i) => day === 1 || !leaves(i)).map((i) => {
     const failing = day === 1 ? i === 3 : i % 97 === 0;
     const malformed = day === 1 && (i === 8 || i === 9);
     const csv = failing ? { readError: "AccessDenied: not readable" } : malformed ? "not,a,report\n1,2,3\n" : report(i, now, day === 2 && i % 5 === 0);
@@ -79,8 +85,9 @@ describe("analysis equivalence: the streaming path gives today's findings, chang
           reports: reports.map(({ i, csv, generatedAt }) => ({ id: id(i), name: `account-${i}`, csv, generatedAt })),
           known: (accountId) => {
             const account = earlier?.accounts.find((a) => a.accountId === accountId);
-            return account && { runId: account.run.id, findings: account.findings, notRechecked: account.notRechecked };
+            return account && { runId: account.run.id, accountName: account.accountName, findings: account.findings, notRechecked: account.notRechecked };
           },
+          previousAccountIds: earlier?.accounts.map((a) => a.accountId),
           acceptedRisks: RULES,
         }),
       );
@@ -98,6 +105,9 @@ describe("analysis equivalence: the streaming path gives today's findings, chang
     expect(second.overview.changes.new).to.be.greaterThan(0);
     expect(second.overview.changes.resolved).to.be.greaterThan(0);
     expect(second.overview.notRechecked.findings).to.be.greaterThan(0);
+    // Those of accounts that left are carried too, never resolved.
+    const carried = JSON.parse(second.files.changes!).notRechecked as { accountId: string }[];
+    expect(carried.some((f) => f.accountId === id(1) && leaves(1))).to.equal(true);
     expect(first.overview.acceptedRisks.findings).to.be.greaterThan(0);
     expect(second.overview.rules.expired).to.have.length(1);
     expect(second.overview.rules.stale.map((r) => r.user)).to.include("nobody");

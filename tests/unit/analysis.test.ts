@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "csv-parse/sync";
 import type { FindingChanges } from "../../functions/analysis/changes";
-import { analyzeReports, type ReportsAnalysis, type ReportToAnalyse } from "../../functions/analysis/analyze-run";
+import { analyzeReports, type ReportsAnalysis, type ReportToAnalyse } from "../helpers/analyze-reports";
 import { MalformedReport, parseCredentialReport } from "../../functions/analysis/credential-report";
 import { DEFAULT_THRESHOLDS, type Finding, reportStaleFinding, userFindings } from "../../functions/analysis/findings";
 import { neutralizeFormula } from "../../functions/analysis/users-csv";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AcceptedRisk } from "../../functions/analysis/accepted-risks";
-import { analyzeReports } from "../../functions/analysis/analyze-run";
+import { analyzeReports } from "../helpers/analyze-reports";
 import { accountImport, asffFinding } from "../../functions/analysis/security-hub-findings";
 
 const NOW = new Date("2026-11-25T08:00:00Z");

@@ -6,9 +6,9 @@ import {
   type SecurityHubClient,
 } from "@aws-sdk/client-securityhub";
 import pLimit from "p-limit";
-import type { AccountImport } from "../analysis/security-hub-findings";
-import { describeAwsError } from "../errors";
-import type { Log } from "../log";
+import type { AccountImport } from "./analysis/security-hub-findings";
+import { describeAwsError } from "./errors";
+import type { Log } from "./log";
 
 export interface SecurityHubDeps {
   /** A client acting as the account: BatchImportFindings takes only an account's own findings. */
