@@ -23,7 +23,8 @@ export interface CombineDeps extends StoreDeps {
   readonly alreadyStored?: ReadonlySet<string>;
 }
 
-// Accounts read at once; each holds one report and its analysis in memory, so this bounds the memory.
+// Accounts read at once; each holds one report and its analysis in memory, and the next window is
+// read while one is combined, so twice this bounds the memory.
 const ACCOUNTS_AT_ONCE = 16;
 
 /**
@@ -48,9 +49,11 @@ export async function combineStoredRun(
   let securityHub: SecurityHubResult | undefined;
   try {
     const entries = [...manifest.accounts].sort((a, b) => a.accountId.localeCompare(b.accountId));
+    const readWindow = (start: number) => Promise.all(entries.slice(start, start + ACCOUNTS_AT_ONCE).map((entry) => retry(() => accountOf(run, entry, known, settings, deps))));
+    let next = readWindow(0);
     for (let start = 0; start < entries.length; start += ACCOUNTS_AT_ONCE) {
-      const window = entries.slice(start, start + ACCOUNTS_AT_ONCE);
-      const read = await Promise.all(window.map((entry) => retry(() => accountOf(run, entry, known, settings, deps))));
+      const read = await next;
+      next = readWindow(start + ACCOUNTS_AT_ONCE);
       for (const account of read) {
         await combiner.add(account.analysis, account.report);
         if (account.securityHub) securityHub = addSecurityHubResults(securityHub, account.securityHub);
@@ -82,13 +85,15 @@ async function accountOf(
   const account = { id: entry.accountId, name: entry.name };
   if (entry.status !== "collected") return { analysis: await carried(run, account, known, deps) };
   const key = reportKey(run, account.id);
-  const csv = await readText(deps, key).catch((err) => {
-    const aws = describeAwsError(err);
-    // "Later" is not "unreadable": the read is tried again, and if AWS keeps saying so, the step.
-    if (aws.transient) throw new TransientAwsError(aws.code, `reading ${key}: ${aws.message}`);
-    return { readError: `${aws.code}: ${aws.message}` };
-  });
-  const stored = await readAccountAnalysis(deps, run, account.id);
+  const [csv, stored] = await Promise.all([
+    readText(deps, key).catch((err) => {
+      const aws = describeAwsError(err);
+      // "Later" is not "unreadable": the read is tried again, and if AWS keeps saying so, the step.
+      if (aws.transient) throw new TransientAwsError(aws.code, `reading ${key}: ${aws.message}`);
+      return { readError: `${aws.code}: ${aws.message}` };
+    }),
+    readAccountAnalysis(deps, run, account.id),
+  ]);
   if (stored) return { analysis: stored, ...(typeof csv === "string" ? { report: parsed(account.id, csv) } : {}) };
   const generatedAt = entry.reportGeneratedAt ? new Date(entry.reportGeneratedAt) : undefined;
   const hub = deps.securityHubFor ? () => deps.securityHubFor!(account.id) : undefined;
