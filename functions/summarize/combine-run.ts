@@ -49,7 +49,12 @@ export async function combineStoredRun(
   let securityHub: SecurityHubResult | undefined;
   try {
     const entries = [...manifest.accounts].sort((a, b) => a.accountId.localeCompare(b.accountId));
-    const readWindow = (start: number) => Promise.all(entries.slice(start, start + ACCOUNTS_AT_ONCE).map((entry) => retry(() => accountOf(run, entry, known, settings, deps))));
+    const readWindow = (start: number) => {
+      const reading = Promise.all(entries.slice(start, start + ACCOUNTS_AT_ONCE).map((entry) => retry(() => accountOf(run, entry, known, settings, deps))));
+      // Awaited in its turn; should the combining stop first, its failure is not left unhandled.
+      reading.catch(() => undefined);
+      return reading;
+    };
     let next = readWindow(0);
     for (let start = 0; start < entries.length; start += ACCOUNTS_AT_ONCE) {
       const read = await next;
