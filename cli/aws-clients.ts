@@ -6,6 +6,7 @@ import { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { TemporaryCredentials } from "../functions/member-credentials";
+import { SDK_RETRIES } from "../functions/sdk-retries";
 import { EndpointHealth, type WatchableClient } from "./endpoint-health";
 
 /** Where the local tools send their AWS calls. */
@@ -14,7 +15,7 @@ export interface AwsTarget {
   /** An emulator such as moto; unset means real AWS through the default credential chain. */
   readonly endpoint?: string;
   readonly credentials?: TemporaryCredentials;
-  /** How the SDK retries a call. @default the SDK's standard strategy: 3 attempts, exponential backoff */
+  /** How the SDK retries a call. @default the Lambdas' own: the SDK's adaptive mode */
   readonly retryStrategy?: S3ClientConfig["retryStrategy"];
 }
 
@@ -35,7 +36,8 @@ export interface AwsClients {
 }
 
 export function awsClients(target: AwsTarget): AwsClients {
-  const base = { region: target.region, endpoint: target.endpoint, credentials: target.credentials, retryStrategy: target.retryStrategy };
+  const retries = target.retryStrategy ? { retryStrategy: target.retryStrategy } : SDK_RETRIES;
+  const base = { region: target.region, endpoint: target.endpoint, credentials: target.credentials, ...retries };
   const health = new EndpointHealth(target.endpoint ?? `AWS in ${target.region}`);
   const watched = <C extends WatchableClient>(client: C): C => {
     health.watch(client);

@@ -13,7 +13,7 @@ import { type PipelineSettings, settingsProblems } from "../functions/settings";
 import { buildDefinition, STATES } from "../functions/state-machine-definition";
 import { describeCaughtError } from "../functions/summarize/manifest";
 import { type SummarizeDeps, type SummarizeResult, summarize } from "../functions/summarize/summarize";
-import type { FindingThresholds } from "../functions/analysis/findings";
+import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import type { AwsClients } from "./aws-clients";
 import { type ExecutionHistory, ExecutionTimedOut, executeDefinition } from "./local-execution";
 
@@ -67,7 +67,7 @@ export async function callerOf(clients: AwsClients): Promise<Caller> {
 export function localSummarizeDeps(
   clients: AwsClients,
   caller: Caller,
-  options: Pick<LocalRunOptions, "region" | "bucket" | "memberRoleName" | "acceptedRisks" | "securityHub" | "thresholds" | "log"> & { readonly topicArn?: string },
+  options: Pick<LocalRunOptions, "region" | "bucket" | "memberRoleName" | "acceptedRisks" | "securityHub" | "thresholds" | "log" | "pauseMs"> & { readonly topicArn?: string },
   runId: string,
   sleep?: (ms: number) => Promise<void>,
 ): SummarizeDeps {
@@ -81,6 +81,7 @@ export function localSummarizeDeps(
     topicArn: options.topicArn,
     acceptedRisks: options.acceptedRisks,
     thresholds: options.thresholds,
+    ...(options.pauseMs !== undefined ? { retryPauseMs: options.pauseMs } : {}),
     ...(options.securityHub ? { securityHub: { partition: caller.partition, region: options.region, clientFor: securityHubAs, ...(sleep ? { sleep } : {}) } } : {}),
     now: () => new Date(),
     log: options.log,
@@ -182,12 +183,19 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
           sts: clients.sts,
           s3: clients.s3,
           iamClient: clients.iamClient,
+          securityHubClient: clients.securityHubClient,
+          analysis: {
+            thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
+            acceptedRisks: options.acceptedRisks ?? [],
+            ...(options.securityHub ? { securityHub: { partition, region: options.region } } : {}),
+          },
           bucket: options.bucket,
           memberRoleName: options.memberRoleName,
           ownAccountId,
           partition,
           log,
           sleep: pause,
+          ...(options.pauseMs !== undefined ? { retryPauseMs: options.pauseMs } : {}),
         });
         count(progress, input, round);
         return round;

@@ -16,19 +16,19 @@ import { preflight } from "./preflight";
 import { type DownloadProgress, downloadProgressLine, runProgressLine, withProgress } from "./progress";
 import { EXIT_INCOMPLETE, EXIT_USAGE, exitStatusOf } from "./exit-status";
 import { countUsers, formatRunTable } from "./run-table";
-import { formatFindingsSummary, riskDecisionsOf } from "./findings-summary";
-import { analyzeFolder } from "./local-analysis";
+import { formatFindingsSummary } from "./findings-summary";
+import { analyzeFolder, previousFromFile } from "./local-analysis";
 import { ANALYSIS_FILES, runPrefix } from "../functions/report-keys";
 import { securityHubMessage, summarize } from "../functions/summarize/summarize";
 import { summarizeInputFromStoredRun } from "../functions/summarize/stored-run";
-import type { FindingChanges, KnownFindings } from "../functions/analysis/changes";
-import type { FindingsSummary } from "../functions/analysis/summary";
-import { previousRunFindings } from "../functions/summarize/analyze-stored-run";
-import { DEFAULT_THRESHOLDS, type Finding, type FindingThresholds } from "../functions/analysis/findings";
+import type { StoredSummary } from "../functions/analysis/run-combiner";
+import { findPreviousRun, knownAccounts } from "../functions/analysis-store";
+import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import { THRESHOLD_SETTINGS, thresholdsFromEnv } from "../functions/analysis/thresholds";
 import { nodeVersionProblem } from "./node-version";
 import { DEFAULT_MEMBER_ROLE_NAME } from "../functions/member-credentials";
-import { type AcceptedRisk, InvalidAcceptedRisks, parseAcceptedRisks } from "../functions/analysis/accepted-risks";
+import { type AcceptedRisk, InvalidAcceptedRisks } from "../functions/analysis/accepted-risks";
+import { parseAcceptedRisks } from "../functions/analysis/accepted-risks-file";
 
 const HELP = `Organization credential reports: collect every account's IAM credential report into S3.
 
@@ -322,9 +322,7 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
   const runFolder = key.slice(0, key.length - "manifest.json".length);
   const usersByKey = new Map<string, number>();
   let manifest: Manifest;
-  let summary: FindingsSummary | undefined;
-  let changes: FindingChanges | undefined;
-  let stored: Parameters<typeof riskDecisionsOf>[0] | undefined;
+  let summary: StoredSummary | undefined;
   if (options.outDir) {
     const downloaded: DownloadProgress = { files: 0, bytes: 0 };
     const outDir = options.outDir;
@@ -339,18 +337,14 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
     };
     manifest = await local<Manifest>(key);
     // A run analysed by an older version has no findings: the table is still printed.
-    summary = await local<FindingsSummary>(runFolder + ANALYSIS_FILES.summary).catch(() => undefined);
-    changes = await local<FindingChanges>(runFolder + ANALYSIS_FILES.changes).catch(() => undefined);
-    stored = await local<typeof stored>(runFolder + ANALYSIS_FILES.findings).catch(() => undefined);
+    summary = await local<StoredSummary>(runFolder + ANALYSIS_FILES.summary).catch(() => undefined);
   } else {
     const inBucket = async <T>(objectKey: string) => {
       const got = await clients.s3.send(new GetObjectCommand({ Bucket: options.bucket, Key: objectKey }));
       return JSON.parse(await got.Body!.transformToString()) as T;
     };
     manifest = await inBucket<Manifest>(key);
-    summary = await inBucket<FindingsSummary>(runFolder + ANALYSIS_FILES.summary).catch(() => undefined);
-    changes = await inBucket<FindingChanges>(runFolder + ANALYSIS_FILES.changes).catch(() => undefined);
-    stored = await inBucket<typeof stored>(runFolder + ANALYSIS_FILES.findings).catch(() => undefined);
+    summary = await inBucket<StoredSummary>(runFolder + ANALYSIS_FILES.summary).catch(() => undefined);
   }
 
   console.log("");
@@ -358,9 +352,9 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
   const { counts } = manifest;
   console.log("");
   console.log(`Run ${result.runId}: ${counts.collected} collected, ${counts.failed} failed, ${counts.skipped} skipped.`);
-  if (summary && changes) {
+  if (summary?.changes) {
     console.log("");
-    console.log(formatFindingsSummary(summary, changes, stored && riskDecisionsOf(stored)));
+    console.log(formatFindingsSummary(summary));
     if (options.findingsNote) console.log(`\n${options.findingsNote}`);
   }
   if (result.summary.securityHub) console.log(`\n${securityHubMessage(result.summary.securityHub)}`);
@@ -445,11 +439,7 @@ async function summarizeCommand(args: string[]): Promise<number> {
   const outDir = resolve(values.out ?? join("out", "analysis"));
 
   let source = values.from ? resolve(values.from) : "";
-  let previous: KnownFindings | undefined;
-  if (values.previous) {
-    const stored = JSON.parse(await readFile(values.previous, "utf8")) as { runId?: string; findings: Finding[] };
-    previous = { runId: stored.runId ?? values.previous, findings: stored.findings };
-  }
+  let previous = values.previous ? await previousFromFile(values.previous) : undefined;
   if (fromBucket) {
     const clients = awsClients({ region, endpoint: values.endpoint });
     const unusable = await preflight(clients, { bucket: values.bucket!, endpoint: values.endpoint, region });
@@ -459,12 +449,13 @@ async function summarizeCommand(args: string[]): Promise<number> {
     await withProgress(values.quiet ?? false, (ms) => downloadProgressLine(downloaded, ms), () => downloadPrefix(clients.s3, values.bucket!, runFolder!, staging, downloaded));
     source = join(staging, runFolder!);
     const manifest = JSON.parse(await readFile(join(source, "manifest.json"), "utf8")) as Manifest;
-    previous = await previousRunFindings({ id: runMatch![2], startedAt: manifest.startedAt }, { s3: clients.s3, bucket: values.bucket!, log: silentLog });
+    const store = { s3: clients.s3, bucket: values.bucket! };
+    previous = knownAccounts(await findPreviousRun({ id: runMatch![2], startedAt: manifest.startedAt }, store), store);
   }
-  const { analysis, reports, htmlPath } = await analyzeFolder(source, outDir, previous, thresholds, acceptedRisks);
+  const { summary, reports, htmlPath } = await analyzeFolder(source, outDir, { previous, thresholds, acceptedRisks });
   console.log(`Analysed ${reports} report(s) from ${source}.`);
   console.log("");
-  console.log(formatFindingsSummary(analysis.summary, analysis.changes, analysis.risks));
+  console.log(formatFindingsSummary(summary));
   console.log("");
   console.log(`Wrote ${Object.values(ANALYSIS_FILES).join(", ")} to ${outDir}`);
   console.log(`Open the HTML report: ${htmlPath}`);

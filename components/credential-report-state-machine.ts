@@ -103,19 +103,40 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
       }),
     );
 
+    // Each report is analysed where it is read; Summarize analyses those the collector left.
+    const withRisks = settings.acceptedRisks.length > 0;
+    // Packaged with each function that analyses: no size limit (environment variables have 4 KB) and no read permission.
+    const risksFiles: Record<string, string> = withRisks ? { [ACCEPTED_RISKS_PACKAGE_FILE]: JSON.stringify({ acceptedRisks: settings.acceptedRisks }, null, 2) } : {};
     const collectReport = fn(
       "collect-report",
       args.roles.collector,
       (logGroupArn) =>
         pulumi
-          .all([partition, args.organizationId, storage])
-          .apply(([p, organizationId, target]) =>
-            JSON.stringify(collectorPolicy({ partition: p, organizationId, memberRoleName: args.memberRoleName, storage: target, logGroupArn })),
+          .all([partition, region, accountId, args.organizationId, storage])
+          .apply(([p, r, account, organizationId, target]) =>
+            JSON.stringify(
+              collectorPolicy({
+                partition: p,
+                organizationId,
+                memberRoleName: args.memberRoleName,
+                storage: target,
+                logGroupArn,
+                ...(settings.securityHub ? { securityHub: { partition: p, region: r, accountId: account } } : {}),
+              }),
+            ),
           ),
-      lambdaVariables("collect-report", { reportBucket: args.bucketName, memberRoleName: args.memberRoleName }),
+      {
+        ...lambdaVariables("collect-report", {
+          reportBucket: args.bucketName,
+          memberRoleName: args.memberRoleName,
+          acceptedRisksFile: withRisks ? ACCEPTED_RISKS_PACKAGE_FILE : undefined,
+          securityHub: settings.securityHub ? "true" : undefined,
+        }),
+        ...thresholdsEnv(settings.findingThresholds),
+      },
+      risksFiles,
     );
 
-    const withRisks = settings.acceptedRisks.length > 0;
     const summarize = fn(
       "summarize",
       args.roles.summarize,
@@ -143,8 +164,7 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
         }),
         ...thresholdsEnv(settings.findingThresholds),
       },
-      // Packaged with the function: no size limit (environment variables have 4 KB) and no read permission.
-      withRisks ? { [ACCEPTED_RISKS_PACKAGE_FILE]: JSON.stringify({ acceptedRisks: settings.acceptedRisks }, null, 2) } : {},
+      risksFiles,
     );
 
     const functionArns = [listAccounts.arn, collectReport.arn, summarize.arn];

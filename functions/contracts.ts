@@ -1,3 +1,5 @@
+import type { SecurityHubResult } from "./security-hub";
+
 /**
  * The payloads that travel between the states of one run. They carry ids, statuses and keys only,
  * never report contents: Step Functions caps a state's input and output at 256 KiB.
@@ -45,6 +47,8 @@ export interface ObjectRef {
  * stay in S3 (a state's payload is capped at 256 KiB; 10,000 accounts would not fit).
  */
 export interface ListedAccounts {
+  /** The run this one is compared with; null when none was analysed; unset when not looked up (a run summarised from S3). */
+  readonly previousRun?: PreviousRun | null;
   /** The run's record: every account in scope, collected or skipped (accounts.json). */
   readonly accountList: ObjectRef;
   /** The accounts to collect as a JSON array, which the Distributed Map reads (accounts-to-collect.json). */
@@ -60,10 +64,17 @@ export interface PollSettings {
   readonly intervalSeconds: number;
 }
 
+/** The run a run is compared with, and whether it stored each account's analysis apart (since 0.3.0). */
+export interface PreviousRun extends RunRef {
+  readonly accountFiles: boolean;
+}
+
 /** What every batch of a run shares (the Map's ItemBatcher BatchInput). */
 export interface BatchInput {
   readonly run: RunRef;
   readonly poll: PollSettings;
+  /** The run compared with (from ListAccounts); null when none was analysed. */
+  readonly previousRun?: PreviousRun | null;
 }
 
 /** An account still waiting for its report, and how many rounds it has had. */
@@ -105,6 +116,8 @@ export type AccountOutcome =
       readonly attempts: number;
       /** What the collector stored (S3 checked its SHA-256 on arrival); absent when it was not seen stored. */
       readonly report?: { readonly bytes: number; readonly sha256: string; readonly generatedAt: string };
+      /** What reached its Security Hub: counts, and the first failure. */
+      readonly securityHub?: SecurityHubResult;
     })
   | (AccountRef & { readonly status: "failed"; readonly attempts: number; readonly error: CaughtError });
 

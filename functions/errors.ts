@@ -1,4 +1,7 @@
 import { STATUS_CODES } from "node:http";
+import { isServerError, isThrottlingError, isTransientError } from "@smithy/core/retry";
+
+type SdkError = Parameters<typeof isTransientError>[0];
 /**
  * Named errors. The state machine's Retry and Catch rules, and the manifest, match these names;
  * the AWS error code travels at the front of the message (`Code: detail`) because the Lambda
@@ -77,36 +80,12 @@ export interface AwsErrorFacts {
   readonly transient: boolean;
 }
 
-// The connection itself failed: nothing reached AWS, or its answer never came back.
-const NETWORK_CODES = new Set(["ECONNRESET", "ECONNREFUSED", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "EAI_AGAIN", "TimeoutError"]);
-
-const TRANSIENT_CODES = new Set([
-  ...NETWORK_CODES,
-  "Throttling",
-  "ThrottlingException",
-  "ThrottledException",
-  "TooManyRequestsException",
-  "RequestLimitExceeded",
-  "RequestThrottled",
-  "SlowDown",
-  // IAM: too many credential report requests at once in this account.
-  "LimitExceeded",
-  "LimitExceededException",
-  "ServiceFailure",
-  "ServiceFailureException",
-  "ServiceUnavailable",
-  "InternalError",
-  "InternalFailure",
-  "RequestTimeout",
-  "RequestTimeoutException",
-]);
-
 /** The one place that reads SDK errors: code, message and whether it is transient. */
 export function describeAwsError(err: unknown): AwsErrorFacts {
   if (!(err instanceof Error)) {
     return { code: "Unknown", message: String(err), transient: false };
   }
-  const e = err as Error & { Code?: string; code?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
+  const e = err as SdkError & { Code?: string; code?: string };
   let code = e.Code ?? (e.name && e.name !== "Error" ? e.name : undefined) ?? e.code ?? "Unknown";
   let message = e.message;
   const status = e.$metadata?.httpStatusCode;
@@ -116,20 +95,17 @@ export function describeAwsError(err: unknown): AwsErrorFacts {
     code = text.replace(/\W/g, "") || `HTTP${status}`;
     message = `HTTP ${status} ${text}`.trim();
   }
-  const transient =
-    TRANSIENT_CODES.has(code) ||
-    (typeof e.code === "string" && TRANSIENT_CODES.has(e.code)) ||
-    e.$retryable !== undefined ||
-    status === 429 ||
-    (status !== undefined && status >= 500);
+  // The SDK's own classification, the one its retry strategies use: throttling (IAM's
+  // LimitExceeded included, as LimitExceededException), 5xx, timeouts and dropped connections.
+  const transient = isThrottlingError(e) || isTransientError(e) || isServerError(e);
   return { code, message, transient };
 }
 
 /** Whether the error is the connection failing (refused, reset, timed out), not an answer from AWS. */
 export function isNetworkError(err: unknown): boolean {
-  const e = err as { code?: unknown; name?: unknown; $metadata?: { httpStatusCode?: number } } | undefined;
-  if (e?.$metadata?.httpStatusCode !== undefined) return false;
-  return (typeof e?.code === "string" && NETWORK_CODES.has(e.code)) || (typeof e?.name === "string" && NETWORK_CODES.has(e.name));
+  if (!(err instanceof Error)) return false;
+  const e = err as SdkError;
+  return e.$metadata?.httpStatusCode === undefined && e.$retryable === undefined && isTransientError(e);
 }
 
 /**

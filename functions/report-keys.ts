@@ -43,6 +43,11 @@ export function reportKey(run: RunRef, accountId: string): string {
   return `${runPrefix(run)}account=${accountId}.csv`;
 }
 
+/** Where one account's analysis is stored, beside its report (written where the report is read). */
+export function accountAnalysisKey(run: RunRef, accountId: string): string {
+  return reportKey(run, accountId).replace(/\.csv$/, ".analysis.json");
+}
+
 /** Where ListAccounts records the accounts a run covers, so the run can be summarised from S3 alone. */
 export function accountListKey(run: RunRef): string {
   return `${runPrefix(run)}accounts.json`;

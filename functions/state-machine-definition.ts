@@ -135,7 +135,8 @@ export function buildDefinition(targets: DefinitionTargets, settings: PipelineSe
         },
         ItemBatcher: {
           MaxItemsPerBatch: settings.accountsPerBatch,
-          BatchInput: { "run.$": "$.run", poll: { maxAttempts: settings.maxPollAttempts, intervalSeconds: settings.pollIntervalSeconds } },
+          // Every batch compares its accounts with the run ListAccounts found before this one.
+          BatchInput: { "run.$": "$.run", "previousRun.$": "$.listing.previousRun", poll: { maxAttempts: settings.maxPollAttempts, intervalSeconds: settings.pollIntervalSeconds } },
         },
         ItemProcessor: batch,
         MaxConcurrency: settings.maxConcurrency,

@@ -33,9 +33,21 @@ export function useKeyThroughS3(sid: string, region: string, resource: string): 
   };
 }
 
+/**
+ * The run files: read and write objects under the prefix, and list it. Every writer lists: a GET of
+ * a missing key answers 403 to a caller that may not list (read-if-present.ts), and the steps look
+ * for what an earlier run or try stored (the run before, an account's analysis).
+ */
 function storageStatements(storage: StorageTarget, objectActions: string[]): PolicyStatement[] {
   return [
     { Sid: "StoreRunFiles", Effect: "Allow", Action: objectActions, Resource: objectsUnder(storage.bucketArn, storage.prefix) },
+    {
+      Sid: "ListRunFiles",
+      Effect: "Allow",
+      Action: "s3:ListBucket",
+      Resource: storage.bucketArn,
+      Condition: { StringLike: { "s3:prefix": `${storage.prefix}*` } },
+    },
     ...(storage.kmsKeyArn ? [useKeyThroughS3("EncryptWithReportKey", storage.region, storage.kmsKeyArn)] : []),
   ];
 }
@@ -46,12 +58,18 @@ export interface CollectorPolicyArgs {
   readonly memberRoleName: string;
   readonly storage: StorageTarget;
   readonly logGroupArn: string;
+  /**
+   * With Security Hub on: the pipeline's own account, whose findings the collector imports with
+   * its own role (in every other account it imports with the member role's session it holds).
+   */
+  readonly securityHub?: SecurityHubTarget;
 }
 
 /**
  * CollectReport: assume the member role (that name only, only inside the organization), read
- * the credential report of its own account, and store reports. GetObject is there because
- * HeadObject needs it: a retried PUT compares the stored checksum instead of overwriting.
+ * the credential report of its own account, store reports and their analyses, and with Security
+ * Hub on import its own account's findings. GetObject is there because HeadObject needs it: a
+ * retried PUT compares the stored checksum instead of overwriting.
  */
 export function collectorPolicy(args: CollectorPolicyArgs): PolicyDocument {
   return policyDocument(
@@ -72,6 +90,7 @@ export function collectorPolicy(args: CollectorPolicyArgs): PolicyDocument {
       Resource: "*",
     },
     ...storageStatements(args.storage, ["s3:PutObject", "s3:GetObject"]),
+    ...(args.securityHub ? ownFindingsStatements(args.securityHub) : []),
     writeOwnLogs(args.logGroupArn),
   );
 }
@@ -153,13 +172,6 @@ export interface SummarizePolicyArgs {
 export function summarizePolicy(args: SummarizePolicyArgs): PolicyDocument {
   return policyDocument(
     ...storageStatements(args.storage, ["s3:PutObject", "s3:GetObject"]),
-    {
-      Sid: "ListRunFiles",
-      Effect: "Allow",
-      Action: "s3:ListBucket",
-      Resource: args.storage.bucketArn,
-      Condition: { StringLike: { "s3:prefix": `${args.storage.prefix}*` } },
-    },
     // The Distributed Map's results (a 403 on a missing one is settled by listing, as for reports).
     { Sid: "ReadMapResults", Effect: "Allow", Action: "s3:GetObject", Resource: objectsUnder(args.mapFiles.bucketArn, args.mapFiles.prefix) },
     {

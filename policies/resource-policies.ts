@@ -48,9 +48,9 @@ export function reportBucketPolicy(args: BucketPolicyArgs): PolicyDocument {
       Resource: objectsUnder(args.bucketArn, args.prefix),
     },
     {
-      Sid: "AllowSummarizeToListRunFiles",
+      Sid: "AllowPipelineToListRunFiles",
       Effect: "Allow",
-      Principal: { AWS: args.summarizeRoleArn },
+      Principal: { AWS: writers },
       Action: "s3:ListBucket",
       Resource: args.bucketArn,
       Condition: { StringLike: { "s3:prefix": `${args.prefix}*` } },

@@ -1,4 +1,3 @@
-import { parse } from "yaml";
 import { CHECKS, type CheckId, type Finding } from "./findings";
 
 /**
@@ -66,18 +65,8 @@ const KINDS = ["exception", "break-glass"];
 /** The checks a break-glass rule accepts for its users: they are meant to sit unused. */
 export const BREAK_GLASS_ACCEPTS: readonly CheckId[] = ["credential-unused"];
 
-/**
- * Reads accepted risks from YAML or JSON: `acceptedRisks:` and a list of rules, each with every
- * field of AcceptedRisk (`kind: break-glass` rules have no check). Pure; throws
- * InvalidAcceptedRisks naming each problem by its place.
- */
-export function parseAcceptedRisks(text: string, source: string): AcceptedRisk[] {
-  let document: unknown;
-  try {
-    document = parse(text);
-  } catch (err) {
-    throw new InvalidAcceptedRisks(source, [`not YAML or JSON: ${(err as Error).message.split("\n")[0]}`]);
-  }
+/** The accepted risks of a parsed document (`{acceptedRisks: [...]}`), each rule checked. Pure; throws InvalidAcceptedRisks. */
+export function acceptedRisksOf(document: unknown, source: string): AcceptedRisk[] {
   const list = (document as { acceptedRisks?: unknown } | null)?.acceptedRisks;
   if (!Array.isArray(list)) throw new InvalidAcceptedRisks(source, ["acceptedRisks must be a list of rules"]);
   const problems: string[] = [];

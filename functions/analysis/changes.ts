@@ -28,32 +28,3 @@ export interface FindingChanges {
    */
   readonly notRechecked: readonly CarriedFinding[];
 }
-
-/** What an earlier run knew: its findings, and those it carried forward. */
-export interface KnownFindings {
-  readonly runId: string;
-  readonly findings: readonly StoredFinding[];
-  readonly notRechecked?: readonly CarriedFinding[];
-}
-
-/** Every finding an earlier run knew, by id: its own and those it carried forward. */
-export function knownFindings(previous: KnownFindings | undefined): Map<string, StoredFinding> {
-  return new Map([...(previous?.notRechecked ?? []), ...(previous?.findings ?? [])].map((f) => [f.id, f]));
-}
-
-/**
- * New, resolved and carried findings, matched by their stable id. A finding is resolved only when
- * its account was re-checked this run and the finding is gone: an account that failed to collect
- * would otherwise have every finding "resolved" now and "new" again when it is back. Pure.
- */
-export function findingChanges(current: readonly Finding[], previous: KnownFindings | undefined, recheckedAccounts: ReadonlySet<string>): FindingChanges {
-  const known: CarriedFinding[] = [...(previous?.findings ?? []).map((f) => ({ ...f, lastSeenRunId: previous!.runId })), ...(previous?.notRechecked ?? [])];
-  const knownIds = new Set(known.map((f) => f.id));
-  const now = new Set(current.map((f) => f.id));
-  return {
-    previousRunId: previous?.runId ?? null,
-    newFindings: current.filter((f) => !knownIds.has(f.id)),
-    resolvedFindings: known.filter((f) => recheckedAccounts.has(f.accountId) && !now.has(f.id)).map(({ lastSeenRunId: _, ...finding }) => finding),
-    notRechecked: known.filter((f) => !recheckedAccounts.has(f.accountId)),
-  };
-}

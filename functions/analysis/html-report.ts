@@ -1,23 +1,41 @@
 import { createHash } from "node:crypto";
-import type { FindingChanges } from "./changes";
+import type { AccountAnalysis } from "./account-analysis";
+import { type AcceptedRisk, ruleSubject } from "./accepted-risks";
+import type { CarriedFinding, StoredFinding } from "./changes";
 import { type ParsedReport, valueOf } from "./credential-report";
 import { CHECKS, type CheckId, type Finding, SEVERITIES } from "./findings";
 import type { FindingsSummary } from "./summary";
-import { type AcceptedRisk, type RiskDecisions, ruleSubject } from "./accepted-risks";
 
-/** Everything the page shows. */
-export interface HtmlReportInput {
+/** A list the page shows the first items of, and how many there are in all. */
+export interface Excerpt<T> {
+  readonly shown: readonly T[];
+  readonly total: number;
+}
+
+/**
+ * Everything the page shows: counts and charts of the whole run, and the first rows of each list.
+ * Its size does not grow with the findings: the rest are in the run's CSV and JSON files.
+ */
+export interface PageModel {
   readonly runId: string;
   readonly runStartedAt: Date;
+  readonly previousRunId: string | null;
   readonly summary: FindingsSummary;
-  /** The open findings: those no accepted risk covers. */
-  readonly findings: readonly Finding[];
-  readonly changes: FindingChanges;
-  /** Accepted risks as the run applied them, shown in their own section. @default none */
-  readonly risks?: RiskDecisions;
+  readonly counts: { readonly new: number; readonly resolved: number; readonly notRechecked: number; readonly accepted: number };
+  /** Per check with open findings: how many, and in how many accounts. */
+  readonly checks: ReadonlyMap<CheckId, { readonly findings: number; readonly accounts: number }>;
+  /** Open findings per account and check, for the accounts with the most; the rest summed. */
+  readonly topAccounts: readonly { readonly label: string; readonly byCheck: ReadonlyMap<CheckId, number> }[];
   readonly keyAges: readonly KeyAgeBucket[];
-  /** Account id to name, for labels. */
-  readonly accountNames: Readonly<Record<string, string>>;
+  /** The first open findings of each check, new first. */
+  readonly rowsByCheck: ReadonlyMap<CheckId, Excerpt<Finding & { readonly isNew: boolean }>>;
+  readonly resolved: Excerpt<StoredFinding>;
+  readonly notRechecked: Excerpt<CarriedFinding>;
+  readonly accepted: Excerpt<StoredFinding & { readonly acceptedRisk: AcceptedRisk }>;
+  readonly expiredRules: readonly AcceptedRisk[];
+  readonly staleRules: readonly AcceptedRisk[];
+  /** Account id to name, for the accounts the page names. */
+  readonly accountNames: ReadonlyMap<string, string>;
 }
 
 export interface KeyAgeBucket {
@@ -33,8 +51,8 @@ const AGE_BUCKETS: readonly { label: string; maxDays: number }[] = [
   { label: "over a year", maxDays: Infinity },
 ];
 
-/** How old the active access keys are, as of `now`. Pure. */
-export function keyAgeDistribution(reports: readonly ParsedReport[], now: Date): KeyAgeBucket[] {
+/** How many active access keys fall in each age bucket, as of `now`. Pure. */
+export function keyAgeCounts(reports: readonly ParsedReport[], now: Date): number[] {
   const counts = AGE_BUCKETS.map(() => 0);
   for (const user of reports.flatMap((r) => r.users)) {
     for (const key of user.accessKeys.filter((k) => k.active)) {
@@ -44,7 +62,103 @@ export function keyAgeDistribution(reports: readonly ParsedReport[], now: Date):
       counts[AGE_BUCKETS.findIndex((b) => days <= b.maxDays)] += 1;
     }
   }
-  return AGE_BUCKETS.map((b, i) => ({ label: b.label, keys: counts[i] }));
+  return counts;
+}
+
+/** Rows of each list the page shows at most; the files have them all. */
+export const MAX_ROWS_PER_CHECK = 50;
+export const MAX_LIST_ROWS = 200;
+/** Accounts drawn one bar each; the others share one bar, so 10,000 accounts stay one screen. */
+export const MAX_CHART_ACCOUNTS = 30;
+
+/** Keeps the first `max` items offered, and counts them all. */
+class FirstRows<T> {
+  readonly shown: T[] = [];
+  total = 0;
+  constructor(private readonly max: number) {}
+  add(item: T): void {
+    this.total++;
+    if (this.shown.length < this.max) this.shown.push(item);
+  }
+}
+
+/**
+ * Builds the page's model from the run's accounts as they come, in account order: its memory holds
+ * counts per account and check and the first rows of each list, never the run's findings.
+ */
+export class PageBuilder {
+  private readonly checks = new Map<CheckId, { findings: number; accounts: number }>();
+  private readonly byAccount = new Map<string, Map<CheckId, number>>();
+  private readonly keyAges = AGE_BUCKETS.map(() => 0);
+  private readonly newRows = new Map<CheckId, FirstRows<Finding & { isNew: boolean }>>();
+  private readonly oldRows = new Map<CheckId, FirstRows<Finding & { isNew: boolean }>>();
+  private readonly resolved = new FirstRows<StoredFinding>(MAX_LIST_ROWS);
+  private readonly notRechecked = new FirstRows<CarriedFinding>(MAX_LIST_ROWS);
+  private readonly accepted = new FirstRows<StoredFinding & { acceptedRisk: AcceptedRisk }>(MAX_LIST_ROWS);
+  private readonly names = new Map<string, string>();
+  private newCount = 0;
+
+  add(account: AccountAnalysis): void {
+    this.names.set(account.accountId, account.accountName);
+    account.keyAges.forEach((n, i) => (this.keyAges[i] += n));
+    const isNew = new Set(account.newIds);
+    const own = new Map<CheckId, number>();
+    for (const f of [...account.findings].sort((a, b) => a.id.localeCompare(b.id))) {
+      if (isNew.has(f.id)) this.newCount++;
+      if (f.acceptedRisk) {
+        this.accepted.add(f as StoredFinding & { acceptedRisk: AcceptedRisk });
+        continue;
+      }
+      own.set(f.checkId, (own.get(f.checkId) ?? 0) + 1);
+      const rows = isNew.has(f.id) ? this.newRows : this.oldRows;
+      if (!rows.has(f.checkId)) rows.set(f.checkId, new FirstRows(MAX_ROWS_PER_CHECK));
+      rows.get(f.checkId)!.add({ ...f, isNew: isNew.has(f.id) });
+    }
+    for (const [check, n] of own) {
+      const entry = this.checks.get(check) ?? { findings: 0, accounts: 0 };
+      this.checks.set(check, { findings: entry.findings + n, accounts: entry.accounts + 1 });
+    }
+    if (own.size > 0) this.byAccount.set(account.accountId, own);
+    for (const f of account.resolved) this.resolved.add(f);
+    for (const f of account.notRechecked) this.notRechecked.add(f);
+  }
+
+  model(run: { readonly runId: string; readonly runStartedAt: Date; readonly previousRunId: string | null }, summary: FindingsSummary, rules: { readonly expired: readonly AcceptedRisk[]; readonly stale: readonly AcceptedRisk[] }): PageModel {
+    const label = (id: string) => (this.names.get(id) ? `${this.names.get(id)} (${id})` : id);
+    const total = (m: Map<CheckId, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+    const sorted = [...this.byAccount.entries()].sort((a, b) => total(b[1]) - total(a[1]) || a[0].localeCompare(b[0]));
+    const topAccounts = sorted.slice(0, MAX_CHART_ACCOUNTS).map(([id, byCheck]) => ({ label: label(id), byCheck }));
+    const rest = sorted.slice(MAX_CHART_ACCOUNTS);
+    if (rest.length > 0) {
+      const summed = new Map<CheckId, number>();
+      for (const [, byCheck] of rest) for (const [c, n] of byCheck) summed.set(c, (summed.get(c) ?? 0) + n);
+      topAccounts.push({ label: `${rest.length} other accounts`, byCheck: summed });
+    }
+    const rowsByCheck = new Map<CheckId, Excerpt<Finding & { isNew: boolean }>>();
+    for (const check of this.checks.keys()) {
+      const fresh = this.newRows.get(check);
+      const known = this.oldRows.get(check);
+      rowsByCheck.set(check, {
+        shown: [...(fresh?.shown ?? []), ...(known?.shown ?? [])].slice(0, MAX_ROWS_PER_CHECK),
+        total: (fresh?.total ?? 0) + (known?.total ?? 0),
+      });
+    }
+    return {
+      ...run,
+      summary,
+      counts: { new: this.newCount, resolved: this.resolved.total, notRechecked: this.notRechecked.total, accepted: this.accepted.total },
+      checks: this.checks,
+      topAccounts,
+      keyAges: AGE_BUCKETS.map((b, i) => ({ label: b.label, keys: this.keyAges[i] })),
+      rowsByCheck,
+      resolved: this.resolved,
+      notRechecked: this.notRechecked,
+      accepted: this.accepted,
+      expiredRules: rules.expired,
+      staleRules: rules.stale,
+      accountNames: this.names,
+    };
+  }
 }
 
 /** Escapes text for HTML element content and quoted attribute values. */
@@ -52,17 +166,11 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
 }
 
-/**
- * Rows of the findings table at most: beyond this a page gets too heavy to open and sort (a
- * table of 62,000 findings is 20 MiB). The rest are in findings.json; new and severe come first.
- */
-export const MAX_TABLE_ROWS = 5000;
-
 const SEVERITY_COLOR = { critical: "#8b0000", high: "#d9480f", medium: "#e8a317", low: "#5c7cfa" } as const;
 const CHECK_IDS = Object.keys(CHECKS) as CheckId[];
-const CHECK_COLORS = ["#8b0000", "#c92a2a", "#d9480f", "#e8590c", "#f08c00", "#e8a317", "#2f9e44", "#1971c2", "#7048e8"];
+const CHECK_COLORS = ["#8b0000", "#c92a2a", "#d9480f", "#e8590c", "#f08c00", "#e8a317", "#2f9e44", "#1971c2", "#7048e8", "#495057", "#0c8599"];
 
-// Sorts the table by the clicked column; a cell's data-sort (severity rank) wins over its text.
+// Sorts a table by the clicked column; a cell's data-sort (severity rank) wins over its text.
 const SORT_SCRIPT = `for (const table of document.querySelectorAll("table.sortable")) {
   table.querySelectorAll("th").forEach((th, column) => th.addEventListener("click", () => {
     const body = table.tBodies[0];
@@ -75,29 +183,33 @@ const SORT_SCRIPT = `for (const table of document.querySelectorAll("table.sortab
   }));
 }`;
 
+/** "Showing the first n of m" under a list cut short, pointing at the file with them all. */
+const moreIn = (excerpt: Excerpt<unknown>, file: string) =>
+  excerpt.total > excerpt.shown.length ? `<p>Showing the first ${excerpt.shown.length} of ${excerpt.total}; all are in <a href="${file}">${file}</a>.</p>` : "";
+
 /**
  * One self-contained page: no network needed to open it, every value escaped, and a policy that
  * lets only its own sorting script run, so even an escaping mistake could not run injected code.
+ * Its size depends on the lists' caps, not on the number of findings.
  */
-export function renderHtmlReport(input: HtmlReportInput): string {
-  const { summary, changes } = input;
+export function renderHtmlReport(model: PageModel): string {
+  const { summary } = model;
   const scriptHash = createHash("sha256").update(SORT_SCRIPT).digest("base64");
-  const newIds = new Set(changes.newFindings.map((f) => f.id));
-  const ordered = [...input.findings].sort(
-    (a, b) => Number(newIds.has(b.id)) - Number(newIds.has(a.id)) || SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.id.localeCompare(b.id),
-  );
-  const accountLabel = (id: string) => (input.accountNames[id] ? `${input.accountNames[id]} (${id})` : id);
+  const accountLabel = (id: string) => (model.accountNames.get(id) ? `${model.accountNames.get(id)} (${id})` : id);
   const e = escapeHtml;
+  const checks = CHECK_IDS.filter((c) => model.rowsByCheck.has(c)).sort(
+    (a, b) => SEVERITIES.indexOf(CHECKS[a].severity) - SEVERITIES.indexOf(CHECKS[b].severity) || model.checks.get(b)!.findings - model.checks.get(a)!.findings,
+  );
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${scriptHash}'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>IAM credential report findings - run ${e(input.runId)}</title>
+<title>IAM credential report findings - run ${e(model.runId)}</title>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
-h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; }
+h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; } h3 { font-size: 15px; margin-top: 20px; }
 .totals { display: flex; gap: 12px; flex-wrap: wrap; }
 .total { border: 1px solid #ddd; border-radius: 6px; padding: 8px 14px; min-width: 90px; }
 .total b { display: block; font-size: 22px; }
@@ -113,18 +225,19 @@ th[data-order="asc"]::after { content: " \\25B2"; } th[data-order="desc"]::after
 </head>
 <body>
 <h1>IAM credential report findings</h1>
-<p>Run <code>${e(input.runId)}</code>, started ${e(input.runStartedAt.toISOString())}.
-${changes.previousRunId === null ? "No earlier run to compare with: every finding is new." : `Compared with run <code>${e(changes.previousRunId)}</code>.`}</p>
+<p>Run <code>${e(model.runId)}</code>, started ${e(model.runStartedAt.toISOString())}.
+${model.previousRunId === null ? "No earlier run to compare with: every finding is new." : `Compared with run <code>${e(model.previousRunId)}</code>.`}
+Every finding is in <a href="findings.json">findings.json</a> (one per line in <a href="findings.jsonl">findings.jsonl</a>), every user in <a href="users.csv">users.csv</a>, what changed in <a href="changes.json">changes.json</a>.</p>
 <div class="totals">
 ${[
   ["accounts", summary.totals.accounts],
   ["users", summary.totals.users],
   ["findings", summary.totals.findings],
   ...SEVERITIES.map((s) => [s, summary.bySeverity[s]] as const),
-  ["new", changes.newFindings.length],
-  ["resolved", changes.resolvedFindings.length],
-  ["not re-checked", changes.notRechecked.length],
-  ["accepted", input.risks?.accepted.length ?? 0],
+  ["new", model.counts.new],
+  ["resolved", model.counts.resolved],
+  ["not re-checked", model.counts.notRechecked],
+  ["accepted", model.counts.accepted],
 ]
   .map(([label, n]) => `<div class="total"><b>${n}</b>${e(String(label))}</div>`)
   .join("\n")}
@@ -135,81 +248,76 @@ ${
     : ""
 }
 <h2>Findings by check</h2>
-${checkOverview(input.findings)}
+${checkOverview(checks, model)}
 <h2>Accounts with the most findings</h2>
-${findingsChart(input.findings, accountLabel)}
+${findingsChart(model.topAccounts)}
 <h2>Age of active access keys</h2>
-${keyAgeChart(input.keyAges)}
-<h2>Findings (new first)</h2>
-${ordered.length > MAX_TABLE_ROWS ? `<p>Showing the first ${MAX_TABLE_ROWS} of ${ordered.length} findings (new first, then the most severe); every finding is in findings.json.</p>` : ""}
-<table class="sortable" id="findings">
-<thead><tr><th>new</th><th>severity</th><th>check</th><th>CIS</th><th>account</th><th>user</th><th>credential</th><th>finding</th></tr></thead>
-<tbody>
-${ordered
-  .slice(0, MAX_TABLE_ROWS)
-  .map(
-    (f) =>
-      `<tr><td data-sort="${newIds.has(f.id) ? 0 : 1}" class="new">${newIds.has(f.id) ? "new" : ""}</td>` +
-      `<td data-sort="${SEVERITIES.indexOf(f.severity)}"><span class="sev" style="background:${SEVERITY_COLOR[f.severity]}">${e(f.severity)}</span></td>` +
-      `<td>${e(CHECKS[f.checkId].title)}</td><td>${e(f.cisControl ?? "")}</td><td>${e(accountLabel(f.accountId))}</td>` +
-      `<td>${e(f.user)}</td><td>${e(f.credential ?? "")}</td><td>${e(f.message)}</td></tr>`,
-  )
-  .join("\n")}
-</tbody>
-</table>
+${keyAgeChart(model.keyAges)}
+<h2>Findings by check, new first</h2>
+${checks.map((c) => checkTable(c, model.rowsByCheck.get(c)!, accountLabel)).join("\n")}
 ${
-  changes.resolvedFindings.length > 0
-    ? `<h2>Resolved since the previous run</h2>\n<ul>${changes.resolvedFindings.map((f) => `<li>${e(f.message)}</li>`).join("")}</ul>`
+  model.resolved.total > 0
+    ? `<h2>Resolved since the previous run</h2>\n<ul>${model.resolved.shown.map((f) => `<li>${e(f.message)}</li>`).join("")}</ul>${moreIn(model.resolved, "changes.json")}`
     : ""
 }
 ${
-  changes.notRechecked.length > 0
-    ? `<h2>Not re-checked this run</h2>\n<p>These accounts' reports were not read this run; their earlier findings stand, neither new nor resolved.</p>\n<ul>${changes.notRechecked
+  model.notRechecked.total > 0
+    ? `<h2>Not re-checked this run</h2>\n<p>These accounts' reports were not read this run; their earlier findings stand, neither new nor resolved.</p>\n<ul>${model.notRechecked.shown
         .map((f) => `<li>${e(f.message)} (last seen in run <code>${e(f.lastSeenRunId)}</code>)</li>`)
-        .join("")}</ul>`
+        .join("")}</ul>${moreIn(model.notRechecked, "changes.json")}`
     : ""
 }
-${acceptedRisksSection(input.risks, accountLabel)}
+${acceptedRisksSection(model, accountLabel)}
 <script>${SORT_SCRIPT}</script>
 </body>
 </html>
 `;
 }
 
+/** One check's first rows, new first, sortable by any column. */
+function checkTable(check: CheckId, rows: Excerpt<Finding & { readonly isNew: boolean }>, accountLabel: (id: string) => string): string {
+  const e = escapeHtml;
+  const { severity, title } = CHECKS[check];
+  return `<h3><span class="sev" style="background:${SEVERITY_COLOR[severity]}">${e(severity)}</span> ${e(title)} (${rows.total})</h3>
+<table class="sortable" id="check-${check}">
+<thead><tr><th>new</th><th>account</th><th>user</th><th>credential</th><th>finding</th></tr></thead>
+<tbody>
+${rows.shown
+  .map(
+    (f) =>
+      `<tr><td data-sort="${f.isNew ? 0 : 1}" class="new">${f.isNew ? "new" : ""}</td>` +
+      `<td>${e(accountLabel(f.accountId))}</td><td>${e(f.user)}</td><td>${e(f.credential ?? "")}</td><td>${e(f.message)}</td></tr>`,
+  )
+  .join("\n")}
+</tbody>
+</table>
+${moreIn(rows, "findings.jsonl")}`;
+}
+
 /** The findings accepted risks cover, with each rule's reason, owner and day; then the rules to look at. */
-function acceptedRisksSection(risks: RiskDecisions | undefined, accountLabel: (id: string) => string): string {
-  if (!risks || risks.accepted.length + risks.expired.length + risks.stale.length === 0) return "";
+function acceptedRisksSection(model: PageModel, accountLabel: (id: string) => string): string {
+  if (model.accepted.total + model.expiredRules.length + model.staleRules.length === 0) return "";
   const e = escapeHtml;
   const rule = (r: AcceptedRisk) => `${e(ruleSubject(r))} in ${e(r.account === "*" ? "every account" : accountLabel(r.account))} for ${e(r.user)}: ${e(r.reason)} (${e(r.owner)}, until ${e(r.expires)})`;
   const list = (items: readonly string[]) => `<ul>${items.map((item) => `<li>${item}</li>`).join("")}</ul>`;
   return [
     "<h2>Accepted risks</h2>",
-    risks.accepted.length > 0 ? list(risks.accepted.map(({ finding, rule: r }) => `${e(finding.message)}: ${e(r.reason)} (${e(r.owner)}, until ${e(r.expires)})`)) : "<p>No finding was covered by an accepted risk this run.</p>",
-    risks.expired.length > 0 ? `<h3>Expired rules (no longer applied)</h3>${list(risks.expired.map(rule))}` : "",
-    risks.stale.length > 0 ? `<h3>Rules that matched nothing this run</h3>${list(risks.stale.map(rule))}` : "",
+    model.accepted.total > 0
+      ? list(model.accepted.shown.map((f) => `${e(f.message)}: ${e(f.acceptedRisk.reason)} (${e(f.acceptedRisk.owner)}, until ${e(f.acceptedRisk.expires)})`)) + moreIn(model.accepted, "findings.json")
+      : "<p>No finding was covered by an accepted risk this run.</p>",
+    model.expiredRules.length > 0 ? `<h3>Expired rules (no longer applied)</h3>${list(model.expiredRules.map(rule))}` : "",
+    model.staleRules.length > 0 ? `<h3>Rules that matched nothing this run</h3>${list(model.staleRules.map(rule))}` : "",
   ].join("\n");
 }
 
-/** Accounts drawn one bar each; the others share one bar, so 10,000 accounts stay one screen. */
-export const MAX_CHART_ACCOUNTS = 30;
-
 /** Every check that found something: how often, in how many accounts, most severe first. */
-function checkOverview(findings: readonly Finding[]): string {
-  const byCheck = new Map<CheckId, { findings: number; accounts: Set<string> }>();
-  for (const f of findings) {
-    const entry = byCheck.get(f.checkId) ?? { findings: 0, accounts: new Set<string>() };
-    entry.findings++;
-    entry.accounts.add(f.accountId);
-    byCheck.set(f.checkId, entry);
-  }
-  if (byCheck.size === 0) return "<p>No findings.</p>";
-  const rows = CHECK_IDS.filter((c) => byCheck.has(c))
-    .sort((a, b) => SEVERITIES.indexOf(CHECKS[a].severity) - SEVERITIES.indexOf(CHECKS[b].severity) || byCheck.get(b)!.findings - byCheck.get(a)!.findings)
-    .map((c) => {
-      const { findings: n, accounts } = byCheck.get(c)!;
-      const check = CHECKS[c];
-      return `<tr><td><span class="sev" style="background:${SEVERITY_COLOR[check.severity]}">${escapeHtml(check.severity)}</span></td><td>${escapeHtml(check.title)}</td><td>${escapeHtml(check.cisControl ?? "")}</td><td>${n}</td><td>${accounts.size}</td></tr>`;
-    });
+function checkOverview(checks: readonly CheckId[], model: PageModel): string {
+  if (checks.length === 0) return "<p>No findings.</p>";
+  const rows = checks.map((c) => {
+    const { findings: n, accounts } = model.checks.get(c)!;
+    const check = CHECKS[c];
+    return `<tr><td><span class="sev" style="background:${SEVERITY_COLOR[check.severity]}">${escapeHtml(check.severity)}</span></td><td>${escapeHtml(check.title)}</td><td>${escapeHtml(check.cisControl ?? "")}</td><td>${n}</td><td>${accounts}</td></tr>`;
+  });
   return `<table id="checks"><thead><tr><th>severity</th><th>check</th><th>CIS</th><th>findings</th><th>accounts</th></tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody></table>`;
 }
 
@@ -217,28 +325,14 @@ function checkOverview(findings: readonly Finding[]): string {
  * Horizontal stacked bars, a segment per check: the MAX_CHART_ACCOUNTS accounts with the most
  * findings, one bar each, then one bar that sums up all the others.
  */
-function findingsChart(findings: readonly Finding[], accountLabel: (id: string) => string): string {
-  const counts = new Map<string, Map<CheckId, number>>();
-  for (const f of findings) {
-    const byCheck = counts.get(f.accountId) ?? new Map<CheckId, number>();
-    byCheck.set(f.checkId, (byCheck.get(f.checkId) ?? 0) + 1);
-    counts.set(f.accountId, byCheck);
-  }
-  if (counts.size === 0) return "<p>No findings.</p>";
-  const total = (m: Map<CheckId, number>) => [...m.values()].reduce((a, b) => a + b, 0);
-  const sorted = [...counts.entries()].sort((a, b) => total(b[1]) - total(a[1]) || a[0].localeCompare(b[0]));
-  const rows: [string, Map<CheckId, number>][] = sorted.slice(0, MAX_CHART_ACCOUNTS).map(([account, byCheck]) => [accountLabel(account), byCheck]);
-  const rest = sorted.slice(MAX_CHART_ACCOUNTS);
-  if (rest.length > 0) {
-    const summed = new Map<CheckId, number>();
-    for (const [, byCheck] of rest) for (const [c, n] of byCheck) summed.set(c, (summed.get(c) ?? 0) + n);
-    rows.push([`${rest.length} other accounts`, summed]);
-  }
-  const max = Math.max(...rows.map(([, m]) => total(m)));
+function findingsChart(rows: PageModel["topAccounts"]): string {
+  if (rows.length === 0) return "<p>No findings.</p>";
+  const total = (m: ReadonlyMap<CheckId, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  const max = Math.max(...rows.map(({ byCheck }) => total(byCheck)));
   const labelWidth = 260;
   const barWidth = 480;
   const rowHeight = 22;
-  const bars = rows.map(([label, byCheck], i) => {
+  const bars = rows.map(({ label, byCheck }, i) => {
     let x = labelWidth;
     const y = i * rowHeight;
     const segments = CHECK_IDS.filter((c) => byCheck.has(c)).map((c) => {

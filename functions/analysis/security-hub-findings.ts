@@ -1,7 +1,7 @@
 import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import type { AcceptedRisk } from "./accepted-risks";
 import { ruleSubject } from "./accepted-risks";
-import type { RunAnalysis } from "./analyze-run";
+import type { AccountAnalysis } from "./account-analysis";
 import { CHECKS, type Finding, type Severity } from "./findings";
 
 /** What every imported finding says about where it comes from. */
@@ -46,39 +46,34 @@ export function defaultProductArn(partition: string, region: string, accountId: 
 }
 
 /**
- * Per member account, what to send: every finding of an account re-checked this run (ACTIVE, with
+ * What to send one member account: every finding of an account re-checked this run (ACTIVE, with
  * Workflow SUPPRESSED and the rule's reason when an accepted risk covers it) and every finding
- * resolved in it (ARCHIVED). Accounts not re-checked are not sent anything, so nothing of theirs is
+ * resolved in it (ARCHIVED). An account not re-checked is sent nothing, so nothing of its is
  * archived. Pure.
  */
-export function securityHubImports(analysis: RunAnalysis, context: ImportContext): AccountImport[] {
-  const acceptedBy = new Map(analysis.risks.accepted.map(({ finding, rule }) => [finding.id, rule]));
-  const byAccount = new Map<string, { findings: AwsSecurityFinding[]; changes: Map<string, { status: WorkflowChange["status"]; note: string; ids: string[] }> }>();
-  const of = (accountId: string) => {
-    let entry = byAccount.get(accountId);
-    if (!entry) byAccount.set(accountId, (entry = { findings: [], changes: new Map() }));
-    return entry;
-  };
-  const isNew = new Set(analysis.changes.newFindings.map((f) => f.id));
-  for (const finding of analysis.findings) {
-    const rule = acceptedBy.get(finding.id);
-    const account = of(finding.accountId);
-    account.findings.push(asffFinding(finding, context, { firstSeenAt: analysis.firstSeenAt.get(finding.id) ?? context.runStartedAt, rule, archived: false }));
+export function accountImport(account: AccountAnalysis, context: ImportContext): AccountImport | undefined {
+  if (!account.rechecked) return undefined;
+  const isNew = new Set(account.newIds);
+  const acceptedBefore = new Set(account.acceptedBeforeIds);
+  const changes = new Map<string, { status: WorkflowChange["status"]; note: string; ids: string[] }>();
+  const findings: AwsSecurityFinding[] = [];
+  for (const finding of account.findings) {
+    const rule = finding.acceptedRisk;
+    findings.push(asffFinding(finding, context, { firstSeenAt: finding.firstSeenAt ?? context.runStartedAt, rule, archived: false }));
     // A finding new this run gets its workflow with it; a known one whose rule began or ended needs an update.
-    if (!isNew.has(finding.id) && Boolean(rule) !== analysis.acceptedBefore.has(finding.id)) {
+    if (!isNew.has(finding.id) && Boolean(rule) !== acceptedBefore.has(finding.id)) {
       const status = rule ? "SUPPRESSED" : "NEW";
       const note = rule ? acceptedNote(rule) : "No accepted risk covers this finding any more (expired or removed).";
-      const change = account.changes.get(`${status}\n${note}`) ?? { status, note, ids: [] };
+      const change = changes.get(`${status}\n${note}`) ?? { status, note, ids: [] };
       change.ids.push(finding.id);
-      account.changes.set(`${status}\n${note}`, change);
+      changes.set(`${status}\n${note}`, change);
     }
   }
-  for (const finding of analysis.changes.resolvedFindings) {
-    of(finding.accountId).findings.push(asffFinding(finding, context, { firstSeenAt: finding.firstSeenAt ?? context.runStartedAt, archived: true }));
+  for (const finding of account.resolved) {
+    findings.push(asffFinding(finding, context, { firstSeenAt: finding.firstSeenAt ?? context.runStartedAt, archived: true }));
   }
-  return [...byAccount.entries()]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([accountId, { findings, changes }]) => ({ accountId, findings, workflow: [...changes.values()] }));
+  if (findings.length === 0 && changes.size === 0) return undefined;
+  return { accountId: account.accountId, findings, workflow: [...changes.values()] };
 }
 
 /** One finding in the AWS Security Finding Format, in its member account's default product. Pure. */

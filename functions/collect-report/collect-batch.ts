@@ -2,6 +2,7 @@ import pLimit from "p-limit";
 import type { AccountOutcome, BatchProgress, BatchState, PendingAccount } from "../contracts";
 import { InvalidInput, PipelineError, ReportTimedOut } from "../errors";
 import { ACCOUNTS_AT_ONCE_PER_BATCH, pollWaitSeconds } from "../settings";
+import { MAX_FAILURES_LISTED, type SecurityHubResult } from "../security-hub";
 import { type AccountSession, collectAccount, type CollectDeps } from "./collect-report";
 
 /** What a batch call needs beyond one account's collection: a way to pause between tries. */
@@ -26,6 +27,7 @@ export const IN_CALL_PAUSES_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000]
 export async function collectBatch(state: BatchState, deps: BatchDeps): Promise<BatchProgress> {
   assertBatchState(state);
   const { run, poll } = state.BatchInput;
+  const previousRun = state.BatchInput.previousRun ?? undefined;
   const pending: PendingAccount[] = state.progress?.pending ?? state.Items.map((account) => ({ account, attempts: 0 }));
   const done: AccountOutcome[] = [...(state.progress?.done ?? [])];
   const stillPending: PendingAccount[] = [];
@@ -38,9 +40,10 @@ export async function collectBatch(state: BatchState, deps: BatchDeps): Promise<
         try {
           const session: AccountSession = { generating: false };
           for (let tries = 0; ; tries++) {
-            const tried = await collectAccount(account, run, attempts, deps, session);
+            const tried = await collectAccount(account, run, attempts, deps, session, previousRun);
             if (tried.stored) {
-              done.push({ ...account, status: "collected", attempts, report: tried.report });
+              const { report, securityHub } = tried;
+              done.push({ ...account, status: "collected", attempts, report, ...(securityHub ? { securityHub: withinNamedFailures(done, securityHub) } : {}) });
               return;
             }
             if (tries >= IN_CALL_PAUSES_MS.length) {
@@ -88,4 +91,14 @@ function assertBatchState(state: BatchState): void {
       `expected {Items: [{id: <12 digits>, name}], BatchInput: {run: {id, startedAt}, poll: {maxAttempts, intervalSeconds}}, progress?}, got ${JSON.stringify(state).slice(0, 300)}`,
     );
   }
+}
+
+/**
+ * An account's Security Hub result with no more failures named than the batch has room for: the
+ * run names its first MAX_FAILURES_LISTED (the counts have them all), and a batch's state, which
+ * carries every outcome of the batch, must stay small (Step Functions allows 256 KiB).
+ */
+function withinNamedFailures(done: readonly AccountOutcome[], result: SecurityHubResult): SecurityHubResult {
+  const named = done.reduce((n, outcome) => n + (outcome.status === "collected" ? (outcome.securityHub?.failed.length ?? 0) : 0), 0);
+  return { ...result, failed: result.failed.slice(0, Math.max(0, MAX_FAILURES_LISTED - named)) };
 }

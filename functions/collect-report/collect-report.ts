@@ -2,16 +2,25 @@ import { createHash } from "node:crypto";
 import { GenerateCredentialReportCommand, GetCredentialReportCommand, type IAMClient } from "@aws-sdk/client-iam";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { STSClient } from "@aws-sdk/client-sts";
-import type { AccountRef, RunRef } from "../contracts";
+import type { AccountRef, PreviousRun, RunRef } from "../contracts";
 import { AssumeRoleFailed, describeAwsError, ReportUnavailable, StoreFailed, TransientAwsError } from "../errors";
 import type { Log } from "../log";
 import { reportKey } from "../report-keys";
 import { storeOnce } from "../write-once";
+import { withRetries } from "../with-retries";
 import { memberCredentials, type TemporaryCredentials } from "../member-credentials";
 import { isReportNotReadyError, isReportReady } from "./progress";
+import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
+import { type AnalysisSettings, analyseAccount } from "../analysis-step";
+import { knownAccounts } from "../analysis-store";
+import type { SecurityHubResult } from "../security-hub";
 
 export interface CollectDeps {
   readonly sts: STSClient;
+  /** A Security Hub client for the given credentials (the account's session); undefined, the collector's own. */
+  readonly securityHubClient?: (credentials?: TemporaryCredentials) => SecurityHubClient;
+  /** Each collected report is analysed where it is read; unset, Summarize analyses it. */
+  readonly analysis?: AnalysisSettings;
   readonly s3: S3Client;
   /** An IAM client for the given credentials; undefined means the collector's own. */
   readonly iamClient: (credentials?: TemporaryCredentials) => IAMClient;
@@ -21,6 +30,8 @@ export interface CollectDeps {
   readonly ownAccountId: string;
   readonly partition: string;
   readonly log: Log;
+  /** The first pause before a read or write AWS answered "later" is tried again; it doubles. @default 200 */
+  readonly retryPauseMs?: number;
 }
 
 /** Metadata stored with each report, so the object alone proves what it is. */
@@ -38,8 +49,10 @@ export interface StoredReportFacts {
   readonly generatedAt: string;
 }
 
-/** One try for one account: stored, or not ready yet (and why). */
-export type AccountTry = { readonly stored: true; readonly report: StoredReportFacts } | { readonly stored: false; readonly reason: string };
+/** One try for one account: stored (and analysed, with what reached Security Hub), or not ready yet (and why). */
+export type AccountTry =
+  | { readonly stored: true; readonly report: StoredReportFacts; readonly securityHub?: SecurityHubResult }
+  | { readonly stored: false; readonly reason: string };
 
 /**
  * An account's tries within one call: its IAM client once the role is assumed, and whether IAM is
@@ -47,6 +60,8 @@ export type AccountTry = { readonly stored: true; readonly report: StoredReportF
  */
 export interface AccountSession {
   iam?: IAMClient;
+  /** The member role's credentials, undefined in the collector's own account. */
+  credentials?: TemporaryCredentials;
   generating: boolean;
 }
 
@@ -62,6 +77,7 @@ export async function collectAccount(
   attempt: number,
   deps: CollectDeps,
   session: AccountSession = { generating: false },
+  previousRun?: PreviousRun,
 ): Promise<AccountTry> {
   const context = { accountId: account.id, runId: run.id, attempt };
   const notReady = (reason: string): AccountTry => {
@@ -71,7 +87,8 @@ export async function collectAccount(
 
   if (!session.iam) {
     try {
-      session.iam = deps.iamClient(await credentialsFor(account.id, run.id, deps));
+      session.credentials = await credentialsFor(account.id, run.id, deps);
+      session.iam = deps.iamClient(session.credentials);
     } catch (err) {
       const aws = describeAwsError(err);
       if (aws.transient) return notReady(`AssumeRole: ${aws.code}`);
@@ -98,7 +115,38 @@ export async function collectAccount(
     throw err;
   }
   deps.log("report-stored", { ...context, key, bytes: facts.bytes });
-  return { stored: true, report: facts };
+  return { stored: true, report: facts, ...(await analyseStored(account, run, report, deps, session, previousRun)) };
+}
+
+/**
+ * The stored report's analysis, where it is read (and, with Security Hub on, sent with the session
+ * already held in the account). After a run of an older version the previous findings are one
+ * organization-wide file: Summarize reads that once, so the accounts are left to it. A read or
+ * write AWS answers "later" is tried again on its own; a failure after that is logged and the
+ * account left to Summarize, never the report (it is stored) collected again.
+ */
+async function analyseStored(
+  account: AccountRef,
+  run: RunRef,
+  report: { readonly content: Uint8Array; readonly generatedAt: string },
+  deps: CollectDeps,
+  session: AccountSession,
+  previousRun: PreviousRun | undefined,
+): Promise<{ securityHub?: SecurityHubResult }> {
+  if (!deps.analysis || (previousRun && !previousRun.accountFiles)) return {};
+  try {
+    const store = { s3: deps.s3, bucket: deps.bucket, log: deps.log };
+    const retry = <T>(work: () => Promise<T>) => withRetries(work, deps.retryPauseMs);
+    const known = await retry(() => knownAccounts(previousRun, store).of(account.id));
+    const generatedAt = report.generatedAt === "unknown" ? undefined : new Date(report.generatedAt);
+    const hub = deps.securityHubClient ? async () => deps.securityHubClient!(session.credentials) : undefined;
+    const csv = Buffer.from(report.content).toString("utf-8");
+    const { securityHub } = await retry(() => analyseAccount({ account, run, csv, generatedAt, known }, deps.analysis!, store, hub));
+    return securityHub ? { securityHub } : {};
+  } catch (err) {
+    deps.log("analysis-left-to-summarize", { accountId: account.id, runId: run.id, error: String(err) });
+    return {};
+  }
 }
 
 type FetchedReport =

@@ -1,5 +1,6 @@
 import { IAMClient } from "@aws-sdk/client-iam";
 import { S3Client } from "@aws-sdk/client-s3";
+import { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { Context } from "aws-lambda";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -7,22 +8,32 @@ import type { BatchState } from "../contracts";
 import { withoutStackTrace } from "../errors";
 import { LAMBDA_ENV, requiredEnv } from "../env";
 import { jsonLog } from "../log";
+import { SDK_RETRIES } from "../sdk-retries";
 import { collectBatch } from "./collect-batch";
+import { thresholdsFromEnv } from "../analysis/thresholds";
+import { packagedAcceptedRisks } from "../packaged-risks";
 
-const sts = new STSClient({});
-const s3 = new S3Client({});
-const ownIam = new IAMClient({});
+const sts = new STSClient(SDK_RETRIES);
+const s3 = new S3Client(SDK_RETRIES);
+const ownIam = new IAMClient(SDK_RETRIES);
 const bucket = requiredEnv(process.env, LAMBDA_ENV["collect-report"].reportBucket);
 const memberRoleName = requiredEnv(process.env, LAMBDA_ENV["collect-report"].memberRoleName);
+// Each report is analysed where it is read, by the stack's thresholds and accepted risks (checked at preview).
+const thresholds = thresholdsFromEnv(process.env);
+const acceptedRisks = packagedAcceptedRisks(process.env[LAMBDA_ENV["collect-report"].acceptedRisksFile]);
+const securityHub = process.env[LAMBDA_ENV["collect-report"].securityHub] === "true";
+const ownSecurityHub = new SecurityHubClient(SDK_RETRIES);
 
 export async function handler(event: BatchState, context: Context) {
   // arn:<partition>:lambda:<region>:<account>:function:<name>
-  const [, partition, , , ownAccountId] = context.invokedFunctionArn.split(":");
+  const [, partition, region, , ownAccountId] = context.invokedFunctionArn.split(":");
   try {
     return await collectBatch(event, {
       sts,
       s3,
-      iamClient: (credentials) => (credentials ? new IAMClient({ credentials }) : ownIam),
+      iamClient: (credentials) => (credentials ? new IAMClient({ ...SDK_RETRIES, credentials }) : ownIam),
+      securityHubClient: (credentials) => (credentials ? new SecurityHubClient({ ...SDK_RETRIES, credentials }) : ownSecurityHub),
+      analysis: { thresholds, acceptedRisks, ...(securityHub ? { securityHub: { partition, region } } : {}) },
       bucket,
       memberRoleName,
       ownAccountId,

@@ -4,10 +4,11 @@ import type { RunRef } from "../contracts";
 import { LAMBDA_ENV, requiredEnv } from "../env";
 import { withoutStackTrace } from "../errors";
 import { jsonLog } from "../log";
+import { SDK_RETRIES } from "../sdk-retries";
 import { listRunAccounts, scopeFromEnv } from "./list-accounts";
 
-const organizations = new OrganizationsClient({});
-const s3 = new S3Client({});
+const organizations = new OrganizationsClient(SDK_RETRIES);
+const s3 = new S3Client(SDK_RETRIES);
 const bucket = requiredEnv(process.env, LAMBDA_ENV["list-accounts"].reportBucket);
 const mapBucket = requiredEnv(process.env, LAMBDA_ENV["list-accounts"].mapBucket);
 const scope = scopeFromEnv(process.env);

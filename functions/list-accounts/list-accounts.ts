@@ -12,6 +12,7 @@ import { describeAwsError, InvalidInput, ListAccountsFailed, TransientAwsError }
 import { LAMBDA_ENV, listEnv } from "../env";
 import type { Log } from "../log";
 import { recordAccountList } from "./account-list";
+import { findPreviousRun } from "../analysis-store";
 import { type AccountScope, scopeProblems } from "../account-scope";
 
 /** The most accounts one ListAccounts or ListAccountsForParent page holds. */
@@ -61,7 +62,11 @@ export async function listRunAccounts(input: { readonly run: RunRef }, deps: Lis
     throw new InvalidInput(`expected {run: {id, startedAt}}, got keys ${Object.keys(input ?? {}).join(", ")}`);
   }
   const listing = await listAccounts(deps.organizations, deps.scope, deps.log);
-  return recordAccountList(input.run, listing, deps);
+  const listed = await recordAccountList(input.run, listing, deps);
+  // Found once for the run: every batch compares its accounts with that run's.
+  const previousRun = (await findPreviousRun(input.run, deps)) ?? null;
+  deps.log("previous-run", { runId: input.run.id, previousRunId: previousRun?.id ?? null });
+  return { ...listed, previousRun };
 }
 
 /** Pure: splits accounts into those to collect and those skipped, sorted by id. */

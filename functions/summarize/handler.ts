@@ -4,28 +4,26 @@ import { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { Context } from "aws-lambda";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parseAcceptedRisks } from "../analysis/accepted-risks";
+import { packagedAcceptedRisks } from "../packaged-risks";
 import type { SummarizeInput } from "../contracts";
 import { LAMBDA_ENV, requiredEnv } from "../env";
 import { withoutStackTrace } from "../errors";
 import { jsonLog } from "../log";
+import { SDK_RETRIES } from "../sdk-retries";
 import { memberCredentials } from "../member-credentials";
 import { summarize } from "./summarize";
 import { thresholdsFromEnv } from "../analysis/thresholds";
 
-const s3 = new S3Client({});
-const sns = new SNSClient({});
-const events = new EventBridgeClient({});
-const sts = new STSClient({});
-const ownSecurityHub = new SecurityHubClient({});
+const s3 = new S3Client(SDK_RETRIES);
+const sns = new SNSClient(SDK_RETRIES);
+const events = new EventBridgeClient(SDK_RETRIES);
+const sts = new STSClient(SDK_RETRIES);
+const ownSecurityHub = new SecurityHubClient(SDK_RETRIES);
 const bucket = requiredEnv(process.env, LAMBDA_ENV.summarize.reportBucket);
 const topicArn = requiredEnv(process.env, LAMBDA_ENV.summarize.topicArn);
 const thresholds = thresholdsFromEnv(process.env);
-// Packaged with the function when the stack names an acceptedRisksFile; checked at preview already.
-const risksFile = process.env[LAMBDA_ENV.summarize.acceptedRisksFile];
-const acceptedRisks = risksFile ? parseAcceptedRisks(readFileSync(join(process.env.LAMBDA_TASK_ROOT ?? ".", risksFile), "utf8"), risksFile) : [];
+// Packaged with the function when the stack has accepted risks; checked at preview already.
+const acceptedRisks = packagedAcceptedRisks(process.env[LAMBDA_ENV.summarize.acceptedRisksFile]);
 // Set when the stack's securityHub is on: the member role that may import the account's own findings.
 const securityHubRole = process.env[LAMBDA_ENV.summarize.securityHubMemberRole];
 
@@ -47,11 +45,9 @@ export async function handler(event: SummarizeInput, context: Context) {
             securityHub: {
               partition,
               region,
-              // A minute to spare for the SNS summary and the event after the import.
-              stopAt: Date.now() + context.getRemainingTimeInMillis() - 60_000,
               clientFor: async (accountId: string) => {
                 const credentials = await memberCredentials(accountId, event.run.id, role);
-                return credentials ? new SecurityHubClient({ credentials }) : ownSecurityHub;
+                return credentials ? new SecurityHubClient({ ...SDK_RETRIES, credentials }) : ownSecurityHub;
               },
             },
           }

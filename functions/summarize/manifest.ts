@@ -130,8 +130,6 @@ export function buildManifest(
 /** SNS caps a message at 256 KB; a run with thousands of failures lists the first ones only. */
 export const MAX_FAILURES_LISTED = 50;
 
-/** SNS mail stays readable: the new critical and high findings listed, at most this many. */
-export const MAX_URGENT_FINDINGS_LISTED = 20;
 
 /** What the run summary says about findings. */
 export interface FindingsDigest {
@@ -142,8 +140,10 @@ export interface FindingsDigest {
   /** Known findings carried forward, and the accounts not re-checked this run they belong to (sorted). */
   readonly notRechecked: { readonly findings: number; readonly accountIds: readonly string[] };
   readonly previousRunId: string | null;
-  /** New critical and high findings, most severe first. */
+  /** New critical and high findings, most severe first: the first MAX_URGENT_LISTED of run-combiner.ts (the SNS mail stays readable). */
   readonly urgent: readonly { readonly severity: string; readonly message: string }[];
+  /** How many new critical and high findings there are in all. */
+  readonly urgentCount: number;
   readonly reportKey: string;
 }
 
@@ -185,9 +185,9 @@ export function runSummaryMessage(manifest: Manifest, bucket: string, manifestKe
       lines.push(
         "",
         "New critical and high findings:",
-        ...findings.urgent.slice(0, MAX_URGENT_FINDINGS_LISTED).map((f) => `- [${f.severity}] ${f.message}`),
+        ...findings.urgent.map((f) => `- [${f.severity}] ${f.message}`),
       );
-      if (findings.urgent.length > MAX_URGENT_FINDINGS_LISTED) lines.push(`- ... and ${findings.urgent.length - MAX_URGENT_FINDINGS_LISTED} more`);
+      if (findings.urgentCount > findings.urgent.length) lines.push(`- ... and ${findings.urgentCount - findings.urgent.length} more`);
     }
     lines.push("", `Report: s3://${bucket}/${findings.reportKey}`);
   } else {

@@ -2,7 +2,7 @@ import type { PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
 import { analysisKey } from "../report-keys";
 import type { RunRef } from "../contracts";
 import type { FindingsDigest, Manifest } from "./manifest";
-import type { SecurityHubOutcome } from "./security-hub";
+import type { SecurityHubOutcome } from "../security-hub";
 
 /** The event's source and detail-type: what a rule matches on (README, "Run events"). */
 export const RUN_EVENT_SOURCE = "org-credential-reports";
@@ -30,7 +30,7 @@ export function runCompletedEvent(
           total: findings.total,
           bySeverity: findings.bySeverity,
           new: findings.newCount,
-          newCriticalOrHigh: findings.urgent.length,
+          newCriticalOrHigh: findings.urgentCount,
           resolved: findings.resolvedCount,
           notRechecked: { findings: findings.notRechecked.findings, accounts: findings.notRechecked.accountIds.length },
         }

@@ -3,7 +3,7 @@ import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } 
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import pLimit from "p-limit";
 import type { AcceptedRisk } from "../analysis/accepted-risks";
-import type { FindingThresholds } from "../analysis/findings";
+import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../analysis/findings";
 import type { AccountOutcome, RunRef, SummarizeInput } from "../contracts";
 import { describeAwsError, InvalidInput, TransientAwsError } from "../errors";
 import type { Log } from "../log";
@@ -11,15 +11,15 @@ import { listKeys } from "../list-keys";
 import { readIfPresent } from "../read-if-present";
 import { manifestKey, reportKey, runPrefix } from "../report-keys";
 import { storeOnce } from "../write-once";
+import { withRetries } from "../with-retries";
 import { readAccountList } from "../list-accounts/account-list";
 import { buildManifest, type FindingsDigest, type Manifest, type ReadBack, runSummaryMessage } from "./manifest";
 import { outcomesOfRun, readMapResults } from "./map-results";
-import { analyzeStoredRun, findingsDigest } from "./analyze-stored-run";
 import { runCompletedEvent } from "./run-event";
-import { securityHubImports } from "../analysis/security-hub-findings";
-import type { RunAnalysis } from "../analysis/analyze-run";
 import { analysisKey } from "../report-keys";
-import { type SecurityHubDeps, type SecurityHubOutcome, sendToSecurityHub } from "./security-hub";
+import type { SecurityHubDeps, SecurityHubOutcome, SecurityHubResult } from "../security-hub";
+import { addSecurityHubResults, combineStoredRun } from "./combine-run";
+import type { CombinedRun } from "../analysis/run-combiner";
 
 export interface SummarizeDeps {
   readonly s3: S3Client;
@@ -33,10 +33,15 @@ export interface SummarizeDeps {
   readonly log: Log;
   /** Where the findings draw their lines. @default DEFAULT_THRESHOLDS */
   readonly thresholds?: FindingThresholds;
+  /** The first pause before a read or write AWS answered "later" is tried again, doubling. @default 200 */
+  readonly retryPauseMs?: number;
   /** Known exceptions and break-glass users. @default none */
   readonly acceptedRisks?: readonly AcceptedRisk[];
-  /** Sends the findings to each member account's Security Hub; unset, none are sent. */
-  readonly securityHub?: Omit<SecurityHubDeps, "log"> & { readonly partition: string; readonly region: string };
+  /**
+   * With Security Hub on: where the findings go. The batches send each account's where they read
+   * its report; Summarize sends those of the accounts it analyses itself. Unset, none are sent.
+   */
+  readonly securityHub?: Pick<SecurityHubDeps, "clientFor"> & { readonly partition: string; readonly region: string };
 }
 
 /** What Summarize returns: the execution's output, for whoever started the run. */
@@ -70,40 +75,55 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
     throw new InvalidInput(`expected {run, listing: {accountList, toCollect, counts}, results?}, got keys ${Object.keys(input ?? {}).join(", ")}`);
   }
   const { run } = input;
-  const list = await readAccountList(run, deps);
+  // Every read and write below is tried again on its own when AWS answers "later", so one
+  // throttled call does not send the whole step (and every call it made) round again.
+  const retry = <T>(work: () => Promise<T>) => withRetries(work, deps.retryPauseMs);
+  const list = await retry(() => readAccountList(run, deps));
   if (!list) throw new InvalidInput(`the run's account list s3://${deps.bucket}/${input.listing.accountList.key} is not there`);
-  const listed = await listKeys(deps.s3, deps.bucket, runPrefix(run));
-  const children = input.results ? await readMapResults(deps.s3, input.results) : [];
+  const listed = await retry(() => listKeys(deps.s3, deps.bucket, runPrefix(run)));
+  const children = input.results ? await retry(() => readMapResults(deps.s3, input.results!)) : [];
   // An id that is no account id (a damaged list) has no report: it fails, it does not stop the run.
   const hasReport = (id: string) => /^\d{12}$/.test(id) && listed.has(reportKey(run, id));
   const outcomes = outcomesOfRun(list.accounts, children, hasReport, input.mapError);
-  const stored = await readBackReports(run, outcomes, listed, deps);
+  const stored = await readBackReports(run, outcomes, listed, deps, retry);
   const key = manifestKey(run);
   let manifest = buildManifest(run, outcomes, list.skipped, stored, deps.now());
-  const written = await storeOnce(deps.s3, { Bucket: deps.bucket, Key: key, Body: JSON.stringify(manifest, null, 2), ContentType: "application/json" });
+  const body = JSON.stringify(manifest, null, 2);
+  const written = await retry(() => storeOnce(deps.s3, { Bucket: deps.bucket, Key: key, Body: body, ContentType: "application/json" }));
   // Run ids are unique, so a manifest already there was written by an earlier try for this run:
   // it is the record, and what follows works from it.
-  if (!written) manifest = await storedManifest(deps, key);
+  if (!written) manifest = await retry(() => storedManifest(deps, key));
   deps.log(written ? "manifest-stored" : "manifest-kept", { runId: run.id, key, ...manifest.counts });
 
   // The manifest is the evidence and is stored already; a failed analysis is reported, not fatal,
   // unless AWS only asked us to come back later.
-  let analysis: RunAnalysis | undefined;
   let digest: FindingsDigest | undefined;
   let analysisError: string | undefined;
+  let imported: SecurityHubResult | undefined;
   try {
-    analysis = await analyzeStoredRun(run, manifest, deps);
-    digest = findingsDigest(run, analysis);
+    const settings = { thresholds: deps.thresholds ?? DEFAULT_THRESHOLDS, acceptedRisks: deps.acceptedRisks ?? [], ...(deps.securityHub ? { securityHub: deps.securityHub } : {}) };
+    const combined = await combineStoredRun(run, manifest, input.listing.previousRun, settings, {
+      ...deps,
+      alreadyStored: new Set(listed.keys()),
+      ...(deps.securityHub ? { securityHubFor: deps.securityHub.clientFor } : {}),
+    });
+    digest = findingsDigest(run, combined);
+    imported = combined.securityHub;
+    deps.log("analysis-stored", { runId: run.id, findings: combined.findings, new: combined.overview.changes.new });
   } catch (err) {
     if (err instanceof TransientAwsError) throw err;
     analysisError = String(err);
     deps.log("analysis-failed", { runId: run.id, error: analysisError });
   }
 
-  const securityHub = analysis ? await toSecurityHub(run, analysis, deps) : undefined;
+  // What the batches sent to Security Hub where they read the reports, and what Summarize sent for the accounts it analysed.
+  const fromBatches = outcomes.flatMap((o) => (o.status === "collected" && o.securityHub ? [o.securityHub] : []));
+  const sent = [...fromBatches, ...(imported ? [imported] : [])].reduce<SecurityHubResult | undefined>((sum, result) => addSecurityHubResults(sum, result), undefined);
+  const securityHub: SecurityHubOutcome | undefined = deps.securityHub ? (sent ?? { accounts: 0, imported: 0, suppressed: 0, archived: 0, workflowUpdated: 0, failedCount: 0, failed: [] }) : undefined;
+  if (sent) deps.log("security-hub-sent", { runId: run.id, ...sent, failed: sent.failedCount });
   const notImported = !securityHub ? 0 : "error" in securityHub ? 1 : securityHub.failedCount;
 
-  const urgent = digest?.urgent.length ?? 0;
+  const urgent = digest?.urgentCount ?? 0;
   if (manifest.counts.failed > 0 || urgent > 0 || analysisError || notImported > 0) {
     const reasons = [
       manifest.counts.failed > 0 ? `${manifest.counts.failed} account(s) failed` : "",
@@ -116,7 +136,7 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
       analysisError ? `The analysis of this run failed: ${analysisError}` : "",
       securityHub ? securityHubMessage(securityHub) : "",
     ].filter(Boolean);
-    await publish(deps, `IAM credential report: ${reasons.join(", ")}`, message.join("\n\n"));
+    await retry(() => publish(deps, `IAM credential report: ${reasons.join(", ")}`, message.join("\n\n")));
   }
   const eventError = await putRunEvent(deps, runCompletedEvent(run, manifest, deps.bucket, key, digest, analysisError, securityHub));
   return {
@@ -127,33 +147,6 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
     ...(eventError ? { eventError } : {}),
     ...(securityHub ? { securityHub } : {}),
   };
-}
-
-/**
- * The run's findings into each member account's Security Hub, after the files are stored. Any
- * problem is returned, never thrown: Security Hub is a copy, the files are the record.
- */
-async function toSecurityHub(run: RunRef, analysis: RunAnalysis, deps: SummarizeDeps): Promise<SecurityHubOutcome | undefined> {
-  if (!deps.securityHub) return undefined;
-  const { partition, region } = deps.securityHub;
-  try {
-    const page = analysisKey(run, "html");
-    const imports = securityHubImports(analysis, {
-      partition,
-      region,
-      runId: run.id,
-      runStartedAt: run.startedAt,
-      now: deps.now().toISOString(),
-      pageUrl: `https://s3.console.aws.amazon.com/s3/object/${deps.bucket}?region=${region}&prefix=${encodeURIComponent(page)}`,
-    });
-    const result = await sendToSecurityHub(imports, { ...deps.securityHub, log: deps.log });
-    deps.log("security-hub-sent", { runId: run.id, ...result, failed: result.failed.length });
-    return result;
-  } catch (err) {
-    const error = `Security Hub: ${String(err)}`;
-    deps.log("security-hub-failed", { runId: run.id, error });
-    return { error };
-  }
 }
 
 /** What reached Security Hub, in a few lines: for the SNS summary and the CLI. */
@@ -176,7 +169,7 @@ export function securityHubMessage(result: SecurityHubOutcome): string {
 async function putRunEvent(deps: SummarizeDeps, entry: PutEventsRequestEntry): Promise<string | undefined> {
   if (!deps.events) return undefined;
   try {
-    const answer = await deps.events.send(new PutEventsCommand({ Entries: [entry] }));
+    const answer = await withRetries(() => deps.events!.send(new PutEventsCommand({ Entries: [entry] })), deps.retryPauseMs);
     const failed = answer.Entries?.find((e) => e.ErrorCode);
     if (!failed && !answer.FailedEntryCount) return undefined;
     const error = `PutEvents: ${failed?.ErrorCode ?? "FailedEntry"}: ${failed?.ErrorMessage ?? ""}`.trim();
@@ -197,7 +190,13 @@ async function putRunEvent(deps: SummarizeDeps, entry: PutEventsRequestEntry): P
  * matches, needs nothing more: S3 checked its SHA-256 when it arrived. Any other is read back with
  * a HEAD, for the checksum and report time in its metadata: 10,000 HEADs saved on a full run.
  */
-async function readBackReports(run: RunRef, outcomes: readonly AccountOutcome[], listed: ReadonlyMap<string, number>, deps: SummarizeDeps): Promise<Map<string, ReadBack>> {
+async function readBackReports(
+  run: RunRef,
+  outcomes: readonly AccountOutcome[],
+  listed: ReadonlyMap<string, number>,
+  deps: SummarizeDeps,
+  retry: <T>(work: () => Promise<T>) => Promise<T>,
+): Promise<Map<string, ReadBack>> {
   const limit = pLimit(READ_BACK_CONCURRENCY);
   const collected = outcomes.filter((outcome) => outcome.status === "collected");
   return new Map(
@@ -212,7 +211,7 @@ async function readBackReports(run: RunRef, outcomes: readonly AccountOutcome[],
             return [outcome.id, { kind: "verified", report: { key, bytes, sha256, reportGeneratedAt: generatedAt } }];
           }
           try {
-            const head = await deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key }));
+            const head = await retry(() => deps.s3.send(new HeadObjectCommand({ Bucket: deps.bucket, Key: key })));
             const report = {
               key,
               bytes: head.ContentLength ?? bytes,
@@ -247,4 +246,20 @@ async function publish(deps: SummarizeDeps, subject: string, message: string): P
     if (aws.transient) throw new TransientAwsError(aws.code, `publishing the run summary: ${aws.message}`);
     throw err;
   }
+}
+
+/** What the SNS run summary and the run's event say about the analysis. */
+function findingsDigest(run: RunRef, combined: CombinedRun): FindingsDigest {
+  const { overview } = combined;
+  return {
+    bySeverity: overview.bySeverity,
+    total: overview.totals.findings,
+    newCount: overview.changes.new,
+    resolvedCount: overview.changes.resolved,
+    notRechecked: { findings: overview.notRechecked.findings, accountIds: combined.notRecheckedAccounts },
+    previousRunId: overview.changes.previousRunId,
+    urgent: overview.urgent.listed,
+    urgentCount: overview.urgent.count,
+    reportKey: analysisKey(run, "html"),
+  };
 }

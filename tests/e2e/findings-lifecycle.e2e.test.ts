@@ -12,7 +12,7 @@ import type { FindingChanges, StoredFinding } from "../../functions/analysis/cha
 import { silentLog } from "../../functions/log";
 import { runPrefix } from "../../functions/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/settings";
-import { type SecurityHubResult, sendToSecurityHub } from "../../functions/summarize/security-hub";
+import { type SecurityHubResult, sendToSecurityHub } from "../../functions/security-hub";
 import { asffFinding } from "../../functions/analysis/security-hub-findings";
 import { bucketSnapshot, demoRunOptions, emulatorTarget, publishedMessages } from "../helpers/emulator-data";
 import { assumeRoleDenied, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
@@ -215,16 +215,6 @@ describe("findings lifecycle end to end (moto on loopback)", function () {
 
       expect(proxy.seen.filter((r) => r.action === "BatchImportFindings" && r.account === fixed)).to.have.length(1);
       expect(new Set(result.failed.map((f) => `${f.accountId} ${f.error}`))).to.deep.equal(new Set([`${fixed} InvalidAccessException: Account is not subscribed to AWS Security Hub`]));
-    });
-
-    it("starts no account after its time is up, naming each one left", async () => {
-      const imports = [{ accountId: accepted, findings: [], workflow: [] }, { accountId: fixed, findings: [], workflow: [] }];
-
-      const result = await sendToSecurityHub(imports, { clientFor: () => Promise.reject(new Error("not called")), log: silentLog, stopAt: Date.now() - 1 });
-
-      // Failures are listed by account id.
-      const left = imports.map(({ accountId }) => accountId).sort();
-      expect(result.failed).to.deep.equal(left.map((accountId) => ({ accountId, error: "not sent: Summarize ran out of time (the next run sends them)" })));
     });
 
     it("tries refused findings again, and names those still refused in the run summary without failing the run", async () => {

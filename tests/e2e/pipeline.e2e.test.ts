@@ -132,8 +132,8 @@ describe("pipeline end to end (moto on loopback)", function () {
     }
     const secondPrefix = runPrefix({ id: "e2e-second", startedAt: firstManifest.startedAt });
     const added = [...after.keys()].filter((key) => !before.has(key));
-    // The account list, 23 reports, a manifest and six analysis files...
-    expect(added.filter((key) => key.startsWith(secondPrefix))).to.have.length(31);
+    // The account list, 23 reports and their 23 analyses, a manifest and six analysis files...
+    expect(added.filter((key) => key.startsWith(secondPrefix))).to.have.length(54);
     // ...and the Distributed Map's list and results (the local runner uses the report bucket for them).
     expect(added.filter((key) => !key.startsWith(secondPrefix)).map((key) => key.replace(/[0-9a-f-]{36}/, "<map run>"))).to.have.members([
       "map-runs/run=e2e-second/accounts-to-collect.json",
@@ -208,10 +208,11 @@ describe("pipeline end to end (moto on loopback)", function () {
     proxy.addRule(assumeRoleDenied(brokenAccountId));
     expect(again.status).to.equal("succeeded");
     const after = await bucketSnapshot(direct.s3, org.bucket);
-    // Only the account that failed before is new, beside the new Map run's results.
+    // Only the account that failed before is new (its report and its analysis), beside the new Map run's results.
     const added = [...after.keys()].filter((key) => !before.has(key));
-    expect(added.filter((key) => key.startsWith("credential-reports/"))).to.deep.equal([runPrefix({ id: "e2e-first", startedAt: firstManifest.startedAt }) + `account=${brokenAccountId}.csv`]);
-    expect(added.filter((key) => !key.startsWith("map-runs/run=e2e-first/"))).to.have.length(1);
+    const folder = runPrefix({ id: "e2e-first", startedAt: firstManifest.startedAt });
+    expect(added.filter((key) => key.startsWith("credential-reports/")).sort()).to.deep.equal([`${folder}account=${brokenAccountId}.analysis.json`, `${folder}account=${brokenAccountId}.csv`]);
+    expect(added.filter((key) => !key.startsWith("map-runs/run=e2e-first/"))).to.have.length(2);
     for (const [key, object] of before) expect(after.get(key)!.etag, key).to.equal(object.etag);
   });
 });

@@ -17,7 +17,7 @@ export interface AnswerInstead {
  * the emulator's answer.
  */
 export interface FaultRule {
-  /** The signing name of the service: sts, iam, s3, organizations, sns. */
+  /** The signing name of the service: sts, iam, s3, organizations, sns, events, securityhub. */
   readonly service?: string;
   /** The API action: AssumeRole, GenerateCredentialReport, PutObject, HeadObject, ListAccounts, ... */
   readonly action?: string;
@@ -68,7 +68,7 @@ interface RuleState {
 /**
  * A loopback HTTP proxy in front of the emulator that makes AWS fail the way it does for real:
  * error answers in each service's own protocol (query XML for STS, IAM and SNS, JSON for
- * Organizations, REST XML for S3), throttling, 5xx, dropped connections and outages, chosen by
+ * Organizations, EventBridge and Security Hub, REST XML for S3), throttling, 5xx, dropped connections and outages, chosen by
  * rules. It knows which account an IAM call acts in by remembering whose credentials each
  * AssumeRole handed out. Everything else is passed through unchanged.
  */
@@ -191,7 +191,7 @@ function answerWithError(outgoing: ServerResponse, call: SeenRequest, fault: Aws
     outgoing.end(head ? undefined : `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>${xml(message)}</Message><RequestId>fault-proxy</RequestId></Error>`);
     return;
   }
-  if (call.service === "organizations" || call.service === "securityhub") {
+  if (call.service === "organizations" || call.service === "events" || call.service === "securityhub") {
     outgoing.writeHead(fault.status, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": fault.code, "x-amzn-requestid": "fault-proxy" });
     outgoing.end(JSON.stringify({ __type: fault.code, message }));
     return;

@@ -6,7 +6,7 @@ import { parse } from "yaml";
 import { type ComponentPlugin, startComponentPlugin } from "../../cli/component-plugin";
 import { PACKAGE_DIR, SCHEMA_FILE } from "../../cli/write-schema";
 import { CONFIG_KEYS } from "../../components/config";
-import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks";
+import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks-file";
 import { ARG_KINDS, argsFromConfigText } from "../../components/stack-config";
 import { type MockEngine, startMockEngine } from "../helpers/pulumi-engine";
 import { cloudMocks, newCloud, REGION, valueOf } from "./mock-cloud";

@@ -83,11 +83,11 @@ describe("components", function () {
       expect(await valueOf(generated.built.kmsKeyArn)).to.equal(undefined);
     });
 
-    it("lets the summarizer list only the reports prefix", async () => {
+    it("lets the pipeline's writers list only the reports prefix", async () => {
       const { cloud } = await build(() => new ReportBucket("r", { ...writers, bucketName: "acme-evidence" }));
-      const list = statement(statementsOf(one(cloud, "aws:s3/bucketPolicy:BucketPolicy")), "AllowSummarizeToListRunFiles");
+      const list = statement(statementsOf(one(cloud, "aws:s3/bucketPolicy:BucketPolicy")), "AllowPipelineToListRunFiles");
       expect(list).to.deep.include({
-        Principal: { AWS: SUMMARIZE },
+        Principal: { AWS: [writers.collectorRoleArn, writers.summarizeRoleArn, writers.listAccountsRoleArn] },
         Action: "s3:ListBucket",
         Resource: "arn:aws:s3:::acme-evidence",
         Condition: { StringLike: { "s3:prefix": "credential-reports/*" } },
@@ -316,13 +316,14 @@ describe("components", function () {
         ["ReadOrganizationAccounts", "*"],
         ["WalkOrganizationalUnits", ["arn:aws:organizations::*:root/o-exampleorg1/r-*", "arn:aws:organizations::*:ou/o-exampleorg1/ou-*"]],
         ["StoreRunFiles", "arn:aws:s3:::acme-evidence/credential-reports/*"],
+        ["ListRunFiles", "arn:aws:s3:::acme-evidence"],
         ["StoreMapInput", `arn:aws:s3:::${MAP_BUCKET}/map-runs/*`],
         ["WriteOwnLogs", logStreams("list-accounts")],
       ]);
       expect(statement(rolePolicy(cloud, "list-accounts"), "ReadOrganizationAccounts").Action).to.satisfy((actions: string[]) =>
         actions.every((a) => /^organizations:(Describe|List)/.test(a)),
       );
-      expect(rolePolicy(cloud, "collect-report").map((s) => s.Sid)).to.deep.equal(["AssumeMemberRole", "ReadOwnAccountCredentialReport", "StoreRunFiles", "WriteOwnLogs"]);
+      expect(rolePolicy(cloud, "collect-report").map((s) => s.Sid)).to.deep.equal(["AssumeMemberRole", "ReadOwnAccountCredentialReport", "StoreRunFiles", "ListRunFiles", "WriteOwnLogs"]);
       expect(statement(rolePolicy(cloud, "collect-report"), "WriteOwnLogs").Resource).to.equal(logStreams("collect-report"));
       expect(rolePolicy(cloud, "summarize").map((s) => s.Sid)).to.deep.equal(["StoreRunFiles", "ListRunFiles", "ReadMapResults", "ListMapResults", "PublishRunSummary", "PutRunEvent", "WriteOwnLogs"]);
       // The run's event goes on this account's default bus, and nowhere else.

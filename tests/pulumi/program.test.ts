@@ -2,7 +2,7 @@ import { expect } from "chai";
 import type { PolicyStatement } from "../../policies/document";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks";
+import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks-file";
 import { bundleFunction } from "../../functions/bundle";
 import { REPORTS_PREFIX } from "../../functions/report-keys";
 import { buildDefinition } from "../../functions/state-machine-definition";
@@ -310,7 +310,14 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         INCLUDE_OU_IDS: "ou-ab12-cdefgh12,ou-ab12-ijklmn34",
         EXCLUDE_ACCOUNT_IDS: "111111111111,222222222222",
       });
-      expect(env("collect-report")).to.deep.equal({ REPORT_BUCKET: run.outputs.bucketName, MEMBER_ROLE_NAME: "audit-credential-report" });
+      expect(env("collect-report")).to.deep.equal({
+        REPORT_BUCKET: run.outputs.bucketName,
+        MEMBER_ROLE_NAME: "audit-credential-report",
+        MAX_KEY_AGE_DAYS: "60",
+        UNUSED_DAYS: "45",
+        ROOT_USE_WINDOW_DAYS: "30",
+        MAX_REPORT_AGE_HOURS: "24",
+      });
       expect(env("summarize")).to.deep.equal({
         REPORT_BUCKET: run.outputs.bucketName,
         TOPIC_ARN: run.outputs.topicArn,
@@ -334,14 +341,18 @@ describe("Pulumi program (index.ts under the mocks)", function () {
     const off = () => runs["new bucket, new key, email"];
     const summarizeFn = (run: Run) => one(run, "aws:lambda/function:Function", "credreport-summarize");
 
-    it("packages the accepted risks file with Summarize, as checked at preview, and nothing without one", async () => {
-      const assets = await summarizeFn(on()).inputs.code.assets;
-      expect(Object.keys(assets)).to.have.members(["index.js", "accepted-risks.json"]);
-      expect(JSON.parse(await assets["accepted-risks.json"].text)).to.deep.equal({
-        acceptedRisks: parseAcceptedRisks(readFileSync("tests/fixtures/accepted-risks.yaml", "utf8"), "accepted-risks.yaml"),
-      });
+    it("packages the accepted risks file as JSON with both functions that analyse, as checked at preview, and nothing without one", async () => {
+      const collectFn = (run: Run) => one(run, "aws:lambda/function:Function", "credreport-collect-report");
+      for (const fn of [summarizeFn, collectFn]) {
+        const assets = await fn(on()).inputs.code.assets;
+        expect(Object.keys(assets)).to.have.members(["index.js", "accepted-risks.json"]);
+        expect(JSON.parse(await assets["accepted-risks.json"].text)).to.deep.equal({
+          acceptedRisks: parseAcceptedRisks(readFileSync("tests/fixtures/accepted-risks.yaml", "utf8"), "accepted-risks.yaml"),
+        });
+        expect(fn(off()).inputs.environment.variables).to.not.have.any.keys("ACCEPTED_RISKS_FILE", "SECURITY_HUB_MEMBER_ROLE", "SECURITY_HUB");
+      }
       expect(summarizeFn(on()).inputs.environment.variables).to.include({ ACCEPTED_RISKS_FILE: "accepted-risks.json", SECURITY_HUB_MEMBER_ROLE: "iam-credential-report-generation-role" });
-      expect(summarizeFn(off()).inputs.environment.variables).to.not.have.any.keys("ACCEPTED_RISKS_FILE", "SECURITY_HUB_MEMBER_ROLE");
+      expect(collectFn(on()).inputs.environment.variables).to.include({ ACCEPTED_RISKS_FILE: "accepted-risks.json", SECURITY_HUB: "true" });
     });
 
     it("lets Summarize assume the member role inside the organization and import only its own account's findings, with Security Hub on", () => {
@@ -364,6 +375,19 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       const sids = rolePolicy(off(), "summarize").map((s) => s.Sid);
       expect(sids).to.not.include.members(["AssumeMemberRoleForSecurityHub"]);
       expect(sids.filter((sid) => /SecurityHub|Findings/.test(sid))).to.deep.equal([]);
+    });
+
+    it("lets the collector import only its own account's findings with its own role, with Security Hub on (elsewhere it uses the member role's session)", () => {
+      const policy = rolePolicy(on(), "collect-report");
+      expect(statement(policy, "ImportOwnAccountFindings")).to.deep.include({
+        Action: "securityhub:BatchImportFindings",
+        Resource: `arn:aws:securityhub:${REGION}:${PIPELINE_ACCOUNT}:product/${PIPELINE_ACCOUNT}/default`,
+      });
+      expect(statement(policy, "UpdateOwnAccountFindingsWorkflow")).to.deep.include({
+        Action: "securityhub:BatchUpdateFindings",
+        Resource: `arn:aws:securityhub:${REGION}:${PIPELINE_ACCOUNT}:hub/default`,
+      });
+      expect(rolePolicy(off(), "collect-report").map((s) => s.Sid).filter((sid) => /SecurityHub|Findings/.test(sid))).to.deep.equal([]);
     });
 
     it("has the member role trust Summarize too, and import and update only its own account's findings, with Security Hub on", () => {

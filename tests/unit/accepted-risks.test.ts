@@ -1,13 +1,18 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type AcceptedRisk, applyAcceptedRisks, type BreakGlassRule, type ExceptionRule, InvalidAcceptedRisks, parseAcceptedRisks } from "../../functions/analysis/accepted-risks";
-import { analysisFiles, analyzeRun, urgentNewFindings } from "../../functions/analysis/analyze-run";
+import { type AcceptedRisk, applyAcceptedRisks, type BreakGlassRule, type ExceptionRule, InvalidAcceptedRisks } from "../../functions/analysis/accepted-risks";
+import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks-file";
+import { analyzeReports } from "../helpers/analyze-reports";
 import { FINDINGS_COLUMNS } from "../../components/athena-queries";
 
 const NOW = new Date("2026-11-25T08:00:00Z");
 const csv = readFileSync(join(__dirname, "../fixtures/credential-reports/workloads-111111111111.csv"), "utf8");
-const analyse = (acceptedRisks?: AcceptedRisk[]) => analyzeRun({ runId: "r1", runStartedAt: NOW, reports: [{ accountId: "111111111111", accountName: "w", csv }], acceptedRisks });
+/** One run of the workloads account: its findings (with the rule that accepts each), what the run says of them, and its files. */
+const analyse = async (acceptedRisks?: AcceptedRisk[]) => {
+  const analysis = await analyzeReports({ run: { id: "r1", startedAt: NOW.toISOString() }, reports: [{ id: "111111111111", name: "w", csv }], acceptedRisks });
+  return { ...analysis, findings: analysis.accounts[0].findings };
+};
 
 const rule = (fields: Partial<ExceptionRule>): ExceptionRule => ({
   check: "console-without-mfa",
@@ -60,8 +65,8 @@ describe("accepted risks", () => {
     expect(() => parseAcceptedRisks("rules: []", "r.yaml")).to.throw("acceptedRisks must be a list of rules");
   });
 
-  it("covers findings of the rule's check, account and user pattern, until the rule's day", () => {
-    const { findings } = analyse();
+  it("covers findings of the rule's check, account and user pattern, until the rule's day", async () => {
+    const { findings } = await analyse();
     const alice = findings.find((f) => f.id === "111111111111/alice/console-without-mfa")!;
     const everyone = rule({ account: "*", user: "*" });
 
@@ -73,8 +78,8 @@ describe("accepted risks", () => {
     expect(applyAcceptedRisks([alice], [everyone], NOW).accepted).to.deep.equal([{ finding: alice, rule: everyone }]);
   });
 
-  it("stops applying a rule after its day and says so; a rule that matched nothing is stale", () => {
-    const { findings } = analyse();
+  it("stops applying a rule after its day and says so; a rule that matched nothing is stale", async () => {
+    const { findings } = await analyse();
     const expired = rule({ expires: "2026-11-24" });
     const unused = rule({ user: "nobody" });
 
@@ -86,26 +91,27 @@ describe("accepted risks", () => {
     expect(decisions.stale).to.deep.equal([unused]);
   });
 
-  it("keeps an accepted finding in findings.json with its rule, out of the open counts and the alerts", () => {
-    const before = analyse();
+  it("keeps an accepted finding in findings.json with its rule, out of the open counts and the alerts", async () => {
+    const before = await analyse();
     const accepted = rule({});
-    const after = analyse([accepted]);
-    const files = analysisFiles({ id: "r1", startedAt: NOW.toISOString() }, after);
-    const stored = JSON.parse(files.findings.body);
+    const after = await analyse([accepted]);
+    const { files } = after;
+    const stored = JSON.parse(files.findings!);
+    const urgent = (run: typeof before) => run.overview.urgent.listed.map((f) => f.id);
 
-    expect(after.findings).to.deep.equal(before.findings);
-    expect(after.summary.totals.findings).to.equal(before.summary.totals.findings - 1);
-    expect(after.summary.bySeverity.high).to.equal(before.summary.bySeverity.high - 1);
-    expect(urgentNewFindings(before.changes, before.risks).map((f) => f.id)).to.include("111111111111/alice/console-without-mfa");
-    expect(urgentNewFindings(after.changes, after.risks).map((f) => f.id)).to.not.include("111111111111/alice/console-without-mfa");
+    expect(after.findings.map((f) => f.id)).to.deep.equal(before.findings.map((f) => f.id));
+    expect(after.overview.totals.findings).to.equal(before.overview.totals.findings - 1);
+    expect(after.overview.bySeverity.high).to.equal(before.overview.bySeverity.high - 1);
+    expect(urgent(before)).to.include("111111111111/alice/console-without-mfa");
+    expect(urgent(after)).to.not.include("111111111111/alice/console-without-mfa");
     expect(stored.findings.find((f: { id: string }) => f.id === "111111111111/alice/console-without-mfa").acceptedRisk).to.deep.equal(accepted);
-    expect(files.findingsLines.body.split("\n").filter((line) => line.includes('"accepted":true'))).to.have.length(1);
+    expect(files.findingsLines!.split("\n").filter((line) => line.includes('"accepted":true'))).to.have.length(1);
     // Athena reads exactly these fields, accepted included, so a query can leave accepted risks out.
-    const line = JSON.parse(files.findingsLines.body.split("\n")[0]);
+    const line = JSON.parse(files.findingsLines!.split("\n")[0]);
     expect(FINDINGS_COLUMNS.map((c) => c.name)).to.deep.equal(Object.keys(line));
-    expect(JSON.parse(files.summary.body).acceptedRisks).to.deep.equal({ findings: 1, expiredRules: 0, staleRules: 0 });
-    expect(after.html).to.contain("<h2>Accepted risks</h2>");
-    expect(after.html).to.contain("break-glass login, MFA in the safe (security@example.com, until 2027-03-31)");
+    expect(JSON.parse(files.summary!).acceptedRisks).to.deep.equal({ findings: 1, expiredRules: 0, staleRules: 0 });
+    expect(files.html).to.contain("<h2>Accepted risks</h2>");
+    expect(files.html).to.contain("break-glass login, MFA in the safe (security@example.com, until 2027-03-31)");
   });
 
   describe("break-glass rules", () => {
@@ -130,9 +136,9 @@ describe("accepted risks", () => {
       expect(parseAcceptedRisks(yaml.split("\n  - {")[0], "r.yaml")).to.deep.equal([breakGlass("alice")]);
     });
 
-    it("makes a recent use and a missing MFA high findings, in place of console-without-mfa", () => {
-      const before = analyse();
-      const after = analyse([breakGlass("alice")]);
+    it("makes a recent use and a missing MFA high findings, in place of console-without-mfa", async () => {
+      const before = await analyse();
+      const after = await analyse([breakGlass("alice")]);
       const alice = (findings: readonly { id: string; user: string }[]) => ids(findings.filter((f) => f.user === "alice"));
 
       expect(alice(before.findings)).to.include("111111111111/alice/console-without-mfa");
@@ -141,25 +147,26 @@ describe("accepted risks", () => {
       const used = after.findings.find((f) => f.id === "111111111111/alice/break-glass-used")!;
       expect(used).to.include({ severity: "high", message: "Break-glass user alice (111111111111) was used 14 hours ago (password_last_used)" });
       expect(used.evidence).to.include({ password_last_used: "2026-11-24T17:12:44+00:00", days_since_last_use: "0" });
-      expect(after.risks.stale).to.deep.equal([]);
+      expect(after.overview.rules.stale).to.deep.equal([]);
       // The other findings of the account are untouched.
       expect(ids(after.findings.filter((f) => f.user !== "alice"))).to.deep.equal(ids(before.findings.filter((f) => f.user !== "alice")));
     });
 
-    it("accepts an unused break-glass user's credential-unused finding; an expired rule gives the user back to the ordinary checks", () => {
+    it("accepts an unused break-glass user's credential-unused finding; an expired rule gives the user back to the ordinary checks", async () => {
       const erin = (findings: readonly { id: string; user: string }[]) => ids(findings.filter((f) => f.user === "erin"));
-      const kept = analyse([breakGlass("erin")]);
-      const expired = analyse([breakGlass("erin", "2026-11-24")]);
+      const kept = await analyse([breakGlass("erin")]);
+      const expired = await analyse([breakGlass("erin", "2026-11-24")]);
+      const accepted = (run: typeof kept) => run.findings.flatMap((f) => (f.acceptedRisk ? [[f.id, f.acceptedRisk.reason]] : []));
 
       expect(erin(kept.findings)).to.deep.equal(["111111111111/erin/credential-unused/password"]);
-      expect(kept.risks.accepted.map(({ finding, rule }) => [finding.id, rule.reason])).to.deep.equal([["111111111111/erin/credential-unused/password", "emergency access"]]);
+      expect(accepted(kept)).to.deep.equal([["111111111111/erin/credential-unused/password", "emergency access"]]);
       expect(erin(expired.findings)).to.deep.equal(["111111111111/erin/credential-unused/password"]);
-      expect(expired.risks.accepted).to.deep.equal([]);
-      expect(expired.risks.expired).to.deep.equal([breakGlass("erin", "2026-11-24")]);
+      expect(accepted(expired)).to.deep.equal([]);
+      expect(expired.overview.rules.expired).to.deep.equal([breakGlass("erin", "2026-11-24")]);
     });
 
-    it("is stale when it names no user of the run", () => {
-      expect(analyse([breakGlass("nobody")]).risks.stale).to.deep.equal([breakGlass("nobody")]);
+    it("is stale when it names no user of the run", async () => {
+      expect((await analyse([breakGlass("nobody")])).overview.rules.stale).to.deep.equal([breakGlass("nobody")]);
     });
   });
 });

@@ -3,12 +3,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "csv-parse/sync";
-import { findingChanges } from "../../functions/analysis/changes";
+import type { FindingChanges } from "../../functions/analysis/changes";
+import { analyzeReports, type ReportsAnalysis, type ReportToAnalyse } from "../helpers/analyze-reports";
 import { MalformedReport, parseCredentialReport } from "../../functions/analysis/credential-report";
 import { DEFAULT_THRESHOLDS, type Finding, reportStaleFinding, userFindings } from "../../functions/analysis/findings";
-import { summarizeFindings } from "../../functions/analysis/summary";
-import { neutralizeFormula, organizationUsersCsv } from "../../functions/analysis/users-csv";
-import { escapeHtml, MAX_CHART_ACCOUNTS, MAX_TABLE_ROWS, renderHtmlReport } from "../../functions/analysis/html-report";
+import { neutralizeFormula } from "../../functions/analysis/users-csv";
+import { escapeHtml, MAX_CHART_ACCOUNTS, MAX_ROWS_PER_CHECK } from "../../functions/analysis/html-report";
 import { thresholdsEnv, thresholdsFromEnv } from "../../functions/analysis/thresholds";
 
 const FIXTURES = join(__dirname, "../fixtures/credential-reports");
@@ -182,53 +182,66 @@ describe("findings", () => {
 });
 
 describe("run summary, changes and the organization CSV", () => {
-  it("counts findings by severity, check and account, accounts without findings included", () => {
-    const findings = [...userFindings(workloads(), NOW), ...userFindings(sandbox(), NOW)];
-    const summary = summarizeFindings(findings, [{ accountId: "111111111111", users: 7 }, { accountId: "222222222222", users: 2 }], [{ accountId: "333333333333", error: "x" }]);
-    expect(summary.totals).to.deep.equal({ accounts: 2, users: 9, findings: 11 });
-    expect(summary.bySeverity).to.deep.equal({ critical: 2, high: 2, medium: 5, low: 2 });
-    expect(summary.byCheck["credential-unused"]).to.equal(4);
-    expect(summary.byCheck["report-stale"]).to.equal(0);
-    expect(summary.byAccount["222222222222"]).to.deep.equal({ critical: 0, high: 0, medium: 0, low: 0 });
-    expect(summary.unreadableReports).to.deep.equal([{ accountId: "333333333333", error: "x" }]);
+  const run = (id: string) => ({ id, startedAt: NOW.toISOString() });
+  const analyse = (id: string, reports: ReportToAnalyse[], before?: ReportsAnalysis) =>
+    analyzeReports({
+      run: run(id),
+      reports,
+      known: (accountId) => {
+        const account = before?.accounts.find((a) => a.accountId === accountId);
+        return account && { runId: account.run.id, findings: account.findings, notRechecked: account.notRechecked };
+      },
+    });
+  const changesOf = (analysis: ReportsAnalysis) => JSON.parse(analysis.files.changes!) as FindingChanges;
+  const ids = (findings: readonly { id: string }[]) => findings.map((f) => f.id).sort();
+  const account = (id: string, csv: ReportToAnalyse["csv"], name = "") => ({ id, name, csv });
+
+  it("counts findings by severity, check and account, accounts without findings included", async () => {
+    const { overview } = await analyse("r1", [
+      account("111111111111", fixture("workloads-111111111111.csv")),
+      account("222222222222", fixture("sandbox-222222222222.csv")),
+      account("333333333333", { readError: "x" }),
+    ]);
+    expect(overview.totals).to.deep.equal({ accounts: 2, users: 10, findings: 11 });
+    expect(overview.bySeverity).to.deep.equal({ critical: 2, high: 2, medium: 5, low: 2 });
+    expect(overview.byCheck["credential-unused"]).to.equal(4);
+    expect(overview.byCheck["report-stale"]).to.equal(0);
+    expect(overview.byAccount["222222222222"]).to.deep.equal({ critical: 0, high: 0, medium: 0, low: 0 });
+    expect(overview.unreadableReports).to.deep.equal([{ accountId: "333333333333", error: "x" }]);
   });
 
-  it("tells new findings from resolved ones between two runs", () => {
-    const first = userFindings(workloads(), NOW);
+  it("tells new findings from resolved ones between two runs", async () => {
+    const first = await analyse("run-1", [account("111111111111", fixture("workloads-111111111111.csv"))]);
     // Next day: alice enabled MFA, and frank appeared with a console password and no MFA.
     const nextCsv = fixture("workloads-111111111111.csv")
       .replace(/^(alice,.*?,N\/A,)false,/m, "$1true,")
       .concat("frank,arn:aws:iam::111111111111:user/frank,2026-11-25T07:00:00+00:00,true,N/A,2026-11-25T07:00:00+00:00,N/A,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A\n");
-    const second = userFindings(parseCredentialReport("111111111111", nextCsv), NOW);
-    const changes = findingChanges(second, { runId: "run-1", findings: first }, new Set(["111111111111"]));
+    const changes = changesOf(await analyse("run-2", [account("111111111111", nextCsv)], first));
     expect(changes.previousRunId).to.equal("run-1");
-    expect(changes.newFindings.map((f) => f.id)).to.deep.equal(["111111111111/frank/console-without-mfa"]);
-    expect(changes.resolvedFindings.map((f) => f.id)).to.deep.equal(["111111111111/alice/console-without-mfa"]);
-    expect(findingChanges(first, undefined, new Set(["111111111111"]))).to.deep.include({ previousRunId: null, resolvedFindings: [], notRechecked: [] });
-    expect(findingChanges(first, undefined, new Set(["111111111111"])).newFindings).to.have.length(first.length);
+    expect(ids(changes.newFindings)).to.deep.equal(["111111111111/frank/console-without-mfa"]);
+    expect(ids(changes.resolvedFindings)).to.deep.equal(["111111111111/alice/console-without-mfa"]);
+    expect(changesOf(first)).to.deep.include({ previousRunId: null, resolvedFindings: [], notRechecked: [] });
+    expect(changesOf(first).newFindings).to.have.length(first.overview.totals.findings);
   });
 
-  it("resolves a finding only when its account was re-checked: one account fails between two good runs", () => {
-    // Run 1: both accounts read. Run 2: alice fixed her MFA; the sandbox account failed to collect.
+  it("resolves a finding only when its account was re-checked: one account fails between two good runs", async () => {
+    // Run 1: both accounts read. Run 2: alice fixed her MFA; the sandbox account's report could not be read.
     // Run 3: the sandbox account is back, its findings as they were.
-    const sandbox = userFindings(parseCredentialReport("222222222222", fixture("workloads-111111111111.csv").replaceAll("111111111111", "222222222222")), NOW);
-    const run1 = [...userFindings(workloads(), NOW), ...sandbox];
+    const sandboxCsv = fixture("workloads-111111111111.csv").replaceAll("111111111111", "222222222222");
     const fixedCsv = fixture("workloads-111111111111.csv").replace(/^(alice,.*?,N\/A,)false,/m, "$1true,");
-    const run2 = userFindings(parseCredentialReport("111111111111", fixedCsv), NOW);
-    const run3 = [...run2, ...sandbox];
-    const both = new Set(["111111111111", "222222222222"]);
-
-    const second = findingChanges(run2, { runId: "run-1", findings: run1 }, new Set(["111111111111"]));
-    const third = findingChanges(run3, { runId: "run-2", findings: run2, notRechecked: second.notRechecked }, both);
+    const run1 = await analyse("run-1", [account("111111111111", fixture("workloads-111111111111.csv")), account("222222222222", sandboxCsv)]);
+    const sandbox = run1.accounts.find((a) => a.accountId === "222222222222")!.findings;
+    const run2 = await analyse("run-2", [account("111111111111", fixedCsv), account("222222222222", { readError: "AccessDenied" })], run1);
+    const run3 = await analyse("run-3", [account("111111111111", fixedCsv), account("222222222222", sandboxCsv)], run2);
 
     expect(sandbox).to.have.length.above(0);
-    expect(second.newFindings).to.deep.equal([]);
-    expect(second.resolvedFindings.map((f) => f.id)).to.deep.equal(["111111111111/alice/console-without-mfa"]);
-    expect(second.notRechecked).to.deep.equal(sandbox.map((f) => ({ ...f, lastSeenRunId: "run-1" })));
-    expect(third).to.deep.equal({ previousRunId: "run-2", newFindings: [], resolvedFindings: [], notRechecked: [] });
+    expect(changesOf(run2).newFindings).to.deep.equal([]);
+    expect(ids(changesOf(run2).resolvedFindings)).to.deep.equal(["111111111111/alice/console-without-mfa"]);
+    expect(changesOf(run2).notRechecked).to.deep.equal(sandbox.map((f) => ({ ...f, lastSeenRunId: "run-1" })));
+    expect(changesOf(run3)).to.deep.equal({ previousRunId: "run-2", newFindings: [], resolvedFindings: [], notRechecked: [] });
     // Had the sandbox account been fixed meanwhile, run 3 would resolve its findings, carried or not.
-    const fixedSandbox = findingChanges(run2, { runId: "run-2", findings: run2, notRechecked: second.notRechecked }, both);
-    expect(fixedSandbox.resolvedFindings).to.deep.equal(sandbox);
+    const fixedSandbox = await analyse("run-3", [account("111111111111", fixedCsv), account("222222222222", fixedCsv.replaceAll("111111111111", "222222222222"))], run2);
+    expect(ids(changesOf(fixedSandbox).resolvedFindings)).to.deep.equal(["222222222222/alice/console-without-mfa"]);
   });
 
   it("neutralizes cells a spreadsheet would run, and only those", () => {
@@ -236,16 +249,10 @@ describe("run summary, changes and the organization CSV", () => {
     for (const cell of ["alice", "2026-11-25T08:00:00+00:00", "N/A", "a=b", ""]) expect(neutralizeFormula(cell)).to.equal(cell);
   });
 
-  it("writes every user of every account, account first, with formulas neutralized", () => {
-    const withFormula = parseCredentialReport(
-      "222222222222",
-      fixture("sandbox-222222222222.csv").replace("reader,arn:aws:iam::222222222222:user/reader", "=cmd,arn:aws:iam::222222222222:user/=cmd"),
-    );
-    const csv = organizationUsersCsv([
-      { report: workloads(), accountName: "workloads" },
-      { report: withFormula, accountName: "+sandbox" },
-    ]);
-    const rows: string[][] = parse(csv);
+  it("writes every user of every account, account first, with formulas neutralized", async () => {
+    const withFormula = fixture("sandbox-222222222222.csv").replace("reader,arn:aws:iam::222222222222:user/reader", "=cmd,arn:aws:iam::222222222222:user/=cmd");
+    const { files } = await analyse("r1", [account("111111111111", fixture("workloads-111111111111.csv"), "workloads"), account("222222222222", withFormula, "+sandbox")]);
+    const rows: string[][] = parse(files.users!);
     expect(rows[0].slice(0, 4)).to.deep.equal(["account_id", "account_name", "user", "arn"]);
     expect(rows).to.have.length(1 + 8 + 2);
     expect(rows[6].slice(0, 4)).to.deep.equal(["111111111111", "workloads", "ci,deploy=bot", "arn:aws:iam::111111111111:user/ci,deploy=bot"]);
@@ -254,58 +261,48 @@ describe("run summary, changes and the organization CSV", () => {
 });
 
 describe("HTML report text", () => {
-  const render = (findings: Finding[]) =>
-    renderHtmlReport({
-      runId: "r<1>",
-      runStartedAt: NOW,
-      summary: summarizeFindings(findings, [{ accountId: "111111111111", users: 1 }]),
-      findings,
-      changes: findingChanges(findings, undefined, new Set(["111111111111"])),
-      keyAges: [],
-      accountNames: { "111111111111": "a&b" },
+  const run = { id: "r<1>", startedAt: NOW.toISOString() };
+  const header = fixture("workloads-111111111111.csv").split("\n")[0];
+  /** A report of `n` console users without MFA. */
+  const consoleUsers = (accountId: string, n: number) =>
+    [header, ...Array.from({ length: n }, (_, i) => `u${i},arn:aws:iam::${accountId}:user/u${i},2026-01-01T00:00:00+00:00,true,2026-11-24T00:00:00+00:00,2026-01-01T00:00:00+00:00,N/A,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A`)].join("\n");
+
+  it("lists findings not re-checked this run apart, with the run they were last seen in", async () => {
+    const first = await analyzeReports({ run: { id: "r<0>", startedAt: NOW.toISOString() }, reports: [{ id: "111111111111", name: "", csv: fixture("workloads-111111111111.csv") }] });
+    const [carried] = first.accounts[0].findings;
+    const { files } = await analyzeReports({
+      run: { id: "r2", startedAt: NOW.toISOString() },
+      reports: [{ id: "111111111111", name: "", csv: { readError: "AccessDenied" } }],
+      known: () => ({ runId: "r<0>", findings: [carried], notRechecked: [] }),
     });
 
-  it("lists findings not re-checked this run apart, with the run they were last seen in", () => {
-    const [carried] = userFindings(workloads(), NOW);
-    const html = renderHtmlReport({
-      runId: "r2",
-      runStartedAt: NOW,
-      summary: summarizeFindings([], []),
-      findings: [],
-      changes: { previousRunId: "r1", newFindings: [], resolvedFindings: [], notRechecked: [{ ...carried, lastSeenRunId: "r<0>" }] },
-      keyAges: [],
-      accountNames: {},
-    });
-
-    expect(html).to.contain("<h2>Not re-checked this run</h2>");
-    expect(html).to.contain(`<li>${escapeHtml(carried.message)} (last seen in run <code>r&lt;0&gt;</code>)</li>`);
-    expect(html).to.match(/<div class="total"><b>1<\/b>not re-checked<\/div>/);
-    expect(html).to.not.contain("Resolved since the previous run");
+    expect(files.html).to.contain("<h2>Not re-checked this run</h2>");
+    expect(files.html).to.contain(`<li>${escapeHtml(carried.message)} (last seen in run <code>r&lt;0&gt;</code>)</li>`);
+    expect(files.html).to.match(/<div class="total"><b>1<\/b>not re-checked<\/div>/);
+    expect(files.html).to.not.contain("Resolved since the previous run");
   });
 
-  it("escapes every character that could open markup or leave an attribute", () => {
+  it("escapes every character that could open markup or leave an attribute, and links only to the run's own files", async () => {
     expect(escapeHtml(`<a href="x" onclick='y'>&</a>`)).to.equal("&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
-    const html = render(userFindings(workloads(), NOW));
-    expect(html).to.contain("Run <code>r&lt;1&gt;</code>");
-    expect(html).to.contain("a&amp;b (111111111111)");
-    expect(html).to.not.match(/src=|href=|@import|url\(/);
+    const { files } = await analyzeReports({ run, reports: [{ id: "111111111111", name: "a&b", csv: fixture("workloads-111111111111.csv") }] });
+    expect(files.html).to.contain("Run <code>r&lt;1&gt;</code>");
+    expect(files.html).to.contain("a&amp;b (111111111111)");
+    expect(files.html).to.not.match(/src=|@import|url\(/);
+    expect([...files.html!.matchAll(/href="([^"]*)"/g)].map((m) => m[1]).filter((href) => !["findings.json", "findings.jsonl", "users.csv", "changes.json"].includes(href))).to.deep.equal([]);
   });
 
-  it("caps the table so a large organization still gets a page that opens, and says so", () => {
-    const one = userFindings(workloads(), NOW)[0];
-    const many = Array.from({ length: MAX_TABLE_ROWS + 7 }, (_, i) => ({ ...one, id: `${one.id}/${i}` }));
-    const html = render(many);
-    expect(html.match(/<tr><td data-sort/g)).to.have.length(MAX_TABLE_ROWS);
-    expect(html).to.contain(`Showing the first ${MAX_TABLE_ROWS} of ${MAX_TABLE_ROWS + 7} findings`);
+  it("shows the first rows of each check and points at the files for the rest, so any run gets a page that opens", async () => {
+    const { files } = await analyzeReports({ run, reports: [{ id: "111111111111", name: "", csv: consoleUsers("111111111111", MAX_ROWS_PER_CHECK + 7) }] });
+    const table = files.html!.slice(files.html!.indexOf('id="check-console-without-mfa"'), files.html!.indexOf("</table>", files.html!.indexOf('id="check-console-without-mfa"')));
+    expect(table.match(/<tr><td data-sort/g)).to.have.length(MAX_ROWS_PER_CHECK);
+    expect(files.html).to.contain(`Showing the first ${MAX_ROWS_PER_CHECK} of ${MAX_ROWS_PER_CHECK + 7}; all are in <a href="findings.jsonl">findings.jsonl</a>.`);
   });
 
-  it("draws the accounts with the most findings and sums up the rest in one bar, after an overview by check", () => {
-    const one = userFindings(workloads(), NOW).find((f) => f.checkId === "both-keys-active")!;
+  it("draws the accounts with the most findings and sums up the rest in one bar, after an overview by check", async () => {
     // Account i has i + 1 findings: the last ones have the most.
     const accounts = Array.from({ length: MAX_CHART_ACCOUNTS + 70 }, (_, i) => String(100000000000 + i));
-    const findings = accounts.flatMap((accountId, i) => Array.from({ length: i + 1 }, (_, n) => ({ ...one, accountId, id: `${accountId}/${n}` })));
-
-    const html = render(findings);
+    const { files } = await analyzeReports({ run, reports: accounts.map((id, i) => ({ id, name: "", csv: consoleUsers(id, i + 1) })) });
+    const html = files.html!;
 
     const chart = html.slice(html.indexOf("<svg role=\"img\" aria-label=\"Findings by account"), html.indexOf("</svg>"));
     expect(chart.match(/<title>/g)!.length).to.be.lessThan(3 * (MAX_CHART_ACCOUNTS + 1) + 1);
@@ -314,8 +311,9 @@ describe("HTML report text", () => {
     expect(chart).to.contain(">70 other accounts</text>");
     // The 70 accounts with the fewest findings: 1 + 2 + ... + 70.
     expect(chart).to.contain(`>${(70 * 71) / 2}</text>`);
+    const total = (accounts.length * (accounts.length + 1)) / 2;
     const overview = html.slice(html.indexOf('<table id="checks">'), html.indexOf("</table>"));
-    expect(overview).to.contain(`<td>Two active access keys</td><td>1.13</td><td>${findings.length}</td><td>${accounts.length}</td>`);
+    expect(overview).to.contain(`<td>Console password without MFA</td><td>1.10</td><td>${total}</td><td>${accounts.length}</td>`);
     expect(html.indexOf('<table id="checks">')).to.be.lessThan(html.indexOf("<svg"));
   });
 });

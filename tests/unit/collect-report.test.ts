@@ -1,10 +1,15 @@
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect } from "chai";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { GenerateCredentialReportCommand, GetCredentialReportCommand, IAMClient } from "@aws-sdk/client-iam";
 import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { BatchImportFindingsCommand, SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { DEFAULT_THRESHOLDS } from "../../functions/analysis/findings";
 import { collectAccount, type CollectDeps } from "../../functions/collect-report/collect-report";
+import { MAX_FAILURES_LISTED } from "../../functions/security-hub";
 import { collectBatch, IN_CALL_PAUSES_MS } from "../../functions/collect-report/collect-batch";
 import type { BatchState } from "../../functions/contracts";
 import { ACCOUNTS_AT_ONCE_PER_BATCH } from "../../functions/settings";
@@ -126,9 +131,9 @@ describe("CollectReport", () => {
     expect(Buffer.from(put.Body as Uint8Array).equals(REPORT)).to.equal(true);
   });
 
-  for (const [code, status] of [["Throttling", 400], ["LimitExceeded", 409], ["ServiceFailure", 500]] as const) {
+  for (const [code, status, name] of [["Throttling", 400, "Throttling"], ["LimitExceeded", 409, "LimitExceededException"], ["ServiceFailure", 500, "ServiceFailureException"]] as const) {
     it(`treats ${code} from IAM as pending`, async () => {
-      iam.on(GenerateCredentialReportCommand).rejects(awsError(code, status));
+      iam.on(GenerateCredentialReportCommand).rejects(awsError(code, status, undefined, name));
 
       expect(await once()).to.deep.equal({ stored: false, reason: `credential report: ${code}` });
     });
@@ -326,6 +331,55 @@ describe("CollectReport", () => {
 
       expect(error).to.include({ name: "InvalidInput" });
       expect(sts.calls()).to.have.length(0);
+    });
+  });
+  describe("the analysis where the report is read", () => {
+    const WORKLOADS = readFileSync(join(__dirname, "..", "fixtures", "credential-reports", "workloads-111111111111.csv"));
+    let hub: AwsClientStub<SecurityHubClient>;
+    const analysing: CollectDeps = {
+      ...deps,
+      securityHubClient: () => new SecurityHubClient({}),
+      analysis: { thresholds: DEFAULT_THRESHOLDS, acceptedRisks: [], securityHub: { partition: "aws", region: "us-east-1" } },
+      retryPauseMs: 0,
+    };
+    const analysisKey = "credential-reports/date=2026-11-24/run=run-1/account=111111111111.analysis.json";
+    const collect = () => collectAccount({ id: "111111111111", name: "workloads" }, run, 1, analysing);
+
+    before(() => {
+      hub = mockClient(SecurityHubClient);
+    });
+    after(() => hub.restore());
+    beforeEach(() => {
+      hub.reset();
+      iam.on(GenerateCredentialReportCommand).resolves({ State: "COMPLETE" });
+      iam.on(GetCredentialReportCommand).resolves({ Content: WORKLOADS, GeneratedTime: new Date("2026-11-24T07:00:00Z"), ReportFormat: "text/csv" });
+    });
+
+    it("names no more Security Hub failures in a batch's outcomes than the run lists, and counts them all", async () => {
+      hub.on(BatchImportFindingsCommand).callsFake(async (input: { Findings: { Id: string }[] }) => ({
+        SuccessCount: 0,
+        FailedCount: input.Findings.length,
+        FailedFindings: input.Findings.map((f) => ({ Id: f.Id, ErrorCode: "InvalidInput", ErrorMessage: "refused" })),
+      }));
+      const ids = Array.from({ length: 30 }, (_, i) => String(100000000000 + i));
+
+      const progress = await collectBatch(batch(ids), { ...analysing, sleep: async () => {} });
+
+      const results = progress.done.map((outcome) => (outcome.status === "collected" ? outcome.securityHub : undefined));
+      expect(results.every((result) => result !== undefined)).to.equal(true);
+      expect(results.reduce((n, result) => n + result!.failed.length, 0)).to.equal(MAX_FAILURES_LISTED);
+      expect(results.reduce((n, result) => n + result!.failedCount, 0)).to.be.greaterThan(ids.length * 2);
+      expect(s3.commandCalls(PutObjectCommand).filter((call) => /\.analysis\.json$/.test(call.args[0].input.Key ?? ""))).to.have.length(ids.length);
+    });
+
+    it("keeps the account collected, and leaves its analysis to Summarize, when the analysis cannot be stored", async () => {
+      hub.on(BatchImportFindingsCommand).resolves({ SuccessCount: 1, FailedCount: 0 });
+      s3.on(PutObjectCommand, { Key: analysisKey }).rejects(awsError("SlowDown", 503));
+
+      expect(await collect()).to.deep.include({ stored: true });
+      // Tried again on its own, never by collecting the report again.
+      expect(s3.commandCalls(PutObjectCommand).filter((call) => call.args[0].input.Key === analysisKey).length).to.be.greaterThan(1);
+      expect(iam.commandCalls(GetCredentialReportCommand)).to.have.length(1);
     });
   });
 });

@@ -114,7 +114,7 @@ describe("local Distributed Map (ItemReader, ItemBatcher, ResultWriter)", () => 
     const state = definition.States[STATES.collectAccounts];
     const input = {
       run: { id: "r1", startedAt: "2026-11-25T08:00:00.000Z" },
-      listing: { toCollect: { bucket: "map-files", key: "map-runs/run=r1/accounts-to-collect.json" } },
+      listing: { toCollect: { bucket: "map-files", key: "map-runs/run=r1/accounts-to-collect.json" }, previousRun: { id: "r0", startedAt: "2026-11-24T00:00:00Z", accountFiles: true } },
     };
 
     it("reads the items where ItemReader says, runs one child per batch at most MaxConcurrency at once, and puts the ResultWriter's output at ResultPath", async () => {
@@ -142,9 +142,9 @@ describe("local Distributed Map (ItemReader, ItemBatcher, ResultWriter)", () => 
       })) as Record<string, any>;
 
       expect(started).to.deep.equal([
-        { Items: items.slice(0, 4), BatchInput: { run: input.run, poll: { maxAttempts: 15, intervalSeconds: 10 } } },
-        { Items: items.slice(4, 8), BatchInput: { run: input.run, poll: { maxAttempts: 15, intervalSeconds: 10 } } },
-        { Items: items.slice(8), BatchInput: { run: input.run, poll: { maxAttempts: 15, intervalSeconds: 10 } } },
+        { Items: items.slice(0, 4), BatchInput: { run: input.run, previousRun: input.listing.previousRun, poll: { maxAttempts: 15, intervalSeconds: 10 } } },
+        { Items: items.slice(4, 8), BatchInput: { run: input.run, previousRun: input.listing.previousRun, poll: { maxAttempts: 15, intervalSeconds: 10 } } },
+        { Items: items.slice(8), BatchInput: { run: input.run, previousRun: input.listing.previousRun, poll: { maxAttempts: 15, intervalSeconds: 10 } } },
       ]);
       expect(most).to.equal(2);
       // The state's input, with the Map's output at "$.results": where the results are, not the results.

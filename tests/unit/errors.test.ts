@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { S3ServiceException } from "@aws-sdk/client-s3";
-import { AssumeRoleFailed, describeAwsError, withoutStackTrace } from "../../functions/errors";
+import { AssumeRoleFailed, describeAwsError, isNetworkError, withoutStackTrace } from "../../functions/errors";
 import { memberRoleArn, roleSessionName } from "../../functions/member-credentials";
 
 function awsError(name: string, status: number, extra: Record<string, unknown> = {}) {
@@ -13,6 +13,19 @@ describe("AWS error translation", () => {
     expect(describeAwsError(awsError("LimitExceededException", 409))).to.include({ code: "LimitExceededException", transient: true });
     expect(describeAwsError(awsError("InternalError", 500))).to.include({ transient: true });
     expect(describeAwsError(awsError("Whatever", 429))).to.include({ transient: true });
+    expect(describeAwsError(awsError("SlowDown", 503))).to.include({ code: "SlowDown", transient: true });
+    // IAM's query protocol: the class is LimitExceededException, the wire code LimitExceeded.
+    expect(describeAwsError(awsError("LimitExceededException", 409, { Code: "LimitExceeded" }))).to.include({ code: "LimitExceeded", transient: true });
+    expect(describeAwsError(awsError("ServiceFailureException", 500, { Code: "ServiceFailure" }))).to.include({ transient: true });
+    expect(describeAwsError(Object.assign(new Error("timed out"), { name: "TimeoutError" }))).to.include({ code: "TimeoutError", transient: true });
+  });
+
+  it("tells a connection that failed from an answer that did", () => {
+    expect(isNetworkError(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" }))).to.equal(true);
+    expect(isNetworkError(Object.assign(new Error("getaddrinfo ENOTFOUND x"), { code: "ENOTFOUND" }))).to.equal(true);
+    expect(isNetworkError(awsError("ServiceUnavailable", 503))).to.equal(false);
+    expect(isNetworkError(awsError("AccessDenied", 403))).to.equal(false);
+    expect(isNetworkError("boom")).to.equal(false);
   });
 
   it("treats access denied and a missing role as final", () => {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import type { AccountOutcome, BatchState, SummarizeInput } from "../../functions/contracts";
 import { AssumeRoleFailed } from "../../functions/errors";
+import { MAX_FAILURES_LISTED } from "../../functions/security-hub";
 
 // Step Functions refuses a state whose input or output is over 256 KiB. With the account list in
 // S3 and results written by the Map's ResultWriter, the largest state is one batch's: this pins
@@ -17,6 +18,32 @@ describe("state payloads", () => {
   it(`keeps a batch of ${LARGEST_BATCH} accounts under ${TARGET / 1024} KiB, every one failed with a long error`, () => {
     const error = new AssumeRoleFailed("AccessDenied", `User: arn:aws:sts::999988887777:assumed-role/collector/x is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::${id(0)}:role/${"r".repeat(64)}`);
     const done: AccountOutcome[] = Array.from({ length: LARGEST_BATCH }, (_, i) => ({ id: id(i), name, status: "failed", attempts: 100, error: { Error: error.name, Cause: error.message } }));
+    const items = done.map(({ id: accountId }) => ({ id: accountId, name }));
+    const state: BatchState = { Items: items, BatchInput: batchInput, progress: { done, pending: [], pendingCount: 0, waitSeconds: 0 } };
+
+    expect(Buffer.byteLength(JSON.stringify(state))).to.be.below(TARGET);
+  });
+
+  it(`keeps a batch of ${LARGEST_BATCH} accounts under ${TARGET / 1024} KiB, every one collected and refused by Security Hub at length`, () => {
+    // A finding id with the longest user name IAM allows (64), and a long refusal.
+    const refusal = { id: `${id(0)}/${"u".repeat(64)}/key-created-with-user-unused/access_key_2`, error: `InvalidAccessException: ${"Account is not subscribed to AWS Security Hub. ".repeat(4)}` };
+    const done: AccountOutcome[] = Array.from({ length: LARGEST_BATCH }, (_, i) => ({
+      id: id(i),
+      name,
+      status: "collected",
+      attempts: 100,
+      report: { bytes: 10_000_000, sha256: "f".repeat(64), generatedAt: "2026-11-24T07:59:59.000Z" },
+      securityHub: {
+        accounts: 1,
+        imported: 0,
+        suppressed: 0,
+        archived: 0,
+        workflowUpdated: 0,
+        failedCount: 10_000,
+        // A batch names at most MAX_FAILURES_LISTED failures in all (collect-batch.ts).
+        failed: i < MAX_FAILURES_LISTED ? [{ accountId: id(i), ...refusal }] : [],
+      },
+    }));
     const items = done.map(({ id: accountId }) => ({ id: accountId, name }));
     const state: BatchState = { Items: items, BatchInput: batchInput, progress: { done, pending: [], pendingCount: 0, waitSeconds: 0 } };
 

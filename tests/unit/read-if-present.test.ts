@@ -2,8 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/clien
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { readIfPresent } from "../../functions/read-if-present";
-import { previousRunFindings } from "../../functions/summarize/analyze-stored-run";
-import { silentLog } from "../../functions/log";
+import { findPreviousRun } from "../../functions/analysis-store";
 import { awsError } from "../helpers/aws-errors";
 
 const KEY = "credential-reports/date=2026-11-24/run=r1/manifest.json";
@@ -57,7 +56,7 @@ describe("reading an object that may not be there", () => {
       });
       s3.on(ListObjectsV2Command, { Prefix: KEY }).resolves({ Contents: [] });
       s3.on(GetObjectCommand).rejects(error);
-      const previous = await previousRunFindings({ id: "r2", startedAt: "2026-11-24T10:00:00Z" }, { s3: client, bucket: "b", log: silentLog });
+      const previous = await findPreviousRun({ id: "r2", startedAt: "2026-11-24T10:00:00Z" }, { s3: client, bucket: "b" });
       expect(previous).to.equal(undefined);
       expect(s3.commandCalls(GetObjectCommand).map((c) => c.args[0].input.Key)).to.deep.equal([KEY]);
     });

@@ -2,19 +2,21 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AcceptedRisk } from "../../functions/analysis/accepted-risks";
-import { analyzeRun } from "../../functions/analysis/analyze-run";
-import { asffFinding, securityHubImports } from "../../functions/analysis/security-hub-findings";
+import { analyzeReports } from "../helpers/analyze-reports";
+import { accountImport, asffFinding } from "../../functions/analysis/security-hub-findings";
 
 const NOW = new Date("2026-11-25T08:00:00Z");
 const LATER = new Date("2026-11-26T08:00:00Z");
 const csv = readFileSync(join(__dirname, "../fixtures/credential-reports/workloads-111111111111.csv"), "utf8");
-const report = (accountId: string) => ({ accountId, accountName: accountId, csv: csv.replaceAll("111111111111", accountId) });
+const report = (id: string) => ({ id, name: id, csv: csv.replaceAll("111111111111", id) });
+const run = (at: Date) => ({ id: at.toISOString().replace(/\W/g, ""), startedAt: at.toISOString() });
 const context = (run: Date) => ({ partition: "aws", region: "eu-west-1", runId: run.toISOString(), runStartedAt: run.toISOString(), now: run.toISOString(), pageUrl: "https://example.com/r" });
 const aliceRule: AcceptedRisk = { check: "console-without-mfa", account: "*", user: "alice", reason: "MFA on order", owner: "sec@example.com", expires: "2026-11-25" };
 
 describe("Security Hub findings (ASFF)", () => {
-  it("names the root user and a stale report as the account, an IAM user by its ARN, and links the CIS control", () => {
-    const { findings } = analyzeRun({ runId: "r1", runStartedAt: NOW, reports: [{ ...report("111111111111"), generatedAt: new Date("2026-11-20T00:00:00Z") }] });
+  it("names the root user and a stale report as the account, an IAM user by its ARN, and links the CIS control", async () => {
+    const { accounts } = await analyzeReports({ run: run(NOW), reports: [{ ...report("111111111111"), generatedAt: new Date("2026-11-20T00:00:00Z") }] });
+    const { findings } = accounts[0];
     const of = (id: string) => asffFinding(findings.find((f) => f.id === id)!, context(NOW), { firstSeenAt: "2026-11-01T08:00:00.000Z", archived: false });
 
     expect(of("111111111111/<root_account>/root-mfa-off").Resources).to.deep.equal([{ Type: "AwsAccount", Id: "AWS::::Account:111111111111", Partition: "aws", Region: "eu-west-1" }]);
@@ -35,27 +37,29 @@ describe("Security Hub findings (ASFF)", () => {
     });
   });
 
-  it("sends nothing for an account not re-checked, archives what a re-checked one resolved, and changes the workflow of a rule that ended", () => {
-    const first = analyzeRun({ runId: "r1", runStartedAt: NOW, reports: [report("111111111111"), report("222222222222")], acceptedRisks: [aliceRule] });
-    const stored = first.findings.map((f) => ({ ...f, firstSeenAt: NOW.toISOString(), ...(f.user === "alice" && f.checkId === "console-without-mfa" ? { acceptedRisk: aliceRule } : {}) }));
+  it("sends nothing for an account not re-checked, archives what a re-checked one resolved, and changes the workflow of a rule that ended", async () => {
+    const first = await analyzeReports({ run: run(NOW), reports: [report("111111111111"), report("222222222222")], acceptedRisks: [aliceRule] });
+    const knownOf = (accountId: string) => {
+      const account = first.accounts.find((a) => a.accountId === accountId)!;
+      return { runId: account.run.id, findings: account.findings, notRechecked: account.notRechecked };
+    };
     // The next day: 222... is not read, bob is gone from 111..., and alice's rule has expired.
     const withoutBob = csv.split("\n").filter((line) => !line.startsWith("bob,")).join("\n");
-    const second = analyzeRun({
-      runId: "r2",
-      runStartedAt: LATER,
-      reports: [{ accountId: "111111111111", accountName: "a", csv: withoutBob }, { accountId: "222222222222", accountName: "b", csv: { readError: "AccessDenied" } }],
-      previous: { runId: "r1", findings: stored },
+    const second = await analyzeReports({
+      run: run(LATER),
+      reports: [{ id: "111111111111", name: "a", csv: withoutBob }, { id: "222222222222", name: "b", csv: { readError: "AccessDenied" } }],
+      known: knownOf,
       acceptedRisks: [aliceRule],
     });
 
-    const imports = securityHubImports(second, context(LATER));
+    const imports = second.accounts.map((account) => accountImport(account, context(LATER)));
 
-    expect(imports.map((i) => i.accountId)).to.deep.equal(["111111111111"]);
-    const [one] = imports;
+    expect(imports.map((i) => i?.accountId)).to.deep.equal(["111111111111", undefined]);
+    const one = imports[0]!;
     const archived = one.findings.filter((f) => f.RecordState === "ARCHIVED");
-    expect(archived.map((f) => f.Id).sort()).to.deep.equal(first.findings.filter((f) => f.accountId === "111111111111" && f.user === "bob").map((f) => f.id).sort());
+    expect(archived.map((f) => f.Id).sort()).to.deep.equal(knownOf("111111111111").findings.filter((f) => f.user === "bob").map((f) => f.id).sort());
     expect(archived.every((f) => f.Compliance?.Status === "PASSED" && f.FirstObservedAt === NOW.toISOString())).to.equal(true);
     expect(one.workflow).to.deep.equal([{ status: "NEW", note: "No accepted risk covers this finding any more (expired or removed).", ids: ["111111111111/alice/console-without-mfa"] }]);
-    expect(one.findings.filter((f) => f.RecordState === "ACTIVE")).to.have.length(second.findings.filter((f) => f.accountId === "111111111111").length);
+    expect(one.findings.filter((f) => f.RecordState === "ACTIVE")).to.have.length(second.accounts[0].findings.length);
   });
 });

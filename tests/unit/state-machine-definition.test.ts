@@ -57,7 +57,7 @@ describe("state machine definition", () => {
   });
 
   it("batches the accounts, hands each batch the run and the poll settings, and bounds the children", () => {
-    expect(map.ItemBatcher).to.deep.equal({ MaxItemsPerBatch: 40, BatchInput: { "run.$": "$.run", poll: { maxAttempts: 12, intervalSeconds: 30 } } });
+    expect(map.ItemBatcher).to.deep.equal({ MaxItemsPerBatch: 40, BatchInput: { "run.$": "$.run", "previousRun.$": "$.listing.previousRun", poll: { maxAttempts: 12, intervalSeconds: 30 } } });
     expect(map.MaxConcurrency).to.equal(7);
   });
 

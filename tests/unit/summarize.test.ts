@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
@@ -95,7 +96,11 @@ describe("Summarize", () => {
     sns.reset();
     events.reset();
     events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: "e-1" }] });
-    s3.on(PutObjectCommand).resolves({});
+    // What Summarize streams from disk is read here, as S3 would, so the tests can look at it.
+    s3.on(PutObjectCommand).callsFake(async (put: { Body?: unknown }) => {
+      if (put.Body instanceof Readable) put.Body = (await put.Body.toArray()).join("");
+      return {};
+    });
     s3.on(HeadObjectCommand).resolves({ ContentLength: 321, Metadata: { sha256: "ab".repeat(32), "report-generated-at": "2026-11-24T08:00:05.000Z" } });
     sns.on(PublishCommand).resolves({ MessageId: "m-1" });
     s3.on(GetObjectCommand).resolves({ Body: reportBody("sandbox-222222222222.csv") });
@@ -197,8 +202,9 @@ describe("Summarize", () => {
     const summary = await summarize(storedRun([{ outcomes: [collectedB] }]), deps);
 
     const keys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
+    // The account the collector did not analyse is analysed here, and stored beside its report.
     expect(keys).to.deep.equal(
-      ["manifest.json", "findings.json", "findings.jsonl", "summary.json", "changes.json", "users.csv", "report.html"].map((file) => prefix + file),
+      ["manifest.json", "account=222222222222.analysis.json", "findings.json", "findings.jsonl", "changes.json", "users.csv", "summary.json", "report.html"].map((file) => prefix + file),
     );
     expect(s3.commandCalls(PutObjectCommand).every((call) => call.args[0].input.IfNoneMatch === "*")).to.equal(true);
     expect(summary.findings).to.deep.equal({ bySeverity: { critical: 2, high: 2, medium: 3, low: 2 }, new: 9 });
@@ -381,6 +387,7 @@ describe("run manifest", () => {
       notRechecked: { findings: 3, accountIds: ["222222222222"] },
       previousRunId: "run-0",
       urgent: [],
+      urgentCount: 0,
       reportKey: "k/report.html",
     };
 

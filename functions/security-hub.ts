@@ -6,9 +6,9 @@ import {
   type SecurityHubClient,
 } from "@aws-sdk/client-securityhub";
 import pLimit from "p-limit";
-import type { AccountImport } from "../analysis/security-hub-findings";
-import { describeAwsError } from "../errors";
-import type { Log } from "../log";
+import type { AccountImport } from "./analysis/security-hub-findings";
+import { describeAwsError } from "./errors";
+import type { Log } from "./log";
 
 export interface SecurityHubDeps {
   /** A client acting as the account: BatchImportFindings takes only an account's own findings. */
@@ -16,11 +16,6 @@ export interface SecurityHubDeps {
   readonly log: Log;
   /** @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
-  /**
-   * When to stop starting accounts (epoch ms): Summarize must end within its Lambda timeout. The
-   * accounts not started are named; the next run sends them. @default no limit
-   */
-  readonly stopAt?: number;
 }
 
 /** What reached Security Hub, and what did not; a problem never fails the run. */
@@ -68,10 +63,6 @@ export async function sendToSecurityHub(imports: readonly AccountImport[], deps:
   await Promise.all(
     imports.map((account) =>
       limit(async () => {
-        if (deps.stopAt !== undefined && Date.now() > deps.stopAt) {
-          failed.push({ accountId: account.accountId, error: "not sent: Summarize ran out of time (the next run sends them)" });
-          return;
-        }
         let client: SecurityHubClient;
         try {
           client = await deps.clientFor(account.accountId);

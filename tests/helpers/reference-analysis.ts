@@ -1,12 +1,24 @@
-import { type AcceptedRisk, applyAcceptedRisks, type RiskDecisions, rulesInForce, userMatcher } from "./accepted-risks";
-import { withBreakGlass } from "./break-glass";
-import { type FindingChanges, findingChanges, type KnownFindings, knownFindings, type StoredFinding } from "./changes";
-import { MalformedReport, type ParsedReport, parseCredentialReport } from "./credential-report";
-import { DEFAULT_THRESHOLDS, type Finding, type FindingThresholds, reportStaleFinding, SEVERITIES, userFindings } from "./findings";
-import { keyAgeDistribution, renderHtmlReport } from "./html-report";
-import { type FindingsSummary, summarizeFindings, type UnreadableReport } from "./summary";
-import { organizationUsersCsv } from "./users-csv";
-import type { ANALYSIS_FILES } from "../report-keys";
+/**
+ * Today's analysis before issue 24, kept as it was: it holds every report and finding of a run in
+ * memory at once. The streaming path (analyzeAccount per account, RunCombiner) must give the same
+ * findings, changes and CSV; tests/e2e/analysis-equivalence proves it against this.
+ */
+import { type AcceptedRisk, applyAcceptedRisks, type RiskDecisions, rulesInForce, userMatcher } from "../../functions/analysis/accepted-risks";
+import { withBreakGlass } from "../../functions/analysis/break-glass";
+import type { FindingChanges, StoredFinding, CarriedFinding } from "../../functions/analysis/changes";
+
+/** What an earlier run knew: its findings, and those it carried forward. */
+interface KnownFindings {
+  readonly runId: string;
+  readonly findings: readonly StoredFinding[];
+  readonly notRechecked?: readonly CarriedFinding[];
+}
+import { MalformedReport, type ParsedReport, parseCredentialReport } from "../../functions/analysis/credential-report";
+import { CHECKS, type CheckId, DEFAULT_THRESHOLDS, type Finding, type FindingThresholds, reportStaleFinding, SEVERITIES, type Severity, userFindings } from "../../functions/analysis/findings";
+import type { FindingsSummary, UnreadableReport } from "../../functions/analysis/summary";
+import { neutralizeFormula } from "../../functions/analysis/users-csv";
+import type { ANALYSIS_FILES } from "../../functions/report-keys";
+import { stringify } from "csv-stringify/sync";
 
 /** One stored report, as the analysis needs it. */
 export interface ReportToAnalyse {
@@ -33,7 +45,6 @@ export interface RunAnalysis {
   /** The findings an accepted risk covered in the run before: a change either way is news for Security Hub. */
   readonly acceptedBefore: ReadonlySet<string>;
   readonly usersCsv: string;
-  readonly html: string;
 }
 
 /**
@@ -93,19 +104,6 @@ export function analyzeRun(input: {
     firstSeenAt,
     acceptedBefore: new Set([...known.values()].filter((f) => f.acceptedRisk).map((f) => f.id)),
     usersCsv: organizationUsersCsv(parsed),
-    html: renderHtmlReport({
-      runId: input.runId,
-      runStartedAt: input.runStartedAt,
-      summary,
-      findings: risks.open,
-      changes,
-      risks,
-      keyAges: keyAgeDistribution(
-        parsed.map((p) => p.report),
-        input.runStartedAt,
-      ),
-      accountNames: Object.fromEntries(input.reports.map((r) => [r.accountId, r.accountName])),
-    }),
   };
 }
 
@@ -113,7 +111,7 @@ export function analyzeRun(input: {
 export function analysisFiles(
   run: { readonly id: string; readonly startedAt: string },
   analysis: RunAnalysis,
-): Record<keyof typeof ANALYSIS_FILES, { body: string; contentType: string }> {
+): Record<Exclude<keyof typeof ANALYSIS_FILES, "html">, { body: string; contentType: string }> {
   const isNew = new Set(analysis.changes.newFindings.map((f) => f.id));
   const acceptedBy = new Map(analysis.risks.accepted.map(({ finding, rule }) => [finding.id, rule]));
   // One flat, snake_case object per line: what Athena's JSON SerDe reads.
@@ -157,29 +155,94 @@ export function analysisFiles(
     },
     changes: { body: JSON.stringify(analysis.changes, null, 2), contentType: "application/json" },
     users: { body: analysis.usersCsv, contentType: "text/csv; charset=utf-8" },
-    html: { body: analysis.html, contentType: "text/html; charset=utf-8" },
   };
 }
 
-/** The accounts not re-checked this run whose known findings were carried forward, sorted. */
-export function notRecheckedAccounts(changes: FindingChanges): string[] {
+
+function notRecheckedAccounts(changes: FindingChanges): string[] {
   return [...new Set(changes.notRechecked.map((f) => f.accountId))].sort();
 }
 
-/** How many known findings were carried forward, and from how many accounts not re-checked. */
-export function notRecheckedCounts(changes: FindingChanges): { readonly findings: number; readonly accounts: number } {
+function notRecheckedCounts(changes: FindingChanges): { readonly findings: number; readonly accounts: number } {
   return { findings: changes.notRechecked.length, accounts: notRecheckedAccounts(changes).length };
 }
 
-/** How many findings accepted risks cover, and how many rules expired or matched nothing. */
-export function acceptedCounts(risks: RiskDecisions): { readonly findings: number; readonly expiredRules: number; readonly staleRules: number } {
+function acceptedCounts(risks: RiskDecisions): { readonly findings: number; readonly expiredRules: number; readonly staleRules: number } {
   return { findings: risks.accepted.length, expiredRules: risks.expired.length, staleRules: risks.stale.length };
 }
 
-/** New critical and high findings that no accepted risk covers: the ones worth an email. */
+/** New critical and high findings that no accepted risk covers. */
 export function urgentNewFindings(changes: FindingChanges, risks?: RiskDecisions): Finding[] {
   const accepted = new Set(risks?.accepted.map(({ finding }) => finding.id));
   return changes.newFindings
     .filter((f) => (f.severity === "critical" || f.severity === "high") && !accepted.has(f.id))
     .sort((a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.id.localeCompare(b.id));
+}
+
+/** Every finding an earlier run knew, by id: its own and those it carried forward. */
+function knownFindings(previous: KnownFindings | undefined): Map<string, StoredFinding> {
+  return new Map([...(previous?.notRechecked ?? []), ...(previous?.findings ?? [])].map((f) => [f.id, f]));
+}
+
+/**
+ * New, resolved and carried findings, matched by their stable id. A finding is resolved only when
+ * its account was re-checked this run and the finding is gone: an account that failed to collect
+ * would otherwise have every finding "resolved" now and "new" again when it is back. Pure.
+ */
+export function findingChanges(current: readonly Finding[], previous: KnownFindings | undefined, recheckedAccounts: ReadonlySet<string>): FindingChanges {
+  const known: CarriedFinding[] = [...(previous?.findings ?? []).map((f) => ({ ...f, lastSeenRunId: previous!.runId })), ...(previous?.notRechecked ?? [])];
+  const knownIds = new Set(known.map((f) => f.id));
+  const now = new Set(current.map((f) => f.id));
+  return {
+    previousRunId: previous?.runId ?? null,
+    newFindings: current.filter((f) => !knownIds.has(f.id)),
+    resolvedFindings: known.filter((f) => recheckedAccounts.has(f.accountId) && !now.has(f.id)).map(({ lastSeenRunId: _, ...finding }) => finding),
+    notRechecked: known.filter((f) => !recheckedAccounts.has(f.accountId)),
+  };
+}
+
+const zeroes = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+
+
+/** Counts findings by severity, check and account. Pure. */
+export function summarizeFindings(
+  findings: readonly Finding[],
+  analysed: readonly { accountId: string; users: number }[],
+  unreadableReports: readonly UnreadableReport[] = [],
+): FindingsSummary {
+  const bySeverity = zeroes(SEVERITIES);
+  const byCheck = zeroes(Object.keys(CHECKS) as CheckId[]);
+  const byAccount: Record<string, Record<Severity, number>> = {};
+  for (const { accountId } of analysed) byAccount[accountId] = zeroes(SEVERITIES);
+  for (const f of findings) {
+    bySeverity[f.severity] += 1;
+    byCheck[f.checkId] += 1;
+    byAccount[f.accountId] ??= zeroes(SEVERITIES);
+    byAccount[f.accountId][f.severity] += 1;
+  }
+  return {
+    totals: { accounts: analysed.length, users: analysed.reduce((n, a) => n + a.users, 0), findings: findings.length },
+    bySeverity,
+    byCheck,
+    byAccount,
+    unreadableReports,
+  };
+}
+
+interface AccountReport {
+  readonly report: ParsedReport;
+  readonly accountName: string;
+}
+
+/**
+ * One CSV of every user of every account, account id and name first, then the report's columns
+ * (every column any report has, in the order IAM writes them). Pure.
+ */
+export function organizationUsersCsv(reports: readonly AccountReport[]): string {
+  const columns: string[] = [];
+  for (const { report } of reports) for (const c of report.columns) if (!columns.includes(c)) columns.push(c);
+  const rows = reports.flatMap(({ report, accountName }) =>
+    report.rows.map((row) => [report.accountId, accountName, ...columns.map((c) => row[c] ?? "")].map(neutralizeFormula)),
+  );
+  return stringify([["account_id", "account_name", ...columns], ...rows]);
 }

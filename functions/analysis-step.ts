@@ -1,0 +1,60 @@
+import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
+import { type AccountAnalysis, analyzeAccount, type KnownAccount } from "./analysis/account-analysis";
+import type { AcceptedRisk } from "./analysis/accepted-risks";
+import type { ParsedReport } from "./analysis/credential-report";
+import type { FindingThresholds } from "./analysis/findings";
+import { accountImport } from "./analysis/security-hub-findings";
+import { type StoreDeps, storeAccountAnalysis } from "./analysis-store";
+import type { AccountRef, RunRef } from "./contracts";
+import type { Log } from "./log";
+import { analysisKey } from "./report-keys";
+import { type SecurityHubResult, sendToSecurityHub } from "./security-hub";
+
+/** How every account of a run is analysed: the stack's thresholds and accepted risks, and Security Hub. */
+export interface AnalysisSettings {
+  readonly thresholds: FindingThresholds;
+  readonly acceptedRisks: readonly AcceptedRisk[];
+  /** Send each account's findings to its own Security Hub in this region; unset, nothing is sent. */
+  readonly securityHub?: { readonly partition: string; readonly region: string };
+}
+
+/** What analysing one account came to. */
+export interface AnalysedAccount {
+  readonly analysis: AccountAnalysis;
+  readonly report?: ParsedReport;
+  /** What reached the account's Security Hub, when it is on and something was to be sent. */
+  readonly securityHub?: SecurityHubResult;
+}
+
+/**
+ * One account's analysis, where its report is read: its findings and what changed since the run
+ * before, with Security Hub on sent to the account's own Security Hub through `hub` (the session
+ * already held in that account), then stored beside the report (once).
+ */
+export async function analyseAccount(
+  input: { readonly account: AccountRef; readonly run: RunRef; readonly csv: string | { readonly readError: string }; readonly generatedAt?: Date; readonly known?: KnownAccount },
+  settings: AnalysisSettings,
+  deps: StoreDeps & { readonly log: Log; readonly sleep?: (ms: number) => Promise<void> },
+  hub?: () => Promise<SecurityHubClient>,
+): Promise<AnalysedAccount> {
+  const { report, ...analysis } = analyzeAccount({ ...input, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks });
+  // Sent before the analysis is stored: a stored analysis is one whose findings were sent (a
+  // try cut short in between sends them again; an import of the same ids changes nothing).
+  const toSend = settings.securityHub && hub ? accountImport(analysis, importContext(input.run, settings.securityHub, deps.bucket)) : undefined;
+  const securityHub = toSend ? await sendToSecurityHub([toSend], { clientFor: () => hub!(), log: deps.log, ...(deps.sleep ? { sleep: deps.sleep } : {}) }) : undefined;
+  await storeAccountAnalysis(deps, analysis);
+  return { analysis, ...(report ? { report } : {}), ...(securityHub ? { securityHub } : {}) };
+}
+
+/** Where every imported finding says it comes from: the run, and its page in the S3 console. */
+function importContext(run: RunRef, hub: { readonly partition: string; readonly region: string }, bucket: string) {
+  const page = analysisKey(run, "html");
+  return {
+    partition: hub.partition,
+    region: hub.region,
+    runId: run.id,
+    runStartedAt: new Date(run.startedAt).toISOString(),
+    now: new Date().toISOString(),
+    pageUrl: `https://s3.console.aws.amazon.com/s3/object/${bucket}?region=${hub.region}&prefix=${encodeURIComponent(page)}`,
+  };
+}

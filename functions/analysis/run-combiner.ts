@@ -1,0 +1,226 @@
+import { stringify } from "csv-stringify/sync";
+import type { RunRef } from "../contracts";
+import type { ANALYSIS_FILES } from "../report-keys";
+import type { AccountAnalysis } from "./account-analysis";
+import { type AcceptedRisk, rulesInForce } from "./accepted-risks";
+import { CREDENTIAL_REPORT_COLUMNS, type ParsedReport } from "./credential-report";
+import { CHECKS, type CheckId, type Finding, type FindingThresholds, SEVERITIES, type Severity } from "./findings";
+import { PageBuilder, renderHtmlReport } from "./html-report";
+import type { FindingsSummary, UnreadableReport } from "./summary";
+import { neutralizeFormula } from "./users-csv";
+
+/** New critical and high findings listed in the digest at most (the SNS mail stays readable); the count has them all. */
+export const MAX_URGENT_LISTED = 20;
+
+/** Where the combined files go: parts appended as the accounts come, then each file assembled from text and parts. */
+export interface RunFileWriter {
+  append(part: string, text: string): Promise<void>;
+  assemble(file: keyof typeof ANALYSIS_FILES, pieces: readonly (string | { readonly part: string })[]): Promise<void>;
+}
+
+/** summary.json: the run's counts, and what the CLI, the SNS summary and the run's event say of it. */
+export interface StoredSummary extends FindingsSummary {
+  readonly runId: string;
+  /** Known findings carried forward, and from how many accounts not re-checked. */
+  readonly notRechecked: { readonly findings: number; readonly accounts: number };
+  readonly acceptedRisks: { readonly findings: number; readonly expiredRules: number; readonly staleRules: number };
+  /** Each account's analysis is stored apart (account=<id>.analysis.json): a later run reads them one at a time. */
+  readonly accountAnalyses: true;
+  readonly changes: { readonly previousRunId: string | null; readonly new: number; readonly newAccepted: number; readonly resolved: number };
+  /** New critical and high findings no accepted risk covers: the first MAX_URGENT_LISTED, most severe first, and how many in all. */
+  readonly urgent: { readonly listed: readonly { readonly id: string; readonly severity: Severity; readonly message: string }[]; readonly count: number };
+  readonly rules: { readonly expired: readonly AcceptedRisk[]; readonly stale: readonly AcceptedRisk[] };
+}
+
+/** What the run's combination comes to: its summary.json, and what the SNS summary and the event need beside it. */
+export interface CombinedRun {
+  readonly overview: StoredSummary;
+  /** Every finding of the run, accepted ones included. */
+  readonly findings: number;
+  /** The accounts not re-checked whose findings were carried, sorted. */
+  readonly notRecheckedAccounts: readonly string[];
+}
+
+const zeroes = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
+const bySeverityThenId = (a: Finding, b: Finding) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.id.localeCompare(b.id);
+
+/**
+ * Combines a run's accounts, one at a time and in account order, into the organization's files:
+ * findings.json and .jsonl, changes.json and users.csv are written as the accounts come, and only
+ * counts, the accounts' names and the first rows of the page's lists are kept. So its memory is one
+ * account's, however many accounts and findings the run has.
+ */
+export class RunCombiner {
+  private readonly bySeverity = zeroes(SEVERITIES);
+  private readonly byCheck = zeroes(Object.keys(CHECKS) as CheckId[]);
+  private readonly byAccount: Record<string, Record<Severity, number>> = {};
+  private readonly unreadable: UnreadableReport[] = [];
+  private readonly page = new PageBuilder();
+  private readonly usedRules = new Set<number>();
+  private readonly carriedAccounts: string[] = [];
+  // IAM's columns in its order, so every row has them all whatever the account order; a column
+  // IAM adds later joins at the end when a report first has it (rows before it are a cell short).
+  private readonly columns: string[] = [...CREDENTIAL_REPORT_COLUMNS];
+  private readonly written: Record<string, number> = {};
+  private urgent: Finding[] = [];
+  private urgentCount = 0;
+  private accounts = 0;
+  private users = 0;
+  private open = 0;
+  private total = 0;
+  private newCount = 0;
+  private newAccepted = 0;
+  private resolvedCount = 0;
+  private carriedCount = 0;
+  private accepted = 0;
+  private readonly run: RunRef;
+  private readonly previousRunId: string | null;
+  private readonly thresholds: FindingThresholds;
+  private readonly acceptedRisks: readonly AcceptedRisk[];
+
+  constructor(
+    settings: {
+      readonly run: RunRef;
+      /** The run compared with; null for the first. */
+      readonly previousRunId: string | null;
+      readonly thresholds: FindingThresholds;
+      readonly acceptedRisks: readonly AcceptedRisk[];
+    },
+    private readonly out: RunFileWriter,
+  ) {
+    this.run = settings.run;
+    this.previousRunId = settings.previousRunId;
+    this.thresholds = settings.thresholds;
+    this.acceptedRisks = settings.acceptedRisks;
+  }
+
+  /** One account's analysis, with its parsed report when it was read (for users.csv). */
+  async add(account: AccountAnalysis, report?: ParsedReport): Promise<void> {
+    this.page.add(account);
+    account.usedRules.forEach((i) => this.usedRules.add(i));
+    if (account.rechecked) {
+      this.accounts++;
+      this.users += account.users;
+      this.byAccount[account.accountId] = zeroes(SEVERITIES);
+    }
+    if (account.unreadable) this.unreadable.push({ accountId: account.accountId, error: account.unreadable });
+    const isNew = new Set(account.newIds);
+    for (const f of account.findings) {
+      this.total++;
+      if (f.acceptedRisk) this.accepted++;
+      else {
+        this.open++;
+        this.bySeverity[f.severity]++;
+        this.byCheck[f.checkId]++;
+        (this.byAccount[f.accountId] ??= zeroes(SEVERITIES))[f.severity]++;
+        if (isNew.has(f.id) && (f.severity === "critical" || f.severity === "high")) this.noteUrgent(f);
+      }
+      await this.item("findings", JSON.stringify(f, null, 2).replace(/\n/g, "\n    "));
+      await this.out.append("findingsLines", `${JSON.stringify(jsonLine(f, isNew.has(f.id), this.run.startedAt))}\n`);
+      if (isNew.has(f.id)) {
+        const { firstSeenAt: _, acceptedRisk: __, ...plain } = f;
+        this.newCount++;
+        if (f.acceptedRisk) this.newAccepted++;
+        await this.item("changes.new", JSON.stringify(plain, null, 2).replace(/\n/g, "\n    "));
+      }
+    }
+    for (const f of account.resolved) {
+      this.resolvedCount++;
+      await this.item("changes.resolved", JSON.stringify(f, null, 2).replace(/\n/g, "\n    "));
+    }
+    if (account.notRechecked.length > 0) this.carriedAccounts.push(account.accountId);
+    for (const f of account.notRechecked) {
+      this.carriedCount++;
+      await this.item("changes.notRechecked", JSON.stringify(f, null, 2).replace(/\n/g, "\n    "));
+    }
+    if (report) await this.userRows(account, report);
+  }
+
+  /** Writes the files that need the whole run (and assembles those written as it went); what the run came to. */
+  async finish(): Promise<CombinedRun> {
+    const startedAt = new Date(this.run.startedAt);
+    const inForce = rulesInForce(this.acceptedRisks, startedAt);
+    const expiredRules = this.acceptedRisks.filter((rule) => !inForce.includes(rule));
+    const staleRules = this.acceptedRisks.filter((rule, i) => inForce.includes(rule) && !this.usedRules.has(i));
+    const summary: FindingsSummary = {
+      totals: { accounts: this.accounts, users: this.users, findings: this.open },
+      bySeverity: this.bySeverity,
+      byCheck: this.byCheck,
+      byAccount: this.byAccount,
+      unreadableReports: this.unreadable,
+    };
+    const overview: StoredSummary = {
+      runId: this.run.id,
+      ...summary,
+      notRechecked: { findings: this.carriedCount, accounts: this.carriedAccounts.length },
+      acceptedRisks: { findings: this.accepted, expiredRules: expiredRules.length, staleRules: staleRules.length },
+      accountAnalyses: true,
+      changes: { previousRunId: this.previousRunId, new: this.newCount, newAccepted: this.newAccepted, resolved: this.resolvedCount },
+      urgent: { listed: this.urgent.map((f) => ({ id: f.id, severity: f.severity, message: f.message })), count: this.urgentCount },
+      rules: { expired: expiredRules, stale: staleRules },
+    };
+    const indent = (value: unknown) => JSON.stringify(value, null, 2).replace(/\n/g, "\n  ");
+    await this.out.assemble("findings", [
+      `{\n  "runId": ${JSON.stringify(this.run.id)},\n  "thresholds": ${indent(this.thresholds)},\n  "findings": [`,
+      { part: "findings" },
+      `${this.closing("findings")}],\n  "expiredRules": ${indent(expiredRules)},\n  "staleRules": ${indent(staleRules)}\n}\n`,
+    ]);
+    await this.out.assemble("findingsLines", [{ part: "findingsLines" }]);
+    await this.out.assemble("changes", [
+      `{\n  "previousRunId": ${JSON.stringify(this.previousRunId)},\n  "newFindings": [`,
+      { part: "changes.new" },
+      `${this.closing("changes.new")}],\n  "resolvedFindings": [`,
+      { part: "changes.resolved" },
+      `${this.closing("changes.resolved")}],\n  "notRechecked": [`,
+      { part: "changes.notRechecked" },
+      `${this.closing("changes.notRechecked")}]\n}\n`,
+    ]);
+    await this.out.assemble("users", [stringify([["account_id", "account_name", ...this.columns]]), { part: "users" }]);
+    await this.out.assemble("summary", [JSON.stringify(overview, null, 2)]);
+    const model = this.page.model({ runId: this.run.id, runStartedAt: startedAt, previousRunId: this.previousRunId }, summary, { expired: expiredRules, stale: staleRules });
+    await this.out.assemble("html", [renderHtmlReport(model)]);
+    return { overview, findings: this.total, notRecheckedAccounts: [...this.carriedAccounts].sort() };
+  }
+
+  /** One element of a JSON array written as a part: a comma before all but the first. */
+  private async item(part: string, json: string): Promise<void> {
+    const n = (this.written[part] ?? 0) + 1;
+    this.written[part] = n;
+    await this.out.append(part, `${n > 1 ? "," : ""}\n    ${json}`);
+  }
+
+  private closing(part: string): string {
+    return this.written[part] ? "\n  " : "";
+  }
+
+  /** Keeps the most severe new critical and high findings, by severity then id. */
+  private noteUrgent(f: Finding): void {
+    this.urgentCount++;
+    this.urgent = [...this.urgent, f].sort(bySeverityThenId).slice(0, MAX_URGENT_LISTED);
+  }
+
+  /** The account's rows of the organization's CSV: IAM's columns, and any a report had beyond them. */
+  private async userRows(account: AccountAnalysis, report: ParsedReport): Promise<void> {
+    for (const c of report.columns) if (!this.columns.includes(c)) this.columns.push(c);
+    const rows = report.rows.map((row) => [account.accountId, account.accountName, ...this.columns.map((c) => row[c] ?? "")].map(neutralizeFormula));
+    if (rows.length > 0) await this.out.append("users", stringify(rows));
+  }
+}
+
+/** One flat, snake_case object per line: what Athena's JSON SerDe reads. */
+function jsonLine(f: Finding & { readonly acceptedRisk?: AcceptedRisk }, isNew: boolean, runStartedAt: string) {
+  return {
+    finding_id: f.id,
+    check_id: f.checkId,
+    severity: f.severity,
+    cis_control: f.cisControl,
+    account_id: f.accountId,
+    user_name: f.user,
+    credential: f.credential ?? null,
+    message: f.message,
+    evidence: f.evidence,
+    is_new: isNew,
+    accepted: f.acceptedRisk !== undefined,
+    run_started_at: runStartedAt,
+  };
+}
