@@ -3,6 +3,7 @@ import { type AccountAnalysis, analyzeAccount, type KnownAccount } from "./analy
 import type { AcceptedRisk } from "./analysis/accepted-risks";
 import type { ParsedReport } from "./analysis/credential-report";
 import type { FindingThresholds } from "./analysis/findings";
+import type { IamAccount } from "./analysis/iam-account";
 import { accountImport } from "./analysis/security-hub-findings";
 import { type StoreDeps, storeAccountAnalysis } from "./analysis-store";
 import type { AccountRef, RunRef } from "./contracts";
@@ -32,7 +33,14 @@ export interface AnalysedAccount {
  * already held in that account), then stored beside the report (once).
  */
 export async function analyseAccount(
-  input: { readonly account: AccountRef; readonly run: RunRef; readonly csv: string | { readonly readError: string }; readonly generatedAt?: Date; readonly known?: KnownAccount },
+  input: {
+    readonly account: AccountRef;
+    readonly run: RunRef;
+    readonly csv: string | { readonly readError: string };
+    readonly generatedAt?: Date;
+    readonly iam?: IamAccount;
+    readonly known?: KnownAccount;
+  },
   settings: AnalysisSettings,
   deps: StoreDeps & { readonly log: Log; readonly sleep?: (ms: number) => Promise<void> },
   hub?: () => Promise<SecurityHubClient>,

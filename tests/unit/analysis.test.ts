@@ -322,17 +322,17 @@ describe("finding thresholds of a deployed Summarize", () => {
   it("reads them from the environment, keeping the default of any unset one", () => {
     expect(thresholdsFromEnv({})).to.deep.equal(DEFAULT_THRESHOLDS);
     expect(thresholdsFromEnv({ MAX_KEY_AGE_DAYS: "60", MAX_REPORT_AGE_HOURS: " 6 " })).to.deep.equal({ ...DEFAULT_THRESHOLDS, maxKeyAgeDays: 60, maxReportAgeHours: 6 });
-    expect(thresholdsFromEnv(thresholdsEnv({ maxKeyAgeDays: 1, unusedDays: 2, rootUseWindowDays: 3, maxReportAgeHours: 4 }))).to.deep.equal({
-      maxKeyAgeDays: 1,
-      unusedDays: 2,
-      rootUseWindowDays: 3,
-      maxReportAgeHours: 4,
-    });
+    const every = { maxKeyAgeDays: 1, unusedDays: 2, rootUseWindowDays: 3, maxReportAgeHours: 4, minPasswordLength: 20, passwordReusePrevention: 5, mfaForEveryUser: true };
+    expect(thresholdsFromEnv(thresholdsEnv(every))).to.deep.equal(every);
   });
 
   it("refuses values out of range, naming the variable", () => {
     expect(() => thresholdsFromEnv({ UNUSED_DAYS: "45.5", ROOT_USE_WINDOW_DAYS: "0" })).to.throw(
       "InvalidInput: UNUSED_DAYS must be a whole number from 1 to 3650, got 45.5; ROOT_USE_WINDOW_DAYS must be a whole number from 1 to 3650, got 0",
+    );
+    // IAM's own bounds for a password policy.
+    expect(() => thresholdsFromEnv({ MIN_PASSWORD_LENGTH: "5", PASSWORD_REUSE_PREVENTION: "25", MFA_FOR_EVERY_USER: "yes" })).to.throw(
+      'InvalidInput: MFA_FOR_EVERY_USER must be true or false, got "yes"; MIN_PASSWORD_LENGTH must be a whole number from 6 to 128, got 5; PASSWORD_REUSE_PREVENTION must be a whole number from 1 to 24, got 25',
     );
   });
 });

@@ -1,3 +1,4 @@
+import { DEFAULT_THRESHOLDS } from "../../functions/analysis/findings";
 import { expect } from "chai";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { readFileSync } from "node:fs";
@@ -220,7 +221,7 @@ describe("Summarize", () => {
     s3.on(GetObjectCommand).resolves({ Body: reportBody("workloads-111111111111.csv") });
     const oneRun = storedRun([{ outcomes: [collectedB] }]);
 
-    const strict = await summarize(oneRun, { ...deps, thresholds: { maxKeyAgeDays: 30, unusedDays: 45, rootUseWindowDays: 30, maxReportAgeHours: 24 } });
+    const strict = await summarize(oneRun, { ...deps, thresholds: { ...DEFAULT_THRESHOLDS, maxKeyAgeDays: 30 } });
 
     // Five active keys are more than 30 days old (at the default of 90, none is on this date).
     expect(strict.findings?.bySeverity).to.deep.equal({ critical: 2, high: 2, medium: 3 + 5, low: 2 });
@@ -388,6 +389,7 @@ describe("run manifest", () => {
       previousRunId: "run-0",
       urgent: [],
       urgentCount: 0,
+      notEvaluated: { accounts: 0, byCheck: {}, listed: [] },
       reportKey: "k/report.html",
     };
 
@@ -395,6 +397,21 @@ describe("run manifest", () => {
 
     expect(message).to.contain("3 earlier finding(s) of 1 account(s) not re-checked this run are carried forward: neither new nor resolved until their report is read again.");
     expect(runSummaryMessage(manifest, "reports", "k", { ...digest, notRechecked: { findings: 0, accountIds: [] } })).to.not.contain("carried forward");
+    expect(message).to.not.contain("not evaluated");
+  });
+
+  it("names the accounts whose checks IAM's answers left undecided", () => {
+    const manifest = buildManifest(run, [], [], new Map(), new Date("2026-11-24T09:00:00Z"));
+    const notEvaluated = {
+      accounts: 21,
+      byCheck: { "root-mfa-off": 21 },
+      listed: [{ accountId: "111111111111", checks: ["root-mfa-off", "root-hardware-mfa-off"] as const, reason: "iam:GetAccountSummary: AccessDenied" }],
+    };
+    const digest = { bySeverity: {}, total: 0, newCount: 0, resolvedCount: 0, notRechecked: { findings: 0, accountIds: [] }, previousRunId: null, urgent: [], urgentCount: 0, notEvaluated, reportKey: "k" };
+
+    expect(runSummaryMessage(manifest, "reports", "k", digest)).to.contain(
+      "Checks not evaluated in 21 account(s), neither passing nor failing (their earlier findings are carried):\n- 111111111111: root-mfa-off, root-hardware-mfa-off (iam:GetAccountSummary: AccessDenied)\n- ... and 20 more",
+    );
   });
 
   it("lists at most a bounded number of failures in the SNS summary", () => {
