@@ -69,7 +69,8 @@ run options:
                           role, as the stack's securityHub does
   --verbose               print every pipeline event as a JSON line (no progress line)
   --quiet                 no progress line
-  --max-key-age-days N, --unused-days N, --root-use-window-days N, --max-report-age-hours N
+  --max-key-age-days N, --unused-days N, --root-use-window-days N, --max-report-age-hours N,
+  --min-password-length N, --password-reuse-prevention N, --mfa-for-every-user
                           the finding thresholds, as for summarize below
 
 summarize options (one source):
@@ -99,6 +100,10 @@ summarize options (one source):
                           root use within this many days is reported, 1-3650 [ROOT_USE_WINDOW_DAYS, else 30]
   --max-report-age-hours N
                           a report generated longer before the run is stale, 1-720 [MAX_REPORT_AGE_HOURS, else 24]
+  --min-password-length N the password policy's least length, 6-128 [MIN_PASSWORD_LENGTH, else 14]
+  --password-reuse-prevention N
+                          the earlier passwords it must remember, 1-24 [PASSWORD_REUSE_PREVENTION, else 24]
+  --mfa-for-every-user    also report users without MFA who have no console password [MFA_FOR_EVERY_USER]
 
 Against real AWS the default credential chain is used; run it as the management account (or a
 delegated administrator) where the member role exists in every account.
