@@ -54,8 +54,8 @@ export interface AccountAnalysis {
   readonly usedRules: readonly number[];
 }
 
-/** Everything one account's stored report says, as of the run's start. Pure. */
-export function analyzeAccount(input: {
+/** One account of a run as it was read: its report, what IAM said beside it, and what the run before knew. */
+export interface AccountRead {
   readonly account: AccountRef;
   readonly run: RunRef;
   /** The report's text, or why it could not be read from storage. */
@@ -65,9 +65,10 @@ export function analyzeAccount(input: {
   /** What IAM says of the account beyond the report, when it was read. */
   readonly iam?: IamAccount;
   readonly known?: KnownAccount;
-  readonly thresholds: FindingThresholds;
-  readonly acceptedRisks: readonly AcceptedRisk[];
-}): AccountAnalysis & { readonly report?: ParsedReport } {
+}
+
+/** Everything one account's stored report says, as of the run's start. Pure. */
+export function analyzeAccount(input: AccountRead & { readonly thresholds: FindingThresholds; readonly acceptedRisks: readonly AcceptedRisk[] }): AccountAnalysis & { readonly report?: ParsedReport } {
   const now = new Date(input.run.startedAt);
   const findings: Finding[] = [];
   let report: ParsedReport | undefined;
