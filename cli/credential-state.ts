@@ -21,9 +21,13 @@ export interface KeyUse {
 
 export interface RootCredentials {
   readonly createdAt: string;
+  /** Whether the root user has a password (centralized root access deletes it). @default true */
+  readonly password?: boolean;
   /** Unset: never used (no_information). */
   readonly passwordLastUsed?: string;
   readonly mfaActive: boolean;
+  /** The kind of the root's MFA device, when it has one. @default "hardware" */
+  readonly mfaDevice?: "virtual" | "hardware";
   readonly accessKeys?: ReadonlyArray<{ readonly active: boolean; readonly createdAt: string; readonly lastUsed?: KeyUse }>;
 }
 

@@ -6,6 +6,7 @@ import {
   EnableMFADeviceCommand,
   type IAMClient,
   UpdateAccessKeyCommand,
+  UpdateAccountPasswordPolicyCommand,
 } from "@aws-sdk/client-iam";
 import {
   CloseAccountCommand,
@@ -71,10 +72,21 @@ interface DemoUser {
 /** An account's root user, as its credential report row says. */
 interface DemoRoot {
   readonly madeDaysAgo: number;
+  /** Whether it has a password at all. @default true */
+  readonly password?: boolean;
   readonly passwordUsedDaysAgo?: number;
   readonly mfa: boolean;
+  /** @default "hardware" */
+  readonly mfaDevice?: "virtual" | "hardware";
   readonly keys?: readonly DemoKey[];
 }
+
+/** An account's password policy: the CIS one unless a story says otherwise. */
+interface DemoPasswordPolicy {
+  readonly minimumLength: number;
+  readonly reusePrevention: number;
+}
+const CIS_PASSWORD_POLICY: DemoPasswordPolicy = { minimumLength: 14, reusePrevention: 24 };
 
 /** What an account holds beyond its everyday users: the story it tells in the demo. */
 interface DemoStory {
@@ -82,6 +94,8 @@ interface DemoStory {
   readonly root?: DemoRoot;
   /** IAM already holds a report made this many hours before the seeding (it reuses one under four hours old). */
   readonly reportMadeHoursAgo?: number;
+  /** "none": the account has no password policy. @default CIS_PASSWORD_POLICY */
+  readonly passwordPolicy?: DemoPasswordPolicy | "none";
 }
 
 const used = (daysAgo: number, service = "s3", region = "us-east-1") => ({ daysAgo, region, service });
@@ -109,7 +123,8 @@ export function usersFor(accountIndex: number): DemoUser[] {
 /**
  * What makes each check fire at least once, for a reason a reader recognises, by account
  * (0: the management account, then the members in order). Accounts past these have only their
- * everyday users, and a root user made with the account, never used, with MFA and no keys.
+ * everyday users, a root user made with the account, never used, with a password, hardware MFA
+ * and no keys, and CIS's password policy.
  */
 export const DEMO_STORIES: readonly DemoStory[] = [
   {
@@ -141,6 +156,14 @@ export const DEMO_STORIES: readonly DemoStory[] = [
   { users: [{ name: "ci-vendor-sync", madeDaysAgo: 400, keys: [{ active: true, madeDaysAgo: 120, used: used(0, "sts") }] }] },
   // An auditor's key whose acceptance expired: back as a finding.
   { users: [{ name: "auditor-readonly", madeDaysAgo: 600, keys: [{ active: true, madeDaysAgo: 200, used: used(4, "iam") }] }] },
+  // A member under centralized root access: its root has no password, no keys and so no MFA, and that is no finding.
+  { root: { madeDaysAgo: 300, password: false, mfa: false } },
+  // A root protected by an authenticator app rather than a hardware key (CIS 1.6).
+  { root: { madeDaysAgo: 1200, passwordUsedDaysAgo: 400, mfa: true, mfaDevice: "virtual" } },
+  // A password policy from long ago: 8 characters, the last 5 passwords remembered (CIS 1.8, 1.9).
+  { passwordPolicy: { minimumLength: 8, reusePrevention: 5 } },
+  // A new account nobody gave a password policy yet: fails both.
+  { passwordPolicy: "none" },
 ];
 
 /** Builds an organization with OUs, members whose credentials tell the demo's stories, a report bucket and a topic. */
@@ -197,6 +220,10 @@ async function seedAccount(clients: AwsClients, accountId: string, iam: IAMClien
   const story = DEMO_STORIES[accountIndex] ?? {};
   const users = [...usersFor(accountIndex), ...(story.users ?? [])];
   for (const user of users) await createUser(iam, user, `${accountIndex}`);
+  const policy = story.passwordPolicy ?? CIS_PASSWORD_POLICY;
+  if (policy !== "none") {
+    await iam.send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: policy.minimumLength, PasswordReusePrevention: policy.reusePrevention }));
+  }
   if (!clients.endpoint) return;
   const day = (days: number | undefined) => (days === undefined ? undefined : before(now, days));
   const keyUse = (key: DemoKey) => (key.used ? { date: before(now, key.used.daysAgo), region: key.used.region, service: key.used.service } : undefined);
@@ -207,8 +234,10 @@ async function seedAccount(clients: AwsClients, accountId: string, iam: IAMClien
       ? {
           root: {
             createdAt: before(now, story.root.madeDaysAgo),
+            password: story.root.password ?? true,
             passwordLastUsed: day(story.root.passwordUsedDaysAgo),
             mfaActive: story.root.mfa,
+            mfaDevice: story.root.mfaDevice ?? "hardware",
             accessKeys: (story.root.keys ?? []).map((key) => ({ active: key.active, createdAt: before(now, key.madeDaysAgo), lastUsed: keyUse(key) })),
           },
         }

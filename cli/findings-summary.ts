@@ -28,6 +28,12 @@ export function formatFindingsSummary(summary: StoredSummary): string {
     for (const rule of rules.expired) lines.push(`  expired on ${rule.expires}, no longer applied: ${ruleSubject(rule)} in ${rule.account} for ${rule.user} (${rule.owner})`);
     for (const rule of rules.stale) lines.push(`  matched nothing this run: ${ruleSubject(rule)} in ${rule.account} for ${rule.user} (${rule.owner})`);
   }
+  const { notEvaluated } = summary;
+  if (notEvaluated.accounts > 0) {
+    lines.push("", `Checks not evaluated in ${notEvaluated.accounts} account(s), neither passing nor failing:`);
+    lines.push(...notEvaluated.listed.map((a) => `  ${a.accountId}: ${a.checks.join(", ")} (${a.reason})`));
+    if (notEvaluated.accounts > notEvaluated.listed.length) lines.push(`  ... and ${notEvaluated.accounts - notEvaluated.listed.length} more`);
+  }
   if (summary.urgent.count > 0) {
     lines.push("", "New critical and high findings:");
     lines.push(...summary.urgent.listed.map((f) => `  [${f.severity}] ${f.message}`));

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { analyzeAccount, carriedAccount } from "../functions/analysis/account-analysis";
 import type { AcceptedRisk } from "../functions/analysis/accepted-risks";
 import type { StoredFinding } from "../functions/analysis/changes";
+import type { IamAccount } from "../functions/analysis/iam-account";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import { RunCombiner, type StoredSummary } from "../functions/analysis/run-combiner";
 import { NO_PREVIOUS_RUN, type PreviousFindings } from "../functions/analysis-store";
@@ -47,11 +48,13 @@ export async function analyzeFolder(
     const read = new Set<string>();
     for (const { file, accountId } of reportFiles.sort((a, b) => a.accountId.localeCompare(b.accountId))) {
       const entry = entries.get(accountId);
+      const iam = await readIamFile(join(dir, file.replace(/\.csv$/, ".iam.json")));
       const { report, ...analysis } = analyzeAccount({
         account: { id: accountId, name: entry?.name ?? "" },
         run,
         csv: await readFile(join(dir, file), "utf8"),
         generatedAt: entry?.reportGeneratedAt ? new Date(entry.reportGeneratedAt) : undefined,
+        ...(iam ? { iam } : {}),
         known: await previous.of(accountId),
         thresholds,
         acceptedRisks,
@@ -88,4 +91,14 @@ export async function previousFromFile(path: string): Promise<PreviousFindings> 
     of: async (accountId) => ({ runId, findings: byAccount.get(accountId) ?? [], notRechecked: [] }),
     accountIds: async () => [...byAccount.keys()].sort(),
   };
+}
+
+/** What IAM said of the account, stored beside a run's report (account=<id>.iam.json); absent for reports from elsewhere. */
+async function readIamFile(path: string): Promise<IamAccount | undefined> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as IamAccount;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
 }

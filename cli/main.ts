@@ -24,7 +24,7 @@ import { summarizeInputFromStoredRun } from "../functions/summarize/stored-run";
 import type { StoredSummary } from "../functions/analysis/run-combiner";
 import { findPreviousRun, knownAccounts } from "../functions/analysis-store";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
-import { THRESHOLD_SETTINGS, thresholdsFromEnv } from "../functions/analysis/thresholds";
+import { MFA_FOR_EVERY_USER, NUMERIC_THRESHOLDS, type NumericThreshold, THRESHOLD_SETTINGS, thresholdsFromEnv } from "../functions/analysis/thresholds";
 import { nodeVersionProblem } from "./node-version";
 import { DEFAULT_MEMBER_ROLE_NAME } from "../functions/member-credentials";
 import { type AcceptedRisk, InvalidAcceptedRisks } from "../functions/analysis/accepted-risks";
@@ -69,7 +69,8 @@ run options:
                           role, as the stack's securityHub does
   --verbose               print every pipeline event as a JSON line (no progress line)
   --quiet                 no progress line
-  --max-key-age-days N, --unused-days N, --root-use-window-days N, --max-report-age-hours N
+  --max-key-age-days N, --unused-days N, --root-use-window-days N, --max-report-age-hours N,
+  --min-password-length N, --password-reuse-prevention N, --mfa-for-every-user
                           the finding thresholds, as for summarize below
 
 summarize options (one source):
@@ -99,6 +100,10 @@ summarize options (one source):
                           root use within this many days is reported, 1-3650 [ROOT_USE_WINDOW_DAYS, else 30]
   --max-report-age-hours N
                           a report generated longer before the run is stale, 1-720 [MAX_REPORT_AGE_HOURS, else 24]
+  --min-password-length N the password policy's least length, 6-128 [MIN_PASSWORD_LENGTH, else 14]
+  --password-reuse-prevention N
+                          the earlier passwords it must remember, 1-24 [PASSWORD_REUSE_PREVENTION, else 24]
+  --mfa-for-every-user    also report users without MFA who have no console password [MFA_FOR_EVERY_USER]
 
 Against real AWS the default credential chain is used; run it as the management account (or a
 delegated administrator) where the member role exists in every account.
@@ -109,7 +114,10 @@ endpoint that the checks before the run found unusable (nothing was collected).`
 class UsageError extends Error {}
 
 /** The threshold flags, for parseArgs: run and summarize take the same. */
-const THRESHOLD_OPTIONS = Object.fromEntries(Object.values(THRESHOLD_SETTINGS).map(({ flag }) => [flag.slice(2), { type: "string" as const }]));
+const THRESHOLD_OPTIONS = {
+  ...Object.fromEntries(Object.values(THRESHOLD_SETTINGS).map(({ flag }) => [flag.slice(2), { type: "string" as const }])),
+  [MFA_FOR_EVERY_USER.flag.slice(2)]: { type: "boolean" as const },
+};
 
 /** The accepted risks file of --accepted-risks, checked as the deployed rules are; its problems are the flag's. */
 async function acceptedRisksFlag(path: string, problems: string[]): Promise<AcceptedRisk[] | undefined> {
@@ -126,8 +134,10 @@ async function acceptedRisksFlag(path: string, problems: string[]): Promise<Acce
  * IAM reuses a report for four hours, so a report older than a day is rare: the demo draws the
  * stale-report line at 2 hours, where the report IAM made three hours before the run shows.
  */
-const DEMO_THRESHOLDS: FindingThresholds = { ...DEFAULT_THRESHOLDS, maxReportAgeHours: 2 };
-const DEMO_NOTE = `The demo counts a report made more than ${DEMO_THRESHOLDS.maxReportAgeHours} hours before the run as stale (maxReportAgeHours; ${DEFAULT_THRESHOLDS.maxReportAgeHours} by default).`;
+const DEMO_THRESHOLDS: FindingThresholds = { ...DEFAULT_THRESHOLDS, maxReportAgeHours: 2, mfaForEveryUser: true };
+const DEMO_NOTE =
+  `The demo counts a report made more than ${DEMO_THRESHOLDS.maxReportAgeHours} hours before the run as stale (maxReportAgeHours; ${DEFAULT_THRESHOLDS.maxReportAgeHours} by default), ` +
+  "and reports every user without MFA (mfaForEveryUser; off by default).";
 
 async function main(argv: string[]): Promise<number> {
   const tooOld = nodeVersionProblem(process.version);
@@ -233,7 +243,7 @@ async function run(args: string[]): Promise<number> {
     runTimeoutMinutes: number("--timeout-minutes", DEFAULT_SETTINGS.runTimeoutMinutes, ...SETTING_BOUNDS.runTimeoutMinutes),
   };
   if (values.out !== undefined) problems.push(...defined(outFolderFlag("--out", resolve(values.out))));
-  const thresholds = thresholdFlags(values as Record<string, string | undefined>, problems);
+  const thresholds = thresholdFlags(values, problems);
   const acceptedRisks = values["accepted-risks"] ? await acceptedRisksFlag(values["accepted-risks"], problems) : undefined;
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
 
@@ -261,22 +271,22 @@ async function run(args: string[]): Promise<number> {
  * The finding thresholds: each flag, else its environment variable (as the Lambda reads it), else
  * the default. Problems are added to `problems`, each naming the flag or the variable.
  */
-function thresholdFlags(values: Record<string, string | undefined>, problems: string[]): FindingThresholds {
+function thresholdFlags(values: Record<string, string | string[] | boolean | undefined>, problems: string[]): FindingThresholds {
   let fromEnv: FindingThresholds = DEFAULT_THRESHOLDS;
   try {
     fromEnv = thresholdsFromEnv(process.env);
   } catch (err) {
     problems.push(`in the environment: ${(err as Error).message.replace(/^InvalidInput: /, "")}`);
   }
-  const keys = Object.keys(THRESHOLD_SETTINGS) as (keyof FindingThresholds)[];
-  return Object.fromEntries(
-    keys.map((key) => {
+  const numbers = Object.fromEntries(
+    NUMERIC_THRESHOLDS.map((key) => {
       const { flag, min, max } = THRESHOLD_SETTINGS[key];
-      const checked = wholeNumberFlag(flag, values[flag.slice(2)], fromEnv[key], min, max);
+      const checked = wholeNumberFlag(flag, values[flag.slice(2)] as string | undefined, fromEnv[key], min, max);
       if (checked.problem) problems.push(checked.problem);
       return [key, checked.value];
     }),
-  ) as unknown as FindingThresholds;
+  ) as Record<NumericThreshold, number>;
+  return { ...numbers, mfaForEveryUser: (values[MFA_FOR_EVERY_USER.flag.slice(2)] as boolean | undefined) || fromEnv.mfaForEveryUser };
 }
 
 /** The --region flag, else the SDK's own environment variables, else us-east-1. */
@@ -416,7 +426,7 @@ async function summarizeCommand(args: string[]): Promise<number> {
   if (values["topic-arn"] !== undefined) problems.push(...defined(topicArnFlag("--topic-arn", values["topic-arn"])));
   if (values.region !== undefined) problems.push(...defined(regionFlag("--region", values.region)));
   if (values.endpoint !== undefined) problems.push(...defined(endpointFlag("--endpoint", values.endpoint)));
-  const thresholds = thresholdFlags(values as Record<string, string | undefined>, problems);
+  const thresholds = thresholdFlags(values, problems);
   if (values.out !== undefined) problems.push(...defined(outFolderFlag("--out", resolve(values.out))));
   const acceptedRisks = values["accepted-risks"] ? await acceptedRisksFlag(values["accepted-risks"], problems) : undefined;
   if (problems.length > 0) throw new UsageError(problems.join("\n"));

@@ -21,12 +21,16 @@ and not_supported where IAM writes a region or a service). The seeding sets what
 through POST /moto-api/iam/credential-state (JSON, one account at a time):
   {"accountId": "111111111111",
    "reportGeneratedAt": "<ISO time>",          # a report IAM already holds (optional)
-   "root": {"createdAt", "passwordLastUsed", "mfaActive", "accessKeys": [{"active", "createdAt", "lastUsed"}]},
+   "root": {"createdAt", "password", "passwordLastUsed", "mfaActive", "mfaDevice", "accessKeys": [{"active", "createdAt", "lastUsed"}]},
    "users": {"<user name>": {"createdAt", "passwordLastUsed", "passwordLastChanged",
                              "accessKeys": [{"createdAt", "lastUsed": {"date", "region", "service"}}]}}}
 Users, passwords, MFA devices and keys (and their active state) are made with IAM's own API first;
 this sets only their dates, on moto's own models (key i of a user is its i-th key). Every account
-has a root row: unless seeded, a root made with the account, never used, with MFA and no keys.
+has a root row: unless seeded, a root made with the account, never used, with a password, a
+hardware MFA device and no keys. GetAccountSummary says what that root has (AccountPasswordPresent,
+which moto lacks, AccountAccessKeysPresent, inactive keys too, and AccountMFAEnabled), and
+ListVirtualMFADevices lists the root's virtual device ("mfaDevice": "virtual") as IAM does, its
+user the account's root ARN.
 GenerateCredentialReport keeps IAM's rule: a report younger than four hours is reused (COMPLETE),
 an older one or none is made anew (STARTED, then COMPLETE); GetCredentialReport answers with that
 report's GeneratedTime. Columns and values follow the IAM User Guide, "Generate credential reports
@@ -37,6 +41,7 @@ key; no_information for a password never used; not_supported for what root does 
 import json
 import sys
 from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
 
 import moto.iam.responses as iam_responses
 import moto.moto_api._internal.urls as moto_api_urls
@@ -159,7 +164,7 @@ def user_row(self: iam_models.User) -> str:
 
 
 def root_row(backend: iam_models.IAMBackend) -> str:
-    root = getattr(backend, "root_credentials", None) or {}
+    root = root_of(backend)
     created = parse_time(root["createdAt"]) if "createdAt" in root else backend.created_at
     used = root.get("passwordLastUsed")
     keys = root.get("accessKeys", []) + [None, None]
@@ -236,6 +241,42 @@ def set_credential_state(request: object, full_url: str, headers: dict) -> tuple
     return 200, {"Content-Type": "application/json"}, json.dumps({"status": "ok"})
 
 
+def root_of(backend: iam_models.IAMBackend) -> dict:
+    return getattr(backend, "root_credentials", None) or {}
+
+
+moto_summary_map = iam_models.AccountSummary.summary_map
+
+
+def summary_map(self: iam_models.AccountSummary) -> dict:
+    summary = moto_summary_map.fget(self)
+    root = root_of(self._iam_backend)
+    summary["AccountMFAEnabled"] = 1 if root.get("mfaActive", True) else 0
+    summary["AccountAccessKeysPresent"] = 1 if root.get("accessKeys") else 0
+    summary["AccountPasswordPresent"] = 1 if root.get("password", True) else 0
+    return summary
+
+
+moto_list_virtual_mfa_devices = iam_models.IAMBackend.list_virtual_mfa_devices
+
+
+def list_virtual_mfa_devices(self: iam_models.IAMBackend, assignment_status: str, marker: str | None, max_items: int) -> tuple:
+    devices, next_marker = moto_list_virtual_mfa_devices(self, assignment_status, marker, max_items)
+    root = root_of(self)
+    # The root's own device, on the first page: assigned, so not in an "Unassigned" listing.
+    if root.get("mfaActive", True) and root.get("mfaDevice") == "virtual" and assignment_status != "Unassigned" and not marker:
+        arn = f"arn:{self.partition}:iam::{self.account_id}:root"
+        devices = [
+            SimpleNamespace(
+                serial_number=f"arn:{self.partition}:iam::{self.account_id}:mfa/root-account-mfa-device",
+                enable_date=self.created_at,
+                user=SimpleNamespace(arn=arn, user_id=self.account_id, path="/", user_name=None, create_date=self.created_at),
+            ),
+            *devices,
+        ]
+    return devices, next_marker
+
+
 make_login_profile = iam_models.IAMBackend.create_login_profile
 
 
@@ -249,6 +290,8 @@ moto_get_credential_report = iam_models.IAMBackend.get_credential_report
 iam_models.IAMBackend.create_login_profile = create_login_profile
 iam_models.IAMBackend.__init__ = init_backend
 iam_models.IAMBackend.get_credential_report = get_credential_report
+iam_models.IAMBackend.list_virtual_mfa_devices = list_virtual_mfa_devices
+iam_models.AccountSummary.summary_map = property(summary_map)
 iam_models.User.to_csv = user_row
 iam_responses.IamResponse.generate_credential_report = generate_credential_report
 iam_responses.IamResponse.get_credential_report = get_credential_report_response

@@ -116,6 +116,9 @@ export const CONFIG_KEYS = [
   "unusedDays",
   "rootUseWindowDays",
   "maxReportAgeHours",
+  "minPasswordLength",
+  "passwordReusePrevention",
+  "mfaForEveryUser",
   "acceptedRisksFile",
   "acceptedRisks",
   "securityHub",
@@ -268,6 +271,9 @@ export function parseConfig(raw: Readonly<Record<string, string>>, context: Stac
     unusedDays: take("unusedDays", anyWholeNumber, DEFAULT_THRESHOLDS.unusedDays),
     rootUseWindowDays: take("rootUseWindowDays", anyWholeNumber, DEFAULT_THRESHOLDS.rootUseWindowDays),
     maxReportAgeHours: take("maxReportAgeHours", anyWholeNumber, DEFAULT_THRESHOLDS.maxReportAgeHours),
+    minPasswordLength: take("minPasswordLength", anyWholeNumber, DEFAULT_THRESHOLDS.minPasswordLength),
+    passwordReusePrevention: take("passwordReusePrevention", anyWholeNumber, DEFAULT_THRESHOLDS.passwordReusePrevention),
+    mfaForEveryUser: take("mfaForEveryUser", booleanValue, DEFAULT_THRESHOLDS.mfaForEveryUser),
   };
   problems.push(...thresholdProblems(findingThresholds));
 

@@ -64,11 +64,17 @@ export interface OrgCredentialReportsArgs {
   readonly rootUseWindowDays?: number;
   /** Finding when IAM's credential report was generated more hours than this before the run (1-720). Default: 24. */
   readonly maxReportAgeHours?: number;
-  /** YAML or JSON file of accepted risks and break-glass users (docs/findings.md, "Accepted risks and break-glass users"), relative to the program's folder; checked at preview and deployed with Summarize. Default: none. */
+  /** Finding when the account's password policy allows passwords shorter than this, or there is none (CIS 1.8; 6-128). Default: 14. */
+  readonly minPasswordLength?: number;
+  /** Finding when the account's password policy prevents the reuse of fewer passwords than this, or there is none (CIS 1.9; 1-24). Default: 24. */
+  readonly passwordReusePrevention?: number;
+  /** Also report every IAM user without MFA who has no console password (Security Hub IAM.19; console users are always checked). Default: false. */
+  readonly mfaForEveryUser?: boolean;
+  /** YAML or JSON file of accepted risks and break-glass users (docs/findings.md, "Accepted risks and break-glass users"), relative to the program's folder; checked at preview and deployed with the collector and Summarize. Default: none. */
   readonly acceptedRisksFile?: string;
   /** The accepted risks themselves, as the YAML or JSON text acceptedRisksFile would hold: for programs the component is served to (in YAML, `fn::readFile`). Default: none. */
   readonly acceptedRisks?: string;
-  /** Import the findings into each account's own Security Hub in the stack's region, through the member role (AWS takes an account's findings only from that account; Security Hub must be enabled there), archiving resolved ones. Default: false. */
+  /** Import the findings into each account's own Security Hub in the stack's region, with the member role's session the collector holds (AWS takes an account's findings only from that account; Security Hub must be enabled there), archiving resolved ones. Default: false. */
   readonly securityHub?: boolean;
   /** Role ARN in a separate logging/security account; the bucket and key are created there, with the grants the pipeline needs. */
   readonly storageAccount?: string;

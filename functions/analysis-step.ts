@@ -1,11 +1,11 @@
 import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
-import { type AccountAnalysis, analyzeAccount, type KnownAccount } from "./analysis/account-analysis";
+import { type AccountAnalysis, type AccountRead, analyzeAccount } from "./analysis/account-analysis";
 import type { AcceptedRisk } from "./analysis/accepted-risks";
 import type { ParsedReport } from "./analysis/credential-report";
 import type { FindingThresholds } from "./analysis/findings";
 import { accountImport } from "./analysis/security-hub-findings";
 import { type StoreDeps, storeAccountAnalysis } from "./analysis-store";
-import type { AccountRef, RunRef } from "./contracts";
+import type { RunRef } from "./contracts";
 import type { Log } from "./log";
 import { analysisKey } from "./report-keys";
 import { type SecurityHubResult, sendToSecurityHub } from "./security-hub";
@@ -32,7 +32,7 @@ export interface AnalysedAccount {
  * already held in that account), then stored beside the report (once).
  */
 export async function analyseAccount(
-  input: { readonly account: AccountRef; readonly run: RunRef; readonly csv: string | { readonly readError: string }; readonly generatedAt?: Date; readonly known?: KnownAccount },
+  input: AccountRead,
   settings: AnalysisSettings,
   deps: StoreDeps & { readonly log: Log; readonly sleep?: (ms: number) => Promise<void> },
   hub?: () => Promise<SecurityHubClient>,

@@ -1,11 +1,12 @@
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
 import type { AccountAnalysis, KnownAccount } from "./analysis/account-analysis";
 import type { CarriedFinding, FindingChanges, StoredFinding } from "./analysis/changes";
+import type { IamAccount } from "./analysis/iam-account";
 import type { PreviousRun, RunRef } from "./contracts";
 import { describeAwsError, TransientAwsError } from "./errors";
 import { listKeys } from "./list-keys";
 import { readIfPresent } from "./read-if-present";
-import { accountAnalysisKey, analysisKey, manifestKey, REPORTS_PREFIX, runDate, runPrefix } from "./report-keys";
+import { accountAnalysisKey, analysisKey, iamAccountKey, manifestKey, REPORTS_PREFIX, runDate, runPrefix } from "./report-keys";
 import { storeOnce } from "./write-once";
 
 export interface StoreDeps {
@@ -118,6 +119,21 @@ async function legacyFindings(previous: RunRef, deps: StoreDeps): Promise<Map<st
 export async function storeAccountAnalysis(deps: StoreDeps, analysis: AccountAnalysis): Promise<void> {
   const key = accountAnalysisKey(analysis.run, analysis.accountId);
   await storeOnce(deps.s3, { Bucket: deps.bucket, Key: key, Body: JSON.stringify(analysis), ContentType: "application/json" });
+}
+
+/**
+ * Stores what IAM says of an account beside its report, once; returns what is stored (an earlier
+ * try's, when there is one: the analysis goes by what is kept).
+ */
+export async function storeIamAccount(deps: StoreDeps, run: RunRef, accountId: string, iam: IamAccount): Promise<IamAccount> {
+  const key = iamAccountKey(run, accountId);
+  const written = await storeOnce(deps.s3, { Bucket: deps.bucket, Key: key, Body: JSON.stringify(iam), ContentType: "application/json" });
+  return written ? iam : ((await readJson<IamAccount>(deps, key)) ?? iam);
+}
+
+/** What IAM said of an account in a run, or undefined when it was not stored. */
+export async function readStoredIamAccount(deps: StoreDeps, run: RunRef, accountId: string): Promise<IamAccount | undefined> {
+  return readJson<IamAccount>(deps, iamAccountKey(run, accountId));
 }
 
 /** An account's analysis of a run, or undefined when there is none. */

@@ -48,6 +48,11 @@ export function accountAnalysisKey(run: RunRef, accountId: string): string {
   return reportKey(run, accountId).replace(/\.csv$/, ".analysis.json");
 }
 
+/** Where what IAM says of an account beyond its report is stored, beside the report (as read, with it). */
+export function iamAccountKey(run: RunRef, accountId: string): string {
+  return reportKey(run, accountId).replace(/\.csv$/, ".iam.json");
+}
+
 /** Where ListAccounts records the accounts a run covers, so the run can be summarised from S3 alone. */
 export function accountListKey(run: RunRef): string {
   return `${runPrefix(run)}accounts.json`;

@@ -1,5 +1,5 @@
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "./document";
-import { ownFindingsStatements, type SecurityHubTarget } from "./pipeline-policies";
+import { accountCredentialSettingsStatement, ownFindingsStatements, type SecurityHubTarget } from "./pipeline-policies";
 
 /** The logical id of the member role in the StackSet template. */
 export const MEMBER_ROLE_LOGICAL_ID = "CredentialReportRole";
@@ -21,8 +21,9 @@ export function memberRoleTrust(trusted: MemberRoleTrusted): PolicyDocument {
 }
 
 /**
- * The member role's permissions: generate and read the account's credential report and, with
- * Security Hub on, import the account's own findings there; nothing else.
+ * The member role's permissions: generate and read the account's credential report, read its root
+ * user's credentials and its password policy and, with Security Hub on, import the account's own
+ * findings there; nothing else.
  */
 export function memberRolePolicy(securityHub?: SecurityHubTarget): PolicyDocument {
   return policyDocument(
@@ -33,6 +34,7 @@ export function memberRolePolicy(securityHub?: SecurityHubTarget): PolicyDocumen
       // The credential report actions support no resource-level permissions.
       Resource: "*",
     },
+    accountCredentialSettingsStatement(),
     ...(securityHub ? ownFindingsStatements(securityHub) : []),
   );
 }
@@ -58,7 +60,7 @@ export function memberRoleTemplate(memberRoleName: string, options: MemberRoleOp
         Type: "AWS::IAM::Role",
         Properties: {
           RoleName: memberRoleName,
-          Description: "Assumed by the credential report collector; generates and reads the IAM credential report only.",
+          Description: "Assumed by the credential report collector; reads the IAM credential report and the account's credential settings only.",
           AssumeRolePolicyDocument: memberRoleTrust(options),
           Policies: [
             {

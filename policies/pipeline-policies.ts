@@ -89,10 +89,25 @@ export function collectorPolicy(args: CollectorPolicyArgs): PolicyDocument {
       // The credential report actions support no resource-level permissions.
       Resource: "*",
     },
+    accountCredentialSettingsStatement(),
     ...storageStatements(args.storage, ["s3:PutObject", "s3:GetObject"]),
     ...(args.securityHub ? ownFindingsStatements(args.securityHub) : []),
     writeOwnLogs(args.logGroupArn),
   );
+}
+
+/**
+ * Read what the credential report leaves out, all read-only: the root user's password, keys and
+ * MFA (GetAccountSummary), whether its MFA device is virtual (ListVirtualMFADevices) and the
+ * password policy (GetAccountPasswordPolicy). None of the three takes a resource.
+ */
+export function accountCredentialSettingsStatement(): PolicyStatement {
+  return {
+    Sid: "ReadAccountCredentialSettings",
+    Effect: "Allow",
+    Action: ["iam:GetAccountSummary", "iam:ListVirtualMFADevices", "iam:GetAccountPasswordPolicy"],
+    Resource: "*",
+  };
 }
 
 /** The Distributed Map's working files: a bucket of the pipeline's own account (SSE-S3) and their prefix. */

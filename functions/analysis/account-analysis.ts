@@ -3,7 +3,8 @@ import { type AcceptedRisk, applyAcceptedRisks, rulesInForce, userMatcher } from
 import { withBreakGlass } from "./break-glass";
 import type { CarriedFinding, StoredFinding } from "./changes";
 import { MalformedReport, type ParsedReport, parseCredentialReport } from "./credential-report";
-import { type Finding, type FindingThresholds, reportStaleFinding, userFindings } from "./findings";
+import { type CheckId, type Finding, type FindingThresholds, passwordPolicyFindings, reportStaleFinding, userFindings } from "./findings";
+import { type IamAccount, type IamAccountCheck, notEvaluated } from "./iam-account";
 import { keyAgeCounts } from "./html-report";
 
 /** What the run before knew of one account: its findings then, and those it carried then. */
@@ -31,6 +32,11 @@ export interface AccountAnalysis {
   readonly rechecked: boolean;
   /** Why its report could not be read (its parse error, or the read error), when it could not. */
   readonly unreadable?: string;
+  /**
+   * The checks that needed more than the report and could not be decided here (IAM refused a call,
+   * or its answers were not there), and why: neither passing nor failing, their known findings carried.
+   */
+  readonly notEvaluated?: { readonly checks: readonly IamAccountCheck[]; readonly reason: string };
   readonly users: number;
   /** Active access keys by age bucket (KEY_AGE_BUCKETS), for the page. */
   readonly keyAges: readonly number[];
@@ -48,18 +54,21 @@ export interface AccountAnalysis {
   readonly usedRules: readonly number[];
 }
 
-/** Everything one account's stored report says, as of the run's start. Pure. */
-export function analyzeAccount(input: {
+/** One account of a run as it was read: its report, what IAM said beside it, and what the run before knew. */
+export interface AccountRead {
   readonly account: AccountRef;
   readonly run: RunRef;
   /** The report's text, or why it could not be read from storage. */
   readonly csv: string | { readonly readError: string };
   /** IAM's GeneratedTime, when known. */
   readonly generatedAt?: Date;
+  /** What IAM says of the account beyond the report, when it was read. */
+  readonly iam?: IamAccount;
   readonly known?: KnownAccount;
-  readonly thresholds: FindingThresholds;
-  readonly acceptedRisks: readonly AcceptedRisk[];
-}): AccountAnalysis & { readonly report?: ParsedReport } {
+}
+
+/** Everything one account's stored report says, as of the run's start. Pure. */
+export function analyzeAccount(input: AccountRead & { readonly thresholds: FindingThresholds; readonly acceptedRisks: readonly AcceptedRisk[] }): AccountAnalysis & { readonly report?: ParsedReport } {
   const now = new Date(input.run.startedAt);
   const findings: Finding[] = [];
   let report: ParsedReport | undefined;
@@ -73,7 +82,7 @@ export function analyzeAccount(input: {
       const breakGlass = rulesInForce(input.acceptedRisks, now)
         .filter((rule) => "kind" in rule)
         .map(userMatcher);
-      findings.push(...withBreakGlass(userFindings(report, now, input.thresholds), report, breakGlass, now, input.thresholds));
+      findings.push(...withBreakGlass(userFindings(report, now, input.thresholds, input.iam), report, breakGlass, now, input.thresholds));
     } catch (error) {
       if (!(error instanceof MalformedReport)) throw error;
       unreadable = error.message;
@@ -81,10 +90,15 @@ export function analyzeAccount(input: {
     const stale = reportStaleFinding(input.account.id, input.generatedAt, now, input.thresholds);
     if (stale) findings.push(stale);
   }
-  const analysis = withChanges(input.account, input.run, findings, report !== undefined, input.known, input.acceptedRisks);
+  // IAM's answers are read in the same session as the report: without the report, they say nothing either.
+  const undecided = report ? notEvaluated(input.iam) : [];
+  if (report) findings.push(...passwordPolicyFindings(input.account.id, input.iam, input.thresholds));
+  const reason = input.iam ? input.iam.refused.join("; ") : "IAM's answers beside the report were not there";
+  const analysis = withChanges(input.account, input.run, findings, { rechecked: report !== undefined, undecided }, input.known, input.acceptedRisks);
   return {
     ...analysis,
     ...(unreadable ? { unreadable } : {}),
+    ...(undecided.length > 0 ? { notEvaluated: { checks: undecided, reason } } : {}),
     users: report?.users.length ?? 0,
     keyAges: report ? keyAgeCounts([report], now) : keyAgeCounts([], now),
     ...(report ? { report } : {}),
@@ -93,21 +107,21 @@ export function analyzeAccount(input: {
 
 /** An account whose report was not collected this run: its known findings carried forward. Pure. */
 export function carriedAccount(account: AccountRef, run: RunRef, known: KnownAccount | undefined): AccountAnalysis {
-  return { ...withChanges(account, run, [], false, known, []), users: 0, keyAges: keyAgeCounts([], new Date(run.startedAt)) };
+  return { ...withChanges(account, run, [], { rechecked: false, undecided: [] }, known, []), users: 0, keyAges: keyAgeCounts([], new Date(run.startedAt)) };
 }
 
 /**
  * This run's findings of one account against what the run before knew of it: new, resolved (only
- * when the account was re-checked) and carried, first-seen times kept. Pure.
+ * when its check was decided this run) and carried, first-seen times kept. Pure.
  */
 function withChanges(
   account: AccountRef,
   run: RunRef,
   findings: readonly Finding[],
-  rechecked: boolean,
+  checked: { readonly rechecked: boolean; readonly undecided: readonly CheckId[] },
   known: KnownAccount | undefined,
   acceptedRisks: readonly AcceptedRisk[],
-): Omit<AccountAnalysis, "users" | "keyAges" | "unreadable"> {
+): Omit<AccountAnalysis, "users" | "keyAges" | "unreadable" | "notEvaluated"> {
   const decisions = applyAcceptedRisks(findings, acceptedRisks, new Date(run.startedAt));
   const ruleOf = new Map(decisions.accepted.map(({ finding, rule }) => [finding.id, rule]));
   const inForce = rulesInForce(acceptedRisks, new Date(run.startedAt));
@@ -115,16 +129,17 @@ function withChanges(
   const knownList: CarriedFinding[] = known ? [...known.findings.map((f) => ({ ...f, lastSeenRunId: known.runId })), ...known.notRechecked] : [];
   const knownById = new Map(knownList.map((f) => [f.id, f]));
   const current = new Set(findings.map((f) => f.id));
+  const decided = (checkId: CheckId) => checked.rechecked && !checked.undecided.includes(checkId);
   return {
     accountId: account.id,
     accountName: account.name,
     run: { id: run.id, startedAt: run.startedAt },
     previousRunId: known?.runId ?? null,
-    rechecked,
+    rechecked: checked.rechecked,
     findings: findings.map((f) => ({ ...f, firstSeenAt: knownById.get(f.id)?.firstSeenAt ?? new Date(run.startedAt).toISOString(), ...(ruleOf.has(f.id) ? { acceptedRisk: ruleOf.get(f.id) } : {}) })),
     newIds: findings.filter((f) => !knownById.has(f.id)).map((f) => f.id),
-    resolved: rechecked ? knownList.filter((f) => !current.has(f.id)).map(({ lastSeenRunId: _, ...finding }) => finding) : [],
-    notRechecked: rechecked ? [] : knownList,
+    resolved: knownList.filter((f) => !current.has(f.id) && decided(f.checkId)).map(({ lastSeenRunId: _, ...finding }) => finding),
+    notRechecked: knownList.filter((f) => !current.has(f.id) && !decided(f.checkId)),
     acceptedBeforeIds: findings.filter((f) => knownById.get(f.id)?.acceptedRisk).map((f) => f.id),
     usedRules,
   };

@@ -1,23 +1,32 @@
 import { humanAge } from "./ages";
 import { type CredentialUser, type Field, type ParsedReport, valueOf } from "./credential-report";
+import { type IamAccount, rootHasCredentials } from "./iam-account";
 
 export type Severity = "critical" | "high" | "medium" | "low";
 export const SEVERITIES: readonly Severity[] = ["critical", "high", "medium", "low"];
 
-/** What each check looks for, how bad it is, and the CIS AWS Foundations Benchmark v3.0.0 control. */
+/**
+ * What each check looks for and how bad it is; its CIS AWS Foundations Benchmark v3.0.0 control,
+ * and the AWS Security Hub control and Prowler check that decide the same (docs/findings.md says
+ * where they differ). The id of a check never changes: it is part of every finding's id.
+ */
 export const CHECKS = {
-  "root-mfa-off": { severity: "critical", cisControl: "1.5", title: "Root user without MFA" },
-  "root-access-key-active": { severity: "critical", cisControl: "1.4", title: "Root user with an active access key" },
-  "root-recently-used": { severity: "high", cisControl: "1.7", title: "Root user used recently" },
-  "console-without-mfa": { severity: "high", cisControl: "1.10", title: "Console password without MFA" },
-  "access-key-old": { severity: "medium", cisControl: "1.14", title: "Active access key not rotated" },
-  "credential-unused": { severity: "medium", cisControl: "1.12", title: "Active credential unused" },
-  "both-keys-active": { severity: "low", cisControl: "1.13", title: "Two active access keys" },
-  "key-created-with-user-unused": { severity: "low", cisControl: "1.11", title: "Access key made with the user, never used" },
-  "break-glass-used": { severity: "high", cisControl: null, title: "Break-glass user's credentials used" },
-  "break-glass-without-mfa": { severity: "high", cisControl: null, title: "Break-glass user without MFA" },
-  "report-stale": { severity: "medium", cisControl: null, title: "Credential report older than expected" },
-} as const satisfies Record<string, { severity: Severity; cisControl: string | null; title: string }>;
+  "root-mfa-off": { severity: "critical", cisControl: "1.5", securityHub: "IAM.9", prowler: "iam_root_mfa_enabled", title: "Root user without MFA" },
+  "root-hardware-mfa-off": { severity: "high", cisControl: "1.6", securityHub: "IAM.6", prowler: "iam_root_hardware_mfa_enabled", title: "Root user's MFA is virtual, not hardware" },
+  "root-access-key-active": { severity: "critical", cisControl: "1.4", securityHub: "IAM.4", prowler: "iam_no_root_access_key", title: "Root user with an access key" },
+  "root-recently-used": { severity: "high", cisControl: "1.7", securityHub: null, prowler: "iam_avoid_root_usage", title: "Root user used recently" },
+  "console-without-mfa": { severity: "high", cisControl: "1.10", securityHub: "IAM.5", prowler: "iam_user_mfa_enabled_console_access", title: "Console password without MFA" },
+  "user-without-mfa": { severity: "low", cisControl: null, securityHub: "IAM.19", prowler: null, title: "User without MFA (no console password)" },
+  "access-key-old": { severity: "medium", cisControl: "1.14", securityHub: "IAM.3", prowler: "iam_rotate_access_key_90_days", title: "Active access key not rotated" },
+  "credential-unused": { severity: "medium", cisControl: "1.12", securityHub: "IAM.22", prowler: "iam_user_accesskey_unused", title: "Active credential unused" },
+  "both-keys-active": { severity: "low", cisControl: "1.13", securityHub: null, prowler: "iam_user_two_active_access_key", title: "Two active access keys" },
+  "key-created-with-user-unused": { severity: "low", cisControl: "1.11", securityHub: null, prowler: "iam_user_no_setup_initial_access_key", title: "Access key made with the user, never used" },
+  "password-policy-short": { severity: "medium", cisControl: "1.8", securityHub: "IAM.15", prowler: "iam_password_policy_minimum_length_14", title: "Password policy allows short passwords" },
+  "password-policy-reuse": { severity: "low", cisControl: "1.9", securityHub: "IAM.16", prowler: "iam_password_policy_reuse_24", title: "Password policy allows reuse" },
+  "break-glass-used": { severity: "high", cisControl: null, securityHub: null, prowler: null, title: "Break-glass user's credentials used" },
+  "break-glass-without-mfa": { severity: "high", cisControl: null, securityHub: null, prowler: null, title: "Break-glass user without MFA" },
+  "report-stale": { severity: "medium", cisControl: null, securityHub: null, prowler: null, title: "Credential report older than expected" },
+} as const satisfies Record<string, { severity: Severity; cisControl: string | null; securityHub: string | null; prowler: string | null; title: string }>;
 export type CheckId = keyof typeof CHECKS;
 
 /** One problem with one credential of one user (or with a report). */
@@ -35,7 +44,7 @@ export interface Finding {
   readonly message: string;
 }
 
-/** Where each check draws its line. */
+/** Where each check draws its line, and whether the optional one runs. */
 export interface FindingThresholds {
   /** An active key rotated longer ago than this is old (CIS: 90 days or less). @default 90 */
   readonly maxKeyAgeDays: number;
@@ -45,9 +54,23 @@ export interface FindingThresholds {
   readonly rootUseWindowDays: number;
   /** A report generated longer ago than this before the run is stale. @default 24 */
   readonly maxReportAgeHours: number;
+  /** The password policy's minimum length must be at least this (CIS 1.8: 14). @default 14 */
+  readonly minPasswordLength: number;
+  /** The password policy must prevent the reuse of at least this many passwords (CIS 1.9: 24). @default 24 */
+  readonly passwordReusePrevention: number;
+  /** Report every IAM user without MFA, console password or not (Security Hub IAM.19). @default false */
+  readonly mfaForEveryUser: boolean;
 }
 
-export const DEFAULT_THRESHOLDS: FindingThresholds = { maxKeyAgeDays: 90, unusedDays: 45, rootUseWindowDays: 30, maxReportAgeHours: 24 };
+export const DEFAULT_THRESHOLDS: FindingThresholds = {
+  maxKeyAgeDays: 90,
+  unusedDays: 45,
+  rootUseWindowDays: 30,
+  maxReportAgeHours: 24,
+  minPasswordLength: 14,
+  passwordReusePrevention: 24,
+  mfaForEveryUser: false,
+};
 
 export const DAY_MS = 86_400_000;
 // "Created with the user": the console and the CLI both make the key within seconds of the user.
@@ -75,24 +98,39 @@ export function finding(checkId: CheckId, user: CredentialUser, message: string,
 export const wholeDays = (ms: number) => Math.floor(ms / DAY_MS);
 export const pick = (user: CredentialUser, ...columns: string[]) => Object.fromEntries(columns.map((c) => [c, user.raw[c]]));
 
-/** Every finding about the users of one report, as of `now`. Pure. */
-export function userFindings(report: ParsedReport, now: Date, thresholds: FindingThresholds = DEFAULT_THRESHOLDS): Finding[] {
-  return report.users.flatMap((user) => (user.isRoot ? rootFindings(user, now, thresholds) : iamUserFindings(user, now, thresholds)));
+/**
+ * Every finding about the users of one report, as of `now`; the root user's MFA checks with what
+ * IAM says of the account (none without it: they are not evaluated). Pure.
+ */
+export function userFindings(report: ParsedReport, now: Date, thresholds: FindingThresholds = DEFAULT_THRESHOLDS, iam?: IamAccount): Finding[] {
+  return report.users.flatMap((user) => (user.isRoot ? rootFindings(user, now, thresholds, iam) : iamUserFindings(user, now, thresholds)));
 }
 
-function rootFindings(root: CredentialUser, now: Date, t: FindingThresholds): Finding[] {
+function rootFindings(root: CredentialUser, now: Date, t: FindingThresholds, iam: IamAccount | undefined): Finding[] {
   const found: Finding[] = [];
-  if (!root.mfaActive) {
-    found.push(finding("root-mfa-off", root, `The root user of ${root.accountId} has no MFA`, pick(root, "mfa_active")));
+  // A root user without a password or keys cannot sign in (centralized root access leaves member
+  // roots so): no MFA is then no finding, as for Security Hub's IAM.9 and Prowler.
+  if (iam?.root && rootHasCredentials(iam)) {
+    const evidence = {
+      ...pick(root, "mfa_active"),
+      account_mfa_enabled: iam.root.mfaEnabled ? "1" : "0",
+      account_password_present: iam.root.passwordPresent ? "1" : "0",
+      account_access_keys_present: iam.root.accessKeysPresent ? "1" : "0",
+    };
+    if (!iam.root.mfaEnabled) found.push(finding("root-mfa-off", root, `The root user of ${root.accountId} has credentials and no MFA`, evidence));
+    else if (iam.rootVirtualMfa === true) {
+      found.push(finding("root-hardware-mfa-off", root, `The root user of ${root.accountId} has a virtual MFA device, not a hardware one`, { ...evidence, root_virtual_mfa: "true" }));
+    }
   }
-  for (const key of root.accessKeys.filter((k) => k.active)) {
+  // CIS 1.4: no root access key at all, active or not (the report dates an inactive one too).
+  for (const key of root.accessKeys.filter((k) => k.active || k.lastRotated.present)) {
     const prefix = `access_key_${key.slot}`;
     found.push(
       finding(
         "root-access-key-active",
         root,
-        `The root user of ${root.accountId} has an active access key (${prefix})`,
-        pick(root, `${prefix}_active`, `${prefix}_last_rotated`, `${prefix}_last_used_date`),
+        `The root user of ${root.accountId} has an ${key.active ? "active" : "inactive"} access key (${prefix})`,
+        { ...pick(root, `${prefix}_active`, `${prefix}_last_rotated`, `${prefix}_last_used_date`), ...(iam?.root ? { account_access_keys_present: iam.root.accessKeysPresent ? "1" : "0" } : {}) },
         prefix as Finding["credential"],
       ),
     );
@@ -133,6 +171,10 @@ function iamUserFindings(user: CredentialUser, now: Date, t: FindingThresholds):
   const hasPassword = valueOf(user.passwordEnabled) === true;
   if (hasPassword && !user.mfaActive) {
     found.push(finding("console-without-mfa", user, `${name} has a console password and no MFA`, pick(user, "password_enabled", "mfa_active")));
+  }
+  // IAM.19 asks MFA of every user; those with a console password are console-without-mfa's.
+  if (t.mfaForEveryUser && !hasPassword && !user.mfaActive) {
+    found.push(finding("user-without-mfa", user, `${name} has no MFA`, pick(user, "password_enabled", "mfa_active")));
   }
   if (hasPassword) {
     const unused = unusedFor(now, user.passwordLastUsed, user.passwordLastChanged, user.createdAt);
@@ -198,19 +240,40 @@ function unusedFor(now: Date, lastUsed: Field<Date>, ...madeAt: Field<Date>[]): 
   return { days: wholeDays(now.getTime() - since.getTime()), never: used === undefined };
 }
 
+/** The account's password policy against CIS 1.8 and 1.9; an account without one fails both. Pure. */
+export function passwordPolicyFindings(accountId: string, iam: IamAccount | undefined, t: FindingThresholds = DEFAULT_THRESHOLDS): Finding[] {
+  if (!iam || iam.passwordPolicy === undefined) return [];
+  const policy = iam.passwordPolicy;
+  const evidence: Record<string, string> = policy
+    ? { minimum_password_length: String(policy.minimumLength), password_reuse_prevention: policy.reusePrevention === null ? "none" : String(policy.reusePrevention) }
+    : { password_policy: "none" };
+  const found: Finding[] = [];
+  if (!policy || policy.minimumLength < t.minPasswordLength) {
+    const what = policy ? `allows passwords of ${policy.minimumLength} characters` : "has no password policy";
+    found.push(accountFinding("password-policy-short", accountId, `${accountId} ${what} (at least ${t.minPasswordLength} wanted)`, evidence));
+  }
+  if (!policy || policy.reusePrevention === null || policy.reusePrevention < t.passwordReusePrevention) {
+    const what = !policy ? "has no password policy" : policy.reusePrevention === null ? "lets a password be reused" : `remembers only ${policy.reusePrevention} earlier password(s)`;
+    found.push(accountFinding("password-policy-reuse", accountId, `${accountId} ${what} (${t.passwordReusePrevention} wanted)`, evidence));
+  }
+  return found;
+}
+
+/** A finding about the account rather than a user. */
+function accountFinding(checkId: CheckId, accountId: string, message: string, evidence: Record<string, string>): Finding {
+  const check = CHECKS[checkId];
+  return { id: `${accountId}/${checkId}`, checkId, severity: check.severity, cisControl: check.cisControl, accountId, user: "", evidence, message };
+}
+
 /** A report generated too long before the run: IAM served an old one, so the findings may be out of date. */
 export function reportStaleFinding(accountId: string, generatedAt: Date | undefined, runStartedAt: Date, t: FindingThresholds = DEFAULT_THRESHOLDS): Finding | undefined {
   if (!generatedAt) return undefined;
   const hours = (runStartedAt.getTime() - generatedAt.getTime()) / 3_600_000;
   if (hours <= t.maxReportAgeHours) return undefined;
-  return {
-    id: `${accountId}/report-stale`,
-    checkId: "report-stale",
-    severity: CHECKS["report-stale"].severity,
-    cisControl: null,
+  return accountFinding(
+    "report-stale",
     accountId,
-    user: "",
-    evidence: { generated_time: generatedAt.toISOString(), run_started_at: runStartedAt.toISOString(), age_hours: String(Math.floor(hours)) },
-    message: `The credential report of ${accountId} was generated ${humanAge(runStartedAt.getTime() - generatedAt.getTime())} before the run`,
-  };
+    `The credential report of ${accountId} was generated ${humanAge(runStartedAt.getTime() - generatedAt.getTime())} before the run`,
+    { generated_time: generatedAt.toISOString(), run_started_at: runStartedAt.toISOString(), age_hours: String(Math.floor(hours)) },
+  );
 }

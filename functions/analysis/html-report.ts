@@ -4,6 +4,7 @@ import { type AcceptedRisk, ruleSubject } from "./accepted-risks";
 import type { CarriedFinding, StoredFinding } from "./changes";
 import { type ParsedReport, valueOf } from "./credential-report";
 import { CHECKS, type CheckId, type Finding, SEVERITIES } from "./findings";
+import type { NotEvaluatedSummary } from "./iam-account";
 import type { FindingsSummary } from "./summary";
 
 /** A list the page shows the first items of, and how many there are in all. */
@@ -21,6 +22,7 @@ export interface PageModel {
   readonly runStartedAt: Date;
   readonly previousRunId: string | null;
   readonly summary: FindingsSummary;
+  readonly notEvaluated: NotEvaluatedSummary;
   readonly counts: { readonly new: number; readonly resolved: number; readonly notRechecked: number; readonly accepted: number };
   /** Per check with open findings: how many, and in how many accounts. */
   readonly checks: ReadonlyMap<CheckId, { readonly findings: number; readonly accounts: number }>;
@@ -123,7 +125,12 @@ export class PageBuilder {
     for (const f of account.notRechecked) this.notRechecked.add(f);
   }
 
-  model(run: { readonly runId: string; readonly runStartedAt: Date; readonly previousRunId: string | null }, summary: FindingsSummary, rules: { readonly expired: readonly AcceptedRisk[]; readonly stale: readonly AcceptedRisk[] }): PageModel {
+  model(
+    run: { readonly runId: string; readonly runStartedAt: Date; readonly previousRunId: string | null },
+    summary: FindingsSummary,
+    rules: { readonly expired: readonly AcceptedRisk[]; readonly stale: readonly AcceptedRisk[] },
+    notEvaluated: NotEvaluatedSummary,
+  ): PageModel {
     const label = (id: string) => (this.names.get(id) ? `${this.names.get(id)} (${id})` : id);
     const total = (m: Map<CheckId, number>) => [...m.values()].reduce((a, b) => a + b, 0);
     const sorted = [...this.byAccount.entries()].sort((a, b) => total(b[1]) - total(a[1]) || a[0].localeCompare(b[0]));
@@ -146,6 +153,7 @@ export class PageBuilder {
     return {
       ...run,
       summary,
+      notEvaluated,
       counts: { new: this.newCount, resolved: this.resolved.total, notRechecked: this.notRechecked.total, accepted: this.accepted.total },
       checks: this.checks,
       topAccounts,
@@ -168,7 +176,7 @@ export function escapeHtml(text: string): string {
 
 const SEVERITY_COLOR = { critical: "#8b0000", high: "#d9480f", medium: "#e8a317", low: "#5c7cfa" } as const;
 const CHECK_IDS = Object.keys(CHECKS) as CheckId[];
-const CHECK_COLORS = ["#8b0000", "#c92a2a", "#d9480f", "#e8590c", "#f08c00", "#e8a317", "#2f9e44", "#1971c2", "#7048e8", "#495057", "#0c8599"];
+const CHECK_COLORS = ["#8b0000", "#a61e4d", "#c92a2a", "#d9480f", "#e8590c", "#f08c00", "#e8a317", "#2f9e44", "#66a80f", "#1971c2", "#5f3dc4", "#862e9c", "#7048e8", "#495057", "#0c8599"];
 
 // Sorts a table by the clicked column; a cell's data-sort (severity rank) wins over its text.
 const SORT_SCRIPT = `for (const table of document.querySelectorAll("table.sortable")) {
@@ -246,7 +254,7 @@ ${
   summary.unreadableReports.length > 0
     ? `<h2>Reports that could not be read</h2>\n<ul>${summary.unreadableReports.map((r) => `<li>${e(accountLabel(r.accountId))}: ${e(r.error)}</li>`).join("")}</ul>`
     : ""
-}
+}${notEvaluatedSection(model.notEvaluated, accountLabel)}
 <h2>Findings by check</h2>
 ${checkOverview(checks, model)}
 <h2>Accounts with the most findings</h2>
@@ -295,6 +303,19 @@ ${moreIn(rows, "findings.jsonl")}`;
 }
 
 /** The findings accepted risks cover, with each rule's reason, owner and day; then the rules to look at. */
+/** The accounts where IAM's answers left checks undecided: neither passing nor failing. */
+function notEvaluatedSection(notEvaluated: NotEvaluatedSummary, accountLabel: (id: string) => string): string {
+  if (notEvaluated.accounts === 0) return "";
+  const e = escapeHtml;
+  const more = notEvaluated.accounts - notEvaluated.listed.length;
+  return [
+    "<h2>Checks not evaluated</h2>",
+    `<p>In ${notEvaluated.accounts} account(s) these checks could not be decided (IAM refused a call they need, or its answers were not there): they neither pass nor fail there, and earlier findings of theirs are carried.</p>`,
+    `<ul>${notEvaluated.listed.map((a) => `<li>${e(accountLabel(a.accountId))}: ${a.checks.map((c) => e(CHECKS[c].title)).join(", ")} (${e(a.reason)})</li>`).join("")}</ul>`,
+    more > 0 ? `<p>And ${more} more account(s): each account's analysis (account=&lt;id&gt;.analysis.json) names its own.</p>` : "",
+  ].join("\n");
+}
+
 function acceptedRisksSection(model: PageModel, accountLabel: (id: string) => string): string {
   if (model.accepted.total + model.expiredRules.length + model.staleRules.length === 0) return "";
   const e = escapeHtml;

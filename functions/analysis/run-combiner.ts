@@ -6,11 +6,15 @@ import { type AcceptedRisk, rulesInForce } from "./accepted-risks";
 import { CREDENTIAL_REPORT_COLUMNS, type ParsedReport } from "./credential-report";
 import { CHECKS, type CheckId, type Finding, type FindingThresholds, SEVERITIES, type Severity } from "./findings";
 import { PageBuilder, renderHtmlReport } from "./html-report";
+import type { IamAccountCheck, NotEvaluatedAccount, NotEvaluatedSummary } from "./iam-account";
 import type { FindingsSummary, UnreadableReport } from "./summary";
 import { neutralizeFormula } from "./users-csv";
 
 /** New critical and high findings listed in the digest at most (the SNS mail stays readable); the count has them all. */
 export const MAX_URGENT_LISTED = 20;
+/** Accounts whose checks were not evaluated, named at most; the counts have them all. */
+export const MAX_NOT_EVALUATED_LISTED = 20;
+
 
 /** Where the combined files go: parts appended as the accounts come, then each file assembled from text and parts. */
 export interface RunFileWriter {
@@ -30,6 +34,8 @@ export interface StoredSummary extends FindingsSummary {
   /** New critical and high findings no accepted risk covers: the first MAX_URGENT_LISTED, most severe first, and how many in all. */
   readonly urgent: { readonly listed: readonly { readonly id: string; readonly severity: Severity; readonly message: string }[]; readonly count: number };
   readonly rules: { readonly expired: readonly AcceptedRisk[]; readonly stale: readonly AcceptedRisk[] };
+  /** Checks left undecided (IAM refused a call they need): in how many accounts, by check, and the first accounts. */
+  readonly notEvaluated: NotEvaluatedSummary;
 }
 
 /** What the run's combination comes to: its summary.json, and what the SNS summary and the event need beside it. */
@@ -58,6 +64,7 @@ export class RunCombiner {
   private readonly page = new PageBuilder();
   private readonly usedRules = new Set<number>();
   private readonly carriedAccounts: string[] = [];
+  private readonly notEvaluated = { accounts: 0, byCheck: {} as Partial<Record<IamAccountCheck, number>>, listed: [] as NotEvaluatedAccount[] };
   // IAM's columns in its order, so every row has them all whatever the account order; a column
   // IAM adds later joins at the end when a report first has it (rows before it are a cell short).
   private readonly columns: string[] = [...CREDENTIAL_REPORT_COLUMNS];
@@ -104,6 +111,11 @@ export class RunCombiner {
       this.byAccount[account.accountId] = zeroes(SEVERITIES);
     }
     if (account.unreadable) this.unreadable.push({ accountId: account.accountId, error: account.unreadable });
+    if (account.notEvaluated) {
+      this.notEvaluated.accounts++;
+      for (const check of account.notEvaluated.checks) this.notEvaluated.byCheck[check] = (this.notEvaluated.byCheck[check] ?? 0) + 1;
+      if (this.notEvaluated.listed.length < MAX_NOT_EVALUATED_LISTED) this.notEvaluated.listed.push({ accountId: account.accountId, ...account.notEvaluated });
+    }
     const isNew = new Set(account.newIds);
     for (const f of account.findings) {
       this.total++;
@@ -158,6 +170,7 @@ export class RunCombiner {
       changes: { previousRunId: this.previousRunId, new: this.newCount, newAccepted: this.newAccepted, resolved: this.resolvedCount },
       urgent: { listed: this.urgent.map((f) => ({ id: f.id, severity: f.severity, message: f.message })), count: this.urgentCount },
       rules: { expired: expiredRules, stale: staleRules },
+      notEvaluated: this.notEvaluated,
     };
     const indent = (value: unknown) => JSON.stringify(value, null, 2).replace(/\n/g, "\n  ");
     await this.out.assemble("findings", [
@@ -177,7 +190,7 @@ export class RunCombiner {
     ]);
     await this.out.assemble("users", [stringify([["account_id", "account_name", ...this.columns]]), { part: "users" }]);
     await this.out.assemble("summary", [JSON.stringify(overview, null, 2)]);
-    const model = this.page.model({ runId: this.run.id, runStartedAt: startedAt, previousRunId: this.previousRunId }, summary, { expired: expiredRules, stale: staleRules });
+    const model = this.page.model({ runId: this.run.id, runStartedAt: startedAt, previousRunId: this.previousRunId }, summary, { expired: expiredRules, stale: staleRules }, this.notEvaluated);
     await this.out.assemble("html", [renderHtmlReport(model)]);
     return { overview, findings: this.total, notRecheckedAccounts: [...this.carriedAccounts].sort() };
   }

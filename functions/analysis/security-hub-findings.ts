@@ -95,7 +95,12 @@ export function asffFinding(finding: Finding, context: ImportContext, state: { f
     Title: check.title,
     Description: finding.message.slice(0, DESCRIPTION_MAX),
     SourceUrl: context.pageUrl,
-    ProductFields: { "org-credential-reports/RunId": context.runId, "org-credential-reports/CheckId": finding.checkId },
+    ProductFields: {
+      "org-credential-reports/RunId": context.runId,
+      "org-credential-reports/CheckId": finding.checkId,
+      // The Security Hub control that decides the same, for correlating with Security Hub's own findings.
+      ...(check.securityHub ? { "org-credential-reports/SecurityHubControl": check.securityHub } : {}),
+    },
     Compliance: { Status: state.archived ? "PASSED" : "FAILED", ...(cis ? { RelatedRequirements: [cis] } : {}) },
     Resources: [resourceOf(finding, context)],
     RecordState: state.archived ? "ARCHIVED" : "ACTIVE",

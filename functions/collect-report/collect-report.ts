@@ -12,7 +12,9 @@ import { memberCredentials, type TemporaryCredentials } from "../member-credenti
 import { isReportNotReadyError, isReportReady } from "./progress";
 import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { type AnalysisSettings, analyseAccount } from "../analysis-step";
-import { knownAccounts } from "../analysis-store";
+import type { IamAccount } from "../analysis/iam-account";
+import { knownAccounts, storeIamAccount } from "../analysis-store";
+import { readIamAccount } from "./read-iam-account";
 import type { SecurityHubResult } from "../security-hub";
 
 export interface CollectDeps {
@@ -98,6 +100,14 @@ export async function collectAccount(
 
   const report = await fetchReport(session.iam, session);
   if (!report.ready) return notReady(report.reason);
+  // What the report leaves out, read in the same session once the report is there.
+  let iamAccount: IamAccount;
+  try {
+    iamAccount = await withRetries(() => readIamAccount(session.iam!), deps.retryPauseMs);
+  } catch (err) {
+    if (err instanceof TransientAwsError) return notReady(err.message);
+    throw err;
+  }
 
   const key = reportKey(run, account.id);
   const sha256 = createHash("sha256").update(report.content).digest();
@@ -115,7 +125,23 @@ export async function collectAccount(
     throw err;
   }
   deps.log("report-stored", { ...context, key, bytes: facts.bytes });
-  return { stored: true, report: facts, ...(await analyseStored(account, run, report, deps, session, previousRun)) };
+  if (iamAccount.refused.length > 0) deps.log("iam-calls-refused", { ...context, refused: iamAccount.refused });
+  const iam = await keepIamAccount(run, account, iamAccount, deps);
+  return { stored: true, report: facts, ...(await analyseStored(account, run, { ...report, iam }, deps, session, previousRun)) };
+}
+
+/**
+ * Stores what IAM said beside the report and returns what is kept (an earlier try's, when there
+ * is one). Not stored, the analysis here still has it; Summarize, analysing the account itself,
+ * would then leave its checks not evaluated.
+ */
+async function keepIamAccount(run: RunRef, account: AccountRef, iam: IamAccount, deps: CollectDeps): Promise<IamAccount> {
+  try {
+    return await withRetries(() => storeIamAccount(deps, run, account.id, iam), deps.retryPauseMs);
+  } catch (err) {
+    deps.log("iam-account-not-stored", { accountId: account.id, runId: run.id, error: String(err) });
+    return iam;
+  }
 }
 
 /**
@@ -128,7 +154,7 @@ export async function collectAccount(
 async function analyseStored(
   account: AccountRef,
   run: RunRef,
-  report: { readonly content: Uint8Array; readonly generatedAt: string },
+  report: { readonly content: Uint8Array; readonly generatedAt: string; readonly iam: IamAccount },
   deps: CollectDeps,
   session: AccountSession,
   previousRun: PreviousRun | undefined,
@@ -141,7 +167,7 @@ async function analyseStored(
     const generatedAt = report.generatedAt === "unknown" ? undefined : new Date(report.generatedAt);
     const hub = deps.securityHubClient ? async () => deps.securityHubClient!(session.credentials) : undefined;
     const csv = Buffer.from(report.content).toString("utf-8");
-    const { securityHub } = await retry(() => analyseAccount({ account, run, csv, generatedAt, known }, deps.analysis!, store, hub));
+    const { securityHub } = await retry(() => analyseAccount({ account, run, csv, generatedAt, iam: report.iam, known }, deps.analysis!, store, hub));
     return securityHub ? { securityHub } : {};
   } catch (err) {
     deps.log("analysis-left-to-summarize", { accountId: account.id, runId: run.id, error: String(err) });

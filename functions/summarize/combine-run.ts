@@ -3,7 +3,7 @@ import { type AccountAnalysis, carriedAccount } from "../analysis/account-analys
 import { MalformedReport, type ParsedReport, parseCredentialReport } from "../analysis/credential-report";
 import { type CombinedRun, RunCombiner } from "../analysis/run-combiner";
 import { type AnalysisSettings, analyseAccount } from "../analysis-step";
-import { findPreviousRun, knownAccounts, type PreviousFindings, readAccountAnalysis, readText, type StoreDeps, storeAccountAnalysis } from "../analysis-store";
+import { findPreviousRun, knownAccounts, type PreviousFindings, readAccountAnalysis, readStoredIamAccount, readText, type StoreDeps, storeAccountAnalysis } from "../analysis-store";
 import type { PreviousRun, RunRef } from "../contracts";
 import { describeAwsError, TransientAwsError } from "../errors";
 import type { Log } from "../log";
@@ -102,7 +102,8 @@ async function accountOf(
   if (stored) return { analysis: stored, ...(typeof csv === "string" ? { report: parsed(account.id, csv) } : {}) };
   const generatedAt = entry.reportGeneratedAt ? new Date(entry.reportGeneratedAt) : undefined;
   const hub = deps.securityHubFor ? () => deps.securityHubFor!(account.id) : undefined;
-  return analyseAccount({ account, run, csv, generatedAt, known: await known.of(account.id) }, settings, deps, hub);
+  const [iam, before] = await Promise.all([readStoredIamAccount(deps, run, account.id), known.of(account.id)]);
+  return analyseAccount({ account, run, csv, generatedAt, ...(iam ? { iam } : {}), known: before }, settings, deps, hub);
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { StoredSummary } from "../analysis/run-combiner";
 import { type AccountOutcome, type CaughtError, countByStatus, type RunRef, type SkippedAccount } from "../contracts";
 import { runDate, runPrefix } from "../report-keys";
 
@@ -144,6 +145,8 @@ export interface FindingsDigest {
   readonly urgent: readonly { readonly severity: string; readonly message: string }[];
   /** How many new critical and high findings there are in all. */
   readonly urgentCount: number;
+  /** Checks IAM's answers left undecided: in how many accounts, and the first of them. */
+  readonly notEvaluated: StoredSummary["notEvaluated"];
   readonly reportKey: string;
 }
 
@@ -180,6 +183,14 @@ export function runSummaryMessage(manifest: Manifest, bucket: string, manifestKe
       lines.push(
         `${findings.notRechecked.findings} earlier finding(s) of ${findings.notRechecked.accountIds.length} account(s) not re-checked this run are carried forward: neither new nor resolved until their report is read again.`,
       );
+    }
+    if (findings.notEvaluated.accounts > 0) {
+      lines.push(
+        "",
+        `Checks not evaluated in ${findings.notEvaluated.accounts} account(s), neither passing nor failing (their earlier findings are carried):`,
+        ...findings.notEvaluated.listed.map((a) => `- ${a.accountId}: ${a.checks.join(", ")} (${a.reason})`),
+      );
+      if (findings.notEvaluated.accounts > findings.notEvaluated.listed.length) lines.push(`- ... and ${findings.notEvaluated.accounts - findings.notEvaluated.listed.length} more`);
     }
     if (findings.urgent.length > 0) {
       lines.push(

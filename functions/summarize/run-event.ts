@@ -33,6 +33,7 @@ export function runCompletedEvent(
           newCriticalOrHigh: findings.urgentCount,
           resolved: findings.resolvedCount,
           notRechecked: { findings: findings.notRechecked.findings, accounts: findings.notRechecked.accountIds.length },
+          notEvaluated: { accounts: findings.notEvaluated.accounts, byCheck: findings.notEvaluated.byCheck },
         }
       : null,
     notRecheckedAccounts: (findings?.notRechecked.accountIds ?? []).slice(0, MAX_ACCOUNTS_IN_EVENT),

@@ -124,10 +124,12 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
   const notImported = !securityHub ? 0 : "error" in securityHub ? 1 : securityHub.failedCount;
 
   const urgent = digest?.urgentCount ?? 0;
-  if (manifest.counts.failed > 0 || urgent > 0 || analysisError || notImported > 0) {
+  const undecided = digest?.notEvaluated.accounts ?? 0;
+  if (manifest.counts.failed > 0 || urgent > 0 || analysisError || notImported > 0 || undecided > 0) {
     const reasons = [
       manifest.counts.failed > 0 ? `${manifest.counts.failed} account(s) failed` : "",
       urgent > 0 ? `${urgent} new critical or high finding(s)` : "",
+      undecided > 0 ? `checks not evaluated in ${undecided} account(s)` : "",
       analysisError ? "analysis failed" : "",
       notImported > 0 ? "Security Hub import incomplete" : "",
     ].filter(Boolean);
@@ -260,6 +262,7 @@ function findingsDigest(run: RunRef, combined: CombinedRun): FindingsDigest {
     previousRunId: overview.changes.previousRunId,
     urgent: overview.urgent.listed,
     urgentCount: overview.urgent.count,
+    notEvaluated: overview.notEvaluated,
     reportKey: analysisKey(run, "html"),
   };
 }

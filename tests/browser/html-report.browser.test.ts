@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { iamAsReported } from "../helpers/iam-as-reported";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { analyzeReports } from "../helpers/analyze-reports";
 import { parseCredentialReport } from "../../functions/analysis/credential-report";
@@ -32,8 +33,8 @@ describe("HTML report in a real browser (headless chromium)", function () {
     const analysis = await analyzeReports({
       run: { id: "browser-run", startedAt: NOW.toISOString() },
       reports: [
-        { id: "111111111111", name: HOSTILE_ACCOUNT, csv: hostile },
-        { id: "222222222222", name: "sandbox", csv: sandbox },
+        { id: "111111111111", name: HOSTILE_ACCOUNT, csv: hostile, iam: iamAsReported("111111111111", hostile) },
+        { id: "222222222222", name: "sandbox", csv: sandbox, iam: iamAsReported("222222222222", sandbox) },
       ],
       known: (accountId) => (accountId === "111111111111" ? { runId: "yesterday", findings: previous, notRechecked: [] } : undefined),
     });

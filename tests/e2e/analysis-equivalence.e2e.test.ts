@@ -6,7 +6,7 @@ import { DEMO_SPEC, type DemoOrganization, seedDemoOrganization } from "../../cl
 import { type Emulator, startEmulator } from "../../cli/emulator";
 import { runLocally } from "../../cli/local-runner";
 import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks-file";
-import { analysisKey, reportKey } from "../../functions/report-keys";
+import { analysisKey, iamAccountKey, reportKey } from "../../functions/report-keys";
 import type { Manifest } from "../../functions/summarize/manifest";
 import { bucketSnapshot, demoRunOptions, emulatorTarget } from "../helpers/emulator-data";
 import { expectSameAnswers } from "../helpers/equivalence";
@@ -56,7 +56,14 @@ describe("analysis equivalence on the demo organization (moto on loopback)", fun
       const old = analyzeRun({
         runId,
         runStartedAt: new Date(run.startedAt),
-        reports: collected.map((a) => ({ accountId: a.accountId, accountName: a.name, csv: text(reportKey(run, a.accountId)), generatedAt: new Date(a.reportGeneratedAt!) })),
+        reports: collected.map((a) => ({
+          accountId: a.accountId,
+          accountName: a.name,
+          csv: text(reportKey(run, a.accountId)),
+          generatedAt: new Date(a.reportGeneratedAt!),
+          // What IAM said beside the report, as the collector stored it.
+          iam: JSON.parse(text(iamAccountKey(run, a.accountId))),
+        })),
         previous: previous && { runId: "equivalence-1", findings: JSON.parse(previous.findings.body).findings, notRechecked: JSON.parse(previous.changes.body).notRechecked },
         acceptedRisks,
       });

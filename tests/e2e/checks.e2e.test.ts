@@ -5,11 +5,12 @@ import {
   CreateVirtualMFADeviceCommand,
   EnableMFADeviceCommand,
   type IAMClient,
+  UpdateAccountPasswordPolicyCommand,
 } from "@aws-sdk/client-iam";
 import { expect } from "chai";
 import { awsClients } from "../../cli/aws-clients";
 import { before as daysBefore, type CredentialState, setCredentialState } from "../../cli/credential-state";
-import { type DemoOrganization, seedDemoOrganization } from "../../cli/demo-organization";
+import { assumeInto, type DemoOrganization, seedDemoOrganization } from "../../cli/demo-organization";
 import { type Emulator, startEmulator } from "../../cli/emulator";
 import { runLocally } from "../../cli/local-runner";
 import type { StoredFinding } from "../../functions/analysis/changes";
@@ -45,13 +46,14 @@ describe("every check end to end, at its boundaries (moto on loopback)", functio
   let findings: StoredFinding[];
   let management: string;
   let member: string;
+  let centralized: string;
 
   before(async () => {
     emulator = await startEmulator();
     const clients = awsClients(emulatorTarget(emulator.endpoint));
-    org = await seedDemoOrganization(clients, { memberAccounts: 1, ouNames: [], suspended: 0, bucket: "check-reports", topicName: "check-alerts", withUsers: false });
+    org = await seedDemoOrganization(clients, { memberAccounts: 2, ouNames: [], suspended: 0, bucket: "check-reports", topicName: "check-alerts", withUsers: false });
     management = org.managementAccountId;
-    member = org.members[0].id;
+    [member, centralized] = org.members.map((m) => m.id);
     const now = new Date();
     const day = (days: number) => daysBefore(now, days);
     const use = (days: number) => ({ date: day(days), region: "us-east-1", service: "s3" });
@@ -98,15 +100,22 @@ describe("every check end to end, at its boundaries (moto on loopback)", functio
     });
     await setCredentialState(emulator.endpoint, {
       accountId: member,
-      // Used 31 whole days ago, with MFA and no keys: nothing to report.
-      root: { createdAt: day(700), passwordLastUsed: day(31), mfaActive: true },
+      // Used 31 whole days ago, an authenticator app for MFA, and a key made inactive years ago.
+      root: { createdAt: day(700), passwordLastUsed: day(31), mfaActive: true, mfaDevice: "virtual", accessKeys: [{ active: false, createdAt: day(600) }] },
       reportGeneratedAt: daysBefore(now, 0, 1),
     });
+    // Centralized root access: no password, no keys, so no MFA either; nothing to report of its root.
+    await setCredentialState(emulator.endpoint, { accountId: centralized, root: { createdAt: day(100), password: false, mfaActive: false } });
+    // Password policies at CIS's line: one short of it in the management account, exactly on it in
+    // the member; the centralized account has none.
+    const policy = (iam: IAMClient, length: number, reuse: number) => iam.send(new UpdateAccountPasswordPolicyCommand({ MinimumPasswordLength: length, PasswordReusePrevention: reuse }));
+    await policy(clients.iamClient(), 13, 23);
+    await policy(clients.iamClient(await assumeInto(clients, member)), 14, 24);
 
     const result = await runLocally(
       demoRunOptions(org, clients, {
         runId: "checks",
-        thresholds: { ...DEFAULT_THRESHOLDS, maxReportAgeHours: 2 },
+        thresholds: { ...DEFAULT_THRESHOLDS, maxReportAgeHours: 2, mfaForEveryUser: true },
         acceptedRisks: [{ kind: "break-glass", account: management, user: "breakglass", reason: "emergency access", owner: "security@example.com", expires: "2099-12-31" }],
       }),
     );
@@ -133,6 +142,15 @@ describe("every check end to end, at its boundaries (moto on loopback)", functio
         of("breakglass/break-glass-used"),
         of("breakglass/break-glass-without-mfa"),
         of("report-stale"),
+        of("password-policy-short"),
+        of("password-policy-reuse"),
+        // Every user without MFA and without a console password (mfaForEveryUser): the console users
+        // are console-without-mfa's, the break-glass user break-glass-without-mfa's.
+        ...["key-89", "key-90", "key-91", "unused-44", "unused-45", "unused-46", "two-keys"].map((user) => of(`${user}/user-without-mfa`)),
+        `${member}/<root_account>/root-hardware-mfa-off`,
+        `${member}/<root_account>/root-access-key-active/access_key_1`,
+        `${centralized}/password-policy-short`,
+        `${centralized}/password-policy-reuse`,
       ].sort(),
     );
   });
@@ -142,12 +160,14 @@ describe("every check end to end, at its boundaries (moto on loopback)", functio
   });
 
   it("keeps the ages the rules counted as evidence, in whole days", () => {
-    const byId = new Map(findings.map((f) => [f.id.slice(management.length + 1), f]));
+    const byId = new Map(findings.filter((f) => f.accountId === management).map((f) => [f.id.slice(management.length + 1), f]));
     expect(byId.get("key-91/access-key-old/access_key_1")!.evidence.age_days).to.equal("91");
     expect(byId.get("unused-45/credential-unused/access_key_1")!.evidence.days_unused).to.equal("45");
     expect(byId.get("<root_account>/root-recently-used")!.evidence.days_since_last_use).to.equal("30");
     expect(byId.get("breakglass/break-glass-used")!.evidence.days_since_last_use).to.equal("30");
     expect(Number(byId.get("report-stale")!.evidence.age_hours)).to.equal(3);
-    expect(findings.filter((f) => f.accountId === member)).to.deep.equal([]);
+    expect(findings.find((f) => f.id === `${management}/password-policy-short`)!.evidence).to.deep.equal({ minimum_password_length: "13", password_reuse_prevention: "23" });
+    expect(findings.find((f) => f.id === `${centralized}/password-policy-short`)!.evidence).to.deep.equal({ password_policy: "none" });
+    expect(findings.find((f) => f.id === `${member}/<root_account>/root-access-key-active/access_key_1`)!.message).to.contain("inactive access key");
   });
 });

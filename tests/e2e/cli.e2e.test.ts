@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
+import { iamAsReported } from "../helpers/iam-as-reported";
 import { awsClients } from "../../cli/aws-clients";
 import { seedDemoOrganization } from "../../cli/demo-organization";
 import { type Emulator, startEmulator } from "../../cli/emulator";
@@ -224,13 +225,18 @@ describe("command line", function () {
     cpSync(join(fixtures, "workloads-111111111111.csv"), join(folder, "account=111111111111.csv"));
     cpSync(join(fixtures, "sandbox-222222222222.csv"), join(folder, "account=222222222222.csv"));
     cpSync(join(fixtures, "not-a-report.csv"), join(folder, "account=333333333333.csv"));
+    // What IAM said beside one account's report, as a run stores it; the other has none (a report from elsewhere).
+    writeFileSync(join(folder, "account=111111111111.iam.json"), JSON.stringify(iamAsReported("111111111111", readFileSync(join(fixtures, "workloads-111111111111.csv"), "utf8"))));
     writeFileSync(join(folder, "manifest.json"), JSON.stringify({ runId: "fixture-run", startedAt: "2026-11-25T08:00:00.000Z", accounts: [] }));
 
     const summarized = await cli(["summarize", "--from", folder, "--out", join(out, "from-folder")]);
 
     expect(summarized.status, summarized.stderr).to.equal(0);
     expect(summarized.stdout).to.contain("Findings: 11 (2 critical, 2 high, 5 medium, 2 low) in 2 accounts, 10 users; 11 new, 0 resolved");
-    expect(summarized.stdout).to.contain("[critical] The root user of 111111111111 has no MFA");
+    expect(summarized.stdout).to.contain("[critical] The root user of 111111111111 has credentials and no MFA");
+    expect(summarized.stdout).to.contain(
+      "Checks not evaluated in 1 account(s), neither passing nor failing:\n  222222222222: root-mfa-off, root-hardware-mfa-off, password-policy-short, password-policy-reuse (IAM's answers beside the report were not there)",
+    );
     expect(summarized.stdout).to.contain("Unreadable report: MalformedReport: the report of account 333333333333 is not a readable credential report");
     const findings = JSON.parse(readFileSync(join(out, "from-folder", "findings.json"), "utf8"));
     expect(findings.findings).to.have.length(11);

@@ -10,6 +10,7 @@ import { type LocalRunResult, runLocally } from "../../cli/local-runner";
 import { silentLog } from "../../functions/log";
 import { runPrefix } from "../../functions/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/settings";
+import type { StoredSummary } from "../../functions/analysis/run-combiner";
 import type { Manifest, ManifestEntry } from "../../functions/summarize/manifest";
 import { summarize } from "../../functions/summarize/summarize";
 import { summarizeInputFromStoredRun } from "../../functions/summarize/stored-run";
@@ -42,6 +43,8 @@ interface FaultCase {
     readonly manifestStored?: boolean;
     /** Checks of what the proxy saw. */
     readonly requests?: (proxy: FaultProxy) => void;
+    /** Checks of the run's summary.json. */
+    readonly summary?: (summary: StoredSummary, accounts: Accounts) => void;
   };
 }
 
@@ -119,6 +122,22 @@ const CASES: FaultCase[] = [
     name: "S3 answers 503 to reading one stored report back for good",
     rules: ({ victim }) => [{ service: "s3", action: "GetObject", key: reportOf(victim), fault: { status: 503, code: "ServiceUnavailable", message: "Service Unavailable" } }],
     expect: { status: "failed", exitStatus: 1, error: /^TransientAwsError ServiceUnavailable: reading .*account=\d{12}\.csv/, manifestStored: true },
+  },
+  {
+    // An older member role during a StackSet rollout: the report is read, the checks that need the
+    // refused call are not evaluated there (neither passing nor failing), and the run says so.
+    name: "IAM refuses GetAccountSummary in one account",
+    rules: ({ victim }) => [{ service: "iam", action: "GetAccountSummary", account: victim, fault: { status: 403, code: "AccessDenied", message: "not authorized to perform: iam:GetAccountSummary" } }],
+    expect: {
+      status: "succeeded",
+      exitStatus: 0,
+      summary: (summary, { victim }) =>
+        expect(summary.notEvaluated).to.deep.equal({
+          accounts: 1,
+          byCheck: { "root-mfa-off": 1, "root-hardware-mfa-off": 1 },
+          listed: [{ accountId: victim, checks: ["root-mfa-off", "root-hardware-mfa-off"], reason: "iam:GetAccountSummary: AccessDenied" }],
+        }),
+    },
   },
   {
     name: "Organizations throttles the first ListAccounts page 4 times",
@@ -223,6 +242,7 @@ describe("fault matrix (moto behind a fault-injecting proxy)", function () {
       expectNothingChanged(before, after);
       if (result.status === "succeeded") {
         expectEveryAccountOnce(await manifestOf(result.summary.manifestKey), fault.expect.victim);
+        fault.expect.summary?.(await manifestOf(result.summary.manifestKey.replace("manifest.json", "summary.json")) as unknown as StoredSummary, accounts);
         // New objects only in this run's folder and its Distributed Map's folder.
         const runFolders = [result.summary.manifestKey.replace("manifest.json", ""), `map-runs/run=${runId}/`];
         expect([...after.keys()].filter((key) => !before.has(key) && !runFolders.some((folder) => key.startsWith(folder)))).to.deep.equal([]);

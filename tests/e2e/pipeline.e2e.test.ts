@@ -132,8 +132,8 @@ describe("pipeline end to end (moto on loopback)", function () {
     }
     const secondPrefix = runPrefix({ id: "e2e-second", startedAt: firstManifest.startedAt });
     const added = [...after.keys()].filter((key) => !before.has(key));
-    // The account list, 23 reports and their 23 analyses, a manifest and six analysis files...
-    expect(added.filter((key) => key.startsWith(secondPrefix))).to.have.length(54);
+    // The account list, 23 reports with what IAM said beside each and their 23 analyses, a manifest and six analysis files...
+    expect(added.filter((key) => key.startsWith(secondPrefix))).to.have.length(1 + 23 * 3 + 1 + 6);
     // ...and the Distributed Map's list and results (the local runner uses the report bucket for them).
     expect(added.filter((key) => !key.startsWith(secondPrefix)).map((key) => key.replace(/[0-9a-f-]{36}/, "<map run>"))).to.have.members([
       "map-runs/run=e2e-second/accounts-to-collect.json",
@@ -147,9 +147,14 @@ describe("pipeline end to end (moto on loopback)", function () {
     const file = (runId: string, name: string) => stored.get(runPrefix({ id: runId, startedAt: firstManifest.startedAt }) + name)!.body.toString();
     const first = JSON.parse(file("e2e-first", "findings.json"));
     // The emulator writes IAM's dates and root rows: every check of the demo's stories fires, and no
-    // report is stale at the default limit (break-glass checks need the accepted risks, not given here).
+    // report is stale at the default limit (break-glass checks need the accepted risks, not given
+    // here, and every user's MFA mfaForEveryUser, off by default).
     const fired = new Set(first.findings.map((f: { checkId: string }) => f.checkId));
-    expect([...fired].sort()).to.deep.equal(Object.keys(CHECKS).filter((check) => check !== "report-stale" && !check.startsWith("break-glass")).sort());
+    expect([...fired].sort()).to.deep.equal(
+      Object.keys(CHECKS)
+        .filter((check) => check !== "report-stale" && check !== "user-without-mfa" && !check.startsWith("break-glass"))
+        .sort(),
+    );
     const usersCsv = file("e2e-first", "users.csv");
     // The demo's "rotation,two-keys" user, which moto writes unquoted, comes out as one quoted cell.
     expect(usersCsv).to.match(/^\d{12},[^,\n]*,"rotation,two-keys","arn:aws:iam::\d{12}:user\/rotation,two-keys",/m);
@@ -208,11 +213,13 @@ describe("pipeline end to end (moto on loopback)", function () {
     proxy.addRule(assumeRoleDenied(brokenAccountId));
     expect(again.status).to.equal("succeeded");
     const after = await bucketSnapshot(direct.s3, org.bucket);
-    // Only the account that failed before is new (its report and its analysis), beside the new Map run's results.
+    // Only the account that failed before is new (its report, what IAM said and its analysis), beside the new Map run's results.
     const added = [...after.keys()].filter((key) => !before.has(key));
     const folder = runPrefix({ id: "e2e-first", startedAt: firstManifest.startedAt });
-    expect(added.filter((key) => key.startsWith("credential-reports/")).sort()).to.deep.equal([`${folder}account=${brokenAccountId}.analysis.json`, `${folder}account=${brokenAccountId}.csv`]);
-    expect(added.filter((key) => !key.startsWith("map-runs/run=e2e-first/"))).to.have.length(2);
+    expect(added.filter((key) => key.startsWith("credential-reports/")).sort()).to.deep.equal(
+      ["analysis.json", "csv", "iam.json"].map((ending) => `${folder}account=${brokenAccountId}.${ending}`),
+    );
+    expect(added.filter((key) => !key.startsWith("map-runs/run=e2e-first/"))).to.have.length(3);
     for (const [key, object] of before) expect(after.get(key)!.etag, key).to.equal(object.etag);
   });
 });

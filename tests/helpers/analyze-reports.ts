@@ -2,6 +2,7 @@ import type { AccountRef, RunRef } from "../../functions/contracts";
 import type { ANALYSIS_FILES } from "../../functions/report-keys";
 import { type AccountAnalysis, analyzeAccount, carriedAccount, type KnownAccount } from "../../functions/analysis/account-analysis";
 import type { AcceptedRisk } from "../../functions/analysis/accepted-risks";
+import type { IamAccount } from "../../functions/analysis/iam-account";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../../functions/analysis/findings";
 import { type CombinedRun, type RunFileWriter, RunCombiner } from "../../functions/analysis/run-combiner";
 
@@ -11,6 +12,8 @@ export interface ReportToAnalyse extends AccountRef {
   readonly csv: string | { readonly readError: string };
   /** IAM's GeneratedTime, when known. */
   readonly generatedAt?: Date;
+  /** What IAM says of the account beyond the report; unset, the checks that need it are not evaluated. */
+  readonly iam?: IamAccount;
 }
 
 /** A run's analysis made in memory: each account's, and the run's files by name. */
@@ -51,6 +54,7 @@ export async function analyzeReports(input: {
       run: input.run,
       csv: stored.csv,
       generatedAt: stored.generatedAt,
+      ...(stored.iam ? { iam: stored.iam } : {}),
       known: input.known?.(stored.id),
       thresholds,
       acceptedRisks,

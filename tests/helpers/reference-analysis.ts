@@ -7,18 +7,31 @@ import { type AcceptedRisk, applyAcceptedRisks, type RiskDecisions, rulesInForce
 import { withBreakGlass } from "../../functions/analysis/break-glass";
 import type { FindingChanges, StoredFinding, CarriedFinding } from "../../functions/analysis/changes";
 
+import { MalformedReport, type ParsedReport, parseCredentialReport } from "../../functions/analysis/credential-report";
+import {
+  CHECKS,
+  type CheckId,
+  DEFAULT_THRESHOLDS,
+  type Finding,
+  type FindingThresholds,
+  passwordPolicyFindings,
+  reportStaleFinding,
+  SEVERITIES,
+  type Severity,
+  userFindings,
+} from "../../functions/analysis/findings";
+import type { FindingsSummary, UnreadableReport } from "../../functions/analysis/summary";
+import { neutralizeFormula } from "../../functions/analysis/users-csv";
+import type { ANALYSIS_FILES } from "../../functions/report-keys";
+import { stringify } from "csv-stringify/sync";
+import type { IamAccount } from "../../functions/analysis/iam-account";
+
 /** What an earlier run knew: its findings, and those it carried forward. */
 interface KnownFindings {
   readonly runId: string;
   readonly findings: readonly StoredFinding[];
   readonly notRechecked?: readonly CarriedFinding[];
 }
-import { MalformedReport, type ParsedReport, parseCredentialReport } from "../../functions/analysis/credential-report";
-import { CHECKS, type CheckId, DEFAULT_THRESHOLDS, type Finding, type FindingThresholds, reportStaleFinding, SEVERITIES, type Severity, userFindings } from "../../functions/analysis/findings";
-import type { FindingsSummary, UnreadableReport } from "../../functions/analysis/summary";
-import { neutralizeFormula } from "../../functions/analysis/users-csv";
-import type { ANALYSIS_FILES } from "../../functions/report-keys";
-import { stringify } from "csv-stringify/sync";
 
 /** One stored report, as the analysis needs it. */
 export interface ReportToAnalyse {
@@ -28,6 +41,8 @@ export interface ReportToAnalyse {
   readonly csv: string | { readonly readError: string };
   /** IAM's GeneratedTime, when known (object metadata). */
   readonly generatedAt?: Date;
+  /** What IAM says of the account beyond the report (the rules are production's own). */
+  readonly iam?: IamAccount;
 }
 
 /** The files the analysis adds beside a run's manifest. */
@@ -77,7 +92,8 @@ export function analyzeRun(input: {
     try {
       const report = parseCredentialReport(stored.accountId, stored.csv);
       parsed.push({ report, accountName: stored.accountName });
-      findings.push(...withBreakGlass(userFindings(report, input.runStartedAt, thresholds), report, breakGlass, input.runStartedAt, thresholds));
+      findings.push(...withBreakGlass(userFindings(report, input.runStartedAt, thresholds, stored.iam), report, breakGlass, input.runStartedAt, thresholds));
+      findings.push(...passwordPolicyFindings(stored.accountId, stored.iam, thresholds));
     } catch (error) {
       if (!(error instanceof MalformedReport)) throw error;
       unreadable.push({ accountId: stored.accountId, error: error.message });

@@ -41,7 +41,7 @@ describe("stack config", () => {
       scheduleTimezone: "UTC",
       tags: {},
       settings: { maxConcurrency: 10, accountsPerBatch: 25, maxPollAttempts: 15, pollIntervalSeconds: 10, runTimeoutMinutes: 360 },
-      findingThresholds: { maxKeyAgeDays: 90, unusedDays: 45, rootUseWindowDays: 30, maxReportAgeHours: 24 },
+      findingThresholds: { maxKeyAgeDays: 90, unusedDays: 45, rootUseWindowDays: 30, maxReportAgeHours: 24, minPasswordLength: 14, passwordReusePrevention: 24, mfaForEveryUser: false },
       acceptedRisks: [],
       securityHub: false,
       storageAccountRoleArn: undefined,
@@ -176,6 +176,9 @@ describe("stack config", () => {
     ["zero poll attempts", { maxPollAttempts: "0" }, "maxPollAttempts must be a whole number from 1 to 100, got 0"],
     ["a key age of zero days", { maxKeyAgeDays: "0" }, "maxKeyAgeDays must be a whole number from 1 to 3650, got 0"],
     ["a report age beyond a month", { maxReportAgeHours: "1000" }, "maxReportAgeHours must be a whole number from 1 to 720, got 1000"],
+    ["a password length IAM would refuse", { minPasswordLength: "5" }, "minPasswordLength must be a whole number from 6 to 128, got 5"],
+    ["a reuse prevention past IAM's 24", { passwordReusePrevention: "25" }, "passwordReusePrevention must be a whole number from 1 to 24, got 25"],
+    ["mfaForEveryUser that is not a boolean", { mfaForEveryUser: "on" }, 'mfaForEveryUser must be true or false, got "on"'],
     ["a poll interval that is not a number", { pollIntervalSeconds: "ten" }, 'pollIntervalSeconds must be a whole number, got "ten"'],
     ["a storage account that is a user", { storageAccount: "arn:aws:iam::210987654321:user/deployer" }, 'storageAccount must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "arn:aws:iam::210987654321:user/deployer"'],
     [
@@ -191,7 +194,7 @@ describe("stack config", () => {
     [
       "accepted risks text that is not valid",
       { acceptedRisks: "acceptedRisks:\n  - { check: nope, account: '111111111111', user: x, reason: r, owner: o, expires: 2027-06-30 }\n" },
-      'acceptedRisks: acceptedRisks[0].check must be one of root-mfa-off, root-access-key-active, root-recently-used, console-without-mfa, access-key-old, credential-unused, both-keys-active, key-created-with-user-unused, break-glass-used, break-glass-without-mfa, report-stale, got "nope"',
+      'acceptedRisks: acceptedRisks[0].check must be one of root-mfa-off, root-hardware-mfa-off, root-access-key-active, root-recently-used, console-without-mfa, user-without-mfa, access-key-old, credential-unused, both-keys-active, key-created-with-user-unused, password-policy-short, password-policy-reuse, break-glass-used, break-glass-without-mfa, report-stale, got "nope"',
     ],
     [
       "a report retention on an existing bucket",

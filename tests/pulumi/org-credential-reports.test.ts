@@ -117,6 +117,7 @@ describe("OrgCredentialReports", () => {
       expect(JSON.parse(policy.inputs.policy)).to.deep.equal(memberRolePolicy({ partition: "aws", region: REGION, accountId: MANAGEMENT_ACCOUNT }));
       expect(JSON.parse(policy.inputs.policy).Statement.map((s: { Resource: unknown }) => s.Resource)).to.deep.equal([
         "*",
+        "*",
         `arn:aws:securityhub:${REGION}:${MANAGEMENT_ACCOUNT}:product/${MANAGEMENT_ACCOUNT}/default`,
         `arn:aws:securityhub:${REGION}:${MANAGEMENT_ACCOUNT}:hub/default`,
       ]);

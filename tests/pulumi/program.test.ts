@@ -68,6 +68,9 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         expect(actions).to.have.members([
           "iam:GenerateCredentialReport",
           "iam:GetCredentialReport",
+          "iam:GetAccountSummary",
+          "iam:ListVirtualMFADevices",
+          "iam:GetAccountPasswordPolicy",
           ...(securityHub ? ["securityhub:BatchImportFindings", "securityhub:BatchUpdateFindings"] : []),
         ]);
       });
@@ -317,6 +320,9 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         UNUSED_DAYS: "45",
         ROOT_USE_WINDOW_DAYS: "30",
         MAX_REPORT_AGE_HOURS: "24",
+        MIN_PASSWORD_LENGTH: "14",
+        PASSWORD_REUSE_PREVENTION: "24",
+        MFA_FOR_EVERY_USER: "false",
       });
       expect(env("summarize")).to.deep.equal({
         REPORT_BUCKET: run.outputs.bucketName,
@@ -325,6 +331,9 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         UNUSED_DAYS: "45",
         ROOT_USE_WINDOW_DAYS: "30",
         MAX_REPORT_AGE_HOURS: "24",
+        MIN_PASSWORD_LENGTH: "14",
+        PASSWORD_REUSE_PREVENTION: "24",
+        MFA_FOR_EVERY_USER: "false",
       });
     });
 
@@ -398,7 +407,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         ["TrustSummarizeRoleForSecurityHub", { AWS: `arn:aws:iam::${PIPELINE_ACCOUNT}:role/${summarizeRole.name}` }],
       ]);
       const statements = role.Policies[0].PolicyDocument.Statement as unknown as { Sid: string; Action: string; Resource: unknown }[];
-      expect(statements.slice(1)).to.deep.equal([
+      expect(statements.slice(2)).to.deep.equal([
         {
           Sid: "ImportOwnAccountFindings",
           Effect: "Allow",
@@ -409,7 +418,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       ]);
       const offRole = memberRoleOf(one(off(), "aws:cloudformation/stackSet:StackSet"));
       expect(offRole.AssumeRolePolicyDocument.Statement.map((s) => s.Sid)).to.deep.equal(["TrustCollectorRoleOnly"]);
-      expect(offRole.Policies[0].PolicyDocument.Statement.map((s) => s.Sid)).to.deep.equal(["GenerateAndReadCredentialReport"]);
+      expect(offRole.Policies[0].PolicyDocument.Statement.map((s) => s.Sid)).to.deep.equal(["GenerateAndReadCredentialReport", "ReadAccountCredentialSettings"]);
     });
 
     it("refuses a broken accepted risks file at preview, naming the key, the file and the place", async () => {

@@ -3,6 +3,8 @@ import type { AcceptedRisk } from "../../functions/analysis/accepted-risks";
 import { analyzeReports, type ReportsAnalysis } from "../helpers/analyze-reports";
 import { CREDENTIAL_REPORT_COLUMNS } from "../../functions/analysis/credential-report";
 import { expectSameAnswers } from "../helpers/equivalence";
+import type { IamAccount } from "../../functions/analysis/iam-account";
+import { iamAsReported } from "../helpers/iam-as-reported";
 import { analysisFiles, analyzeRun } from "../helpers/reference-analysis";
 
 const ACCOUNTS = 2000;
@@ -40,6 +42,13 @@ const RULES: AcceptedRisk[] = [
   { check: "console-without-mfa", account: "*", user: "nobody", reason: "matches nothing", owner: "o@example.com", expires: "2099-12-31" },
 ];
 
+/** IAM's answers beside each report: as its root row says, and some accounts with a weak or no password policy. */
+function iamOf(i: number, csv: string | { readonly readError: string }): IamAccount | undefined {
+  const iam = iamAsReported(id(i), csv);
+  if (!iam) return undefined;
+  return i % 23 === 0 ? { ...iam, passwordPolicy: i % 2 === 0 ? null : { minimumLength: 8, reusePrevention: 5 } } : iam;
+}
+
 // Accounts that leave the organization (or the scope) after day 1: not listed on day 2 at all.
 const leaves = (i: number) => i % 89 === 1;
 
@@ -73,7 +82,7 @@ describe("analysis equivalence: the streaming path gives today's findings, chang
       const old = analyzeRun({
         runId: run.id,
         runStartedAt: new Date(run.startedAt),
-        reports: reports.map(({ i, csv, generatedAt }) => ({ accountId: id(i), accountName: `account-${i}`, csv, generatedAt })),
+        reports: reports.map(({ i, csv, generatedAt }) => ({ accountId: id(i), accountName: `account-${i}`, csv, generatedAt, iam: iamOf(i, csv) })),
         previous: before && { runId: "run-1", findings: JSON.parse(before.findings.body).findings, notRechecked: JSON.parse(before.changes.body).notRechecked },
         acceptedRisks: RULES,
       });
@@ -82,7 +91,7 @@ describe("analysis equivalence: the streaming path gives today's findings, chang
       streamed.push(
         await analyzeReports({
           run,
-          reports: reports.map(({ i, csv, generatedAt }) => ({ id: id(i), name: `account-${i}`, csv, generatedAt })),
+          reports: reports.map(({ i, csv, generatedAt }) => ({ id: id(i), name: `account-${i}`, csv, generatedAt, iam: iamOf(i, csv) })),
           known: (accountId) => {
             const account = earlier?.accounts.find((a) => a.accountId === accountId);
             return account && { runId: account.run.id, accountName: account.accountName, findings: account.findings, notRechecked: account.notRechecked };
@@ -112,5 +121,7 @@ describe("analysis equivalence: the streaming path gives today's findings, chang
     expect(second.overview.rules.expired).to.have.length(1);
     expect(second.overview.rules.stale.map((r) => r.user)).to.include("nobody");
     expect(first.overview.unreadableReports).to.have.length(3);
+    expect(first.overview.byCheck["root-mfa-off"]).to.be.greaterThan(0);
+    expect(first.overview.byCheck["password-policy-short"]).to.be.greaterThan(0);
   });
 });

@@ -6,10 +6,13 @@ import { parse } from "csv-parse/sync";
 import type { FindingChanges } from "../../functions/analysis/changes";
 import { analyzeReports, type ReportsAnalysis, type ReportToAnalyse } from "../helpers/analyze-reports";
 import { MalformedReport, parseCredentialReport } from "../../functions/analysis/credential-report";
-import { DEFAULT_THRESHOLDS, type Finding, reportStaleFinding, userFindings } from "../../functions/analysis/findings";
+import { DEFAULT_THRESHOLDS, type Finding, passwordPolicyFindings, reportStaleFinding, userFindings } from "../../functions/analysis/findings";
 import { neutralizeFormula } from "../../functions/analysis/users-csv";
 import { escapeHtml, MAX_CHART_ACCOUNTS, MAX_ROWS_PER_CHECK } from "../../functions/analysis/html-report";
 import { thresholdsEnv, thresholdsFromEnv } from "../../functions/analysis/thresholds";
+import { analyzeAccount } from "../../functions/analysis/account-analysis";
+import type { IamAccount } from "../../functions/analysis/iam-account";
+import { CIS_POLICY, iamAsReported } from "../helpers/iam-as-reported";
 
 const FIXTURES = join(__dirname, "../fixtures/credential-reports");
 const fixture = (name: string) => readFileSync(join(FIXTURES, name), "utf8");
@@ -17,6 +20,9 @@ const NOW = new Date("2026-11-25T08:00:00Z");
 const workloads = () => parseCredentialReport("111111111111", fixture("workloads-111111111111.csv"));
 const sandbox = () => parseCredentialReport("222222222222", fixture("sandbox-222222222222.csv"));
 const idsOf = (findings: readonly Finding[]) => findings.map((f) => f.id).sort();
+// What IAM says of the fixtures' accounts: their root rows, a password, CIS's password policy.
+const WORKLOADS_IAM = iamAsReported("111111111111", fixture("workloads-111111111111.csv"))!;
+const SANDBOX_IAM = iamAsReported("222222222222", fixture("sandbox-222222222222.csv"))!;
 
 describe("credential report parsing", () => {
   it("types every field: dates, booleans, absent values with their reason, and the root row", () => {
@@ -68,7 +74,7 @@ describe("credential report parsing", () => {
 
 describe("findings", () => {
   it("finds exactly what the fixture holds, each rule at its boundary", () => {
-    expect(idsOf(userFindings(workloads(), NOW))).to.deep.equal(
+    expect(idsOf(userFindings(workloads(), NOW, DEFAULT_THRESHOLDS, WORKLOADS_IAM))).to.deep.equal(
       [
         "111111111111/<root_account>/root-mfa-off",
         "111111111111/<root_account>/root-access-key-active/access_key_1",
@@ -87,7 +93,7 @@ describe("findings", () => {
         // CIS 1.11 is only for users with a console password.
       ].sort(),
     );
-    expect(userFindings(sandbox(), NOW)).to.deep.equal([]);
+    expect(userFindings(sandbox(), NOW, DEFAULT_THRESHOLDS, SANDBOX_IAM)).to.deep.equal([]);
   });
 
   it("reads booleans in any letter case, as AWS's documentation prints them (TRUE, FALSE)", () => {
@@ -100,7 +106,7 @@ describe("findings", () => {
   });
 
   it("gives each finding its severity, CIS control, evidence and a one-line message", () => {
-    const findings = userFindings(workloads(), NOW);
+    const findings = userFindings(workloads(), NOW, DEFAULT_THRESHOLDS, WORKLOADS_IAM);
     const byId = (id: string) => findings.find((f) => f.id === id) as Finding;
     expect(byId("111111111111/bob/access-key-old/access_key_2")).to.deep.equal({
       id: "111111111111/bob/access-key-old/access_key_2",
@@ -118,7 +124,12 @@ describe("findings", () => {
       },
       message: "bob (111111111111) has an active access key (access_key_2) 91 days old",
     });
-    expect(byId("111111111111/<root_account>/root-mfa-off")).to.deep.include({ severity: "critical", cisControl: "1.5" });
+    expect(byId("111111111111/<root_account>/root-mfa-off")).to.deep.include({
+      severity: "critical",
+      cisControl: "1.5",
+      evidence: { mfa_active: "false", account_mfa_enabled: "0", account_password_present: "1", account_access_keys_present: "1" },
+      message: "The root user of 111111111111 has credentials and no MFA",
+    });
     expect(byId("111111111111/carol/credential-unused/password").message).to.equal("carol (111111111111) has a console password unused for 45 days");
     expect(byId("111111111111/dave/credential-unused/access_key_1").message).to.equal(
       "dave (111111111111) has an active access key (access_key_1) never used for 84 days",
@@ -181,6 +192,116 @@ describe("findings", () => {
   });
 });
 
+describe("findings from IAM's answers beside the report", () => {
+  const root = (mfaEnabled: boolean, passwordPresent = true, accessKeysPresent = false): IamAccount => ({
+    root: { passwordPresent, accessKeysPresent, mfaEnabled },
+    rootVirtualMfa: false,
+    passwordPolicy: CIS_POLICY,
+    refused: [],
+  });
+  const checksOf = (findings: readonly Finding[], user = "<root_account>") => findings.filter((f) => f.user === user).map((f) => f.checkId).sort();
+  // The sandbox's root row: no MFA, no keys, never used.
+  const noMfaRoot = () => parseCredentialReport("222222222222", fixture("sandbox-222222222222.csv").replace(/^(<root_account>,(?:[^,]*,){6})true,/m, "$1false,"));
+
+  it("leaves a root user without a password or keys alone, MFA or not (centralized root access), as IAM.9 does", () => {
+    expect(noMfaRoot().users[0].mfaActive).to.equal(false);
+    expect(checksOf(userFindings(noMfaRoot(), NOW, DEFAULT_THRESHOLDS, root(false, false, false)))).to.deep.equal([]);
+    expect(checksOf(userFindings(noMfaRoot(), NOW, DEFAULT_THRESHOLDS, root(false, true, false)))).to.deep.equal(["root-mfa-off"]);
+    expect(checksOf(userFindings(noMfaRoot(), NOW, DEFAULT_THRESHOLDS, root(false, false, true)))).to.deep.equal(["root-mfa-off"]);
+    // Without IAM's answer the report cannot tell: no finding (analyzeAccount names it not evaluated).
+    expect(checksOf(userFindings(noMfaRoot(), NOW))).to.deep.equal([]);
+  });
+
+  it("finds a root whose MFA device is virtual, when it has credentials (CIS 1.6, IAM.6)", () => {
+    const virtual = { ...root(true), rootVirtualMfa: true };
+    const found = userFindings(sandbox(), NOW, DEFAULT_THRESHOLDS, virtual);
+    expect(found.map((f) => [f.checkId, f.severity, f.cisControl, f.message])).to.deep.equal([
+      ["root-hardware-mfa-off", "high", "1.6", "The root user of 222222222222 has a virtual MFA device, not a hardware one"],
+    ]);
+    expect(found[0].evidence).to.deep.include({ root_virtual_mfa: "true", account_mfa_enabled: "1" });
+    expect(userFindings(sandbox(), NOW, DEFAULT_THRESHOLDS, { ...virtual, root: { ...virtual.root!, passwordPresent: false } })).to.deep.equal([]);
+    expect(userFindings(sandbox(), NOW, DEFAULT_THRESHOLDS, root(true))).to.deep.equal([]);
+  });
+
+  it("finds every root access key, inactive ones too (CIS 1.4 counts any key)", () => {
+    const inactive = fixture("workloads-111111111111.csv").replace(/^(<root_account>,(?:[^,]*,){7})true,/m, "$1false,");
+    const report = parseCredentialReport("111111111111", inactive);
+    const keyFindings = userFindings(report, NOW, DEFAULT_THRESHOLDS, root(true, true, true)).filter((f) => f.checkId === "root-access-key-active");
+    expect(keyFindings.map((f) => [f.id, f.message, f.evidence.access_key_1_active, f.evidence.account_access_keys_present])).to.deep.equal([
+      ["111111111111/<root_account>/root-access-key-active/access_key_1", "The root user of 111111111111 has an inactive access key (access_key_1)", "false", "1"],
+    ]);
+  });
+
+  it("holds the password policy to CIS 1.8 and 1.9 (length 14, 24 remembered); none fails both", () => {
+    const policy = (minimumLength: number, reusePrevention: number | null): IamAccount => ({ ...root(true), passwordPolicy: { minimumLength, reusePrevention } });
+    const checks = (iam: IamAccount, t = DEFAULT_THRESHOLDS) => passwordPolicyFindings("111111111111", iam, t).map((f) => f.checkId);
+    expect(checks(policy(14, 24))).to.deep.equal([]);
+    expect(checks(policy(13, 24))).to.deep.equal(["password-policy-short"]);
+    expect(checks(policy(14, 23))).to.deep.equal(["password-policy-reuse"]);
+    expect(checks(policy(14, null))).to.deep.equal(["password-policy-reuse"]);
+    expect(checks({ ...root(true), passwordPolicy: null })).to.deep.equal(["password-policy-short", "password-policy-reuse"]);
+    expect(checks(policy(8, 5), { ...DEFAULT_THRESHOLDS, minPasswordLength: 8, passwordReusePrevention: 5 })).to.deep.equal([]);
+    const [short, reuse] = passwordPolicyFindings("111111111111", policy(8, 5));
+    expect(short).to.deep.include({
+      id: "111111111111/password-policy-short",
+      severity: "medium",
+      cisControl: "1.8",
+      user: "",
+      evidence: { minimum_password_length: "8", password_reuse_prevention: "5" },
+      message: "111111111111 allows passwords of 8 characters (at least 14 wanted)",
+    });
+    expect(reuse).to.deep.include({ id: "111111111111/password-policy-reuse", severity: "low", cisControl: "1.9", message: "111111111111 remembers only 5 earlier password(s) (24 wanted)" });
+    // Refused: not evaluated, no finding either way.
+    expect(checks({ ...root(true), passwordPolicy: undefined, refused: ["iam:GetAccountPasswordPolicy: AccessDenied"] })).to.deep.equal([]);
+  });
+
+  it("reports every user without MFA when asked (IAM.19), leaving console users to console-without-mfa", () => {
+    const on = { ...DEFAULT_THRESHOLDS, mfaForEveryUser: true };
+    const everyUser = userFindings(workloads(), NOW, on, WORKLOADS_IAM).filter((f) => f.checkId === "user-without-mfa");
+    // bob, the CI bot and frank have keys and no password; alice (console, no MFA) is console-without-mfa's.
+    expect(everyUser.map((f) => [f.id, f.severity, f.message])).to.deep.equal([
+      ["111111111111/bob/user-without-mfa", "low", "bob (111111111111) has no MFA"],
+      ["111111111111/ci,deploy=bot/user-without-mfa", "low", "ci,deploy=bot (111111111111) has no MFA"],
+      ["111111111111/frank/user-without-mfa", "low", "frank (111111111111) has no MFA"],
+    ]);
+    expect(userFindings(workloads(), NOW, DEFAULT_THRESHOLDS, WORKLOADS_IAM).filter((f) => f.checkId === "user-without-mfa")).to.deep.equal([]);
+  });
+
+  it("names the checks IAM's answers left undecided, and carries their known findings instead of resolving them", () => {
+    const run = (id: string) => ({ id, startedAt: NOW.toISOString() });
+    const csv = fixture("workloads-111111111111.csv");
+    const analyse = (id: string, iam: IamAccount | undefined, known?: ReturnType<typeof analyzeAccount>) =>
+      analyzeAccount({
+        account: { id: "111111111111", name: "workloads" },
+        run: run(id),
+        csv,
+        ...(iam ? { iam } : {}),
+        known: known && { runId: known.run.id, findings: known.findings, notRechecked: known.notRechecked },
+        thresholds: DEFAULT_THRESHOLDS,
+        acceptedRisks: [],
+      });
+    const first = analyse("run-1", { ...WORKLOADS_IAM, passwordPolicy: null });
+    const refused: IamAccount = { passwordPolicy: null, refused: ["iam:GetAccountSummary: AccessDenied", "iam:ListVirtualMFADevices: AccessDenied"] };
+    const second = analyse("run-2", refused, first);
+
+    expect(first.notEvaluated).to.equal(undefined);
+    expect(second.notEvaluated).to.deep.equal({
+      checks: ["root-mfa-off", "root-hardware-mfa-off"],
+      reason: "iam:GetAccountSummary: AccessDenied; iam:ListVirtualMFADevices: AccessDenied",
+    });
+    expect(second.findings.map((f) => f.checkId)).to.not.include("root-mfa-off");
+    expect(second.resolved).to.deep.equal([]);
+    expect(second.notRechecked.map((f) => [f.id, f.lastSeenRunId])).to.deep.equal([["111111111111/<root_account>/root-mfa-off", "run-1"]]);
+    // The password policy was read: its findings stand.
+    expect(second.findings.map((f) => f.checkId)).to.include.members(["password-policy-short", "password-policy-reuse"]);
+    // Nothing read beside the report (a folder of reports from elsewhere): all four undecided.
+    expect(analyse("run-3", undefined).notEvaluated).to.deep.equal({
+      checks: ["root-mfa-off", "root-hardware-mfa-off", "password-policy-short", "password-policy-reuse"],
+      reason: "IAM's answers beside the report were not there",
+    });
+  });
+});
+
 describe("run summary, changes and the organization CSV", () => {
   const run = (id: string) => ({ id, startedAt: NOW.toISOString() });
   const analyse = (id: string, reports: ReportToAnalyse[], before?: ReportsAnalysis) =>
@@ -194,7 +315,7 @@ describe("run summary, changes and the organization CSV", () => {
     });
   const changesOf = (analysis: ReportsAnalysis) => JSON.parse(analysis.files.changes!) as FindingChanges;
   const ids = (findings: readonly { id: string }[]) => findings.map((f) => f.id).sort();
-  const account = (id: string, csv: ReportToAnalyse["csv"], name = "") => ({ id, name, csv });
+  const account = (id: string, csv: ReportToAnalyse["csv"], name = "") => ({ id, name, csv, iam: iamAsReported(id, csv) });
 
   it("counts findings by severity, check and account, accounts without findings included", async () => {
     const { overview } = await analyse("r1", [
@@ -322,17 +443,17 @@ describe("finding thresholds of a deployed Summarize", () => {
   it("reads them from the environment, keeping the default of any unset one", () => {
     expect(thresholdsFromEnv({})).to.deep.equal(DEFAULT_THRESHOLDS);
     expect(thresholdsFromEnv({ MAX_KEY_AGE_DAYS: "60", MAX_REPORT_AGE_HOURS: " 6 " })).to.deep.equal({ ...DEFAULT_THRESHOLDS, maxKeyAgeDays: 60, maxReportAgeHours: 6 });
-    expect(thresholdsFromEnv(thresholdsEnv({ maxKeyAgeDays: 1, unusedDays: 2, rootUseWindowDays: 3, maxReportAgeHours: 4 }))).to.deep.equal({
-      maxKeyAgeDays: 1,
-      unusedDays: 2,
-      rootUseWindowDays: 3,
-      maxReportAgeHours: 4,
-    });
+    const every = { maxKeyAgeDays: 1, unusedDays: 2, rootUseWindowDays: 3, maxReportAgeHours: 4, minPasswordLength: 20, passwordReusePrevention: 5, mfaForEveryUser: true };
+    expect(thresholdsFromEnv(thresholdsEnv(every))).to.deep.equal(every);
   });
 
   it("refuses values out of range, naming the variable", () => {
     expect(() => thresholdsFromEnv({ UNUSED_DAYS: "45.5", ROOT_USE_WINDOW_DAYS: "0" })).to.throw(
       "InvalidInput: UNUSED_DAYS must be a whole number from 1 to 3650, got 45.5; ROOT_USE_WINDOW_DAYS must be a whole number from 1 to 3650, got 0",
+    );
+    // IAM's own bounds for a password policy.
+    expect(() => thresholdsFromEnv({ MIN_PASSWORD_LENGTH: "5", PASSWORD_REUSE_PREVENTION: "25", MFA_FOR_EVERY_USER: "yes" })).to.throw(
+      'InvalidInput: MFA_FOR_EVERY_USER must be true or false, got "yes"; MIN_PASSWORD_LENGTH must be a whole number from 6 to 128, got 5; PASSWORD_REUSE_PREVENTION must be a whole number from 1 to 24, got 25',
     );
   });
 });

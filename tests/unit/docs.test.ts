@@ -3,7 +3,8 @@ import { dirname, join, relative } from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
 import { CONFIG_KEYS, parseConfig } from "../../components/config";
-import { THRESHOLD_SETTINGS } from "../../functions/analysis/thresholds";
+import { MFA_FOR_EVERY_USER, THRESHOLD_SETTINGS } from "../../functions/analysis/thresholds";
+import { CHECKS, type CheckId } from "../../functions/analysis/findings";
 import { LAMBDA_ENV } from "../../functions/env";
 import { type ConfigDeclaration, configSetCommand, fitsDeclaration, programText, shellWords, storedValue, topKey } from "../helpers/pulumi-config";
 
@@ -126,7 +127,7 @@ describe("the docs, held to the code", () => {
         expect(flags.length, command).to.be.greaterThan(1);
         const documented = tableNames(reference, `| \`${command}\` flag |`).flatMap((cell) => cell.match(/--[a-z][a-z-]+/g) ?? []);
         expect([...new Set(documented)].sort(), command).to.deep.equal([...flags].sort());
-        const thresholds = Object.values(THRESHOLD_SETTINGS).map((s) => s.flag);
+        const thresholds = [...Object.values(THRESHOLD_SETTINGS).map((s) => s.flag), MFA_FOR_EVERY_USER.flag];
         for (const flag of flags) expect(thresholds.includes(flag) || new RegExp(`"?${flag.slice(2)}"?: \\{ type:`).test(main), flag).to.equal(true);
       }
     });
@@ -146,7 +147,7 @@ describe("the docs, held to the code", () => {
 
   it("lists every Lambda variable in docs/configuration.md", () => {
     const settings = read("docs/configuration.md").split("## Lambda settings")[1];
-    const variables = [...Object.values(LAMBDA_ENV).flatMap((names) => Object.values(names)), ...Object.values(THRESHOLD_SETTINGS).map((s) => s.env)];
+    const variables = [...Object.values(LAMBDA_ENV).flatMap((names) => Object.values(names)), ...Object.values(THRESHOLD_SETTINGS).map((s) => s.env), MFA_FOR_EVERY_USER.env];
     expect(variables.filter((name) => !settings.includes(`\`${name}\``))).to.deep.equal([]);
   });
 
@@ -180,5 +181,29 @@ describe("the docs, held to the code", () => {
     const tags = filesUnder("examples").flatMap((file) => [...read(file).matchAll(/org-credential-reports[@#](v[\w.]+)/g)].map((m) => m[1]));
     expect(tags.length).to.be.greaterThan(2);
     expect([...new Set(tags)]).to.deep.equal([`v${PACKAGE.version}`]);
+  });
+
+  it("gives in docs/findings.md every check with its severity and CIS control, and its Security Hub control and Prowler check as the code has them", () => {
+    const text = read("docs/findings.md");
+    const rows = (header: string) => {
+      const lines = text.slice(text.indexOf(header)).split("\n").slice(2);
+      return lines.slice(0, lines.findIndex((line) => !line.startsWith("|"))).map((line) => line.split("|").slice(1, -1).map((cell) => cell.trim()));
+    };
+    const ids = Object.keys(CHECKS) as CheckId[];
+    const checks = rows("| check | severity | CIS v3.0.0 |").map(([check, severity, cis]) => [check.replace(/`/g, ""), severity, cis]);
+    expect(checks).to.deep.equal(ids.map((id) => [id, CHECKS[id].severity, CHECKS[id].cisControl ?? "-"]));
+    const peers = new Map(
+      rows("| check | CIS v3.0.0 | Security Hub | Prowler |").flatMap(([names, cis, hub, prowler]) =>
+        [...names.matchAll(/`([^`]+)`/g)].map((m) => [m[1], { cis, hub: hub.replace(/ \(.*\)$/, ""), prowler }] as const),
+      ),
+    );
+    expect([...peers.keys()].sort()).to.deep.equal([...ids].sort());
+    for (const id of ids) {
+      const peer = peers.get(id)!;
+      expect(peer.cis, id).to.equal(CHECKS[id].cisControl ?? "-");
+      expect(peer.hub, id).to.equal(CHECKS[id].securityHub ?? "-");
+      if (CHECKS[id].prowler) expect(peer.prowler, id).to.contain(`\`${CHECKS[id].prowler}\``);
+      else expect(peer.prowler, id).to.equal("-");
+    }
   });
 });

@@ -8,7 +8,7 @@ const storage = { bucketArn: "arn:aws:s3:::evidence", prefix: "credential-report
 const mapFiles = { bucketArn: "arn:aws:s3:::credreport-map-files-1", prefix: "map-runs/" };
 
 describe("policies", () => {
-  it("makes a template with one named role, trusting the collector, allowed only the report actions", () => {
+  it("makes a template with one named role, trusting the collector, allowed only the report and account settings reads", () => {
     const template = JSON.parse(memberRoleTemplate("member", { collectorRoleArn: COLLECTOR }));
     expect(Object.keys(template.Resources)).to.deep.equal(["CredentialReportRole"]);
     const role = template.Resources.CredentialReportRole;
@@ -20,6 +20,7 @@ describe("policies", () => {
     expect(role.Properties.Policies).to.have.length(1);
     expect(role.Properties.Policies[0].PolicyDocument.Statement).to.deep.equal([
       { Sid: "GenerateAndReadCredentialReport", Effect: "Allow", Action: ["iam:GenerateCredentialReport", "iam:GetCredentialReport"], Resource: "*" },
+      { Sid: "ReadAccountCredentialSettings", Effect: "Allow", Action: ["iam:GetAccountSummary", "iam:ListVirtualMFADevices", "iam:GetAccountPasswordPolicy"], Resource: "*" },
     ]);
   });
 
@@ -81,9 +82,11 @@ describe("policies", () => {
       topicPolicy({ topicArn: "t", publisherRoleArns: ["a", "b"] }),
     ];
     const starResources = documents.flatMap((d) => d.Statement.filter((s) => s.Resource === "*").map((s) => s.Sid));
-    // Credential reports, Organizations listing, log delivery and X-Ray take no resource ARN; in a key policy "*" is the key.
+    // Credential reports, the account summary, MFA device list and password policy, Organizations
+    // listing, log delivery and X-Ray take no resource ARN; in a key policy "*" is the key.
     expect(starResources).to.have.members([
       "ReadOwnAccountCredentialReport",
+      "ReadAccountCredentialSettings",
       "ReadOrganizationAccounts",
       "DeliverExecutionLogs",
       "SendTraces",

@@ -4,11 +4,12 @@ import { join } from "node:path";
 import type { AcceptedRisk } from "../../functions/analysis/accepted-risks";
 import { analyzeReports } from "../helpers/analyze-reports";
 import { accountImport, asffFinding } from "../../functions/analysis/security-hub-findings";
+import { iamAsReported } from "../helpers/iam-as-reported";
 
 const NOW = new Date("2026-11-25T08:00:00Z");
 const LATER = new Date("2026-11-26T08:00:00Z");
 const csv = readFileSync(join(__dirname, "../fixtures/credential-reports/workloads-111111111111.csv"), "utf8");
-const report = (id: string) => ({ id, name: id, csv: csv.replaceAll("111111111111", id) });
+const report = (id: string) => ({ id, name: id, csv: csv.replaceAll("111111111111", id), iam: { ...iamAsReported(id, csv)!, passwordPolicy: null } });
 const run = (at: Date) => ({ id: at.toISOString().replace(/\W/g, ""), startedAt: at.toISOString() });
 const context = (run: Date) => ({ partition: "aws", region: "eu-west-1", runId: run.toISOString(), runStartedAt: run.toISOString(), now: run.toISOString(), pageUrl: "https://example.com/r" });
 const aliceRule: AcceptedRisk = { check: "console-without-mfa", account: "*", user: "alice", reason: "MFA on order", owner: "sec@example.com", expires: "2026-11-25" };
@@ -21,6 +22,13 @@ describe("Security Hub findings (ASFF)", () => {
 
     expect(of("111111111111/<root_account>/root-mfa-off").Resources).to.deep.equal([{ Type: "AwsAccount", Id: "AWS::::Account:111111111111", Partition: "aws", Region: "eu-west-1" }]);
     expect(of("111111111111/report-stale")).to.deep.include({ Types: ["Software and Configuration Checks/AWS Security Best Practices"], Compliance: { Status: "FAILED" } });
+    // An account without a password policy: the account is the resource, CIS 1.8 and Security Hub's IAM.15 named.
+    expect(of("111111111111/password-policy-short")).to.deep.include({
+      Resources: [{ Type: "AwsAccount", Id: "AWS::::Account:111111111111", Partition: "aws", Region: "eu-west-1" }],
+      Compliance: { Status: "FAILED", RelatedRequirements: ["CIS AWS Foundations Benchmark v3.0.0/1.8"] },
+    });
+    expect(of("111111111111/password-policy-short").ProductFields).to.deep.include({ "org-credential-reports/SecurityHubControl": "IAM.15" });
+    expect(of("111111111111/report-stale").ProductFields).to.not.have.property("org-credential-reports/SecurityHubControl");
     expect(of("111111111111/alice/console-without-mfa")).to.deep.include({
       Id: "111111111111/alice/console-without-mfa",
       ProductArn: "arn:aws:securityhub:eu-west-1:111111111111:product/111111111111/default",

@@ -1,3 +1,5 @@
+import { DEFAULT_THRESHOLDS } from "../../functions/analysis/findings";
+import { iamAsReported } from "../helpers/iam-as-reported";
 import { expect } from "chai";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { readFileSync } from "node:fs";
@@ -27,6 +29,12 @@ const text = (value: unknown): any => ({ Body: { transformToString: async () => 
 function reportBody(fixture: string): any {
   const csv = readFileSync(join(__dirname, "../fixtures/credential-reports", fixture), "utf8");
   return { transformToString: async () => csv };
+}
+
+/** What IAM said beside a fixture's report, as GetObject returns it: its root row, a password, CIS's password policy. */
+function iamBody(fixture: string): any {
+  const csv = readFileSync(join(__dirname, "../fixtures/credential-reports", fixture), "utf8");
+  return text(iamAsReported("111111111111", csv));
 }
 
 describe("Summarize", () => {
@@ -91,6 +99,12 @@ describe("Summarize", () => {
     events.restore();
   });
 
+  /** Every collected account's report is this fixture, stored with what IAM said beside it. */
+  const storedReports = (fixture: string) => {
+    s3.on(GetObjectCommand).resolves({ Body: reportBody(fixture) });
+    for (const id of ["111111111111", "222222222222"]) s3.on(GetObjectCommand, { Key: `${prefix}account=${id}.iam.json` }).resolves(iamBody(fixture));
+  };
+
   beforeEach(() => {
     s3.reset();
     sns.reset();
@@ -103,7 +117,7 @@ describe("Summarize", () => {
     });
     s3.on(HeadObjectCommand).resolves({ ContentLength: 321, Metadata: { sha256: "ab".repeat(32), "report-generated-at": "2026-11-24T08:00:05.000Z" } });
     sns.on(PublishCommand).resolves({ MessageId: "m-1" });
-    s3.on(GetObjectCommand).resolves({ Body: reportBody("sandbox-222222222222.csv") });
+    storedReports("sandbox-222222222222.csv");
     s3.on(ListObjectsV2Command).resolves({});
     // The run's folder holds the collected accounts' reports.
     s3.on(ListObjectsV2Command, { Prefix: prefix }).resolves({
@@ -161,7 +175,7 @@ describe("Summarize", () => {
   });
 
   it("puts one event for the run on the default bus: counts, findings, where the manifest and page are", async () => {
-    s3.on(GetObjectCommand).resolves({ Body: reportBody("workloads-111111111111.csv") });
+    storedReports("workloads-111111111111.csv");
 
     await summarize(storedRun([{ outcomes: [collectedB, failedA] }]), deps);
 
@@ -173,7 +187,15 @@ describe("Summarize", () => {
       runId: "run-7",
       startedAt: run.startedAt,
       counts: { accounts: 2, collected: 1, failed: 1, skipped: 0, skippedByStatus: {}, unverified: 0 },
-      findings: { total: 9, bySeverity: { critical: 2, high: 2, medium: 3, low: 2 }, new: 9, newCriticalOrHigh: 4, resolved: 0, notRechecked: { findings: 0, accounts: 0 } },
+      findings: {
+        total: 9,
+        bySeverity: { critical: 2, high: 2, medium: 3, low: 2 },
+        new: 9,
+        newCriticalOrHigh: 4,
+        resolved: 0,
+        notRechecked: { findings: 0, accounts: 0 },
+        notEvaluated: { accounts: 0, byCheck: {} },
+      },
       notRecheckedAccounts: [],
       manifest: `s3://reports/${prefix}manifest.json`,
       report: `s3://reports/${prefix}report.html`,
@@ -197,7 +219,7 @@ describe("Summarize", () => {
   });
 
   it("stores the analysis beside the manifest and publishes new critical and high findings", async () => {
-    s3.on(GetObjectCommand).resolves({ Body: reportBody("workloads-111111111111.csv") });
+    storedReports("workloads-111111111111.csv");
 
     const summary = await summarize(storedRun([{ outcomes: [collectedB] }]), deps);
 
@@ -212,15 +234,15 @@ describe("Summarize", () => {
     expect(published).to.have.length(1);
     expect(published[0].Subject).to.equal("IAM credential report: 4 new critical or high finding(s)");
     expect(published[0].Message).to.contain("Findings: 9 (2 critical, 2 high, 3 medium, 2 low); 9 new, 0 resolved (no earlier run to compare with).");
-    expect(published[0].Message).to.contain("- [critical] The root user of 222222222222 has no MFA");
+    expect(published[0].Message).to.contain("- [critical] The root user of 222222222222 has credentials and no MFA");
     expect(published[0].Message).to.contain(`Report: s3://reports/${prefix}report.html`);
   });
 
   it("draws the findings' lines where the deployment says", async () => {
-    s3.on(GetObjectCommand).resolves({ Body: reportBody("workloads-111111111111.csv") });
+    storedReports("workloads-111111111111.csv");
     const oneRun = storedRun([{ outcomes: [collectedB] }]);
 
-    const strict = await summarize(oneRun, { ...deps, thresholds: { maxKeyAgeDays: 30, unusedDays: 45, rootUseWindowDays: 30, maxReportAgeHours: 24 } });
+    const strict = await summarize(oneRun, { ...deps, thresholds: { ...DEFAULT_THRESHOLDS, maxKeyAgeDays: 30 } });
 
     // Five active keys are more than 30 days old (at the default of 90, none is on this date).
     expect(strict.findings?.bySeverity).to.deep.equal({ critical: 2, high: 2, medium: 3 + 5, low: 2 });
@@ -388,6 +410,7 @@ describe("run manifest", () => {
       previousRunId: "run-0",
       urgent: [],
       urgentCount: 0,
+      notEvaluated: { accounts: 0, byCheck: {}, listed: [] },
       reportKey: "k/report.html",
     };
 
@@ -395,6 +418,21 @@ describe("run manifest", () => {
 
     expect(message).to.contain("3 earlier finding(s) of 1 account(s) not re-checked this run are carried forward: neither new nor resolved until their report is read again.");
     expect(runSummaryMessage(manifest, "reports", "k", { ...digest, notRechecked: { findings: 0, accountIds: [] } })).to.not.contain("carried forward");
+    expect(message).to.not.contain("not evaluated");
+  });
+
+  it("names the accounts whose checks IAM's answers left undecided", () => {
+    const manifest = buildManifest(run, [], [], new Map(), new Date("2026-11-24T09:00:00Z"));
+    const notEvaluated = {
+      accounts: 21,
+      byCheck: { "root-mfa-off": 21 },
+      listed: [{ accountId: "111111111111", checks: ["root-mfa-off", "root-hardware-mfa-off"] as const, reason: "iam:GetAccountSummary: AccessDenied" }],
+    };
+    const digest = { bySeverity: {}, total: 0, newCount: 0, resolvedCount: 0, notRechecked: { findings: 0, accountIds: [] }, previousRunId: null, urgent: [], urgentCount: 0, notEvaluated, reportKey: "k" };
+
+    expect(runSummaryMessage(manifest, "reports", "k", digest)).to.contain(
+      "Checks not evaluated in 21 account(s), neither passing nor failing (their earlier findings are carried):\n- 111111111111: root-mfa-off, root-hardware-mfa-off (iam:GetAccountSummary: AccessDenied)\n- ... and 20 more",
+    );
   });
 
   it("lists at most a bounded number of failures in the SNS summary", () => {
