@@ -7,7 +7,7 @@ import type { FindingChanges } from "../../functions/analysis/changes";
 import { analyzeReports, type ReportsAnalysis, type ReportToAnalyse } from "../helpers/analyze-reports";
 import { MalformedReport, parseCredentialReport } from "../../functions/analysis/credential-report";
 import { DEFAULT_THRESHOLDS, type Finding, passwordPolicyFindings, reportStaleFinding, userFindings } from "../../functions/analysis/findings";
-import { neutralizeFormula } from "../../functions/analysis/users-csv";
+import { spreadsheetCsv } from "../../functions/analysis/users-csv";
 import { escapeHtml, MAX_CHART_ACCOUNTS, MAX_ROWS_PER_CHECK } from "../../functions/analysis/html-report";
 import { thresholdsEnv, thresholdsFromEnv } from "../../functions/analysis/thresholds";
 import { analyzeAccount } from "../../functions/analysis/account-analysis";
@@ -365,9 +365,12 @@ describe("run summary, changes and the organization CSV", () => {
     expect(ids(changesOf(fixedSandbox).resolvedFindings)).to.deep.equal(["222222222222/alice/console-without-mfa"]);
   });
 
-  it("neutralizes cells a spreadsheet would run, and only those", () => {
-    for (const cell of ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx"]) expect(neutralizeFormula(cell)).to.equal(`'${cell}`);
-    for (const cell of ["alice", "2026-11-25T08:00:00+00:00", "N/A", "a=b", ""]) expect(neutralizeFormula(cell)).to.equal(cell);
+  it("neutralizes cells a spreadsheet would run, full-width forms too, and only those", () => {
+    const cellOf = (cell: string) => parse(spreadsheetCsv([[cell]]))[0][0];
+    for (const cell of ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "\uFF1DSUM(A1)", "\uFF0B1", "\uFF0D2", "\uFF20SUM(A1)"]) {
+      expect(cellOf(cell), JSON.stringify(cell)).to.equal(`'${cell}`);
+    }
+    for (const cell of ["alice", "2026-11-25T08:00:00+00:00", "N/A", "a=b", "a,\"b\""]) expect(cellOf(cell)).to.equal(cell);
   });
 
   it("writes every user of every account, account first, with formulas neutralized", async () => {
