@@ -91,6 +91,11 @@ export class ReportBucket extends pulumi.ComponentResource {
     const child = { parent: this, retainOnDelete: args.retainOnDestroy ?? true };
 
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+    const bucket = new aws.s3.Bucket(
+      `${name}-bucket`,
+      { ...(args.bucketName ? { bucket: args.bucketName } : { bucketPrefix: "credential-reports-" }), tags },
+      child,
+    );
     const key =
       kmsKey.kind === "new"
         ? new aws.kms.Key(
@@ -100,9 +105,9 @@ export class ReportBucket extends pulumi.ComponentResource {
               enableKeyRotation: true,
               deletionWindowInDays: 30,
               policy: pulumi
-                .all([partition, aws.getCallerIdentityOutput({}, { parent: this }).accountId, this.region, ...writers])
-                .apply(([p, account, region, ...writerRoleArns]) =>
-                  JSON.stringify(reportKeyPolicy({ partition: p, keyAccountId: account, region, writerRoleArns })),
+                .all([partition, aws.getCallerIdentityOutput({}, { parent: this }).accountId, this.region, bucket.arn, ...writers])
+                .apply(([p, account, region, bucketArn, ...writerRoleArns]) =>
+                  JSON.stringify(reportKeyPolicy({ partition: p, keyAccountId: account, region, bucketArn, writerRoleArns })),
                 ),
               tags,
             },
@@ -111,11 +116,6 @@ export class ReportBucket extends pulumi.ComponentResource {
         : undefined;
     this.kmsKeyArn = key ? key.arn : pulumi.output(kmsKey.kind === "existing" ? kmsKey.arn : undefined);
 
-    const bucket = new aws.s3.Bucket(
-      `${name}-bucket`,
-      { ...(args.bucketName ? { bucket: args.bucketName } : { bucketPrefix: "credential-reports-" }), tags },
-      child,
-    );
     const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access-block`,
       { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },

@@ -261,7 +261,7 @@ describe("command line", function () {
     writeFileSync(risks, `acceptedRisks:\n${risk("root-mfa-off", "<root_account>", "2099-13-01")}`);
     const refused = await cli(["summarize", "--from", folder, "--accepted-risks", risks, "--out", join(out, "refused")]);
     expect(refused.status).to.equal(2);
-    expect(refused.stderr).to.contain(`--accepted-risks ${risks}: 1 problem in the accepted risks:\n  - acceptedRisks[0].expires must be a day (YYYY-MM-DD), got "2099-13-01"`);
+    expect(refused.stderr).to.contain(`--accepted-risks ${risks}: 1 problem in the accepted risks:\n  - line 2: acceptedRisks[0].expires must be a day of the calendar (YYYY-MM-DD), got "2099-13-01"`);
     rmSync(folder, { recursive: true, force: true });
   });
 

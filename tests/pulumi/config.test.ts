@@ -194,7 +194,7 @@ describe("stack config", () => {
     [
       "accepted risks text that is not valid",
       { acceptedRisks: "acceptedRisks:\n  - { check: nope, account: '111111111111', user: x, reason: r, owner: o, expires: 2027-06-30 }\n" },
-      'acceptedRisks: acceptedRisks[0].check must be one of root-mfa-off, root-hardware-mfa-off, root-access-key-active, root-recently-used, console-without-mfa, user-without-mfa, access-key-old, credential-unused, both-keys-active, key-created-with-user-unused, password-policy-short, password-policy-reuse, break-glass-used, break-glass-without-mfa, report-stale, got "nope"',
+      'acceptedRisks: line 2: acceptedRisks[0].check must be one of root-mfa-off, root-hardware-mfa-off, root-access-key-active, root-recently-used, console-without-mfa, user-without-mfa, access-key-old, credential-unused, both-keys-active, key-created-with-user-unused, password-policy-short, password-policy-reuse, break-glass-used, break-glass-without-mfa, report-stale, got "nope"',
     ],
     [
       "a report retention on an existing bucket",
@@ -292,7 +292,7 @@ describe("stack config", () => {
     expect(parseConfig({ acceptedRisksFile: "risks.yaml" }, { readFile }).acceptedRisks).to.deep.equal([
       { kind: "break-glass", account: "111111111111", user: "breakglass", reason: "emergency access", owner: "sec@example.com", expires: "2027-06-30" },
     ]);
-    expect(problems({ acceptedRisksFile: "broken.yaml" })).to.deep.equal(['acceptedRisksFile "broken.yaml": acceptedRisks[0].account must be a 12-digit account id or "*", got "1"']);
+    expect(problems({ acceptedRisksFile: "broken.yaml" })).to.deep.equal(['acceptedRisksFile "broken.yaml": line 2: acceptedRisks[0].account must be a 12-digit account id or "*", got "1"']);
     expect(problems({ acceptedRisksFile: "missing.yaml" })).to.deep.equal([
       `acceptedRisksFile must name a readable YAML or JSON file, got "missing.yaml" (ENOENT: no such file or directory, open 'missing.yaml')`,
     ]);
