@@ -174,8 +174,25 @@ export interface SecurityHubTarget {
   readonly accountId: string;
 }
 
-/** The fields of a finding BatchUpdateFindings could change that the pipeline never sends (it sends Workflow.Status and Note). */
-export const FINDING_FIELDS_NOT_UPDATED = ["Confidence", "Criticality", "RelatedFindings", "Severity", "Types", "UserDefinedFields", "VerificationState"] as const;
+/**
+ * The fields of a finding BatchUpdateFindings could change that the pipeline never sends (it sends
+ * Workflow.Status and Note), as the paths of their `securityhub:ASFFSyntaxPath/<path>` keys.
+ */
+export const FINDING_FIELDS_NOT_UPDATED = [
+  "Confidence",
+  "Criticality",
+  "RelatedFindings",
+  "RelatedFindings.Id",
+  "RelatedFindings.ProductArn",
+  "Severity.Label",
+  "Severity.Normalized",
+  "Severity.Product",
+  "Types",
+  "UserDefinedFields",
+  "UserDefinedFields.key",
+  "UserDefinedFields.value",
+  "VerificationState",
+] as const;
 
 /** The workflow states the pipeline sets: SUPPRESSED under an accepted risk, NEW when it ends. */
 export const WORKFLOW_STATES_SET = ["NEW", "SUPPRESSED"] as const;
