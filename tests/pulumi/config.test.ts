@@ -232,6 +232,19 @@ describe("stack config", () => {
     ["an unknown callAs", { stackSetCallAs: "ADMIN" }, 'stackSetCallAs must be "SELF" or "DELEGATED_ADMIN", got "ADMIN"'],
     ["a tolerance over 100%", { stackSetFailureTolerancePercentage: "150" }, 'stackSetFailureTolerancePercentage must be a whole number from 0 to 100, got "150"'],
     ["a negative report retention", { reportRetentionDays: "-1" }, 'reportRetentionDays must be a whole number from 0 to 36500, got "-1"'],
+    ["an Object Lock mode S3 lacks", { objectLockMode: "legal-hold" }, 'objectLockMode must be one of none, governance, compliance, got "legal-hold"'],
+    ["an Object Lock without its days", { objectLockMode: "compliance" }, "objectLockDays must be from 1 to 36500 when objectLockMode is compliance, got 0 (how many days each stored file stays locked)"],
+    ["Object Lock days without a mode", { objectLockDays: "30" }, "objectLockDays must be 0 (unset) when objectLockMode is none, got 30 (set objectLockMode to governance or compliance to lock the files)"],
+    [
+      "an Object Lock on an existing bucket",
+      { objectLockMode: "governance", objectLockDays: "30", existingBucket: "true", bucketName: "acme-evidence" },
+      "objectLockMode must be none when existingBucket is true, got governance (nothing of an existing bucket is changed: turn on its Object Lock yourself)",
+    ],
+    [
+      "a retention shorter than the lock",
+      { objectLockMode: "governance", objectLockDays: "400", reportRetentionDays: "365" },
+      "reportRetentionDays must be 0 or at least objectLockDays (400), got 365 (a lifecycle rule cannot delete a file that is still locked)",
+    ],
     [
       "a misspelt key",
       { scheduleHours: "6" },
