@@ -62,6 +62,8 @@ interface DemoKey {
 /** One IAM user of the demo, its credentials dated in days before the seeding. */
 interface DemoUser {
   readonly name: string;
+  /** IAM path: `/`, or `/.../` of any printable ASCII. @default "/" */
+  readonly path?: string;
   readonly madeDaysAgo: number;
   /** A console password, changed and (unless never) used so many days ago. */
   readonly console?: { readonly changedDaysAgo: number; readonly usedDaysAgo?: number };
@@ -103,7 +105,8 @@ const used = (daysAgo: number, service = "s3", region = "us-east-1") => ({ daysA
 /**
  * Everyday users, a different mix in each account, in good order: recent passwords with use, keys
  * rotated within the quarter and used this week. Their names use every character IAM allows
- * beside letters and digits (`+=,.@_-`), the comma included, which breaks naive CSV handling.
+ * beside letters and digits (`+=,.@_-`), the comma included, and a path holds a quote and a comma,
+ * as IAM allows: both break naive CSV handling.
  * bob.smith, a console user without MFA, is the commonest finding of an organization.
  */
 const EVERYDAY_USERS: readonly DemoUser[] = [
@@ -111,7 +114,7 @@ const EVERYDAY_USERS: readonly DemoUser[] = [
   { name: "bob.smith", madeDaysAgo: 300, console: { changedDaysAgo: 120, usedDaysAgo: 3 } },
   { name: "ci+deploy=bot", madeDaysAgo: 500, keys: [{ active: true, madeDaysAgo: 30, used: used(0, "cloudformation") }] },
   { name: "old_key-user", madeDaysAgo: 900, keys: [{ active: false, madeDaysAgo: 400 }] },
-  { name: "rotation,two-keys", madeDaysAgo: 400, keys: [{ active: false, madeDaysAgo: 95, used: used(12) }, { active: true, madeDaysAgo: 10, used: used(0) }] },
+  { name: "rotation,two-keys", path: '/platform/"core",infra/', madeDaysAgo: 400, keys: [{ active: false, madeDaysAgo: 95, used: used(12) }, { active: true, madeDaysAgo: 10, used: used(0) }] },
   { name: "carol_admin", madeDaysAgo: 800, console: { changedDaysAgo: 40, usedDaysAgo: 0 }, mfa: true, keys: [{ active: true, madeDaysAgo: 60, used: used(1, "ec2") }, { active: false, madeDaysAgo: 200 }] },
 ];
 
@@ -257,7 +260,7 @@ async function seedAccount(clients: AwsClients, accountId: string, iam: IAMClien
 }
 
 async function createUser(iam: IAMClient, user: DemoUser, deviceTag: string): Promise<void> {
-  await iam.send(new CreateUserCommand({ UserName: user.name }));
+  await iam.send(new CreateUserCommand({ UserName: user.name, ...(user.path ? { Path: user.path } : {}) }));
   if (user.console) {
     await iam.send(new CreateLoginProfileCommand({ UserName: user.name, Password: "Demo-Passw0rd!-not-real" }));
   }

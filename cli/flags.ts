@@ -1,6 +1,7 @@
-import { accessSync, constants, mkdirSync } from "node:fs";
+import { accessSync, constants } from "node:fs";
 import { bucketNameProblem, ROLE_NAME } from "../components/config-rules";
 import { readWholeNumber, wholeNumberProblem } from "../functions/whole-number";
+import { makePrivateFolderSync } from "./private-files";
 
 /**
  * Checks of command-line flags, before any AWS call. Each returns the problem, naming the flag,
@@ -35,20 +36,32 @@ export function regionFlag(flag: string, raw: string): string | undefined {
   return REGION.test(raw) ? undefined : `${flag} must be an AWS region such as us-east-1, got ${JSON.stringify(raw)}`;
 }
 
-export function endpointFlag(flag: string, raw: string): string | undefined {
+/** Hosts that never leave this machine: an emulator there may be spoken to in plain HTTP. */
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * An http(s) URL. Plain http to another host would send real credentials' signatures and every
+ * report in clear: refused unless `insecureFlag` was given as well.
+ */
+export function endpointFlag(flag: string, raw: string, insecure: { flag: string; given: boolean }): string | undefined {
   const allowed = `${flag} must be an http(s) URL such as http://127.0.0.1:5000, got ${JSON.stringify(raw)}`;
+  let url: URL;
   try {
-    const url = new URL(raw);
-    return url.protocol === "http:" || url.protocol === "https:" ? undefined : allowed;
+    url = new URL(raw);
   } catch {
     return allowed;
   }
+  if (url.protocol !== "http:" && url.protocol !== "https:") return allowed;
+  if (url.protocol === "http:" && !LOOPBACK.test(url.hostname) && !insecure.given) {
+    return `${flag} ${JSON.stringify(raw)} is plain http to ${url.hostname}, not this machine: the calls and the reports would cross the network unencrypted. Use https, a loopback address (127.0.0.1, localhost, [::1]), or add ${insecure.flag} to accept it`;
+  }
+  return undefined;
 }
 
-/** A folder that exists, or can be made, and can be written: made here if it is missing. */
+/** A folder that exists, or can be made (owner only), and can be written: made here if it is missing. */
 export function outFolderFlag(flag: string, path: string): string | undefined {
   try {
-    mkdirSync(path, { recursive: true });
+    makePrivateFolderSync(path);
     accessSync(path, constants.W_OK);
     return undefined;
   } catch (err) {

@@ -9,6 +9,7 @@ import { type AccountScope } from "../functions/account-scope";
 import type { Log } from "../functions/log";
 import type { AcceptedRisk } from "../functions/analysis/accepted-risks";
 import { memberCredentials } from "../functions/member-credentials";
+import { securityHubSessionPolicy } from "../policies/session-policies";
 import { type PipelineSettings, settingsProblems } from "../functions/settings";
 import { buildDefinition, STATES } from "../functions/state-machine-definition";
 import { describeCaughtError } from "../functions/summarize/manifest";
@@ -71,7 +72,9 @@ export function localSummarizeDeps(
   runId: string,
   sleep?: (ms: number) => Promise<void>,
 ): SummarizeDeps {
-  const memberRole = { sts: clients.sts, partition: caller.partition, roleName: options.memberRoleName, ownAccountId: caller.ownAccountId };
+  // As the deployed Summarize: its session may send findings, nothing else.
+  const sessionPolicy = (accountId: string) => securityHubSessionPolicy({ partition: caller.partition, region: options.region, accountId });
+  const memberRole = { sts: clients.sts, partition: caller.partition, roleName: options.memberRoleName, ownAccountId: caller.ownAccountId, sessionPolicy };
   const securityHubAs = async (accountId: string) => clients.securityHubClient(await memberCredentials(accountId, runId, memberRole));
   return {
     s3: clients.s3,

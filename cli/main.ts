@@ -8,7 +8,7 @@ import type { Manifest } from "../functions/summarize/manifest";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { type AwsClients, awsClients } from "./aws-clients";
 import { DEMO_SPEC, seedDemoOrganization } from "./demo-organization";
-import { downloadPrefix } from "./download";
+import { type Downloaded, downloadPrefix } from "./download";
 import { startEmulator } from "./emulator";
 import { callerOf, type LocalRunOptions, type LocalRunResult, localSummarizeDeps, type RunProgress, runLocally } from "./local-runner";
 import { bucketFlag, endpointFlag, outFolderFlag, regionFlag, roleNameFlag, topicArnFlag, wholeNumberFlag } from "./flags";
@@ -52,7 +52,9 @@ run options:
   --bucket NAME           report bucket, by S3's naming rules (required)
   --topic-arn ARN         SNS topic for the run summary, arn:<partition>:sns:<region>:<account>:<name> (required)
   --role-name NAME        member role to assume in each account, 1-64 of letters, digits, +=,.@_- [${DEFAULT_MEMBER_ROLE_NAME}]
-  --endpoint URL          send every AWS call here, an http(s) URL (an emulator); unset: real AWS
+  --endpoint URL          send every AWS call here, an http(s) URL (an emulator); unset: real AWS.
+                          Plain http only to this machine (127.0.0.1, localhost, [::1])
+  --insecure-endpoint     allow --endpoint to be plain http to another host
   --region REGION         such as us-east-1 [AWS_REGION, else AWS_DEFAULT_REGION, else us-east-1]
   --include-ou ID         collect only accounts under this OU or root, child OUs included (repeatable)
   --exclude-account ID    never collect this account, 12 digits (repeatable)
@@ -78,7 +80,8 @@ summarize options (one source):
   --previous FILE         with --from: an earlier findings.json, for what is new and resolved
   --bucket NAME --run PREFIX
                           a stored run, e.g. credential-reports/date=2026-11-25/run=<id>/ (compared
-                          with the run before it in the same bucket); --endpoint and --region as above
+                          with the run before it in the same bucket); --endpoint, --insecure-endpoint
+                          and --region as above
   --out DIR               where findings.json(l), summary.json, changes.json, users.csv and
                           report.html are written [./out/analysis]
   --write-manifest        with --bucket and --run: summarise the stored run in the bucket itself, as
@@ -204,6 +207,7 @@ async function run(args: string[]): Promise<number> {
       "topic-arn": { type: "string" },
       "role-name": { type: "string" },
       endpoint: { type: "string" },
+      "insecure-endpoint": { type: "boolean" },
       region: { type: "string" },
       "include-ou": { type: "string", multiple: true },
       "exclude-account": { type: "string", multiple: true },
@@ -227,7 +231,7 @@ async function run(args: string[]): Promise<number> {
   else problems.push(...defined(topicArnFlag("--topic-arn", values["topic-arn"])));
   if (values["role-name"] !== undefined) problems.push(...defined(roleNameFlag("--role-name", values["role-name"])));
   if (values.region !== undefined) problems.push(...defined(regionFlag("--region", values.region)));
-  if (values.endpoint !== undefined) problems.push(...defined(endpointFlag("--endpoint", values.endpoint)));
+  if (values.endpoint !== undefined) problems.push(...defined(endpointFlag("--endpoint", values.endpoint, { flag: "--insecure-endpoint", given: values["insecure-endpoint"] ?? false })));
   const scope: AccountScope = { includeOuIds: values["include-ou"] ?? [], excludeAccountIds: values["exclude-account"] ?? [] };
   problems.push(...scopeProblems(scope, { ou: "--include-ou", account: "--exclude-account" }));
   const number = (flag: string, fallback: number, min: number, max: number) => {
@@ -336,7 +340,8 @@ async function runAndReport(clients: AwsClients, options: RunAndReport): Promise
   if (options.outDir) {
     const downloaded: DownloadProgress = { files: 0, bytes: 0 };
     const outDir = options.outDir;
-    const files = await withProgress(quiet, (ms) => downloadProgressLine(downloaded, ms), () => downloadPrefix(clients.s3, options.bucket, runFolder, outDir, downloaded));
+    const { files, refused } = await withProgress(quiet, (ms) => downloadProgressLine(downloaded, ms), () => downloadPrefix(clients.s3, options.bucket, runFolder, outDir, downloaded));
+    reportRefused(options.bucket, refused);
     for (const [objectKey, path] of files) {
       if (/account=\d{12}\.csv$/.test(objectKey)) usersByKey.set(objectKey, countUsers(await readFile(path, "utf8")));
     }
@@ -393,6 +398,7 @@ async function summarizeCommand(args: string[]): Promise<number> {
       bucket: { type: "string" },
       run: { type: "string" },
       endpoint: { type: "string" },
+      "insecure-endpoint": { type: "boolean" },
       region: { type: "string" },
       out: { type: "string" },
       "write-manifest": { type: "boolean" },
@@ -425,7 +431,7 @@ async function summarizeCommand(args: string[]): Promise<number> {
   if (values["map-bucket"] !== undefined) problems.push(...defined(bucketFlag("--map-bucket", values["map-bucket"])));
   if (values["topic-arn"] !== undefined) problems.push(...defined(topicArnFlag("--topic-arn", values["topic-arn"])));
   if (values.region !== undefined) problems.push(...defined(regionFlag("--region", values.region)));
-  if (values.endpoint !== undefined) problems.push(...defined(endpointFlag("--endpoint", values.endpoint)));
+  if (values.endpoint !== undefined) problems.push(...defined(endpointFlag("--endpoint", values.endpoint, { flag: "--insecure-endpoint", given: values["insecure-endpoint"] ?? false })));
   const thresholds = thresholdFlags(values, problems);
   if (values.out !== undefined) problems.push(...defined(outFolderFlag("--out", resolve(values.out))));
   const acceptedRisks = values["accepted-risks"] ? await acceptedRisksFlag(values["accepted-risks"], problems) : undefined;
@@ -456,7 +462,8 @@ async function summarizeCommand(args: string[]): Promise<number> {
     if (unusable.length > 0) throw new UsageError(unusable.join("\n"));
     const staging = join(outDir, "reports");
     const downloaded: DownloadProgress = { files: 0, bytes: 0 };
-    await withProgress(values.quiet ?? false, (ms) => downloadProgressLine(downloaded, ms), () => downloadPrefix(clients.s3, values.bucket!, runFolder!, staging, downloaded));
+    const { refused } = await withProgress(values.quiet ?? false, (ms) => downloadProgressLine(downloaded, ms), () => downloadPrefix(clients.s3, values.bucket!, runFolder!, staging, downloaded));
+    reportRefused(values.bucket!, refused);
     source = join(staging, runFolder!);
     const manifest = JSON.parse(await readFile(join(source, "manifest.json"), "utf8")) as Manifest;
     const store = { s3: clients.s3, bucket: values.bucket! };
@@ -502,6 +509,11 @@ async function summarizeStoredRun(target: {
   if (summary.eventError) console.error(`The run's event could not be put: ${summary.eventError}`);
   if (summary.securityHub) console.log(securityHubMessage(summary.securityHub));
   return counts.failed === 0 && !summary.analysisError ? 0 : EXIT_INCOMPLETE;
+}
+
+/** The bucket keys a download would not write: the rest were written. */
+function reportRefused(bucket: string, refused: Downloaded["refused"]): void {
+  for (const { key, why } of refused) console.error(`Not written: s3://${bucket}/${key} ${why}.`);
 }
 
 main(process.argv.slice(2)).then(

@@ -44,6 +44,8 @@ export interface CredReportConfig {
   readonly retainBucketOnDestroy: boolean;
   /** Expire reports after this many days. @default undefined (config 0: keep forever) */
   readonly reportRetentionDays?: number;
+  /** S3 Object Lock on a new bucket: every stored file locked for `days`. @default undefined (config objectLockMode none) */
+  readonly objectLock?: ObjectLock;
   /** @default [] */
   readonly notificationEmails: readonly string[];
   /** @default "iam-credential-report-generation-role" */
@@ -96,6 +98,8 @@ export const CONFIG_KEYS = [
   "kmsKey",
   "retainBucketOnDestroy",
   "reportRetentionDays",
+  "objectLockMode",
+  "objectLockDays",
   "notificationEmails",
   "memberRoleName",
   "organizationId",
@@ -297,12 +301,23 @@ export function parseConfig(raw: Readonly<Record<string, string>>, context: Stac
     );
   }
 
+  const objectLock = parseObjectLock(take("objectLockMode", oneOf(OBJECT_LOCK_MODES), "none"), take("objectLockDays", number(0, 36500), 0), problems);
+  if (objectLock && existingBucket) {
+    problems.push(`objectLockMode must be none when existingBucket is true, got ${objectLock.mode.toLowerCase()} (nothing of an existing bucket is changed: turn on its Object Lock yourself)`);
+  }
+  if (objectLock && reportRetentionDays !== undefined && reportRetentionDays < objectLock.days) {
+    problems.push(
+      `reportRetentionDays must be 0 or at least objectLockDays (${objectLock.days}), got ${reportRetentionDays} (a lifecycle rule cannot delete a file that is still locked)`,
+    );
+  }
+
   const config: CredReportConfig = {
     bucketName,
     existingBucket,
     kmsKey,
     retainBucketOnDestroy: take("retainBucketOnDestroy", booleanValue, true),
     reportRetentionDays,
+    ...(objectLock ? { objectLock } : {}),
     notificationEmails,
     memberRoleName: take("memberRoleName", matching(ROLE_NAME, "an IAM role name (1-64 letters, digits and +=,.@_-)"), DEFAULT_MEMBER_ROLE_NAME),
     organizationId: take("organizationId", matching(ORGANIZATION_ID, "an organization id (o- and 10-32 lowercase letters or digits)"), undefined),
@@ -428,4 +443,30 @@ export function organizationScope(config: CredReportConfig, opts?: pulumi.Invoke
     }
     return { organizationId: config.organizationId ?? org.id, targetOuIds: targetOuIds(rootId) };
   });
+}
+
+/** S3 Object Lock's retention modes, as the config key takes them. */
+export const OBJECT_LOCK_MODES = ["none", "governance", "compliance"] as const;
+
+/** Each stored file locked for `days` after it is written: GOVERNANCE (a permission may lift it) or COMPLIANCE (nobody, the root user included). */
+export interface ObjectLock {
+  readonly mode: "GOVERNANCE" | "COMPLIANCE";
+  readonly days: number;
+}
+
+function oneOf<T extends string>(allowed: readonly T[]) {
+  return (key: string, value: string): { value?: T; problem?: string } =>
+    (allowed as readonly string[]).includes(value) ? { value: value as T } : { problem: problem(key, `one of ${allowed.join(", ")}`, value) };
+}
+
+function parseObjectLock(mode: (typeof OBJECT_LOCK_MODES)[number], days: number, problems: string[]): ObjectLock | undefined {
+  if (mode === "none") {
+    if (days !== 0) problems.push(`objectLockDays must be 0 (unset) when objectLockMode is none, got ${days} (set objectLockMode to governance or compliance to lock the files)`);
+    return undefined;
+  }
+  if (days === 0) {
+    problems.push(`objectLockDays must be from 1 to 36500 when objectLockMode is ${mode}, got 0 (how many days each stored file stays locked)`);
+    return undefined;
+  }
+  return { mode: mode === "governance" ? "GOVERNANCE" : "COMPLIANCE", days };
 }

@@ -15,6 +15,7 @@ import {
   collectorPolicy,
   listAccountsPolicy,
   type MapFilesTarget,
+  stateMachineBatchPolicy,
   stateMachinePolicy,
   type StorageTarget,
   summarizePolicy,
@@ -174,8 +175,6 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
         JSON.stringify(buildDefinition({ listAccountsArn, collectReportArn, summarizeArn, topicArn, mapBucket }, args.settings)),
       );
 
-    // Pulumi names it <this>-<random suffix>; the role's policy names it by that prefix.
-    const stateMachineName = `${name}-state-machine`;
     const executionLogs = new aws.cloudwatch.LogGroup(
       `${name}-executions-logs`,
       // The /aws/vendedlogs/ prefix keeps CloudWatch Logs' resource policy from growing per log group.
@@ -196,7 +195,6 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
                 partition: p,
                 region: r,
                 accountId: account,
-                stateMachineNamePrefix: `${stateMachineName}-`,
                 mapFiles: files,
               }),
             ),
@@ -205,7 +203,7 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
       { parent: this },
     );
     const stateMachine = new aws.sfn.StateMachine(
-      stateMachineName,
+      `${name}-state-machine`,
       {
         type: "STANDARD",
         roleArn: args.roles.stateMachine.arn,
@@ -219,9 +217,17 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
       { parent: this, dependsOn: [stateMachinePermissions] },
     );
 
+    const batchPermissions = new aws.iam.RolePolicy(
+      `${name}-state-machine-batches-policy`,
+      { role: args.roles.stateMachine.name, policy: stateMachine.arn.apply((arn) => JSON.stringify(stateMachineBatchPolicy(arn))) },
+      { parent: this },
+    );
+
     runSchedule(this, {
       owner: name,
       stateMachineArn: stateMachine.arn,
+      // A run's Distributed Map needs the batch permissions.
+      dependsOn: [batchPermissions],
       accountId,
       scheduleExpression: args.scheduleExpression,
       scheduleTimezone: settings.scheduleTimezone,

@@ -24,6 +24,10 @@ export interface OrgCredentialReportsArgs {
   readonly retainBucketOnDestroy?: boolean;
   /** Expire stored reports after this many days; 0 keeps them forever. Default: 0. */
   readonly reportRetentionDays?: number;
+  /** S3 Object Lock for a new bucket: "none", "governance" (a permission may lift a lock) or "compliance" (nobody may, the root user included). Default: "none". */
+  readonly objectLockMode?: string;
+  /** With objectLockMode: the days each stored file stays locked after it is written, 1-36500. Default: 0 (no lock). */
+  readonly objectLockDays?: number;
   /** Email addresses subscribed to failure notices and run summaries (each confirms by a link from AWS). Default: none. */
   readonly notificationEmails?: string[];
   /** Name of the role the StackSet creates in every member account. Default: "iam-credential-report-generation-role". */
@@ -170,6 +174,7 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
         kmsKey: config.kmsKey,
         reportsPrefix: REPORTS_PREFIX,
         reportRetentionDays: config.reportRetentionDays,
+        objectLock: config.objectLock,
         retainOnDestroy: config.retainBucketOnDestroy,
         collectorRoleArn: roles.collector.arn,
         summarizeRoleArn: roles.summarize.arn,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { reportBucketPolicy, reportKeyPolicy } from "../policies/resource-policies";
+import type { ObjectLock } from "./config";
 
 /** The report key: none (SSE-S3), a new customer managed key, or an existing key's ARN. */
 export type KmsKeyChoice = { readonly kind: "none" } | { readonly kind: "new" } | { readonly kind: "existing"; readonly arn: string };
@@ -16,6 +17,8 @@ export interface ReportBucketArgs {
   readonly reportsPrefix: string;
   /** Expire reports after this many days. @default undefined (keep forever) */
   readonly reportRetentionDays?: number;
+  /** S3 Object Lock on a new bucket: every object locked for so many days in that mode. @default undefined (none) */
+  readonly objectLock?: ObjectLock;
   /** Keep the bucket, its settings and a new key on `pulumi destroy`. @default true */
   readonly retainOnDestroy?: boolean;
   readonly collectorRoleArn: pulumi.Input<string>;
@@ -52,6 +55,9 @@ export class ReportBucket extends pulumi.ComponentResource {
     const existing = args.existingBucket ?? false;
     if (existing && !args.bucketName) {
       throw new pulumi.ResourceError("ReportBucket: bucketName is required with existingBucket: true (the bucket to use)", this);
+    }
+    if (existing && args.objectLock) {
+      throw new pulumi.ResourceError("ReportBucket: objectLock needs a new bucket; turn on the existing bucket's Object Lock yourself", this);
     }
     if (existing && kmsKey.kind === "new") {
       throw new pulumi.ResourceError('ReportBucket: kmsKey "new" needs a new bucket; give the existing bucket\'s key ARN or "none"', this);
@@ -91,6 +97,11 @@ export class ReportBucket extends pulumi.ComponentResource {
     const child = { parent: this, retainOnDelete: args.retainOnDestroy ?? true };
 
     const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+    const bucket = new aws.s3.Bucket(
+      `${name}-bucket`,
+      { ...(args.bucketName ? { bucket: args.bucketName } : { bucketPrefix: "credential-reports-" }), tags },
+      child,
+    );
     const key =
       kmsKey.kind === "new"
         ? new aws.kms.Key(
@@ -100,9 +111,9 @@ export class ReportBucket extends pulumi.ComponentResource {
               enableKeyRotation: true,
               deletionWindowInDays: 30,
               policy: pulumi
-                .all([partition, aws.getCallerIdentityOutput({}, { parent: this }).accountId, this.region, ...writers])
-                .apply(([p, account, region, ...writerRoleArns]) =>
-                  JSON.stringify(reportKeyPolicy({ partition: p, keyAccountId: account, region, writerRoleArns })),
+                .all([partition, aws.getCallerIdentityOutput({}, { parent: this }).accountId, this.region, bucket.arn, ...writers])
+                .apply(([p, account, region, bucketArn, ...writerRoleArns]) =>
+                  JSON.stringify(reportKeyPolicy({ partition: p, keyAccountId: account, region, bucketArn, writerRoleArns })),
                 ),
               tags,
             },
@@ -111,18 +122,22 @@ export class ReportBucket extends pulumi.ComponentResource {
         : undefined;
     this.kmsKeyArn = key ? key.arn : pulumi.output(kmsKey.kind === "existing" ? kmsKey.arn : undefined);
 
-    const bucket = new aws.s3.Bucket(
-      `${name}-bucket`,
-      { ...(args.bucketName ? { bucket: args.bucketName } : { bucketPrefix: "credential-reports-" }), tags },
-      child,
-    );
     const publicAccessBlock = new aws.s3.BucketPublicAccessBlock(
       `${name}-public-access-block`,
       { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
       child,
     );
     new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
-    new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child);
+    const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child);
+    if (args.objectLock) {
+      // Turns Object Lock on for a bucket new or already made (no replacement); it needs versioning.
+      // The pipeline's PUTs carry a checksum (the SDK's CRC32), which S3 requires of writes into a locked bucket.
+      new aws.s3.BucketObjectLockConfiguration(
+        `${name}-object-lock`,
+        { bucket: bucket.id, objectLockEnabled: "Enabled", rule: { defaultRetention: { mode: args.objectLock.mode, days: args.objectLock.days } } },
+        { ...child, dependsOn: [versioning] },
+      );
+    }
     new aws.s3.BucketServerSideEncryptionConfiguration(
       `${name}-encryption`,
       {

@@ -7,6 +7,8 @@ export interface RunScheduleArgs {
   /** The name of the component that makes it; its resources are named after it. */
   readonly owner: string;
   readonly stateMachineArn: pulumi.Output<string>;
+  /** What a run needs besides the state machine: the first start waits for it. */
+  readonly dependsOn: pulumi.Resource[];
   /** The pipeline's account: only its Scheduler may take the role. */
   readonly accountId: pulumi.Output<string>;
   /** An EventBridge Scheduler expression, e.g. "cron(0 8 * * ? *)". */
@@ -44,6 +46,6 @@ export function runSchedule(parent: pulumi.Resource, args: RunScheduleArgs): aws
       flexibleTimeWindow: { mode: "OFF" },
       target: { arn: args.stateMachineArn, roleArn: role.arn, input: "{}", retryPolicy: { maximumRetryAttempts: 3 } },
     },
-    { parent, dependsOn: [permissions] },
+    { parent, dependsOn: [permissions, ...args.dependsOn] },
   );
 }

@@ -10,6 +10,8 @@ export const ARG_KINDS: Record<(typeof CONFIG_KEYS)[number], "text" | "number" |
   kmsKey: "text",
   retainBucketOnDestroy: "boolean",
   reportRetentionDays: "number",
+  objectLockMode: "text",
+  objectLockDays: "number",
   notificationEmails: "list",
   memberRoleName: "text",
   organizationId: "text",

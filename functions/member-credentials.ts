@@ -1,4 +1,5 @@
 import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
+import type { PolicyDocument } from "../policies/document";
 
 /** The role the StackSet creates in every member account, unless the stack names another. */
 export const DEFAULT_MEMBER_ROLE_NAME = "iam-credential-report-generation-role";
@@ -30,6 +31,11 @@ export interface MemberRole {
   readonly roleName: string;
   /** The pipeline's own account: it uses its own credentials, no role of its own is assumed. */
   readonly ownAccountId: string;
+  /**
+   * What this caller may do in an account's session (policies/session-policies.ts): the session
+   * gets what both the role and this policy allow, so each caller holds only what it uses.
+   */
+  readonly sessionPolicy: (accountId: string) => PolicyDocument;
 }
 
 /**
@@ -44,6 +50,7 @@ export async function memberCredentials(accountId: string, runId: string, role: 
       RoleSessionName: roleSessionName(runId),
       // The shortest session STS allows: the calls need seconds.
       DurationSeconds: 900,
+      Policy: JSON.stringify(role.sessionPolicy(accountId)),
     }),
   );
   const c = assumed.Credentials;

@@ -8,6 +8,26 @@ export function objectsUnder(bucketArnValue: string, prefix: string): string {
   return `${bucketArnValue}/${prefix}*`;
 }
 
+/** Who writes run files: each of the pipeline's three writers stores its own files and no other's. */
+export type RunFileWriter = "collector" | "summarize" | "listAccounts";
+
+/**
+ * The files of a run each writer stores, below the run's folder (functions/report-keys.ts): the
+ * collector an account's report, what IAM said beside it and its analysis; Summarize the manifest,
+ * the analysis files and the analyses of accounts the collector left to it; ListAccounts the run's
+ * account list.
+ */
+export const RUN_FILES: Readonly<Record<RunFileWriter, readonly string[]>> = {
+  collector: ["account=*.csv", "account=*.iam.json", "account=*.analysis.json"],
+  summarize: ["manifest.json", "findings.json", "findings.jsonl", "summary.json", "changes.json", "users.csv", "report.html", "account=*.analysis.json"],
+  listAccounts: ["accounts.json"],
+};
+
+/** The ARNs of one writer's files in every run's folder under the prefix. */
+export function runFilesOf(bucketArnValue: string, prefix: string, writer: RunFileWriter): string[] {
+  return RUN_FILES[writer].map((file) => `${bucketArnValue}/${prefix}date=*/run=*/${file}`);
+}
+
 /** The member role in any account: the collector builds the exact ARN per account at run time. */
 export function memberRoleInAnyAccount(partition: string, memberRoleName: string): string {
   return `arn:${partition}:iam::*:role/${memberRoleName}`;

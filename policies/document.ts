@@ -5,6 +5,8 @@ export interface PolicyStatement {
   readonly Principal?: "*" | { readonly AWS?: string | readonly string[]; readonly Service?: string | readonly string[] };
   readonly Action: string | readonly string[];
   readonly Resource?: string | readonly string[];
+  /** Every resource but these: for a Deny that keeps a principal to its own keys. */
+  readonly NotResource?: string | readonly string[];
   readonly Condition?: Readonly<Record<string, Readonly<Record<string, string | boolean | readonly string[]>>>>;
 }
 

@@ -1,5 +1,6 @@
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "./document";
 import { accountCredentialSettingsStatement, ownFindingsStatements, type SecurityHubTarget } from "./pipeline-policies";
+import { credentialReportStatement } from "./session-policies";
 
 /** The logical id of the member role in the StackSet template. */
 export const MEMBER_ROLE_LOGICAL_ID = "CredentialReportRole";
@@ -27,13 +28,7 @@ export function memberRoleTrust(trusted: MemberRoleTrusted): PolicyDocument {
  */
 export function memberRolePolicy(securityHub?: SecurityHubTarget): PolicyDocument {
   return policyDocument(
-    {
-      Sid: "GenerateAndReadCredentialReport",
-      Effect: "Allow",
-      Action: ["iam:GenerateCredentialReport", "iam:GetCredentialReport"],
-      // The credential report actions support no resource-level permissions.
-      Resource: "*",
-    },
+    credentialReportStatement(),
     accountCredentialSettingsStatement(),
     ...(securityHub ? ownFindingsStatements(securityHub) : []),
   );
@@ -65,7 +60,7 @@ export function memberRoleTemplate(memberRoleName: string, options: MemberRoleOp
           Policies: [
             {
               PolicyName: "credential-report",
-              PolicyDocument: { ...policy, Statement: policy.Statement.map((s) => (s.Resource?.includes("${AWS::") ? { ...s, Resource: { "Fn::Sub": s.Resource } } : s)) },
+              PolicyDocument: { ...policy, Statement: policy.Statement.map(substituted) },
             },
           ],
         },
@@ -74,4 +69,11 @@ export function memberRoleTemplate(memberRoleName: string, options: MemberRoleOp
     Outputs: { RoleArn: { Value: { "Fn::GetAtt": [MEMBER_ROLE_LOGICAL_ID, "Arn"] } } },
   };
   return JSON.stringify(template, null, 2);
+}
+
+/** A statement whose resource or condition holds `${AWS::...}`, with CloudFormation's Fn::Sub around each such value. */
+function substituted(statement: PolicyStatement): unknown {
+  const sub = (value: unknown): unknown =>
+    typeof value === "string" && value.includes("${AWS::") ? { "Fn::Sub": value } : Array.isArray(value) ? value.map(sub) : value && typeof value === "object" ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, sub(v)])) : value;
+  return { ...statement, ...(statement.Resource ? { Resource: sub(statement.Resource) } : {}), ...(statement.Condition ? { Condition: sub(statement.Condition) } : {}) };
 }

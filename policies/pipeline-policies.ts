@@ -1,4 +1,4 @@
-import { memberRoleInAnyAccount, objectsUnder, organizationParents } from "./arns";
+import { memberRoleInAnyAccount, objectsUnder, organizationParents, type RunFileWriter, runFilesOf } from "./arns";
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "./document";
 
 /** Where reports are stored, as the identity policies of the writers need it. */
@@ -22,25 +22,43 @@ function writeOwnLogs(logGroupArn: string): PolicyStatement {
   };
 }
 
-/** SSE-KMS reads and writes through S3: a data key for each PUT, Decrypt for S3 Bucket Keys and reads. */
-export function useKeyThroughS3(sid: string, region: string, resource: string): PolicyStatement {
+/**
+ * SSE-KMS reads and writes through S3, for this bucket only: a data key for each PUT, Decrypt for S3
+ * Bucket Keys and reads. S3 names the bucket in the encryption context (`aws:s3:arn`: the bucket's
+ * ARN with S3 Bucket Keys, the object's without; S3 User Guide, "Encryption context"), so the key
+ * serves no other bucket for these principals.
+ */
+export function useKeyThroughS3(sid: string, region: string, resource: string, bucketArn: string): PolicyStatement {
   return {
     Sid: sid,
     Effect: "Allow",
     Action: ["kms:GenerateDataKey", "kms:Decrypt"],
     Resource: resource,
-    Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+    Condition: {
+      StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
+      StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] },
+    },
   };
 }
 
 /**
- * The run files: read and write objects under the prefix, and list it. Every writer lists: a GET of
- * a missing key answers 403 to a caller that may not list (read-if-present.ts), and the steps look
- * for what an earlier run or try stored (the run before, an account's analysis).
+ * The run files: read every one under the prefix, list the prefix, store only the writer's own
+ * files (arns.ts RUN_FILES), and never replace one: the bucket policy's rules, repeated on the
+ * role's side so they hold in an existing bucket whose policy is not ours. Every writer lists: a
+ * GET of a missing key answers 403 to a caller that may not list (read-if-present.ts), and the
+ * steps look for what an earlier run or try stored (the run before, an account's analysis).
  */
-function storageStatements(storage: StorageTarget, objectActions: string[]): PolicyStatement[] {
+function storageStatements(storage: StorageTarget, writer: RunFileWriter): PolicyStatement[] {
   return [
-    { Sid: "StoreRunFiles", Effect: "Allow", Action: objectActions, Resource: objectsUnder(storage.bucketArn, storage.prefix) },
+    { Sid: "ReadRunFiles", Effect: "Allow", Action: "s3:GetObject", Resource: objectsUnder(storage.bucketArn, storage.prefix) },
+    { Sid: "StoreOwnRunFiles", Effect: "Allow", Action: "s3:PutObject", Resource: runFilesOf(storage.bucketArn, storage.prefix, writer) },
+    {
+      Sid: "DenyPutUnlessAbsent",
+      Effect: "Deny",
+      Action: "s3:PutObject",
+      Resource: objectsUnder(storage.bucketArn, storage.prefix),
+      Condition: { Null: { "s3:if-none-match": "true" } },
+    },
     {
       Sid: "ListRunFiles",
       Effect: "Allow",
@@ -48,7 +66,7 @@ function storageStatements(storage: StorageTarget, objectActions: string[]): Pol
       Resource: storage.bucketArn,
       Condition: { StringLike: { "s3:prefix": `${storage.prefix}*` } },
     },
-    ...(storage.kmsKeyArn ? [useKeyThroughS3("EncryptWithReportKey", storage.region, storage.kmsKeyArn)] : []),
+    ...(storage.kmsKeyArn ? [useKeyThroughS3("EncryptWithReportKey", storage.region, storage.kmsKeyArn, storage.bucketArn)] : []),
   ];
 }
 
@@ -90,7 +108,7 @@ export function collectorPolicy(args: CollectorPolicyArgs): PolicyDocument {
       Resource: "*",
     },
     accountCredentialSettingsStatement(),
-    ...storageStatements(args.storage, ["s3:PutObject", "s3:GetObject"]),
+    ...storageStatements(args.storage, "collector"),
     ...(args.securityHub ? ownFindingsStatements(args.securityHub) : []),
     writeOwnLogs(args.logGroupArn),
   );
@@ -142,7 +160,7 @@ export function listAccountsPolicy(args: ListAccountsPolicyArgs): PolicyDocument
       // The root and the OUs of this organization only, whichever OUs it has now or later.
       Resource: organizationParents(args.partition, args.organizationId),
     },
-    ...storageStatements(args.storage, ["s3:PutObject", "s3:GetObject"]),
+    ...storageStatements(args.storage, "listAccounts"),
     // The list the Distributed Map reads (accounts-to-collect.json).
     { Sid: "StoreMapInput", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: objectsUnder(args.mapFiles.bucketArn, args.mapFiles.prefix) },
     writeOwnLogs(args.logGroupArn),
@@ -157,13 +175,70 @@ export interface SecurityHubTarget {
 }
 
 /**
- * Import the account's own findings and change their workflow: BatchImportFindings takes only
- * findings of the calling account into its default product (AWS's BatchImportFindings guidelines).
+ * The fields of a finding BatchUpdateFindings could change that the pipeline never sends (it sends
+ * Workflow.Status and Note), as the paths of their `securityhub:ASFFSyntaxPath/<path>` keys.
+ */
+export const FINDING_FIELDS_NOT_UPDATED = [
+  "Confidence",
+  "Criticality",
+  "RelatedFindings",
+  "RelatedFindings.Id",
+  "RelatedFindings.ProductArn",
+  "Severity.Label",
+  "Severity.Normalized",
+  "Severity.Product",
+  "Types",
+  "UserDefinedFields",
+  "UserDefinedFields.key",
+  "UserDefinedFields.value",
+  "VerificationState",
+] as const;
+
+/** The workflow states the pipeline sets: SUPPRESSED under an accepted risk, NEW when it ends. */
+export const WORKFLOW_STATES_SET = ["NEW", "SUPPRESSED"] as const;
+
+/**
+ * Import the account's own findings and change their workflow. BatchImportFindings goes to the
+ * account's default product, for findings of that account only (`securityhub:TargetAccount`, the
+ * finding's AwsAccountId; AWS's BatchImportFindings guidelines). BatchUpdateFindings may set the
+ * workflow state and a note and nothing else: one Deny per other field (a Null condition on its
+ * `securityhub:ASFFSyntaxPath/<field>` key; the keys of one condition are ANDed, so one statement
+ * could not cover them all), and one for any other workflow state (Service Authorization
+ * Reference: AWS Security Hub; Security Hub User Guide, "Configuring access to BatchUpdateFindings").
+ * No condition key names the product of the findings updated: which findings is left to the caller.
  */
 export function ownFindingsStatements(target: SecurityHubTarget): PolicyStatement[] {
+  const hub = ownFindingsAllowStatements(target)[1].Resource as string;
+  return [
+    ...ownFindingsAllowStatements(target),
+    ...FINDING_FIELDS_NOT_UPDATED.map((field) => ({
+      Sid: `DenyFindingUpdatesOf${field.replace(/\W/g, "")}`,
+      Effect: "Deny" as const,
+      Action: "securityhub:BatchUpdateFindings",
+      Resource: hub,
+      Condition: { Null: { [`securityhub:ASFFSyntaxPath/${field}`]: "false" } },
+    })),
+    {
+      Sid: "DenyOtherWorkflowStates",
+      Effect: "Deny",
+      Action: "securityhub:BatchUpdateFindings",
+      Resource: hub,
+      Condition: { StringNotEquals: { "securityhub:ASFFSyntaxPath/Workflow.Status": [...WORKFLOW_STATES_SET] } },
+    },
+  ];
+}
+
+/** The two grants alone, the account's own product and hub: what a session policy repeats to keep them. */
+export function ownFindingsAllowStatements(target: SecurityHubTarget): PolicyStatement[] {
   const arn = `arn:${target.partition}:securityhub:${target.region}:${target.accountId}`;
   return [
-    { Sid: "ImportOwnAccountFindings", Effect: "Allow", Action: "securityhub:BatchImportFindings", Resource: `${arn}:product/${target.accountId}/default` },
+    {
+      Sid: "ImportOwnAccountFindings",
+      Effect: "Allow",
+      Action: "securityhub:BatchImportFindings",
+      Resource: `${arn}:product/${target.accountId}/default`,
+      Condition: { StringEquals: { "securityhub:TargetAccount": target.accountId } },
+    },
     { Sid: "UpdateOwnAccountFindingsWorkflow", Effect: "Allow", Action: "securityhub:BatchUpdateFindings", Resource: `${arn}:hub/default` },
   ];
 }
@@ -186,7 +261,7 @@ export interface SummarizePolicyArgs {
  */
 export function summarizePolicy(args: SummarizePolicyArgs): PolicyDocument {
   return policyDocument(
-    ...storageStatements(args.storage, ["s3:PutObject", "s3:GetObject"]),
+    ...storageStatements(args.storage, "summarize"),
     // The Distributed Map's results (a 403 on a missing one is settled by listing, as for reports).
     { Sid: "ReadMapResults", Effect: "Allow", Action: "s3:GetObject", Resource: objectsUnder(args.mapFiles.bucketArn, args.mapFiles.prefix) },
     {
@@ -220,22 +295,15 @@ export interface StateMachinePolicyArgs {
   readonly partition: string;
   readonly region: string;
   readonly accountId: string;
-  /**
-   * The state machine's name up to the suffix Pulumi adds (`<resource name>-`). The policy must
-   * exist before the state machine (Step Functions checks it at creation), so it names the state
-   * machine by this prefix rather than by its ARN.
-   */
-  readonly stateMachineNamePrefix: string;
   readonly mapFiles: MapFilesTarget;
 }
 
 /**
- * The state machine: invoke the three functions; run the Distributed Map (its own child
- * executions, the account list it reads, the results it writes); publish failures; deliver logs
- * and traces.
+ * The state machine: invoke the three functions; run the Distributed Map (the account list it
+ * reads, the results it writes); publish failures; deliver logs and traces. Its child executions
+ * are in stateMachineBatchPolicy: that names the state machine's ARN, so it is made after it.
  */
 export function stateMachinePolicy(args: StateMachinePolicyArgs): PolicyDocument {
-  const states = (resource: string) => `arn:${args.partition}:states:${args.region}:${args.accountId}:${resource}`;
   return policyDocument(
     {
       Sid: "InvokePipelineFunctions",
@@ -243,20 +311,6 @@ export function stateMachinePolicy(args: StateMachinePolicyArgs): PolicyDocument
       Action: "lambda:InvokeFunction",
       // The versions and aliases too (":*"), in case a target is ever pinned to one.
       Resource: args.functionArns.flatMap((arn) => [arn, `${arn}:*`]),
-    },
-    {
-      Sid: "StartBatchExecutions",
-      Effect: "Allow",
-      Action: "states:StartExecution",
-      // A Distributed Map starts its children as executions of the state machine itself.
-      Resource: states(`stateMachine:${args.stateMachineNamePrefix}*`),
-    },
-    {
-      Sid: "WatchBatchExecutions",
-      Effect: "Allow",
-      Action: ["states:DescribeExecution", "states:StopExecution"],
-      // Child executions are named <state machine>/<map label>:<id>.
-      Resource: states(`execution:${args.stateMachineNamePrefix}*/*`),
     },
     {
       Sid: "ReadAccountList",
@@ -295,6 +349,21 @@ export function stateMachinePolicy(args: StateMachinePolicyArgs): PolicyDocument
       // X-Ray's write actions support no resource-level permissions.
       Resource: "*",
     },
+  );
+}
+
+/**
+ * The Distributed Map's child executions: a Distributed Map starts its children as executions of
+ * the state machine itself, and watches and stops them. Step Functions checks only the logging
+ * permissions when it creates a state machine, so this policy can follow it and name its ARN.
+ */
+export function stateMachineBatchPolicy(stateMachineArn: string): PolicyDocument {
+  // arn:<partition>:states:<region>:<account>:stateMachine:<name>; a child execution is
+  // arn:...:execution:<name>/<map label>:<id>.
+  const executions = `${stateMachineArn.replace(/:stateMachine:/, ":execution:")}/*`;
+  return policyDocument(
+    { Sid: "StartBatchExecutions", Effect: "Allow", Action: "states:StartExecution", Resource: stateMachineArn },
+    { Sid: "WatchBatchExecutions", Effect: "Allow", Action: ["states:DescribeExecution", "states:StopExecution"], Resource: executions },
   );
 }
 

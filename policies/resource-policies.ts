@@ -1,4 +1,4 @@
-import { accountRoot, objectsUnder } from "./arns";
+import { accountRoot, objectsUnder, type RunFileWriter, runFilesOf } from "./arns";
 import { policyDocument, type PolicyDocument } from "./document";
 import { useKeyThroughS3 } from "./pipeline-policies";
 
@@ -14,12 +14,16 @@ export interface BucketPolicyArgs {
 }
 
 /**
- * The report bucket's policy: TLS only; write-once under the reports prefix, for everyone; and the
- * pipeline's writers on that prefix. The grants matter when the bucket is in another account; in
- * the same account they repeat the identity policies.
+ * The report bucket's policy: TLS only; under the reports prefix write-once and never deleted, for
+ * everyone; only the pipeline's three writers write there, each only its own files (arns.ts
+ * RUN_FILES), whatever their identity policies say; they read and list the prefix. The grants
+ * matter when the bucket is in another account; in the same account they repeat the identity
+ * policies. S3 Lifecycle expiry (reportRetentionDays) is S3's own and not subject to these Denies.
  */
 export function reportBucketPolicy(args: BucketPolicyArgs): PolicyDocument {
-  const writers = [args.collectorRoleArn, args.summarizeRoleArn, args.listAccountsRoleArn];
+  const writers: Record<RunFileWriter, string> = { collector: args.collectorRoleArn, summarize: args.summarizeRoleArn, listAccounts: args.listAccountsRoleArn };
+  const runFiles = objectsUnder(args.bucketArn, args.prefix);
+  const title = (writer: RunFileWriter) => writer[0].toUpperCase() + writer.slice(1);
   return policyDocument(
     {
       Sid: "DenyInsecureTransport",
@@ -37,20 +41,51 @@ export function reportBucketPolicy(args: BucketPolicyArgs): PolicyDocument {
       Effect: "Deny",
       Principal: "*",
       Action: "s3:PutObject",
-      Resource: objectsUnder(args.bucketArn, args.prefix),
+      Resource: runFiles,
       Condition: { Null: { "s3:if-none-match": "true" } },
     },
     {
-      Sid: "AllowPipelineToStoreRunFiles",
+      // Nor deleted, by anyone: not a version, not a governance-mode Object Lock by bypassing it.
+      Sid: "DenyDeletingRunFiles",
+      Effect: "Deny",
+      Principal: "*",
+      Action: ["s3:DeleteObject*", "s3:BypassGovernanceRetention"],
+      Resource: runFiles,
+    },
+    {
+      Sid: "DenyRunFileWritesByOthers",
+      Effect: "Deny",
+      Principal: "*",
+      Action: "s3:PutObject",
+      Resource: runFiles,
+      Condition: { ArnNotEquals: { "aws:PrincipalArn": Object.values(writers) } },
+    },
+    ...(Object.keys(writers) as RunFileWriter[]).map((writer) => ({
+      Sid: `Deny${title(writer)}WritesBeyondItsFiles`,
+      Effect: "Deny" as const,
+      Principal: "*" as const,
+      Action: "s3:PutObject",
+      NotResource: runFilesOf(args.bucketArn, args.prefix, writer),
+      Condition: { ArnEquals: { "aws:PrincipalArn": writers[writer] } },
+    })),
+    ...(Object.keys(writers) as RunFileWriter[]).map((writer) => ({
+      Sid: `Allow${title(writer)}ToStoreItsFiles`,
+      Effect: "Allow" as const,
+      Principal: { AWS: writers[writer] },
+      Action: "s3:PutObject",
+      Resource: runFilesOf(args.bucketArn, args.prefix, writer),
+    })),
+    {
+      Sid: "AllowPipelineToReadRunFiles",
       Effect: "Allow",
-      Principal: { AWS: writers },
-      Action: ["s3:PutObject", "s3:GetObject"],
-      Resource: objectsUnder(args.bucketArn, args.prefix),
+      Principal: { AWS: Object.values(writers) },
+      Action: "s3:GetObject",
+      Resource: runFiles,
     },
     {
       Sid: "AllowPipelineToListRunFiles",
       Effect: "Allow",
-      Principal: { AWS: writers },
+      Principal: { AWS: Object.values(writers) },
       Action: "s3:ListBucket",
       Resource: args.bucketArn,
       Condition: { StringLike: { "s3:prefix": `${args.prefix}*` } },
@@ -76,6 +111,8 @@ export interface KeyPolicyArgs {
   readonly keyAccountId: string;
   readonly region: string;
   readonly writerRoleArns: readonly string[];
+  /** The one bucket the key serves. */
+  readonly bucketArn: string;
 }
 
 /** The report key's policy: its own account administers it; the writers may use it only through S3. */
@@ -91,7 +128,7 @@ export function reportKeyPolicy(args: KeyPolicyArgs): PolicyDocument {
       Resource: "*",
     },
     // In a key policy, Resource "*" means this key.
-    { ...useKeyThroughS3("AllowPipelineToEncryptThroughS3", args.region, "*"), Principal: { AWS: args.writerRoleArns } },
+    { ...useKeyThroughS3("AllowPipelineToEncryptThroughS3", args.region, "*", args.bucketArn), Principal: { AWS: args.writerRoleArns } },
   );
 }
 

@@ -1,7 +1,7 @@
 """A security account's program in Python, with the pipeline added as one resource.
 
 Add the package first (a git tag or a local folder); this generates the pulumi_credreport SDK:
-    pulumi package add https://github.com/<owner>/org-credential-reports@v0.3.0
+    pulumi package add https://github.com/<owner>/org-credential-reports@v0.4.0
 """
 
 import pulumi

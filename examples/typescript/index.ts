@@ -1,5 +1,5 @@
 // A security account's own Pulumi program, with the pipeline added as one resource.
-// In your program: `npm install github:<owner>/org-credential-reports#v0.3.0` (the package credreport).
+// In your program: `npm install github:<owner>/org-credential-reports#v0.4.0` (the package credreport).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { OrgCredentialReports } from "credreport";

@@ -65,33 +65,41 @@ const KINDS = ["exception", "break-glass"];
 /** The checks a break-glass rule accepts for its users: they are meant to sit unused. */
 export const BREAK_GLASS_ACCEPTS: readonly CheckId[] = ["credential-unused"];
 
-/** The accepted risks of a parsed document (`{acceptedRisks: [...]}`), each rule checked. Pure; throws InvalidAcceptedRisks. */
-export function acceptedRisksOf(document: unknown, source: string): AcceptedRisk[] {
+/** Where a rule's field was written, for problems to name: "line 12" of the file. */
+export type PlaceOf = (index: number, field?: string) => string | undefined;
+
+/**
+ * The accepted risks of a parsed document (`{acceptedRisks: [...]}`), each rule checked. Pure; throws
+ * InvalidAcceptedRisks, each problem led by its place in the file when `placeOf` knows it.
+ */
+export function acceptedRisksOf(document: unknown, source: string, placeOf: PlaceOf = () => undefined): AcceptedRisk[] {
   const list = (document as { acceptedRisks?: unknown } | null)?.acceptedRisks;
   if (!Array.isArray(list)) throw new InvalidAcceptedRisks(source, ["acceptedRisks must be a list of rules"]);
   const problems: string[] = [];
   const rules = list.map((raw: unknown, i): AcceptedRisk => {
-    const at = `acceptedRisks[${i}]`;
     const rule = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
-    for (const key of Object.keys(rule).filter((k) => !(FIELDS as readonly string[]).includes(k))) problems.push(`${at}.${key} is not a field of a rule (${FIELDS.join(", ")})`);
+    const problem = (key: string, text: string) => {
+      const place = placeOf(i, key in rule ? key : undefined);
+      problems.push(`${place ? `${place}: ` : ""}acceptedRisks[${i}].${key} ${text}`);
+    };
+    for (const key of Object.keys(rule).filter((k) => !(FIELDS as readonly string[]).includes(k))) problem(key, `is not a field of a rule (${FIELDS.join(", ")})`);
     const field = (key: Exclude<(typeof FIELDS)[number], "kind">) => {
       const value = rule[key];
       if (typeof value === "string" && value.trim() !== "") return value.trim();
-      problems.push(`${at}.${key} is required (text), got ${JSON.stringify(value ?? null)}`);
+      problem(key, `is required (text), got ${JSON.stringify(value ?? null)}`);
       return "";
     };
     const kind = rule.kind ?? "exception";
-    if (!KINDS.includes(kind as string)) problems.push(`${at}.kind must be "exception" (the default) or "break-glass", got ${JSON.stringify(kind)}`);
+    if (!KINDS.includes(kind as string)) problem("kind", `must be "exception" (the default) or "break-glass", got ${JSON.stringify(kind)}`);
     const breakGlass = kind === "break-glass";
-    if (breakGlass && rule.check !== undefined) problems.push(`${at}.check must be left out of a break-glass rule (it covers the user, not one check), got ${JSON.stringify(rule.check)}`);
+    if (breakGlass && rule.check !== undefined) problem("check", `must be left out of a break-glass rule (it covers the user, not one check), got ${JSON.stringify(rule.check)}`);
     const check = breakGlass ? "" : field("check");
-    if (check && !(check in CHECKS)) problems.push(`${at}.check must be one of ${Object.keys(CHECKS).join(", ")}, got ${JSON.stringify(check)}`);
+    // Own properties only: "constructor" or "toString" is no check.
+    if (check && !Object.hasOwn(CHECKS, check)) problem("check", `must be one of ${Object.keys(CHECKS).join(", ")}, got ${JSON.stringify(check)}`);
     const account = field("account");
-    if (account && !/^(\d{12}|\*)$/.test(account)) problems.push(`${at}.account must be a 12-digit account id or "*", got ${JSON.stringify(account)}`);
-    // YAML reads an unquoted 2027-03-31 as a date: take it as the day it names.
-    const expiresRaw = rule.expires instanceof Date ? rule.expires.toISOString().slice(0, 10) : rule.expires;
-    const expires = typeof expiresRaw === "string" ? expiresRaw.trim() : "";
-    if (!isDay(expires)) problems.push(`${at}.expires must be a day (YYYY-MM-DD), got ${JSON.stringify(expiresRaw ?? null)}`);
+    if (account && !/^(\d{12}|\*)$/.test(account)) problem("account", `must be a 12-digit account id or "*", got ${JSON.stringify(account)}`);
+    const expires = typeof rule.expires === "string" ? rule.expires.trim() : "";
+    if (!isDay(expires)) problem("expires", `must be a day of the calendar (YYYY-MM-DD), got ${JSON.stringify(rule.expires ?? null)}`);
     const scope = { account, user: field("user"), reason: field("reason"), owner: field("owner"), expires };
     return breakGlass ? { kind: "break-glass", ...scope } : { check: check as CheckId, ...scope };
   });
@@ -135,21 +143,39 @@ export function rulesInForce<R extends AcceptedRisk>(rules: readonly R[], runSta
 /** Whether a rule is about a user of an account. */
 export type UserMatcher = (accountId: string, user: string) => boolean;
 
-/**
- * Whether a rule is about a user of an account. The user pattern is compiled once: a large
- * organization has hundreds of thousands of findings.
- */
+/** Whether a rule is about a user of an account. */
 export function userMatcher(rule: AcceptedRisk): UserMatcher {
-  const user = namePattern(rule.user);
-  return (accountId, name) => (rule.account === "*" || rule.account === accountId) && user.test(name);
+  const matches = nameMatcher(rule.user);
+  return (accountId, name) => (rule.account === "*" || rule.account === accountId) && matches(name);
 }
 
 function accepts(rule: AcceptedRisk, finding: Finding): boolean {
   return "kind" in rule ? BREAK_GLASS_ACCEPTS.includes(finding.checkId) : rule.check === finding.checkId;
 }
 
-function namePattern(pattern: string): RegExp {
-  return new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+/**
+ * A `*` pattern as a matcher in linear time: the first part is a prefix, the last a suffix, and
+ * each part between is taken at its first place after the one before (the leftmost place leaves
+ * the most room for the rest, so no other place needs trying). A regular expression of `.*` runs
+ * would backtrack: `*a*a*a*b` against a long name of a's takes polynomial time.
+ */
+export function nameMatcher(pattern: string): (name: string) => boolean {
+  const parts = pattern.split("*");
+  if (parts.length === 1) return (name) => name === pattern;
+  const first = parts[0];
+  const last = parts[parts.length - 1];
+  const middle = parts.slice(1, -1);
+  return (name) => {
+    if (name.length < first.length + last.length || !name.startsWith(first) || !name.endsWith(last)) return false;
+    let at = first.length;
+    const end = name.length - last.length;
+    for (const part of middle) {
+      const found = name.indexOf(part, at);
+      if (found < 0 || found + part.length > end) return false;
+      at = found + part.length;
+    }
+    return true;
+  };
 }
 
 function isDay(text: string): boolean {

@@ -79,41 +79,75 @@ export class MalformedReport extends PipelineError {
 /**
  * Parses an IAM credential report. Columns are found by header name, so a column AWS adds later
  * does not shift the others.
+ *
+ * The user name and the ARN may hold commas (IAM allows `,` in names) and the ARN's path any
+ * printable ASCII, quotes too; a writer may quote them or not (moto does not). Every other field
+ * (dates, true/false, N/A, regions, service names) never holds a comma or a quote. So a row is read
+ * as CSV when that gives a consistent user and ARN, and otherwise from its commas: the other
+ * fields counted from the row's ends, the ARN where the first `arn:` starts (a user name holds no
+ * colon), checked to end with the user's name. Names and paths hold no line breaks: a row is a line.
  */
 export function parseCredentialReport(accountId: string, csv: string): ParsedReport {
-  let records: string[][];
-  try {
-    // relax_column_count: a row with extra fields is repaired below, not rejected here.
-    records = parse(csv, { bom: true, skip_empty_lines: true, relax_column_count: true });
-  } catch (error) {
-    throw new MalformedReport(accountId, (error as Error).message);
-  }
-  const [columns, ...body] = records;
-  const missing = REQUIRED_COLUMNS.filter((column) => !columns?.includes(column));
-  if (!columns || missing.length > 0) {
-    throw new MalformedReport(accountId, `missing column${missing.length === 1 ? "" : "s"} ${missing.join(", ")}`);
-  }
-  const rows = body.map((fields, index) => rowByColumn(accountId, columns, fields, index + 2));
+  const [headerLine, ...lines] = csv.replace(/^\uFEFF/, "").split(/\r?\n/);
+  const columns = headerLine ? strictCsv(headerLine) ?? [] : [];
+  const missing = REQUIRED_COLUMNS.filter((column) => !columns.includes(column));
+  if (missing.length > 0) throw new MalformedReport(accountId, `missing column${missing.length === 1 ? "" : "s"} ${missing.join(", ")}`);
+  const layout = { count: columns.length, user: columns.indexOf("user"), arn: columns.indexOf("arn") };
+  if (layout.arn < layout.user) throw new MalformedReport(accountId, "the arn column comes before the user column");
+  const rows: Record<string, string>[] = [];
+  lines.forEach((line, index) => {
+    if (line === "") return;
+    const fields = (line.includes('"') ? quotedFields(line, layout) : undefined) ?? unquotedFields(line, layout);
+    if (!fields) throw new MalformedReport(accountId, `line ${index + 2} is not a row of ${columns.length} fields with a user and its ARN`);
+    rows.push(Object.fromEntries(columns.map((column, i) => [column, fields[i]])));
+  });
   return { accountId, columns, rows, users: rows.map((row, index) => toUser(accountId, row, index + 2)) };
 }
 
-/**
- * IAM user names may contain commas. A writer that does not quote them (moto does not) splits the
- * name, and the ARN that ends with it, over as many extra fields each; join them back.
- */
-function rowByColumn(accountId: string, columns: readonly string[], fields: string[], line: number): Record<string, string> {
-  let repaired = fields;
-  const extra = fields.length - columns.length;
-  if (extra > 0 && extra % 2 === 0 && columns[0] === "user" && columns[1] === "arn") {
-    const commas = extra / 2;
-    const user = fields.slice(0, commas + 1).join(",");
-    const arn = fields.slice(commas + 1, 2 * commas + 2).join(",");
-    if (arn.startsWith("arn:") && arn.endsWith(user)) repaired = [user, arn, ...fields.slice(2 * commas + 2)];
+/** How many columns a report has, and where its user and ARN are. */
+interface RowLayout {
+  readonly count: number;
+  readonly user: number;
+  readonly arn: number;
+}
+
+/** An ARN of a user or of the root user (its characters are not judged: a tampered report is still shown, escaped). */
+const USER_ARN = /^arn:[a-z-]+:iam::\d{12}:(root|user\/.+)$/;
+
+function isUserArn(user: string, arn: string): boolean {
+  if (!USER_ARN.test(arn)) return false;
+  return user === ROOT_USER ? arn.endsWith(":root") : user !== "" && !user.includes(":") && arn.endsWith(`/${user}`);
+}
+
+/** The row as RFC 4180 CSV, when that reads as the header's fields with a consistent user and ARN. */
+function quotedFields(line: string, layout: RowLayout): string[] | undefined {
+  const fields = strictCsv(line);
+  return fields?.length === layout.count && isUserArn(fields[layout.user], fields[layout.arn]) ? fields : undefined;
+}
+
+/** The row written without quotes: the commas beyond the header's belong to the user and the ARN. */
+function unquotedFields(line: string, layout: RowLayout): string[] | undefined {
+  const parts = line.split(",");
+  const afterArn = layout.count - layout.arn - 1;
+  const between = layout.arn - layout.user - 1;
+  const middle = parts.slice(layout.user, parts.length - afterArn);
+  const arnAt = middle.findIndex((part) => part.startsWith("arn:"));
+  const userParts = arnAt - between;
+  if (parts.length < layout.count || userParts < 1) return undefined;
+  const user = middle.slice(0, userParts).join(",");
+  const arn = middle.slice(arnAt).join(",");
+  if (!isUserArn(user, arn)) return undefined;
+  return [...parts.slice(0, layout.user), user, ...middle.slice(userParts, arnAt), arn, ...parts.slice(parts.length - afterArn)];
+}
+
+/** One line of RFC 4180 CSV (csv-parse, nothing relaxed), or undefined when it is not one. */
+function strictCsv(text: string): string[] | undefined {
+  try {
+    const records: string[][] = parse(text);
+    return records.length === 1 ? records[0] : undefined;
+  } catch {
+    return undefined;
   }
-  if (repaired.length !== columns.length) {
-    throw new MalformedReport(accountId, `line ${line} has ${fields.length} fields for ${columns.length} columns`);
-  }
-  return Object.fromEntries(columns.map((column, i) => [column, repaired[i]]));
 }
 
 function toUser(accountId: string, row: Record<string, string>, line: number): CredentialUser {

@@ -1,4 +1,3 @@
-import { stringify } from "csv-stringify/sync";
 import type { RunRef } from "../contracts";
 import type { ANALYSIS_FILES } from "../report-keys";
 import type { AccountAnalysis } from "./account-analysis";
@@ -8,7 +7,7 @@ import { CHECKS, type CheckId, type Finding, type FindingThresholds, SEVERITIES,
 import { PageBuilder, renderHtmlReport } from "./html-report";
 import type { IamAccountCheck, NotEvaluatedAccount, NotEvaluatedSummary } from "./iam-account";
 import type { FindingsSummary, UnreadableReport } from "./summary";
-import { neutralizeFormula } from "./users-csv";
+import { spreadsheetCsv } from "./users-csv";
 
 /** New critical and high findings listed in the digest at most (the SNS mail stays readable); the count has them all. */
 export const MAX_URGENT_LISTED = 20;
@@ -188,7 +187,7 @@ export class RunCombiner {
       { part: "changes.notRechecked" },
       `${this.closing("changes.notRechecked")}]\n}\n`,
     ]);
-    await this.out.assemble("users", [stringify([["account_id", "account_name", ...this.columns]]), { part: "users" }]);
+    await this.out.assemble("users", [spreadsheetCsv([["account_id", "account_name", ...this.columns]]), { part: "users" }]);
     await this.out.assemble("summary", [JSON.stringify(overview, null, 2)]);
     const model = this.page.model({ runId: this.run.id, runStartedAt: startedAt, previousRunId: this.previousRunId }, summary, { expired: expiredRules, stale: staleRules }, this.notEvaluated);
     await this.out.assemble("html", [renderHtmlReport(model)]);
@@ -215,8 +214,8 @@ export class RunCombiner {
   /** The account's rows of the organization's CSV: IAM's columns, and any a report had beyond them. */
   private async userRows(account: AccountAnalysis, report: ParsedReport): Promise<void> {
     for (const c of report.columns) if (!this.columns.includes(c)) this.columns.push(c);
-    const rows = report.rows.map((row) => [account.accountId, account.accountName, ...this.columns.map((c) => row[c] ?? "")].map(neutralizeFormula));
-    if (rows.length > 0) await this.out.append("users", stringify(rows));
+    const rows = report.rows.map((row) => [account.accountId, account.accountName, ...this.columns.map((c) => row[c] ?? "")]);
+    if (rows.length > 0) await this.out.append("users", spreadsheetCsv(rows));
   }
 }
 

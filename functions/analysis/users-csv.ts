@@ -1,10 +1,11 @@
-// A spreadsheet runs a cell starting with one of these as a formula.
-const FORMULA_START = /^[=+\-@\t\r]/;
+import { stringify } from "csv-stringify/sync";
 
 /**
- * Makes a cell inert in a spreadsheet: a leading apostrophe turns a would-be formula into text.
- * Only for derived files; the raw reports stay byte-exact.
+ * CSV rows for a spreadsheet: a cell a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab
+ * or carriage return first, or their full-width forms, which some spreadsheets fold to the ASCII
+ * ones) gets a leading apostrophe, csv-stringify's `escape_formulas`. Only for derived files; the
+ * raw reports stay byte-exact.
  */
-export function neutralizeFormula(cell: string): string {
-  return FORMULA_START.test(cell) ? `'${cell}` : cell;
+export function spreadsheetCsv(rows: readonly (readonly string[])[]): string {
+  return stringify(rows as string[][], { escape_formulas: true });
 }

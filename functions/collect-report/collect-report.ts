@@ -9,6 +9,7 @@ import { reportKey } from "../report-keys";
 import { storeOnce } from "../write-once";
 import { withRetries } from "../with-retries";
 import { memberCredentials, type TemporaryCredentials } from "../member-credentials";
+import { collectorSessionPolicy } from "../../policies/session-policies";
 import { isReportNotReadyError, isReportReady } from "./progress";
 import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { type AnalysisSettings, analyseAccount } from "../analysis-step";
@@ -210,7 +211,9 @@ async function fetchReport(iam: IAMClient, session: AccountSession): Promise<Fet
 }
 
 function credentialsFor(accountId: string, runId: string, deps: CollectDeps): Promise<TemporaryCredentials | undefined> {
-  return memberCredentials(accountId, runId, { sts: deps.sts, partition: deps.partition, roleName: deps.memberRoleName, ownAccountId: deps.ownAccountId });
+  const hub = deps.analysis?.securityHub;
+  const sessionPolicy = (id: string) => collectorSessionPolicy(hub ? { ...hub, accountId: id } : undefined);
+  return memberCredentials(accountId, runId, { sts: deps.sts, partition: deps.partition, roleName: deps.memberRoleName, ownAccountId: deps.ownAccountId, sessionPolicy });
 }
 
 /**

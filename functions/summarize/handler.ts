@@ -11,6 +11,7 @@ import { withoutStackTrace } from "../errors";
 import { jsonLog } from "../log";
 import { SDK_RETRIES } from "../sdk-retries";
 import { memberCredentials } from "../member-credentials";
+import { securityHubSessionPolicy } from "../../policies/session-policies";
 import { summarize } from "./summarize";
 import { thresholdsFromEnv } from "../analysis/thresholds";
 
@@ -30,7 +31,8 @@ const securityHubRole = process.env[LAMBDA_ENV.summarize.securityHubMemberRole];
 export async function handler(event: SummarizeInput, context: Context) {
   // arn:<partition>:lambda:<region>:<account>:function:<name>
   const [, partition, region, , ownAccountId] = context.invokedFunctionArn.split(":");
-  const role = { sts, partition, roleName: securityHubRole ?? "", ownAccountId };
+  const sessionPolicy = (accountId: string) => securityHubSessionPolicy({ partition, region, accountId });
+  const role = { sts, partition, roleName: securityHubRole ?? "", ownAccountId, sessionPolicy };
   try {
     return await summarize(event, {
       s3,

@@ -1,4 +1,5 @@
 import type { StoredSummary } from "../analysis/run-combiner";
+import type { UnreadableReport } from "../analysis/summary";
 import { type AccountOutcome, type CaughtError, countByStatus, type RunRef, type SkippedAccount } from "../contracts";
 import { runDate, runPrefix } from "../report-keys";
 
@@ -147,6 +148,8 @@ export interface FindingsDigest {
   readonly urgentCount: number;
   /** Checks IAM's answers left undecided: in how many accounts, and the first of them. */
   readonly notEvaluated: StoredSummary["notEvaluated"];
+  /** Collected reports that could not be read: their accounts' findings are carried, so they are named as failures. */
+  readonly unreadableReports: readonly UnreadableReport[];
   readonly reportKey: string;
 }
 
@@ -172,6 +175,15 @@ export function runSummaryMessage(manifest: Manifest, bucket: string, manifestKe
         .map((entry) => `- ${entry.accountId} (${entry.name}): ${entry.errorType} ${entry.errorCode}: ${entry.errorMessage}`),
     );
     if (failed.length > MAX_FAILURES_LISTED) lines.push(`- ... and ${failed.length - MAX_FAILURES_LISTED} more`);
+  }
+  if (findings && findings.unreadableReports.length > 0) {
+    const unreadable = findings.unreadableReports;
+    lines.push(
+      "",
+      "Reports stored but not readable (these accounts' earlier findings are carried, neither re-checked nor resolved):",
+      ...unreadable.slice(0, MAX_FAILURES_LISTED).map((r) => `- ${r.accountId}: ${r.error}`),
+    );
+    if (unreadable.length > MAX_FAILURES_LISTED) lines.push(`- ... and ${unreadable.length - MAX_FAILURES_LISTED} more`);
   }
   if (findings) {
     const bySeverity = Object.entries(findings.bySeverity)

@@ -34,8 +34,10 @@ export function runCompletedEvent(
           resolved: findings.resolvedCount,
           notRechecked: { findings: findings.notRechecked.findings, accounts: findings.notRechecked.accountIds.length },
           notEvaluated: { accounts: findings.notEvaluated.accounts, byCheck: findings.notEvaluated.byCheck },
+          unreadableReports: findings.unreadableReports.length,
         }
       : null,
+    unreadableAccounts: (findings?.unreadableReports ?? []).slice(0, MAX_ACCOUNTS_IN_EVENT).map((r) => r.accountId),
     notRecheckedAccounts: (findings?.notRechecked.accountIds ?? []).slice(0, MAX_ACCOUNTS_IN_EVENT),
     ...(analysisError ? { analysisError } : {}),
     ...(securityHub

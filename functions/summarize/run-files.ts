@@ -119,7 +119,8 @@ export class RunFilesInFolder extends PartsOnDisk {
   }
 
   protected async write(file: keyof typeof ANALYSIS_FILES, open: () => Readable, _length: number): Promise<void> {
-    await mkdir(this.target, { recursive: true });
-    await pipeline(open(), createWriteStream(join(this.target, ANALYSIS_FILES[file])));
+    // The files list every user of every account: the owner's alone, as the CLI's downloads.
+    await mkdir(this.target, { recursive: true, mode: 0o700 });
+    await pipeline(open(), createWriteStream(join(this.target, ANALYSIS_FILES[file]), { mode: 0o600 }));
   }
 }

@@ -125,9 +125,11 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
 
   const urgent = digest?.urgentCount ?? 0;
   const undecided = digest?.notEvaluated.accounts ?? 0;
-  if (manifest.counts.failed > 0 || urgent > 0 || analysisError || notImported > 0 || undecided > 0) {
+  const unreadable = digest?.unreadableReports.length ?? 0;
+  if (manifest.counts.failed > 0 || unreadable > 0 || urgent > 0 || analysisError || notImported > 0 || undecided > 0) {
     const reasons = [
       manifest.counts.failed > 0 ? `${manifest.counts.failed} account(s) failed` : "",
+      unreadable > 0 ? `${unreadable} report(s) unreadable` : "",
       urgent > 0 ? `${urgent} new critical or high finding(s)` : "",
       undecided > 0 ? `checks not evaluated in ${undecided} account(s)` : "",
       analysisError ? "analysis failed" : "",
@@ -263,6 +265,7 @@ function findingsDigest(run: RunRef, combined: CombinedRun): FindingsDigest {
     urgent: overview.urgent.listed,
     urgentCount: overview.urgent.count,
     notEvaluated: overview.notEvaluated,
+    unreadableReports: overview.unreadableReports,
     reportKey: analysisKey(run, "html"),
   };
 }

@@ -1,6 +1,6 @@
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { unsupportedRuntime } from "./lambda-runtimes";
-import { allActionStatements, asList, deniesInsecureTransport, policyDocumentsOf, statementsOf, templateRoles, trustedPrincipals } from "./policy-documents";
+import { asList, deniesInsecureTransport, policyDocumentsOf, statementsOf, templateRoles, trustedPrincipals, wildcardGrants } from "./policy-documents";
 
 /** The name the policy pack runs under (`pulumi preview --policy-pack policies/pack`). */
 export const POLICY_PACK_NAME = "credreport-guardrails";
@@ -18,6 +18,7 @@ const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 const LAMBDA_FUNCTION = "aws:lambda/function:Function";
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const STACK_SET = "aws:cloudformation/stackSet:StackSet";
+const KMS_KEY = "aws:kms/key:Key";
 
 const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"];
 const PUBLIC_ACLS = ["public-read", "public-read-write", "authenticated-read"];
@@ -79,12 +80,13 @@ const bucketTlsOnly = everyBucket("report-bucket-tls-only", "Every S3 bucket has
 
 const noWildcardActions: ResourceValidationPolicy = {
   name: "no-wildcard-iam-actions",
-  description: 'No IAM, resource or key policy statement (nor one in a CloudFormation template) allows Action "*".',
+  description:
+    'No IAM, resource or key policy statement (nor one in a CloudFormation template) allows Action "*", every action of a service ("s3:*"), or every action but some (NotAction); a key\'s policy may give kms:* to its own account, as KMS\'s default does.',
   enforcementLevel: "mandatory",
   validateResource: ({ type, props }, reportViolation) => {
     for (const document of policyDocumentsOf(type, props)) {
-      for (const statement of allActionStatements(document.statements)) {
-        reportViolation(`${document.where}: statement ${statement.Sid ?? "without a Sid"} allows Action "*"; name the actions it needs`);
+      for (const { statement, grants } of wildcardGrants(document.statements, type === KMS_KEY)) {
+        reportViolation(`${document.where}: statement ${statement.Sid ?? "without a Sid"} allows ${grants}; name the actions it needs`);
       }
     }
   },

@@ -97,10 +97,35 @@ export function templateRoles(templateBody: string): TemplateRole[] {
     .map(([logicalId, resource]) => ({ logicalId, trust: statementsOf(resource.Properties?.AssumeRolePolicyDocument) }));
 }
 
-/** Allow statements that grant every action of every service. */
-export function allActionStatements(statements: readonly AnyStatement[]): AnyStatement[] {
-  return statements.filter((s) => s.Effect === "Allow" && asList(s.Action).some((action) => action === "*" || action === "*:*"));
+/** An Allow statement that grants more than named actions, and what it grants. */
+export interface WildcardGrant {
+  readonly statement: AnyStatement;
+  /** `Action "*"`, `Action "s3:*"`, or `NotAction` (every action but the ones listed). */
+  readonly grants: string;
 }
+
+/** Every action of every service (`*`, `*:*`), or of one service (`s3:*`). */
+const WHOLE_SERVICE = /^(\*|\*:\*|[A-Za-z0-9-]+:\*)$/;
+
+/**
+ * Allow statements that grant every action of every service or of one service (`s3:*`), or every
+ * action but some (NotAction). In a key's policy, `kms:*` to an account's root is left out: it is
+ * KMS's default statement, which hands the key to that account's IAM policies (the key's inputs do
+ * not say its account, so any account root passes).
+ */
+export function wildcardGrants(statements: readonly AnyStatement[], keyPolicy = false): WildcardGrant[] {
+  return statements.flatMap((s): WildcardGrant[] => {
+    if (s.Effect !== "Allow") return [];
+    if (s.NotAction !== undefined) return [{ statement: s, grants: "NotAction" }];
+    const wide = asList(s.Action).find((action) => typeof action === "string" && WHOLE_SERVICE.test(action)) as string | undefined;
+    if (!wide) return [];
+    const principals = asList((s.Principal as { AWS?: unknown } | undefined)?.AWS);
+    const keyDefault = keyPolicy && wide === "kms:*" && principals.length > 0 && principals.every((p) => typeof p === "string" && ACCOUNT_ROOT.test(p));
+    return keyDefault ? [] : [{ statement: s, grants: `Action ${JSON.stringify(wide)}` }];
+  });
+}
+
+const ACCOUNT_ROOT = /^arn:[a-z-]+:iam::\d{12}:root$/;
 
 /**
  * The principals that Allow statements of a trust policy name, one entry per principal; `"*"` for

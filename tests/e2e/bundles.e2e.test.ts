@@ -103,7 +103,7 @@ describe("Lambda bundles", function () {
     expect(good.stderr).to.equal("");
     expect(good.stdout.trim()).to.equal("function");
     expect(bad.status).to.not.equal(0);
-    expect(bad.stderr).to.contain('accepted-risks.json: 1 problem in the accepted risks:\n  - acceptedRisks[0].expires must be a day (YYYY-MM-DD), got "someday"');
+    expect(bad.stderr).to.contain('accepted-risks.json: 1 problem in the accepted risks:\n  - acceptedRisks[0].expires must be a day of the calendar (YYYY-MM-DD), got "someday"');
   });
 
   it("lists the organization through the bundled ListAccounts handler, scope from the environment", async () => {

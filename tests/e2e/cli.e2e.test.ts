@@ -94,6 +94,7 @@ describe("command line", function () {
       [["--bucket", "Reports_2026"], '--bucket must be an S3 bucket name (3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit), got "Reports_2026"'],
       [["--region", "mars-1"], '--region must be an AWS region such as us-east-1, got "mars-1"'],
       [["--endpoint", "http://[::1"], '--endpoint must be an http(s) URL such as http://127.0.0.1:5000, got "http://[::1"'],
+      [["--endpoint", "http://10.0.0.8:5000"], '--endpoint "http://10.0.0.8:5000" is plain http to 10.0.0.8, not this machine'],
       [["--out", join(aFile, "reports")], `--out must be a folder that can be created and written, got ${JSON.stringify(join(aFile, "reports"))} (ENOTDIR)`],
     ];
     for (const [flags, message] of BAD_FLAGS) {
@@ -260,7 +261,7 @@ describe("command line", function () {
     writeFileSync(risks, `acceptedRisks:\n${risk("root-mfa-off", "<root_account>", "2099-13-01")}`);
     const refused = await cli(["summarize", "--from", folder, "--accepted-risks", risks, "--out", join(out, "refused")]);
     expect(refused.status).to.equal(2);
-    expect(refused.stderr).to.contain(`--accepted-risks ${risks}: 1 problem in the accepted risks:\n  - acceptedRisks[0].expires must be a day (YYYY-MM-DD), got "2099-13-01"`);
+    expect(refused.stderr).to.contain(`--accepted-risks ${risks}: 1 problem in the accepted risks:\n  - line 2: acceptedRisks[0].expires must be a day of the calendar (YYYY-MM-DD), got "2099-13-01"`);
     rmSync(folder, { recursive: true, force: true });
   });
 

@@ -156,8 +156,8 @@ describe("pipeline end to end (moto on loopback)", function () {
         .sort(),
     );
     const usersCsv = file("e2e-first", "users.csv");
-    // The demo's "rotation,two-keys" user, which moto writes unquoted, comes out as one quoted cell.
-    expect(usersCsv).to.match(/^\d{12},[^,\n]*,"rotation,two-keys","arn:aws:iam::\d{12}:user\/rotation,two-keys",/m);
+    // The demo's "rotation,two-keys" user, with a quote and a comma in its path, which moto writes unquoted, comes out as one quoted cell each.
+    expect(usersCsv).to.match(/^\d{12},[^,\n]*,"rotation,two-keys","arn:aws:iam::\d{12}:user\/platform\/""core"",infra\/rotation,two-keys",/m);
     const second = JSON.parse(file("e2e-second", "changes.json"));
     expect(second.previousRunId).to.equal("e2e-first");
     expect(second.newFindings).to.deep.equal([]);

@@ -21,7 +21,6 @@ import {
   userFindings,
 } from "../../functions/analysis/findings";
 import type { FindingsSummary, UnreadableReport } from "../../functions/analysis/summary";
-import { neutralizeFormula } from "../../functions/analysis/users-csv";
 import type { ANALYSIS_FILES } from "../../functions/report-keys";
 import { stringify } from "csv-stringify/sync";
 import type { IamAccount } from "../../functions/analysis/iam-account";
@@ -258,7 +257,7 @@ export function organizationUsersCsv(reports: readonly AccountReport[]): string 
   const columns: string[] = [];
   for (const { report } of reports) for (const c of report.columns) if (!columns.includes(c)) columns.push(c);
   const rows = reports.flatMap(({ report, accountName }) =>
-    report.rows.map((row) => [report.accountId, accountName, ...columns.map((c) => row[c] ?? "")].map(neutralizeFormula)),
+    report.rows.map((row) => [report.accountId, accountName, ...columns.map((c) => row[c] ?? "")]),
   );
-  return stringify([["account_id", "account_name", ...columns], ...rows]);
+  return stringify([["account_id", "account_name", ...columns], ...rows], { escape_formulas: true });
 }

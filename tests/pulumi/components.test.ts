@@ -310,12 +310,14 @@ describe("components", function () {
     });
 
     it("gives each function only what it calls, and its own log group", async () => {
-      const { cloud } = await build(create, (c) => c.stateMachineArn);
+      const { cloud, built } = await build(create, (c) => c.stateMachineArn);
       const logStreams = (fn: string) => `arn:aws:logs:${REGION}:${PIPELINE_ACCOUNT}:log-group:/aws/lambda/c-${fn}-c-${fn}-logs:log-stream:*`;
       expect(rolePolicy(cloud, "list-accounts").map((s) => [s.Sid, s.Resource])).to.deep.equal([
         ["ReadOrganizationAccounts", "*"],
         ["WalkOrganizationalUnits", ["arn:aws:organizations::*:root/o-exampleorg1/r-*", "arn:aws:organizations::*:ou/o-exampleorg1/ou-*"]],
-        ["StoreRunFiles", "arn:aws:s3:::acme-evidence/credential-reports/*"],
+        ["ReadRunFiles", "arn:aws:s3:::acme-evidence/credential-reports/*"],
+        ["StoreOwnRunFiles", ["arn:aws:s3:::acme-evidence/credential-reports/date=*/run=*/accounts.json"]],
+        ["DenyPutUnlessAbsent", "arn:aws:s3:::acme-evidence/credential-reports/*"],
         ["ListRunFiles", "arn:aws:s3:::acme-evidence"],
         ["StoreMapInput", `arn:aws:s3:::${MAP_BUCKET}/map-runs/*`],
         ["WriteOwnLogs", logStreams("list-accounts")],
@@ -323,9 +325,9 @@ describe("components", function () {
       expect(statement(rolePolicy(cloud, "list-accounts"), "ReadOrganizationAccounts").Action).to.satisfy((actions: string[]) =>
         actions.every((a) => /^organizations:(Describe|List)/.test(a)),
       );
-      expect(rolePolicy(cloud, "collect-report").map((s) => s.Sid)).to.deep.equal(["AssumeMemberRole", "ReadOwnAccountCredentialReport", "ReadAccountCredentialSettings", "StoreRunFiles", "ListRunFiles", "WriteOwnLogs"]);
+      expect(rolePolicy(cloud, "collect-report").map((s) => s.Sid)).to.deep.equal(["AssumeMemberRole", "ReadOwnAccountCredentialReport", "ReadAccountCredentialSettings", "ReadRunFiles", "StoreOwnRunFiles", "DenyPutUnlessAbsent", "ListRunFiles", "WriteOwnLogs"]);
       expect(statement(rolePolicy(cloud, "collect-report"), "WriteOwnLogs").Resource).to.equal(logStreams("collect-report"));
-      expect(rolePolicy(cloud, "summarize").map((s) => s.Sid)).to.deep.equal(["StoreRunFiles", "ListRunFiles", "ReadMapResults", "ListMapResults", "PublishRunSummary", "PutRunEvent", "WriteOwnLogs"]);
+      expect(rolePolicy(cloud, "summarize").map((s) => s.Sid)).to.deep.equal(["ReadRunFiles", "StoreOwnRunFiles", "DenyPutUnlessAbsent", "ListRunFiles", "ReadMapResults", "ListMapResults", "PublishRunSummary", "PutRunEvent", "WriteOwnLogs"]);
       // The run's event goes on this account's default bus, and nowhere else.
       expect(statement(rolePolicy(cloud, "summarize"), "PutRunEvent")).to.deep.include({
         Action: "events:PutEvents",
@@ -335,9 +337,12 @@ describe("components", function () {
       const invoke = statement(machine, "InvokePipelineFunctions");
       expect(invoke.Resource).to.have.length(6);
       expect(invoke.Resource).to.include(`arn:aws:lambda:${REGION}:${PIPELINE_ACCOUNT}:function:c-collect-report`);
-      // Its own child executions only: the state machine is named c-state-machine-<suffix>.
-      expect(statement(machine, "StartBatchExecutions").Resource).to.equal(`arn:aws:states:${REGION}:${PIPELINE_ACCOUNT}:stateMachine:c-state-machine-*`);
-      expect(statement(machine, "WatchBatchExecutions").Resource).to.equal(`arn:aws:states:${REGION}:${PIPELINE_ACCOUNT}:execution:c-state-machine-*/*`);
+      // Its own child executions only, by the state machine's ARN, in a policy made after it.
+      const batches = statementsOf(one(cloud, "aws:iam/rolePolicy:RolePolicy", "state-machine-batches-policy"));
+      const stateMachineArn = await valueOf(built.stateMachineArn);
+      expect(statement(batches, "StartBatchExecutions").Resource).to.equal(stateMachineArn);
+      expect(statement(batches, "WatchBatchExecutions").Resource).to.equal(`${stateMachineArn.replace(":stateMachine:", ":execution:")}/*`);
+      expect(machine.map((s) => s.Sid)).to.not.include("StartBatchExecutions");
       expect(statement(machine, "ReadAccountList").Resource).to.equal(`arn:aws:s3:::${MAP_BUCKET}/map-runs/*/accounts-to-collect.json`);
       expect(statement(machine, "WriteMapResults").Resource).to.equal(`arn:aws:s3:::${MAP_BUCKET}/map-runs/*`);
       for (const group of some(ofType(cloud, "aws:cloudwatch/logGroup:LogGroup"), "log group")) expect(group.inputs.retentionInDays).to.equal(30);

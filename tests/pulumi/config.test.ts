@@ -194,7 +194,7 @@ describe("stack config", () => {
     [
       "accepted risks text that is not valid",
       { acceptedRisks: "acceptedRisks:\n  - { check: nope, account: '111111111111', user: x, reason: r, owner: o, expires: 2027-06-30 }\n" },
-      'acceptedRisks: acceptedRisks[0].check must be one of root-mfa-off, root-hardware-mfa-off, root-access-key-active, root-recently-used, console-without-mfa, user-without-mfa, access-key-old, credential-unused, both-keys-active, key-created-with-user-unused, password-policy-short, password-policy-reuse, break-glass-used, break-glass-without-mfa, report-stale, got "nope"',
+      'acceptedRisks: line 2: acceptedRisks[0].check must be one of root-mfa-off, root-hardware-mfa-off, root-access-key-active, root-recently-used, console-without-mfa, user-without-mfa, access-key-old, credential-unused, both-keys-active, key-created-with-user-unused, password-policy-short, password-policy-reuse, break-glass-used, break-glass-without-mfa, report-stale, got "nope"',
     ],
     [
       "a report retention on an existing bucket",
@@ -232,6 +232,19 @@ describe("stack config", () => {
     ["an unknown callAs", { stackSetCallAs: "ADMIN" }, 'stackSetCallAs must be "SELF" or "DELEGATED_ADMIN", got "ADMIN"'],
     ["a tolerance over 100%", { stackSetFailureTolerancePercentage: "150" }, 'stackSetFailureTolerancePercentage must be a whole number from 0 to 100, got "150"'],
     ["a negative report retention", { reportRetentionDays: "-1" }, 'reportRetentionDays must be a whole number from 0 to 36500, got "-1"'],
+    ["an Object Lock mode S3 lacks", { objectLockMode: "legal-hold" }, 'objectLockMode must be one of none, governance, compliance, got "legal-hold"'],
+    ["an Object Lock without its days", { objectLockMode: "compliance" }, "objectLockDays must be from 1 to 36500 when objectLockMode is compliance, got 0 (how many days each stored file stays locked)"],
+    ["Object Lock days without a mode", { objectLockDays: "30" }, "objectLockDays must be 0 (unset) when objectLockMode is none, got 30 (set objectLockMode to governance or compliance to lock the files)"],
+    [
+      "an Object Lock on an existing bucket",
+      { objectLockMode: "governance", objectLockDays: "30", existingBucket: "true", bucketName: "acme-evidence" },
+      "objectLockMode must be none when existingBucket is true, got governance (nothing of an existing bucket is changed: turn on its Object Lock yourself)",
+    ],
+    [
+      "a retention shorter than the lock",
+      { objectLockMode: "governance", objectLockDays: "400", reportRetentionDays: "365" },
+      "reportRetentionDays must be 0 or at least objectLockDays (400), got 365 (a lifecycle rule cannot delete a file that is still locked)",
+    ],
     [
       "a misspelt key",
       { scheduleHours: "6" },
@@ -292,7 +305,7 @@ describe("stack config", () => {
     expect(parseConfig({ acceptedRisksFile: "risks.yaml" }, { readFile }).acceptedRisks).to.deep.equal([
       { kind: "break-glass", account: "111111111111", user: "breakglass", reason: "emergency access", owner: "sec@example.com", expires: "2027-06-30" },
     ]);
-    expect(problems({ acceptedRisksFile: "broken.yaml" })).to.deep.equal(['acceptedRisksFile "broken.yaml": acceptedRisks[0].account must be a 12-digit account id or "*", got "1"']);
+    expect(problems({ acceptedRisksFile: "broken.yaml" })).to.deep.equal(['acceptedRisksFile "broken.yaml": line 2: acceptedRisks[0].account must be a 12-digit account id or "*", got "1"']);
     expect(problems({ acceptedRisksFile: "missing.yaml" })).to.deep.equal([
       `acceptedRisksFile must name a readable YAML or JSON file, got "missing.yaml" (ENOENT: no such file or directory, open 'missing.yaml')`,
     ]);

@@ -63,7 +63,8 @@ describe("guardrails policy pack", function () {
       // The report bucket and the map files bucket.
       expect(count(BUCKET)).to.equal(2);
       expect(count(PUBLIC_ACCESS_BLOCK) + count(ENCRYPTION) + count(BUCKET_POLICY)).to.equal(6);
-      expect(count(ROLE_POLICY)).to.equal(5);
+      // The three functions', the state machine's, and its child executions'.
+      expect(count(ROLE_POLICY)).to.equal(6);
       expect(count(FUNCTION)).to.equal(3);
       expect(count(LOG_GROUP)).to.equal(4);
       expect(count(STACK_SET)).to.equal(1);
@@ -168,13 +169,38 @@ describe("guardrails policy pack", function () {
         {
           policy: "no-wildcard-iam-actions",
           resource: "member-role-stack-set",
-          message: 'CredentialReportRole credential-report: statement GenerateAndReadCredentialReport allows Action "*"; name the actions it needs',
+          message: 'CredentialReportRole credential-report: statement GenerateAndReadCredentialReport allows Action "*:*"; name the actions it needs',
         },
         {
           policy: "no-wildcard-iam-actions",
           resource: "credreport-summarize-policy",
           message: `policy: statement ${summarizeSid} allows Action "*"; name the actions it needs`,
         },
+      ]);
+    });
+
+    it("fails a statement that allows every action of a service, or every action but some", async () => {
+      let broken = replacing(
+        program,
+        (r) => r.type === ROLE_POLICY && r.name.endsWith("-summarize-policy"),
+        (r) => withProps(r, { policy: editJson(r.props.policy, (d) => (d.Statement[0].Action = "s3:*")) }),
+      );
+      broken = replacing(
+        broken,
+        (r) => r.type === ROLE_POLICY && r.name.endsWith("-collect-report-policy"),
+        (r) =>
+          withProps(r, {
+            policy: editJson(r.props.policy, (d) => {
+              d.Statement[0].NotAction = "iam:*";
+              delete d.Statement[0].Action;
+            }),
+          }),
+      );
+      const found = await violations(policy("no-wildcard-iam-actions"), broken);
+      const sid = (name: string) => JSON.parse(program.find((r) => r.name.endsWith(name))!.props.policy).Statement[0].Sid;
+      expect(found.map((v) => v.message)).to.have.members([
+        `policy: statement ${sid("-summarize-policy")} allows Action "s3:*"; name the actions it needs`,
+        `policy: statement ${sid("-collect-report-policy")} allows NotAction; name the actions it needs`,
       ]);
     });
 

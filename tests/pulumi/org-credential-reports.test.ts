@@ -23,8 +23,12 @@ describe("OrgCredentialReports", () => {
         expect(matches.map((r) => r.urn), urn).to.have.length(1);
       }
       const added = resources.filter((r) => !before.some((urn) => knownUrns(r, resources).has(urn)));
-      expect(added.map((r) => r.type)).to.deep.equal(["credreport:index:OrgCredentialReports"]);
-      expect(resources.length).to.equal(before.length + 1);
+      // The component itself, and the state machine's permissions for its own child executions, which name its ARN (0.4.0).
+      expect(added.map((r) => [r.type, r.urn?.split("::").pop()])).to.deep.equal([
+        ["credreport:index:OrgCredentialReports", "credreport"],
+        ["aws:iam/rolePolicy:RolePolicy", "credreport-state-machine-batches-policy"],
+      ]);
+      expect(resources.length).to.equal(before.length + 2);
     });
   }
 
@@ -115,11 +119,12 @@ describe("OrgCredentialReports", () => {
         memberRoleTrust({ collectorRoleArn: `arn:aws:iam::123456789012:role/${collector.name}`, securityHubImporterRoleArn: `arn:aws:iam::123456789012:role/${summarize.name}` }),
       );
       expect(JSON.parse(policy.inputs.policy)).to.deep.equal(memberRolePolicy({ partition: "aws", region: REGION, accountId: MANAGEMENT_ACCOUNT }));
-      expect(JSON.parse(policy.inputs.policy).Statement.map((s: { Resource: unknown }) => s.Resource)).to.deep.equal([
-        "*",
-        "*",
-        `arn:aws:securityhub:${REGION}:${MANAGEMENT_ACCOUNT}:product/${MANAGEMENT_ACCOUNT}/default`,
-        `arn:aws:securityhub:${REGION}:${MANAGEMENT_ACCOUNT}:hub/default`,
+      const allowed = JSON.parse(policy.inputs.policy).Statement.filter((s: { Effect: string }) => s.Effect === "Allow");
+      expect(allowed.map((s: { Resource: unknown; Condition?: unknown }) => [s.Resource, s.Condition])).to.deep.equal([
+        ["*", undefined],
+        ["*", undefined],
+        [`arn:aws:securityhub:${REGION}:${MANAGEMENT_ACCOUNT}:product/${MANAGEMENT_ACCOUNT}/default`, { StringEquals: { "securityhub:TargetAccount": MANAGEMENT_ACCOUNT } }],
+        [`arn:aws:securityhub:${REGION}:${MANAGEMENT_ACCOUNT}:hub/default`, undefined],
       ]);
     });
 

@@ -64,7 +64,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
           ...(securityHub ? [{ AWS: `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-summarize` }] : []),
         ]);
         expect(run().outputs.collectorRoleArn).to.equal(`arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-collect-report`);
-        const actions = role.Policies.flatMap((p) => p.PolicyDocument.Statement.flatMap((s) => asList(s.Action)));
+        const actions = role.Policies.flatMap((p) => p.PolicyDocument.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => asList(s.Action)));
         expect(actions).to.have.members([
           "iam:GenerateCredentialReport",
           "iam:GetCredentialReport",
@@ -164,9 +164,14 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         const tls = statement(statementsOf(policy), "DenyInsecureTransport");
         expect(tls).to.deep.include({ Effect: "Deny", Principal: "*", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
         expect(tls.Resource).to.deep.equal([bucketArn, `${bucketArn}/*`]);
-        const writes = statement(statementsOf(policy), "AllowPipelineToStoreRunFiles");
-        expect(writes.Resource).to.equal(`${bucketArn}/${REPORTS_PREFIX}*`);
-        expect(writes.Principal).to.deep.equal({ AWS: [run.outputs.collectorRoleArn, `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-summarize`, `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-list-accounts`] });
+        // Each writer its own files (the IAM simulator judges the whole policy in bucket-policy-simulation.test.ts).
+        const writers = { Collector: run.outputs.collectorRoleArn, Summarize: run.outputs.summarizeRoleArn, ListAccounts: run.outputs.listAccountsRoleArn };
+        for (const [writer, role] of Object.entries(writers)) {
+          const writes = statement(statementsOf(policy), `Allow${writer}ToStoreItsFiles`);
+          expect(writes.Principal).to.deep.equal({ AWS: role });
+          for (const resource of asList(writes.Resource)) expect(resource).to.match(new RegExp(`^${bucketArn}/${REPORTS_PREFIX}date=\\*/run=\\*/`));
+        }
+        expect(statement(statementsOf(policy), "DenyDeletingRunFiles")).to.deep.include({ Principal: "*", Action: ["s3:DeleteObject*", "s3:BypassGovernanceRetention"], Resource: `${bucketArn}/${REPORTS_PREFIX}*` });
 
         const bucketChildren = run.options.filter((o) => o.name.startsWith("reports-"));
         expect(bucketChildren.length).to.be.greaterThan(5);
@@ -191,6 +196,14 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       expect(reportLifecycles).to.deep.equal([]);
     });
 
+    it("locks every stored file with S3 Object Lock when asked, on the versioned bucket, and not otherwise", async () => {
+      const run = await runProgram({ ...ORG, objectLockMode: "compliance", objectLockDays: "365" });
+      const lock = one(run, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "reports-object-lock");
+      expect(lock.inputs).to.deep.include({ objectLockEnabled: "Enabled", rule: { defaultRetention: { mode: "COMPLIANCE", days: 365 } } });
+      expect(lock.inputs.bucket).to.equal(one(run, "aws:s3/bucketVersioning:BucketVersioning", "reports-versioning").inputs.bucket);
+      expect(ofType(runs["new bucket, new key, email"], "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration")).to.deep.equal([]);
+    });
+
     it("encrypts with SSE-S3 when kmsKey is none", () => {
       const encryption = one(runs["no KMS, no email, organization looked up"], "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "reports-encryption");
       expect(encryption.inputs.rules).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: false }]);
@@ -206,7 +219,12 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       expect(encryption.inputs.rules).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn }, bucketKeyEnabled: true }]);
       const use = statement(statementsOf(key), "AllowPipelineToEncryptThroughS3");
       expect(use.Action).to.deep.equal(["kms:GenerateDataKey", "kms:Decrypt"]);
-      expect(use.Condition).to.deep.equal({ StringEquals: { "kms:ViaService": `s3.${REGION}.amazonaws.com` } });
+      const bucketArn = `arn:aws:s3:::${run.outputs.bucketName}`;
+      // Through S3 and for the report bucket only: S3 names the bucket (or the object) in the encryption context.
+      expect(use.Condition).to.deep.equal({
+        StringEquals: { "kms:ViaService": `s3.${REGION}.amazonaws.com` },
+        StringLike: { "kms:EncryptionContext:aws:s3:arn": [bucketArn, `${bucketArn}/*`] },
+      });
       expect(use.Principal).to.deep.equal({ AWS: [run.outputs.collectorRoleArn, `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-summarize`, `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-list-accounts`] });
       const collectorKms = statement(rolePolicy(run, "collect-report"), "EncryptWithReportKey");
       expect(collectorKms.Resource).to.equal(keyArn);
@@ -224,13 +242,20 @@ describe("Pulumi program (index.ts under the mocks)", function () {
     });
 
     it("grants the pipeline's roles on their side: the prefix and the key through S3", () => {
-      const store = statement(rolePolicy(run(), "collect-report"), "StoreRunFiles");
-      expect(store.Resource).to.equal(`arn:aws:s3:::acme-audit-evidence/${REPORTS_PREFIX}*`);
-      expect(store.Action).to.deep.equal(["s3:PutObject", "s3:GetObject"]);
+      const policy = rolePolicy(run(), "collect-report");
+      expect(statement(policy, "ReadRunFiles")).to.deep.include({ Action: "s3:GetObject", Resource: `arn:aws:s3:::acme-audit-evidence/${REPORTS_PREFIX}*` });
+      expect(statement(policy, "StoreOwnRunFiles").Resource).to.deep.equal(
+        ["account=*.csv", "account=*.iam.json", "account=*.analysis.json"].map((file) => `arn:aws:s3:::acme-audit-evidence/${REPORTS_PREFIX}date=*/run=*/${file}`),
+      );
+      // Write-once holds on the roles' side too: the existing bucket's policy is not ours.
+      expect(statement(policy, "DenyPutUnlessAbsent")).to.deep.include({ Effect: "Deny", Action: "s3:PutObject", Condition: { Null: { "s3:if-none-match": "true" } } });
       for (const fn of ["collect-report", "summarize"]) {
         const kms = statement(rolePolicy(run(), fn), "EncryptWithReportKey");
         expect(kms.Resource).to.equal(EXISTING_KEY);
-        expect(kms.Condition).to.deep.equal({ StringEquals: { "kms:ViaService": `s3.${REGION}.amazonaws.com` } });
+        expect(kms.Condition).to.deep.equal({
+          StringEquals: { "kms:ViaService": `s3.${REGION}.amazonaws.com` },
+          StringLike: { "kms:EncryptionContext:aws:s3:arn": ["arn:aws:s3:::acme-audit-evidence", "arn:aws:s3:::acme-audit-evidence/*"] },
+        });
       }
       expect(rolePolicy(runs["no KMS, no email, organization looked up"], "collect-report").map((s) => s.Sid)).to.not.include("EncryptWithReportKey");
     });
@@ -407,15 +432,19 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         ["TrustSummarizeRoleForSecurityHub", { AWS: `arn:aws:iam::${PIPELINE_ACCOUNT}:role/${summarizeRole.name}` }],
       ]);
       const statements = role.Policies[0].PolicyDocument.Statement as unknown as { Sid: string; Action: string; Resource: unknown }[];
-      expect(statements.slice(2)).to.deep.equal([
+      const hub = { "Fn::Sub": `arn:\${AWS::Partition}:securityhub:${REGION}:\${AWS::AccountId}:hub/default` };
+      expect(statements.slice(2, 4)).to.deep.equal([
         {
           Sid: "ImportOwnAccountFindings",
           Effect: "Allow",
           Action: "securityhub:BatchImportFindings",
           Resource: { "Fn::Sub": `arn:\${AWS::Partition}:securityhub:${REGION}:\${AWS::AccountId}:product/\${AWS::AccountId}/default` },
+          Condition: { StringEquals: { "securityhub:TargetAccount": { "Fn::Sub": "${AWS::AccountId}" } } },
         },
-        { Sid: "UpdateOwnAccountFindingsWorkflow", Effect: "Allow", Action: "securityhub:BatchUpdateFindings", Resource: { "Fn::Sub": `arn:\${AWS::Partition}:securityhub:${REGION}:\${AWS::AccountId}:hub/default` } },
+        { Sid: "UpdateOwnAccountFindingsWorkflow", Effect: "Allow", Action: "securityhub:BatchUpdateFindings", Resource: hub },
       ]);
+      // The rest deny every update but the workflow state and a note (member-role-simulation.test.ts judges them).
+      expect(statements.slice(4).every((s) => (s as { Effect?: string }).Effect === "Deny" && s.Action === "securityhub:BatchUpdateFindings")).to.equal(true);
       const offRole = memberRoleOf(one(off(), "aws:cloudformation/stackSet:StackSet"));
       expect(offRole.AssumeRolePolicyDocument.Statement.map((s) => s.Sid)).to.deep.equal(["TrustCollectorRoleOnly"]);
       expect(offRole.Policies[0].PolicyDocument.Statement.map((s) => s.Sid)).to.deep.equal(["GenerateAndReadCredentialReport", "ReadAccountCredentialSettings"]);

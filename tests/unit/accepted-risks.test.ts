@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type AcceptedRisk, applyAcceptedRisks, type BreakGlassRule, type ExceptionRule, InvalidAcceptedRisks } from "../../functions/analysis/accepted-risks";
+import { type AcceptedRisk, applyAcceptedRisks, type BreakGlassRule, type ExceptionRule, InvalidAcceptedRisks, nameMatcher } from "../../functions/analysis/accepted-risks";
 import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks-file";
 import { analyzeReports } from "../helpers/analyze-reports";
 import { FINDINGS_COLUMNS } from "../../components/athena-queries";
@@ -54,15 +54,71 @@ describe("accepted risks", () => {
     })();
 
     expect(error).to.be.instanceOf(InvalidAcceptedRisks);
-    expect(error!.problems[0]).to.match(/^acceptedRisks\[0\]\.check must be one of root-mfa-off, .*console-without-mfa.*, got "no-such-check"$/);
+    expect(error!.problems[0]).to.match(/^line 1: acceptedRisks\[0\]\.check must be one of root-mfa-off, .*console-without-mfa.*, got "no-such-check"$/);
     expect(error!.problems.slice(1)).to.deep.equal([
-      'acceptedRisks[0].account must be a 12-digit account id or "*", got "1234"',
-      'acceptedRisks[0].expires must be a day (YYYY-MM-DD), got "2027-13-01"',
-      "acceptedRisks[1].until is not a field of a rule (kind, check, account, user, reason, owner, expires)",
-      "acceptedRisks[1].reason is required (text), got null",
+      'line 1: acceptedRisks[0].account must be a 12-digit account id or "*", got "1234"',
+      'line 1: acceptedRisks[0].expires must be a day of the calendar (YYYY-MM-DD), got "2027-13-01"',
+      "line 1: acceptedRisks[1].until is not a field of a rule (kind, check, account, user, reason, owner, expires)",
+      "line 1: acceptedRisks[1].reason is required (text), got null",
     ]);
     expect(error!.message).to.match(/^risks\.json: 5 problems in the accepted risks:\n {2}- /);
     expect(() => parseAcceptedRisks("rules: []", "r.yaml")).to.throw("acceptedRisks must be a list of rules");
+  });
+
+  it("reads every file as YAML 1.2 core and refuses a day the calendar lacks, naming its line", () => {
+    const file = (directive: string, expires: string, check = "access-key-old") =>
+      `${directive}acceptedRisks:\n  - check: ${check}\n    account: "111111111111"\n    user: ci\n    reason: r\n    owner: o\n    expires: ${expires}\n`;
+    const problemsOf = (text: string) => {
+      try {
+        parseAcceptedRisks(text, "r.yaml");
+        return [];
+      } catch (err) {
+        return (err as InvalidAcceptedRisks).problems;
+      }
+    };
+
+    // Under YAML 1.1 the timestamp 2026-02-30 would be read as 2026-03-02.
+    for (const directive of ["", "%YAML 1.1\n---\n", "%YAML 1.2\n---\n"]) {
+      const line = directive ? 9 : 7;
+      expect(problemsOf(file(directive, "2026-02-30"))).to.deep.equal([`line ${line}: acceptedRisks[0].expires must be a day of the calendar (YYYY-MM-DD), got "2026-02-30"`]);
+      expect(problemsOf(file(directive, "!!timestamp 2026-02-31"))).to.have.length(1);
+      expect(parseAcceptedRisks(file(directive, "2028-02-29"), "r.yaml")[0].expires).to.equal("2028-02-29");
+    }
+    expect(problemsOf(file("", "2027-02-29"))).to.have.length(1);
+    // An inherited name of the checks table is no check.
+    for (const check of ["constructor", "toString", "__proto__", "hasOwnProperty"]) {
+      expect(problemsOf(file("", "2027-01-01", check))[0], check).to.match(/^line 2: acceptedRisks\[0\]\.check must be one of /);
+    }
+    expect(problemsOf("acceptedRisks:\n  - check: [unclosed\n")[0]).to.match(/^line \d: not YAML or JSON: /);
+  });
+
+  it("matches * patterns like a glob, in time linear in the name", () => {
+    const matches = (pattern: string, name: string) => nameMatcher(pattern)(name);
+    const cases: [string, string, boolean][] = [
+      ["alice", "alice", true], ["alice", "alice2", false], ["*", "", true], ["*", "anyone", true],
+      ["ali*", "alice", true], ["*ce", "alice", true], ["a*c*e", "alice", true], ["a*c*e", "alicf", false],
+      ["a*a", "a", false], ["a*a", "aa", true], ["*a*a*", "xaya", true], ["*a*a*", "xay", false],
+      ["ci-*-deploy", "ci-prod-deploy", true], ["ci-*-deploy", "ci-deploy", false], ["a.b", "axb", false], ["a+b", "a+b", true],
+      ["**", "x", true], ["x**y", "xy", true], ["*ab*ab*", "abab", true], ["*ab*ab*", "aba", false],
+    ];
+    for (const [pattern, name, expected] of cases) expect(matches(pattern, name), `${pattern} ~ ${name}`).to.equal(expected);
+
+    // The pattern a regular expression of ".*" runs backtracks on: with a 64-character name (IAM's
+    // longest) a regex takes about 64^10 steps; counted here, the matcher looks at each part once.
+    const pattern = `${"*a".repeat(10)}*b`;
+    const name = "a".repeat(64);
+    let searches = 0;
+    const indexOf = String.prototype.indexOf;
+    String.prototype.indexOf = function (this: string, ...args: [string, number?]) {
+      searches++;
+      return indexOf.apply(this, args);
+    };
+    try {
+      expect(matches(pattern, name)).to.equal(false);
+    } finally {
+      String.prototype.indexOf = indexOf;
+    }
+    expect(searches).to.be.at.most(10);
   });
 
   it("covers findings of the rule's check, account and user pattern, until the rule's day", async () => {
@@ -130,8 +186,8 @@ describe("accepted risks", () => {
   - { kind: mute, check: access-key-old, account: "*", user: x, reason: r, owner: o, expires: 2027-01-01 }
 `;
       expect(() => parseAcceptedRisks(yaml, "r.yaml")).to.throw(InvalidAcceptedRisks).with.property("problems").that.deep.equals([
-        'acceptedRisks[1].check must be left out of a break-glass rule (it covers the user, not one check), got "access-key-old"',
-        'acceptedRisks[2].kind must be "exception" (the default) or "break-glass", got "mute"',
+        'line 8: acceptedRisks[1].check must be left out of a break-glass rule (it covers the user, not one check), got "access-key-old"',
+        'line 9: acceptedRisks[2].kind must be "exception" (the default) or "break-glass", got "mute"',
       ]);
       expect(parseAcceptedRisks(yaml.split("\n  - {")[0], "r.yaml")).to.deep.equal([breakGlass("alice")]);
     });

@@ -3,11 +3,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "csv-parse/sync";
+import { stringify } from "csv-stringify/sync";
 import type { FindingChanges } from "../../functions/analysis/changes";
 import { analyzeReports, type ReportsAnalysis, type ReportToAnalyse } from "../helpers/analyze-reports";
 import { MalformedReport, parseCredentialReport } from "../../functions/analysis/credential-report";
 import { DEFAULT_THRESHOLDS, type Finding, passwordPolicyFindings, reportStaleFinding, userFindings } from "../../functions/analysis/findings";
-import { neutralizeFormula } from "../../functions/analysis/users-csv";
+import { spreadsheetCsv } from "../../functions/analysis/users-csv";
 import { escapeHtml, MAX_CHART_ACCOUNTS, MAX_ROWS_PER_CHECK } from "../../functions/analysis/html-report";
 import { thresholdsEnv, thresholdsFromEnv } from "../../functions/analysis/thresholds";
 import { analyzeAccount } from "../../functions/analysis/account-analysis";
@@ -47,6 +48,48 @@ describe("credential report parsing", () => {
       user: "rotation,two-keys",
       arn: "arn:aws:iam::222222222222:user/rotation,two-keys",
     });
+  });
+
+  it("reads every name and path IAM allows, quoted by the writer or not, and a column added between user and arn", () => {
+    // IAM's rules: a user name is 1-64 of [A-Za-z0-9+=,.@_-]; a path is / or /.../ of printable ASCII (! to ~).
+    const NAME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+=,.@_-";
+    const PATH_CHARS = Array.from({ length: 0x7e - 0x21 + 1 }, (_, i) => String.fromCharCode(0x21 + i)).join("");
+    // xorshift32, seeded: the same corpus on every run.
+    let seed = 20261206;
+    const random = (n: number) => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % n;
+    };
+    const text = (chars: string, min: number, max: number) => Array.from({ length: min + random(max - min + 1) }, () => chars[random(chars.length)]).join("");
+    const users = Array.from({ length: 400 }, (_, i) => {
+      const name = i < NAME_CHARS.length ? NAME_CHARS[i].repeat(1 + (i % 3)) : text(NAME_CHARS, 1, 64);
+      const path = i % 5 === 0 ? "/" : `/${text(PATH_CHARS, 1, 40)}/`;
+      return { name, arn: `arn:aws:iam::222222222222:user${path}${name}` };
+    });
+    const [header, , template] = fixture("sandbox-222222222222.csv").split("\n");
+    const rest = template.split(",").slice(2);
+    const quoted = stringify([header.split(","), ...users.map((u) => [u.name, u.arn, ...rest])]);
+    const unquoted = [header, ...users.map((u) => [u.name, u.arn, ...rest].join(","))].join("\n");
+    const withColumnBetween = [header.replace("user,arn", "user,passkey_count,arn"), ...users.map((u) => [u.name, "2", u.arn, ...rest].join(","))].join("\r\n");
+
+    for (const [writer, csv] of Object.entries({ quoted, unquoted, withColumnBetween })) {
+      const report = parseCredentialReport("222222222222", csv);
+      expect(report.users.map((u) => [u.user, u.arn]), writer).to.deep.equal(users.map((u) => [u.name, u.arn]));
+      expect(report.users.filter((u) => u.raw.user_creation_time !== rest[0] || u.accessKeys[1].active).map((u) => u.raw), writer).to.deep.equal([]);
+    }
+    expect(users.some((u) => u.arn.includes('"')) && users.some((u) => /\/.*,.*\//.test(u.arn)) && users.some((u) => u.name.includes(","))).to.equal(true);
+  });
+
+  it("names the line of a row that still cannot be read", () => {
+    const [header, root, reader] = fixture("sandbox-222222222222.csv").split("\n");
+    const cases = [reader.replace(",N/A,false,N/A", ""), reader.replace("user/reader", "user/writer"), reader.replace("arn:aws:iam", "urn:aws:iam")];
+    for (const bad of cases) {
+      expect(() => parseCredentialReport("222222222222", [header, root, bad].join("\n")), bad).to.throw(
+        "MalformedReport: the report of account 222222222222 is not a readable credential report: line 3 is not a row of 22 fields with a user and its ARN",
+      );
+    }
   });
 
   it("finds columns by name, so a column AWS adds later (anywhere) changes nothing", () => {
@@ -365,9 +408,12 @@ describe("run summary, changes and the organization CSV", () => {
     expect(ids(changesOf(fixedSandbox).resolvedFindings)).to.deep.equal(["222222222222/alice/console-without-mfa"]);
   });
 
-  it("neutralizes cells a spreadsheet would run, and only those", () => {
-    for (const cell of ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx"]) expect(neutralizeFormula(cell)).to.equal(`'${cell}`);
-    for (const cell of ["alice", "2026-11-25T08:00:00+00:00", "N/A", "a=b", ""]) expect(neutralizeFormula(cell)).to.equal(cell);
+  it("neutralizes cells a spreadsheet would run, full-width forms too, and only those", () => {
+    const cellOf = (cell: string) => parse(spreadsheetCsv([[cell]]))[0][0];
+    for (const cell of ["=HYPERLINK(\"x\")", "+1", "-2", "@SUM(A1)", "\tx", "\rx", "\uFF1DSUM(A1)", "\uFF0B1", "\uFF0D2", "\uFF20SUM(A1)"]) {
+      expect(cellOf(cell), JSON.stringify(cell)).to.equal(`'${cell}`);
+    }
+    for (const cell of ["alice", "2026-11-25T08:00:00+00:00", "N/A", "a=b", "a,\"b\""]) expect(cellOf(cell)).to.equal(cell);
   });
 
   it("writes every user of every account, account first, with formulas neutralized", async () => {

@@ -7,6 +7,7 @@ import { GenerateCredentialReportCommand, GetCredentialReportCommand, IAMClient 
 import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { BatchImportFindingsCommand, SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { collectorSessionPolicy } from "../../policies/session-policies";
 import { DEFAULT_THRESHOLDS } from "../../functions/analysis/findings";
 import { collectAccount, type CollectDeps } from "../../functions/collect-report/collect-report";
 import { MAX_FAILURES_LISTED } from "../../functions/security-hub";
@@ -77,7 +78,7 @@ describe("CollectReport", () => {
     s3.on(PutObjectCommand).resolves({});
   });
 
-  it("assumes the member role with a session named after the run, for the shortest time", async () => {
+  it("assumes the member role with a session named after the run, for the shortest time, limited to what the collector does", async () => {
     iam.on(GenerateCredentialReportCommand).resolves({ State: "STARTED" });
 
     await once();
@@ -87,6 +88,7 @@ describe("CollectReport", () => {
         RoleArn: "arn:aws:iam::111122223333:role/iam-credential-report-generation-role",
         RoleSessionName: "credreport-run-1",
         DurationSeconds: 900,
+        Policy: JSON.stringify(collectorSessionPolicy()),
       },
     ]);
     expect(credentialsUsed).to.deep.equal([{ accessKeyId: "ASIAEXAMPLE", secretAccessKey: "secret", sessionToken: "token" }]);

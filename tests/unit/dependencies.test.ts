@@ -26,4 +26,33 @@ describe("dependencies", () => {
     }
     expect([...installed].filter(([, versions]) => versions.size > 1).map(([name, versions]) => `${name}: ${[...versions].join(", ")}`)).to.deep.equal([]);
   });
+
+  it("runs no install script that has not been reviewed, and none that need not run", () => {
+    // npm's allowScripts: a package with install scripts runs them only when listed true; with
+    // strict-allow-scripts in .npmrc an unlisted one fails the install rather than running.
+    for (const folder of [".", ".ci/node"]) {
+      expect(readFileSync(join(ROOT, folder, ".npmrc"), "utf8"), folder).to.match(/^strict-allow-scripts=true$/m);
+      const pkg = JSON.parse(readFileSync(join(ROOT, folder, "package.json"), "utf8"));
+      const locked = JSON.parse(readFileSync(join(ROOT, folder, "package-lock.json"), "utf8"));
+      const withScripts = Object.entries<{ hasInstallScript?: boolean }>(locked.packages)
+        .filter(([, entry]) => entry.hasInstallScript)
+        .map(([path]) => path.replace(/^.*node_modules\//, ""));
+      expect(Object.keys(pkg.allowScripts ?? {}).sort(), folder).to.deep.equal(withScripts.sort());
+      // esbuild's postinstall only checks its binary; the JS API finds @esbuild/<platform> itself.
+      expect(Object.values(pkg.allowScripts ?? {}).filter((allowed) => allowed !== false), folder).to.deep.equal([]);
+    }
+  });
+
+  it("takes CI's Node.js binary from a package pinned with its integrity, not from an install script", () => {
+    const ciNode = JSON.parse(readFileSync(join(ROOT, ".ci/node/package.json"), "utf8"));
+    const ciLock = JSON.parse(readFileSync(join(ROOT, ".ci/node/package-lock.json"), "utf8"));
+    expect(ciNode.dependencies ?? {}).to.deep.equal({});
+    for (const [name, version] of Object.entries<string>(ciNode.optionalDependencies)) {
+      expect(name).to.match(/^node-linux-(x64|arm64)$/);
+      const entry = ciLock.packages[`node_modules/${name}`];
+      expect(entry, name).to.deep.include({ version, bin: { node: "bin/node" } });
+      expect(entry.hasInstallScript, name).to.equal(undefined);
+      expect(entry.integrity, name).to.match(/^sha512-/);
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { memberRoleTemplate } from "../../policies/member-role-template";
-import { collectorPolicy, listAccountsPolicy, schedulePolicy, stateMachinePolicy, summarizePolicy } from "../../policies/pipeline-policies";
+import { collectorPolicy, listAccountsPolicy, schedulePolicy, stateMachineBatchPolicy, stateMachinePolicy, summarizePolicy } from "../../policies/pipeline-policies";
 import { reportBucketPolicy, reportKeyPolicy, topicPolicy } from "../../policies/resource-policies";
 
 const COLLECTOR = "arn:aws:iam::123456789012:role/collector";
@@ -43,7 +43,8 @@ describe("policies", () => {
       Action: ["organizations:ListAccountsForParent", "organizations:ListOrganizationalUnitsForParent"],
       Resource: ["arn:aws-us-gov:organizations::*:root/o-exampleorg1/r-*", "arn:aws-us-gov:organizations::*:ou/o-exampleorg1/ou-*"],
     });
-    expect(policy.Statement.find((s) => s.Sid === "StoreRunFiles")?.Resource).to.equal(`${storage.bucketArn}/${storage.prefix}*`);
+    expect(policy.Statement.find((s) => s.Sid === "ReadRunFiles")?.Resource).to.equal(`${storage.bucketArn}/${storage.prefix}*`);
+    expect(policy.Statement.find((s) => s.Sid === "StoreOwnRunFiles")?.Resource).to.deep.equal([`${storage.bucketArn}/${storage.prefix}date=*/run=*/accounts.json`]);
     expect(policy.Statement.find((s) => s.Sid === "StoreMapInput")?.Resource).to.equal("arn:aws:s3:::credreport-map-files-1/map-runs/*");
   });
 
@@ -54,19 +55,52 @@ describe("policies", () => {
       partition: "aws",
       region: "eu-west-1",
       accountId: "123456789012",
-      stateMachineNamePrefix: "credreport-state-machine-",
       mapFiles,
     });
     const sid = (name: string) => policy.Statement.find((s) => s.Sid === name);
-    expect(sid("StartBatchExecutions")).to.deep.include({ Action: "states:StartExecution", Resource: "arn:aws:states:eu-west-1:123456789012:stateMachine:credreport-state-machine-*" });
-    expect(sid("WatchBatchExecutions")).to.deep.include({
-      Action: ["states:DescribeExecution", "states:StopExecution"],
-      Resource: "arn:aws:states:eu-west-1:123456789012:execution:credreport-state-machine-*/*",
-    });
+    expect(sid("StartBatchExecutions")).to.equal(undefined);
+    // The child executions of the one state machine, by its ARN: not every state machine whose name starts alike.
+    expect(stateMachineBatchPolicy("arn:aws:states:eu-west-1:123456789012:stateMachine:credreport-state-machine-a1b2c3").Statement).to.deep.equal([
+      { Sid: "StartBatchExecutions", Effect: "Allow", Action: "states:StartExecution", Resource: "arn:aws:states:eu-west-1:123456789012:stateMachine:credreport-state-machine-a1b2c3" },
+      {
+        Sid: "WatchBatchExecutions",
+        Effect: "Allow",
+        Action: ["states:DescribeExecution", "states:StopExecution"],
+        Resource: "arn:aws:states:eu-west-1:123456789012:execution:credreport-state-machine-a1b2c3/*",
+      },
+    ]);
     expect(sid("ReadAccountList")).to.deep.include({ Action: "s3:GetObject", Resource: "arn:aws:s3:::credreport-map-files-1/map-runs/*/accounts-to-collect.json" });
     expect(sid("WriteMapResults")).to.deep.include({
       Action: ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
       Resource: "arn:aws:s3:::credreport-map-files-1/map-runs/*",
+    });
+  });
+
+  it("lets the writers use the report key only through S3 and for the report bucket, in their policies and in the key's", () => {
+    // The IAM simulator leaves kms:EncryptionContext:<key> out (a key name with colons), so the statements are read here.
+    const condition = {
+      StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" },
+      StringLike: { "kms:EncryptionContext:aws:s3:arn": [storage.bucketArn, `${storage.bucketArn}/*`] },
+    };
+    const withKey = { ...storage, kmsKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/k" };
+    const identities = [
+      collectorPolicy({ partition: "aws", organizationId: "o-exampleorg1", memberRoleName: "m", storage: withKey, logGroupArn: "lg" }),
+      listAccountsPolicy({ partition: "aws", organizationId: "o-exampleorg1", storage: withKey, mapFiles, logGroupArn: "lg" }),
+      summarizePolicy({ storage: withKey, mapFiles, topicArn: "t", eventBusArn: "e", logGroupArn: "lg" }),
+    ];
+    for (const policy of identities) {
+      expect(policy.Statement.filter((s) => String(s.Action).startsWith("kms:"))).to.deep.equal([
+        { Sid: "EncryptWithReportKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: withKey.kmsKeyArn, Condition: condition },
+      ]);
+    }
+    const keyPolicy = reportKeyPolicy({ partition: "aws", keyAccountId: "123456789012", region: "eu-west-1", bucketArn: storage.bucketArn, writerRoleArns: [COLLECTOR] });
+    expect(keyPolicy.Statement[1]).to.deep.equal({
+      Sid: "AllowPipelineToEncryptThroughS3",
+      Effect: "Allow",
+      Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+      Resource: "*",
+      Condition: condition,
+      Principal: { AWS: [COLLECTOR] },
     });
   });
 
@@ -75,10 +109,11 @@ describe("policies", () => {
       collectorPolicy({ partition: "aws", organizationId: "o-exampleorg1", memberRoleName: "m", storage: { ...storage, kmsKeyArn: "k" }, logGroupArn: "lg" }),
       listAccountsPolicy({ partition: "aws", organizationId: "o-exampleorg1", storage, mapFiles, logGroupArn: "lg" }),
       summarizePolicy({ storage, mapFiles, topicArn: "t", eventBusArn: "arn:aws:events:eu-west-1:123456789012:event-bus/default", logGroupArn: "lg" }),
-      stateMachinePolicy({ functionArns: ["f1", "f2", "f3"], topicArn: "t", partition: "aws", region: "eu-west-1", accountId: "123456789012", stateMachineNamePrefix: "sm-", mapFiles }),
+      stateMachinePolicy({ functionArns: ["f1", "f2", "f3"], topicArn: "t", partition: "aws", region: "eu-west-1", accountId: "123456789012", mapFiles }),
+      stateMachineBatchPolicy("arn:aws:states:eu-west-1:123456789012:stateMachine:sm"),
       schedulePolicy("sm"),
       reportBucketPolicy({ bucketArn: storage.bucketArn, prefix: storage.prefix, collectorRoleArn: COLLECTOR, summarizeRoleArn: "s", listAccountsRoleArn: "l" }),
-      reportKeyPolicy({ partition: "aws", keyAccountId: "123456789012", region: "eu-west-1", writerRoleArns: [COLLECTOR] }),
+      reportKeyPolicy({ partition: "aws", keyAccountId: "123456789012", region: "eu-west-1", bucketArn: storage.bucketArn, writerRoleArns: [COLLECTOR] }),
       topicPolicy({ topicArn: "t", publisherRoleArns: ["a", "b"] }),
     ];
     const starResources = documents.flatMap((d) => d.Statement.filter((s) => s.Resource === "*").map((s) => s.Sid));

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { allActionStatements, policyDocumentsOf, templateDocuments } from "../../policies/guardrails/policy-documents";
+import { policyDocumentsOf, templateDocuments, wildcardGrants } from "../../policies/guardrails/policy-documents";
 
 const allowAll = { Sid: "Everything", Effect: "Allow", Action: "*", Resource: "*" };
 const readOnly = { Sid: "Read", Effect: "Allow", Action: "s3:GetObject", Resource: "*" };
@@ -12,14 +12,32 @@ describe("policy documents in resource inputs (policy pack)", () => {
       inlinePolicies: [{ name: "wide", policy: JSON.stringify(doc(readOnly, allowAll)) }],
     });
     expect(found.map((d) => d.where)).to.deep.equal(["assumeRolePolicy", "inlinePolicies wide"]);
-    expect(found.flatMap((d) => allActionStatements(d.statements)).map((s) => s.Sid)).to.deep.equal(["Everything"]);
+    expect(found.flatMap((d) => wildcardGrants(d.statements)).map((g) => g.statement.Sid)).to.deep.equal(["Everything"]);
   });
 
   it("reads queue, key and topic policies, a single statement as well as a list", () => {
     for (const type of ["aws:sqs/queuePolicy:QueuePolicy", "aws:kms/key:Key", "aws:sns/topicPolicy:TopicPolicy"]) {
       const [found] = policyDocumentsOf(type, { policy: JSON.stringify({ Version: "2012-10-17", Statement: allowAll }) });
-      expect(allActionStatements(found.statements), type).to.have.length(1);
+      expect(wildcardGrants(found.statements), type).to.have.length(1);
     }
+  });
+
+  it("finds every action of a service and NotAction as wide as \"*\", and lets a key policy give kms:* to an account root", () => {
+    const statements = [
+      { Sid: "WholeS3", Effect: "Allow", Action: ["s3:GetObject", "s3:*"], Resource: "*" },
+      { Sid: "AllButIam", Effect: "Allow", NotAction: "iam:*", Resource: "*" },
+      { Sid: "Prefix", Effect: "Allow", Action: "s3:Get*", Resource: "*" },
+      { Sid: "DenyAll", Effect: "Deny", NotAction: "s3:GetObject", Resource: "*" },
+      { Sid: "KeyDefault", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" },
+      { Sid: "KeyToARole", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:role/r" }, Action: "kms:*", Resource: "*" },
+    ];
+    expect(wildcardGrants(statements).map((g) => [g.statement.Sid, g.grants])).to.deep.equal([
+      ["WholeS3", 'Action "s3:*"'],
+      ["AllButIam", "NotAction"],
+      ["KeyDefault", 'Action "kms:*"'],
+      ["KeyToARole", 'Action "kms:*"'],
+    ]);
+    expect(wildcardGrants(statements, true).map((g) => g.statement.Sid)).to.deep.equal(["WholeS3", "AllButIam", "KeyToARole"]);
   });
 
   it("finds nothing in resources that carry no policy", () => {

@@ -195,11 +195,30 @@ describe("Summarize", () => {
         resolved: 0,
         notRechecked: { findings: 0, accounts: 0 },
         notEvaluated: { accounts: 0, byCheck: {} },
+        unreadableReports: 0,
       },
       notRecheckedAccounts: [],
+      unreadableAccounts: [],
       manifest: `s3://reports/${prefix}manifest.json`,
       report: `s3://reports/${prefix}report.html`,
     });
+  });
+
+  it("names a stored report that cannot be read as a failure, in the SNS summary and the run's event", async () => {
+    storedReports("not-a-report.csv");
+
+    await summarize(storedRun([{ outcomes: [collectedB] }]), deps);
+
+    const published = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
+    expect(published).to.have.length(1);
+    expect(published[0].Subject).to.equal("IAM credential report: 1 report(s) unreadable");
+    expect(published[0].Message).to.contain(
+      "Reports stored but not readable (these accounts' earlier findings are carried, neither re-checked nor resolved):\n- 222222222222: MalformedReport: the report of account 222222222222 is not a readable credential report: missing columns user, arn,",
+    );
+    const [entry] = events.commandCalls(PutEventsCommand).flatMap((call) => call.args[0].input.Entries ?? []);
+    const detail = JSON.parse(entry.Detail!);
+    expect(detail.findings.unreadableReports).to.equal(1);
+    expect(detail.unreadableAccounts).to.deep.equal(["222222222222"]);
   });
 
   it("keeps the run's files and counts when its event cannot be put, and says why", async () => {
@@ -411,6 +430,7 @@ describe("run manifest", () => {
       urgent: [],
       urgentCount: 0,
       notEvaluated: { accounts: 0, byCheck: {}, listed: [] },
+      unreadableReports: [],
       reportKey: "k/report.html",
     };
 
@@ -428,7 +448,7 @@ describe("run manifest", () => {
       byCheck: { "root-mfa-off": 21 },
       listed: [{ accountId: "111111111111", checks: ["root-mfa-off", "root-hardware-mfa-off"] as const, reason: "iam:GetAccountSummary: AccessDenied" }],
     };
-    const digest = { bySeverity: {}, total: 0, newCount: 0, resolvedCount: 0, notRechecked: { findings: 0, accountIds: [] }, previousRunId: null, urgent: [], urgentCount: 0, notEvaluated, reportKey: "k" };
+    const digest = { bySeverity: {}, total: 0, newCount: 0, resolvedCount: 0, notRechecked: { findings: 0, accountIds: [] }, previousRunId: null, urgent: [], urgentCount: 0, notEvaluated, unreadableReports: [], reportKey: "k" };
 
     expect(runSummaryMessage(manifest, "reports", "k", digest)).to.contain(
       "Checks not evaluated in 21 account(s), neither passing nor failing (their earlier findings are carried):\n- 111111111111: root-mfa-off, root-hardware-mfa-off (iam:GetAccountSummary: AccessDenied)\n- ... and 20 more",

