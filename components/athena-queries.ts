@@ -20,6 +20,7 @@ export const FINDINGS_COLUMNS = [
   { name: "evidence", type: "map<string,string>" },
   { name: "is_new", type: "boolean" },
   { name: "accepted", type: "boolean" },
+  { name: "run_id", type: "string" },
   { name: "run_started_at", type: "string" },
 ] as const;
 
