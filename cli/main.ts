@@ -8,6 +8,7 @@ import type { Manifest } from "../functions/summarize/manifest";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { type AwsClients, awsClients } from "./aws-clients";
 import { DEMO_SPEC, seedDemoOrganization } from "./demo-organization";
+import { changeDemoOrganization, DEMO_CHANGES } from "./demo-changes";
 import { type Downloaded, downloadPrefix } from "./download";
 import { startEmulator } from "./emulator";
 import { callerOf, type LocalRunOptions, type LocalRunResult, localSummarizeDeps, type RunProgress, runLocally } from "./local-runner";
@@ -44,6 +45,8 @@ Progress goes to stderr: a live line on a terminal, a line every 5 s otherwise.
 
 demo options:
   --out DIR               where the run's reports and manifest are written [./out]
+  --runs N                runs in a row, 1-3, the organization's people fixing some findings and
+                          making one new between them; the last run's page draws the trend [1]
   --verbose               print every pipeline event as a JSON line (no progress line)
   The demo applies examples/accepted-risks.yaml and imports the findings into each emulated
   account's Security Hub.
@@ -164,7 +167,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function demo(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { out: { type: "string" }, verbose: { type: "boolean" } } });
+  const { values } = parseArgs({ args, options: { out: { type: "string" }, verbose: { type: "boolean" }, runs: { type: "string" } } });
+  const runs = wholeNumberFlag("--runs", values.runs, 1, 1, DEMO_CHANGES.length + 1);
+  if (runs.problem) throw new UsageError(runs.problem);
   const outDir = resolve(values.out ?? "out");
   console.log("Starting the AWS emulator (moto) on loopback ...");
   const emulator = await startEmulator();
@@ -179,7 +184,7 @@ async function demo(args: string[]): Promise<number> {
     // moto finishes a report on the second request: one short wait per account shows the polling.
     const settings = { ...DEFAULT_SETTINGS, pollIntervalSeconds: 1 };
     const risksFile = join(__dirname, "..", "examples", "accepted-risks.yaml");
-    return await runAndReport(clients, {
+    const options = {
       region: target.region,
       bucket: org.bucket,
       topicArn: org.topicArn,
@@ -188,11 +193,17 @@ async function demo(args: string[]): Promise<number> {
       settings,
       acceptedRisks: parseAcceptedRisks(await readFile(risksFile, "utf8"), risksFile),
       securityHub: true,
-      outDir,
-      verbose: values.verbose ?? false,
       thresholds: DEMO_THRESHOLDS,
-      findingsNote: DEMO_NOTE,
-    });
+    };
+    // Earlier runs, each followed by what the organization's people change before the next: the last run's page draws the trend.
+    for (let n = 1; n < runs.value; n++) {
+      const earlier = await runLocally({ ...options, clients, log: silentLog });
+      if (earlier.status === "failed") throw new Error(`run ${n} of ${runs.value} failed: ${earlier.error}`);
+      const { counts, findings } = earlier.summary;
+      console.log(`Run ${n} of ${runs.value} (${earlier.runId}): ${counts.collected} collected, ${findings ? Object.values(findings.bySeverity).reduce((a, b) => a + b, 0) : 0} open findings.`);
+      for (const change of await changeDemoOrganization(clients, org, n)) console.log(`  then ${change}`);
+    }
+    return await runAndReport(clients, { ...options, outDir, verbose: values.verbose ?? false, findingsNote: DEMO_NOTE });
   } finally {
     await emulator.stop();
     console.log("Stopped the AWS emulator.");

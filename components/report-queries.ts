@@ -1,8 +1,20 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { REPORTS_PREFIX } from "../functions/report-keys";
+import { HISTORY_FILES, HISTORY_PREFIX, REPORTS_PREFIX } from "../functions/report-keys";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
-import { FINDINGS_COLUMNS, FINDINGS_TABLE, namedQueries, projectionParameters, REPORT_COLUMNS, REPORTS_TABLE } from "./athena-queries";
+import {
+  FINDINGS_COLUMNS,
+  FINDINGS_HISTORY_TABLE,
+  FINDINGS_TABLE,
+  historyProjectionParameters,
+  historyQueries,
+  namedQueries,
+  projectionParameters,
+  REPORT_COLUMNS,
+  REPORTS_TABLE,
+  RUNS_COLUMNS,
+  RUNS_TABLE,
+} from "./athena-queries";
 
 export interface ReportQueriesArgs {
   readonly bucketName: pulumi.Input<string>;
@@ -72,7 +84,30 @@ export class ReportQueries extends pulumi.ComponentResource {
       FINDINGS_COLUMNS,
       { classification: "json" },
     );
-    for (const q of namedQueries(args.findingThresholds ?? DEFAULT_THRESHOLDS)) {
+    // Kept across runs: the day is the only partition, so a query spans runs.
+    const historyTable = (role: string, tableName: string, description: string, columns: readonly { name: string; type: string }[], folder: "historyRun" | "historyFindings") =>
+      new aws.glue.CatalogTable(
+        `${name}-${role}`,
+        {
+          name: tableName,
+          databaseName: database.name,
+          description,
+          tableType: "EXTERNAL_TABLE",
+          partitionKeys: [partitionKeys[0]],
+          parameters: pulumi.output(args.bucketName).apply((bucket) => ({ ...historyProjectionParameters(bucket, folder), classification: "json" })),
+          storageDescriptor: {
+            location: pulumi.interpolate`s3://${args.bucketName}/${HISTORY_PREFIX}${HISTORY_FILES[folder]}/`,
+            inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
+            outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+            serDeInfo: { serializationLibrary: "org.openx.data.jsonserde.JsonSerDe", parameters: {} },
+            columns: columns.map((c) => ({ name: c.name, type: c.type })),
+          },
+        },
+        { parent: this },
+      );
+    historyTable("runs-table", RUNS_TABLE, "One row per run: accounts collected and failed, open findings by severity, new, resolved, accepted", RUNS_COLUMNS, "historyRun");
+    historyTable("findings-history-table", FINDINGS_HISTORY_TABLE, "Every run's findings, kept across runs (one file per run, by day)", FINDINGS_COLUMNS, "historyFindings");
+    for (const q of [...namedQueries(args.findingThresholds ?? DEFAULT_THRESHOLDS), ...historyQueries()]) {
       new aws.athena.NamedQuery(
         `${name}-${q.name}`,
         { name: q.name, description: q.description, database: database.name, workgroup: args.workgroup ?? "primary", query: q.query },

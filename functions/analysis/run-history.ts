@@ -65,7 +65,7 @@ export function runRecord(run: RunRef, outcome: RunOutcome): RunRecord {
   return {
     run_id: run.id,
     run_date: runDate(run),
-    run_started_at: new Date(run.startedAt).toISOString(),
+    run_started_at: run.startedAt,
     accounts_collected: outcome.accounts.collected,
     accounts_failed: outcome.accounts.failed,
     accounts_skipped: outcome.accounts.skipped,
