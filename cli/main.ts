@@ -9,6 +9,7 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { type AwsClients, awsClients } from "./aws-clients";
 import { DEMO_SPEC, seedDemoOrganization } from "./demo-organization";
 import { changeDemoOrganization, DEMO_CHANGES } from "./demo-changes";
+import { formatTrend, newestTrend } from "./history";
 import { type Downloaded, downloadPrefix } from "./download";
 import { startEmulator } from "./emulator";
 import { callerOf, type LocalRunOptions, type LocalRunResult, localSummarizeDeps, type RunProgress, runLocally } from "./local-runner";
@@ -37,6 +38,7 @@ Usage:
   npm run demo [-- --out DIR]          run the whole pipeline on a local AWS emulator (moto)
   npm run cli -- run [options]         run the pipeline once against AWS or an emulator
   npm run cli -- summarize [options]   findings, summary and HTML report of stored reports
+  npm run cli -- history [options]     the last runs of a bucket: open findings, new, resolved
   npm run cli -- help                  this text
 
 Every flag is checked before any AWS call (numbers: whole, in decimal digits, within the bounds
@@ -111,6 +113,11 @@ summarize options (one source):
                           the earlier passwords it must remember, 1-24 [PASSWORD_REUSE_PREVENTION, else 24]
   --mfa-for-every-user    also report users without MFA who have no console password [MFA_FOR_EVERY_USER]
 
+history options:
+  --bucket NAME           the report bucket (required); --endpoint, --insecure-endpoint and --region
+                          as for run
+  --json                  print the trend as JSON ({"runs": [...]}) instead of a table
+
 Against real AWS the default credential chain is used; run it as the management account (or a
 delegated administrator) where the member role exists in every account.
 Exit status: 0 when every active account was collected and analysed; 1 when any account failed,
@@ -163,7 +170,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === "demo") return demo(rest);
   if (command === "run") return run(rest);
   if (command === "summarize") return summarizeCommand(rest);
-  throw new UsageError(`unknown command ${JSON.stringify(command)}: use demo, run, summarize or help`);
+  if (command === "history") return historyCommand(rest);
+  throw new UsageError(`unknown command ${JSON.stringify(command)}: use demo, run, summarize, history or help`);
 }
 
 async function demo(args: string[]): Promise<number> {
@@ -520,6 +528,31 @@ async function summarizeStoredRun(target: {
   if (summary.eventError) console.error(`The run's event could not be put: ${summary.eventError}`);
   if (summary.securityHub) console.log(securityHubMessage(summary.securityHub));
   return counts.failed === 0 && !summary.analysisError ? 0 : EXIT_INCOMPLETE;
+}
+
+/** The newest run's trend in a bucket, as its page draws it: a table, or JSON. */
+async function historyCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { bucket: { type: "string" }, endpoint: { type: "string" }, "insecure-endpoint": { type: "boolean" }, region: { type: "string" }, json: { type: "boolean" } },
+  });
+  const problems: string[] = [];
+  if (!values.bucket) problems.push("--bucket is required");
+  else problems.push(...defined(bucketFlag("--bucket", values.bucket)));
+  if (values.region !== undefined) problems.push(...defined(regionFlag("--region", values.region)));
+  if (values.endpoint !== undefined) problems.push(...defined(endpointFlag("--endpoint", values.endpoint, { flag: "--insecure-endpoint", given: values["insecure-endpoint"] ?? false })));
+  if (problems.length > 0) throw new UsageError(problems.join("\n"));
+  const region = regionOf(values.region);
+  const clients = awsClients({ region, endpoint: values.endpoint });
+  const unusable = await preflight(clients, { bucket: values.bucket!, endpoint: values.endpoint, region });
+  if (unusable.length > 0) throw new UsageError(unusable.join("\n"));
+  const trend = await newestTrend(clients.s3, values.bucket!);
+  if (!trend) {
+    console.error(`s3://${values.bucket}/ holds no run with a history yet (runs of version 0.4.0 or later keep one).`);
+    return EXIT_INCOMPLETE;
+  }
+  console.log(values.json ? JSON.stringify({ runs: trend }, null, 2) : formatTrend(trend));
+  return 0;
 }
 
 /** The bucket keys a download would not write: the rest were written. */
