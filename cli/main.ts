@@ -20,7 +20,7 @@ import { EXIT_INCOMPLETE, EXIT_USAGE, exitStatusOf } from "./exit-status";
 import { countUsers, formatRunTable } from "./run-table";
 import { formatFindingsSummary } from "./findings-summary";
 import { analyzeFolder, previousFromFile } from "./local-analysis";
-import { ANALYSIS_FILES, runPrefix } from "../functions/report-keys";
+import { ANALYSIS_FILES, HISTORY_PREFIX, runPrefix } from "../functions/report-keys";
 import { securityHubMessage, summarize } from "../functions/summarize/summarize";
 import { summarizeInputFromStoredRun } from "../functions/summarize/stored-run";
 import type { StoredSummary } from "../functions/analysis/run-combiner";
@@ -211,7 +211,12 @@ async function demo(args: string[]): Promise<number> {
       console.log(`Run ${n} of ${runs.value} (${earlier.runId}): ${counts.collected} collected, ${findings ? Object.values(findings.bySeverity).reduce((a, b) => a + b, 0) : 0} open findings.`);
       for (const change of await changeDemoOrganization(clients, org, n)) console.log(`  then ${change}`);
     }
-    return await runAndReport(clients, { ...options, outDir, verbose: values.verbose ?? false, findingsNote: DEMO_NOTE });
+    const status = await runAndReport(clients, { ...options, outDir, verbose: values.verbose ?? false, findingsNote: DEMO_NOTE });
+    // What Athena's history tables read, for a local SQL engine (docs/findings.md, "History across runs").
+    const { refused } = await downloadPrefix(clients.s3, org.bucket, HISTORY_PREFIX, outDir);
+    reportRefused(org.bucket, refused);
+    console.log(`The runs' history (what Athena's history tables read) downloaded to ${resolve(outDir, HISTORY_PREFIX)}`);
+    return status;
   } finally {
     await emulator.stop();
     console.log("Stopped the AWS emulator.");

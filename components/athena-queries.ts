@@ -177,20 +177,20 @@ ORDER BY grown_by DESC, account_id;`,
     },
     {
       name: "keys-old-in-each-of-the-last-3-runs",
-      description: "Active access keys found older than maxKeyAgeDays in each of the last 3 runs (change the 3 to look further back)",
+      description: "Active access keys found older than maxKeyAgeDays in each of the last 3 runs of the last 30 days (change the 3 to look further back)",
       query: `WITH recent_runs AS (
   SELECT run_id
   FROM (
     SELECT run_id, row_number() OVER (ORDER BY run_started_at DESC) AS recency
     FROM ${RUNS_TABLE}
-    WHERE "date" >= ${since(365)}
+    WHERE "date" >= ${since(30)}
   ) ranked
   WHERE recency <= 3
 )
 SELECT f.account_id, f.user_name, f.credential, count(DISTINCT f.run_id) AS runs, max(CAST(f.evidence['age_days'] AS integer)) AS age_days
 FROM ${FINDINGS_HISTORY_TABLE} f
 JOIN recent_runs r ON f.run_id = r.run_id
-WHERE f."date" >= ${since(365)} AND f.check_id = 'access-key-old'
+WHERE f."date" >= ${since(30)} AND f.check_id = 'access-key-old'
 GROUP BY f.account_id, f.user_name, f.credential
 HAVING count(DISTINCT f.run_id) = (SELECT count(*) FROM recent_runs)
 ORDER BY age_days DESC, f.account_id, f.user_name;`,

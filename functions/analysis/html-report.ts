@@ -354,7 +354,7 @@ function trendSection(trend: readonly RunRecord[]): string {
     )
     .join("\n");
   return `<h2>Trend over the last ${trend.length} run(s)</h2>
-<svg role="img" aria-label="Open findings by severity, run by run" id="trend-chart" width="${trend.length * (barWidth + gap) + 40}" height="${height}" font-size="11">${bars.join("\n")}</svg>
+<svg role="img" aria-label="Open findings by severity, run by run" id="trend-chart" width="${Math.max(240, trend.length * (barWidth + gap) + 40)}" height="${height}" font-size="11">${bars.join("\n")}</svg>
 <div class="legend">${legend}</div>
 <table id="trend"><thead><tr><th>#</th><th>day</th><th>run</th><th>accounts collected</th><th>failed</th><th>open</th>${SEVERITIES.map((s) => `<th>${s}</th>`).join("")}<th>new</th><th>resolved</th><th>accepted</th></tr></thead>
 <tbody>

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { expect } from "chai";
+import { remediationRows } from "../helpers/remediation-table";
 import { parse } from "yaml";
 import { CONFIG_KEYS, parseConfig } from "../../components/config";
 import { MFA_FOR_EVERY_USER, THRESHOLD_SETTINGS } from "../../functions/analysis/thresholds";
@@ -144,6 +145,13 @@ describe("the docs, held to the code", () => {
         for (const flag of flags) expect(HELP_FLAGS[command] ?? [], `${file}: npm run ${command} ${flag}`).to.include(flag);
       }
     });
+  });
+
+  it("has each check's fix in docs/findings.md as the code has it, one table", () => {
+    const doc = read("docs/findings.md");
+    const table = doc.slice(doc.indexOf("<!-- remediation table"), doc.indexOf("<!-- end of remediation table"));
+    const rows = table.split("\n").filter((line) => line.startsWith("| `"));
+    expect(rows).to.deep.equal(remediationRows());
   });
 
   it("lists every Lambda variable in docs/configuration.md", () => {
