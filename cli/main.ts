@@ -87,8 +87,8 @@ summarize options (one source):
                           a stored run, e.g. credential-reports/date=2026-11-25/run=<id>/ (compared
                           with the run before it in the same bucket); --endpoint, --insecure-endpoint
                           and --region as above
-  --out DIR               where findings.json(l), summary.json, changes.json, users.csv and
-                          report.html are written [./out/analysis]
+  --out DIR               where findings.json(l), findings.csv, summary.json, changes.json,
+                          users.csv, trend.json and report.html are written [./out/analysis]
   --write-manifest        with --bucket and --run: summarise the stored run in the bucket itself, as
                           its own Summarize would (manifest and analysis files where they are
                           missing, never replacing one that is there; the run's event): for a run
