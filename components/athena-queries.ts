@@ -38,16 +38,18 @@ export const RUNS_COLUMNS = RUN_RECORD_COLUMNS;
  * days, never a run, so one statement reads many runs.
  */
 export function historyProjectionParameters(bucketName: string, table: keyof typeof HISTORY_FILES): Record<string, string> {
-  return {
-    "projection.enabled": "true",
-    "projection.date.type": "date",
-    "projection.date.format": "yyyy-MM-dd",
-    "projection.date.range": "2024-01-01,NOW",
-    "projection.date.interval": "1",
-    "projection.date.interval.unit": "DAYS",
-    "storage.location.template": `s3://${bucketName}/${HISTORY_PREFIX}${HISTORY_FILES[table]}/date=\${date}/`,
-  };
+  return { ...DAY_PROJECTION, "storage.location.template": `s3://${bucketName}/${HISTORY_PREFIX}${HISTORY_FILES[table]}/date=\${date}/` };
 }
+
+/** The `date` partition of every table: the runs' UTC days, from the project's first year to today. */
+const DAY_PROJECTION = {
+  "projection.enabled": "true",
+  "projection.date.type": "date",
+  "projection.date.format": "yyyy-MM-dd",
+  "projection.date.range": "2024-01-01,NOW",
+  "projection.date.interval": "1",
+  "projection.date.interval.unit": "DAYS",
+};
 
 /**
  * Partition projection on the run's folder (no crawler, no MSCK REPAIR): `date` is projected
@@ -56,12 +58,7 @@ export function historyProjectionParameters(bucketName: string, table: keyof typ
  */
 export function projectionParameters(bucketName: string): Record<string, string> {
   return {
-    "projection.enabled": "true",
-    "projection.date.type": "date",
-    "projection.date.format": "yyyy-MM-dd",
-    "projection.date.range": "2024-01-01,NOW",
-    "projection.date.interval": "1",
-    "projection.date.interval.unit": "DAYS",
+    ...DAY_PROJECTION,
     "projection.run.type": "injected",
     "storage.location.template": `s3://${bucketName}/${REPORTS_PREFIX}date=\${date}/run=\${run}/`,
   };

@@ -47,66 +47,66 @@ export class ReportQueries extends pulumi.ComponentResource {
       { name: "date", type: "string", comment: "UTC date of the run (yyyy-MM-dd)" },
       { name: "run", type: "string", comment: "the run id (the execution name)" },
     ];
-    const table = (role: string, tableName: string, description: string, serde: { serializationLibrary: string; parameters: Record<string, string> }, columns: readonly { name: string; type: string }[], extra: Record<string, string>) =>
+    const jsonSerde = (parameters: Record<string, string> = {}) => ({ serializationLibrary: "org.openx.data.jsonserde.JsonSerDe", parameters });
+    const table = (
+      role: string,
+      spec: {
+        readonly name: string;
+        readonly description: string;
+        readonly serde: { serializationLibrary: string; parameters: Record<string, string> };
+        readonly columns: readonly { name: string; type: string }[];
+        readonly partitionKeys: typeof partitionKeys;
+        readonly parameters: (bucket: string) => Record<string, string>;
+        readonly location: pulumi.Input<string>;
+      },
+    ) =>
       new aws.glue.CatalogTable(
         `${name}-${role}`,
         {
-          name: tableName,
+          name: spec.name,
           databaseName: database.name,
-          description,
+          description: spec.description,
           tableType: "EXTERNAL_TABLE",
-          partitionKeys,
-          parameters: pulumi.output(args.bucketName).apply((bucket) => ({ ...projectionParameters(bucket), ...extra })),
+          partitionKeys: spec.partitionKeys,
+          parameters: pulumi.output(args.bucketName).apply(spec.parameters),
           storageDescriptor: {
-            location,
+            location: spec.location,
             inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
             outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-            serDeInfo: serde,
-            columns: columns.map((c) => ({ name: c.name, type: c.type })),
+            serDeInfo: spec.serde,
+            columns: spec.columns.map((c) => ({ name: c.name, type: c.type })),
           },
         },
         { parent: this },
       );
-    table(
-      "reports-table",
-      REPORTS_TABLE,
-      "Raw IAM credential reports, one file per account and run; filter on \"$path\" for account=<id>.csv",
-      { serializationLibrary: "org.apache.hadoop.hive.serde2.OpenCSVSerde", parameters: { separatorChar: ",", quoteChar: '"', escapeChar: "\\" } },
-      REPORT_COLUMNS,
-      { classification: "csv", "skip.header.line.count": "1" },
-    );
-    table(
-      "findings-table",
-      FINDINGS_TABLE,
-      "Findings of each run (findings.jsonl); filter on \"$path\" for findings.jsonl",
+    table("reports-table", {
+      name: REPORTS_TABLE,
+      description: "Raw IAM credential reports, one file per account and run; filter on \"$path\" for account=<id>.csv",
+      serde: { serializationLibrary: "org.apache.hadoop.hive.serde2.OpenCSVSerde", parameters: { separatorChar: ",", quoteChar: '"', escapeChar: "\\" } },
+      columns: REPORT_COLUMNS,
+      partitionKeys,
+      parameters: (bucket) => ({ ...projectionParameters(bucket), classification: "csv", "skip.header.line.count": "1" }),
+      location,
+    });
+    table("findings-table", {
+      name: FINDINGS_TABLE,
+      description: "Findings of each run (findings.jsonl); filter on \"$path\" for findings.jsonl",
       // Other files of the run folder are skipped as malformed rather than failing the query.
-      { serializationLibrary: "org.openx.data.jsonserde.JsonSerDe", parameters: { "ignore.malformed.json": "true" } },
-      FINDINGS_COLUMNS,
-      { classification: "json" },
-    );
+      serde: jsonSerde({ "ignore.malformed.json": "true" }),
+      columns: FINDINGS_COLUMNS,
+      partitionKeys,
+      parameters: (bucket) => ({ ...projectionParameters(bucket), classification: "json" }),
+      location,
+    });
     // Kept across runs: the day is the only partition, so a query spans runs.
-    const historyTable = (role: string, tableName: string, description: string, columns: readonly { name: string; type: string }[], folder: "historyRun" | "historyFindings") =>
-      new aws.glue.CatalogTable(
-        `${name}-${role}`,
-        {
-          name: tableName,
-          databaseName: database.name,
-          description,
-          tableType: "EXTERNAL_TABLE",
-          partitionKeys: [partitionKeys[0]],
-          parameters: pulumi.output(args.bucketName).apply((bucket) => ({ ...historyProjectionParameters(bucket, folder), classification: "json" })),
-          storageDescriptor: {
-            location: pulumi.interpolate`s3://${args.bucketName}/${HISTORY_PREFIX}${HISTORY_FILES[folder]}/`,
-            inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
-            outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-            serDeInfo: { serializationLibrary: "org.openx.data.jsonserde.JsonSerDe", parameters: {} },
-            columns: columns.map((c) => ({ name: c.name, type: c.type })),
-          },
-        },
-        { parent: this },
-      );
-    historyTable("runs-table", RUNS_TABLE, "One row per run: accounts collected and failed, open findings by severity, new, resolved, accepted", RUNS_COLUMNS, "historyRun");
-    historyTable("findings-history-table", FINDINGS_HISTORY_TABLE, "Every run's findings, kept across runs (one file per run, by day)", FINDINGS_COLUMNS, "historyFindings");
+    const history = (folder: keyof typeof HISTORY_FILES) => ({
+      serde: jsonSerde(),
+      partitionKeys: [partitionKeys[0]],
+      parameters: (bucket: string) => ({ ...historyProjectionParameters(bucket, folder), classification: "json" }),
+      location: pulumi.interpolate`s3://${args.bucketName}/${HISTORY_PREFIX}${HISTORY_FILES[folder]}/`,
+    });
+    table("runs-table", { name: RUNS_TABLE, description: "One row per run: accounts collected and failed, open findings by severity, new, resolved, accepted", columns: RUNS_COLUMNS, ...history("historyRun") });
+    table("findings-history-table", { name: FINDINGS_HISTORY_TABLE, description: "Every run's findings, kept across runs (one file per run, by day)", columns: FINDINGS_COLUMNS, ...history("historyFindings") });
     for (const q of [...namedQueries(args.findingThresholds ?? DEFAULT_THRESHOLDS), ...historyQueries()]) {
       new aws.athena.NamedQuery(
         `${name}-${q.name}`,
