@@ -8,6 +8,7 @@ import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysi
 import { RunCombiner, type StoredSummary } from "../functions/analysis/run-combiner";
 import { NO_PREVIOUS_RUN, type PreviousFindings } from "../functions/analysis-store";
 import { ANALYSIS_FILES } from "../functions/report-keys";
+import type { RunRecord } from "../functions/analysis/run-history";
 import type { Manifest } from "../functions/summarize/manifest";
 import { RunFilesInFolder } from "../functions/summarize/run-files";
 
@@ -44,7 +45,20 @@ export async function analyzeFolder(
   const previous = options.previous ?? NO_PREVIOUS_RUN;
   const out = new RunFilesInFolder(outDir);
   try {
-    const combiner = new RunCombiner({ run, previousRunId: previous.runId, thresholds, acceptedRisks }, out);
+    // A stored run's folder (summarize --bucket) holds the trend its Summarize made: the runs before it are kept, its own is made again.
+    const stored = files.includes(ANALYSIS_FILES.trend) ? (JSON.parse(await readFile(join(dir, ANALYSIS_FILES.trend), "utf8")) as { runs: RunRecord[] }) : undefined;
+    const counts = manifest?.counts;
+    const combiner = new RunCombiner(
+      {
+        run,
+        previousRunId: previous.runId,
+        thresholds,
+        acceptedRisks,
+        previousTrend: stored?.runs ?? [],
+        ...(counts ? { accountCounts: { collected: counts.collected, failed: counts.failed, skipped: counts.skipped } } : {}),
+      },
+      out,
+    );
     const read = new Set<string>();
     for (const { file, accountId } of reportFiles.sort((a, b) => a.accountId.localeCompare(b.accountId))) {
       const entry = entries.get(accountId);

@@ -8,6 +8,8 @@ import type { Manifest } from "../functions/summarize/manifest";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { type AwsClients, awsClients } from "./aws-clients";
 import { DEMO_SPEC, seedDemoOrganization } from "./demo-organization";
+import { changeDemoOrganization, DEMO_CHANGES } from "./demo-changes";
+import { formatTrend, newestTrend } from "./history";
 import { type Downloaded, downloadPrefix } from "./download";
 import { startEmulator } from "./emulator";
 import { callerOf, type LocalRunOptions, type LocalRunResult, localSummarizeDeps, type RunProgress, runLocally } from "./local-runner";
@@ -18,7 +20,7 @@ import { EXIT_INCOMPLETE, EXIT_USAGE, exitStatusOf } from "./exit-status";
 import { countUsers, formatRunTable } from "./run-table";
 import { formatFindingsSummary } from "./findings-summary";
 import { analyzeFolder, previousFromFile } from "./local-analysis";
-import { ANALYSIS_FILES, runPrefix } from "../functions/report-keys";
+import { ANALYSIS_FILES, HISTORY_PREFIX, runPrefix } from "../functions/report-keys";
 import { securityHubMessage, summarize } from "../functions/summarize/summarize";
 import { summarizeInputFromStoredRun } from "../functions/summarize/stored-run";
 import type { StoredSummary } from "../functions/analysis/run-combiner";
@@ -36,6 +38,7 @@ Usage:
   npm run demo [-- --out DIR]          run the whole pipeline on a local AWS emulator (moto)
   npm run cli -- run [options]         run the pipeline once against AWS or an emulator
   npm run cli -- summarize [options]   findings, summary and HTML report of stored reports
+  npm run cli -- history [options]     the last runs of a bucket: open findings, new, resolved
   npm run cli -- help                  this text
 
 Every flag is checked before any AWS call (numbers: whole, in decimal digits, within the bounds
@@ -44,6 +47,8 @@ Progress goes to stderr: a live line on a terminal, a line every 5 s otherwise.
 
 demo options:
   --out DIR               where the run's reports and manifest are written [./out]
+  --runs N                runs in a row, 1-3, the organization's people fixing some findings and
+                          making one new between them; the last run's page draws the trend [1]
   --verbose               print every pipeline event as a JSON line (no progress line)
   The demo applies examples/accepted-risks.yaml and imports the findings into each emulated
   account's Security Hub.
@@ -82,8 +87,8 @@ summarize options (one source):
                           a stored run, e.g. credential-reports/date=2026-11-25/run=<id>/ (compared
                           with the run before it in the same bucket); --endpoint, --insecure-endpoint
                           and --region as above
-  --out DIR               where findings.json(l), summary.json, changes.json, users.csv and
-                          report.html are written [./out/analysis]
+  --out DIR               where findings.json(l), findings.csv, summary.json, changes.json,
+                          users.csv, trend.json and report.html are written [./out/analysis]
   --write-manifest        with --bucket and --run: summarise the stored run in the bucket itself, as
                           its own Summarize would (manifest and analysis files where they are
                           missing, never replacing one that is there; the run's event): for a run
@@ -107,6 +112,11 @@ summarize options (one source):
   --password-reuse-prevention N
                           the earlier passwords it must remember, 1-24 [PASSWORD_REUSE_PREVENTION, else 24]
   --mfa-for-every-user    also report users without MFA who have no console password [MFA_FOR_EVERY_USER]
+
+history options:
+  --bucket NAME           the report bucket (required); --endpoint, --insecure-endpoint and --region
+                          as for run
+  --json                  print the trend as JSON ({"runs": [...]}) instead of a table
 
 Against real AWS the default credential chain is used; run it as the management account (or a
 delegated administrator) where the member role exists in every account.
@@ -160,11 +170,14 @@ async function main(argv: string[]): Promise<number> {
   if (command === "demo") return demo(rest);
   if (command === "run") return run(rest);
   if (command === "summarize") return summarizeCommand(rest);
-  throw new UsageError(`unknown command ${JSON.stringify(command)}: use demo, run, summarize or help`);
+  if (command === "history") return historyCommand(rest);
+  throw new UsageError(`unknown command ${JSON.stringify(command)}: use demo, run, summarize, history or help`);
 }
 
 async function demo(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { out: { type: "string" }, verbose: { type: "boolean" } } });
+  const { values } = parseArgs({ args, options: { out: { type: "string" }, verbose: { type: "boolean" }, runs: { type: "string" } } });
+  const runs = wholeNumberFlag("--runs", values.runs, 1, 1, DEMO_CHANGES.length + 1);
+  if (runs.problem) throw new UsageError(runs.problem);
   const outDir = resolve(values.out ?? "out");
   console.log("Starting the AWS emulator (moto) on loopback ...");
   const emulator = await startEmulator();
@@ -179,7 +192,7 @@ async function demo(args: string[]): Promise<number> {
     // moto finishes a report on the second request: one short wait per account shows the polling.
     const settings = { ...DEFAULT_SETTINGS, pollIntervalSeconds: 1 };
     const risksFile = join(__dirname, "..", "examples", "accepted-risks.yaml");
-    return await runAndReport(clients, {
+    const options = {
       region: target.region,
       bucket: org.bucket,
       topicArn: org.topicArn,
@@ -188,11 +201,22 @@ async function demo(args: string[]): Promise<number> {
       settings,
       acceptedRisks: parseAcceptedRisks(await readFile(risksFile, "utf8"), risksFile),
       securityHub: true,
-      outDir,
-      verbose: values.verbose ?? false,
       thresholds: DEMO_THRESHOLDS,
-      findingsNote: DEMO_NOTE,
-    });
+    };
+    // Earlier runs, each followed by what the organization's people change before the next: the last run's page draws the trend.
+    for (let n = 1; n < runs.value; n++) {
+      const earlier = await runLocally({ ...options, clients, log: silentLog });
+      if (earlier.status === "failed") throw new Error(`run ${n} of ${runs.value} failed: ${earlier.error}`);
+      const { counts, findings } = earlier.summary;
+      console.log(`Run ${n} of ${runs.value} (${earlier.runId}): ${counts.collected} collected, ${findings ? Object.values(findings.bySeverity).reduce((a, b) => a + b, 0) : 0} open findings.`);
+      for (const change of await changeDemoOrganization(clients, org, n)) console.log(`  then ${change}`);
+    }
+    const status = await runAndReport(clients, { ...options, outDir, verbose: values.verbose ?? false, findingsNote: DEMO_NOTE });
+    // What Athena's history tables read, for a local SQL engine (docs/findings.md, "History across runs").
+    const { refused } = await downloadPrefix(clients.s3, org.bucket, HISTORY_PREFIX, outDir);
+    reportRefused(org.bucket, refused);
+    console.log(`The runs' history (what Athena's history tables read) downloaded to ${resolve(outDir, HISTORY_PREFIX)}`);
+    return status;
   } finally {
     await emulator.stop();
     console.log("Stopped the AWS emulator.");
@@ -509,6 +533,31 @@ async function summarizeStoredRun(target: {
   if (summary.eventError) console.error(`The run's event could not be put: ${summary.eventError}`);
   if (summary.securityHub) console.log(securityHubMessage(summary.securityHub));
   return counts.failed === 0 && !summary.analysisError ? 0 : EXIT_INCOMPLETE;
+}
+
+/** The newest run's trend in a bucket, as its page draws it: a table, or JSON. */
+async function historyCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { bucket: { type: "string" }, endpoint: { type: "string" }, "insecure-endpoint": { type: "boolean" }, region: { type: "string" }, json: { type: "boolean" } },
+  });
+  const problems: string[] = [];
+  if (!values.bucket) problems.push("--bucket is required");
+  else problems.push(...defined(bucketFlag("--bucket", values.bucket)));
+  if (values.region !== undefined) problems.push(...defined(regionFlag("--region", values.region)));
+  if (values.endpoint !== undefined) problems.push(...defined(endpointFlag("--endpoint", values.endpoint, { flag: "--insecure-endpoint", given: values["insecure-endpoint"] ?? false })));
+  if (problems.length > 0) throw new UsageError(problems.join("\n"));
+  const region = regionOf(values.region);
+  const clients = awsClients({ region, endpoint: values.endpoint });
+  const unusable = await preflight(clients, { bucket: values.bucket!, endpoint: values.endpoint, region });
+  if (unusable.length > 0) throw new UsageError(unusable.join("\n"));
+  const trend = await newestTrend(clients.s3, values.bucket!);
+  if (!trend) {
+    console.error(`s3://${values.bucket}/ holds no run with a history yet (runs of version 0.4.0 or later keep one).`);
+    return EXIT_INCOMPLETE;
+  }
+  console.log(values.json ? JSON.stringify({ runs: trend }, null, 2) : formatTrend(trend));
+  return 0;
 }
 
 /** The bucket keys a download would not write: the rest were written. */

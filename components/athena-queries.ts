@@ -1,6 +1,7 @@
 import { CREDENTIAL_REPORT_COLUMNS } from "../functions/analysis/credential-report";
 import type { FindingThresholds } from "../functions/analysis/findings";
-import { ANALYSIS_FILES, REPORTS_PREFIX } from "../functions/report-keys";
+import { ANALYSIS_FILES, HISTORY_FILES, HISTORY_PREFIX, REPORTS_PREFIX } from "../functions/report-keys";
+import { RUN_RECORD_COLUMNS } from "../functions/analysis/run-history";
 
 /** The Glue table over the raw reports. */
 export const REPORTS_TABLE = "credential_reports";
@@ -20,10 +21,35 @@ export const FINDINGS_COLUMNS = [
   { name: "evidence", type: "map<string,string>" },
   { name: "is_new", type: "boolean" },
   { name: "accepted", type: "boolean" },
+  { name: "run_id", type: "string" },
   { name: "run_started_at", type: "string" },
 ] as const;
 
 export const REPORT_COLUMNS = CREDENTIAL_REPORT_COLUMNS.map((name) => ({ name, type: "string" }));
+
+/** The Glue table over every run's record (history/runs/): one row a run. */
+export const RUNS_TABLE = "credential_report_runs";
+/** The Glue table over every run's findings kept across runs (history/findings/). */
+export const FINDINGS_HISTORY_TABLE = "credential_report_findings_history";
+export const RUNS_COLUMNS = RUN_RECORD_COLUMNS;
+
+/**
+ * Partition projection on the day alone, for the tables kept across runs: a query names a range of
+ * days, never a run, so one statement reads many runs.
+ */
+export function historyProjectionParameters(bucketName: string, table: keyof typeof HISTORY_FILES): Record<string, string> {
+  return { ...DAY_PROJECTION, "storage.location.template": `s3://${bucketName}/${HISTORY_PREFIX}${HISTORY_FILES[table]}/date=\${date}/` };
+}
+
+/** The `date` partition of every table: the runs' UTC days, from the project's first year to today. */
+const DAY_PROJECTION = {
+  "projection.enabled": "true",
+  "projection.date.type": "date",
+  "projection.date.format": "yyyy-MM-dd",
+  "projection.date.range": "2024-01-01,NOW",
+  "projection.date.interval": "1",
+  "projection.date.interval.unit": "DAYS",
+};
 
 /**
  * Partition projection on the run's folder (no crawler, no MSCK REPAIR): `date` is projected
@@ -32,12 +58,7 @@ export const REPORT_COLUMNS = CREDENTIAL_REPORT_COLUMNS.map((name) => ({ name, t
  */
 export function projectionParameters(bucketName: string): Record<string, string> {
   return {
-    "projection.enabled": "true",
-    "projection.date.type": "date",
-    "projection.date.format": "yyyy-MM-dd",
-    "projection.date.range": "2024-01-01,NOW",
-    "projection.date.interval": "1",
-    "projection.date.interval.unit": "DAYS",
+    ...DAY_PROJECTION,
     "projection.run.type": "injected",
     "storage.location.template": `s3://${bucketName}/${REPORTS_PREFIX}date=\${date}/run=\${run}/`,
   };
@@ -100,6 +121,103 @@ SELECT account_id, mfa_active, access_key_1_active, access_key_2_active,
 FROM reports
 WHERE "user" = '<root_account>'
 ORDER BY account_id;`,
+    },
+  ];
+}
+
+/** The first of the last `days` days, as the `date` partition writes it (yyyy-MM-dd), in Trino and DuckDB alike. */
+const since = (days: number) => `CAST(CAST(current_date - INTERVAL '${days}' DAY AS date) AS varchar)`;
+
+/**
+ * Named queries across runs, over the history tables: no run to give, a window of days instead.
+ * Each is plain SQL that Athena (Trino) and DuckDB both run: the test suite runs them against the
+ * demo's files of three runs.
+ */
+export function historyQueries(): readonly NamedQuerySpec[] {
+  return [
+    {
+      name: "open-findings-by-check-per-day",
+      description: "Open findings (no accepted risk) per check, per day, for the last 90 days: the day's last run",
+      query: `WITH last_run_of_day AS (
+  SELECT run_date, max(run_started_at) AS run_started_at
+  FROM ${RUNS_TABLE}
+  WHERE "date" >= ${since(90)}
+  GROUP BY run_date
+)
+SELECT f."date" AS day, f.check_id, count(*) AS open_findings
+FROM ${FINDINGS_HISTORY_TABLE} f
+JOIN last_run_of_day l ON f."date" = l.run_date AND f.run_started_at = l.run_started_at
+WHERE f."date" >= ${since(90)} AND NOT f.accepted
+GROUP BY f."date", f.check_id
+ORDER BY day, f.check_id;`,
+    },
+    {
+      name: "accounts-whose-findings-grew",
+      description: "Accounts with more open findings in the last run than in the first run of the last 30 days",
+      query: `WITH window_runs AS (
+  SELECT min(run_started_at) AS first_run, max(run_started_at) AS last_run
+  FROM ${RUNS_TABLE}
+  WHERE "date" >= ${since(30)}
+),
+per_account AS (
+  SELECT f.account_id,
+         sum(CASE WHEN f.run_started_at = w.first_run THEN 1 ELSE 0 END) AS findings_then,
+         sum(CASE WHEN f.run_started_at = w.last_run THEN 1 ELSE 0 END) AS findings_now
+  FROM ${FINDINGS_HISTORY_TABLE} f CROSS JOIN window_runs w
+  WHERE f."date" >= ${since(30)} AND NOT f.accepted
+  GROUP BY f.account_id
+)
+SELECT account_id, findings_then, findings_now, findings_now - findings_then AS grown_by
+FROM per_account
+WHERE findings_now > findings_then
+ORDER BY grown_by DESC, account_id;`,
+    },
+    {
+      name: "keys-old-in-each-of-the-last-3-runs",
+      description: "Active access keys found older than maxKeyAgeDays in each of the last 3 runs of the last 30 days (change the 3 to look further back)",
+      query: `WITH recent_runs AS (
+  SELECT run_id
+  FROM (
+    SELECT run_id, row_number() OVER (ORDER BY run_started_at DESC) AS recency
+    FROM ${RUNS_TABLE}
+    WHERE "date" >= ${since(30)}
+  ) ranked
+  WHERE recency <= 3
+)
+SELECT f.account_id, f.user_name, f.credential, count(DISTINCT f.run_id) AS runs, max(CAST(f.evidence['age_days'] AS integer)) AS age_days
+FROM ${FINDINGS_HISTORY_TABLE} f
+JOIN recent_runs r ON f.run_id = r.run_id
+WHERE f."date" >= ${since(30)} AND f.check_id = 'access-key-old'
+GROUP BY f.account_id, f.user_name, f.credential
+HAVING count(DISTINCT f.run_id) = (SELECT count(*) FROM recent_runs)
+ORDER BY age_days DESC, f.account_id, f.user_name;`,
+    },
+    {
+      name: "time-to-resolve-by-check",
+      description: "Findings resolved in the last 90 days, per check: how many, and the days from the first run that found one to the first run without it",
+      query: `WITH runs AS (
+  SELECT run_date, run_started_at
+  FROM ${RUNS_TABLE}
+  WHERE "date" >= ${since(90)}
+),
+seen AS (
+  SELECT finding_id, check_id, min("date") AS first_day, max(run_started_at) AS last_seen
+  FROM ${FINDINGS_HISTORY_TABLE}
+  WHERE "date" >= ${since(90)}
+  GROUP BY finding_id, check_id
+),
+resolved AS (
+  SELECT s.finding_id, s.check_id, s.first_day, min(r.run_date) AS resolved_day
+  FROM seen s
+  JOIN runs r ON r.run_started_at > s.last_seen
+  GROUP BY s.finding_id, s.check_id, s.first_day
+)
+SELECT check_id, count(*) AS resolved_findings,
+       avg(date_diff('day', CAST(first_day AS date), CAST(resolved_day AS date))) AS average_days,
+       max(date_diff('day', CAST(first_day AS date), CAST(resolved_day AS date))) AS longest_days
+FROM resolved
+GROUP BY check_id
+ORDER BY average_days DESC, check_id;`,
     },
   ];
 }

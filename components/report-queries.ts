@@ -1,8 +1,20 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { REPORTS_PREFIX } from "../functions/report-keys";
+import { HISTORY_FILES, HISTORY_PREFIX, REPORTS_PREFIX } from "../functions/report-keys";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
-import { FINDINGS_COLUMNS, FINDINGS_TABLE, namedQueries, projectionParameters, REPORT_COLUMNS, REPORTS_TABLE } from "./athena-queries";
+import {
+  FINDINGS_COLUMNS,
+  FINDINGS_HISTORY_TABLE,
+  FINDINGS_TABLE,
+  historyProjectionParameters,
+  historyQueries,
+  namedQueries,
+  projectionParameters,
+  REPORT_COLUMNS,
+  REPORTS_TABLE,
+  RUNS_COLUMNS,
+  RUNS_TABLE,
+} from "./athena-queries";
 
 export interface ReportQueriesArgs {
   readonly bucketName: pulumi.Input<string>;
@@ -35,44 +47,67 @@ export class ReportQueries extends pulumi.ComponentResource {
       { name: "date", type: "string", comment: "UTC date of the run (yyyy-MM-dd)" },
       { name: "run", type: "string", comment: "the run id (the execution name)" },
     ];
-    const table = (role: string, tableName: string, description: string, serde: { serializationLibrary: string; parameters: Record<string, string> }, columns: readonly { name: string; type: string }[], extra: Record<string, string>) =>
+    const jsonSerde = (parameters: Record<string, string> = {}) => ({ serializationLibrary: "org.openx.data.jsonserde.JsonSerDe", parameters });
+    const table = (
+      role: string,
+      spec: {
+        readonly name: string;
+        readonly description: string;
+        readonly serde: { serializationLibrary: string; parameters: Record<string, string> };
+        readonly columns: readonly { name: string; type: string }[];
+        readonly partitionKeys: typeof partitionKeys;
+        readonly parameters: (bucket: string) => Record<string, string>;
+        readonly location: pulumi.Input<string>;
+      },
+    ) =>
       new aws.glue.CatalogTable(
         `${name}-${role}`,
         {
-          name: tableName,
+          name: spec.name,
           databaseName: database.name,
-          description,
+          description: spec.description,
           tableType: "EXTERNAL_TABLE",
-          partitionKeys,
-          parameters: pulumi.output(args.bucketName).apply((bucket) => ({ ...projectionParameters(bucket), ...extra })),
+          partitionKeys: spec.partitionKeys,
+          parameters: pulumi.output(args.bucketName).apply(spec.parameters),
           storageDescriptor: {
-            location,
+            location: spec.location,
             inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
             outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
-            serDeInfo: serde,
-            columns: columns.map((c) => ({ name: c.name, type: c.type })),
+            serDeInfo: spec.serde,
+            columns: spec.columns.map((c) => ({ name: c.name, type: c.type })),
           },
         },
         { parent: this },
       );
-    table(
-      "reports-table",
-      REPORTS_TABLE,
-      "Raw IAM credential reports, one file per account and run; filter on \"$path\" for account=<id>.csv",
-      { serializationLibrary: "org.apache.hadoop.hive.serde2.OpenCSVSerde", parameters: { separatorChar: ",", quoteChar: '"', escapeChar: "\\" } },
-      REPORT_COLUMNS,
-      { classification: "csv", "skip.header.line.count": "1" },
-    );
-    table(
-      "findings-table",
-      FINDINGS_TABLE,
-      "Findings of each run (findings.jsonl); filter on \"$path\" for findings.jsonl",
+    table("reports-table", {
+      name: REPORTS_TABLE,
+      description: "Raw IAM credential reports, one file per account and run; filter on \"$path\" for account=<id>.csv",
+      serde: { serializationLibrary: "org.apache.hadoop.hive.serde2.OpenCSVSerde", parameters: { separatorChar: ",", quoteChar: '"', escapeChar: "\\" } },
+      columns: REPORT_COLUMNS,
+      partitionKeys,
+      parameters: (bucket) => ({ ...projectionParameters(bucket), classification: "csv", "skip.header.line.count": "1" }),
+      location,
+    });
+    table("findings-table", {
+      name: FINDINGS_TABLE,
+      description: "Findings of each run (findings.jsonl); filter on \"$path\" for findings.jsonl",
       // Other files of the run folder are skipped as malformed rather than failing the query.
-      { serializationLibrary: "org.openx.data.jsonserde.JsonSerDe", parameters: { "ignore.malformed.json": "true" } },
-      FINDINGS_COLUMNS,
-      { classification: "json" },
-    );
-    for (const q of namedQueries(args.findingThresholds ?? DEFAULT_THRESHOLDS)) {
+      serde: jsonSerde({ "ignore.malformed.json": "true" }),
+      columns: FINDINGS_COLUMNS,
+      partitionKeys,
+      parameters: (bucket) => ({ ...projectionParameters(bucket), classification: "json" }),
+      location,
+    });
+    // Kept across runs: the day is the only partition, so a query spans runs.
+    const history = (folder: keyof typeof HISTORY_FILES) => ({
+      serde: jsonSerde(),
+      partitionKeys: [partitionKeys[0]],
+      parameters: (bucket: string) => ({ ...historyProjectionParameters(bucket, folder), classification: "json" }),
+      location: pulumi.interpolate`s3://${args.bucketName}/${HISTORY_PREFIX}${HISTORY_FILES[folder]}/`,
+    });
+    table("runs-table", { name: RUNS_TABLE, description: "One row per run: accounts collected and failed, open findings by severity, new, resolved, accepted", columns: RUNS_COLUMNS, ...history("historyRun") });
+    table("findings-history-table", { name: FINDINGS_HISTORY_TABLE, description: "Every run's findings, kept across runs (one file per run, by day)", columns: FINDINGS_COLUMNS, ...history("historyFindings") });
+    for (const q of [...namedQueries(args.findingThresholds ?? DEFAULT_THRESHOLDS), ...historyQueries()]) {
       new aws.athena.NamedQuery(
         `${name}-${q.name}`,
         { name: q.name, description: q.description, database: database.name, workgroup: args.workgroup ?? "primary", query: q.query },

@@ -40,7 +40,7 @@ export async function analyseAccount(
   const { report, ...analysis } = analyzeAccount({ ...input, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks });
   // Sent before the analysis is stored: a stored analysis is one whose findings were sent (a
   // try cut short in between sends them again; an import of the same ids changes nothing).
-  const toSend = settings.securityHub && hub ? accountImport(analysis, importContext(input.run, settings.securityHub, deps.bucket)) : undefined;
+  const toSend = settings.securityHub && hub ? accountImport(analysis, { ...importContext(input.run, settings.securityHub, deps.bucket), thresholds: settings.thresholds }) : undefined;
   const securityHub = toSend ? await sendToSecurityHub([toSend], { clientFor: () => hub!(), log: deps.log, ...(deps.sleep ? { sleep: deps.sleep } : {}) }) : undefined;
   await storeAccountAnalysis(deps, analysis);
   return { analysis, ...(report ? { report } : {}), ...(securityHub ? { securityHub } : {}) };

@@ -79,8 +79,33 @@ export const ANALYSIS_FILES = {
   changes: "changes.json",
   /** Every user of every account, account id and name first. */
   users: "users.csv",
+  /** Every finding with how to fix it, for a spreadsheet. */
+  findingsCsv: "findings.csv",
+  /** The last runs' records, this one's last: what the page's trend draws. */
+  trend: "trend.json",
   html: "report.html",
 } as const;
+
+/**
+ * Files kept across runs, for Athena to read many runs in one query: each run adds its record and
+ * its findings under the day it ran (`key=value`, so the day is a partition), named by run id.
+ */
+export const HISTORY_PREFIX = `${REPORTS_PREFIX}history/`;
+export const HISTORY_FILES = { historyRun: "runs", historyFindings: "findings" } as const;
+
+/** Where a run's record (historyRun) or its findings (historyFindings) are kept across runs. */
+export function historyKey(run: RunRef, file: keyof typeof HISTORY_FILES): string {
+  runPrefix(run);
+  return `${HISTORY_PREFIX}${HISTORY_FILES[file]}/date=${runDate(run)}/${run.id}.${file === "historyRun" ? "json" : "jsonl"}`;
+}
+
+/** Every file the combination of a run writes: beside its manifest, or kept across runs. */
+export type RunFile = keyof typeof ANALYSIS_FILES | keyof typeof HISTORY_FILES;
+
+/** Where one file of a run's combination is stored. */
+export function runFileKey(run: RunRef, file: RunFile): string {
+  return file in HISTORY_FILES ? historyKey(run, file as keyof typeof HISTORY_FILES) : analysisKey(run, file as keyof typeof ANALYSIS_FILES);
+}
 
 /** Where one analysis file of a run is stored. */
 export function analysisKey(run: RunRef, file: keyof typeof ANALYSIS_FILES): string {

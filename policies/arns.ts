@@ -12,20 +12,28 @@ export function objectsUnder(bucketArnValue: string, prefix: string): string {
 export type RunFileWriter = "collector" | "summarize" | "listAccounts";
 
 /**
- * The files of a run each writer stores, below the run's folder (functions/report-keys.ts): the
- * collector an account's report, what IAM said beside it and its analysis; Summarize the manifest,
- * the analysis files and the analyses of accounts the collector left to it; ListAccounts the run's
- * account list.
+ * The files each writer stores, as key patterns under the prefix (functions/report-keys.ts): the
+ * collector an account's report, what IAM said beside it and its analysis; Summarize the run's
+ * manifest, analysis files, the analyses of accounts the collector left, and the run's lines kept
+ * across runs (history/); ListAccounts the run's account list.
  */
 export const RUN_FILES: Readonly<Record<RunFileWriter, readonly string[]>> = {
-  collector: ["account=*.csv", "account=*.iam.json", "account=*.analysis.json"],
-  summarize: ["manifest.json", "findings.json", "findings.jsonl", "summary.json", "changes.json", "users.csv", "report.html", "account=*.analysis.json"],
-  listAccounts: ["accounts.json"],
+  collector: ["account=*.csv", "account=*.iam.json", "account=*.analysis.json"].map(inRunFolder),
+  summarize: [
+    ...["manifest.json", "findings.json", "findings.jsonl", "findings.csv", "summary.json", "changes.json", "users.csv", "trend.json", "report.html", "account=*.analysis.json"].map(inRunFolder),
+    "history/runs/date=*/*.json",
+    "history/findings/date=*/*.jsonl",
+  ],
+  listAccounts: ["accounts.json"].map(inRunFolder),
 };
 
-/** The ARNs of one writer's files in every run's folder under the prefix. */
+function inRunFolder(file: string): string {
+  return `date=*/run=*/${file}`;
+}
+
+/** The ARNs of one writer's files under the prefix. */
 export function runFilesOf(bucketArnValue: string, prefix: string, writer: RunFileWriter): string[] {
-  return RUN_FILES[writer].map((file) => `${bucketArnValue}/${prefix}date=*/run=*/${file}`);
+  return RUN_FILES[writer].map((pattern) => `${bucketArnValue}/${prefix}${pattern}`);
 }
 
 /** The member role in any account: the collector builds the exact ARN per account at run time. */

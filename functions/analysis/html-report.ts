@@ -3,7 +3,9 @@ import type { AccountAnalysis } from "./account-analysis";
 import { type AcceptedRisk, ruleSubject } from "./accepted-risks";
 import type { CarriedFinding, StoredFinding } from "./changes";
 import { type ParsedReport, valueOf } from "./credential-report";
-import { CHECKS, type CheckId, type Finding, SEVERITIES } from "./findings";
+import { CHECKS, type CheckId, type Finding, type FindingThresholds, SEVERITIES } from "./findings";
+import { remediationOf } from "./remediation";
+import type { RunRecord } from "./run-history";
 import type { NotEvaluatedSummary } from "./iam-account";
 import type { FindingsSummary } from "./summary";
 
@@ -23,7 +25,12 @@ export interface PageModel {
   readonly previousRunId: string | null;
   readonly summary: FindingsSummary;
   readonly notEvaluated: NotEvaluatedSummary;
-  readonly counts: { readonly new: number; readonly resolved: number; readonly notRechecked: number; readonly accepted: number };
+  /** New open findings (newAccepted of the new ones are accepted instead), resolved, carried and accepted ones. */
+  readonly counts: { readonly new: number; readonly newAccepted: number; readonly resolved: number; readonly notRechecked: number; readonly accepted: number };
+  /** The last runs' records, this one's last. */
+  readonly trend: readonly RunRecord[];
+  /** The thresholds the findings and the fixes' commands use. */
+  readonly thresholds: FindingThresholds;
   /** Per check with open findings: how many, and in how many accounts. */
   readonly checks: ReadonlyMap<CheckId, { readonly findings: number; readonly accounts: number }>;
   /** Open findings per account and check, for the accounts with the most; the rest summed. */
@@ -99,6 +106,7 @@ export class PageBuilder {
   private readonly accepted = new FirstRows<StoredFinding & { acceptedRisk: AcceptedRisk }>(MAX_LIST_ROWS);
   private readonly names = new Map<string, string>();
   private newCount = 0;
+  private newAccepted = 0;
 
   add(account: AccountAnalysis): void {
     this.names.set(account.accountId, account.accountName);
@@ -106,7 +114,10 @@ export class PageBuilder {
     const isNew = new Set(account.newIds);
     const own = new Map<CheckId, number>();
     for (const f of [...account.findings].sort((a, b) => a.id.localeCompare(b.id))) {
-      if (isNew.has(f.id)) this.newCount++;
+      if (isNew.has(f.id)) {
+        if (f.acceptedRisk) this.newAccepted++;
+        else this.newCount++;
+      }
       if (f.acceptedRisk) {
         this.accepted.add(f as StoredFinding & { acceptedRisk: AcceptedRisk });
         continue;
@@ -130,6 +141,7 @@ export class PageBuilder {
     summary: FindingsSummary,
     rules: { readonly expired: readonly AcceptedRisk[]; readonly stale: readonly AcceptedRisk[] },
     notEvaluated: NotEvaluatedSummary,
+    history: { readonly trend: readonly RunRecord[]; readonly thresholds: FindingThresholds },
   ): PageModel {
     const label = (id: string) => (this.names.get(id) ? `${this.names.get(id)} (${id})` : id);
     const total = (m: Map<CheckId, number>) => [...m.values()].reduce((a, b) => a + b, 0);
@@ -154,7 +166,8 @@ export class PageBuilder {
       ...run,
       summary,
       notEvaluated,
-      counts: { new: this.newCount, resolved: this.resolved.total, notRechecked: this.notRechecked.total, accepted: this.accepted.total },
+      ...history,
+      counts: { new: this.newCount, newAccepted: this.newAccepted, resolved: this.resolved.total, notRechecked: this.notRechecked.total, accepted: this.accepted.total },
       checks: this.checks,
       topAccounts,
       keyAges: AGE_BUCKETS.map((b, i) => ({ label: b.label, keys: this.keyAges[i] })),
@@ -176,7 +189,24 @@ export function escapeHtml(text: string): string {
 
 const SEVERITY_COLOR = { critical: "#8b0000", high: "#d9480f", medium: "#e8a317", low: "#5c7cfa" } as const;
 const CHECK_IDS = Object.keys(CHECKS) as CheckId[];
-const CHECK_COLORS = ["#8b0000", "#a61e4d", "#c92a2a", "#d9480f", "#e8590c", "#f08c00", "#e8a317", "#2f9e44", "#66a80f", "#1971c2", "#5f3dc4", "#862e9c", "#7048e8", "#495057", "#0c8599"];
+/** Each check's own colour in the charts and their legend: a record, so a new check cannot go without one. */
+export const CHECK_COLORS: Readonly<Record<CheckId, string>> = {
+  "root-mfa-off": "#8b0000",
+  "root-hardware-mfa-off": "#a61e4d",
+  "root-access-key-active": "#c92a2a",
+  "root-recently-used": "#d9480f",
+  "console-without-mfa": "#e8590c",
+  "user-without-mfa": "#f08c00",
+  "access-key-old": "#e8a317",
+  "credential-unused": "#2f9e44",
+  "both-keys-active": "#66a80f",
+  "key-created-with-user-unused": "#1971c2",
+  "password-policy-short": "#5f3dc4",
+  "password-policy-reuse": "#862e9c",
+  "break-glass-used": "#d6336c",
+  "break-glass-without-mfa": "#495057",
+  "report-stale": "#0c8599",
+};
 
 // Sorts a table by the clicked column; a cell's data-sort (severity rank) wins over its text.
 const SORT_SCRIPT = `for (const table of document.querySelectorAll("table.sortable")) {
@@ -229,32 +259,37 @@ th[data-order="asc"]::after { content: " \\25B2"; } th[data-order="desc"]::after
 .new { font-weight: 600; color: #c92a2a; }
 .legend span { display: inline-block; margin-right: 12px; }
 .legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
+.fix { background: #f8f9fa; border-left: 3px solid #adb5bd; padding: 2px 12px; }
+.fix p { margin: 4px 0; }
+code { overflow-wrap: anywhere; }
 </style>
 </head>
 <body>
 <h1>IAM credential report findings</h1>
 <p>Run <code>${e(model.runId)}</code>, started ${e(model.runStartedAt.toISOString())}.
 ${model.previousRunId === null ? "No earlier run to compare with: every finding is new." : `Compared with run <code>${e(model.previousRunId)}</code>.`}
-Every finding is in <a href="findings.json">findings.json</a> (one per line in <a href="findings.jsonl">findings.jsonl</a>), every user in <a href="users.csv">users.csv</a>, what changed in <a href="changes.json">changes.json</a>.</p>
+Every finding is in <a href="findings.json">findings.json</a> (one per line in <a href="findings.jsonl">findings.jsonl</a>, with its fix in <a href="findings.csv">findings.csv</a>), every user in <a href="users.csv">users.csv</a>, what changed in <a href="changes.json">changes.json</a>.</p>
 <div class="totals">
 ${[
   ["accounts", summary.totals.accounts],
   ["users", summary.totals.users],
-  ["findings", summary.totals.findings],
-  ...SEVERITIES.map((s) => [s, summary.bySeverity[s]] as const),
-  ["new", model.counts.new],
+  ["open findings", summary.totals.findings],
+  ...SEVERITIES.map((s) => [`${s} (open)`, summary.bySeverity[s]] as const),
+  ["new (open)", model.counts.new],
   ["resolved", model.counts.resolved],
-  ["not re-checked", model.counts.notRechecked],
-  ["accepted", model.counts.accepted],
+  ["not re-checked (open)", model.counts.notRechecked],
+  ["accepted (not open)", model.counts.accepted],
 ]
   .map(([label, n]) => `<div class="total"><b>${n}</b>${e(String(label))}</div>`)
   .join("\n")}
 </div>
+<p id="how-counts-relate">${cardsExplained(model)}</p>
 ${
   summary.unreadableReports.length > 0
     ? `<h2>Reports that could not be read</h2>\n<ul>${summary.unreadableReports.map((r) => `<li>${e(accountLabel(r.accountId))}: ${e(r.error)}</li>`).join("")}</ul>`
     : ""
 }${notEvaluatedSection(model.notEvaluated, accountLabel)}
+${trendSection(model.trend)}
 <h2>Findings by check</h2>
 ${checkOverview(checks, model)}
 <h2>Accounts with the most findings</h2>
@@ -262,7 +297,7 @@ ${findingsChart(model.topAccounts)}
 <h2>Age of active access keys</h2>
 ${keyAgeChart(model.keyAges)}
 <h2>Findings by check, new first</h2>
-${checks.map((c) => checkTable(c, model.rowsByCheck.get(c)!, accountLabel)).join("\n")}
+${checks.map((c) => checkTable(c, model.rowsByCheck.get(c)!, accountLabel, model.thresholds)).join("\n")}
 ${
   model.resolved.total > 0
     ? `<h2>Resolved since the previous run</h2>\n<ul>${model.resolved.shown.map((f) => `<li>${e(f.message)}</li>`).join("")}</ul>${moreIn(model.resolved, "changes.json")}`
@@ -282,24 +317,72 @@ ${acceptedRisksSection(model, accountLabel)}
 `;
 }
 
-/** One check's first rows, new first, sortable by any column. */
-function checkTable(check: CheckId, rows: Excerpt<Finding & { readonly isNew: boolean }>, accountLabel: (id: string) => string): string {
+/** How the cards add up: the open findings, which of them are new, and what is counted apart. */
+function cardsExplained(model: PageModel): string {
+  const { summary, counts } = model;
+  const accepted = counts.newAccepted > 0 ? ` (${counts.newAccepted} of this run's new findings among them)` : "";
+  return (
+    `${summary.totals.findings} open findings: no accepted risk covers them, ${counts.new} of them new this run and ${counts.notRechecked} carried from accounts not re-checked. ` +
+    `${counts.accepted} more findings are accepted risks${accepted}, counted apart and never alerted on; ${counts.resolved} findings of the run before are resolved.`
+  );
+}
+
+/** The last runs: open findings by severity per run, drawn, and each run's counts in a table. */
+function trendSection(trend: readonly RunRecord[]): string {
+  const e = escapeHtml;
+  if (trend.length === 0) return "";
+  const barWidth = 24;
+  const gap = 8;
+  const height = 160;
+  const max = Math.max(1, ...trend.map((r) => r.open_findings));
+  const bars = trend.map((r, i) => {
+    let y = height - 20;
+    const x = i * (barWidth + gap) + 30;
+    const segments = SEVERITIES.map((s) => {
+      const h = (r[s] / max) * (height - 40);
+      y -= h;
+      return h > 0 ? `<rect x="${x}" y="${y.toFixed(1)}" width="${barWidth}" height="${h.toFixed(1)}" fill="${SEVERITY_COLOR[s]}"><title>${e(`${r.run_date} ${r.run_id}: ${r[s]} ${s}`)}</title></rect>` : "";
+    });
+    return `${segments.join("")}<text x="${x + barWidth / 2}" y="${(y - 4).toFixed(1)}" text-anchor="middle">${r.open_findings}</text><text x="${x + barWidth / 2}" y="${height - 6}" text-anchor="middle">${i + 1}</text>`;
+  });
+  const legend = SEVERITIES.map((s) => `<span><i style="background:${SEVERITY_COLOR[s]}"></i>${s}</span>`).join("");
+  const rows = trend
+    .map(
+      (r, i) =>
+        `<tr><td>${i + 1}</td><td>${e(r.run_date)}</td><td><code>${e(r.run_id)}</code></td><td>${r.accounts_collected}</td><td>${r.accounts_failed}</td>` +
+        `<td>${r.open_findings}</td>${SEVERITIES.map((s) => `<td>${r[s]}</td>`).join("")}<td>${r.new_findings}</td><td>${r.resolved_findings}</td><td>${r.accepted_findings}</td></tr>`,
+    )
+    .join("\n");
+  return `<h2>Trend over the last ${trend.length} run(s)</h2>
+<svg role="img" aria-label="Open findings by severity, run by run" id="trend-chart" width="${Math.max(240, trend.length * (barWidth + gap) + 40)}" height="${height}" font-size="11">${bars.join("\n")}</svg>
+<div class="legend">${legend}</div>
+<table id="trend"><thead><tr><th>#</th><th>day</th><th>run</th><th>accounts collected</th><th>failed</th><th>open</th>${SEVERITIES.map((s) => `<th>${s}</th>`).join("")}<th>new</th><th>resolved</th><th>accepted</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`;
+}
+
+/** One check: what it means and how to fix it, then its first rows, new first, sortable, each with its own command. */
+function checkTable(check: CheckId, rows: Excerpt<Finding & { readonly isNew: boolean }>, accountLabel: (id: string) => string, thresholds: FindingThresholds): string {
   const e = escapeHtml;
   const { severity, title } = CHECKS[check];
+  const fix = remediationOf({ checkId: check, accountId: "", user: "" }, thresholds);
   return `<h3><span class="sev" style="background:${SEVERITY_COLOR[severity]}">${e(severity)}</span> ${e(title)} (${rows.total})</h3>
+<div class="fix" id="fix-${check}"><p>${e(fix.means)}</p><p><b>Console:</b> ${e(fix.console)}</p><p><b>AWS CLI:</b> <code>${e(fix.cli)}</code></p><p><a href="${e(fix.url)}">${e(fix.url)}</a></p></div>
 <table class="sortable" id="check-${check}">
-<thead><tr><th>new</th><th>account</th><th>user</th><th>credential</th><th>finding</th></tr></thead>
+<thead><tr><th>new</th><th>account</th><th>user</th><th>credential</th><th>finding</th><th>fix (AWS CLI)</th></tr></thead>
 <tbody>
 ${rows.shown
   .map(
     (f) =>
       `<tr><td data-sort="${f.isNew ? 0 : 1}" class="new">${f.isNew ? "new" : ""}</td>` +
-      `<td>${e(accountLabel(f.accountId))}</td><td>${e(f.user)}</td><td>${e(f.credential ?? "")}</td><td>${e(f.message)}</td></tr>`,
+      `<td>${e(accountLabel(f.accountId))}</td><td>${e(f.user)}</td><td>${e(f.credential ?? "")}</td><td>${e(f.message)}</td><td><code>${e(remediationOf(f, thresholds).cli)}</code></td></tr>`,
   )
   .join("\n")}
 </tbody>
 </table>
-${moreIn(rows, "findings.jsonl")}`;
+${moreIn(rows, "findings.csv")}`;
 }
 
 /** The findings accepted risks cover, with each rule's reason, owner and day; then the rules to look at. */
@@ -358,7 +441,7 @@ function findingsChart(rows: PageModel["topAccounts"]): string {
     const y = i * rowHeight;
     const segments = CHECK_IDS.filter((c) => byCheck.has(c)).map((c) => {
       const width = ((byCheck.get(c) as number) / max) * barWidth;
-      const rect = `<rect x="${x.toFixed(1)}" y="${y + 3}" width="${width.toFixed(1)}" height="${rowHeight - 6}" fill="${CHECK_COLORS[CHECK_IDS.indexOf(c)]}"><title>${escapeHtml(`${CHECKS[c].title}: ${byCheck.get(c)}`)}</title></rect>`;
+      const rect = `<rect x="${x.toFixed(1)}" y="${y + 3}" width="${width.toFixed(1)}" height="${rowHeight - 6}" fill="${CHECK_COLORS[c]}"><title>${escapeHtml(`${CHECKS[c].title}: ${byCheck.get(c)}`)}</title></rect>`;
       x += width;
       return rect;
     });
@@ -366,7 +449,7 @@ function findingsChart(rows: PageModel["topAccounts"]): string {
     const shown = label.length > 40 ? `${label.slice(0, 39)}\u2026` : label;
     return `<text x="${labelWidth - 6}" y="${y + 15}" text-anchor="end"><title>${escapeHtml(label)}</title>${escapeHtml(shown)}</text>${segments.join("")}<text x="${(x + 4).toFixed(1)}" y="${y + 15}">${total(byCheck)}</text>`;
   });
-  const legend = CHECK_IDS.map((c, i) => `<span><i style="background:${CHECK_COLORS[i]}"></i>${escapeHtml(CHECKS[c].title)}</span>`).join("");
+  const legend = CHECK_IDS.map((c) => `<span data-check="${c}"><i style="background:${CHECK_COLORS[c]}"></i>${escapeHtml(CHECKS[c].title)}</span>`).join("");
   return `<svg role="img" aria-label="Findings by account and check" width="${labelWidth + barWidth + 40}" height="${rows.length * rowHeight}" font-size="12">${bars.join("\n")}</svg>\n<div class="legend">${legend}</div>`;
 }
 

@@ -1,5 +1,5 @@
 import type { RunRef } from "../contracts";
-import type { ANALYSIS_FILES } from "../report-keys";
+import type { RunFile } from "../report-keys";
 import type { AccountAnalysis } from "./account-analysis";
 import { type AcceptedRisk, rulesInForce } from "./accepted-risks";
 import { CREDENTIAL_REPORT_COLUMNS, type ParsedReport } from "./credential-report";
@@ -8,6 +8,8 @@ import { PageBuilder, renderHtmlReport } from "./html-report";
 import type { IamAccountCheck, NotEvaluatedAccount, NotEvaluatedSummary } from "./iam-account";
 import type { FindingsSummary, UnreadableReport } from "./summary";
 import { spreadsheetCsv } from "./users-csv";
+import { remediationOf, remediationText } from "./remediation";
+import { type RunRecord, runRecord, trendOf } from "./run-history";
 
 /** New critical and high findings listed in the digest at most (the SNS mail stays readable); the count has them all. */
 export const MAX_URGENT_LISTED = 20;
@@ -18,7 +20,7 @@ export const MAX_NOT_EVALUATED_LISTED = 20;
 /** Where the combined files go: parts appended as the accounts come, then each file assembled from text and parts. */
 export interface RunFileWriter {
   append(part: string, text: string): Promise<void>;
-  assemble(file: keyof typeof ANALYSIS_FILES, pieces: readonly (string | { readonly part: string })[]): Promise<void>;
+  assemble(file: RunFile, pieces: readonly (string | { readonly part: string })[]): Promise<void>;
 }
 
 /** summary.json: the run's counts, and what the CLI, the SNS summary and the run's event say of it. */
@@ -44,7 +46,12 @@ export interface CombinedRun {
   readonly findings: number;
   /** The accounts not re-checked whose findings were carried, sorted. */
   readonly notRecheckedAccounts: readonly string[];
+  /** The last runs' records, this one's last. */
+  readonly trend: readonly RunRecord[];
 }
+
+/** The columns of findings.csv: a finding, and how to fix it. */
+export const FINDINGS_CSV_COLUMNS = ["finding_id", "check_id", "severity", "account_id", "user_name", "credential", "message", "is_new", "accepted", "remediation", "remediation_url"] as const;
 
 const zeroes = <K extends string>(keys: readonly K[]) => Object.fromEntries(keys.map((k) => [k, 0])) as Record<K, number>;
 const bySeverityThenId = (a: Finding, b: Finding) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || a.id.localeCompare(b.id);
@@ -83,6 +90,8 @@ export class RunCombiner {
   private readonly previousRunId: string | null;
   private readonly thresholds: FindingThresholds;
   private readonly acceptedRisks: readonly AcceptedRisk[];
+  private readonly previousTrend: readonly RunRecord[];
+  private readonly accountCounts?: { readonly collected: number; readonly failed: number; readonly skipped: number };
 
   constructor(
     settings: {
@@ -91,6 +100,10 @@ export class RunCombiner {
       readonly previousRunId: string | null;
       readonly thresholds: FindingThresholds;
       readonly acceptedRisks: readonly AcceptedRisk[];
+      /** The run before's trend. @default [] */
+      readonly previousTrend?: readonly RunRecord[];
+      /** The manifest's counts; without one, the accounts analysed count as collected. */
+      readonly accountCounts?: { readonly collected: number; readonly failed: number; readonly skipped: number };
     },
     private readonly out: RunFileWriter,
   ) {
@@ -98,6 +111,8 @@ export class RunCombiner {
     this.previousRunId = settings.previousRunId;
     this.thresholds = settings.thresholds;
     this.acceptedRisks = settings.acceptedRisks;
+    this.previousTrend = settings.previousTrend ?? [];
+    this.accountCounts = settings.accountCounts;
   }
 
   /** One account's analysis, with its parsed report when it was read (for users.csv). */
@@ -127,7 +142,8 @@ export class RunCombiner {
         if (isNew.has(f.id) && (f.severity === "critical" || f.severity === "high")) this.noteUrgent(f);
       }
       await this.item("findings", JSON.stringify(f, null, 2).replace(/\n/g, "\n    "));
-      await this.out.append("findingsLines", `${JSON.stringify(jsonLine(f, isNew.has(f.id), this.run.startedAt))}\n`);
+      await this.out.append("findingsLines", `${JSON.stringify(jsonLine(f, isNew.has(f.id), this.run))}\n`);
+      await this.out.append("findingsCsv", spreadsheetCsv([findingsCsvRow(f, isNew.has(f.id), this.thresholds)]));
       if (isNew.has(f.id)) {
         const { firstSeenAt: _, acceptedRisk: __, ...plain } = f;
         this.newCount++;
@@ -178,6 +194,9 @@ export class RunCombiner {
       `${this.closing("findings")}],\n  "expiredRules": ${indent(expiredRules)},\n  "staleRules": ${indent(staleRules)}\n}\n`,
     ]);
     await this.out.assemble("findingsLines", [{ part: "findingsLines" }]);
+    // The same lines kept across runs, for Athena's history table.
+    await this.out.assemble("historyFindings", [{ part: "findingsLines" }]);
+    await this.out.assemble("findingsCsv", [spreadsheetCsv([[...FINDINGS_CSV_COLUMNS]]), { part: "findingsCsv" }]);
     await this.out.assemble("changes", [
       `{\n  "previousRunId": ${JSON.stringify(this.previousRunId)},\n  "newFindings": [`,
       { part: "changes.new" },
@@ -189,9 +208,27 @@ export class RunCombiner {
     ]);
     await this.out.assemble("users", [spreadsheetCsv([["account_id", "account_name", ...this.columns]]), { part: "users" }]);
     await this.out.assemble("summary", [JSON.stringify(overview, null, 2)]);
-    const model = this.page.model({ runId: this.run.id, runStartedAt: startedAt, previousRunId: this.previousRunId }, summary, { expired: expiredRules, stale: staleRules }, this.notEvaluated);
+    const record = runRecord(this.run, {
+      accounts: this.accountCounts ?? { collected: this.accounts, failed: 0, skipped: 0 },
+      bySeverity: this.bySeverity,
+      open: this.open,
+      newOpen: this.newCount - this.newAccepted,
+      resolved: this.resolvedCount,
+      accepted: this.accepted,
+      unreadable: this.unreadable.length,
+    });
+    const trend = trendOf(this.previousTrend, record);
+    await this.out.assemble("trend", [`${JSON.stringify({ runs: trend }, null, 2)}\n`]);
+    await this.out.assemble("historyRun", [`${JSON.stringify(record)}\n`]);
+    const model = this.page.model(
+      { runId: this.run.id, runStartedAt: startedAt, previousRunId: this.previousRunId },
+      summary,
+      { expired: expiredRules, stale: staleRules },
+      this.notEvaluated,
+      { trend, thresholds: this.thresholds },
+    );
     await this.out.assemble("html", [renderHtmlReport(model)]);
-    return { overview, findings: this.total, notRecheckedAccounts: [...this.carriedAccounts].sort() };
+    return { overview, findings: this.total, notRecheckedAccounts: [...this.carriedAccounts].sort(), trend };
   }
 
   /** One element of a JSON array written as a part: a comma before all but the first. */
@@ -219,8 +256,14 @@ export class RunCombiner {
   }
 }
 
+/** A finding's row of findings.csv: what it is, and how to fix it. */
+function findingsCsvRow(f: Finding & { readonly acceptedRisk?: AcceptedRisk }, isNew: boolean, thresholds: FindingThresholds): string[] {
+  const fix = remediationOf(f, thresholds);
+  return [f.id, f.checkId, f.severity, f.accountId, f.user, f.credential ?? "", f.message, String(isNew), String(f.acceptedRisk !== undefined), remediationText(fix), fix.url];
+}
+
 /** One flat, snake_case object per line: what Athena's JSON SerDe reads. */
-function jsonLine(f: Finding & { readonly acceptedRisk?: AcceptedRisk }, isNew: boolean, runStartedAt: string) {
+function jsonLine(f: Finding & { readonly acceptedRisk?: AcceptedRisk }, isNew: boolean, run: RunRef) {
   return {
     finding_id: f.id,
     check_id: f.checkId,
@@ -233,6 +276,7 @@ function jsonLine(f: Finding & { readonly acceptedRisk?: AcceptedRisk }, isNew: 
     evidence: f.evidence,
     is_new: isNew,
     accepted: f.acceptedRisk !== undefined,
-    run_started_at: runStartedAt,
+    run_id: run.id,
+    run_started_at: run.startedAt,
   };
 }

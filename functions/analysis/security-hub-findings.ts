@@ -2,7 +2,8 @@ import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import type { AcceptedRisk } from "./accepted-risks";
 import { ruleSubject } from "./accepted-risks";
 import type { AccountAnalysis } from "./account-analysis";
-import { CHECKS, type Finding, type Severity } from "./findings";
+import { CHECKS, type Finding, type FindingThresholds, type Severity } from "./findings";
+import { ASFF_RECOMMENDATION_MAX, remediationOf, remediationText } from "./remediation";
 
 /** What every imported finding says about where it comes from. */
 export interface ImportContext {
@@ -15,6 +16,8 @@ export interface ImportContext {
   readonly now: string;
   /** The run's report page: where a reader of the finding goes for the whole picture. */
   readonly pageUrl: string;
+  /** The thresholds the remediation's commands use. @default DEFAULT_THRESHOLDS */
+  readonly thresholds?: FindingThresholds;
 }
 
 /** A change of the customer-side workflow of findings already in Security Hub (BatchUpdateFindings). */
@@ -102,12 +105,19 @@ export function asffFinding(finding: Finding, context: ImportContext, state: { f
       ...(check.securityHub ? { "org-credential-reports/SecurityHubControl": check.securityHub } : {}),
     },
     Compliance: { Status: state.archived ? "PASSED" : "FAILED", ...(cis ? { RelatedRequirements: [cis] } : {}) },
+    Remediation: { Recommendation: recommendationOf(finding, context) },
     Resources: [resourceOf(finding, context)],
     RecordState: state.archived ? "ARCHIVED" : "ACTIVE",
     // Honoured when the finding is created; later changes go through BatchUpdateFindings.
     Workflow: { Status: state.rule ? "SUPPRESSED" : "NEW" },
     ...(state.rule ? { Note: { Text: acceptedNote(state.rule), UpdatedBy: GENERATOR_PREFIX, UpdatedAt: context.now } } : {}),
   };
+}
+
+/** What Security Hub shows under Remediation: the fix in at most 512 characters, and AWS's page. */
+function recommendationOf(finding: Finding, context: ImportContext): { Text: string; Url: string } {
+  const remediation = remediationOf(finding, context.thresholds);
+  return { Text: remediationText(remediation, ASFF_RECOMMENDATION_MAX), Url: remediation.url };
 }
 
 /** The accepted risk's reason, owner and last day, as Security Hub shows it in the finding's note. */

@@ -3,11 +3,12 @@ import { type AccountAnalysis, carriedAccount } from "../analysis/account-analys
 import { MalformedReport, type ParsedReport, parseCredentialReport } from "../analysis/credential-report";
 import { type CombinedRun, RunCombiner } from "../analysis/run-combiner";
 import { type AnalysisSettings, analyseAccount } from "../analysis-step";
-import { findPreviousRun, knownAccounts, type PreviousFindings, readAccountAnalysis, readStoredIamAccount, readText, type StoreDeps, storeAccountAnalysis } from "../analysis-store";
+import { findPreviousRun, knownAccounts, type PreviousFindings, readAccountAnalysis, readJson, readStoredIamAccount, readText, type StoreDeps, storeAccountAnalysis } from "../analysis-store";
 import type { PreviousRun, RunRef } from "../contracts";
 import { describeAwsError, TransientAwsError } from "../errors";
 import type { Log } from "../log";
-import { reportKey } from "../report-keys";
+import { analysisKey, reportKey } from "../report-keys";
+import type { RunRecord } from "../analysis/run-history";
 import type { Manifest, ManifestEntry } from "./manifest";
 import { RunFilesInBucket } from "./run-files";
 import { MAX_FAILURES_LISTED, type SecurityHubResult } from "../security-hub";
@@ -45,7 +46,13 @@ export async function combineStoredRun(
   const previous = previousRun === undefined ? await retry(() => findPreviousRun(run, deps)) : (previousRun ?? undefined);
   const known = knownAccounts(previous, deps);
   const out = new RunFilesInBucket(deps.s3, deps.bucket, run, { alreadyStored: deps.alreadyStored, retryPauseMs: deps.retryPauseMs });
-  const combiner = new RunCombiner({ run, previousRunId: known.runId, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks }, out);
+  // The run before's trend: one small file, so the page never reads old runs (none before 0.4.0).
+  const before = previous ? await retry(() => readJson<{ runs: RunRecord[] }>(deps, analysisKey(previous, "trend"))) : undefined;
+  const { collected, failed, skipped } = manifest.counts;
+  const combiner = new RunCombiner(
+    { run, previousRunId: known.runId, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks, previousTrend: before?.runs ?? [], accountCounts: { collected, failed, skipped } },
+    out,
+  );
   let securityHub: SecurityHubResult | undefined;
   try {
     const entries = [...manifest.accounts].sort((a, b) => a.accountId.localeCompare(b.accountId));

@@ -8,17 +8,21 @@ import { pipeline } from "node:stream/promises";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { RunFileWriter } from "../analysis/run-combiner";
 import type { RunRef } from "../contracts";
-import { ANALYSIS_FILES, analysisKey } from "../report-keys";
+import { ANALYSIS_FILES, HISTORY_FILES, type RunFile, runFileKey } from "../report-keys";
 import { storeOnce } from "../write-once";
 import { withRetries } from "../with-retries";
 
-const CONTENT_TYPES: Record<keyof typeof ANALYSIS_FILES, string> = {
+const CONTENT_TYPES: Record<RunFile, string> = {
   findings: "application/json",
   findingsLines: "application/x-ndjson",
   summary: "application/json",
   changes: "application/json",
   users: "text/csv; charset=utf-8",
+  findingsCsv: "text/csv; charset=utf-8",
+  trend: "application/json",
   html: "text/html; charset=utf-8",
+  historyRun: "application/x-ndjson",
+  historyFindings: "application/x-ndjson",
 };
 
 type Piece = string | { readonly part: string };
@@ -45,7 +49,7 @@ abstract class PartsOnDisk implements RunFileWriter {
     if (!stream.write(text)) await once(stream, "drain");
   }
 
-  async assemble(file: keyof typeof ANALYSIS_FILES, pieces: readonly Piece[]): Promise<void> {
+  async assemble(file: RunFile, pieces: readonly Piece[]): Promise<void> {
     this.throwIfFailed();
     const paths = new Map<string, string>();
     let length = 0;
@@ -56,7 +60,8 @@ abstract class PartsOnDisk implements RunFileWriter {
       }
       const stream = this.streams.get(piece.part);
       if (!stream) continue;
-      await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      // A part may go into two files (a run's findings, and the same lines kept across runs): ended once.
+      if (!stream.writableFinished) await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
       paths.set(piece.part, stream.path as string);
       length += (await stat(stream.path as string)).size;
     }
@@ -70,7 +75,7 @@ abstract class PartsOnDisk implements RunFileWriter {
     if (this.folder) await rm(await this.folder, { recursive: true, force: true });
   }
 
-  protected abstract write(file: keyof typeof ANALYSIS_FILES, open: () => Readable, length: number): Promise<void>;
+  protected abstract write(file: RunFile, open: () => Readable, length: number): Promise<void>;
 
   private throwIfFailed(): void {
     if (this.failure) throw this.failure;
@@ -104,23 +109,27 @@ export class RunFilesInBucket extends PartsOnDisk {
     super();
   }
 
-  protected async write(file: keyof typeof ANALYSIS_FILES, open: () => Readable, length: number): Promise<void> {
-    const key = analysisKey(this.run, file);
+  protected async write(file: RunFile, open: () => Readable, length: number): Promise<void> {
+    const key = runFileKey(this.run, file);
     if (this.options.alreadyStored?.has(key)) return;
     const put = () => storeOnce(this.s3, { Bucket: this.bucket, Key: key, Body: open(), ContentLength: length, ContentType: CONTENT_TYPES[file] });
     await withRetries(put, this.options.retryPauseMs);
   }
 }
 
-/** A run's combined files into a local folder (summarize --from, --bucket): each file whole, replaced. */
+/**
+ * A run's combined files into a local folder (summarize --from, --bucket): each file whole,
+ * replaced. The files kept across runs are the bucket's, for Athena: a folder gets none.
+ */
 export class RunFilesInFolder extends PartsOnDisk {
   constructor(private readonly target: string) {
     super();
   }
 
-  protected async write(file: keyof typeof ANALYSIS_FILES, open: () => Readable, _length: number): Promise<void> {
+  protected async write(file: RunFile, open: () => Readable, _length: number): Promise<void> {
+    if (file in HISTORY_FILES) return;
     // The files list every user of every account: the owner's alone, as the CLI's downloads.
     await mkdir(this.target, { recursive: true, mode: 0o700 });
-    await pipeline(open(), createWriteStream(join(this.target, ANALYSIS_FILES[file]), { mode: 0o600 }));
+    await pipeline(open(), createWriteStream(join(this.target, ANALYSIS_FILES[file as keyof typeof ANALYSIS_FILES]), { mode: 0o600 }));
   }
 }

@@ -70,7 +70,7 @@ describe("HTML report in a real browser (headless chromium)", function () {
   });
 
   it("shows the totals, both charts, and in each check's table the new findings first", async () => {
-    expect(await page.locator(".total").allTextContents()).to.include.members(["11findings", "2critical", "9new", "0resolved"]);
+    expect(await page.locator(".total").allTextContents()).to.include.members(["11open findings", "2critical (open)", "9new (open)", "0resolved"]);
     expect(await page.locator("svg[aria-label='Findings by account and check'] rect").count()).to.be.greaterThan(3);
     expect(await page.locator("svg[aria-label='Age of active access keys'] rect").count()).to.equal(5);
     const newColumns = await Promise.all((await page.locator("table.sortable").all()).map((table) => table.locator("tbody tr td:first-child").allTextContents()));

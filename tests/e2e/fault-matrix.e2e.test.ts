@@ -8,7 +8,7 @@ import { type Emulator, startEmulator } from "../../cli/emulator";
 import { exitStatusOf } from "../../cli/exit-status";
 import { type LocalRunResult, runLocally } from "../../cli/local-runner";
 import { silentLog } from "../../functions/log";
-import { runPrefix } from "../../functions/report-keys";
+import { historyKey, runPrefix } from "../../functions/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/settings";
 import type { StoredSummary } from "../../functions/analysis/run-combiner";
 import type { Manifest, ManifestEntry } from "../../functions/summarize/manifest";
@@ -243,8 +243,9 @@ describe("fault matrix (moto behind a fault-injecting proxy)", function () {
       if (result.status === "succeeded") {
         expectEveryAccountOnce(await manifestOf(result.summary.manifestKey), fault.expect.victim);
         fault.expect.summary?.(await manifestOf(result.summary.manifestKey.replace("manifest.json", "summary.json")) as unknown as StoredSummary, accounts);
-        // New objects only in this run's folder and its Distributed Map's folder.
-        const runFolders = [result.summary.manifestKey.replace("manifest.json", ""), `map-runs/run=${runId}/`];
+        // New objects only in this run's folder, its Distributed Map's folder and its two files kept across runs.
+        const run = { id: runId, startedAt: new Date().toISOString() };
+        const runFolders = [result.summary.manifestKey.replace("manifest.json", ""), `map-runs/run=${runId}/`, historyKey(run, "historyRun"), historyKey(run, "historyFindings")];
         expect([...after.keys()].filter((key) => !before.has(key) && !runFolders.some((folder) => key.startsWith(folder)))).to.deep.equal([]);
       } else if (fault.expect.manifestStored) {
         expectEveryAccountOnce(await manifestOf(`${runPrefix({ id: runId, startedAt: new Date().toISOString() })}manifest.json`));

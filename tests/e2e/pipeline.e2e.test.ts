@@ -132,10 +132,13 @@ describe("pipeline end to end (moto on loopback)", function () {
     }
     const secondPrefix = runPrefix({ id: "e2e-second", startedAt: firstManifest.startedAt });
     const added = [...after.keys()].filter((key) => !before.has(key));
-    // The account list, 23 reports with what IAM said beside each and their 23 analyses, a manifest and six analysis files...
-    expect(added.filter((key) => key.startsWith(secondPrefix))).to.have.length(1 + 23 * 3 + 1 + 6);
-    // ...and the Distributed Map's list and results (the local runner uses the report bucket for them).
+    // The account list, 23 reports with what IAM said beside each and their 23 analyses, a manifest and eight analysis files...
+    expect(added.filter((key) => key.startsWith(secondPrefix))).to.have.length(1 + 23 * 3 + 1 + 8);
+    // ...the run's two files kept across runs, and the Distributed Map's list and results (the local runner uses the report bucket for them).
+    const day = secondPrefix.split("/")[1];
     expect(added.filter((key) => !key.startsWith(secondPrefix)).map((key) => key.replace(/[0-9a-f-]{36}/, "<map run>"))).to.have.members([
+      `credential-reports/history/runs/${day}/e2e-second.json`,
+      `credential-reports/history/findings/${day}/e2e-second.jsonl`,
       "map-runs/run=e2e-second/accounts-to-collect.json",
       "map-runs/run=e2e-second/<map run>/manifest.json",
       "map-runs/run=e2e-second/<map run>/SUCCEEDED_0.json",

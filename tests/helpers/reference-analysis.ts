@@ -126,7 +126,7 @@ export function analyzeRun(input: {
 export function analysisFiles(
   run: { readonly id: string; readonly startedAt: string },
   analysis: RunAnalysis,
-): Record<Exclude<keyof typeof ANALYSIS_FILES, "html">, { body: string; contentType: string }> {
+): Record<Exclude<keyof typeof ANALYSIS_FILES, "html" | "findingsCsv" | "trend">, { body: string; contentType: string }> {
   const isNew = new Set(analysis.changes.newFindings.map((f) => f.id));
   const acceptedBy = new Map(analysis.risks.accepted.map(({ finding, rule }) => [finding.id, rule]));
   // One flat, snake_case object per line: what Athena's JSON SerDe reads.
@@ -143,6 +143,7 @@ export function analysisFiles(
       evidence: f.evidence,
       is_new: isNew.has(f.id),
       accepted: acceptedBy.has(f.id),
+      run_id: run.id,
       run_started_at: run.startedAt,
     }),
   );

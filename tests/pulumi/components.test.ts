@@ -11,6 +11,9 @@ import { CREDENTIAL_REPORT_COLUMNS } from "../../functions/analysis/credential-r
 import { buildDefinition } from "../../functions/state-machine-definition";
 import { failureOf, inStack, mockCloud, type MockCloud, one, ofType, PIPELINE_ACCOUNT, REGION, settled, some, valueOf } from "./mock-cloud";
 import { rolePolicy, statement, statementsOf } from "./recorded-policies";
+import { glueTableProblems } from "../helpers/glue-table-rules";
+import { historyQueries } from "../../components/athena-queries";
+import { TrinoSQL } from "dt-sql-parser";
 
 const COLLECTOR = `arn:aws:iam::${PIPELINE_ACCOUNT}:role/collector`;
 const SUMMARIZE = `arn:aws:iam::${PIPELINE_ACCOUNT}:role/summarize`;
@@ -208,8 +211,17 @@ describe("components", function () {
       expect(await valueOf(built.databaseName)).to.equal("credential_reports");
       expect(one(cloud, "aws:glue/catalogDatabase:CatalogDatabase").inputs.tags).to.deep.equal({ team: "security" });
       const tables = ofType(cloud, "aws:glue/catalogTable:CatalogTable");
-      expect(tables.map((t) => t.inputs.name)).to.have.members(["credential_reports", "credential_report_findings"]);
-      for (const table of tables) {
+      expect(tables.map((t) => t.inputs.name)).to.have.members(["credential_reports", "credential_report_findings", "credential_report_runs", "credential_report_findings_history"]);
+      // Each table as AWS documents Glue tables, Athena's names and types, and partition projection.
+      for (const table of tables) expect(glueTableProblems(table.inputs as never), table.inputs.name).to.deep.equal([]);
+      for (const table of tables.filter((t) => t.inputs.name.endsWith("_runs") || t.inputs.name.endsWith("_history"))) {
+        // Kept across runs: the day alone is projected, so one query reads many runs.
+        expect(table.inputs.partitionKeys.map((k: { name: string }) => k.name)).to.deep.equal(["date"]);
+        const folder = table.inputs.name.endsWith("_runs") ? "runs" : "findings";
+        expect(table.inputs.parameters["storage.location.template"]).to.equal(`s3://acme-evidence/credential-reports/history/${folder}/date=\${date}/`);
+        expect(table.inputs.parameters).to.not.have.property("projection.run.type");
+      }
+      for (const table of tables.filter((t) => !t.inputs.name.endsWith("_runs") && !t.inputs.name.endsWith("_history"))) {
         expect(table.inputs.partitionKeys.map((k: { name: string }) => k.name)).to.deep.equal(["date", "run"]);
         expect(table.inputs.parameters).to.deep.include({
           "projection.enabled": "true",
@@ -233,8 +245,21 @@ describe("components", function () {
       const { cloud } = await build(() => new ReportQueries("q", { bucketName: "b", workgroup: "security", findingThresholds: { ...DEFAULT_THRESHOLDS, maxKeyAgeDays: 60, unusedDays: 30 } }));
       const queries = ofType(cloud, "aws:athena/namedQuery:NamedQuery");
       const named = (name: string) => queries.find((q) => q.inputs.name === name)!.inputs.query as string;
-      expect(queries.map((q) => q.inputs.name)).to.have.members(["console-users-without-mfa", "old-access-keys", "unused-credentials", "root-user-activity"]);
-      for (const q of queries) {
+      expect(queries.map((q) => q.inputs.name)).to.have.members([
+        "console-users-without-mfa",
+        "old-access-keys",
+        "unused-credentials",
+        "root-user-activity",
+        "open-findings-by-check-per-day",
+        "accounts-whose-findings-grew",
+        "keys-old-in-each-of-the-last-3-runs",
+        "time-to-resolve-by-check",
+      ]);
+      // Every saved query is Trino SQL, as Athena engine 3 reads it (the grammar of dt-sql-parser's TrinoSQL).
+      const trino = new TrinoSQL();
+      for (const q of queries) expect(trino.validate(q.inputs.query).map((e) => e.message), q.inputs.name).to.deep.equal([]);
+      expect(trino.validate("SELECT FROM WHERE")).to.not.deep.equal([]);
+      for (const q of queries.filter((q) => !historyQueries().some((h) => h.name === q.inputs.name))) {
         expect(q.inputs).to.deep.include({ database: "credential_reports", workgroup: "security" });
         expect(q.inputs.query.match(/\?/g), q.inputs.name).to.have.length(2);
         expect(q.inputs.query).to.match(/"date" = \? AND run = \?/);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
+import { historyQueries } from "../../components/athena-queries";
 import { OrgCredentialReports } from "../../components/org-credential-reports";
 import { argsFromConfigText } from "../../components/stack-config";
 import { memberRolePolicy, memberRoleTrust } from "../../policies/member-role-template";
@@ -23,12 +24,16 @@ describe("OrgCredentialReports", () => {
         expect(matches.map((r) => r.urn), urn).to.have.length(1);
       }
       const added = resources.filter((r) => !before.some((urn) => knownUrns(r, resources).has(urn)));
-      // The component itself, and the state machine's permissions for its own child executions, which name its ARN (0.4.0).
-      expect(added.map((r) => [r.type, r.urn?.split("::").pop()])).to.deep.equal([
-        ["credreport:index:OrgCredentialReports", "credreport"],
+      // The component itself; 0.4.0's state machine permissions for its own child executions (they
+      // name its ARN), and its history tables and queries across runs.
+      const added04 = [
         ["aws:iam/rolePolicy:RolePolicy", "credreport-state-machine-batches-policy"],
-      ]);
-      expect(resources.length).to.equal(before.length + 2);
+        ["aws:glue/catalogTable:CatalogTable", "queries-runs-table"],
+        ["aws:glue/catalogTable:CatalogTable", "queries-findings-history-table"],
+        ...historyQueries().map((q) => ["aws:athena/namedQuery:NamedQuery", `queries-${q.name}`]),
+      ];
+      expect(added.map((r) => [r.type, r.urn?.split("::").pop()])).to.have.deep.members([["credreport:index:OrgCredentialReports", "credreport"], ...added04]);
+      expect(resources.length).to.equal(before.length + 1 + added04.length);
     });
   }
 

@@ -169,7 +169,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         for (const [writer, role] of Object.entries(writers)) {
           const writes = statement(statementsOf(policy), `Allow${writer}ToStoreItsFiles`);
           expect(writes.Principal).to.deep.equal({ AWS: role });
-          for (const resource of asList(writes.Resource)) expect(resource).to.match(new RegExp(`^${bucketArn}/${REPORTS_PREFIX}date=\\*/run=\\*/`));
+          for (const resource of asList(writes.Resource)) expect(resource).to.match(new RegExp(`^${bucketArn}/${REPORTS_PREFIX}(date=\\*/run=\\*/|history/)`));
         }
         expect(statement(statementsOf(policy), "DenyDeletingRunFiles")).to.deep.include({ Principal: "*", Action: ["s3:DeleteObject*", "s3:BypassGovernanceRetention"], Resource: `${bucketArn}/${REPORTS_PREFIX}*` });
 

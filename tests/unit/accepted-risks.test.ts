@@ -168,6 +168,15 @@ describe("accepted risks", () => {
     expect(JSON.parse(files.summary!).acceptedRisks).to.deep.equal({ findings: 1, expiredRules: 0, staleRules: 0 });
     expect(files.html).to.contain("<h2>Accepted risks</h2>");
     expect(files.html).to.contain("break-glass login, MFA in the safe (security@example.com, until 2027-03-31)");
+    // The cards add up: every finding is open or accepted, and the new ones are counted once.
+    const open = after.overview.totals.findings;
+    expect(open + 1).to.equal(after.findings.length);
+    expect(files.html).to.contain(`<div class="total"><b>${open}</b>open findings</div>`);
+    expect(files.html).to.contain(`<div class="total"><b>${open}</b>new (open)</div>`);
+    expect(files.html).to.contain(`<div class="total"><b>1</b>accepted (not open)</div>`);
+    expect(files.html).to.contain(
+      `${open} open findings: no accepted risk covers them, ${open} of them new this run and 0 carried from accounts not re-checked. 1 more findings are accepted risks (1 of this run's new findings among them), counted apart and never alerted on; 0 findings of the run before are resolved.`,
+    );
   });
 
   describe("break-glass rules", () => {

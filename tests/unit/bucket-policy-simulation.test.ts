@@ -4,7 +4,7 @@ import type { PolicyDocument } from "../../policies/document";
 import { collectorPolicy, listAccountsPolicy, summarizePolicy } from "../../policies/pipeline-policies";
 import { reportBucketPolicy } from "../../policies/resource-policies";
 import { type RunFileWriter } from "../../policies/arns";
-import { accountAnalysisKey, accountListKey, ANALYSIS_FILES, analysisKey, iamAccountKey, manifestKey, reportKey } from "../../functions/report-keys";
+import { accountAnalysisKey, accountListKey, ANALYSIS_FILES, analysisKey, historyKey, iamAccountKey, manifestKey, reportKey } from "../../functions/report-keys";
 
 // moto stores bucket policies but never evaluates them: an offline IAM simulator judges them here.
 const ACCOUNT = "123456789012";
@@ -62,6 +62,9 @@ const FILES: [string, RunFileWriter[]][] = [
   [manifestKey(run), ["summarize"]],
   ...Object.keys(ANALYSIS_FILES).map((file): [string, RunFileWriter[]] => [analysisKey(run, file as keyof typeof ANALYSIS_FILES), ["summarize"]]),
   [accountListKey(run), ["listAccounts"]],
+  // Kept across runs, for Athena.
+  [historyKey(run, "historyRun"), ["summarize"]],
+  [historyKey(run, "historyFindings"), ["summarize"]],
 ];
 
 describe("report bucket policy, evaluated by an IAM simulator", function () {

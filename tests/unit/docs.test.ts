@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { expect } from "chai";
+import { remediationRows } from "../helpers/remediation-table";
 import { parse } from "yaml";
 import { CONFIG_KEYS, parseConfig } from "../../components/config";
 import { MFA_FOR_EVERY_USER, THRESHOLD_SETTINGS } from "../../functions/analysis/thresholds";
@@ -118,7 +119,8 @@ describe("the docs, held to the code", () => {
     const HELP_FLAGS: Record<string, string[]> = {
       demo: [...new Set(section("demo options:", "run options:").match(/--[a-z][a-z-]+/g))],
       run: [...new Set(section("run options:", "summarize options").match(/--[a-z][a-z-]+/g))],
-      summarize: [...new Set(section("summarize options", "Against real AWS").match(/--[a-z][a-z-]+/g))],
+      summarize: [...new Set(section("summarize options", "history options:").match(/--[a-z][a-z-]+/g))],
+      history: [...new Set(section("history options:", "Against real AWS").match(/--[a-z][a-z-]+/g))],
     };
 
     it("has in docs/cli.md exactly each command's flags its help lists, each an option the code parses", () => {
@@ -138,11 +140,18 @@ describe("the docs, held to the code", () => {
       );
       expect(commands.length).to.be.greaterThan(5);
       for (const { file, command, rest } of commands) {
-        expect(["demo", "run", "summarize", "help"], `${file}: ${command}`).to.include(command);
+        expect(["demo", "run", "summarize", "history", "help"], `${file}: ${command}`).to.include(command);
         const flags = (rest.split(/\s#/)[0].match(/(?<=\s)--[a-z][a-z-]+/g) ?? []).filter((f) => f !== "--");
         for (const flag of flags) expect(HELP_FLAGS[command] ?? [], `${file}: npm run ${command} ${flag}`).to.include(flag);
       }
     });
+  });
+
+  it("has each check's fix in docs/findings.md as the code has it, one table", () => {
+    const doc = read("docs/findings.md");
+    const table = doc.slice(doc.indexOf("<!-- remediation table"), doc.indexOf("<!-- end of remediation table"));
+    const rows = table.split("\n").filter((line) => line.startsWith("| `"));
+    expect(rows).to.deep.equal(remediationRows());
   });
 
   it("lists every Lambda variable in docs/configuration.md", () => {

@@ -43,6 +43,14 @@ describe("Security Hub findings (ASFF)", () => {
       RecordState: "ACTIVE",
       Workflow: { Status: "NEW" },
     });
+    // How to fix it, from the remediation table: the user's name filled in, within ASFF's 512 characters.
+    const fix = of("111111111111/alice/console-without-mfa").Remediation!.Recommendation!;
+    expect(fix.Url).to.equal("https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable.html");
+    expect(fix.Text).to.contain("aws iam delete-login-profile --user-name 'alice'");
+    for (const f of findings) {
+      const text = asffFinding(f, context(NOW), { firstSeenAt: NOW.toISOString(), archived: false }).Remediation!.Recommendation!.Text!;
+      expect(text.length, f.id).to.be.within(20, 512);
+    }
   });
 
   it("sends nothing for an account not re-checked, archives what a re-checked one resolved, and changes the workflow of a rule that ended", async () => {

@@ -244,9 +244,14 @@ describe("Summarize", () => {
 
     const keys = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key);
     // The account the collector did not analyse is analysed here, and stored beside its report.
-    expect(keys).to.deep.equal(
-      ["manifest.json", "account=222222222222.analysis.json", "findings.json", "findings.jsonl", "changes.json", "users.csv", "summary.json", "report.html"].map((file) => prefix + file),
-    );
+    expect(keys).to.deep.equal([
+      ...["manifest.json", "account=222222222222.analysis.json", "findings.json", "findings.jsonl"].map((file) => prefix + file),
+      // The run's findings and record, kept across runs for Athena's history tables.
+      "credential-reports/history/findings/date=2026-11-24/run-7.jsonl",
+      ...["findings.csv", "changes.json", "users.csv", "summary.json", "trend.json"].map((file) => prefix + file),
+      "credential-reports/history/runs/date=2026-11-24/run-7.json",
+      prefix + "report.html",
+    ]);
     expect(s3.commandCalls(PutObjectCommand).every((call) => call.args[0].input.IfNoneMatch === "*")).to.equal(true);
     expect(summary.findings).to.deep.equal({ bySeverity: { critical: 2, high: 2, medium: 3, low: 2 }, new: 9 });
     const published = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
