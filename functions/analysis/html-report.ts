@@ -277,7 +277,7 @@ ${[
   ...SEVERITIES.map((s) => [`${s} (open)`, summary.bySeverity[s]] as const),
   ["new (open)", model.counts.new],
   ["resolved", model.counts.resolved],
-  ["not re-checked (open)", model.counts.notRechecked],
+  ["carried, not re-checked", model.counts.notRechecked],
   ["accepted (not open)", model.counts.accepted],
 ]
   .map(([label, n]) => `<div class="total"><b>${n}</b>${e(String(label))}</div>`)
@@ -322,8 +322,9 @@ function cardsExplained(model: PageModel): string {
   const { summary, counts } = model;
   const accepted = counts.newAccepted > 0 ? ` (${counts.newAccepted} of this run's new findings among them)` : "";
   return (
-    `${summary.totals.findings} open findings: no accepted risk covers them, ${counts.new} of them new this run and ${counts.notRechecked} carried from accounts not re-checked. ` +
-    `${counts.accepted} more findings are accepted risks${accepted}, counted apart and never alerted on; ${counts.resolved} findings of the run before are resolved.`
+    `${summary.totals.findings} open findings: no accepted risk covers them, and ${counts.new} of them are new this run. ` +
+    `${counts.accepted} more findings are accepted risks${accepted}, counted apart and never alerted on; ` +
+    `${counts.notRechecked} earlier findings of accounts not re-checked this run are carried, apart from both; ${counts.resolved} findings of the run before are resolved.`
   );
 }
 

@@ -46,8 +46,6 @@ export interface CombinedRun {
   readonly findings: number;
   /** The accounts not re-checked whose findings were carried, sorted. */
   readonly notRecheckedAccounts: readonly string[];
-  /** The last runs' records, this one's last. */
-  readonly trend: readonly RunRecord[];
 }
 
 /** The columns of findings.csv: a finding, and how to fix it. */
@@ -228,7 +226,7 @@ export class RunCombiner {
       { trend, thresholds: this.thresholds },
     );
     await this.out.assemble("html", [renderHtmlReport(model)]);
-    return { overview, findings: this.total, notRecheckedAccounts: [...this.carriedAccounts].sort(), trend };
+    return { overview, findings: this.total, notRecheckedAccounts: [...this.carriedAccounts].sort() };
   }
 
   /** One element of a JSON array written as a part: a comma before all but the first. */

@@ -14,7 +14,7 @@ export interface RunRecord {
   readonly accounts_collected: number;
   readonly accounts_failed: number;
   readonly accounts_skipped: number;
-  /** Findings no accepted risk covers, carried ones included: the run's open count. */
+  /** Findings of the accounts read this run that no accepted risk covers: the run's open count. */
   readonly open_findings: number;
   readonly critical: number;
   readonly high: number;

@@ -48,13 +48,15 @@ describe("history across runs: Athena's tables and queries (DuckDB), the trend, 
   const runIds: string[] = [];
   /** Each run's findings, as its findings.jsonl holds them. */
   const linesOf = (runId: string): Line[] => {
-    const [day] = readdirSync(join(dir, REPORTS_PREFIX, "history", "findings"));
-    return readFileSync(join(dir, REPORTS_PREFIX, "history", "findings", day, `${runId}.jsonl`), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line);
+    const folder = join(dir, REPORTS_PREFIX, "history", "findings");
+    const day = readdirSync(folder).find((d) => readdirSync(join(folder, d)).includes(`${runId}.jsonl`))!;
+    return readFileSync(join(folder, day, `${runId}.jsonl`), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line);
   };
   const runFolder = (runId: string) => {
-    const [day] = readdirSync(join(dir, REPORTS_PREFIX)).filter((f) => f.startsWith("date="));
+    const day = readdirSync(join(dir, REPORTS_PREFIX)).find((d) => d.startsWith("date=") && readdirSync(join(dir, REPORTS_PREFIX, d)).includes(`run=${runId}`))!;
     return join(dir, REPORTS_PREFIX, day, `run=${runId}`);
   };
+  const trendOf3 = () => JSON.parse(readFileSync(join(runFolder(runIds[2]), ANALYSIS_FILES.trend), "utf8")).runs as RunRecord[];
   const query = async (name: string) => {
     const sql = historyQueries().find((q) => q.name === name)!.query;
     const rows = (await duck.runAndReadAll(sql)).getRowObjects();
@@ -108,11 +110,16 @@ describe("history across runs: Athena's tables and queries (DuckDB), the trend, 
   });
 
   it("answers open findings per check per day: the day's last run", async () => {
-    const expected = new Map<string, number>();
-    for (const l of linesOf(runIds[2]).filter((l) => !l.accepted)) expected.set(l.check_id, (expected.get(l.check_id) ?? 0) + 1);
+    // The runs share a day, unless the test runs across midnight (UTC).
+    const lastOfDay = new Map(trendOf3().map((r) => [r.run_date, r.run_id]));
+    const expected: [string, string, number][] = [];
+    for (const [day, runId] of lastOfDay) {
+      const counts = new Map<string, number>();
+      for (const l of linesOf(runId).filter((l) => !l.accepted)) counts.set(l.check_id, (counts.get(l.check_id) ?? 0) + 1);
+      expected.push(...[...counts].sort(([a], [b]) => a.localeCompare(b)).map(([check, n]): [string, string, number] => [day, check, n]));
+    }
     const rows = await query("open-findings-by-check-per-day");
-    expect(rows.map((r) => [r.check_id, r.open_findings])).to.deep.equal([...expected].sort(([a], [b]) => a.localeCompare(b)));
-    expect(new Set(rows.map((r) => r.day))).to.have.length(1);
+    expect(rows.map((r) => [r.day, r.check_id, r.open_findings])).to.deep.equal(expected);
   });
 
   it("answers which accounts' open findings grew between the first and the last run", async () => {
@@ -146,8 +153,9 @@ describe("history across runs: Athena's tables and queries (DuckDB), the trend, 
     for (const [id, check] of new Map([...ids[0], ...ids[1]])) if (!ids[2].has(id)) resolved.set(check, (resolved.get(check) ?? 0) + 1);
     const rows = await query("time-to-resolve-by-check");
     expect(Object.fromEntries(rows.map((r) => [r.check_id, r.resolved_findings]))).to.deep.equal(Object.fromEntries(resolved));
-    // The three runs share a day: resolved the day they were found.
-    expect(rows.every((r) => r.average_days === 0 && r.longest_days === 0)).to.equal(true);
+    // The three runs share a day (unless across midnight): resolved within the days between the first run and the last.
+    const span = (Date.parse(trendOf3()[2].run_date) - Date.parse(trendOf3()[0].run_date)) / 86_400_000;
+    expect(rows.every((r) => (r.longest_days as number) <= span && (r.average_days as number) <= span)).to.equal(true);
   });
 
   it("prints the newest run's trend with history, as a table and as JSON", () => {

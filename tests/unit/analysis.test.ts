@@ -445,7 +445,7 @@ describe("HTML report text", () => {
 
     expect(files.html).to.contain("<h2>Not re-checked this run</h2>");
     expect(files.html).to.contain(`<li>${escapeHtml(carried.message)} (last seen in run <code>r&lt;0&gt;</code>)</li>`);
-    expect(files.html).to.match(/<div class="total"><b>1<\/b>not re-checked \(open\)<\/div>/);
+    expect(files.html).to.match(/<div class="total"><b>1<\/b>carried, not re-checked<\/div>/);
     expect(files.html).to.not.contain("Resolved since the previous run");
   });
 
