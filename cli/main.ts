@@ -254,8 +254,7 @@ async function run(args: string[]): Promise<number> {
   if (!values["topic-arn"]) problems.push("--topic-arn is required");
   else problems.push(...defined(topicArnFlag("--topic-arn", values["topic-arn"])));
   if (values["role-name"] !== undefined) problems.push(...defined(roleNameFlag("--role-name", values["role-name"])));
-  if (values.region !== undefined) problems.push(...defined(regionFlag("--region", values.region)));
-  if (values.endpoint !== undefined) problems.push(...defined(endpointFlag("--endpoint", values.endpoint, { flag: "--insecure-endpoint", given: values["insecure-endpoint"] ?? false })));
+  problems.push(...awsTargetProblems(values));
   const scope: AccountScope = { includeOuIds: values["include-ou"] ?? [], excludeAccountIds: values["exclude-account"] ?? [] };
   problems.push(...scopeProblems(scope, { ou: "--include-ou", account: "--exclude-account" }));
   const number = (flag: string, fallback: number, min: number, max: number) => {
@@ -323,6 +322,14 @@ function regionOf(flag: string | undefined): string {
 }
 
 /** The problems that are there. */
+/** The flags that say where the AWS calls go: --region, and --endpoint with --insecure-endpoint. */
+function awsTargetProblems(values: { readonly region?: string; readonly endpoint?: string; readonly "insecure-endpoint"?: boolean }): string[] {
+  return defined(
+    values.region !== undefined ? regionFlag("--region", values.region) : undefined,
+    values.endpoint !== undefined ? endpointFlag("--endpoint", values.endpoint, { flag: "--insecure-endpoint", given: values["insecure-endpoint"] ?? false }) : undefined,
+  );
+}
+
 function defined(...problems: (string | undefined)[]): string[] {
   return problems.filter((p): p is string => p !== undefined);
 }
@@ -454,8 +461,7 @@ async function summarizeCommand(args: string[]): Promise<number> {
   if (values.bucket !== undefined) problems.push(...defined(bucketFlag("--bucket", values.bucket)));
   if (values["map-bucket"] !== undefined) problems.push(...defined(bucketFlag("--map-bucket", values["map-bucket"])));
   if (values["topic-arn"] !== undefined) problems.push(...defined(topicArnFlag("--topic-arn", values["topic-arn"])));
-  if (values.region !== undefined) problems.push(...defined(regionFlag("--region", values.region)));
-  if (values.endpoint !== undefined) problems.push(...defined(endpointFlag("--endpoint", values.endpoint, { flag: "--insecure-endpoint", given: values["insecure-endpoint"] ?? false })));
+  problems.push(...awsTargetProblems(values));
   const thresholds = thresholdFlags(values, problems);
   if (values.out !== undefined) problems.push(...defined(outFolderFlag("--out", resolve(values.out))));
   const acceptedRisks = values["accepted-risks"] ? await acceptedRisksFlag(values["accepted-risks"], problems) : undefined;
@@ -544,8 +550,7 @@ async function historyCommand(args: string[]): Promise<number> {
   const problems: string[] = [];
   if (!values.bucket) problems.push("--bucket is required");
   else problems.push(...defined(bucketFlag("--bucket", values.bucket)));
-  if (values.region !== undefined) problems.push(...defined(regionFlag("--region", values.region)));
-  if (values.endpoint !== undefined) problems.push(...defined(endpointFlag("--endpoint", values.endpoint, { flag: "--insecure-endpoint", given: values["insecure-endpoint"] ?? false })));
+  problems.push(...awsTargetProblems(values));
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
   const region = regionOf(values.region);
   const clients = awsClients({ region, endpoint: values.endpoint });

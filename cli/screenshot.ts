@@ -13,7 +13,7 @@ import { chromium } from "playwright-core";
 import { REPORTS_PREFIX } from "../functions/report-keys";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-export const SCREENSHOT = join(__dirname, "..", "docs", "report-after-three-runs.png");
+const SCREENSHOT = join(__dirname, "..", "docs", "report-after-three-runs.png");
 
 async function main(): Promise<void> {
   const out = mkdtempSync(join(tmpdir(), "credreport-screenshot-"));

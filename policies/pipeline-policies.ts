@@ -208,9 +208,10 @@ export const WORKFLOW_STATES_SET = ["NEW", "SUPPRESSED"] as const;
  * No condition key names the product of the findings updated: which findings is left to the caller.
  */
 export function ownFindingsStatements(target: SecurityHubTarget): PolicyStatement[] {
-  const hub = ownFindingsAllowStatements(target)[1].Resource as string;
+  const allowed = ownFindingsAllowStatements(target);
+  const hub = allowed[1].Resource as string;
   return [
-    ...ownFindingsAllowStatements(target),
+    ...allowed,
     ...FINDING_FIELDS_NOT_UPDATED.map((field) => ({
       Sid: `DenyFindingUpdatesOf${field.replace(/\W/g, "")}`,
       Effect: "Deny" as const,

@@ -141,7 +141,6 @@ export class RunCombiner {
       }
       await this.item("findings", JSON.stringify(f, null, 2).replace(/\n/g, "\n    "));
       await this.out.append("findingsLines", `${JSON.stringify(jsonLine(f, isNew.has(f.id), this.run))}\n`);
-      await this.out.append("findingsCsv", spreadsheetCsv([findingsCsvRow(f, isNew.has(f.id), this.thresholds)]));
       if (isNew.has(f.id)) {
         const { firstSeenAt: _, acceptedRisk: __, ...plain } = f;
         this.newCount++;
@@ -158,6 +157,9 @@ export class RunCombiner {
       this.carriedCount++;
       await this.item("changes.notRechecked", JSON.stringify(f, null, 2).replace(/\n/g, "\n    "));
     }
+    // One CSV write per account, as for users.csv: the stringifier's cost is per call, not per row.
+    const csvRows = account.findings.map((f) => findingsCsvRow(f, isNew.has(f.id), this.thresholds));
+    if (csvRows.length > 0) await this.out.append("findingsCsv", spreadsheetCsv(csvRows));
     if (report) await this.userRows(account, report);
   }
 
