@@ -1,4 +1,4 @@
-import type { LocalRunResult } from "./local-runner";
+import type { LocalRunResult } from "../local/runner";
 
 /** Exit status of a command that ran as asked, but not everything of it succeeded. */
 export const EXIT_INCOMPLETE = 1;

@@ -1,8 +1,8 @@
 import { HeadBucketCommand } from "@aws-sdk/client-s3";
 import { GetTopicAttributesCommand } from "@aws-sdk/client-sns";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
-import { describeAwsError, isNetworkError } from "../functions/errors";
-import type { AwsClients } from "./aws-clients";
+import { describeAwsError, isNetworkError } from "../functions/run/errors";
+import type { AwsClients } from "../local/aws-clients";
 
 export interface PreflightTarget {
   readonly bucket: string;

@@ -1,16 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
-import { DEFAULT_MEMBER_ROLE_NAME } from "../functions/member-credentials";
+import { DEFAULT_MEMBER_ROLE_NAME } from "../functions/aws/member-credentials";
 import { readWholeNumber } from "../functions/whole-number";
 import type { StackSetCallAs } from "./cross-account-role-stack-set";
-import type { KmsKeyChoice } from "./report-bucket";
+import type { KmsKeyChoice, ObjectLock } from "./report-bucket";
 import { type AcceptedRisk, InvalidAcceptedRisks } from "../functions/analysis/accepted-risks";
 import { parseAcceptedRisks } from "../functions/analysis/accepted-risks-file";
-import { scopeProblems } from "../functions/account-scope";
+import { scopeProblems } from "../functions/run/account-scope";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import { thresholdProblems } from "../functions/analysis/thresholds";
-import { DEFAULT_SETTINGS, type PipelineSettings, settingsProblems } from "../functions/settings";
+import { DEFAULT_SETTINGS, type PipelineSettings, settingsProblems } from "../functions/run/settings";
 import {
   booleanValue,
   bucketNameProblem,
@@ -447,12 +447,6 @@ export function organizationScope(config: CredReportConfig, opts?: pulumi.Invoke
 
 /** S3 Object Lock's retention modes, as the config key takes them. */
 export const OBJECT_LOCK_MODES = ["none", "governance", "compliance"] as const;
-
-/** Each stored file locked for `days` after it is written: GOVERNANCE (a permission may lift it) or COMPLIANCE (nobody, the root user included). */
-export interface ObjectLock {
-  readonly mode: "GOVERNANCE" | "COMPLIANCE";
-  readonly days: number;
-}
 
 function oneOf<T extends string>(allowed: readonly T[]) {
   return (key: string, value: string): { value?: T; problem?: string } =>

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { MAP_RUNS_PREFIX } from "../functions/report-keys";
+import { MAP_RUNS_PREFIX } from "../functions/run/report-keys";
 import { tlsOnlyBucketPolicy } from "../policies/resource-policies";
 
 export interface MapFilesBucketArgs {

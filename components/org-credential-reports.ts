@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { REPORTS_PREFIX } from "../functions/report-keys";
+import { REPORTS_PREFIX } from "../functions/run/report-keys";
 import { managementAccountRole, organizationScope, parseConfig, storageAccountRole } from "./config";
 import { CredentialReportStateMachine } from "./credential-report-state-machine";
 import { CrossAccountRoleStackSet } from "./cross-account-role-stack-set";

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bundleFunction, FUNCTION_SIZES, type FunctionName, LAMBDA_RUNTIME } from "../functions/bundle";
+import { bundleFunction, FUNCTION_SIZES, type FunctionName, LAMBDA_RUNTIME } from "../functions/pipeline/bundle";
 
 /** A role made by PipelineRoles. */
 export interface RoleRef {

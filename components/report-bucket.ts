@@ -1,7 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { reportBucketPolicy, reportKeyPolicy } from "../policies/resource-policies";
-import type { ObjectLock } from "./config";
+
+/** Each stored file locked for `days` after it is written: GOVERNANCE (a permission may lift it) or COMPLIANCE (nobody, the root user included). */
+export interface ObjectLock {
+  readonly mode: "GOVERNANCE" | "COMPLIANCE";
+  readonly days: number;
+}
 
 /** The report key: none (SSE-S3), a new customer managed key, or an existing key's ARN. */
 export type KmsKeyChoice = { readonly kind: "none" } | { readonly kind: "new" } | { readonly kind: "existing"; readonly arn: string };

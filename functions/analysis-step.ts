@@ -4,11 +4,11 @@ import type { AcceptedRisk } from "./analysis/accepted-risks";
 import type { ParsedReport } from "./analysis/credential-report";
 import type { FindingThresholds } from "./analysis/findings";
 import { accountImport } from "./analysis/security-hub-findings";
-import { type StoreDeps, storeAccountAnalysis } from "./analysis-store";
-import type { RunRef } from "./contracts";
+import { type StoreDeps, storeAccountAnalysis } from "./storage/analysis-store";
+import type { RunRef, SecurityHubResult } from "./run/contracts";
 import type { Log } from "./log";
-import { analysisKey } from "./report-keys";
-import { type SecurityHubResult, sendToSecurityHub } from "./security-hub";
+import { analysisKey } from "./run/report-keys";
+import { sendToSecurityHub } from "./aws/security-hub";
 
 /** How every account of a run is analysed: the stack's thresholds and accepted risks, and Security Hub. */
 export interface AnalysisSettings {

@@ -12,7 +12,7 @@ export function objectsUnder(bucketArnValue: string, prefix: string): string {
 export type RunFileWriter = "collector" | "summarize" | "listAccounts";
 
 /**
- * The files each writer stores, as key patterns under the prefix (functions/report-keys.ts): the
+ * The files each writer stores, as key patterns under the prefix (functions/run/report-keys.ts): the
  * collector an account's report, what IAM said beside it and its analysis; Summarize the run's
  * manifest, analysis files, the analyses of accounts the collector left, and the run's lines kept
  * across runs (history/); ListAccounts the run's account list.

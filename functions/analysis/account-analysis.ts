@@ -1,11 +1,11 @@
-import type { AccountRef, RunRef } from "../contracts";
+import type { AccountRef, RunRef } from "../run/contracts";
 import { type AcceptedRisk, applyAcceptedRisks, rulesInForce, userMatcher } from "./accepted-risks";
 import { withBreakGlass } from "./break-glass";
 import type { CarriedFinding, StoredFinding } from "./changes";
 import { MalformedReport, type ParsedReport, parseCredentialReport } from "./credential-report";
 import { type CheckId, type Finding, type FindingThresholds, passwordPolicyFindings, reportStaleFinding, userFindings } from "./findings";
 import { type IamAccount, type IamAccountCheck, notEvaluated } from "./iam-account";
-import { keyAgeCounts } from "./html-report";
+import { keyAgeCounts } from "./ages";
 
 /** What the run before knew of one account: its findings then, and those it carried then. */
 export interface KnownAccount {

@@ -1,5 +1,5 @@
 import { parse } from "csv-parse/sync";
-import { PipelineError } from "../errors";
+import { PipelineError } from "../run/errors";
 
 /** Why a report field holds no value, as IAM writes it. */
 export type AbsentReason = "N/A" | "not_supported" | "no_information";

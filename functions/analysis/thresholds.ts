@@ -1,4 +1,4 @@
-import { InvalidInput } from "../errors";
+import { InvalidInput } from "../run/errors";
 import { wholeNumberProblem } from "../whole-number";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "./findings";
 

@@ -1,8 +1,8 @@
 import pLimit from "p-limit";
-import type { AccountOutcome, BatchProgress, BatchState, PendingAccount } from "../contracts";
-import { InvalidInput, PipelineError, ReportTimedOut } from "../errors";
-import { ACCOUNTS_AT_ONCE_PER_BATCH, pollWaitSeconds } from "../settings";
-import { MAX_FAILURES_LISTED, type SecurityHubResult } from "../security-hub";
+import type { AccountOutcome, BatchProgress, BatchState, PendingAccount, SecurityHubResult } from "../run/contracts";
+import { InvalidInput, PipelineError, ReportTimedOut } from "../run/errors";
+import { ACCOUNTS_AT_ONCE_PER_BATCH, pollWaitSeconds } from "../run/settings";
+import { MAX_FAILURES_LISTED } from "../aws/security-hub";
 import { type AccountSession, collectAccount, type CollectDeps } from "./collect-report";
 
 /** What a batch call needs beyond one account's collection: a way to pause between tries. */

@@ -2,21 +2,20 @@ import { createHash } from "node:crypto";
 import { GenerateCredentialReportCommand, GetCredentialReportCommand, type IAMClient } from "@aws-sdk/client-iam";
 import { HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { STSClient } from "@aws-sdk/client-sts";
-import type { AccountRef, PreviousRun, RunRef } from "../contracts";
-import { AssumeRoleFailed, describeAwsError, ReportUnavailable, StoreFailed, TransientAwsError } from "../errors";
+import type { AccountRef, PreviousRun, RunRef, SecurityHubResult } from "../run/contracts";
+import { AssumeRoleFailed, describeAwsError, ReportUnavailable, StoreFailed, TransientAwsError } from "../run/errors";
 import type { Log } from "../log";
-import { reportKey } from "../report-keys";
-import { storeOnce } from "../write-once";
-import { withRetries } from "../with-retries";
-import { memberCredentials, type TemporaryCredentials } from "../member-credentials";
+import { reportKey } from "../run/report-keys";
+import { storeOnce } from "../storage/write-once";
+import { withRetries } from "../aws/with-retries";
+import { memberCredentials, type TemporaryCredentials } from "../aws/member-credentials";
 import { collectorSessionPolicy } from "../../policies/session-policies";
 import { isReportNotReadyError, isReportReady } from "./progress";
 import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { type AnalysisSettings, analyseAccount } from "../analysis-step";
 import type { IamAccount } from "../analysis/iam-account";
-import { knownAccounts, storeIamAccount } from "../analysis-store";
+import { knownAccounts, storeIamAccount } from "../storage/analysis-store";
 import { readIamAccount } from "./read-iam-account";
-import type { SecurityHubResult } from "../security-hub";
 
 export interface CollectDeps {
   readonly sts: STSClient;

@@ -1,6 +1,6 @@
 import { GetAccountPasswordPolicyCommand, GetAccountSummaryCommand, type IAMClient, paginateListVirtualMFADevices } from "@aws-sdk/client-iam";
 import type { IamAccount } from "../analysis/iam-account";
-import { describeAwsError, TransientAwsError } from "../errors";
+import { describeAwsError, TransientAwsError } from "../run/errors";
 
 /**
  * What IAM says of the account beyond its credential report, with the client already in it: the

@@ -1,10 +1,10 @@
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client } from "@aws-sdk/client-s3";
-import type { RunRef } from "../contracts";
-import { LAMBDA_ENV, requiredEnv } from "../env";
-import { withoutStackTrace } from "../errors";
+import type { RunRef } from "../run/contracts";
+import { LAMBDA_ENV, requiredEnv } from "../pipeline/lambda-env";
+import { withoutStackTrace } from "../run/errors";
 import { jsonLog } from "../log";
-import { SDK_RETRIES } from "../sdk-retries";
+import { SDK_RETRIES } from "../aws/sdk-retries";
 import { listRunAccounts, scopeFromEnv } from "./list-accounts";
 
 const organizations = new OrganizationsClient(SDK_RETRIES);

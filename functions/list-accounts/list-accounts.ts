@@ -7,13 +7,13 @@ import {
   paginateListOrganizationalUnitsForParent,
 } from "@aws-sdk/client-organizations";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { type AccountListing, type AccountRef, countByStatus, type ListedAccounts, type RunRef, type SkippedAccount } from "../contracts";
-import { describeAwsError, InvalidInput, ListAccountsFailed, TransientAwsError } from "../errors";
-import { LAMBDA_ENV, listEnv } from "../env";
+import { type AccountListing, type AccountRef, countByStatus, type ListedAccounts, type RunRef, type SkippedAccount } from "../run/contracts";
+import { describeAwsError, InvalidInput, ListAccountsFailed, TransientAwsError } from "../run/errors";
+import { LAMBDA_ENV, listEnv } from "../pipeline/lambda-env";
 import type { Log } from "../log";
-import { recordAccountList } from "./account-list";
-import { findPreviousRun } from "../analysis-store";
-import { type AccountScope, scopeProblems } from "../account-scope";
+import { recordAccountList } from "../storage/account-list";
+import { findPreviousRun } from "../storage/analysis-store";
+import { type AccountScope, scopeProblems } from "../run/account-scope";
 
 /** The most accounts one ListAccounts or ListAccountsForParent page holds. */
 const PAGE_SIZE = 20;

@@ -1,18 +1,18 @@
 import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { type AccountAnalysis, carriedAccount } from "../analysis/account-analysis";
 import { MalformedReport, type ParsedReport, parseCredentialReport } from "../analysis/credential-report";
-import { type CombinedRun, RunCombiner } from "../analysis/run-combiner";
+import { type CombinedRun, RunCombiner } from "../org-report/run-combiner";
 import { type AnalysisSettings, analyseAccount } from "../analysis-step";
-import { findPreviousRun, knownAccounts, type PreviousFindings, readAccountAnalysis, readJson, readStoredIamAccount, readText, type StoreDeps, storeAccountAnalysis } from "../analysis-store";
-import type { PreviousRun, RunRef } from "../contracts";
-import { describeAwsError, TransientAwsError } from "../errors";
+import { findPreviousRun, knownAccounts, type PreviousFindings, readAccountAnalysis, readJson, readStoredIamAccount, readText, type StoreDeps, storeAccountAnalysis } from "../storage/analysis-store";
+import type { PreviousRun, RunRef, SecurityHubResult } from "../run/contracts";
+import { describeAwsError, TransientAwsError } from "../run/errors";
 import type { Log } from "../log";
-import { analysisKey, reportKey } from "../report-keys";
-import type { RunRecord } from "../analysis/run-history";
+import { analysisKey, reportKey } from "../run/report-keys";
+import type { RunRecord } from "../org-report/run-history";
 import type { Manifest, ManifestEntry } from "./manifest";
 import { RunFilesInBucket } from "./run-files";
-import { MAX_FAILURES_LISTED, type SecurityHubResult } from "../security-hub";
-import { withRetries } from "../with-retries";
+import { MAX_FAILURES_LISTED } from "../aws/security-hub";
+import { withRetries } from "../aws/with-retries";
 
 export interface CombineDeps extends StoreDeps {
   readonly log: Log;

@@ -1,7 +1,7 @@
-import type { StoredSummary } from "../analysis/run-combiner";
-import type { UnreadableReport } from "../analysis/summary";
-import { type AccountOutcome, type CaughtError, countByStatus, type RunRef, type SkippedAccount } from "../contracts";
-import { runDate, runPrefix } from "../report-keys";
+import type { StoredSummary } from "../org-report/run-combiner";
+import type { UnreadableReport } from "../org-report/summary";
+import { type AccountOutcome, type CaughtError, countByStatus, type RunRef, type SkippedAccount } from "../run/contracts";
+import { runDate, runPrefix } from "../run/report-keys";
 
 /** What S3 says about a stored report: read back, so the manifest states what is there. */
 export interface StoredReport {

@@ -1,7 +1,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { AccountOutcome, AccountRef, CaughtError, MapRunOutput } from "../contracts";
-import { InvalidInput } from "../errors";
-import { readIfPresent } from "../read-if-present";
+import type { AccountOutcome, AccountRef, CaughtError, MapRunOutput } from "../run/contracts";
+import { InvalidInput } from "../run/errors";
+import { readIfPresent } from "../storage/read-if-present";
 
 /** Why an account has no outcome but "no report": the run ended before recording one. */
 export const OUTCOME_NOT_RECORDED = "OutcomeNotRecorded";

@@ -1,8 +1,8 @@
 import type { PutEventsRequestEntry } from "@aws-sdk/client-eventbridge";
-import { analysisKey } from "../report-keys";
-import type { RunRef } from "../contracts";
+import { analysisKey } from "../run/report-keys";
+import type { RunRef } from "../run/contracts";
 import type { FindingsDigest, Manifest } from "./manifest";
-import type { SecurityHubOutcome } from "../security-hub";
+import type { SecurityHubOutcome } from "../aws/security-hub";
 
 /** The event's source and detail-type: what a rule matches on (README, "Run events"). */
 export const RUN_EVENT_SOURCE = "org-credential-reports";

@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { RunFileWriter } from "../analysis/run-combiner";
-import type { RunRef } from "../contracts";
-import { ANALYSIS_FILES, HISTORY_FILES, type RunFile, runFileKey } from "../report-keys";
-import { storeOnce } from "../write-once";
-import { withRetries } from "../with-retries";
+import type { RunFileWriter } from "../org-report/run-combiner";
+import type { RunRef } from "../run/contracts";
+import { ANALYSIS_FILES, HISTORY_FILES, type RunFile, runFileKey } from "../run/report-keys";
+import { storeOnce } from "../storage/write-once";
+import { withRetries } from "../aws/with-retries";
 
 const CONTENT_TYPES: Record<RunFile, string> = {
   findings: "application/json",

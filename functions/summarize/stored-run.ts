@@ -1,9 +1,9 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { RunRef, SummarizeInput } from "../contracts";
-import { InvalidInput } from "../errors";
-import { readAccountList } from "../list-accounts/account-list";
-import { listKeys } from "../list-keys";
-import { accountListKey, mapRunPrefix, toCollectKey } from "../report-keys";
+import type { RunRef, SummarizeInput } from "../run/contracts";
+import { InvalidInput } from "../run/errors";
+import { readAccountList } from "../storage/account-list";
+import { listKeys } from "../storage/list-keys";
+import { accountListKey, mapRunPrefix, toCollectKey } from "../run/report-keys";
 
 /**
  * The Summarize input of a stored run, from what the run stored: its account list and, when the

@@ -1,10 +1,10 @@
-import type { AccountRef, RunRef } from "../../functions/contracts";
-import type { ANALYSIS_FILES } from "../../functions/report-keys";
+import type { AccountRef, RunRef } from "../../functions/run/contracts";
+import type { ANALYSIS_FILES } from "../../functions/run/report-keys";
 import { type AccountAnalysis, analyzeAccount, carriedAccount, type KnownAccount } from "../../functions/analysis/account-analysis";
 import type { AcceptedRisk } from "../../functions/analysis/accepted-risks";
 import type { IamAccount } from "../../functions/analysis/iam-account";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../../functions/analysis/findings";
-import { type CombinedRun, type RunFileWriter, RunCombiner } from "../../functions/analysis/run-combiner";
+import { type CombinedRun, type RunFileWriter, RunCombiner } from "../../functions/org-report/run-combiner";
 
 /** One stored report, as the analysis needs it. */
 export interface ReportToAnalyse extends AccountRef {

@@ -1,12 +1,12 @@
 import { GetCredentialReportCommand } from "@aws-sdk/client-iam";
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
-import type { AwsClients, AwsTarget } from "../../cli/aws-clients";
-import { assumeInto, type DemoOrganization } from "../../cli/demo-organization";
-import type { LocalRunOptions } from "../../cli/local-runner";
-import { EVERY_ACCOUNT } from "../../functions/account-scope";
+import type { AwsClients, AwsTarget } from "../../local/aws-clients";
+import { assumeInto, type DemoOrganization } from "../../emulator/demo-organization";
+import type { LocalRunOptions } from "../../local/runner";
+import { EVERY_ACCOUNT } from "../../functions/run/account-scope";
 import { silentLog } from "../../functions/log";
-import { DEFAULT_MEMBER_ROLE_NAME } from "../../functions/member-credentials";
-import { DEFAULT_SETTINGS } from "../../functions/settings";
+import { DEFAULT_MEMBER_ROLE_NAME } from "../../functions/aws/member-credentials";
+import { DEFAULT_SETTINGS } from "../../functions/run/settings";
 
 /** The emulator, or a proxy in front of it, with the tests' credentials. */
 export function emulatorTarget(endpoint: string): AwsTarget {

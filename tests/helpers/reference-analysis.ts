@@ -1,7 +1,7 @@
 /**
  * Today's analysis before issue 24, kept as it was: it holds every report and finding of a run in
  * memory at once. The streaming path (analyzeAccount per account, RunCombiner) must give the same
- * findings, changes and CSV; tests/e2e/analysis-equivalence proves it against this.
+ * findings, changes and CSV; tests/pipeline/analysis-equivalence.e2e.test.ts proves it against this.
  */
 import { type AcceptedRisk, applyAcceptedRisks, type RiskDecisions, rulesInForce, userMatcher } from "../../functions/analysis/accepted-risks";
 import { withBreakGlass } from "../../functions/analysis/break-glass";
@@ -20,8 +20,8 @@ import {
   type Severity,
   userFindings,
 } from "../../functions/analysis/findings";
-import type { FindingsSummary, UnreadableReport } from "../../functions/analysis/summary";
-import type { ANALYSIS_FILES } from "../../functions/report-keys";
+import type { FindingsSummary, UnreadableReport } from "../../functions/org-report/summary";
+import type { ANALYSIS_FILES } from "../../functions/run/report-keys";
 import { stringify } from "csv-stringify/sync";
 import type { IamAccount } from "../../functions/analysis/iam-account";
 

@@ -1,0 +1,445 @@
+import { createHash } from "node:crypto";
+import type { AccountAnalysis } from "../analysis/account-analysis";
+import { type AcceptedRisk, ruleSubject } from "../analysis/accepted-risks";
+import type { CarriedFinding, StoredFinding } from "../analysis/changes";
+import { AGE_BUCKETS } from "../analysis/ages";
+import { CHECKS, type CheckId, type Finding, type FindingThresholds, SEVERITIES } from "../analysis/findings";
+import { remediationOf } from "../analysis/remediation";
+import type { RunRecord } from "./run-history";
+import type { NotEvaluatedSummary } from "../analysis/iam-account";
+import type { FindingsSummary } from "./summary";
+
+/** A list the page shows the first items of, and how many there are in all. */
+export interface Excerpt<T> {
+  readonly shown: readonly T[];
+  readonly total: number;
+}
+
+/**
+ * Everything the page shows: counts and charts of the whole run, and the first rows of each list.
+ * Its size does not grow with the findings: the rest are in the run's CSV and JSON files.
+ */
+export interface PageModel {
+  readonly runId: string;
+  readonly runStartedAt: Date;
+  readonly previousRunId: string | null;
+  readonly summary: FindingsSummary;
+  readonly notEvaluated: NotEvaluatedSummary;
+  /** New open findings (newAccepted of the new ones are accepted instead), resolved, carried and accepted ones. */
+  readonly counts: { readonly new: number; readonly newAccepted: number; readonly resolved: number; readonly notRechecked: number; readonly accepted: number };
+  /** The last runs' records, this one's last. */
+  readonly trend: readonly RunRecord[];
+  /** The thresholds the findings and the fixes' commands use. */
+  readonly thresholds: FindingThresholds;
+  /** Per check with open findings: how many, and in how many accounts. */
+  readonly checks: ReadonlyMap<CheckId, { readonly findings: number; readonly accounts: number }>;
+  /** Open findings per account and check, for the accounts with the most; the rest summed. */
+  readonly topAccounts: readonly { readonly label: string; readonly byCheck: ReadonlyMap<CheckId, number> }[];
+  readonly keyAges: readonly KeyAgeBucket[];
+  /** The first open findings of each check, new first. */
+  readonly rowsByCheck: ReadonlyMap<CheckId, Excerpt<Finding & { readonly isNew: boolean }>>;
+  readonly resolved: Excerpt<StoredFinding>;
+  readonly notRechecked: Excerpt<CarriedFinding>;
+  readonly accepted: Excerpt<StoredFinding & { readonly acceptedRisk: AcceptedRisk }>;
+  readonly expiredRules: readonly AcceptedRisk[];
+  readonly staleRules: readonly AcceptedRisk[];
+  /** Account id to name, for the accounts the page names. */
+  readonly accountNames: ReadonlyMap<string, string>;
+}
+
+export interface KeyAgeBucket {
+  readonly label: string;
+  readonly keys: number;
+}
+
+/** Rows of each list the page shows at most; the files have them all. */
+export const MAX_ROWS_PER_CHECK = 50;
+export const MAX_LIST_ROWS = 200;
+/** Accounts drawn one bar each; the others share one bar, so 10,000 accounts stay one screen. */
+export const MAX_CHART_ACCOUNTS = 30;
+
+/** Keeps the first `max` items offered, and counts them all. */
+class FirstRows<T> {
+  readonly shown: T[] = [];
+  total = 0;
+  constructor(private readonly max: number) {}
+  add(item: T): void {
+    this.total++;
+    if (this.shown.length < this.max) this.shown.push(item);
+  }
+}
+
+/**
+ * Builds the page's model from the run's accounts as they come, in account order: its memory holds
+ * counts per account and check and the first rows of each list, never the run's findings.
+ */
+export class PageBuilder {
+  private readonly checks = new Map<CheckId, { findings: number; accounts: number }>();
+  private readonly byAccount = new Map<string, Map<CheckId, number>>();
+  private readonly keyAges = AGE_BUCKETS.map(() => 0);
+  private readonly newRows = new Map<CheckId, FirstRows<Finding & { isNew: boolean }>>();
+  private readonly oldRows = new Map<CheckId, FirstRows<Finding & { isNew: boolean }>>();
+  private readonly resolved = new FirstRows<StoredFinding>(MAX_LIST_ROWS);
+  private readonly notRechecked = new FirstRows<CarriedFinding>(MAX_LIST_ROWS);
+  private readonly accepted = new FirstRows<StoredFinding & { acceptedRisk: AcceptedRisk }>(MAX_LIST_ROWS);
+  private readonly names = new Map<string, string>();
+  private newCount = 0;
+  private newAccepted = 0;
+
+  add(account: AccountAnalysis): void {
+    this.names.set(account.accountId, account.accountName);
+    account.keyAges.forEach((n, i) => (this.keyAges[i] += n));
+    const isNew = new Set(account.newIds);
+    const own = new Map<CheckId, number>();
+    for (const f of [...account.findings].sort((a, b) => a.id.localeCompare(b.id))) {
+      if (isNew.has(f.id)) {
+        if (f.acceptedRisk) this.newAccepted++;
+        else this.newCount++;
+      }
+      if (f.acceptedRisk) {
+        this.accepted.add(f as StoredFinding & { acceptedRisk: AcceptedRisk });
+        continue;
+      }
+      own.set(f.checkId, (own.get(f.checkId) ?? 0) + 1);
+      const rows = isNew.has(f.id) ? this.newRows : this.oldRows;
+      if (!rows.has(f.checkId)) rows.set(f.checkId, new FirstRows(MAX_ROWS_PER_CHECK));
+      rows.get(f.checkId)!.add({ ...f, isNew: isNew.has(f.id) });
+    }
+    for (const [check, n] of own) {
+      const entry = this.checks.get(check) ?? { findings: 0, accounts: 0 };
+      this.checks.set(check, { findings: entry.findings + n, accounts: entry.accounts + 1 });
+    }
+    if (own.size > 0) this.byAccount.set(account.accountId, own);
+    for (const f of account.resolved) this.resolved.add(f);
+    for (const f of account.notRechecked) this.notRechecked.add(f);
+  }
+
+  model(
+    run: { readonly runId: string; readonly runStartedAt: Date; readonly previousRunId: string | null },
+    summary: FindingsSummary,
+    rules: { readonly expired: readonly AcceptedRisk[]; readonly stale: readonly AcceptedRisk[] },
+    notEvaluated: NotEvaluatedSummary,
+    history: { readonly trend: readonly RunRecord[]; readonly thresholds: FindingThresholds },
+  ): PageModel {
+    const label = (id: string) => (this.names.get(id) ? `${this.names.get(id)} (${id})` : id);
+    const total = (m: Map<CheckId, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+    const sorted = [...this.byAccount.entries()].sort((a, b) => total(b[1]) - total(a[1]) || a[0].localeCompare(b[0]));
+    const topAccounts = sorted.slice(0, MAX_CHART_ACCOUNTS).map(([id, byCheck]) => ({ label: label(id), byCheck }));
+    const rest = sorted.slice(MAX_CHART_ACCOUNTS);
+    if (rest.length > 0) {
+      const summed = new Map<CheckId, number>();
+      for (const [, byCheck] of rest) for (const [c, n] of byCheck) summed.set(c, (summed.get(c) ?? 0) + n);
+      topAccounts.push({ label: `${rest.length} other accounts`, byCheck: summed });
+    }
+    const rowsByCheck = new Map<CheckId, Excerpt<Finding & { isNew: boolean }>>();
+    for (const check of this.checks.keys()) {
+      const fresh = this.newRows.get(check);
+      const known = this.oldRows.get(check);
+      rowsByCheck.set(check, {
+        shown: [...(fresh?.shown ?? []), ...(known?.shown ?? [])].slice(0, MAX_ROWS_PER_CHECK),
+        total: (fresh?.total ?? 0) + (known?.total ?? 0),
+      });
+    }
+    return {
+      ...run,
+      summary,
+      notEvaluated,
+      ...history,
+      counts: { new: this.newCount, newAccepted: this.newAccepted, resolved: this.resolved.total, notRechecked: this.notRechecked.total, accepted: this.accepted.total },
+      checks: this.checks,
+      topAccounts,
+      keyAges: AGE_BUCKETS.map((b, i) => ({ label: b.label, keys: this.keyAges[i] })),
+      rowsByCheck,
+      resolved: this.resolved,
+      notRechecked: this.notRechecked,
+      accepted: this.accepted,
+      expiredRules: rules.expired,
+      staleRules: rules.stale,
+      accountNames: this.names,
+    };
+  }
+}
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string);
+}
+
+const SEVERITY_COLOR = { critical: "#8b0000", high: "#d9480f", medium: "#e8a317", low: "#5c7cfa" } as const;
+const CHECK_IDS = Object.keys(CHECKS) as CheckId[];
+/** Each check's own colour in the charts and their legend: a record, so a new check cannot go without one. */
+export const CHECK_COLORS: Readonly<Record<CheckId, string>> = {
+  "root-mfa-off": "#8b0000",
+  "root-hardware-mfa-off": "#a61e4d",
+  "root-access-key-active": "#c92a2a",
+  "root-recently-used": "#d9480f",
+  "console-without-mfa": "#e8590c",
+  "user-without-mfa": "#f08c00",
+  "access-key-old": "#e8a317",
+  "credential-unused": "#2f9e44",
+  "both-keys-active": "#66a80f",
+  "key-created-with-user-unused": "#1971c2",
+  "password-policy-short": "#5f3dc4",
+  "password-policy-reuse": "#862e9c",
+  "break-glass-used": "#d6336c",
+  "break-glass-without-mfa": "#495057",
+  "report-stale": "#0c8599",
+};
+
+// Sorts a table by the clicked column; a cell's data-sort (severity rank) wins over its text.
+const SORT_SCRIPT = `for (const table of document.querySelectorAll("table.sortable")) {
+  table.querySelectorAll("th").forEach((th, column) => th.addEventListener("click", () => {
+    const body = table.tBodies[0];
+    const ascending = th.dataset.order !== "asc";
+    table.querySelectorAll("th").forEach((h) => delete h.dataset.order);
+    th.dataset.order = ascending ? "asc" : "desc";
+    const key = (row) => row.cells[column].dataset.sort ?? row.cells[column].textContent;
+    const rows = [...body.rows].sort((a, b) => key(a).localeCompare(key(b), undefined, { numeric: true }) * (ascending ? 1 : -1));
+    body.append(...rows);
+  }));
+}`;
+
+/** "Showing the first n of m" under a list cut short, pointing at the file with them all. */
+const moreIn = (excerpt: Excerpt<unknown>, file: string) =>
+  excerpt.total > excerpt.shown.length ? `<p>Showing the first ${excerpt.shown.length} of ${excerpt.total}; all are in <a href="${file}">${file}</a>.</p>` : "";
+
+/**
+ * One self-contained page: no network needed to open it, every value escaped, and a policy that
+ * lets only its own sorting script run, so even an escaping mistake could not run injected code.
+ * Its size depends on the lists' caps, not on the number of findings.
+ */
+export function renderHtmlReport(model: PageModel): string {
+  const { summary } = model;
+  const scriptHash = createHash("sha256").update(SORT_SCRIPT).digest("base64");
+  const accountLabel = (id: string) => (model.accountNames.get(id) ? `${model.accountNames.get(id)} (${id})` : id);
+  const e = escapeHtml;
+  const checks = CHECK_IDS.filter((c) => model.rowsByCheck.has(c)).sort(
+    (a, b) => SEVERITIES.indexOf(CHECKS[a].severity) - SEVERITIES.indexOf(CHECKS[b].severity) || model.checks.get(b)!.findings - model.checks.get(a)!.findings,
+  );
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${scriptHash}'">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>IAM credential report findings - run ${e(model.runId)}</title>
+<style>
+body { font: 14px/1.4 system-ui, sans-serif; margin: 24px; color: #222; }
+h1 { font-size: 22px; } h2 { font-size: 17px; margin-top: 28px; } h3 { font-size: 15px; margin-top: 20px; }
+.totals { display: flex; gap: 12px; flex-wrap: wrap; }
+.total { border: 1px solid #ddd; border-radius: 6px; padding: 8px 14px; min-width: 90px; }
+.total b { display: block; font-size: 22px; }
+table { border-collapse: collapse; width: 100%; margin-top: 8px; }
+th, td { border-bottom: 1px solid #e5e5e5; padding: 4px 8px; text-align: left; vertical-align: top; }
+th { cursor: pointer; background: #f5f5f5; user-select: none; }
+th[data-order="asc"]::after { content: " \\25B2"; } th[data-order="desc"]::after { content: " \\25BC"; }
+.sev { color: #fff; border-radius: 4px; padding: 0 6px; }
+.new { font-weight: 600; color: #c92a2a; }
+.legend span { display: inline-block; margin-right: 12px; }
+.legend i { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
+.fix { background: #f8f9fa; border-left: 3px solid #adb5bd; padding: 2px 12px; }
+.fix p { margin: 4px 0; }
+code { overflow-wrap: anywhere; }
+</style>
+</head>
+<body>
+<h1>IAM credential report findings</h1>
+<p>Run <code>${e(model.runId)}</code>, started ${e(model.runStartedAt.toISOString())}.
+${model.previousRunId === null ? "No earlier run to compare with: every finding is new." : `Compared with run <code>${e(model.previousRunId)}</code>.`}
+Every finding is in <a href="findings.json">findings.json</a> (one per line in <a href="findings.jsonl">findings.jsonl</a>, with its fix in <a href="findings.csv">findings.csv</a>), every user in <a href="users.csv">users.csv</a>, what changed in <a href="changes.json">changes.json</a>.</p>
+<div class="totals">
+${[
+  ["accounts", summary.totals.accounts],
+  ["users", summary.totals.users],
+  ["open findings", summary.totals.findings],
+  ...SEVERITIES.map((s) => [`${s} (open)`, summary.bySeverity[s]] as const),
+  ["new (open)", model.counts.new],
+  ["resolved", model.counts.resolved],
+  ["carried, not re-checked", model.counts.notRechecked],
+  ["accepted (not open)", model.counts.accepted],
+]
+  .map(([label, n]) => `<div class="total"><b>${n}</b>${e(String(label))}</div>`)
+  .join("\n")}
+</div>
+<p id="how-counts-relate">${cardsExplained(model)}</p>
+${
+  summary.unreadableReports.length > 0
+    ? `<h2>Reports that could not be read</h2>\n<ul>${summary.unreadableReports.map((r) => `<li>${e(accountLabel(r.accountId))}: ${e(r.error)}</li>`).join("")}</ul>`
+    : ""
+}${notEvaluatedSection(model.notEvaluated, accountLabel)}
+${trendSection(model.trend)}
+<h2>Findings by check</h2>
+${checkOverview(checks, model)}
+<h2>Accounts with the most findings</h2>
+${findingsChart(model.topAccounts)}
+<h2>Age of active access keys</h2>
+${keyAgeChart(model.keyAges)}
+<h2>Findings by check, new first</h2>
+${checks.map((c) => checkTable(c, model.rowsByCheck.get(c)!, accountLabel, model.thresholds)).join("\n")}
+${
+  model.resolved.total > 0
+    ? `<h2>Resolved since the previous run</h2>\n<ul>${model.resolved.shown.map((f) => `<li>${e(f.message)}</li>`).join("")}</ul>${moreIn(model.resolved, "changes.json")}`
+    : ""
+}
+${
+  model.notRechecked.total > 0
+    ? `<h2>Not re-checked this run</h2>\n<p>These accounts' reports were not read this run; their earlier findings stand, neither new nor resolved.</p>\n<ul>${model.notRechecked.shown
+        .map((f) => `<li>${e(f.message)} (last seen in run <code>${e(f.lastSeenRunId)}</code>)</li>`)
+        .join("")}</ul>${moreIn(model.notRechecked, "changes.json")}`
+    : ""
+}
+${acceptedRisksSection(model, accountLabel)}
+<script>${SORT_SCRIPT}</script>
+</body>
+</html>
+`;
+}
+
+/** How the cards add up: the open findings, which of them are new, and what is counted apart. */
+function cardsExplained(model: PageModel): string {
+  const { summary, counts } = model;
+  const accepted = counts.newAccepted > 0 ? ` (${counts.newAccepted} of this run's new findings among them)` : "";
+  return (
+    `${summary.totals.findings} open findings: no accepted risk covers them, and ${counts.new} of them are new this run. ` +
+    `${counts.accepted} more findings are accepted risks${accepted}, counted apart and never alerted on; ` +
+    `${counts.notRechecked} earlier findings of accounts not re-checked this run are carried, apart from both; ${counts.resolved} findings of the run before are resolved.`
+  );
+}
+
+/** The last runs: open findings by severity per run, drawn, and each run's counts in a table. */
+function trendSection(trend: readonly RunRecord[]): string {
+  const e = escapeHtml;
+  if (trend.length === 0) return "";
+  const barWidth = 24;
+  const gap = 8;
+  const height = 160;
+  const max = Math.max(1, ...trend.map((r) => r.open_findings));
+  const bars = trend.map((r, i) => {
+    let y = height - 20;
+    const x = i * (barWidth + gap) + 30;
+    const segments = SEVERITIES.map((s) => {
+      const h = (r[s] / max) * (height - 40);
+      y -= h;
+      return h > 0 ? `<rect x="${x}" y="${y.toFixed(1)}" width="${barWidth}" height="${h.toFixed(1)}" fill="${SEVERITY_COLOR[s]}"><title>${e(`${r.run_date} ${r.run_id}: ${r[s]} ${s}`)}</title></rect>` : "";
+    });
+    return `${segments.join("")}<text x="${x + barWidth / 2}" y="${(y - 4).toFixed(1)}" text-anchor="middle">${r.open_findings}</text><text x="${x + barWidth / 2}" y="${height - 6}" text-anchor="middle">${i + 1}</text>`;
+  });
+  const legend = SEVERITIES.map((s) => `<span><i style="background:${SEVERITY_COLOR[s]}"></i>${s}</span>`).join("");
+  const rows = trend
+    .map(
+      (r, i) =>
+        `<tr><td>${i + 1}</td><td>${e(r.run_date)}</td><td><code>${e(r.run_id)}</code></td><td>${r.accounts_collected}</td><td>${r.accounts_failed}</td>` +
+        `<td>${r.open_findings}</td>${SEVERITIES.map((s) => `<td>${r[s]}</td>`).join("")}<td>${r.new_findings}</td><td>${r.resolved_findings}</td><td>${r.accepted_findings}</td></tr>`,
+    )
+    .join("\n");
+  return `<h2>Trend over the last ${trend.length} run(s)</h2>
+<svg role="img" aria-label="Open findings by severity, run by run" id="trend-chart" width="${Math.max(240, trend.length * (barWidth + gap) + 40)}" height="${height}" font-size="11">${bars.join("\n")}</svg>
+<div class="legend">${legend}</div>
+<table id="trend"><thead><tr><th>#</th><th>day</th><th>run</th><th>accounts collected</th><th>failed</th><th>open</th>${SEVERITIES.map((s) => `<th>${s}</th>`).join("")}<th>new</th><th>resolved</th><th>accepted</th></tr></thead>
+<tbody>
+${rows}
+</tbody>
+</table>`;
+}
+
+/** One check: what it means and how to fix it, then its first rows, new first, sortable, each with its own command. */
+function checkTable(check: CheckId, rows: Excerpt<Finding & { readonly isNew: boolean }>, accountLabel: (id: string) => string, thresholds: FindingThresholds): string {
+  const e = escapeHtml;
+  const { severity, title } = CHECKS[check];
+  const fix = remediationOf({ checkId: check, accountId: "", user: "" }, thresholds);
+  return `<h3><span class="sev" style="background:${SEVERITY_COLOR[severity]}">${e(severity)}</span> ${e(title)} (${rows.total})</h3>
+<div class="fix" id="fix-${check}"><p>${e(fix.means)}</p><p><b>Console:</b> ${e(fix.console)}</p><p><b>AWS CLI:</b> <code>${e(fix.cli)}</code></p><p><a href="${e(fix.url)}">${e(fix.url)}</a></p></div>
+<table class="sortable" id="check-${check}">
+<thead><tr><th>new</th><th>account</th><th>user</th><th>credential</th><th>finding</th><th>fix (AWS CLI)</th></tr></thead>
+<tbody>
+${rows.shown
+  .map(
+    (f) =>
+      `<tr><td data-sort="${f.isNew ? 0 : 1}" class="new">${f.isNew ? "new" : ""}</td>` +
+      `<td>${e(accountLabel(f.accountId))}</td><td>${e(f.user)}</td><td>${e(f.credential ?? "")}</td><td>${e(f.message)}</td><td><code>${e(remediationOf(f, thresholds).cli)}</code></td></tr>`,
+  )
+  .join("\n")}
+</tbody>
+</table>
+${moreIn(rows, "findings.csv")}`;
+}
+
+/** The findings accepted risks cover, with each rule's reason, owner and day; then the rules to look at. */
+/** The accounts where IAM's answers left checks undecided: neither passing nor failing. */
+function notEvaluatedSection(notEvaluated: NotEvaluatedSummary, accountLabel: (id: string) => string): string {
+  if (notEvaluated.accounts === 0) return "";
+  const e = escapeHtml;
+  const more = notEvaluated.accounts - notEvaluated.listed.length;
+  return [
+    "<h2>Checks not evaluated</h2>",
+    `<p>In ${notEvaluated.accounts} account(s) these checks could not be decided (IAM refused a call they need, or its answers were not there): they neither pass nor fail there, and earlier findings of theirs are carried.</p>`,
+    `<ul>${notEvaluated.listed.map((a) => `<li>${e(accountLabel(a.accountId))}: ${a.checks.map((c) => e(CHECKS[c].title)).join(", ")} (${e(a.reason)})</li>`).join("")}</ul>`,
+    more > 0 ? `<p>And ${more} more account(s): each account's analysis (account=&lt;id&gt;.analysis.json) names its own.</p>` : "",
+  ].join("\n");
+}
+
+function acceptedRisksSection(model: PageModel, accountLabel: (id: string) => string): string {
+  if (model.accepted.total + model.expiredRules.length + model.staleRules.length === 0) return "";
+  const e = escapeHtml;
+  const rule = (r: AcceptedRisk) => `${e(ruleSubject(r))} in ${e(r.account === "*" ? "every account" : accountLabel(r.account))} for ${e(r.user)}: ${e(r.reason)} (${e(r.owner)}, until ${e(r.expires)})`;
+  const list = (items: readonly string[]) => `<ul>${items.map((item) => `<li>${item}</li>`).join("")}</ul>`;
+  return [
+    "<h2>Accepted risks</h2>",
+    model.accepted.total > 0
+      ? list(model.accepted.shown.map((f) => `${e(f.message)}: ${e(f.acceptedRisk.reason)} (${e(f.acceptedRisk.owner)}, until ${e(f.acceptedRisk.expires)})`)) + moreIn(model.accepted, "findings.json")
+      : "<p>No finding was covered by an accepted risk this run.</p>",
+    model.expiredRules.length > 0 ? `<h3>Expired rules (no longer applied)</h3>${list(model.expiredRules.map(rule))}` : "",
+    model.staleRules.length > 0 ? `<h3>Rules that matched nothing this run</h3>${list(model.staleRules.map(rule))}` : "",
+  ].join("\n");
+}
+
+/** Every check that found something: how often, in how many accounts, most severe first. */
+function checkOverview(checks: readonly CheckId[], model: PageModel): string {
+  if (checks.length === 0) return "<p>No findings.</p>";
+  const rows = checks.map((c) => {
+    const { findings: n, accounts } = model.checks.get(c)!;
+    const check = CHECKS[c];
+    return `<tr><td><span class="sev" style="background:${SEVERITY_COLOR[check.severity]}">${escapeHtml(check.severity)}</span></td><td>${escapeHtml(check.title)}</td><td>${escapeHtml(check.cisControl ?? "")}</td><td>${n}</td><td>${accounts}</td></tr>`;
+  });
+  return `<table id="checks"><thead><tr><th>severity</th><th>check</th><th>CIS</th><th>findings</th><th>accounts</th></tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody></table>`;
+}
+
+/**
+ * Horizontal stacked bars, a segment per check: the MAX_CHART_ACCOUNTS accounts with the most
+ * findings, one bar each, then one bar that sums up all the others.
+ */
+function findingsChart(rows: PageModel["topAccounts"]): string {
+  if (rows.length === 0) return "<p>No findings.</p>";
+  const total = (m: ReadonlyMap<CheckId, number>) => [...m.values()].reduce((a, b) => a + b, 0);
+  const max = Math.max(...rows.map(({ byCheck }) => total(byCheck)));
+  const labelWidth = 260;
+  const barWidth = 480;
+  const rowHeight = 22;
+  const bars = rows.map(({ label, byCheck }, i) => {
+    let x = labelWidth;
+    const y = i * rowHeight;
+    const segments = CHECK_IDS.filter((c) => byCheck.has(c)).map((c) => {
+      const width = ((byCheck.get(c) as number) / max) * barWidth;
+      const rect = `<rect x="${x.toFixed(1)}" y="${y + 3}" width="${width.toFixed(1)}" height="${rowHeight - 6}" fill="${CHECK_COLORS[c]}"><title>${escapeHtml(`${CHECKS[c].title}: ${byCheck.get(c)}`)}</title></rect>`;
+      x += width;
+      return rect;
+    });
+    // Long names are cut to fit the label column; the full one shows on hover.
+    const shown = label.length > 40 ? `${label.slice(0, 39)}\u2026` : label;
+    return `<text x="${labelWidth - 6}" y="${y + 15}" text-anchor="end"><title>${escapeHtml(label)}</title>${escapeHtml(shown)}</text>${segments.join("")}<text x="${(x + 4).toFixed(1)}" y="${y + 15}">${total(byCheck)}</text>`;
+  });
+  const legend = CHECK_IDS.map((c) => `<span data-check="${c}"><i style="background:${CHECK_COLORS[c]}"></i>${escapeHtml(CHECKS[c].title)}</span>`).join("");
+  return `<svg role="img" aria-label="Findings by account and check" width="${labelWidth + barWidth + 40}" height="${rows.length * rowHeight}" font-size="12">${bars.join("\n")}</svg>\n<div class="legend">${legend}</div>`;
+}
+
+function keyAgeChart(buckets: readonly KeyAgeBucket[]): string {
+  const max = Math.max(1, ...buckets.map((b) => b.keys));
+  const width = 90;
+  const height = 140;
+  const bars = buckets.map((b, i) => {
+    const h = (b.keys / max) * (height - 40);
+    const x = i * width + 10;
+    return `<rect x="${x}" y="${height - 20 - h}" width="${width - 20}" height="${h}" fill="${b.label.startsWith("0-") || b.label.startsWith("31-") ? "#2f9e44" : "#d9480f"}"></rect><text x="${x + (width - 20) / 2}" y="${height - 24 - h}" text-anchor="middle">${b.keys}</text><text x="${x + (width - 20) / 2}" y="${height - 5}" text-anchor="middle">${escapeHtml(b.label)}</text>`;
+  });
+  return `<svg role="img" aria-label="Age of active access keys" width="${buckets.length * width + 20}" height="${height}" font-size="12">${bars.join("")}</svg>`;
+}
