@@ -9,7 +9,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { historyQueries } from "../components/athena-queries";
+import { historyQueries } from "../components/queries/athena-queries";
 import { HISTORY_FILES, HISTORY_PREFIX } from "../functions/run/report-keys";
 
 const { values } = parseArgs({ options: { from: { type: "string" }, accounts: { type: "string" } } });

@@ -13,3 +13,6 @@ export function exitStatusOf(result: LocalRunResult): number {
   if (result.status === "failed") return EXIT_INCOMPLETE;
   return result.summary.counts.failed === 0 && !result.summary.analysisError ? 0 : EXIT_INCOMPLETE;
 }
+
+/** Bad usage, found before any AWS call: the message names the flag, the value and what is allowed. */
+export class UsageError extends Error {}

@@ -7,7 +7,7 @@ import { CrossAccountRoleStackSet } from "./cross-account-role-stack-set";
 import { Notifier } from "./notifier";
 import { PipelineRoles } from "./pipeline-roles";
 import { ReportBucket } from "./report-bucket";
-import { ReportQueries } from "./report-queries";
+import { ReportQueries } from "./queries/report-queries";
 
 /**
  * The settings of one deployment. Each has the name of this project's stack config key, and the

@@ -68,3 +68,8 @@ export function outFolderFlag(flag: string, path: string): string | undefined {
     return `${flag} must be a folder that can be created and written, got ${JSON.stringify(path)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
   }
 }
+
+/** The problems among the checks' answers (undefined where a value was fine). */
+export function problemsOf(...answers: (string | undefined)[]): string[] {
+  return answers.filter((p): p is string => p !== undefined);
+}

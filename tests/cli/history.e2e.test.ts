@@ -6,7 +6,7 @@ import { type AwsSecurityFinding, paginateGetFindings } from "@aws-sdk/client-se
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { expect } from "chai";
 import { chromium, type Browser } from "playwright-core";
-import { FINDINGS_COLUMNS, FINDINGS_HISTORY_TABLE, historyProjectionParameters, historyQueries, RUNS_COLUMNS, RUNS_TABLE } from "../../components/athena-queries";
+import { FINDINGS_COLUMNS, FINDINGS_HISTORY_TABLE, historyProjectionParameters, historyQueries, RUNS_COLUMNS, RUNS_TABLE } from "../../components/queries/athena-queries";
 import { awsClients, type AwsClients } from "../../local/aws-clients";
 import { changeDemoOrganization } from "../../emulator/demo-changes";
 import { assumeInto, type DemoOrganization, seedDemoOrganization } from "../../emulator/demo-organization";

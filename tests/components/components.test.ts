@@ -6,13 +6,13 @@ import { CrossAccountRoleStackSet } from "../../components/cross-account-role-st
 import { Notifier } from "../../components/notifier";
 import { PipelineRoles } from "../../components/pipeline-roles";
 import { ReportBucket } from "../../components/report-bucket";
-import { ReportQueries } from "../../components/report-queries";
+import { ReportQueries } from "../../components/queries/report-queries";
 import { CREDENTIAL_REPORT_COLUMNS } from "../../functions/analysis/credential-report";
 import { buildDefinition } from "../../functions/pipeline/state-machine-definition";
 import { failureOf, inStack, mockCloud, type MockCloud, one, ofType, PIPELINE_ACCOUNT, REGION, settled, some, valueOf } from "../helpers/pulumi/mock-cloud";
 import { rolePolicy, statement, statementsOf } from "../helpers/pulumi/recorded-policies";
 import { glueTableProblems } from "../helpers/glue-table-rules";
-import { historyQueries } from "../../components/athena-queries";
+import { historyQueries } from "../../components/queries/athena-queries";
 import { TrinoSQL } from "dt-sql-parser";
 
 const COLLECTOR = `arn:aws:iam::${PIPELINE_ACCOUNT}:role/collector`;

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
-import { historyQueries } from "../../components/athena-queries";
+import { historyQueries } from "../../components/queries/athena-queries";
 import { OrgCredentialReports } from "../../components/org-credential-reports";
 import { argsFromConfigText } from "../../components/stack-config";
 import { memberRolePolicy, memberRoleTrust } from "../../policies/member-role-template";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { type AcceptedRisk, applyAcceptedRisks, type BreakGlassRule, type ExceptionRule, InvalidAcceptedRisks, nameMatcher } from "../../../functions/analysis/accepted-risks";
 import { parseAcceptedRisks } from "../../../functions/analysis/accepted-risks-file";
 import { analyzeReports } from "../../helpers/analyze-reports";
-import { FINDINGS_COLUMNS } from "../../../components/athena-queries";
+import { FINDINGS_COLUMNS } from "../../../components/queries/athena-queries";
 
 const NOW = new Date("2026-11-25T08:00:00Z");
 const csv = readFileSync(join(__dirname, "../../fixtures/credential-reports/workloads-111111111111.csv"), "utf8");

@@ -63,7 +63,7 @@ describe("Lambda bundles", function () {
     execFileSync(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", join(root, "tsconfig.package.json")], { cwd: root });
     const script = [
       `const { OrgCredentialReports } = require(${JSON.stringify(join(root, "lib", "package.js"))});`,
-      `const { bundleFunction, FUNCTION_NAMES } = require(${JSON.stringify(join(root, "lib", "functions", "bundle.js"))});`,
+      `const { bundleFunction, FUNCTION_NAMES } = require(${JSON.stringify(join(root, "lib", "functions", "pipeline", "bundle.js"))});`,
       `const fs = require("node:fs");`,
       `Promise.all(FUNCTION_NAMES.map(async (name) => { fs.writeFileSync(name + ".js", await bundleFunction(name)); return name; }))`,
       `  .then((names) => console.log(JSON.stringify({ component: typeof OrgCredentialReports, names })));`,

@@ -1,7 +1,7 @@
-import { CREDENTIAL_REPORT_COLUMNS } from "../functions/analysis/credential-report";
-import type { FindingThresholds } from "../functions/analysis/findings";
-import { ANALYSIS_FILES, HISTORY_FILES, HISTORY_PREFIX, REPORTS_PREFIX } from "../functions/run/report-keys";
-import { RUN_RECORD_COLUMNS } from "../functions/org-report/run-history";
+import { CREDENTIAL_REPORT_COLUMNS } from "../../functions/analysis/credential-report";
+import type { FindingThresholds } from "../../functions/analysis/findings";
+import { ANALYSIS_FILES, HISTORY_FILES, HISTORY_PREFIX, REPORTS_PREFIX } from "../../functions/run/report-keys";
+import { RUN_RECORD_COLUMNS } from "../../functions/org-report/run-history";
 
 /** The Glue table over the raw reports. */
 export const REPORTS_TABLE = "credential_reports";

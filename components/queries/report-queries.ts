@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { HISTORY_FILES, HISTORY_PREFIX, REPORTS_PREFIX } from "../functions/run/report-keys";
-import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
+import { HISTORY_FILES, HISTORY_PREFIX, REPORTS_PREFIX } from "../../functions/run/report-keys";
+import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../../functions/analysis/findings";
 import {
   FINDINGS_COLUMNS,
   FINDINGS_HISTORY_TABLE,

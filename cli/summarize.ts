@@ -1,0 +1,178 @@
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { AcceptedRisk } from "../functions/analysis/accepted-risks";
+import type { FindingThresholds } from "../functions/analysis/findings";
+import { DEFAULT_MEMBER_ROLE_NAME } from "../functions/aws/member-credentials";
+import { silentLog } from "../functions/log";
+import { ANALYSIS_FILES } from "../functions/run/report-keys";
+import { findPreviousRun, knownAccounts } from "../functions/storage/analysis-store";
+import type { Manifest } from "../functions/summarize/manifest";
+import { summarizeInputFromStoredRun } from "../functions/summarize/stored-run";
+import { securityHubMessage, summarize } from "../functions/summarize/summarize";
+import { awsClients } from "../local/aws-clients";
+import { analyzeFolder, previousFromFile } from "../local/folder-analysis";
+import { type DownloadProgress, downloadProgressLine, withProgress } from "../local/progress";
+import { callerOf, localSummarizeDeps } from "../local/runner";
+import { EXIT_INCOMPLETE, UsageError } from "./exit-status";
+import { acceptedRisksFlag, THRESHOLD_OPTIONS, thresholdFlags } from "./options/analysis-options";
+import { AWS_TARGET_OPTIONS, awsTargetProblems, regionOf } from "./options/aws-target";
+import { bucketFlag, outFolderFlag, problemsOf, roleNameFlag, topicArnFlag } from "./options/flag-checks";
+import { type Command, parseOptions } from "./options/option-table";
+import { downloadPrefix } from "./output/download";
+import { formatFindingsSummary } from "./output/findings-summary";
+import { reportRefused } from "./output/report-run";
+import { preflight } from "./preflight";
+
+const OPTIONS = [
+  { flag: "--from", type: "string", value: "DIR", help: "a folder of raw reports (account=<id>.csv; a manifest.json is used if present)" },
+  { flag: "--previous", type: "string", value: "FILE", help: "with --from: an earlier findings.json, for what is new and resolved" },
+  { flag: "--bucket", type: "string", value: "NAME", help: "with --run: the bucket of a stored run" },
+  {
+    flag: "--run",
+    type: "string",
+    value: "PREFIX",
+    help: "with --bucket: a stored run, e.g. credential-reports/date=2026-11-25/run=<id>/ (compared with the run before it in the same bucket)",
+  },
+  ...AWS_TARGET_OPTIONS,
+  {
+    flag: "--out",
+    type: "string",
+    value: "DIR",
+    help: "where findings.json(l), findings.csv, summary.json, changes.json, users.csv, trend.json and report.html are written [./out/analysis]",
+  },
+  {
+    flag: "--write-manifest",
+    type: "boolean",
+    help:
+      "with --bucket and --run: summarise the stored run in the bucket itself, as its own Summarize would (manifest and analysis files where they are " +
+      "missing, never replacing one that is there; the run's event): for a run that timed out or whose manifest could not be written",
+  },
+  {
+    flag: "--map-bucket",
+    type: "string",
+    value: "NAME",
+    help: "with --write-manifest: the stack's map files bucket (output mapBucketName), where the run's Distributed Map results are [--bucket]",
+  },
+  { flag: "--topic-arn", type: "string", value: "ARN", help: "with --write-manifest: also publish the run summary" },
+  { flag: "--security-hub", type: "boolean", help: "with --write-manifest: import the findings into each account's Security Hub" },
+  { flag: "--role-name", type: "string", value: "NAME", help: `with --security-hub: the member role [${DEFAULT_MEMBER_ROLE_NAME}]` },
+  {
+    flag: "--accepted-risks",
+    type: "string",
+    value: "FILE",
+    help: 'known exceptions (YAML or JSON, see docs/findings.md "Accepted risks and break-glass users"): the findings they cover are marked accepted and kept out of the open counts and alerts',
+  },
+  { flag: "--quiet", type: "boolean", help: "no progress line while a stored run is downloaded" },
+  ...THRESHOLD_OPTIONS,
+] as const;
+
+/** Findings, summary and HTML of stored reports: a folder of them, or a run in its bucket. */
+export const summarizeCommand: Command = {
+  name: "summarize",
+  usage: "npm run cli -- summarize [options]",
+  summary: "findings, summary and HTML report of stored reports",
+  options: OPTIONS,
+  notes: "Give one source: --from DIR, or --bucket NAME with --run PREFIX.",
+  run: summarizeReports,
+};
+
+async function summarizeReports(args: string[]): Promise<number> {
+  const values = parseOptions(OPTIONS, args);
+  const fromBucket = values.bucket !== undefined || values.run !== undefined;
+  const problems: string[] = [];
+  if (values.from && fromBucket) problems.push("give either --from DIR or --bucket with --run, not both");
+  if (!values.from && !fromBucket) problems.push("give --from DIR, or --bucket NAME with --run PREFIX");
+  if (fromBucket && !(values.bucket && values.run)) problems.push("--bucket and --run go together");
+  const runFolder = values.run?.replace(/\/?$/, "/");
+  const runMatch = runFolder ? /(?:^|\/)date=(\d{4}-\d{2}-\d{2})\/run=([A-Za-z0-9_.-]{1,80})\/$/.exec(runFolder) : undefined;
+  if (runFolder && !runMatch) problems.push(`--run must be a run's prefix such as credential-reports/date=2026-11-25/run=<id>/, got ${JSON.stringify(values.run)}`);
+  if (values.previous && fromBucket) problems.push("--previous goes with --from; a stored run is compared with the run before it");
+  if (values["write-manifest"] && !fromBucket) problems.push("--write-manifest goes with --bucket and --run");
+  if (values["write-manifest"] && values.out) problems.push("--write-manifest writes into the bucket; --out does not go with it");
+  if (values["topic-arn"] && !values["write-manifest"]) problems.push("--topic-arn goes with --write-manifest");
+  if (values["map-bucket"] && !values["write-manifest"]) problems.push("--map-bucket goes with --write-manifest");
+  if (values["security-hub"] && !values["write-manifest"]) problems.push("--security-hub goes with --write-manifest");
+  if (values["role-name"] !== undefined && !values["security-hub"]) problems.push("--role-name goes with --security-hub");
+  if (values["role-name"] !== undefined) problems.push(...problemsOf(roleNameFlag("--role-name", values["role-name"])));
+  if (values.bucket !== undefined) problems.push(...problemsOf(bucketFlag("--bucket", values.bucket)));
+  if (values["map-bucket"] !== undefined) problems.push(...problemsOf(bucketFlag("--map-bucket", values["map-bucket"])));
+  if (values["topic-arn"] !== undefined) problems.push(...problemsOf(topicArnFlag("--topic-arn", values["topic-arn"])));
+  problems.push(...awsTargetProblems(values));
+  const thresholds = thresholdFlags(values, problems);
+  if (values.out !== undefined) problems.push(...problemsOf(outFolderFlag("--out", resolve(values.out))));
+  const acceptedRisks = values["accepted-risks"] ? await acceptedRisksFlag(values["accepted-risks"], problems) : undefined;
+  if (problems.length > 0) throw new UsageError(problems.join("\n"));
+  const region = regionOf(values);
+  if (values["write-manifest"]) {
+    return summarizeStoredRun({
+      bucket: values.bucket!,
+      mapBucket: values["map-bucket"],
+      runId: runMatch![2],
+      date: runMatch![1],
+      topicArn: values["topic-arn"],
+      region,
+      endpoint: values.endpoint,
+      thresholds,
+      acceptedRisks,
+      securityHub: values["security-hub"] ?? false,
+      memberRoleName: values["role-name"] ?? DEFAULT_MEMBER_ROLE_NAME,
+    });
+  }
+  const outDir = resolve(values.out ?? join("out", "analysis"));
+
+  let source = values.from ? resolve(values.from) : "";
+  let previous = values.previous ? await previousFromFile(values.previous) : undefined;
+  if (fromBucket) {
+    const clients = awsClients({ region, endpoint: values.endpoint });
+    const unusable = await preflight(clients, { bucket: values.bucket!, endpoint: values.endpoint, region });
+    if (unusable.length > 0) throw new UsageError(unusable.join("\n"));
+    const staging = join(outDir, "reports");
+    const downloaded: DownloadProgress = { files: 0, bytes: 0 };
+    const { refused } = await withProgress(values.quiet ?? false, (ms) => downloadProgressLine(downloaded, ms), () => downloadPrefix(clients.s3, values.bucket!, runFolder!, staging, downloaded));
+    reportRefused(values.bucket!, refused);
+    source = join(staging, runFolder!);
+    const manifest = JSON.parse(await readFile(join(source, "manifest.json"), "utf8")) as Manifest;
+    const store = { s3: clients.s3, bucket: values.bucket! };
+    previous = knownAccounts(await findPreviousRun({ id: runMatch![2], startedAt: manifest.startedAt }, store), store);
+  }
+  const { summary, reports, htmlPath } = await analyzeFolder(source, outDir, { previous, thresholds, acceptedRisks });
+  console.log(`Analysed ${reports} report(s) from ${source}.`);
+  console.log("");
+  console.log(formatFindingsSummary(summary));
+  console.log("");
+  console.log(`Wrote ${Object.values(ANALYSIS_FILES).join(", ")} to ${outDir}`);
+  console.log(`Open the HTML report: ${htmlPath}`);
+  return 0;
+}
+
+/**
+ * Summarises a stored run in its own bucket, as the run's own Summarize would have: the manifest
+ * and analysis files that are missing, with the accepted risks and thresholds given, the run's
+ * event, the SNS summary (with --topic-arn) and, with --security-hub, the import.
+ */
+async function summarizeStoredRun(target: {
+  bucket: string;
+  mapBucket?: string;
+  runId: string;
+  date: string;
+  topicArn?: string;
+  region: string;
+  endpoint?: string;
+  thresholds: FindingThresholds;
+  acceptedRisks?: readonly AcceptedRisk[];
+  securityHub: boolean;
+  memberRoleName: string;
+}): Promise<number> {
+  const clients = awsClients({ region: target.region, endpoint: target.endpoint });
+  const unusable = await preflight(clients, { bucket: target.bucket, topicArn: target.topicArn, endpoint: target.endpoint, region: target.region });
+  if (unusable.length > 0) throw new UsageError(unusable.join("\n"));
+  const input = await summarizeInputFromStoredRun(target.runId, target.date, { s3: clients.s3, bucket: target.bucket, mapBucket: target.mapBucket });
+  const summary = await summarize(input, localSummarizeDeps(clients, await callerOf(clients), { ...target, log: silentLog }, target.runId));
+  const { counts } = summary;
+  console.log(`Run ${target.runId}: ${counts.collected} collected, ${counts.failed} failed, ${counts.skipped} skipped.`);
+  console.log(`Manifest: s3://${target.bucket}/${summary.manifestKey}`);
+  if (summary.analysisError) console.error(`The analysis failed, so the run has no findings: ${summary.analysisError}`);
+  if (summary.eventError) console.error(`The run's event could not be put: ${summary.eventError}`);
+  if (summary.securityHub) console.log(securityHubMessage(summary.securityHub));
+  return counts.failed === 0 && !summary.analysisError ? 0 : EXIT_INCOMPLETE;
+}
