@@ -15,6 +15,7 @@ import { withRetries } from "../aws/with-retries";
 import { readAccountList } from "../storage/account-list";
 import { buildManifest, type FindingsDigest, type Manifest, type ReadBack, runSummaryMessage } from "./manifest";
 import { outcomesOfRun, readMapResults } from "./map-results";
+import { noticeReasons, noticeReasonsLine, noticeSubject } from "./run-notice";
 import { runCompletedEvent } from "./run-event";
 import { analysisKey } from "../run/report-keys";
 import type { SecurityHubDeps, SecurityHubOutcome } from "../aws/security-hub";
@@ -126,21 +127,22 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
   const urgent = digest?.urgentCount ?? 0;
   const undecided = digest?.notEvaluated.accounts ?? 0;
   const unreadable = digest?.unreadableReports.length ?? 0;
-  if (manifest.counts.failed > 0 || unreadable > 0 || urgent > 0 || analysisError || notImported > 0 || undecided > 0) {
-    const reasons = [
-      manifest.counts.failed > 0 ? `${manifest.counts.failed} account(s) failed` : "",
-      unreadable > 0 ? `${unreadable} report(s) unreadable` : "",
-      urgent > 0 ? `${urgent} new critical or high finding(s)` : "",
-      undecided > 0 ? `checks not evaluated in ${undecided} account(s)` : "",
-      analysisError ? "analysis failed" : "",
-      notImported > 0 ? "Security Hub import incomplete" : "",
-    ].filter(Boolean);
+  const reasons = noticeReasons({
+    failedAccounts: manifest.counts.failed,
+    unreadableReports: unreadable,
+    newUrgentFindings: urgent,
+    notEvaluatedAccounts: undecided,
+    analysisFailed: analysisError !== undefined,
+    securityHubIncomplete: notImported > 0,
+  });
+  if (reasons.length > 0) {
     const message = [
       runSummaryMessage(manifest, deps.bucket, key, digest),
+      noticeReasonsLine(reasons),
       analysisError ? `The analysis of this run failed: ${analysisError}` : "",
       securityHub ? securityHubMessage(securityHub) : "",
     ].filter(Boolean);
-    await retry(() => publish(deps, `IAM credential report: ${reasons.join(", ")}`, message.join("\n\n")));
+    await retry(() => publish(deps, noticeSubject(reasons), message.join("\n\n")));
   }
   const eventError = await putRunEvent(deps, runCompletedEvent(run, manifest, deps.bucket, key, digest, analysisError, securityHub));
   return {

@@ -1,0 +1,49 @@
+/**
+ * SNS's rules for a subject (Amazon SNS API Reference, Publish, "Subject"): ASCII text that begins
+ * with a letter, number or punctuation mark, no line breaks or control characters, and "less than
+ * 100 characters". A subject outside them fails the Publish (InvalidParameter), so every notice is
+ * cut to fit here, whatever it has to say; the body carries everything.
+ */
+export const SNS_SUBJECT_MAX_CHARACTERS = 99;
+
+/** What a run summary is sent for, each worded for the subject and the body. */
+export interface NoticeReasons {
+  readonly failedAccounts: number;
+  readonly unreadableReports: number;
+  readonly newUrgentFindings: number;
+  readonly notEvaluatedAccounts: number;
+  readonly analysisFailed: boolean;
+  readonly securityHubIncomplete: boolean;
+}
+
+/** The reasons to send, most urgent first; none when the run needs no notice. */
+export function noticeReasons(reasons: NoticeReasons): string[] {
+  return [
+    reasons.failedAccounts > 0 ? `${reasons.failedAccounts} account(s) failed` : "",
+    reasons.unreadableReports > 0 ? `${reasons.unreadableReports} report(s) unreadable` : "",
+    reasons.newUrgentFindings > 0 ? `${reasons.newUrgentFindings} new critical or high finding(s)` : "",
+    reasons.notEvaluatedAccounts > 0 ? `checks not evaluated in ${reasons.notEvaluatedAccounts} account(s)` : "",
+    reasons.analysisFailed ? "analysis failed" : "",
+    reasons.securityHubIncomplete ? "Security Hub import incomplete" : "",
+  ].filter(Boolean);
+}
+
+const PREFIX = "IAM credential report: ";
+
+/**
+ * The subject of a run summary: as many reasons as fit SNS's limit, in order, then how many more
+ * ("and 2 more"); the body names them all. Only ASCII goes in (a reason is ours, never a user name).
+ */
+export function noticeSubject(reasons: readonly string[]): string {
+  for (let shown = reasons.length; shown > 0; shown--) {
+    const rest = reasons.length - shown;
+    const subject = `${PREFIX}${reasons.slice(0, shown).join(", ")}${rest > 0 ? ` and ${rest} more` : ""}`;
+    if (subject.length <= SNS_SUBJECT_MAX_CHARACTERS) return subject;
+  }
+  return `${PREFIX}${reasons.length} reasons to look`.slice(0, SNS_SUBJECT_MAX_CHARACTERS);
+}
+
+/** The body's first line: every reason the summary is sent for. */
+export function noticeReasonsLine(reasons: readonly string[]): string {
+  return `Sent because: ${reasons.join("; ")}.`;
+}
