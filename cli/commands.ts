@@ -21,7 +21,8 @@ endpoint that the checks before the run found unusable (nothing was collected).`
 
 /** One command's part of the help: its options from its table, then its notes. */
 function commandSection(command: Command): string {
-  return [`${command.name} options:`, optionsHelp(command.options), ...(command.notes ? wrap(command.notes, HELP_WIDTH - 2).map((line) => `  ${line}`) : [])].join("\n");
+  const notes = command.notes ? `\n\n${wrap(command.notes, HELP_WIDTH - 2).map((line) => `  ${line}`).join("\n")}` : "";
+  return `${command.name} options:\n${optionsHelp(command.options)}${notes}`;
 }
 
 function usageLines(commands: readonly Command[]): string {

@@ -1,13 +1,8 @@
-import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { parseAcceptedRisks } from "../functions/analysis/accepted-risks-file";
-import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
-import { DEFAULT_MEMBER_ROLE_NAME } from "../functions/aws/member-credentials";
-import { silentLog } from "../functions/log";
-import { EVERY_ACCOUNT } from "../functions/run/account-scope";
+import { DEFAULT_THRESHOLDS } from "../functions/analysis/findings";
 import { HISTORY_PREFIX } from "../functions/run/report-keys";
-import { DEFAULT_SETTINGS } from "../functions/run/settings";
 import { changeDemoOrganization, DEMO_CHANGES } from "../emulator/demo-changes";
+import { deployStack } from "../emulator/deploy";
 import { DEMO_SPEC, seedDemoOrganization } from "../emulator/demo-organization";
 import { startEmulator } from "../emulator/server";
 import { awsClients } from "../local/aws-clients";
@@ -30,12 +25,18 @@ const OPTIONS = [
 ] as const;
 
 /**
- * IAM reuses a report for four hours, so a report older than a day is rare: the demo draws the
- * stale-report line at 2 hours, where the report IAM made three hours before the run shows.
+ * The demo's stack config. IAM reuses a report for four hours, so a report older than a day is
+ * rare: the demo draws the stale-report line at 2 hours, where the report IAM made three hours
+ * before the run shows; and it reports every user without MFA.
  */
-const DEMO_THRESHOLDS: FindingThresholds = { ...DEFAULT_THRESHOLDS, maxReportAgeHours: 2, mfaForEveryUser: true };
+const DEMO_CONFIG = {
+  securityHub: "true",
+  acceptedRisksFile: join(__dirname, "..", "examples", "accepted-risks.yaml"),
+  maxReportAgeHours: "2",
+  mfaForEveryUser: "true",
+};
 const DEMO_NOTE =
-  `The demo counts a report made more than ${DEMO_THRESHOLDS.maxReportAgeHours} hours before the run as stale (maxReportAgeHours; ${DEFAULT_THRESHOLDS.maxReportAgeHours} by default), ` +
+  `The demo counts a report made more than ${DEMO_CONFIG.maxReportAgeHours} hours before the run as stale (maxReportAgeHours; ${DEFAULT_THRESHOLDS.maxReportAgeHours} by default), ` +
   "and reports every user without MFA (mfaForEveryUser; off by default).";
 
 /** The whole pipeline on a local emulated organization: seeded, run (once or a few times), downloaded and printed. */
@@ -63,23 +64,16 @@ async function demo(args: string[]): Promise<number> {
       `Seeded organization: management account ${org.managementAccountId}, ${org.members.length} member accounts in ` +
         `${org.ous.map((ou) => ou.name).join(", ")}; ${org.members.filter((m) => m.suspended).length} suspended.`,
     );
-    // moto finishes a report on the second request: one short wait per account shows the polling.
-    const settings = { ...DEFAULT_SETTINGS, pollIntervalSeconds: 1 };
-    const risksFile = join(__dirname, "..", "examples", "accepted-risks.yaml");
-    const options = {
-      region: target.region,
-      bucket: org.bucket,
-      topicArn: org.topicArn,
-      memberRoleName: DEFAULT_MEMBER_ROLE_NAME,
-      scope: EVERY_ACCOUNT,
-      settings,
-      acceptedRisks: parseAcceptedRisks(await readFile(risksFile, "utf8"), risksFile),
-      securityHub: true,
-      thresholds: DEMO_THRESHOLDS,
-    };
+    // The stack as `pulumi up` would deploy it, with the demo's settings: every request of the run is
+    // judged by its policies. moto finishes a report on the second request: one short wait per
+    // account shows the polling.
+    const deployment = await deployStack(emulator, org, DEMO_CONFIG);
+    console.log(`Deployed the stack into the emulator: every request is judged by the policies the Pulumi program deploys.`);
+    const stack = await deployment.runOptions();
+    const options = { ...stack, settings: { ...stack.settings, pollIntervalSeconds: 1 } };
     // Earlier runs, each followed by what the organization's people change before the next: the last run's page draws the trend.
     for (let n = 1; n < runs.value; n++) {
-      const earlier = await runLocally({ ...options, clients, log: silentLog });
+      const earlier = await runLocally(options);
       if (earlier.status === "failed") throw new Error(`run ${n} of ${runs.value} failed: ${earlier.error}`);
       const { counts, findings } = earlier.summary;
       console.log(`Run ${n} of ${runs.value} (${earlier.runId}): ${counts.collected} collected, ${findings ? Object.values(findings.bySeverity).reduce((a, b) => a + b, 0) : 0} open findings.`);

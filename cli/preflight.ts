@@ -1,4 +1,5 @@
-import { HeadBucketCommand } from "@aws-sdk/client-s3";
+import { GetBucketPolicyCommand, HeadBucketCommand } from "@aws-sdk/client-s3";
+import { ONLY_PIPELINE_WRITES_SID } from "../policies/resource-policies";
 import { GetTopicAttributesCommand } from "@aws-sdk/client-sns";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { describeAwsError, isNetworkError } from "../functions/run/errors";
@@ -10,6 +11,8 @@ export interface PreflightTarget {
   /** The --endpoint given, if any: a refused connection names it. */
   readonly endpoint?: string;
   readonly region: string;
+  /** The command will write run files into the bucket (run, summarize --write-manifest): a deployed stack's bucket refuses that. */
+  readonly writes?: boolean;
 }
 
 /**
@@ -20,8 +23,9 @@ export interface PreflightTarget {
  */
 export async function preflight(clients: AwsClients, target: PreflightTarget): Promise<string[]> {
   const where = target.endpoint ? `${target.endpoint} (--endpoint)` : `AWS in ${target.region} (--region)`;
+  let caller = "";
   try {
-    await clients.sts.send(new GetCallerIdentityCommand({}));
+    caller = (await clients.sts.send(new GetCallerIdentityCommand({}))).Arn ?? "";
   } catch (err) {
     if (isNetworkError(err)) return [`cannot reach ${where}: ${networkReason(err)}`];
     // The SDK's own error when no credentials are found anywhere: nothing was sent yet.
@@ -34,6 +38,7 @@ export async function preflight(clients: AwsClients, target: PreflightTarget): P
   const problems: string[] = [];
   try {
     await clients.s3.send(new HeadBucketCommand({ Bucket: target.bucket }));
+    if (target.writes) problems.push(...(await refusesWritesBy(clients, target.bucket, caller)));
   } catch (err) {
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status === 404) problems.push(`--bucket: there is no bucket ${JSON.stringify(target.bucket)} at ${where}`);
@@ -54,6 +59,28 @@ export async function preflight(clients: AwsClients, target: PreflightTarget): P
     }
   }
   return problems;
+}
+
+/**
+ * Whether the bucket is a deployed stack's, whose policy lets only the pipeline's roles write run
+ * files: a run with other credentials would be refused at its first write. Told from the policy
+ * when the caller may read it; otherwise nothing is said, and a refusal names itself later.
+ */
+async function refusesWritesBy(clients: AwsClients, bucket: string, callerArn: string): Promise<string[]> {
+  let policy: { Statement?: { Sid?: string; Condition?: { ArnNotEquals?: Record<string, string | string[]> } }[] };
+  try {
+    policy = JSON.parse((await clients.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }))).Policy ?? "{}");
+  } catch {
+    return [];
+  }
+  const writers = policy.Statement?.find((s) => s.Sid === ONLY_PIPELINE_WRITES_SID)?.Condition?.ArnNotEquals?.["aws:PrincipalArn"];
+  // aws:PrincipalArn of a role session is its role's ARN.
+  const principal = callerArn.replace(/^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.*$/, "arn:$1:iam::$2:role/$3");
+  if (!writers || [writers].flat().includes(principal)) return [];
+  return [
+    `--bucket: s3://${bucket} is a deployed stack's report bucket: its policy (${ONLY_PIPELINE_WRITES_SID}) lets only the pipeline's roles write run files, not ${principal}. ` +
+      "Start a run of the deployed pipeline instead ($(pulumi stack output startRunCommand)), or give run a bucket of your own",
+  ];
 }
 
 function networkReason(err: unknown): string {

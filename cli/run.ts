@@ -81,7 +81,7 @@ async function run(args: string[]): Promise<number> {
 
   const region = regionOf(values);
   const clients = awsClients({ region, endpoint: values.endpoint });
-  const unusable = await preflight(clients, { bucket: values.bucket!, topicArn: values["topic-arn"], endpoint: values.endpoint, region });
+  const unusable = await preflight(clients, { bucket: values.bucket!, topicArn: values["topic-arn"], endpoint: values.endpoint, region, writes: true });
   if (unusable.length > 0) throw new UsageError(unusable.join("\n"));
   return runAndReport(clients, {
     region,

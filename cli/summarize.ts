@@ -9,14 +9,16 @@ import { findPreviousRun, knownAccounts } from "../functions/storage/analysis-st
 import type { Manifest } from "../functions/summarize/manifest";
 import { summarizeInputFromStoredRun } from "../functions/summarize/stored-run";
 import { securityHubMessage, summarize } from "../functions/summarize/summarize";
-import { awsClients } from "../local/aws-clients";
+import { type AwsClients, awsClients } from "../local/aws-clients";
+import { DescribeExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import type { SummarizeResult } from "../functions/summarize/summarize";
 import { analyzeFolder, previousFromFile } from "../local/folder-analysis";
 import { type DownloadProgress, downloadProgressLine, withProgress } from "../local/progress";
 import { callerOf, localSummarizeDeps } from "../local/runner";
 import { EXIT_INCOMPLETE, UsageError } from "./exit-status";
 import { acceptedRisksFlag, THRESHOLD_OPTIONS, thresholdFlags } from "./options/analysis-options";
 import { AWS_TARGET_OPTIONS, awsTargetProblems, regionOf } from "./options/aws-target";
-import { bucketFlag, outFolderFlag, problemsOf, roleNameFlag, topicArnFlag } from "./options/flag-checks";
+import { bucketFlag, outFolderFlag, problemsOf, roleNameFlag, stateMachineArnFlag, topicArnFlag } from "./options/flag-checks";
 import { type Command, parseOptions } from "./options/option-table";
 import { downloadPrefix } from "./output/download";
 import { formatFindingsSummary } from "./output/findings-summary";
@@ -33,6 +35,12 @@ const OPTIONS = [
     value: "PREFIX",
     help: "with --bucket: a stored run, e.g. credential-reports/date=2026-11-25/run=<id>/ (compared with the run before it in the same bucket)",
   },
+  {
+    flag: "--state-machine-arn",
+    type: "string",
+    value: "ARN",
+    help: "with --run: summarise a run of a deployed stack by the pipeline itself (output stateMachineArn): starts an execution that writes the run's missing manifest and analysis files as the pipeline's own roles, with the stack's settings, and waits for it; for a run that timed out, was aborted or could not write its manifest",
+  },
   ...AWS_TARGET_OPTIONS,
   {
     flag: "--out",
@@ -44,14 +52,8 @@ const OPTIONS = [
     flag: "--write-manifest",
     type: "boolean",
     help:
-      "with --bucket and --run: summarise the stored run in the bucket itself, as its own Summarize would (manifest and analysis files where they are " +
-      "missing, never replacing one that is there; the run's event): for a run that timed out or whose manifest could not be written",
-  },
-  {
-    flag: "--map-bucket",
-    type: "string",
-    value: "NAME",
-    help: "with --write-manifest: the stack's map files bucket (output mapBucketName), where the run's Distributed Map results are [--bucket]",
+      "with --bucket and --run: summarise a run of `run` in its bucket with your own credentials, as its own Summarize would (manifest and analysis files where they are " +
+      "missing, never replacing one that is there; the run's event). A deployed stack's bucket lets only the pipeline write: use --state-machine-arn there",
   },
   { flag: "--topic-arn", type: "string", value: "ARN", help: "with --write-manifest: also publish the run summary" },
   { flag: "--security-hub", type: "boolean", help: "with --write-manifest: import the findings into each account's Security Hub" },
@@ -72,17 +74,24 @@ export const summarizeCommand: Command = {
   usage: "npm run cli -- summarize [options]",
   summary: "findings, summary and HTML report of stored reports",
   options: OPTIONS,
-  notes: "Give one source: --from DIR, or --bucket NAME with --run PREFIX.",
+  notes: "Give one source: --from DIR, --bucket NAME with --run PREFIX, or --state-machine-arn ARN with --run PREFIX.",
   run: summarizeReports,
 };
 
 async function summarizeReports(args: string[]): Promise<number> {
   const values = parseOptions(OPTIONS, args);
-  const fromBucket = values.bucket !== undefined || values.run !== undefined;
+  const byPipeline = values["state-machine-arn"] !== undefined;
+  const fromBucket = !byPipeline && (values.bucket !== undefined || values.run !== undefined);
   const problems: string[] = [];
-  if (values.from && fromBucket) problems.push("give either --from DIR or --bucket with --run, not both");
-  if (!values.from && !fromBucket) problems.push("give --from DIR, or --bucket NAME with --run PREFIX");
+  const sources = [values.from !== undefined, values.bucket !== undefined, byPipeline].filter(Boolean).length;
+  if (sources > 1) problems.push("give one source: --from DIR, --bucket NAME with --run, or --state-machine-arn ARN with --run");
+  if (sources === 0) problems.push("give --from DIR, --bucket NAME with --run PREFIX, or --state-machine-arn ARN with --run PREFIX");
   if (fromBucket && !(values.bucket && values.run)) problems.push("--bucket and --run go together");
+  if (byPipeline && !values.run) problems.push("--state-machine-arn goes with --run PREFIX");
+  if (byPipeline) problems.push(...problemsOf(stateMachineArnFlag("--state-machine-arn", values["state-machine-arn"]!)));
+  if (byPipeline && (values.out || values.previous || values["accepted-risks"] || values["write-manifest"])) {
+    problems.push("--state-machine-arn summarises with the stack's own settings and writes into its bucket: --out, --previous, --accepted-risks and --write-manifest do not go with it");
+  }
   const runFolder = values.run?.replace(/\/?$/, "/");
   const runMatch = runFolder ? /(?:^|\/)date=(\d{4}-\d{2}-\d{2})\/run=([A-Za-z0-9_.-]{1,80})\/$/.exec(runFolder) : undefined;
   if (runFolder && !runMatch) problems.push(`--run must be a run's prefix such as credential-reports/date=2026-11-25/run=<id>/, got ${JSON.stringify(values.run)}`);
@@ -90,12 +99,10 @@ async function summarizeReports(args: string[]): Promise<number> {
   if (values["write-manifest"] && !fromBucket) problems.push("--write-manifest goes with --bucket and --run");
   if (values["write-manifest"] && values.out) problems.push("--write-manifest writes into the bucket; --out does not go with it");
   if (values["topic-arn"] && !values["write-manifest"]) problems.push("--topic-arn goes with --write-manifest");
-  if (values["map-bucket"] && !values["write-manifest"]) problems.push("--map-bucket goes with --write-manifest");
   if (values["security-hub"] && !values["write-manifest"]) problems.push("--security-hub goes with --write-manifest");
   if (values["role-name"] !== undefined && !values["security-hub"]) problems.push("--role-name goes with --security-hub");
   if (values["role-name"] !== undefined) problems.push(...problemsOf(roleNameFlag("--role-name", values["role-name"])));
   if (values.bucket !== undefined) problems.push(...problemsOf(bucketFlag("--bucket", values.bucket)));
-  if (values["map-bucket"] !== undefined) problems.push(...problemsOf(bucketFlag("--map-bucket", values["map-bucket"])));
   if (values["topic-arn"] !== undefined) problems.push(...problemsOf(topicArnFlag("--topic-arn", values["topic-arn"])));
   problems.push(...awsTargetProblems(values));
   const thresholds = thresholdFlags(values, problems);
@@ -103,10 +110,12 @@ async function summarizeReports(args: string[]): Promise<number> {
   const acceptedRisks = values["accepted-risks"] ? await acceptedRisksFlag(values["accepted-risks"], problems) : undefined;
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
   const region = regionOf(values);
+  if (byPipeline) {
+    return summarizeByPipeline({ stateMachineArn: values["state-machine-arn"]!, runId: runMatch![2], date: runMatch![1], region, endpoint: values.endpoint, quiet: values.quiet ?? false });
+  }
   if (values["write-manifest"]) {
     return summarizeStoredRun({
       bucket: values.bucket!,
-      mapBucket: values["map-bucket"],
       runId: runMatch![2],
       date: runMatch![1],
       topicArn: values["topic-arn"],
@@ -152,7 +161,6 @@ async function summarizeReports(args: string[]): Promise<number> {
  */
 async function summarizeStoredRun(target: {
   bucket: string;
-  mapBucket?: string;
   runId: string;
   date: string;
   topicArn?: string;
@@ -164,9 +172,9 @@ async function summarizeStoredRun(target: {
   memberRoleName: string;
 }): Promise<number> {
   const clients = awsClients({ region: target.region, endpoint: target.endpoint });
-  const unusable = await preflight(clients, { bucket: target.bucket, topicArn: target.topicArn, endpoint: target.endpoint, region: target.region });
+  const unusable = await preflight(clients, { bucket: target.bucket, topicArn: target.topicArn, endpoint: target.endpoint, region: target.region, writes: true });
   if (unusable.length > 0) throw new UsageError(unusable.join("\n"));
-  const input = await summarizeInputFromStoredRun(target.runId, target.date, { s3: clients.s3, bucket: target.bucket, mapBucket: target.mapBucket });
+  const input = await summarizeInputFromStoredRun(target.runId, target.date, { s3: clients.s3, bucket: target.bucket });
   const summary = await summarize(input, localSummarizeDeps(clients, await callerOf(clients), { ...target, log: silentLog }, target.runId));
   const { counts } = summary;
   console.log(`Run ${target.runId}: ${counts.collected} collected, ${counts.failed} failed, ${counts.skipped} skipped.`);
@@ -175,4 +183,42 @@ async function summarizeStoredRun(target: {
   if (summary.eventError) console.error(`The run's event could not be put: ${summary.eventError}`);
   if (summary.securityHub) console.log(securityHubMessage(summary.securityHub));
   return counts.failed === 0 && !summary.analysisError ? 0 : EXIT_INCOMPLETE;
+}
+
+/** How often a started execution is looked at: Summarize takes seconds to minutes. */
+const EXECUTION_POLL_MS = 2000;
+
+/**
+ * Summarises a stored run of a deployed stack by the pipeline itself: an execution of its state
+ * machine with `{"summarizeRun": {id, date}}`, whose Summarize writes what the run is missing as
+ * its own role (the bucket lets no one else write), with the stack's settings. Waits for it.
+ */
+async function summarizeByPipeline(target: { stateMachineArn: string; runId: string; date: string; region: string; endpoint?: string; quiet: boolean }): Promise<number> {
+  const clients = awsClients({ region: target.region, endpoint: target.endpoint });
+  // Execution names are 1-80 characters and unique per state machine: the run's id, then when.
+  const stamp = new Date().toISOString().replace(/[-:.]/g, "").slice(0, 15);
+  const name = `summarize-${stamp}-${target.runId}`.slice(0, 80);
+  const { executionArn } = await clients.stepFunctions.send(
+    new StartExecutionCommand({ stateMachineArn: target.stateMachineArn, name, input: JSON.stringify({ summarizeRun: { id: target.runId, date: target.date } }) }),
+  );
+  console.log(`Started ${executionArn}`);
+  const execution = await withProgress(target.quiet, (ms) => `summarising run ${target.runId} (${Math.round(ms / 1000)} s)`, () => executionEnd(clients, executionArn!));
+  if (execution.status !== "SUCCEEDED") {
+    console.error(`The execution ended ${execution.status}: ${execution.error ?? ""} ${execution.cause ?? ""}`.trim());
+    return EXIT_INCOMPLETE;
+  }
+  const summary = JSON.parse(execution.output ?? "{}") as SummarizeResult;
+  const { counts } = summary;
+  console.log(`Run ${target.runId}: ${counts.collected} collected, ${counts.failed} failed, ${counts.skipped} skipped.`);
+  console.log(`Manifest: ${summary.manifestKey}`);
+  if (summary.analysisError) console.error(`The analysis failed, so the run has no findings: ${summary.analysisError}`);
+  return counts.failed === 0 && !summary.analysisError ? 0 : EXIT_INCOMPLETE;
+}
+
+async function executionEnd(clients: AwsClients, executionArn: string) {
+  for (;;) {
+    const execution = await clients.stepFunctions.send(new DescribeExecutionCommand({ executionArn }));
+    if (execution.status !== "RUNNING" && execution.status !== "PENDING_REDRIVE") return execution;
+    await new Promise((resolve) => setTimeout(resolve, EXECUTION_POLL_MS));
+  }
 }

@@ -159,6 +159,7 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
       {
         ...lambdaVariables("summarize", {
           reportBucket: args.bucketName,
+          mapBucket: mapFilesBucket.bucketName,
           topicArn: args.topicArn,
           acceptedRisksFile: withRisks ? ACCEPTED_RISKS_PACKAGE_FILE : undefined,
           securityHubMemberRole: settings.securityHub ? args.memberRoleName : undefined,

@@ -1,14 +1,26 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { type Authorizer, startAuthorizer } from "./authorizer";
 
-/** A moto server on a loopback port (moto_server.py: moto, plus the Security Hub behaviour it lacks), for the demo and the end-to-end tests. */
+/**
+ * A moto server on a loopback port (moto_server.py: moto, plus the Security Hub behaviour it
+ * lacks) behind the authorizing layer, for the demo, the benchmarks and the end-to-end tests.
+ */
 export interface Emulator {
+  /** Where the SDK sends its calls: the authorizing layer, or moto itself when the layer is off. */
   readonly endpoint: string;
+  /** moto itself, which authorizes nothing. */
+  readonly motoEndpoint: string;
+  /** The authorizing layer; undefined only when it was turned off. */
+  readonly authorizer?: Authorizer;
   /** Forgets everything the emulator holds (POST /moto-api/reset). */
   reset(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** The access keys of the emulator's administrator in its management account: what the demo and the tests seed with. */
+export const ADMINISTRATOR_KEYS = ["testing", "demo"] as const;
 
 const INSTALL_HINT = "install Python 3 and moto 5 with its server extras: pip install 'moto[server]==5.2.1'";
 
@@ -20,6 +32,12 @@ export interface EmulatorOptions {
    * (see moto_server.py): for benchmarks of thousands of accounts.
    */
   readonly indexedAccountLookup?: boolean;
+  /**
+   * Judge every request as AWS would, by the deployed policies and AWS's request limits. Off only
+   * for a measurement of moto alone, and then said by whoever turns it off.
+   * @default true
+   */
+  readonly authorize?: boolean;
 }
 
 /** Starts moto's server on a free loopback port and waits until it answers. */
@@ -43,13 +61,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     server.kill();
     throw err;
   }
+  const authorizer = options.authorize === false ? undefined : await startAuthorizer(endpoint, { administrators: ADMINISTRATOR_KEYS });
   return {
-    endpoint,
+    endpoint: authorizer?.endpoint ?? endpoint,
+    motoEndpoint: endpoint,
+    authorizer,
     reset: async () => {
       const response = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
       if (!response.ok) throw new Error(`emulator reset failed: HTTP ${response.status}`);
     },
-    stop: () => stopProcess(server),
+    stop: async () => {
+      await authorizer?.close();
+      await stopProcess(server);
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import { IAMClient } from "@aws-sdk/client-iam";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { SecurityHubClient } from "@aws-sdk/client-securityhub";
+import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { TemporaryCredentials } from "../functions/aws/member-credentials";
@@ -29,6 +30,8 @@ export interface AwsClients {
   readonly s3: S3Client;
   readonly sns: SNSClient;
   readonly events: EventBridgeClient;
+  /** Step Functions: a deployed pipeline's executions. */
+  readonly stepFunctions: SFNClient;
   /** An IAM client with other credentials (an assumed role), or with the target's own. */
   readonly iamClient: (credentials?: TemporaryCredentials) => IAMClient;
   /** A Security Hub client acting as an account (an assumed role), or with the target's own credentials. */
@@ -53,6 +56,7 @@ export function awsClients(target: AwsTarget): AwsClients {
     s3: watched(new S3Client({ ...base, forcePathStyle: target.endpoint !== undefined })),
     sns: watched(new SNSClient(base)),
     events: watched(new EventBridgeClient(base)),
+    stepFunctions: watched(new SFNClient(base)),
     iamClient: (credentials) => (credentials ? watched(new IAMClient({ ...base, credentials })) : ownIam),
     securityHubClient: (credentials) => watched(new SecurityHubClient({ ...base, ...(credentials ? { credentials } : {}) })),
   };

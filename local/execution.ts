@@ -113,6 +113,10 @@ export function executeDefinition(definition: Definition, input: Json, options: 
     for (;;) {
       if (aborted) throw new ExecutionAborted();
       const state = definition.States[name];
+      if (state.Type === "Choice") {
+        name = await chosen(state, data);
+        continue;
+      }
       let output: Json;
       try {
         output = isDistributedMap(state as never)
@@ -132,6 +136,18 @@ export function executeDefinition(definition: Definition, input: Json, options: 
       name = state.Next;
       data = output;
     }
+  };
+
+  /**
+   * Where a Choice leads, decided by the interpreter itself: the Choice runs with each of its
+   * targets as a Pass that answers with its own name. A Choice passes its input on unchanged.
+   */
+  const chosen = async (state: State, data: Json): Promise<string> => {
+    const rules = (state.Choices as { Next: string }[] | undefined) ?? [];
+    const targets = [...new Set([...rules.map((rule) => rule.Next), ...(typeof state.Default === "string" ? [state.Default] : [])])];
+    const branches = Object.fromEntries(targets.map((target) => [target, { Type: "Pass", Result: target, End: true }]));
+    const choice = "Choice";
+    return String(await runInInterpreter({ StartAt: choice, States: { [choice]: state, ...branches } }, data, options.context, history.parent, true));
   };
 
   const runMapStep = async (name: string, state: State, data: Json): Promise<Json> => {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { PublishCommand, type PublishCommandInput } from "@aws-sdk/client-sns";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { collectBatch } from "../functions/collect-report/collect-batch";
-import type { BatchProgress, BatchState, RunRef, SummarizeInput } from "../functions/run/contracts";
+import type { BatchProgress, BatchState, RunRef, StoredRunInput, SummarizeInput } from "../functions/run/contracts";
 import { listRunAccounts } from "../functions/list-accounts/list-accounts";
 import { type AccountScope } from "../functions/run/account-scope";
 import type { Log } from "../functions/log";
@@ -18,8 +18,24 @@ import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysi
 import type { AwsClients } from "./aws-clients";
 import { type ExecutionHistory, ExecutionTimedOut, executeDefinition } from "./execution";
 
+/**
+ * The clients each part of the pipeline calls AWS with, as deployed: each Lambda as its own role,
+ * the state machine (the Distributed Map's files, the failure notice) as its own.
+ */
+export interface PipelineIdentities {
+  readonly listAccounts: AwsClients;
+  readonly collector: AwsClients;
+  readonly summarize: AwsClients;
+  readonly stateMachine: AwsClients;
+}
+
 export interface LocalRunOptions {
+  /** The caller's clients: every part of the run calls AWS with them unless `identities` says otherwise. */
   readonly clients: AwsClients;
+  /** Each part of the pipeline as its own role (the emulator hands them out as Lambda and Step Functions would). @default clients for every part */
+  readonly identities?: PipelineIdentities;
+  /** The execution's input. @default {} (a run) */
+  readonly input?: Record<string, unknown>;
   readonly region: string;
   readonly bucket: string;
   /** Where the Distributed Map's account list and results go. @default bucket */
@@ -68,7 +84,7 @@ export async function callerOf(clients: AwsClients): Promise<Caller> {
 export function localSummarizeDeps(
   clients: AwsClients,
   caller: Caller,
-  options: Pick<LocalRunOptions, "region" | "bucket" | "memberRoleName" | "acceptedRisks" | "securityHub" | "thresholds" | "log" | "pauseMs"> & { readonly topicArn?: string },
+  options: Pick<LocalRunOptions, "region" | "bucket" | "mapBucket" | "memberRoleName" | "acceptedRisks" | "securityHub" | "thresholds" | "log" | "pauseMs"> & { readonly topicArn?: string },
   runId: string,
   sleep?: (ms: number) => Promise<void>,
 ): SummarizeDeps {
@@ -81,6 +97,7 @@ export function localSummarizeDeps(
     sns: clients.sns,
     events: clients.events,
     bucket: options.bucket,
+    mapBucket: options.mapBucket ?? options.bucket,
     topicArn: options.topicArn,
     acceptedRisks: options.acceptedRisks,
     thresholds: options.thresholds,
@@ -138,7 +155,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   const problems = settingsProblems(options.settings);
   if (problems.length > 0) throw new Error(`invalid settings: ${problems.join("; ")}`);
   const { clients, log } = options;
-  const caller = await callerOf(clients);
+  const as: PipelineIdentities = options.identities ?? { listAccounts: clients, collector: clients, summarize: clients, stateMachine: clients };
+  const caller = await callerOf(as.collector);
   const { ownAccountId, partition } = caller;
   const lambdaArn = (name: string) => `arn:${partition}:lambda:${options.region}:${ownAccountId}:function:${name}`;
   const definition = buildDefinition(
@@ -165,13 +183,13 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     }
   };
   const pause = (ms: number) => sleep(options.pauseMs ?? ms);
-  const publish = (input: PublishCommandInput) => clients.sns.send(new PublishCommand(input)).then(({ MessageId }) => ({ MessageId }));
+  const publish = (input: PublishCommandInput) => as.stateMachine.sns.send(new PublishCommand(input)).then(({ MessageId }) => ({ MessageId }));
   const overrides = {
     taskResourceLocalHandlers: {
       [STATES.listAccounts]: asLambda(timed(STATES.listAccounts, async (input: { run: RunRef }) => {
         const listed = await listRunAccounts(input, {
-          organizations: clients.organizations,
-          s3: clients.s3,
+          organizations: as.listAccounts.organizations,
+          s3: as.listAccounts.s3,
           bucket: options.bucket,
           mapBucket: options.mapBucket,
           scope: options.scope,
@@ -183,10 +201,10 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
       })),
       [STATES.collectBatch]: asLambda(timed(STATES.collectBatch, async (input: BatchState) => {
         const round = await collectBatch(input, {
-          sts: clients.sts,
-          s3: clients.s3,
-          iamClient: clients.iamClient,
-          securityHubClient: clients.securityHubClient,
+          sts: as.collector.sts,
+          s3: as.collector.s3,
+          iamClient: as.collector.iamClient,
+          securityHubClient: as.collector.securityHubClient,
           analysis: {
             thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
             acceptedRisks: options.acceptedRisks ?? [],
@@ -204,7 +222,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
         return round;
       })),
       [STATES.summarize]: asLambda(
-        timed(STATES.summarize, (input: SummarizeInput) => summarize(input, localSummarizeDeps(clients, caller, options, input.run.id, pause))),
+        timed(STATES.summarize, (input: SummarizeInput | StoredRunInput) => summarize(input, localSummarizeDeps(as.summarize, caller, options, input.run.id, pause))),
       ),
       [STATES.notifyRunFailure]: publish,
     },
@@ -218,15 +236,15 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
 
   const runId = options.runId ?? newRunId();
   log("run-started", { runId, bucket: options.bucket });
-  const execution = executeDefinition(definition as never, {}, {
+  const execution = executeDefinition(definition as never, (options.input ?? {}) as never, {
     context: { Execution: { Name: runId, StartTime: new Date().toISOString() } },
     overrides,
-    map: { s3: clients.s3, arns: { region: options.region, account: ownAccountId, partition, stateMachineName: LOCAL_STATE_MACHINE_NAME } },
+    map: { s3: as.stateMachine.s3, arns: { region: options.region, account: ownAccountId, partition, stateMachineName: LOCAL_STATE_MACHINE_NAME } },
   });
   // A dead endpoint stops the run instead of every account waiting out its polls.
   let unreachable: string | undefined;
   const watch = setInterval(() => {
-    unreachable = clients.health.unreachable(options.unreachableAfterMs ?? 60_000);
+    unreachable = [clients, ...Object.values(as)].map((c) => c.health.unreachable(options.unreachableAfterMs ?? 60_000)).find(Boolean);
     if (unreachable) {
       clearInterval(watch);
       execution.abort();

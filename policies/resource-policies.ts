@@ -13,6 +13,9 @@ export interface BucketPolicyArgs {
   readonly listAccountsRoleArn: string;
 }
 
+/** The bucket policy statement that keeps writes under the prefix to the pipeline's roles: the CLI recognises a stack's bucket by it. */
+export const ONLY_PIPELINE_WRITES_SID = "DenyRunFileWritesByOthers";
+
 /**
  * The report bucket's policy: TLS only; under the reports prefix write-once and never deleted, for
  * everyone; only the pipeline's three writers write there, each only its own files (arns.ts
@@ -53,7 +56,7 @@ export function reportBucketPolicy(args: BucketPolicyArgs): PolicyDocument {
       Resource: runFiles,
     },
     {
-      Sid: "DenyRunFileWritesByOthers",
+      Sid: ONLY_PIPELINE_WRITES_SID,
       Effect: "Deny",
       Principal: "*",
       Action: "s3:PutObject",

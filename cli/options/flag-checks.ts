@@ -30,6 +30,12 @@ export function topicArnFlag(flag: string, raw: string): string | undefined {
   return TOPIC_ARN.test(raw) ? undefined : `${flag} must be an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<topic>), got ${JSON.stringify(raw)}`;
 }
 
+const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:[a-z]{2}(-[a-z]+)+-\d:\d{12}:stateMachine:[\w-]{1,80}$/;
+
+export function stateMachineArnFlag(flag: string, raw: string): string | undefined {
+  return STATE_MACHINE_ARN.test(raw) ? undefined : `${flag} must be a state machine ARN (arn:<partition>:states:<region>:<account>:stateMachine:<name>, the stack's output stateMachineArn), got ${JSON.stringify(raw)}`;
+}
+
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 export function regionFlag(flag: string, raw: string): string | undefined {

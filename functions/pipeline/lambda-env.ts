@@ -20,7 +20,7 @@ export function listEnv(env: NodeJS.ProcessEnv, name: string): string[] {
 export const LAMBDA_ENV = {
   "list-accounts": { reportBucket: "REPORT_BUCKET", mapBucket: "MAP_BUCKET", includeOuIds: "INCLUDE_OU_IDS", excludeAccountIds: "EXCLUDE_ACCOUNT_IDS" },
   "collect-report": { reportBucket: "REPORT_BUCKET", memberRoleName: "MEMBER_ROLE_NAME", acceptedRisksFile: "ACCEPTED_RISKS_FILE", securityHub: "SECURITY_HUB" },
-  summarize: { reportBucket: "REPORT_BUCKET", topicArn: "TOPIC_ARN", acceptedRisksFile: "ACCEPTED_RISKS_FILE", securityHubMemberRole: "SECURITY_HUB_MEMBER_ROLE" },
+  summarize: { reportBucket: "REPORT_BUCKET", mapBucket: "MAP_BUCKET", topicArn: "TOPIC_ARN", acceptedRisksFile: "ACCEPTED_RISKS_FILE", securityHubMemberRole: "SECURITY_HUB_MEMBER_ROLE" },
 } as const;
 
 /** A Lambda's variables from its settings by name; a setting left undefined is not set. */

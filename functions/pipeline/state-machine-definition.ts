@@ -17,6 +17,8 @@ export interface DefinitionTargets {
 
 /** State names; the local runner binds its in-process handlers to these. */
 export const STATES = {
+  route: "RunOrSummarize",
+  readStoredRun: "ReadStoredRun",
   startRun: "StartRun",
   listAccounts: "ListAccounts",
   collectAccounts: "CollectAccounts",
@@ -73,7 +75,9 @@ const CATCH_ALL = (next: string, resultPath = "$.error") => [{ ErrorEquals: ["St
  * the local runner both execute exactly this output.
  *
  * StartRun -> ListAccounts -> CollectAccounts (Distributed Map over the account list in S3, in
- * batches) -> Summarize. Each batch is a child execution that calls CollectReport for its accounts
+ * batches) -> Summarize. An execution whose input is `{"summarizeRun": {"id", "date"}}` summarises
+ * that stored run instead (a run that timed out, was aborted or could not write its manifest):
+ * Summarize builds its input from what the run stored, and writes what is missing, as its own role. Each batch is a child execution that calls CollectReport for its accounts
  * until every one is stored or failed, waiting longer between rounds; per-account failures are
  * recorded by the Lambda, and a child that fails as a whole is accounted for by Summarize from the
  * ResultWriter's FAILED files, so one account never stops the run.
@@ -107,9 +111,20 @@ export function buildDefinition(targets: DefinitionTargets, settings: PipelineSe
 
   return {
     Comment: "Collects the IAM credential report of every account in scope into S3",
-    StartAt: S.startRun,
+    StartAt: S.route,
     TimeoutSeconds: settings.runTimeoutMinutes * 60,
     States: {
+      [S.route]: {
+        Type: "Choice",
+        Choices: [{ Variable: "$.summarizeRun", IsPresent: true, Next: S.readStoredRun }],
+        Default: S.startRun,
+      },
+      // The stored run's id names it in a failure notice; Summarize reads its real start from its account list.
+      [S.readStoredRun]: {
+        Type: "Pass",
+        Parameters: { run: { "id.$": "$.summarizeRun.id", "startedAt.$": "$$.Execution.StartTime" }, "storedRun.$": "$.summarizeRun" },
+        Next: S.summarize,
+      },
       // Date and run id come from the execution itself, so a retried or warm Lambda cannot shift them.
       [S.startRun]: {
         Type: "Pass",

@@ -138,6 +138,19 @@ export interface SummarizeInput {
   readonly mapError?: CaughtError;
 }
 
+/** A run stored earlier, to be summarised from what it stored: its execution name and the day it started (UTC). */
+export interface StoredRunRef {
+  readonly id: string;
+  /** YYYY-MM-DD, as in the run's prefix. */
+  readonly date: string;
+}
+
+/** Summarize's input when an execution summarises a stored run (`{"summarizeRun": ...}`). */
+export interface StoredRunInput {
+  readonly run: RunRef;
+  readonly storedRun: StoredRunRef;
+}
+
 /** What reached Security Hub, and what did not; a problem never fails the run. */
 export interface SecurityHubResult {
   readonly accounts: number;

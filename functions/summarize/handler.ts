@@ -5,7 +5,7 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { Context } from "aws-lambda";
 import { packagedAcceptedRisks } from "../pipeline/packaged-risks";
-import type { SummarizeInput } from "../run/contracts";
+import type { StoredRunInput, SummarizeInput } from "../run/contracts";
 import { LAMBDA_ENV, requiredEnv } from "../pipeline/lambda-env";
 import { withoutStackTrace } from "../run/errors";
 import { jsonLog } from "../log";
@@ -22,13 +22,14 @@ const sts = new STSClient(SDK_RETRIES);
 const ownSecurityHub = new SecurityHubClient(SDK_RETRIES);
 const bucket = requiredEnv(process.env, LAMBDA_ENV.summarize.reportBucket);
 const topicArn = requiredEnv(process.env, LAMBDA_ENV.summarize.topicArn);
+const mapBucket = requiredEnv(process.env, LAMBDA_ENV.summarize.mapBucket);
 const thresholds = thresholdsFromEnv(process.env);
 // Packaged with the function when the stack has accepted risks; checked at preview already.
 const acceptedRisks = packagedAcceptedRisks(process.env[LAMBDA_ENV.summarize.acceptedRisksFile]);
 // Set when the stack's securityHub is on: the member role that may import the account's own findings.
 const securityHubRole = process.env[LAMBDA_ENV.summarize.securityHubMemberRole];
 
-export async function handler(event: SummarizeInput, context: Context) {
+export async function handler(event: SummarizeInput | StoredRunInput, context: Context) {
   // arn:<partition>:lambda:<region>:<account>:function:<name>
   const [, partition, region, , ownAccountId] = context.invokedFunctionArn.split(":");
   const sessionPolicy = (accountId: string) => securityHubSessionPolicy({ partition, region, accountId });
@@ -39,6 +40,7 @@ export async function handler(event: SummarizeInput, context: Context) {
       sns,
       events,
       bucket,
+      mapBucket,
       topicArn,
       thresholds,
       acceptedRisks,

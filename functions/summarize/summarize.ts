@@ -4,7 +4,7 @@ import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import pLimit from "p-limit";
 import type { AcceptedRisk } from "../analysis/accepted-risks";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../analysis/findings";
-import type { AccountOutcome, RunRef, SecurityHubResult, SummarizeInput } from "../run/contracts";
+import type { AccountOutcome, RunRef, SecurityHubResult, StoredRunInput, StoredRunRef, SummarizeInput } from "../run/contracts";
 import { describeAwsError, InvalidInput, TransientAwsError } from "../run/errors";
 import type { Log } from "../log";
 import { listKeys } from "../storage/list-keys";
@@ -17,6 +17,7 @@ import { buildManifest, type FindingsDigest, type Manifest, type ReadBack, runSu
 import { outcomesOfRun, readMapResults } from "./map-results";
 import { noticeReasons, noticeReasonsLine, noticeSubject } from "./run-notice";
 import { runCompletedEvent } from "./run-event";
+import { summarizeInputFromStoredRun } from "./stored-run";
 import { analysisKey } from "../run/report-keys";
 import type { SecurityHubDeps, SecurityHubOutcome } from "../aws/security-hub";
 import { addSecurityHubResults, combineStoredRun } from "./combine-run";
@@ -43,6 +44,8 @@ export interface SummarizeDeps {
    * its report; Summarize sends those of the accounts it analyses itself. Unset, none are sent.
    */
   readonly securityHub?: Pick<SecurityHubDeps, "clientFor"> & { readonly partition: string; readonly region: string };
+  /** Where a stored run's Distributed Map results are, when an execution summarises one. @default bucket */
+  readonly mapBucket?: string;
 }
 
 /** What Summarize returns: the execution's output, for whoever started the run. */
@@ -71,7 +74,8 @@ const READ_BACK_CONCURRENCY = 16;
  * so are analysis files already stored. "Try again later" from AWS is thrown as TransientAwsError
  * (the state machine retries this step); anything else that stops the manifest is StoreFailed.
  */
-export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Promise<SummarizeResult> {
+export async function summarize(given: SummarizeInput | StoredRunInput, deps: SummarizeDeps): Promise<SummarizeResult> {
+  const input = given && "storedRun" in given ? await storedRunInput(given.storedRun, deps) : given;
   if (typeof input?.run?.id !== "string" || typeof input.listing?.accountList?.key !== "string") {
     throw new InvalidInput(`expected {run, listing: {accountList, toCollect, counts}, results?}, got keys ${Object.keys(input ?? {}).join(", ")}`);
   }
@@ -153,6 +157,14 @@ export async function summarize(input: SummarizeInput, deps: SummarizeDeps): Pro
     ...(eventError ? { eventError } : {}),
     ...(securityHub ? { securityHub } : {}),
   };
+}
+
+/** A stored run's Summarize input, from what it stored; its id and day checked first, as they name S3 keys. */
+async function storedRunInput(stored: StoredRunRef, deps: SummarizeDeps): Promise<SummarizeInput> {
+  if (typeof stored?.id !== "string" || !/^[A-Za-z0-9_.-]{1,80}$/.test(stored.id) || typeof stored.date !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(stored.date)) {
+    throw new InvalidInput(`summarizeRun must be {"id": "<execution name>", "date": "YYYY-MM-DD"}, got ${JSON.stringify(stored)}`);
+  }
+  return withRetries(() => summarizeInputFromStoredRun(stored.id, stored.date, { s3: deps.s3, bucket: deps.bucket, mapBucket: deps.mapBucket }), deps.retryPauseMs);
 }
 
 /** What reached Security Hub, in a few lines: for the SNS summary and the CLI. */

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type Ended, runProcess } from "../helpers/child-process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,9 +8,14 @@ import { awsClients } from "../../local/aws-clients";
 import { seedDemoOrganization } from "../../emulator/demo-organization";
 import { type Emulator, startEmulator } from "../../emulator/server";
 import { assumeRoleDenied, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
-import { emulatorTarget } from "../helpers/emulator-data";
+import { documentedPolicy, emulatorTarget, identityKey, stackPlaceholders, stackRunOptions } from "../helpers/emulator-data";
+import { runLocally } from "../../local/runner";
+import { runPrefix } from "../../functions/run/report-keys";
+import { deployStack, type Deployment } from "../../emulator/deploy";
+import type { DemoOrganization } from "../../emulator/demo-organization";
 import { PutRuleCommand, PutTargetsCommand } from "@aws-sdk/client-eventbridge";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, GetObjectCommand } from "@aws-sdk/client-s3";
+import { CreateTopicCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { StoredFinding } from "../../functions/analysis/changes";
 import { RUN_EVENT_SOURCE } from "../../functions/summarize/run-event";
@@ -19,15 +24,20 @@ import { CHECKS } from "../../functions/analysis/findings";
 const TSX = join(__dirname, "..", "..", "node_modules", ".bin", "tsx");
 const MAIN = join(__dirname, "..", "..", "cli", "main.ts");
 
-/** Runs the CLI in a child process; asynchronously, so the fault proxy in this process keeps serving. */
-function cli(args: string[], envChanges: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_ENDPOINT_URL: "http://127.0.0.1:9", ...envChanges };
-  const child = spawn(TSX, [MAIN, ...args], { env, timeout: 90_000 });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk));
-  return new Promise((resolve) => child.on("close", (status) => resolve({ status, stdout, stderr })));
+/** Runs the CLI in a child process (asynchronously: the emulator's layer and the fault proxy answer from this one). */
+function cli(args: string[], envChanges: NodeJS.ProcessEnv = {}): Promise<Ended> {
+  return runProcess(TSX, [MAIN, ...args], { env: { ...process.env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_ENDPOINT_URL: "http://127.0.0.1:9", ...envChanges } });
+}
+
+/**
+ * The environment of an operator of `run` holding exactly the policies docs/cli.md gives it, for
+ * their own bucket and topic and OrganizationAccountAccessRole; with Security Hub, its second one too.
+ */
+function operatorEnv(emulator: Emulator, org: DemoOrganization, own: { bucket: string; topicArn: string }, securityHub = false): NodeJS.ProcessEnv {
+  const values = { region: "us-east-1", account: org.managementAccountId, bucket: own.bucket, topic: own.topicArn.split(":").pop()!, "role name": "OrganizationAccountAccessRole", "organization id": emulator.authorizer!.organization.id! };
+  const policies = ["run", ...(securityHub ? ["run-security-hub"] : [])].map((name) => documentedPolicy("docs/cli.md", name, values));
+  const key = identityKey(emulator, "operator", policies);
+  return { AWS_ACCESS_KEY_ID: key.accessKeyId, AWS_SECRET_ACCESS_KEY: key.secretAccessKey };
 }
 
 describe("command line", function () {
@@ -73,13 +83,20 @@ describe("command line", function () {
     let emulator: Emulator;
     let proxy: FaultProxy;
     let org: Awaited<ReturnType<typeof seedDemoOrganization>>;
+    let deployment: Deployment;
+    /** The operator's own bucket and topic, as docs/cli.md says `run` needs; the stack has its own. */
+    const own = { bucket: "operator-reports", topicArn: "" };
+    /** An operator holding exactly the docs' policy for `run` (and, with Security Hub, its second one). */
+    let operator: NodeJS.ProcessEnv;
     before(async () => {
       emulator = await startEmulator();
       proxy = await startFaultProxy(emulator.endpoint);
-      org = await seedDemoOrganization(
-        awsClients({ region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }),
-        { memberAccounts: 6, ouNames: ["A", "B"], suspended: 0, bucket: "cli-reports", topicName: "cli-alerts" },
-      );
+      const admin = awsClients(emulatorTarget(emulator.endpoint));
+      org = await seedDemoOrganization(admin, { memberAccounts: 6, ouNames: ["A", "B"], suspended: 0, bucket: "cli-reports", topicName: "cli-alerts" });
+      deployment = await deployStack(emulator, org);
+      await admin.s3.send(new CreateBucketCommand({ Bucket: own.bucket }));
+      own.topicArn = (await admin.sns.send(new CreateTopicCommand({ Name: "operator-alerts" }))).TopicArn!;
+      operator = operatorEnv(emulator, org, own);
     });
     beforeEach(() => proxy.reset());
 
@@ -116,7 +133,7 @@ describe("command line", function () {
       expect(run.status, run.stderr).to.equal(2);
       expect(run.stderr).to.contain(`--bucket: there is no bucket "no-such-bucket" at ${proxy.endpoint} (--endpoint)`);
       expect(run.stderr).to.contain(`--topic-arn: there is no topic ${org.topicArn.replace(/[^:]+$/, "no-such-topic")} at ${proxy.endpoint} (--endpoint)`);
-      expect(proxy.seen.map((r) => r.action)).to.deep.equal(["GetCallerIdentity", "HEADBucket", "GetTopicAttributes"]);
+      expect(proxy.seen.map((r) => r.action)).to.deep.equal(["GetCallerIdentity", "HeadBucket", "GetTopicAttributes"]);
     });
 
     it("run: names the endpoint and the flag when nothing answers there", async () => {
@@ -140,14 +157,17 @@ describe("command line", function () {
       await emulator?.stop();
     });
 
-    it("collects the OU it is pointed at, exits 1 when an account failed, and says which", async () => {
+    it("collects the OU it is pointed at with the role the docs name, exits 1 when an account failed, and says which", async () => {
       const inA = org.members.filter((m) => m.ouId === org.ous[0].id);
       proxy.addRule(assumeRoleDenied(inA[0].id));
 
-      const run = await cli([
-        "run", "--endpoint", proxy.endpoint, "--bucket", org.bucket, "--topic-arn", org.topicArn,
-        "--include-ou", org.ous[0].id, "--exclude-account", inA[2].id, "--poll-interval", "1", "--concurrency", "2", "--max-key-age-days", "1234",
-      ]);
+      const run = await cli(
+        [
+          "run", "--endpoint", proxy.endpoint, "--bucket", own.bucket, "--topic-arn", own.topicArn, "--role-name", "OrganizationAccountAccessRole",
+          "--include-ou", org.ous[0].id, "--exclude-account", inA[2].id, "--poll-interval", "1", "--concurrency", "2", "--max-key-age-days", "1234",
+        ],
+        operator,
+      );
 
       expect(run.status, run.stderr).to.equal(1);
       expect(run.stdout).to.match(/: 2 collected, 1 failed, 1 skipped\./);
@@ -157,27 +177,51 @@ describe("command line", function () {
       expect(run.stdout).to.match(new RegExp(`^${inA[0].id}\\s+\\S+\\s+failed\\s+-\\s+AccessDenied: `, "m"));
       expect(run.stdout).to.match(new RegExp(`^${inA[2].id}\\s+\\S+\\s+skipped\\s+-\\s+EXCLUDED$`, "m"));
       expect(run.stdout).to.not.contain(org.members.find((m) => m.ouId === org.ous[1].id)!.id);
+      expect(emulator.authorizer!.unjudged).to.deep.equal([]);
 
-      const runFolder = /stored in s3:\/\/cli-reports\/(\S+)/.exec(run.stdout)![1];
-      const stored = await awsClients(emulatorTarget(emulator.endpoint)).s3.send(new GetObjectCommand({ Bucket: org.bucket, Key: `${runFolder}findings.json` }));
+      const runFolder = /stored in s3:\/\/operator-reports\/(\S+)/.exec(run.stdout)![1];
+      const stored = await awsClients(emulatorTarget(emulator.endpoint)).s3.send(new GetObjectCommand({ Bucket: own.bucket, Key: `${runFolder}findings.json` }));
       expect(JSON.parse(await stored.Body!.transformToString()).thresholds.maxKeyAgeDays).to.equal(1234);
       const analysisOut = join(out, "from-bucket");
-      const summarized = await cli(["summarize", "--endpoint", proxy.endpoint, "--bucket", org.bucket, "--run", runFolder, "--out", analysisOut]);
+      const summarized = await cli(["summarize", "--endpoint", proxy.endpoint, "--bucket", own.bucket, "--run", runFolder, "--out", analysisOut], operator);
       expect(summarized.status, summarized.stderr).to.equal(0);
       expect(summarized.stdout).to.match(/^Analysed 2 report\(s\) from /m);
       expect(summarized.stdout).to.match(/^Findings: \d+ .* in 2 accounts, .*no earlier one to compare with/m);
       expect(readdirSync(analysisOut)).to.include.members(["findings.json", "summary.json", "changes.json", "users.csv", "report.html"]);
     });
+
+    it("run: cannot take the stack's member role, which trusts only the collector: every member account is refused", async () => {
+      const run = await cli(["run", "--endpoint", emulator.endpoint, "--bucket", own.bucket, "--topic-arn", own.topicArn, "--poll-interval", "1"], operator);
+
+      expect(run.status, run.stderr).to.equal(1);
+      expect(run.stdout).to.match(/: 1 collected, 6 failed, 0 skipped\./);
+      for (const member of org.members) expect(run.stdout).to.match(new RegExp(`^${member.id}\\s+\\S+\\s+failed\\s+-\\s+AccessDenied: .*sts:AssumeRole on resource: arn:aws:iam::${member.id}:role/${deployment.stack.memberRole.name}`, "m"));
+    });
+
+    it("run: refuses the stack's bucket before any account, naming whose writes it allows", async () => {
+      const run = await cli(["run", "--endpoint", proxy.endpoint, "--bucket", org.bucket, "--topic-arn", own.topicArn]);
+
+      expect(run.status, run.stderr).to.equal(2);
+      expect(run.stderr).to.contain(`--bucket: s3://${org.bucket} is a deployed stack's report bucket: its policy (DenyRunFileWritesByOthers) lets only the pipeline's roles write run files`);
+      expect(proxy.seen.map((r) => r.action)).to.deep.equal(["GetCallerIdentity", "HeadBucket", "GetBucketPolicy", "GetTopicAttributes"]);
+    });
+
+    after(async () => {
+      await proxy?.close();
+      await emulator?.stop();
+    });
   });
 
-  describe("recovering a run whose manifest could not be written", () => {
+  describe("recovering a run of `run` whose manifest could not be written (the operator's own bucket)", () => {
     let emulator: Emulator;
     let proxy: FaultProxy;
     let org: Awaited<ReturnType<typeof seedDemoOrganization>>;
+    let operator: NodeJS.ProcessEnv;
     before(async () => {
       emulator = await startEmulator();
       proxy = await startFaultProxy(emulator.endpoint);
       org = await seedDemoOrganization(awsClients(emulatorTarget(emulator.endpoint)), { memberAccounts: 3, ouNames: ["A"], suspended: 0, bucket: "recovered-reports", topicName: "recovered-alerts" });
+      operator = operatorEnv(emulator, org, { bucket: org.bucket, topicArn: org.topicArn }, true);
     });
     after(async () => {
       await proxy?.close();
@@ -192,7 +236,7 @@ describe("command line", function () {
       const risks = join(out, "recovery-risks.yaml");
       writeFileSync(risks, `acceptedRisks:\n  - { check: console-without-mfa, account: "${management}", user: bob.smith, reason: known, owner: sec@example.com, expires: 2099-01-01 }\n`);
       const settings = ["--accepted-risks", risks, "--max-key-age-days", "3650", "--security-hub"];
-      const stopped = await cli(["run", "--endpoint", proxy.endpoint, "--bucket", org.bucket, "--topic-arn", org.topicArn, "--poll-interval", "1", ...settings]);
+      const stopped = await cli(["run", "--endpoint", proxy.endpoint, "--bucket", org.bucket, "--topic-arn", org.topicArn, "--role-name", "OrganizationAccountAccessRole", "--poll-interval", "1", ...settings], operator);
       expect(stopped.status, stopped.stderr).to.equal(1);
       const command = /npm run cli -- (summarize --bucket \S+ --run (\S+) --write-manifest)/.exec(stopped.stderr);
       expect(command, stopped.stderr).to.not.equal(null);
@@ -203,7 +247,7 @@ describe("command line", function () {
       await direct.events.send(new PutRuleCommand({ Name: "recovered-runs", EventPattern: JSON.stringify({ source: [RUN_EVENT_SOURCE] }) }));
       await direct.events.send(new PutTargetsCommand({ Rule: "recovered-runs", Targets: [{ Id: "queue", Arn: queueArn }] }));
 
-      const recovered = await cli([...command![1].split(" "), "--endpoint", emulator.endpoint, ...settings]);
+      const recovered = await cli([...command![1].split(" "), "--endpoint", emulator.endpoint, "--role-name", "OrganizationAccountAccessRole", ...settings], operator);
 
       expect(recovered.status, recovered.stderr).to.equal(0);
       expect(recovered.stdout).to.match(/: 4 collected, 0 failed, 0 skipped\./);
@@ -217,6 +261,46 @@ describe("command line", function () {
       expect(accepted).to.deep.equal([`${management}/bob.smith/console-without-mfa`]);
       const events = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }))).Messages ?? [];
       expect(events.map((m) => JSON.parse(m.Body!).detail.runId)).to.deep.equal([findings.runId]);
+    });
+  });
+
+  describe("recovering a run of a deployed stack, by the pipeline", () => {
+    let emulator: Emulator;
+    let proxy: FaultProxy;
+    let deployment: Deployment;
+    before(async () => {
+      emulator = await startEmulator();
+      proxy = await startFaultProxy(emulator.endpoint);
+      const org = await seedDemoOrganization(awsClients(emulatorTarget(emulator.endpoint)), { memberAccounts: 3, ouNames: ["A"], suspended: 0, bucket: "deployed-reports", topicName: "deployed-alerts" });
+      deployment = await deployStack(emulator, org);
+    });
+    after(async () => {
+      await proxy?.close();
+      await emulator?.stop();
+    });
+
+    it("summarize --state-machine-arn, as the docs' operations give it, writes the manifest the run could not", async () => {
+      proxy.addRule({ service: "s3", action: "PutObject", key: /^credential-reports\/.*\/manifest\.json$/, fault: { status: 403, code: "AccessDenied", message: "Access Denied" } });
+      const stopped = await runLocally(await stackRunOptions(deployment, proxy.endpoint, { runId: "stopped-run" }));
+      expect(stopped.status).to.equal("failed");
+      const prefix = runPrefix({ id: "stopped-run", startedAt: new Date().toISOString() });
+      const { bucketName, stateMachineArn } = deployment.stack.outputs;
+      // The old way, writing as oneself, is refused where AWS would refuse it: the bucket lets only the pipeline write.
+      const byHand = await cli(["summarize", "--endpoint", emulator.endpoint, "--bucket", bucketName, "--run", prefix, "--write-manifest"]);
+      expect(byHand.status).to.equal(2);
+      expect(byHand.stderr).to.contain("is a deployed stack's report bucket");
+      const recovering = identityKey(emulator, "recovering-operator", [documentedPolicy("docs/operations.md", "recover-a-run", stackPlaceholders(deployment))]);
+      // The command docs/operations.md gives, with pulumi stack output's answer in place.
+      const documented = /npm run cli -- (summarize --state-machine-arn "\$\(pulumi stack output stateMachineArn\)" \\\n\s+--run \S+)/.exec(readFileSync(join(__dirname, "..", "..", "docs", "operations.md"), "utf8"))![1];
+      const args = documented.replace('"$(pulumi stack output stateMachineArn)"', stateMachineArn).replace(/\\\n\s+/, "").replace(/credential-reports\/date=\S+/, prefix).split(/\s+/);
+
+      const recovered = await cli([...args, "--endpoint", emulator.endpoint, "--quiet"], { AWS_ACCESS_KEY_ID: recovering.accessKeyId, AWS_SECRET_ACCESS_KEY: recovering.secretAccessKey });
+
+      expect(recovered.status, recovered.stderr).to.equal(0);
+      expect(recovered.stdout).to.match(/: 4 collected, 0 failed, 0 skipped\./);
+      const manifest = await awsClients(emulatorTarget(emulator.endpoint)).s3.send(new GetObjectCommand({ Bucket: bucketName, Key: `${prefix}manifest.json` }));
+      expect(JSON.parse(await manifest.Body!.transformToString()).counts).to.include({ collected: 4, failed: 0 });
+      expect(emulator.authorizer!.unjudged).to.deep.equal([]);
     });
   });
 
@@ -269,7 +353,11 @@ describe("command line", function () {
     const bad = await cli(["summarize", "--bucket", "b", "--run", "somewhere/else"]);
     expect(bad.status).to.equal(2);
     expect(bad.stderr).to.contain('--run must be a run\'s prefix such as credential-reports/date=2026-11-25/run=<id>/, got "somewhere/else"');
-    expect((await cli(["summarize"])).stderr).to.contain("give --from DIR, or --bucket NAME with --run PREFIX");
+    expect((await cli(["summarize"])).stderr).to.contain("give --from DIR, --bucket NAME with --run PREFIX, or --state-machine-arn ARN with --run PREFIX");
+    const both = await cli(["summarize", "--bucket", "b", "--state-machine-arn", "arn:aws:states:us-east-1:111122223333:stateMachine:sm", "--run", "credential-reports/date=2026-11-25/run=r/"]);
+    expect(both.stderr).to.contain("give one source: --from DIR, --bucket NAME with --run, or --state-machine-arn ARN with --run");
+    const notAnArn = await cli(["summarize", "--state-machine-arn", "sm", "--run", "credential-reports/date=2026-11-25/run=r/"]);
+    expect(notAnArn.stderr).to.contain('--state-machine-arn must be a state machine ARN (arn:<partition>:states:<region>:<account>:stateMachine:<name>, the stack\'s output stateMachineArn), got "sm"');
     const misplaced = await cli(["summarize", "--from", "somewhere", "--write-manifest", "--topic-arn", "arn:aws:sns:us-east-1:111122223333:t"]);
     expect(misplaced.status).to.equal(2);
     expect(misplaced.stderr).to.contain("--write-manifest goes with --bucket and --run");

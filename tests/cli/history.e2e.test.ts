@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,7 +17,9 @@ import { CHECKS } from "../../functions/analysis/findings";
 import type { RunRecord } from "../../functions/org-report/run-history";
 import { ANALYSIS_FILES, REPORTS_PREFIX } from "../../functions/run/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/run/settings";
-import { demoRunOptions, emulatorTarget } from "../helpers/emulator-data";
+import { emulatorTarget, stackRunOptions } from "../helpers/emulator-data";
+import { runProcess } from "../helpers/child-process";
+import { deployStack } from "../../emulator/deploy";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const TSX = join(__dirname, "..", "..", "node_modules", ".bin", "tsx");
@@ -67,8 +68,9 @@ describe("history across runs: Athena's tables and queries (DuckDB), the trend, 
     emulator = await startEmulator();
     clients = awsClients(emulatorTarget(emulator.endpoint));
     org = await seedDemoOrganization(clients, { memberAccounts: 4, ouNames: ["Workloads"], suspended: 0, bucket: "history-reports", topicName: "history-alerts" });
+    const deployment = await deployStack(emulator, org, { securityHub: "true" });
     for (let n = 1; n <= 3; n++) {
-      const result = await runLocally(demoRunOptions(org, clients, { settings: { ...DEFAULT_SETTINGS, maxConcurrency: 4 }, securityHub: n === 3 }));
+      const result = await runLocally(await stackRunOptions(deployment, emulator.endpoint, { settings: { ...DEFAULT_SETTINGS, maxConcurrency: 4 }, securityHub: n === 3 }));
       if (result.status !== "succeeded") throw new Error(`run ${n} failed: ${result.error}`);
       runIds.push(result.runId);
       if (n < 3) await changeDemoOrganization(clients, org, n);
@@ -158,13 +160,13 @@ describe("history across runs: Athena's tables and queries (DuckDB), the trend, 
     expect(rows.every((r) => (r.longest_days as number) <= span && (r.average_days as number) <= span)).to.equal(true);
   });
 
-  it("prints the newest run's trend with history, as a table and as JSON", () => {
+  it("prints the newest run's trend with history, as a table and as JSON", async () => {
     const env = { ...process.env, AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1" };
     const trend = JSON.parse(readFileSync(join(runFolder(runIds[2]), ANALYSIS_FILES.trend), "utf8")).runs as RunRecord[];
-    const json = spawnSync(TSX, [MAIN, "history", "--bucket", org.bucket, "--endpoint", emulator.endpoint, "--json"], { env, encoding: "utf8" });
+    const json = await runProcess(TSX, [MAIN, "history", "--bucket", org.bucket, "--endpoint", emulator.endpoint, "--json"], { env });
     expect(json.status, json.stderr).to.equal(0);
     expect(JSON.parse(json.stdout).runs).to.deep.equal(trend);
-    const table = spawnSync(TSX, [MAIN, "history", "--bucket", org.bucket, "--endpoint", emulator.endpoint], { env, encoding: "utf8" });
+    const table = await runProcess(TSX, [MAIN, "history", "--bucket", org.bucket, "--endpoint", emulator.endpoint], { env });
     expect(table.stdout.trim()).to.equal(formatTrend(trend));
     expect(table.stdout.trim().split("\n")).to.have.length(4);
   });

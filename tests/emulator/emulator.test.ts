@@ -16,7 +16,8 @@ describe("emulator starter", () => {
     const emulator = await startEmulator({ indexedAccountLookup: true });
     try {
       const sts = (credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string }) =>
-        new STSClient({ region: "us-east-1", endpoint: emulator.endpoint, credentials });
+        // moto's own account lookup, behind the authorizing layer (which knows no role "reader").
+        new STSClient({ region: "us-east-1", endpoint: emulator.motoEndpoint, credentials });
       const own = sts({ accessKeyId: "own", secretAccessKey: "own" });
       const accountOf = async (client: STSClient) => (await client.send(new GetCallerIdentityCommand({}))).Account;
       const assumed = async (account: string) => {

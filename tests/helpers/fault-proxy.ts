@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
+import { errorAnswer } from "../../emulator/aws-answers";
+import { describeCall } from "../../emulator/aws-requests";
 
 /** An AWS error answer: the HTTP status and the error code, as the service would send them. */
 export interface AwsFault {
@@ -145,61 +147,17 @@ function hits(state: RuleState, call: SeenRequest, random: () => number): boolea
   return true;
 }
 
-/** Service, action, account and key of a signed AWS request. */
+/** Service, action, account and key of a signed AWS request, as the emulator's layer reads it. */
 function describeRequest(incoming: IncomingMessage, body: Buffer, accountOfAccessKey: ReadonlyMap<string, string>, defaultAccount?: string): SeenRequest {
-  // Authorization: AWS4-HMAC-SHA256 Credential=<access key>/<date>/<region>/<service>/aws4_request, ...
-  const credential = /Credential=([^/]+)\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(incoming.headers.authorization ?? ""));
-  const accessKey = credential?.[1] ?? "";
-  const service = credential?.[2] ?? "unknown";
-  const url = new URL(incoming.url ?? "/", "http://proxy");
-  let account = accountOfAccessKey.get(accessKey) ?? defaultAccount;
-  if (service === "s3") {
-    // Path style: /<bucket>/<key>
-    const [, , ...keyParts] = url.pathname.split("/");
-    const key = keyParts.length > 0 && keyParts.join("/") !== "" ? decodeURIComponent(keyParts.join("/")) : undefined;
-    return { service, action: s3Action(incoming.method ?? "GET", key, url.searchParams), account, key };
-  }
-  // REST JSON: the action is in the method and path.
-  if (service === "securityhub") return { service, action: securityHubAction(incoming.method ?? "GET", url.pathname), account };
-  const target = incoming.headers["x-amz-target"];
-  if (typeof target === "string") return { service, action: target.split(".").pop() ?? target, account };
-  const form = new URLSearchParams(body.toString());
-  const action = form.get("Action") ?? "unknown";
-  if (action === "AssumeRole") account = form.get("RoleArn")?.split(":")[4];
-  return { service, action, account };
-}
-
-function securityHubAction(method: string, path: string): string {
-  const actions: Record<string, string> = { "POST /findings/import": "BatchImportFindings", "PATCH /findings/batchupdate": "BatchUpdateFindings", "POST /findings": "GetFindings" };
-  return actions[`${method} ${path}`] ?? `${method} ${path}`;
-}
-
-function s3Action(method: string, key: string | undefined, query: URLSearchParams): string {
-  if (key === undefined) {
-    if (method === "GET" && query.get("list-type") === "2") return "ListObjectsV2";
-    if (method === "GET" && query.has("versions")) return "ListObjectVersions";
-    return `${method}Bucket`;
-  }
-  return { GET: "GetObject", HEAD: "HeadObject", PUT: "PutObject", DELETE: "DeleteObject" }[method] ?? `${method}Object`;
+  const call = describeCall({ method: incoming.method ?? "GET", url: incoming.url ?? "/", headers: incoming.headers, body });
+  const account = call.operation === "AssumeRole" ? String(call.params.RoleArn).split(":")[4] : (accountOfAccessKey.get(call.accessKeyId ?? "") ?? defaultAccount);
+  return { service: call.service, action: call.operation, account, ...(call.s3?.key !== undefined ? { key: call.s3.key } : {}) };
 }
 
 function answerWithError(outgoing: ServerResponse, call: SeenRequest, fault: AwsFault, head: boolean): void {
-  const message = fault.message ?? `${fault.code} (injected by the fault proxy)`;
-  if (call.service === "s3") {
-    outgoing.writeHead(fault.status, { "content-type": "application/xml", "x-amz-request-id": "fault-proxy" });
-    // A HEAD answer has no body: the SDK names the error from the status alone.
-    outgoing.end(head ? undefined : `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>${xml(message)}</Message><RequestId>fault-proxy</RequestId></Error>`);
-    return;
-  }
-  if (call.service === "organizations" || call.service === "events" || call.service === "securityhub") {
-    outgoing.writeHead(fault.status, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": fault.code, "x-amzn-requestid": "fault-proxy" });
-    outgoing.end(JSON.stringify({ __type: fault.code, message }));
-    return;
-  }
-  // The query protocol of STS, IAM and SNS.
-  const type = fault.status >= 500 ? "Receiver" : "Sender";
-  outgoing.writeHead(fault.status, { "content-type": "text/xml" });
-  outgoing.end(`<ErrorResponse><Error><Type>${type}</Type><Code>${fault.code}</Code><Message>${xml(message)}</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`);
+  const answer = errorAnswer(call.service, { ...fault, message: fault.message ?? `${fault.code} (injected by the fault proxy)` }, { head, requestId: "fault-proxy" });
+  outgoing.writeHead(answer.status, answer.headers);
+  outgoing.end(answer.body);
 }
 
 function forward(target: URL, incoming: IncomingMessage, body: Buffer, outgoing: ServerResponse, onAnswer: (text: string) => void): void {
@@ -220,9 +178,6 @@ function forward(target: URL, incoming: IncomingMessage, body: Buffer, outgoing:
   forwarded.end(body);
 }
 
-function xml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
 
 /** mulberry32: a small seeded generator, so a "30 %" fault draws the same numbers every run. */
 function seededRandom(seed: number): () => number {

@@ -1,6 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { demoRunOptions } from "../helpers/emulator-data";
+import { stackRunOptions } from "../helpers/emulator-data";
+import { deployStack } from "../../emulator/deploy";
 import { awsClients, type AwsClients } from "../../local/aws-clients";
 import { type DemoOrganization, seedDemoOrganization } from "../../emulator/demo-organization";
 import { type Emulator, startEmulator } from "../../emulator/server";
@@ -33,8 +34,9 @@ describe("Distributed Map end to end (200 accounts, moto on loopback)", function
   let manifest: Manifest;
   const runId = "distributed-e2e";
 
-  const read = async <T>(key: string): Promise<T> =>
-    JSON.parse(await (await clients.s3.send(new GetObjectCommand({ Bucket: org.bucket, Key: key }))).Body!.transformToString()) as T;
+  let mapBucket: string;
+  const read = async <T>(key: string, bucket = org.bucket): Promise<T> =>
+    JSON.parse(await (await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString()) as T;
 
   before(async () => {
     emulator = await startEmulator();
@@ -48,11 +50,14 @@ describe("Distributed Map end to end (200 accounts, moto on loopback)", function
     console.log(`      seeded in ${Date.now() - seeding} ms`);
     const running = Date.now();
     const run = { id: runId, startedAt: new Date().toISOString() };
-    await clients.s3.send(
-      new PutObjectCommand({ Bucket: org.bucket, Key: accountListKey(run), Body: JSON.stringify({ schemaVersion: 1, run, accounts: listed, skipped: listing.skipped }) }),
+    const deployment = await deployStack(emulator, org);
+    mapBucket = deployment.stack.outputs.mapBucketName;
+    const roles = await deployment.identities();
+    await roles.listAccounts.s3.send(
+      new PutObjectCommand({ Bucket: org.bucket, Key: accountListKey(run), Body: JSON.stringify({ schemaVersion: 1, run, accounts: listed, skipped: listing.skipped }), IfNoneMatch: "*" }),
     );
 
-    result = await runLocally(demoRunOptions(org, clients, { settings, runId }));
+    result = await runLocally(await stackRunOptions(deployment, emulator.endpoint, { settings, runId }));
     console.log(`      ran in ${Date.now() - running} ms`);
     if (result.status !== "succeeded") throw new Error(`run failed: ${result.error}`);
     manifest = await read<Manifest>(result.summary.manifestKey);
@@ -65,7 +70,7 @@ describe("Distributed Map end to end (200 accounts, moto on loopback)", function
   it("executes the very definition the builder makes, its Map's children from its own ItemProcessor", () => {
     const arn = (name: string) => `arn:aws:lambda:us-east-1:123456789012:function:credreport-${name}`;
     const expected = buildDefinition(
-      { listAccountsArn: arn("list-accounts"), collectReportArn: arn("collect-report"), summarizeArn: arn("summarize"), topicArn: org.topicArn, mapBucket: org.bucket },
+      { listAccountsArn: arn("list-accounts"), collectReportArn: arn("collect-report"), summarizeArn: arn("summarize"), topicArn: org.topicArn, mapBucket },
       settings,
     );
     expect(result.definition).to.deep.equal(expected);
@@ -91,13 +96,13 @@ describe("Distributed Map end to end (200 accounts, moto on loopback)", function
   });
 
   it("leaves the children's results where ResultWriter writes them, the refused batch among the FAILED ones", async () => {
-    expect(await read(`map-runs/run=${runId}/accounts-to-collect.json`)).to.deep.equal(listed);
-    const list = await clients.s3.send(new ListObjectsV2Command({ Bucket: org.bucket, Prefix: `map-runs/run=${runId}/` }));
+    expect(await read(`map-runs/run=${runId}/accounts-to-collect.json`, mapBucket)).to.deep.equal(listed);
+    const list = await clients.s3.send(new ListObjectsV2Command({ Bucket: mapBucket, Prefix: `map-runs/run=${runId}/` }));
     const manifestKey = (list.Contents ?? []).map((o) => o.Key!).find((key) => key.endsWith("/manifest.json"))!;
-    const written = await read<ResultWriterManifest>(manifestKey);
+    const written = await read<ResultWriterManifest>(manifestKey, mapBucket);
     expect(written.MapRunArn).to.match(new RegExp(`^arn:aws:states:us-east-1:123456789012:mapRun:${LOCAL_STATE_MACHINE_NAME}/CollectAccounts:`));
-    const succeeded = (await Promise.all((written.ResultFiles.SUCCEEDED ?? []).map((f) => read<ChildExecutionResult[]>(f.Key)))).flat();
-    const failedChildren = (await Promise.all((written.ResultFiles.FAILED ?? []).map((f) => read<ChildExecutionResult[]>(f.Key)))).flat();
+    const succeeded = (await Promise.all((written.ResultFiles.SUCCEEDED ?? []).map((f) => read<ChildExecutionResult[]>(f.Key, mapBucket)))).flat();
+    const failedChildren = (await Promise.all((written.ResultFiles.FAILED ?? []).map((f) => read<ChildExecutionResult[]>(f.Key, mapBucket)))).flat();
     expect(succeeded).to.have.length(Math.ceil(listed.length / BATCH) - 1);
     expect(failedChildren).to.have.length(1);
     expect(failedChildren[0]).to.include({ Status: "FAILED", Error: "InvalidInput" });

@@ -8,7 +8,8 @@ import { runLocally } from "../../local/runner";
 import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks-file";
 import { analysisKey, iamAccountKey, reportKey } from "../../functions/run/report-keys";
 import type { Manifest } from "../../functions/summarize/manifest";
-import { bucketSnapshot, demoRunOptions, emulatorTarget } from "../helpers/emulator-data";
+import { bucketSnapshot, emulatorTarget, stackRunOptions } from "../helpers/emulator-data";
+import { deployStack, type Deployment } from "../../emulator/deploy";
 import { expectSameAnswers } from "../helpers/equivalence";
 import { assumeRoleDenied, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
 import { analysisFiles, analyzeRun } from "../helpers/reference-analysis";
@@ -24,11 +25,13 @@ describe("analysis equivalence on the demo organization (moto on loopback)", fun
   let emulator: Emulator;
   let proxy: FaultProxy;
   let org: DemoOrganization;
+  let deployment: Deployment;
 
   before(async () => {
     emulator = await startEmulator();
     proxy = await startFaultProxy(emulator.endpoint);
     org = await seedDemoOrganization(awsClients(emulatorTarget(emulator.endpoint)), DEMO_SPEC);
+    deployment = await deployStack(emulator, org);
   });
   after(async () => {
     await proxy?.close();
@@ -45,7 +48,7 @@ describe("analysis equivalence on the demo organization (moto on loopback)", fun
       const second = runId === "equivalence-2";
       if (second) proxy.addRule(assumeRoleDenied(org.members.find((m) => m.ouId !== sandbox.id && !m.suspended)!.id));
       const scope = second ? { includeOuIds: org.ous.filter((ou) => ou !== sandbox).map((ou) => ou.id), excludeAccountIds: [] } : undefined;
-      const result = await runLocally(demoRunOptions(org, awsClients(emulatorTarget(proxy.endpoint)), { runId, acceptedRisks, ...(scope ? { scope } : {}) }));
+      const result = await runLocally(await stackRunOptions(deployment, proxy.endpoint, { runId, acceptedRisks, ...(scope ? { scope } : {}) }));
       if (result.status !== "succeeded") throw new Error(`${runId} failed: ${result.error}`);
       const stored = await bucketSnapshot(direct.s3, org.bucket);
       const text = (key: string) => stored.get(key)!.body.toString();

@@ -15,7 +15,8 @@ import { type Emulator, startEmulator } from "../../emulator/server";
 import { runLocally } from "../../local/runner";
 import type { StoredFinding } from "../../functions/analysis/changes";
 import { CHECKS, DEFAULT_THRESHOLDS } from "../../functions/analysis/findings";
-import { bucketSnapshot, demoRunOptions, emulatorTarget } from "../helpers/emulator-data";
+import { bucketSnapshot, emulatorTarget, stackRunOptions } from "../helpers/emulator-data";
+import { deployStack } from "../../emulator/deploy";
 
 /** A user made through IAM's API; its dates come after, through the emulator. */
 interface Seeded {
@@ -112,8 +113,9 @@ describe("every check end to end, at its boundaries (moto on loopback)", functio
     await policy(clients.iamClient(), 13, 23);
     await policy(clients.iamClient(await assumeInto(clients, member)), 14, 24);
 
+    const deployment = await deployStack(emulator, org);
     const result = await runLocally(
-      demoRunOptions(org, clients, {
+      await stackRunOptions(deployment, emulator.endpoint, {
         runId: "checks",
         thresholds: { ...DEFAULT_THRESHOLDS, maxReportAgeHours: 2, mfaForEveryUser: true },
         acceptedRisks: [{ kind: "break-glass", account: management, user: "breakglass", reason: "emergency access", owner: "security@example.com", expires: "2099-12-31" }],

@@ -1,19 +1,17 @@
 import { GetObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { expect } from "chai";
-import { demoRunOptions, emulatorTarget } from "../helpers/emulator-data";
+import { stackRunOptions, summarizeByPipeline } from "../helpers/emulator-data";
+import { deployStack, type Deployment } from "../../emulator/deploy";
 import { awsClients, type AwsClients } from "../../local/aws-clients";
 import { type DemoOrganization, seedDemoOrganization } from "../../emulator/demo-organization";
 import { type Emulator, startEmulator } from "../../emulator/server";
 import { exitStatusOf } from "../../cli/exit-status";
 import { type LocalRunResult, runLocally } from "../../local/runner";
-import { silentLog } from "../../functions/log";
 import { historyKey, runPrefix } from "../../functions/run/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/run/settings";
 import type { StoredSummary } from "../../functions/org-report/run-combiner";
 import type { Manifest, ManifestEntry } from "../../functions/summarize/manifest";
-import { summarize } from "../../functions/summarize/summarize";
-import { summarizeInputFromStoredRun } from "../../functions/summarize/stored-run";
 import { assumeRoleDenied, type FaultProxy, type FaultRule, startFaultProxy } from "../helpers/fault-proxy";
 
 /** Who a case breaks: the account chosen for per-account faults. */
@@ -186,12 +184,14 @@ describe("fault matrix (moto behind a fault-injecting proxy)", function () {
   let org: DemoOrganization;
   let accounts: Accounts;
   let activeIds: string[];
+  let deployment: Deployment;
 
   before(async () => {
     emulator = await startEmulator();
     direct = awsClients({ region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
     // 20 members and the management account: two ListAccounts pages of 20.
     org = await seedDemoOrganization(direct, { memberAccounts: 20, ouNames: ["A", "B"], suspended: 1, bucket: "fault-reports", topicName: "fault-alerts" });
+    deployment = await deployStack(emulator, org);
     // Versioned, so that an overwrite would show as a second version.
     await direct.s3.send(new PutBucketVersioningCommand({ Bucket: org.bucket, VersioningConfiguration: { Status: "Enabled" } }));
     proxy = await startFaultProxy(emulator.endpoint, { defaultAccount: org.managementAccountId });
@@ -206,13 +206,14 @@ describe("fault matrix (moto behind a fault-injecting proxy)", function () {
     await emulator?.stop();
   });
 
-  const run = (runId: string, pauseMs = 0, unreachableAfterMs = 1500): Promise<LocalRunResult> =>
+  const run = async (runId: string, pauseMs = 0, unreachableAfterMs = 1500): Promise<LocalRunResult> =>
     runLocally(
-      demoRunOptions(
-        org,
-        // The SDK's three attempts, with short pauses between them: what is tested is what happens after.
-        awsClients({ ...emulatorTarget(proxy.endpoint), retryStrategy: new ConfiguredRetryStrategy(3, () => 20) }),
+      await stackRunOptions(
+        deployment,
+        proxy.endpoint,
         { settings: { ...DEFAULT_SETTINGS, maxConcurrency: 8, maxPollAttempts: 8 }, runId, pauseMs, unreachableAfterMs },
+        // The SDK's three attempts, with short pauses between them: what is tested is what happens after.
+        { retryStrategy: new ConfiguredRetryStrategy(3, () => 20) },
       ),
     );
 
@@ -250,10 +251,9 @@ describe("fault matrix (moto behind a fault-injecting proxy)", function () {
       } else if (fault.expect.manifestStored) {
         expectEveryAccountOnce(await manifestOf(`${runPrefix({ id: runId, startedAt: new Date().toISOString() })}manifest.json`));
       } else if (fault.name.startsWith("the manifest cannot be written")) {
-        // With the fault gone, the run is summarised from what it stored: its account list and reports.
+        // With the fault gone, the pipeline summarises the run from what it stored (its account list and reports), as an operator asks it to.
         const date = new Date().toISOString().slice(0, 10);
-        const input = await summarizeInputFromStoredRun(runId, date, { s3: direct.s3, bucket: org.bucket });
-        const summary = await summarize(input, { s3: direct.s3, sns: direct.sns, bucket: org.bucket, now: () => new Date(), log: silentLog });
+        const summary = await summarizeByPipeline(emulator, deployment, runId, date);
         expect(summary.counts).to.include({ accounts: 21, collected: 20, failed: 0, skipped: 1 });
         expectEveryAccountOnce(await manifestOf(summary.manifestKey));
         expectNothingChanged(after, await storedObjects());

@@ -15,7 +15,8 @@ import { DEFAULT_SETTINGS } from "../../functions/run/settings";
 import { sendToSecurityHub } from "../../functions/aws/security-hub";
 import type { SecurityHubResult } from "../../functions/run/contracts";
 import { asffFinding } from "../../functions/analysis/security-hub-findings";
-import { bucketSnapshot, demoRunOptions, emulatorTarget, publishedMessages } from "../helpers/emulator-data";
+import { bucketSnapshot, emulatorTarget, publishedMessages, stackRunOptions } from "../helpers/emulator-data";
+import { deployStack, type Deployment } from "../../emulator/deploy";
 import { assumeRoleDenied, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
 
 // Three runs against moto, with Security Hub on: a finding fixed between runs 1 and 2, an account
@@ -27,6 +28,7 @@ describe("findings lifecycle end to end (moto on loopback)", function () {
   let proxy: FaultProxy;
   let direct: AwsClients;
   let org: DemoOrganization;
+  let deployment: Deployment;
   // Of the demo's mix of users (usersFor): A and C have bob.smith, with a password and no MFA.
   let flaky: string; // B: fails in run 2
   let accepted: string; // A: bob.smith's finding accepted until run 3
@@ -39,7 +41,7 @@ describe("findings lifecycle end to end (moto on loopback)", function () {
   ];
   const run = async (runId: string, acceptedRisks: AcceptedRisk[], options: Partial<LocalRunOptions> = {}) => {
     const result = await runLocally(
-      demoRunOptions(org, awsClients(emulatorTarget(proxy.endpoint)), { settings: { ...DEFAULT_SETTINGS, maxConcurrency: 4 }, acceptedRisks, securityHub: true, runId, ...options }),
+      await stackRunOptions(deployment, proxy.endpoint, { settings: { ...DEFAULT_SETTINGS, maxConcurrency: 4 }, acceptedRisks, runId, ...options }),
     );
     if (result.status !== "succeeded") throw new Error(`${runId} failed: ${result.error}`);
     return result.summary.securityHub as SecurityHubResult;
@@ -71,6 +73,7 @@ describe("findings lifecycle end to end (moto on loopback)", function () {
     direct = awsClients(emulatorTarget(emulator.endpoint));
     org = await seedDemoOrganization(direct, { memberAccounts: 4, ouNames: ["Workloads"], suspended: 0, bucket: "lifecycle-reports", topicName: "lifecycle-alerts" });
     [flaky, accepted, , fixed] = org.members.map((m) => m.id);
+    deployment = await deployStack(emulator, org, { securityHub: "true" });
     // The runs' events, through a rule of one's own, into a queue the test reads.
     sqs = new SQSClient(emulatorTarget(emulator.endpoint));
     eventQueueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "lifecycle-events" }))).QueueUrl!;

@@ -6,7 +6,8 @@ import { runLocally } from "../../local/runner";
 import { exitStatusOf } from "../../cli/exit-status";
 import { DEFAULT_SETTINGS } from "../../functions/run/settings";
 import { SNS_SUBJECT_MAX_CHARACTERS } from "../../functions/summarize/run-notice";
-import { demoRunOptions, emulatorTarget, publishedMessages } from "../helpers/emulator-data";
+import { emulatorTarget, publishedMessages, stackRunOptions } from "../helpers/emulator-data";
+import { deployStack, type Deployment } from "../../emulator/deploy";
 import { assumeRoleDenied, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
 
 /** GetCredentialReport's answer, in IAM's query protocol, with a report that is no CSV IAM would write. */
@@ -29,11 +30,13 @@ describe("a run with every reason to send at once (moto behind a fault-injecting
   let proxy: FaultProxy;
   let direct: AwsClients;
   let org: DemoOrganization;
+  let deployment: Deployment;
 
   before(async () => {
     emulator = await startEmulator();
     direct = awsClients(emulatorTarget(emulator.endpoint));
     org = await seedDemoOrganization(direct, DEMO_SPEC);
+    deployment = await deployStack(emulator, org, { securityHub: "true" });
     proxy = await startFaultProxy(emulator.endpoint, { defaultAccount: org.managementAccountId });
   });
 
@@ -50,7 +53,7 @@ describe("a run with every reason to send at once (moto behind a fault-injecting
     proxy.addRule({ service: "securityhub", action: "BatchImportFindings", account: noHub, fault: { status: 403, code: "InvalidAccessException", message: "Account is not subscribed to AWS Security Hub" } });
 
     const result = await runLocally(
-      demoRunOptions(org, awsClients(emulatorTarget(proxy.endpoint)), { settings: { ...DEFAULT_SETTINGS, maxConcurrency: 4 }, securityHub: true, runId: "every-reason" }),
+      await stackRunOptions(deployment, proxy.endpoint, { settings: { ...DEFAULT_SETTINGS, maxConcurrency: 4 }, runId: "every-reason" }),
     );
 
     expect(result.status, result.status === "failed" ? result.error : "").to.equal("succeeded");

@@ -9,7 +9,8 @@ import { runLocally, type LocalRunOptions } from "../../local/runner";
 import { runPrefix } from "../../functions/run/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/run/settings";
 import type { Manifest } from "../../functions/summarize/manifest";
-import { bucketSnapshot, demoRunOptions, emulatorTarget, publishedMessages, reportInEmulator } from "../helpers/emulator-data";
+import { bucketSnapshot, emulatorTarget, publishedMessages, reportInEmulator, stackRunOptions } from "../helpers/emulator-data";
+import { deployStack, type Deployment } from "../../emulator/deploy";
 import { assumeRoleDenied, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
 
 // End to end: the deployed definition, run in-process, with real SDK calls over HTTP to moto on
@@ -27,7 +28,8 @@ describe("pipeline end to end (moto on loopback)", function () {
   let sqs: SQSClient;
   let eventQueueUrl: string;
 
-  const runOptions = (): LocalRunOptions => demoRunOptions(org, awsClients(emulatorTarget(proxy.endpoint)), { settings: { ...DEFAULT_SETTINGS, maxConcurrency: 8 } });
+  let deployment: Deployment;
+  const runOptions = (): Promise<LocalRunOptions> => stackRunOptions(deployment, proxy.endpoint, { settings: { ...DEFAULT_SETTINGS, maxConcurrency: 8 } });
 
   before(async () => {
     emulator = await startEmulator();
@@ -35,6 +37,7 @@ describe("pipeline end to end (moto on loopback)", function () {
     direct = awsClients(emulatorTarget(emulator.endpoint));
     // 24 members and the management account: more than one ListAccounts page of 20.
     org = await seedDemoOrganization(direct, { memberAccounts: 24, ouNames: ["Workloads", "Sandbox"], suspended: 1, bucket: "e2e-reports", topicName: "e2e-alerts" });
+    deployment = await deployStack(emulator, org);
     suspendedAccountId = org.members.find((m) => m.suspended)!.id;
     // An account with only everyday users fails, so that every story of the demo is read.
     brokenAccountId = org.members.find((m, i) => !m.suspended && i + 1 >= DEMO_STORIES.length)!.id;
@@ -48,7 +51,7 @@ describe("pipeline end to end (moto on loopback)", function () {
     );
     await direct.events.send(new PutTargetsCommand({ Rule: "credential-report-runs", Targets: [{ Id: "queue", Arn: queueArn }] }));
 
-    firstRun = await runLocally({ ...runOptions(), runId: "e2e-first" });
+    firstRun = await runLocally({ ...(await runOptions()), runId: "e2e-first" });
     if (firstRun.status !== "succeeded") throw new Error(`first run failed: ${firstRun.error}`);
     const stored = await bucketSnapshot(direct.s3, org.bucket);
     firstManifest = JSON.parse(stored.get(firstRun.summary.manifestKey)!.body.toString());
@@ -122,7 +125,7 @@ describe("pipeline end to end (moto on loopback)", function () {
   it("leaves every object of an earlier run unchanged when it runs again", async () => {
     const before = await bucketSnapshot(direct.s3, org.bucket);
 
-    const second = await runLocally({ ...runOptions(), runId: "e2e-second" });
+    const second = await runLocally({ ...(await runOptions()), runId: "e2e-second" });
 
     expect(second.status).to.equal("succeeded");
     const after = await bucketSnapshot(direct.s3, org.bucket);
@@ -134,11 +137,15 @@ describe("pipeline end to end (moto on loopback)", function () {
     const added = [...after.keys()].filter((key) => !before.has(key));
     // The account list, 23 reports with what IAM said beside each and their 23 analyses, a manifest and eight analysis files...
     expect(added.filter((key) => key.startsWith(secondPrefix))).to.have.length(1 + 23 * 3 + 1 + 8);
-    // ...the run's two files kept across runs, and the Distributed Map's list and results (the local runner uses the report bucket for them).
+    // ...and the run's two files kept across runs.
     const day = secondPrefix.split("/")[1];
-    expect(added.filter((key) => !key.startsWith(secondPrefix)).map((key) => key.replace(/[0-9a-f-]{36}/, "<map run>"))).to.have.members([
+    expect(added.filter((key) => !key.startsWith(secondPrefix))).to.have.members([
       `credential-reports/history/runs/${day}/e2e-second.json`,
       `credential-reports/history/findings/${day}/e2e-second.jsonl`,
+    ]);
+    // The Distributed Map's list and results are in the stack's map bucket, as Step Functions writes them.
+    const mapFiles = [...(await bucketSnapshot(direct.s3, deployment.stack.outputs.mapBucketName)).keys()].filter((key) => key.startsWith("map-runs/run=e2e-second/"));
+    expect(mapFiles.map((key) => key.replace(/[0-9a-f-]{36}/, "<map run>"))).to.have.members([
       "map-runs/run=e2e-second/accounts-to-collect.json",
       "map-runs/run=e2e-second/<map run>/manifest.json",
       "map-runs/run=e2e-second/<map run>/SUCCEEDED_0.json",
@@ -181,11 +188,11 @@ describe("pipeline end to end (moto on loopback)", function () {
     const ofFlaky = before.filter((f) => f.accountId === flaky);
 
     proxy.addRule(assumeRoleDenied(flaky));
-    expect((await runLocally({ ...runOptions(), runId: "e2e-third" })).status).to.equal("succeeded");
+    expect((await runLocally({ ...(await runOptions()), runId: "e2e-third" })).status).to.equal("succeeded");
     const third = await changesOf("e2e-third");
     proxy.reset();
     proxy.addRule(assumeRoleDenied(brokenAccountId));
-    expect((await runLocally({ ...runOptions(), runId: "e2e-fourth" })).status).to.equal("succeeded");
+    expect((await runLocally({ ...(await runOptions()), runId: "e2e-fourth" })).status).to.equal("succeeded");
     const fourth = await changesOf("e2e-fourth");
 
     expect(ofFlaky.length).to.be.above(1);
@@ -198,7 +205,7 @@ describe("pipeline end to end (moto on loopback)", function () {
   });
 
   it("fails the run as a whole, with a notice, when the accounts cannot be listed", async () => {
-    const run = await runLocally({ ...runOptions(), runId: "e2e-no-such-ou", scope: { includeOuIds: ["ou-zzzz-zzzzzzzz"], excludeAccountIds: [] } });
+    const run = await runLocally({ ...(await runOptions()), runId: "e2e-no-such-ou", scope: { includeOuIds: ["ou-zzzz-zzzzzzzz"], excludeAccountIds: [] } });
 
     expect(run).to.deep.include({ status: "failed" });
     expect((run as { error: string }).error).to.equal("ListAccountsFailed ParentNotFoundException: You specified parent that doesn't exist.");
@@ -211,7 +218,7 @@ describe("pipeline end to end (moto on loopback)", function () {
     const before = await bucketSnapshot(direct.s3, org.bucket);
     proxy.reset();
 
-    const again = await runLocally({ ...runOptions(), runId: "e2e-first" });
+    const again = await runLocally({ ...(await runOptions()), runId: "e2e-first" });
 
     proxy.addRule(assumeRoleDenied(brokenAccountId));
     expect(again.status).to.equal("succeeded");

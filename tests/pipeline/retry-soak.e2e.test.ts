@@ -1,8 +1,9 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { expect } from "chai";
-import { demoRunOptions, emulatorTarget } from "../helpers/emulator-data";
-import { awsClients, type AwsClients } from "../../local/aws-clients";
+import { emulatorTarget, stackRunOptions } from "../helpers/emulator-data";
+import { deployStack, type Deployment } from "../../emulator/deploy";
+import { awsClients, type AwsClients, type AwsTarget } from "../../local/aws-clients";
 import { type DemoOrganization, seedDemoOrganization } from "../../emulator/demo-organization";
 import { type Emulator, startEmulator } from "../../emulator/server";
 import { exitStatusOf } from "../../cli/exit-status";
@@ -35,11 +36,13 @@ describe("soak: 35 % of every service's calls answered 'retry later' (60 account
   let proxy: FaultProxy;
   let direct: AwsClients;
   let org: DemoOrganization;
+  let deployment: Deployment;
 
   before(async () => {
     emulator = await startEmulator();
     direct = awsClients(emulatorTarget(emulator.endpoint));
     org = await seedDemoOrganization(direct, { memberAccounts: 59, ouNames: ["A", "B", "C"], suspended: 0, bucket: "soak-reports", topicName: "soak-alerts" });
+    deployment = await deployStack(emulator, org);
     proxy = await startFaultProxy(emulator.endpoint, { defaultAccount: org.managementAccountId });
   });
 
@@ -48,13 +51,13 @@ describe("soak: 35 % of every service's calls answered 'retry later' (60 account
     await emulator?.stop();
   });
 
-  const run = (clients: AwsClients, runId: string): Promise<LocalRunResult> =>
-    runLocally(demoRunOptions(org, clients, { settings: { ...DEFAULT_SETTINGS, maxConcurrency: 8 }, runId, pauseMs: 5, unreachableAfterMs: 30_000 }));
+  const run = async (endpoint: string, runId: string, target: Partial<AwsTarget> = {}): Promise<LocalRunResult> =>
+    runLocally(await stackRunOptions(deployment, endpoint, { settings: { ...DEFAULT_SETTINGS, maxConcurrency: 8 }, runId, pauseMs: 5, unreachableAfterMs: 30_000 }, target));
 
   it("collects every account and stores the same answers as a calm run, exit 0", async () => {
-    const calm = await run(direct, "calm");
+    const calm = await run(emulator.endpoint, "calm");
     for (const rule of RETRY_LATER) proxy.addRule({ ...rule, probability: SHARE });
-    const soaked = await run(awsClients({ ...emulatorTarget(proxy.endpoint), retryStrategy: new ConfiguredRetryStrategy(3, () => 20) }), "soaked");
+    const soaked = await run(proxy.endpoint, "soaked", { retryStrategy: new ConfiguredRetryStrategy(3, () => 20) });
 
     expect(soaked.status, soaked.status === "failed" ? soaked.error : "").to.equal("succeeded");
     expect(exitStatusOf(soaked)).to.equal(0);

@@ -351,6 +351,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       });
       expect(env("summarize")).to.deep.equal({
         REPORT_BUCKET: run.outputs.bucketName,
+        MAP_BUCKET: run.outputs.mapBucketName,
         TOPIC_ARN: run.outputs.topicArn,
         MAX_KEY_AGE_DAYS: "60",
         UNUSED_DAYS: "45",

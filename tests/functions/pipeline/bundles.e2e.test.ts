@@ -8,6 +8,8 @@ import { awsClients } from "../../../local/aws-clients";
 import { seedDemoOrganization } from "../../../emulator/demo-organization";
 import { type Emulator, startEmulator } from "../../../emulator/server";
 import { buildBundle, bundleFunction, FUNCTION_NAMES } from "../../../functions/pipeline/bundle";
+import { deployStack } from "../../../emulator/deploy";
+import { runProcess } from "../../helpers/child-process";
 
 // The bundles are what Lambda runs: load them in a fresh Node process, as the runtime does.
 describe("Lambda bundles", function () {
@@ -91,7 +93,7 @@ describe("Lambda bundles", function () {
 
   it("reads the accepted risks packaged with Summarize, and names the problem of a broken file", () => {
     const task = mkdtempSync(join(tmpdir(), "credreport-task-"));
-    const settings = { REPORT_BUCKET: "reports", TOPIC_ARN: "arn:aws:sns:us-east-1:111122223333:t", LAMBDA_TASK_ROOT: task, ACCEPTED_RISKS_FILE: "accepted-risks.json" };
+    const settings = { REPORT_BUCKET: "reports", MAP_BUCKET: "map-files", TOPIC_ARN: "arn:aws:sns:us-east-1:111122223333:t", LAMBDA_TASK_ROOT: task, ACCEPTED_RISKS_FILE: "accepted-risks.json" };
     const rule = { check: "access-key-old", account: "*", user: "svc-*", reason: "vendor rotates yearly", owner: "platform@example.com", expires: "2027-01-31" };
 
     writeFileSync(join(task, "accepted-risks.json"), JSON.stringify({ acceptedRisks: [rule] }));
@@ -115,14 +117,19 @@ describe("Lambda bundles", function () {
       bucket: "bundle-reports",
       topicName: "bundle-alerts",
     });
+    const deployment = await deployStack(emulator, org);
+    const role = await deployment.credentials("listAccounts");
+    const mapBucket = deployment.stack.outputs.mapBucketName;
     const ouA = org.ous[0].id;
     const run = { id: "bundle-run", startedAt: "2026-11-25T08:00:00.000Z" };
     const script = `require(${JSON.stringify(bundles.get("list-accounts"))}).handler({ run: ${JSON.stringify(run)} }).then((r) => console.log(JSON.stringify(r)))`;
 
-    const out = execFileSync(process.execPath, ["-e", script], {
-      env: env({ AWS_ENDPOINT_URL: emulator.endpoint, INCLUDE_OU_IDS: ouA, REPORT_BUCKET: org.bucket, MAP_BUCKET: org.bucket }),
-      encoding: "utf8",
+    // As Lambda runs it: the ListAccounts role's credentials in its environment, the stack's buckets.
+    const lambda = await runProcess(process.execPath, ["-e", script], {
+      env: env({ AWS_ENDPOINT_URL: emulator.endpoint, AWS_ACCESS_KEY_ID: role.accessKeyId, AWS_SECRET_ACCESS_KEY: role.secretAccessKey, AWS_SESSION_TOKEN: role.sessionToken!, INCLUDE_OU_IDS: ouA, REPORT_BUCKET: org.bucket, MAP_BUCKET: mapBucket }),
     });
+    expect(lambda.status, lambda.stderr).to.equal(0);
+    const out = lambda.stdout;
 
     // Only where the lists are, and how long: the lists stay in S3.
     const listed = JSON.parse(out.trim().split("\n").pop()!);
@@ -132,17 +139,17 @@ describe("Lambda bundles", function () {
     const expectedIds = [org.managementAccountId, ...inA.filter((m) => !m.suspended).map((m) => m.id)].sort();
     expect(listed).to.deep.equal({
       accountList: { bucket: org.bucket, key: accountList },
-      toCollect: { bucket: org.bucket, key: toCollect },
+      toCollect: { bucket: mapBucket, key: toCollect },
       counts: { accounts: expectedIds.length, skipped: 1 },
       previousRun: null,
     });
     const s3 = awsClients({ region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } }).s3;
-    const read = async (key: string) => JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: org.bucket, Key: key }))).Body!.transformToString());
+    const read = async (key: string, bucket = org.bucket) => JSON.parse(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString());
     const record = await read(accountList);
     expect(record.run).to.deep.equal(run);
     expect(record.accounts.map((a: { id: string }) => a.id)).to.deep.equal(expectedIds);
     expect(record.skipped).to.deep.equal(inA.filter((m) => m.suspended).map((m) => ({ id: m.id, name: m.name, status: "SUSPENDED" })));
     // The Distributed Map's items: exactly the accounts to collect.
-    expect(await read(toCollect)).to.deep.equal(record.accounts);
+    expect(await read(toCollect, mapBucket)).to.deep.equal(record.accounts);
   });
 });

@@ -33,12 +33,26 @@ describe("state machine definition", () => {
   });
 
   it("runs ListAccounts, then a Distributed Map over the accounts, then Summarize", () => {
-    expect(definition.StartAt).to.equal(STATES.startRun);
+    expect(definition.StartAt).to.equal(STATES.route);
+    expect(definition.States[STATES.route].Default).to.equal(STATES.startRun);
     expect(definition.States[STATES.startRun].Next).to.equal(STATES.listAccounts);
     expect(definition.States[STATES.listAccounts]).to.include({ Resource: targets.listAccountsArn, Next: STATES.collectAccounts });
     expect(map).to.include({ Type: "Map", Next: STATES.summarize });
     expect(map.ItemProcessor.ProcessorConfig).to.deep.equal({ Mode: "DISTRIBUTED", ExecutionType: "STANDARD" });
     expect(definition.States[STATES.summarize]).to.include({ Resource: targets.summarizeArn, End: true });
+  });
+
+  it("summarises a stored run when the execution's input names one, Summarize writing as its own role", () => {
+    expect(definition.States[STATES.route]).to.deep.equal({
+      Type: "Choice",
+      Choices: [{ Variable: "$.summarizeRun", IsPresent: true, Next: STATES.readStoredRun }],
+      Default: STATES.startRun,
+    });
+    expect(definition.States[STATES.readStoredRun]).to.deep.equal({
+      Type: "Pass",
+      Parameters: { run: { "id.$": "$.summarizeRun.id", "startedAt.$": "$$.Execution.StartTime" }, "storedRun.$": "$.summarizeRun" },
+      Next: STATES.summarize,
+    });
   });
 
   it("takes run id and date from the execution, not from a Lambda", () => {

@@ -1,0 +1,395 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
+import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
+import type { PolicyDocument } from "../policies/document";
+import { accessDenied, type AwsError, errorAnswer, type HttpAnswer } from "./aws-answers";
+import { limitRefusal } from "./aws-limits";
+import { type AwsCall, describeCall } from "./aws-requests";
+import { type Check, checksOf } from "./authorization-checks";
+
+/** Who makes a request, as IAM evaluates it. */
+export interface Principal {
+  /** The caller: a user, or a role session (arn:aws:sts::<account>:assumed-role/<role>/<session>). */
+  readonly arn: string;
+  /** aws:PrincipalArn: the user, or the role behind the session. */
+  readonly principalArn: string;
+  readonly accountId: string;
+  readonly identityPolicies: readonly PolicyDocument[];
+  /** The session policy it assumed its role with, if any. */
+  readonly sessionPolicy?: PolicyDocument;
+}
+
+/** A role that exists in an account: who may assume it, and what it may do. */
+export interface Role {
+  readonly arn: string;
+  readonly trust: PolicyDocument;
+  readonly policies: readonly PolicyDocument[];
+}
+
+/** Credentials the layer knows, as the SDK takes them. */
+export interface Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+}
+
+/** A request the layer refused, and why: for tests to read, and for the closing notes of a run. */
+export interface Refusal {
+  readonly principal: string;
+  readonly operation: string;
+  /** The action and resource denied, or the limit passed. */
+  readonly what: string;
+  /** ExplicitlyDenied or ImplicitlyDenied and the policy kind that decided (identity, session, resource), or the limit's message. */
+  readonly why: string;
+  /** The Sids of the statements that denied, where one did. */
+  readonly statements: readonly string[];
+}
+
+/** A Step Functions state machine the layer runs itself (moto stores executions but never runs them). */
+export interface StateMachineRunner {
+  /** Starts an execution of the given name and input; resolves when it ends. */
+  run(name: string, input: unknown): Promise<{ status: "SUCCEEDED"; output: unknown } | { status: "FAILED"; error: string; cause: string }>;
+}
+
+export interface Authorizer {
+  /** Where the SDK sends its calls: a loopback HTTP endpoint in front of the emulator. */
+  readonly endpoint: string;
+  /** Requests refused for a policy or a limit, since the last reset. */
+  readonly refusals: readonly Refusal[];
+  /** Requests the layer could not map to an action and a resource: each also failed. */
+  readonly unjudged: readonly string[];
+  /** An identity of the given account with these policies, signing with `accessKeyId` (an administrator, an operator). */
+  addUser(accessKeyId: string, user: { readonly name: string; readonly accountId: string; readonly policies: readonly PolicyDocument[] }): Credentials;
+  /** A role that exists: its trust decides who may assume it. */
+  addRole(role: Role): void;
+  /** Makes a role disappear (an account where the StackSet did not deploy, a role deleted by hand). */
+  removeRole(roleArn: string): void;
+  /**
+   * The credentials an AWS service hands the code it runs with a role (Lambda for a function,
+   * Step Functions for a state machine), after the role's trust is checked for that service.
+   */
+  serviceSession(roleArn: string, service: string, sessionName: string): Promise<Credentials>;
+  setBucketPolicy(bucket: string, policy: PolicyDocument | undefined): void;
+  /** The SSE-KMS key of a bucket: S3 uses it on the caller's behalf (kms:ViaService). */
+  setBucketKey(bucket: string, key: { readonly keyArn: string; readonly bucketKey: boolean } | undefined): void;
+  setTopicPolicy(topicArn: string, policy: PolicyDocument): void;
+  setKeyPolicy(keyArn: string, policy: PolicyDocument): void;
+  /** Serves StartExecution and DescribeExecution for this state machine, by running it here. */
+  serveStateMachine(stateMachineArn: string, runner: StateMachineRunner): void;
+  /** The organization as the layer learned it from the calls it saw. */
+  readonly organization: { readonly id?: string; readonly managementAccountId?: string; readonly accounts: ReadonlySet<string> };
+  resetRefusals(): void;
+  close(): Promise<void>;
+}
+
+/** The account moto gives any access key it did not hand out itself: the emulator's management account. */
+export const EMULATOR_ACCOUNT = "123456789012";
+
+const ADMINISTRATOR_ACCESS: PolicyDocument = { Version: "2012-10-17", Statement: [{ Sid: "AdministratorAccess", Effect: "Allow", Action: "*", Resource: "*" }] };
+
+/**
+ * An authorizing layer in front of the emulator, which authorizes nothing itself: every request is
+ * judged as AWS would judge it before it reaches moto. The caller comes from the signature's access
+ * key (a user added here, or a role session it saw STS hand out); the action, resource and context
+ * keys from the request (authorization-checks.ts); the decision from an IAM simulator over the
+ * caller's identity policies, its session policy and the resource's policy (bucket, topic, key, a
+ * role's trust), with S3's use of a bucket's KMS key judged as well. Requests past AWS's request
+ * limits (aws-limits.ts) are refused as the service refuses them. A request it cannot map is
+ * refused too, and listed: nothing is allowed unjudged.
+ */
+export async function startAuthorizer(upstream: string, options: { readonly administrators?: readonly string[] } = {}): Promise<Authorizer> {
+  const target = new URL(upstream);
+  const principals = new Map<string, Principal>();
+  const roles = new Map<string, Role>();
+  const bucketPolicies = new Map<string, PolicyDocument>();
+  const bucketKeys = new Map<string, { keyArn: string; bucketKey: boolean }>();
+  const bucketOwners = new Map<string, string>();
+  const topicPolicies = new Map<string, PolicyDocument>();
+  const keyPolicies = new Map<string, PolicyDocument>();
+  const stateMachines = new Map<string, StateMachineRunner>();
+  const executions = new Map<string, Record<string, unknown>>();
+  const closedAccounts = new Set<string>();
+  const organization = { id: undefined as string | undefined, managementAccountId: undefined as string | undefined, accounts: new Set<string>() };
+  let refusals: Refusal[] = [];
+  let unjudged: string[] = [];
+
+  const addUser: Authorizer["addUser"] = (accessKeyId, user) => {
+    const arn = `arn:aws:iam::${user.accountId}:user/${user.name}`;
+    principals.set(accessKeyId, { arn, principalArn: arn, accountId: user.accountId, identityPolicies: user.policies });
+    return { accessKeyId, secretAccessKey: accessKeyId };
+  };
+  for (const key of options.administrators ?? []) addUser(key, { name: "administrator", accountId: EMULATOR_ACCOUNT, policies: [ADMINISTRATOR_ACCESS] });
+
+  const accountOf = (arn: string): string | undefined => /^arn:[^:]+:[^:]+:[^:]*:(\d{12}):/.exec(arn)?.[1];
+  const orgOf = (account: string) => (organization.id && organization.accounts.has(account) ? organization.id : undefined);
+
+  /** The resource's own policy for an action: a bucket's, a topic's, a key's, or a role's trust. */
+  const resourcePolicyOf = (check: Check): { policy?: PolicyDocument; account?: string } => {
+    const s3 = /^arn:[^:]+:s3:::([^/]+)/.exec(check.resource);
+    if (s3) return { policy: bucketPolicies.get(s3[1]), account: bucketOwners.get(s3[1]) };
+    if (check.action === "sts:AssumeRole") return { policy: roles.get(check.resource)?.trust, account: accountOf(check.resource) };
+    if (check.resource.includes(":sns:")) return { policy: topicPolicies.get(check.resource), account: accountOf(check.resource) };
+    if (check.resource.includes(":kms:")) return { policy: keyPolicies.get(check.resource), account: accountOf(check.resource) };
+    return { account: accountOf(check.resource) };
+  };
+
+  /** Whether the principal may make the check, as IAM decides, with the denying statements when not. */
+  const decide = async (principal: Principal, check: Check): Promise<{ result: string; by: string; statements: string[] }> => {
+    const { policy, account } = resourcePolicyOf(check);
+    const resourceAccount = account ?? principal.accountId;
+    const principalOrg = orgOf(principal.accountId);
+    const resourceOrg = orgOf(resourceAccount);
+    const simulation: Simulation = {
+      identityPolicies: principal.identityPolicies.map((p, i) => ({ name: `identity-${i}`, policy: p })),
+      ...(principal.sessionPolicy ? { sessionPolicy: principal.sessionPolicy } : {}),
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      ...(policy ? { resourcePolicy: policy } : {}),
+      request: {
+        principal: principal.arn,
+        action: check.action,
+        resource: { resource: check.resource, accountId: resourceAccount },
+        contextVariables: {
+          // The SDK speaks TLS to AWS; plain http here is the emulator's loopback, not the caller's choice.
+          "aws:SecureTransport": "true",
+          "aws:PrincipalArn": principal.principalArn,
+          "aws:PrincipalAccount": principal.accountId,
+          "aws:ResourceAccount": resourceAccount,
+          ...(principalOrg ? { "aws:PrincipalOrgID": principalOrg } : {}),
+          ...(resourceOrg ? { "aws:ResourceOrgID": resourceOrg } : {}),
+          ...(check.context as Record<string, string | string[]>),
+        },
+      },
+    };
+    const answer = await runSimulation(simulation, {});
+    if (answer.resultType === "error") throw new Error(`the IAM simulator could not judge ${check.action} on ${check.resource}: ${answer.errors.message}`);
+    // A resource with a wildcard (every user of an account) is judged for each resource type it may be.
+    if (answer.resultType !== "single") return { result: answer.overallResult, by: "identity", statements: [] };
+    const analysis = answer.result.analysis as unknown as Record<string, { result?: string; denyStatements?: { statement: { Sid?: string } }[] }> & { blockedBy?: string[] };
+    const by = analysis.blockedBy?.[0] ?? (analysis.identityAnalysis?.result !== "Allowed" ? "identity" : "resource");
+    const statements = Object.values(analysis).flatMap((part) => (part && typeof part === "object" && "denyStatements" in part ? (part.denyStatements ?? []).map((d) => d.statement.Sid ?? "(no Sid)") : []));
+    return { result: answer.overallResult, by, statements };
+  };
+
+  /** S3 uses a bucket's KMS key as the caller (kms:ViaService): a write needs a data key, a read Decrypt. */
+  const keyChecks = (call: AwsCall): Check[] => {
+    const { bucket, key } = call.s3 ?? {};
+    const encryption = bucket ? bucketKeys.get(bucket) : undefined;
+    const action = ["PutObject", "CompleteMultipartUpload", "CopyObject"].includes(call.operation) ? "kms:GenerateDataKey" : call.operation === "GetObject" ? "kms:Decrypt" : undefined;
+    if (!encryption || !action || !key) return [];
+    const context = { "kms:ViaService": `s3.${call.region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": encryption.bucketKey ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}` };
+    return [{ action, resource: encryption.keyArn, context }];
+  };
+
+  const refuse = (principal: string, call: AwsCall, what: string, why: string, statements: string[], error: AwsError): HttpAnswer => {
+    refusals.push({ principal, operation: `${call.service}:${call.operation}`, what, why, statements });
+    return errorAnswer(call.service, error, { head: call.operation.startsWith("Head") });
+  };
+
+  /** The layer's verdict on a call: an answer of its own (refused, or served here), or undefined to pass it on. */
+  const judge = async (call: AwsCall): Promise<HttpAnswer | undefined> => {
+    const principal = call.accessKeyId ? principals.get(call.accessKeyId) : undefined;
+    if (!principal) {
+      const code = call.service === "s3" ? "InvalidAccessKeyId" : "InvalidClientTokenId";
+      return refuse(call.accessKeyId ?? "(unsigned)", call, "authentication", "unknown access key", [], { status: 403, code, message: "The security token included in the request is invalid." });
+    }
+    const limit = limitRefusal(call);
+    if (limit) return refuse(principal.arn, call, `${call.service}:${call.operation}`, limit.message, [], limit);
+    const checks = checksOf(call, { partition: "aws", callerAccount: principal.accountId, organizationId: organization.id, managementAccountId: organization.managementAccountId });
+    if (!checks) {
+      unjudged.push(`${call.service}:${call.operation}`);
+      return refuse(principal.arn, call, `${call.service}:${call.operation}`, "not known to the authorizing layer", [], { status: 400, code: "UnjudgedRequest", message: `the emulator's authorizing layer cannot judge ${call.service}:${call.operation}` });
+    }
+    for (const check of [...checks, ...keyChecks(call)]) {
+      if (check.action === "sts:AssumeRole" && !roles.has(check.resource)) {
+        // STS cannot tell a missing role from one that does not trust the caller.
+        return refuse(principal.arn, call, `sts:AssumeRole on ${check.resource}`, "no such role", [], accessDenied("sts", notAuthorized(principal.arn, check, "")));
+      }
+      if (check.action === "sts:AssumeRole" && closedAccounts.has(accountOf(check.resource) ?? "")) {
+        return refuse(principal.arn, call, `sts:AssumeRole on ${check.resource}`, "the account is closed", [], accessDenied("sts", notAuthorized(principal.arn, check, "")));
+      }
+      const decision = await decide(principal, check);
+      if (decision.result !== "Allowed") {
+        const reason = decision.result === "ExplicitlyDenied" ? ` with an explicit deny in a ${policyKind(decision.by)}` : ` because no ${policyKind(decision.by)} allows the ${check.action} action`;
+        const error = check.action.startsWith("kms:") && call.service === "s3" ? accessDenied("s3", notAuthorized(principal.arn, check, reason)) : accessDenied(call.service, notAuthorized(principal.arn, check, reason));
+        return refuse(principal.arn, call, `${check.action} on ${check.resource}`, `${decision.result} by the ${decision.by} policy`, decision.statements, error);
+      }
+    }
+    if (call.service === "states") return serveExecution(call);
+    if (call.service === "s3" && call.operation.endsWith("BucketPolicy")) return serveBucketPolicy(call);
+    return undefined;
+  };
+
+  /**
+   * Bucket policies live here, where they are evaluated: moto 5.2.1 applies a bucket policy's
+   * Deny statements without their conditions, which would refuse what AWS allows.
+   */
+  const serveBucketPolicy = (call: AwsCall): HttpAnswer => {
+    const bucket = call.s3?.bucket ?? "";
+    if (call.operation === "PutBucketPolicy") {
+      bucketPolicies.set(bucket, JSON.parse(call.body.toString()) as PolicyDocument);
+      return { status: 204, headers: {} };
+    }
+    if (call.operation === "DeleteBucketPolicy") {
+      bucketPolicies.delete(bucket);
+      return { status: 204, headers: {} };
+    }
+    const policy = bucketPolicies.get(bucket);
+    if (!policy) return errorAnswer("s3", { status: 404, code: "NoSuchBucketPolicy", message: "The bucket policy does not exist" });
+    return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify(policy) };
+  };
+
+  /** StartExecution and DescribeExecution of a state machine run here; any other passes on to moto. */
+  const serveExecution = (call: AwsCall): HttpAnswer | undefined => {
+    const json = (body: unknown): HttpAnswer => ({ status: 200, headers: { "content-type": "application/x-amz-json-1.0" }, body: JSON.stringify(body) });
+    if (call.operation === "StartExecution") {
+      const stateMachineArn = String(call.params.stateMachineArn);
+      const runner = stateMachines.get(stateMachineArn);
+      if (!runner) return undefined;
+      const name = String(call.params.name ?? `execution-${randomBytes(6).toString("hex")}`);
+      const executionArn = `${stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+      if (executions.has(executionArn)) return errorAnswer("states", { status: 400, code: "ExecutionAlreadyExists", message: `Execution Already Exists: '${executionArn}'` });
+      const startDate = Date.now() / 1000;
+      const input = String(call.params.input ?? "{}");
+      executions.set(executionArn, { executionArn, stateMachineArn, name, status: "RUNNING", startDate, input });
+      runner.run(name, JSON.parse(input)).then(
+        (ended) => executions.set(executionArn, { ...executions.get(executionArn), stopDate: Date.now() / 1000, ...(ended.status === "SUCCEEDED" ? { status: ended.status, output: JSON.stringify(ended.output) } : ended) }),
+        (err: unknown) => executions.set(executionArn, { ...executions.get(executionArn), stopDate: Date.now() / 1000, status: "FAILED", error: "States.Runtime", cause: String(err) }),
+      );
+      return json({ executionArn, startDate });
+    }
+    if (call.operation === "DescribeExecution") {
+      const execution = executions.get(String(call.params.executionArn));
+      return execution ? json(execution) : undefined;
+    }
+    return undefined;
+  };
+
+  /** What the layer learns from moto's answers: sessions STS hands out, buckets' owners, the organization. */
+  const learn = (call: AwsCall, principal: Principal | undefined, status: number, answer: string): void => {
+    if (status >= 300 || !principal) return;
+    if (call.operation === "AssumeRole") {
+      const accessKeyId = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(answer)?.[1];
+      const roleArn = String(call.params.RoleArn);
+      const role = roles.get(roleArn);
+      if (!accessKeyId || !role) return;
+      const roleName = roleArn.split("/").pop();
+      principals.set(accessKeyId, {
+        arn: `arn:aws:sts::${accountOf(roleArn)}:assumed-role/${roleName}/${call.params.RoleSessionName}`,
+        principalArn: roleArn,
+        accountId: accountOf(roleArn) ?? "",
+        identityPolicies: role.policies,
+        ...(call.params.Policy ? { sessionPolicy: JSON.parse(String(call.params.Policy)) as PolicyDocument } : {}),
+      });
+    } else if (call.operation === "CreateBucket" && call.s3?.bucket) {
+      bucketOwners.set(call.s3.bucket, principal.accountId);
+    } else if (call.operation === "CreateOrganization") {
+      organization.id = /"Id"\s*:\s*"(o-[a-z0-9]+)"/.exec(answer)?.[1];
+      organization.managementAccountId = principal.accountId;
+      organization.accounts.add(principal.accountId);
+    } else if (call.operation === "CreateAccount") {
+      const account = /"AccountId"\s*:\s*"(\d{12})"/.exec(answer)?.[1];
+      if (!account) return;
+      organization.accounts.add(account);
+      // Organizations makes this role in every account it creates, trusting the management account.
+      roles.set(`arn:aws:iam::${account}:role/OrganizationAccountAccessRole`, {
+        arn: `arn:aws:iam::${account}:role/OrganizationAccountAccessRole`,
+        trust: { Version: "2012-10-17", Statement: [{ Sid: "TrustManagementAccount", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${principal.accountId}:root` }, Action: "sts:AssumeRole" }] },
+        policies: [ADMINISTRATOR_ACCESS],
+      });
+    } else if (call.operation === "CloseAccount") {
+      closedAccounts.add(String(call.params.AccountId));
+    }
+  };
+
+  const server: Server = createServer((incoming, outgoing) => {
+    const chunks: Buffer[] = [];
+    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+    incoming.on("end", () => {
+      const body = Buffer.concat(chunks);
+      // The emulator's own control plane (seeding dates, reading what SNS accepted) is no AWS API.
+      if ((incoming.url ?? "").startsWith("/moto-api/")) return forward(target, incoming, body, outgoing, () => undefined);
+      const call = describeCall({ method: incoming.method ?? "GET", url: incoming.url ?? "/", headers: incoming.headers, body });
+      judge(call).then(
+        (answer) => {
+          if (answer) return send(outgoing, answer);
+          const principal = call.accessKeyId ? principals.get(call.accessKeyId) : undefined;
+          forward(target, incoming, body, outgoing, (status, text) => learn(call, principal, status, text));
+        },
+        (err: unknown) => send(outgoing, errorAnswer(call.service, { status: 500, code: "InternalFailure", message: `the authorizing layer failed: ${(err as Error).message}` })),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    get refusals() {
+      return refusals;
+    },
+    get unjudged() {
+      return unjudged;
+    },
+    organization,
+    addUser,
+    addRole: (role) => roles.set(role.arn, role),
+    removeRole: (roleArn) => roles.delete(roleArn),
+    serviceSession: async (roleArn, service, sessionName) => {
+      const role = roles.get(roleArn);
+      if (!role) throw new Error(`${service} cannot take ${roleArn}: no such role`);
+      const account = accountOf(roleArn) ?? "";
+      const servicePrincipal = { arn: service, principalArn: service, accountId: account, identityPolicies: [] };
+      // The service acts for this account: aws:SourceAccount, the confused-deputy guard the trusts use.
+      const decision = await decide(servicePrincipal, { action: "sts:AssumeRole", resource: roleArn, context: { "aws:SourceAccount": account } });
+      if (decision.result !== "Allowed") throw new Error(`${service} cannot take ${roleArn}: its trust policy does not allow it (${decision.result})`);
+      const accessKeyId = `ASIA${randomBytes(8).toString("hex").toUpperCase()}`;
+      principals.set(accessKeyId, { arn: `arn:aws:sts::${account}:assumed-role/${roleArn.split("/").pop()}/${sessionName}`, principalArn: roleArn, accountId: account, identityPolicies: role.policies });
+      return { accessKeyId, secretAccessKey: accessKeyId, sessionToken: accessKeyId };
+    },
+    setBucketPolicy: (bucket, policy) => (policy ? bucketPolicies.set(bucket, policy) : bucketPolicies.delete(bucket)),
+    setBucketKey: (bucket, key) => (key ? bucketKeys.set(bucket, { ...key }) : bucketKeys.delete(bucket)),
+    setTopicPolicy: (topicArn, policy) => topicPolicies.set(topicArn, policy),
+    setKeyPolicy: (keyArn, policy) => keyPolicies.set(keyArn, policy),
+    serveStateMachine: (arn, runner) => stateMachines.set(arn, runner),
+    resetRefusals: () => {
+      refusals = [];
+      unjudged = [];
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function policyKind(by: string): string {
+  return { identity: "identity-based policy", resource: "resource-based policy", session: "session policy", permissionBoundary: "permissions boundary" }[by] ?? `${by} policy`;
+}
+
+/** AWS's wording of a denial. */
+function notAuthorized(principal: string, check: Check, reason: string): string {
+  return `User: ${principal} is not authorized to perform: ${check.action} on resource: ${check.resource}${reason}`;
+}
+
+function send(outgoing: ServerResponse, answer: HttpAnswer): void {
+  outgoing.writeHead(answer.status, answer.headers);
+  outgoing.end(answer.body);
+}
+
+function forward(target: URL, incoming: IncomingMessage, body: Buffer, outgoing: ServerResponse, onAnswer: (status: number, text: string) => void): void {
+  const forwarded = request({ host: target.hostname, port: target.port, method: incoming.method, path: incoming.url, headers: incoming.headers }, (response) => {
+    const parts: Buffer[] = [];
+    response.on("data", (chunk: Buffer) => parts.push(chunk));
+    response.on("end", () => {
+      const answer = Buffer.concat(parts);
+      onAnswer(response.statusCode ?? 502, answer.toString());
+      outgoing.writeHead(response.statusCode ?? 502, response.headers);
+      outgoing.end(answer);
+    });
+  });
+  forwarded.on("error", (err) => send(outgoing, { status: 502, headers: {}, body: String(err) }));
+  forwarded.end(body);
+}

@@ -1,0 +1,127 @@
+import { ListAccountsForParentCommand, ListOrganizationalUnitsForParentCommand } from "@aws-sdk/client-organizations";
+import { CreateBucketCommand, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
+import { CreateTopicCommand } from "@aws-sdk/client-sns";
+import { type CredReportConfig, parseConfig } from "../components/config";
+import { silentLog } from "../functions/log";
+import { type AwsClients, awsClients, type AwsTarget } from "../local/aws-clients";
+import { type LocalRunOptions, type PipelineIdentities, runLocally } from "../local/runner";
+import type { Authorizer, Credentials } from "./authorizer";
+import type { DemoOrganization } from "./demo-organization";
+import { type DeployedStack, recordDeployedStack } from "./deployed-stack";
+import { ADMINISTRATOR_KEYS, type Emulator } from "./server";
+
+/** The stack as deployed into the emulator: what the program made, and how a run is made of it. */
+export interface Deployment {
+  readonly org: DemoOrganization;
+  readonly stack: DeployedStack;
+  /** The stack config as the program read it. */
+  readonly config: CredReportConfig;
+  /**
+   * The clients of the pipeline's roles, as Lambda and Step Functions hand them out, sending their
+   * calls to `endpoint` (the emulator's, or a proxy in front of it).
+   */
+  identities(endpoint?: string, target?: Partial<AwsTarget>): Promise<PipelineIdentities>;
+  /** One role's credentials, as its service hands them to the code it runs (a bundled Lambda in a child process, say). */
+  credentials(role: keyof PipelineIdentities): Promise<Credentials>;
+  /** A run as the deployed state machine makes one: its roles, bucket, map bucket, topic, scope, settings, thresholds and risks. */
+  runOptions(endpoint?: string, target?: Partial<AwsTarget>): Promise<LocalRunOptions>;
+}
+
+const REGION = "us-east-1";
+
+/**
+ * Deploys the stack into the emulator as `pulumi up` would, for the authorizing layer to judge by:
+ * the program is run under Pulumi's mocks with this config (recordDeployedStack); its map bucket
+ * and topic are made in moto; its roles, bucket, topic and key policies go to the layer, and its
+ * member role into every active account of the OUs its StackSet targets (never the management
+ * account, where StackSets do not deploy). The layer serves the state machine: StartExecution runs
+ * the definition here, each Lambda as its role.
+ */
+export async function deployStack(emulator: Emulator, org: DemoOrganization, config: Readonly<Record<string, string>> = {}): Promise<Deployment> {
+  const authorizer = emulator.authorizer;
+  if (!authorizer) throw new Error("the stack is deployed into the authorizing layer, which is turned off");
+  const stackConfig = { bucketName: org.bucket, organizationId: authorizer.organization.id ?? "", organizationRootId: org.rootId, ...config };
+  const topicName = org.topicArn.split(":").pop() ?? "alerts";
+  const stack = await recordDeployedStack(stackConfig, { accountId: org.managementAccountId, region: REGION, organizationId: stackConfig.organizationId, rootId: org.rootId, topicName });
+  const admin = awsClients({ region: REGION, endpoint: emulator.endpoint, credentials: { accessKeyId: ADMINISTRATOR_KEYS[0], secretAccessKey: ADMINISTRATOR_KEYS[0] } });
+
+  await admin.s3.send(new CreateBucketCommand({ Bucket: stack.outputs.mapBucketName }));
+  await admin.sns.send(new CreateTopicCommand({ Name: topicName }));
+  for (const [bucket, policy] of stack.bucketPolicies) await admin.s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
+  for (const [bucket, key] of stack.bucketKeys) authorizer.setBucketKey(bucket, key);
+  for (const [topic, policy] of stack.topicPolicies) authorizer.setTopicPolicy(topic, policy);
+  for (const [key, policy] of stack.keyPolicies) authorizer.setKeyPolicy(key, policy);
+  for (const role of stack.roles.values()) authorizer.addRole(role);
+  for (const account of await accountsUnder(admin, stack.memberRole.targetOuIds, org)) {
+    const { trust, policy } = stack.memberRole.inAccount(account);
+    authorizer.addRole({ arn: `arn:aws:iam::${account}:role/${stack.memberRole.name}`, trust, policies: [policy] });
+  }
+  const parsed = parseConfig(stackConfig);
+
+  // Each part of the pipeline: its role, the service that runs it, and the session name that service gives.
+  const parts: Record<keyof PipelineIdentities, readonly [string, string, string]> = {
+    listAccounts: [stack.outputs.listAccountsRoleArn, "lambda.amazonaws.com", "credreport-list-accounts"],
+    collector: [stack.outputs.collectorRoleArn, "lambda.amazonaws.com", "credreport-collect-report"],
+    summarize: [stack.outputs.summarizeRoleArn, "lambda.amazonaws.com", "credreport-summarize"],
+    stateMachine: [stack.stateMachineRoleArn, "states.amazonaws.com", "credreport-state-machine"],
+  };
+  const credentials = (role: keyof PipelineIdentities) => authorizer.serviceSession(...parts[role]);
+  const identities = async (endpoint = emulator.endpoint, target: Partial<AwsTarget> = {}): Promise<PipelineIdentities> => {
+    const as = async (role: keyof PipelineIdentities) => awsClients({ region: REGION, endpoint, ...target, credentials: await credentials(role) });
+    return { listAccounts: await as("listAccounts"), collector: await as("collector"), summarize: await as("summarize"), stateMachine: await as("stateMachine") };
+  };
+  const runOptions = async (endpoint?: string, target?: Partial<AwsTarget>): Promise<LocalRunOptions> => {
+    const roles = await identities(endpoint, target);
+    return {
+      clients: roles.stateMachine,
+      identities: roles,
+      region: REGION,
+      bucket: stack.outputs.bucketName,
+      mapBucket: stack.outputs.mapBucketName,
+      topicArn: stack.outputs.topicArn,
+      memberRoleName: parsed.memberRoleName,
+      scope: { includeOuIds: parsed.organizationalUnitIds, excludeAccountIds: parsed.excludeAccountIds },
+      settings: parsed.settings,
+      thresholds: parsed.findingThresholds,
+      acceptedRisks: parsed.acceptedRisks,
+      securityHub: parsed.securityHub,
+      log: silentLog,
+    };
+  };
+  serveStateMachine(authorizer, stack.outputs.stateMachineArn, runOptions);
+  return { org, stack, config: parsed, identities, credentials, runOptions };
+}
+
+/** Step Functions for the deployed state machine: an execution runs the definition here, each Lambda as its role. */
+function serveStateMachine(authorizer: Authorizer, arn: string, runOptions: () => Promise<LocalRunOptions>): void {
+  authorizer.serveStateMachine(arn, {
+    run: async (name, input) => {
+      const result = await runLocally({ ...(await runOptions()), runId: name, input: input as Record<string, unknown> });
+      if (result.status === "succeeded") return { status: "SUCCEEDED", output: result.summary };
+      const [error, ...cause] = result.error.split(" ");
+      return { status: "FAILED", error, cause: cause.join(" ") };
+    },
+  });
+}
+
+/**
+ * The active member accounts the StackSet deploys to: those under its target OUs (the root: all),
+ * child OUs included. Organizations, as the emulator's administrator.
+ */
+async function accountsUnder(admin: AwsClients, parents: readonly string[], org: DemoOrganization): Promise<string[]> {
+  const found: string[] = [];
+  const walk = async (parent: string): Promise<void> => {
+    for (let token: string | undefined, first = true; first || token; first = false) {
+      const page = await admin.organizations.send(new ListAccountsForParentCommand({ ParentId: parent, NextToken: token, MaxResults: 20 }));
+      found.push(...(page.Accounts ?? []).filter((a) => a.Status === "ACTIVE" && a.Id !== org.managementAccountId).map((a) => a.Id!));
+      token = page.NextToken;
+    }
+    for (let token: string | undefined, first = true; first || token; first = false) {
+      const page = await admin.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parent, NextToken: token, MaxResults: 20 }));
+      for (const ou of page.OrganizationalUnits ?? []) await walk(ou.Id!);
+      token = page.NextToken;
+    }
+  };
+  for (const parent of parents) await walk(parent);
+  return found;
+}

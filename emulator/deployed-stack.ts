@@ -1,0 +1,204 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import type { PolicyDocument } from "../policies/document";
+
+/** Where the stack is deployed, as the emulator's organization has it. */
+export interface StackTarget {
+  readonly accountId: string;
+  readonly region: string;
+  readonly organizationId: string;
+  readonly rootId: string;
+  /** The name the stack's topic gets (Pulumi would generate one). */
+  readonly topicName: string;
+}
+
+/** An IAM role of the pipeline's account, as the stack makes it. */
+export interface StackRole {
+  readonly arn: string;
+  readonly trust: PolicyDocument;
+  readonly policies: readonly PolicyDocument[];
+}
+
+/** The stack's outputs that a run needs. */
+export interface StackOutputs {
+  readonly bucketName: string;
+  readonly mapBucketName: string;
+  readonly topicArn: string;
+  readonly stateMachineArn: string;
+  readonly collectorRoleArn: string;
+  readonly listAccountsRoleArn: string;
+  readonly summarizeRoleArn: string;
+  readonly memberRoleName: string;
+}
+
+/** What the Pulumi program deploys that decides who may do what, read from the program itself. */
+export interface DeployedStack {
+  readonly target: StackTarget;
+  readonly outputs: StackOutputs;
+  /** The state machine's own role: it invokes the Lambdas, reads and writes the Distributed Map's files, publishes failures. */
+  readonly stateMachineRoleArn: string;
+  /** Every role of the pipeline's account, by ARN, with its trust and its inline policies. */
+  readonly roles: ReadonlyMap<string, StackRole>;
+  readonly bucketPolicies: ReadonlyMap<string, PolicyDocument>;
+  /** The SSE-KMS key of each bucket that has one, and whether S3 Bucket Keys are on. */
+  readonly bucketKeys: ReadonlyMap<string, { readonly keyArn: string; readonly bucketKey: boolean }>;
+  readonly topicPolicies: ReadonlyMap<string, PolicyDocument>;
+  readonly keyPolicies: ReadonlyMap<string, PolicyDocument>;
+  /** The StackSet's member role: its trust and policy in a given account, and the OUs it is deployed to. */
+  readonly memberRole: { readonly name: string; readonly inAccount: (accountId: string) => { readonly trust: PolicyDocument; readonly policy: PolicyDocument }; readonly targetOuIds: readonly string[] };
+  /** The state machine's definition, as deployed. */
+  readonly definition: Record<string, unknown>;
+}
+
+const ROOT = join(__dirname, "..");
+const PROJECT: string = parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")).name;
+
+interface Recorded {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  readonly state: Record<string, any>;
+}
+
+/**
+ * Runs the Pulumi program (index.ts, as `pulumi up` would start it) under Pulumi's mocks with the
+ * given stack config (keys without the project prefix), answering as the emulator's account and
+ * organization would, and reads from what it asks for: the roles and their policies, the bucket,
+ * topic and key policies, the StackSet's member role and the state machine. Nothing is rebuilt by
+ * hand: the authorizing layer judges requests by exactly what a deploy would create.
+ */
+export async function recordDeployedStack(config: Readonly<Record<string, string>>, target: StackTarget): Promise<DeployedStack> {
+  const recorded: Recorded[] = [];
+  await pulumi.runtime.setMocks(mocksFor(target, recorded), PROJECT, "emulator", false);
+  pulumi.runtime.setAllConfig({ "aws:region": target.region, ...Object.fromEntries(Object.entries(config).map(([key, value]) => [`${PROJECT}:${key}`, value])) });
+  const entry = require.resolve(join(ROOT, "index"));
+  delete require.cache[entry];
+  let program: Record<string, unknown> = {};
+  await pulumi.runtime.runInPulumiStack(async () => {
+    program = require(entry);
+    return {};
+  });
+  const outputs: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(program)) outputs[name] = pulumi.Output.isInstance(value) ? await new Promise((resolve) => value.apply(resolve)) : value;
+  await settled(recorded);
+  return readStack(recorded, outputs as unknown as StackOutputs, target);
+}
+
+function readStack(recorded: readonly Recorded[], outputs: StackOutputs, target: StackTarget): DeployedStack {
+  const ofType = (type: string) => recorded.filter((r) => r.type === type);
+  const json = (text: unknown) => JSON.parse(String(text)) as PolicyDocument;
+  const roles = new Map<string, StackRole>();
+  for (const role of ofType("aws:iam/role:Role")) {
+    const policies = ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.role === role.state.name).map((p) => json(p.inputs.policy));
+    roles.set(role.state.arn, { arn: role.state.arn, trust: json(role.inputs.assumeRolePolicy), policies });
+  }
+  const bucketKeys = new Map(
+    ofType("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").flatMap((c) => {
+      const [rule] = c.inputs.rules as { applyServerSideEncryptionByDefault: { sseAlgorithm: string; kmsMasterKeyId?: string }; bucketKeyEnabled?: boolean }[];
+      const byDefault = rule.applyServerSideEncryptionByDefault;
+      return byDefault.sseAlgorithm === "aws:kms" && byDefault.kmsMasterKeyId ? [[String(c.inputs.bucket), { keyArn: byDefault.kmsMasterKeyId, bucketKey: rule.bucketKeyEnabled === true }] as const] : [];
+    }),
+  );
+  const [stackSet] = ofType("aws:cloudformation/stackSet:StackSet");
+  const template = JSON.parse(stackSet.inputs.templateBody);
+  const [memberRole] = Object.values(template.Resources as Record<string, { Properties: { RoleName: string; AssumeRolePolicyDocument: PolicyDocument; Policies: { PolicyDocument: unknown }[] } }>);
+  const [stateMachine] = ofType("aws:sfn/stateMachine:StateMachine");
+  return {
+    target,
+    outputs,
+    stateMachineRoleArn: stateMachine.inputs.roleArn,
+    roles,
+    bucketPolicies: new Map(ofType("aws:s3/bucketPolicy:BucketPolicy").map((p) => [String(p.inputs.bucket), json(p.inputs.policy)])),
+    bucketKeys,
+    topicPolicies: new Map(ofType("aws:sns/topicPolicy:TopicPolicy").map((p) => [String(p.inputs.arn), json(p.inputs.policy)])),
+    keyPolicies: new Map(ofType("aws:kms/key:Key").map((k) => [String(k.state.arn), json(k.inputs.policy)])),
+    memberRole: {
+      name: memberRole.Properties.RoleName,
+      // CloudFormation fills in each account's own values where the template says Fn::Sub.
+      inAccount: (accountId) => ({
+        trust: memberRole.Properties.AssumeRolePolicyDocument,
+        policy: substitute(memberRole.Properties.Policies[0].PolicyDocument, { "AWS::AccountId": accountId, "AWS::Partition": "aws" }) as PolicyDocument,
+      }),
+      targetOuIds: ofType("aws:cloudformation/stackSetInstance:StackSetInstance").flatMap((i) => i.inputs.deploymentTargets?.organizationalUnitIds ?? []),
+    },
+    definition: JSON.parse(stateMachine.inputs.definition),
+  };
+}
+
+/** A template value with every `{"Fn::Sub": "...${Name}..."}` replaced by its text. */
+function substitute(value: unknown, names: Record<string, string>): unknown {
+  if (Array.isArray(value)) return value.map((item) => substitute(item, names));
+  if (!value || typeof value !== "object") return value;
+  const sub = (value as Record<string, unknown>)["Fn::Sub"];
+  if (typeof sub === "string") return sub.replace(/\$\{([^}]+)\}/g, (all, name: string) => names[name] ?? all);
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substitute(item, names)]));
+}
+
+/** Mocks that answer as the emulator's cloud: ids and ARNs in its account and region, its organization. */
+function mocksFor(target: StackTarget, recorded: Recorded[]): pulumi.runtime.Mocks {
+  const { accountId: account, region } = target;
+  return {
+    newResource: (args) => {
+      if (args.type === "pulumi:pulumi:Stack") return { id: undefined, state: {} };
+      const state = { ...args.inputs, ...stateFor(args, account, region, target.topicName) };
+      recorded.push({ type: args.type, name: args.name, inputs: args.inputs, state });
+      return { id: String(state.id ?? `${args.name}-id`), state };
+    },
+    call: (args) => {
+      switch (args.token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+          return { accountId: account, arn: `arn:aws:iam::${account}:user/deployer`, userId: "AIDAEMULATOR", id: account };
+        case "aws:index/getPartition:getPartition":
+          return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+        case "aws:index/getRegion:getRegion":
+          return { region, name: region, id: region };
+        case "aws:organizations/getOrganization:getOrganization":
+          return { id: target.organizationId, masterAccountId: account, roots: [{ id: target.rootId }], accounts: [{ id: account }] };
+        default:
+          throw new Error(`the emulator's deploy knows no call ${args.token}`);
+      }
+    },
+  };
+}
+
+/** What the provider would answer for a new resource: ids and ARNs as AWS forms them. */
+function stateFor(args: pulumi.runtime.MockResourceArgs, account: string, region: string, topicName: string): Record<string, unknown> {
+  const inputs = args.inputs;
+  switch (args.type) {
+    case "aws:s3/bucket:Bucket": {
+      const bucket = inputs.bucket ?? `${inputs.bucketPrefix}${account}`;
+      return { id: bucket, bucket, arn: `arn:aws:s3:::${bucket}` };
+    }
+    case "aws:iam/role:Role":
+      return { id: args.name, name: args.name, arn: `arn:aws:iam::${account}:role/${args.name}` };
+    case "aws:kms/key:Key":
+      return { id: args.name, arn: `arn:aws:kms:${region}:${account}:key/${args.name}` };
+    case "aws:sns/topic:Topic": {
+      const arn = `arn:aws:sns:${region}:${account}:${topicName}`;
+      return { id: arn, name: topicName, arn };
+    }
+    case "aws:lambda/function:Function":
+      return { name: args.name, arn: `arn:aws:lambda:${region}:${account}:function:${args.name}` };
+    case "aws:cloudwatch/logGroup:LogGroup": {
+      const name = `${inputs.namePrefix ?? ""}${args.name}`;
+      return { name, arn: `arn:aws:logs:${region}:${account}:log-group:${name}` };
+    }
+    case "aws:sfn/stateMachine:StateMachine":
+      return { name: args.name, arn: `arn:aws:states:${region}:${account}:stateMachine:${args.name}` };
+    case "aws:cloudformation/stackSet:StackSet":
+      return { name: args.name, arn: `arn:aws:cloudformation:${region}:${account}:stackset/${args.name}` };
+    default:
+      return {};
+  }
+}
+
+/** Waits until no resource has arrived for a few turns: resources that wait on others' outputs come late. */
+async function settled(recorded: readonly Recorded[]): Promise<void> {
+  for (let quiet = 0, seen = -1; quiet < 5; ) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    quiet = recorded.length === seen ? quiet + 1 : 0;
+    seen = recorded.length;
+  }
+}
