@@ -13,9 +13,10 @@ import { STATES } from "../functions/pipeline/state-machine-definition";
 import { awsClients, type AwsClients } from "../local/aws-clients";
 import { before, setCredentialState } from "../emulator/credential-state";
 import { assumeInto, seedDemoOrganization } from "../emulator/demo-organization";
-import { startEmulator } from "../emulator/server";
+import { ADMINISTRATOR_KEYS, startEmulator } from "../emulator/server";
+import { deployStack } from "../emulator/deploy";
 import { historyEventCount, lambdaInvocations, stateTransitions } from "../local/execution-stats";
-import { type HandlerTimes, type RunProgress, runLocally } from "../local/runner";
+import { type HandlerTimes, type PipelineIdentities, type RunProgress, runLocally } from "../local/runner";
 import { runProgressLine, withProgress } from "../local/progress";
 
 /**
@@ -48,8 +49,16 @@ const FUNCTION_OF: Record<string, FunctionName> = {
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { accounts: { type: "string" }, "batch-size": { type: "string" }, concurrency: { type: "string" }, "security-hub": { type: "boolean" } },
+    options: {
+      accounts: { type: "string" },
+      "batch-size": { type: "string" },
+      concurrency: { type: "string" },
+      "security-hub": { type: "boolean" },
+      // moto alone, every request allowed: to measure what the authorizing layer costs, never by default.
+      "without-authorizer": { type: "boolean" },
+    },
   });
+  const authorize = !values["without-authorizer"];
   const accounts = Number(values.accounts ?? 1000);
   const settings: PipelineSettings = {
     ...DEFAULT_SETTINGS,
@@ -57,9 +66,14 @@ async function main(): Promise<void> {
     maxConcurrency: Number(values.concurrency ?? DEFAULT_SETTINGS.maxConcurrency),
   };
   // moto's own account lookup scans every account on each request (see moto_server.py).
-  const emulator = await startEmulator({ indexedAccountLookup: true });
+  const emulator = await startEmulator({ indexedAccountLookup: true, authorize });
+  console.log(
+    authorize
+      ? "every request judged by the authorizing layer: the deployed stack's policies and AWS's request limits"
+      : "THE AUTHORIZING LAYER IS OFF for this measurement (--without-authorizer): moto alone, every request allowed",
+  );
   try {
-    const target = { region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "bench", secretAccessKey: "bench" } };
+    const target = { region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: ADMINISTRATOR_KEYS[0], secretAccessKey: ADMINISTRATOR_KEYS[0] } };
     const seeding = performance.now();
     // No OUs and no users: seeding a large organization in moto is slow enough as it is.
     const org = await seedDemoOrganization(awsClients(target), { memberAccounts: accounts - 1, ouNames: [], suspended: 0, bucket: "bench-reports", topicName: "bench-alerts", withUsers: false });
@@ -71,24 +85,31 @@ async function main(): Promise<void> {
     await Promise.all(everyId.map((accountId) => seed(() => setCredentialState(emulator.endpoint, { accountId, root }))));
     console.log(`seeded ${accounts} accounts in ${seconds(performance.now() - seeding)} s (not part of what follows)`);
 
-    const counted = countingClients(target);
+    const counted = callCounter();
+    // As deployed: each Lambda as its own role, under the stack's policies. Without the layer, one identity does everything.
+    const stackOptions = authorize ? await (await deployStack(emulator, org, values["security-hub"] ? { securityHub: "true" } : {})).runOptions() : undefined;
+    const clients = counted.wrap(awsClients(target));
+    const identities = stackOptions?.identities
+      ? Object.fromEntries(Object.entries(stackOptions.identities).map(([role, roleClients]) => [role, counted.wrap(roleClients)]))
+      : undefined;
     const marks: Record<string, number> = {};
     const progress: RunProgress = { listed: 0, collected: 0, failed: 0 };
     const started = performance.now();
     const result = await withProgress(false, (ms) => runProgressLine(progress, ms), () =>
       runLocally({
-      progress,
-      clients: counted.clients,
-      region: "us-east-1",
-      bucket: org.bucket,
-      topicArn: org.topicArn,
-      memberRoleName: DEFAULT_MEMBER_ROLE_NAME,
-      scope: EVERY_ACCOUNT,
-      settings,
-      pauseMs: 0,
-      securityHub: values["security-hub"] ?? false,
-      // The time the last report was stored ends the collection.
-      log: (event) => void (marks[event] = performance.now() - started),
+        progress,
+        clients,
+        ...(identities ? { identities: identities as unknown as PipelineIdentities } : {}),
+        region: "us-east-1",
+        bucket: org.bucket,
+        ...(stackOptions ? { mapBucket: stackOptions.mapBucket, topicArn: stackOptions.topicArn } : { topicArn: org.topicArn }),
+        memberRoleName: DEFAULT_MEMBER_ROLE_NAME,
+        scope: EVERY_ACCOUNT,
+        settings,
+        pauseMs: 0,
+        securityHub: values["security-hub"] ?? false,
+        // The time the last report was stored ends the collection.
+        log: (event) => void (marks[event] = performance.now() - started),
       }),
     );
     const wallMs = performance.now() - started;
@@ -100,6 +121,7 @@ async function main(): Promise<void> {
     const collectMs = marks["report-stored"] - listedMs;
 
     const baselineMs = await baseline(awsClients(target), org.bucket);
+    if (emulator.authorizer) console.log(`the authorizing layer refused ${emulator.authorizer.refusals.length} request(s) and could not judge ${emulator.authorizer.unjudged.length}`);
 
     const { parent, children, largestPayloadBytes } = result.history;
     const all = [parent, ...children].flat();
@@ -176,9 +198,8 @@ async function baseline(clients: AwsClients, bucket: string): Promise<number> {
   return performance.now() - started;
 }
 
-/** Clients that count every call by service and command. */
-function countingClients(target: Parameters<typeof awsClients>[0]) {
-  const clients = awsClients(target);
+/** Counts every call by service and command, across every set of clients it wraps. */
+function callCounter() {
   const calls = new Map<string, number>();
   const count = <C extends { middlewareStack: { add(m: unknown, o: object): void } }>(service: string, client: C): C => {
     client.middlewareStack.add(
@@ -191,7 +212,7 @@ function countingClients(target: Parameters<typeof awsClients>[0]) {
     );
     return client;
   };
-  const counted: AwsClients = {
+  const wrap = (clients: AwsClients): AwsClients => ({
     ...clients,
     organizations: count("organizations", clients.organizations),
     sts: count("sts", clients.sts),
@@ -204,9 +225,9 @@ function countingClients(target: Parameters<typeof awsClients>[0]) {
       if (!(iam as { benchCounted?: true }).benchCounted) count("iam", Object.assign(iam, { benchCounted: true as const }));
       return iam;
     },
-  };
+  });
   return {
-    clients: counted,
+    wrap,
     calls: (name: string) => calls.get(name) ?? 0,
     summary: () =>
       [...calls]

@@ -6,6 +6,7 @@ import { accessDenied, type AwsError, errorAnswer, type HttpAnswer } from "./aws
 import { limitRefusal } from "./aws-limits";
 import { type AwsCall, describeCall } from "./aws-requests";
 import { type Check, checksOf } from "./authorization-checks";
+import { resolveEncryptionContext } from "./encryption-context";
 
 /** Who makes a request, as IAM evaluates it. */
 export interface Principal {
@@ -135,13 +136,18 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
 
   /** Whether the principal may make the check, as IAM decides, with the denying statements when not. */
   const decide = async (principal: Principal, check: Check): Promise<{ result: string; by: string; statements: string[] }> => {
-    const { policy, account } = resourcePolicyOf(check);
+    const found = resourcePolicyOf(check);
+    const account = found.account;
+    // The simulator drops kms:EncryptionContext:<key> from the request (it matches only "/"-style
+    // variable keys): those conditions are decided here first, on the request's own values.
+    const resolved = (doc: PolicyDocument | undefined) => doc && resolveEncryptionContext(doc, check.context);
+    const policy = resolved(found.policy);
     const resourceAccount = account ?? principal.accountId;
     const principalOrg = orgOf(principal.accountId);
     const resourceOrg = orgOf(resourceAccount);
     const simulation: Simulation = {
-      identityPolicies: principal.identityPolicies.map((p, i) => ({ name: `identity-${i}`, policy: p })),
-      ...(principal.sessionPolicy ? { sessionPolicy: principal.sessionPolicy } : {}),
+      identityPolicies: principal.identityPolicies.map((p, i) => ({ name: `identity-${i}`, policy: resolved(p) })),
+      ...(principal.sessionPolicy ? { sessionPolicy: resolved(principal.sessionPolicy) } : {}),
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       ...(policy ? { resourcePolicy: policy } : {}),
@@ -165,9 +171,12 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
     if (answer.resultType === "error") throw new Error(`the IAM simulator could not judge ${check.action} on ${check.resource}: ${answer.errors.message}`);
     // A resource with a wildcard (every user of an account) is judged for each resource type it may be.
     if (answer.resultType !== "single") return { result: answer.overallResult, by: "identity", statements: [] };
-    const analysis = answer.result.analysis as unknown as Record<string, { result?: string; denyStatements?: { statement: { Sid?: string } }[] }> & { blockedBy?: string[] };
-    const by = analysis.blockedBy?.[0] ?? (analysis.identityAnalysis?.result !== "Allowed" ? "identity" : "resource");
-    const statements = Object.values(analysis).flatMap((part) => (part && typeof part === "object" && "denyStatements" in part ? (part.denyStatements ?? []).map((d) => d.statement.Sid ?? "(no Sid)") : []));
+    type Part = { result?: string; denyStatements?: { statement: { sid?: () => string | undefined } }[] } | undefined;
+    const parts: Record<string, Part> = { session: analysis(answer, "sessionAnalysis"), identity: analysis(answer, "identityAnalysis"), resource: analysis(answer, "resourceAnalysis") };
+    // Which policy decided: the one that denies explicitly, else the session policy or the identity policies that allow nothing.
+    const denying = Object.entries(parts).find(([, part]) => part?.result === "ExplicitlyDenied");
+    const by = denying?.[0] ?? (parts.session && parts.session.result !== "Allowed" ? "session" : parts.identity?.result !== "Allowed" ? "identity" : "resource");
+    const statements = Object.values(parts).flatMap((part) => (part?.denyStatements ?? []).map((d) => d.statement.sid?.() ?? "(no Sid)"));
     return { result: answer.overallResult, by, statements };
   };
 
@@ -363,6 +372,11 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
         server.close(() => resolve());
       }),
   };
+}
+
+/** One policy kind's part of the simulator's analysis of a single resource. */
+function analysis(answer: Awaited<ReturnType<typeof runSimulation>>, part: string): any {
+  return answer.resultType === "single" ? (answer.result.analysis as unknown as Record<string, unknown>)[part] : undefined;
 }
 
 function policyKind(by: string): string {

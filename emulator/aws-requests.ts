@@ -77,6 +77,11 @@ function securityHubOperation(method: string, path: string): string {
   return operations[`${method} ${path}`] ?? `${method} ${path}`;
 }
 
+/** The query parameters of a bucket listing, of a request that takes none but the SDK's own x-id, and of object requests. */
+const LISTING_PARAMETERS = new Set(["list-type", "prefix", "delimiter", "max-keys", "continuation-token", "start-after", "encoding-type", "fetch-owner", "marker", "x-id"]);
+const NO_PARAMETERS = new Set(["x-id"]);
+const OBJECT_PARAMETERS = new Set(["x-id", "versionId", "uploads", "uploadId", "partNumber", "retention"]);
+
 /** The S3 API operation of a path-style REST request, as the S3 API Reference names them. */
 function s3Operation(method: string, { bucket, key, query }: S3Address, headers: IncomingHttpHeaders): string {
   if (bucket === undefined) return method === "GET" ? "ListBuckets" : `${method} /`;
@@ -89,9 +94,14 @@ function s3Operation(method: string, { bucket, key, query }: S3Address, headers:
     };
     const named = Object.entries(bucketOperations[method] ?? {}).find(([subresource]) => query.has(subresource));
     if (named) return named[1];
+    // A subresource not named above (?acl, ?tagging, ...) is some other operation: left unnamed, so it is never judged as another.
+    const unknown = [...query.keys()].filter((name) => !(method === "GET" ? LISTING_PARAMETERS : NO_PARAMETERS).has(name));
+    if (unknown.length > 0) return `${method} bucket?${unknown.join("&")}`;
     if (method === "GET") return query.get("list-type") === "2" ? "ListObjectsV2" : "ListObjects";
     return { HEAD: "HeadBucket", PUT: "CreateBucket", DELETE: "DeleteBucket" }[method] ?? `${method} bucket`;
   }
+  const unknown = [...query.keys()].filter((name) => !OBJECT_PARAMETERS.has(name) && !name.startsWith("response-"));
+  if (unknown.length > 0) return `${method} object?${unknown.join("&")}`;
   if (method === "POST" && query.has("uploads")) return "CreateMultipartUpload";
   if (method === "POST" && query.has("uploadId")) return "CompleteMultipartUpload";
   if (method === "PUT" && query.has("uploadId")) return headers["x-amz-copy-source"] ? "UploadPartCopy" : "UploadPart";

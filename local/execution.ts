@@ -114,7 +114,7 @@ export function executeDefinition(definition: Definition, input: Json, options: 
       if (aborted) throw new ExecutionAborted();
       const state = definition.States[name];
       if (state.Type === "Choice") {
-        name = await chosen(state, data);
+        name = await chosen(name, state, data);
         continue;
       }
       let output: Json;
@@ -142,12 +142,15 @@ export function executeDefinition(definition: Definition, input: Json, options: 
    * Where a Choice leads, decided by the interpreter itself: the Choice runs with each of its
    * targets as a Pass that answers with its own name. A Choice passes its input on unchanged.
    */
-  const chosen = async (state: State, data: Json): Promise<string> => {
+  const chosen = async (name: string, state: State, data: Json): Promise<string> => {
     const rules = (state.Choices as { Next: string }[] | undefined) ?? [];
     const targets = [...new Set([...rules.map((rule) => rule.Next), ...(typeof state.Default === "string" ? [state.Default] : [])])];
     const branches = Object.fromEntries(targets.map((target) => [target, { Type: "Pass", Result: target, End: true }]));
-    const choice = "Choice";
-    return String(await runInInterpreter({ StartAt: choice, States: { [choice]: state, ...branches } }, data, options.context, history.parent, true));
+    const events: ExecutionEvent[] = [];
+    const next = String(await runInInterpreter({ StartAt: name, States: { ...branches, [name]: state } }, data, options.context, events, true));
+    // The Choice's own events only: the branches that answered are no states of the execution.
+    history.parent.push(...events.filter((event) => event.state?.name === name));
+    return next;
   };
 
   const runMapStep = async (name: string, state: State, data: Json): Promise<Json> => {
