@@ -10,7 +10,7 @@ export const COMMANDS: readonly Command[] = [demoCommand, runCommand, summarizeC
 const TITLE = "Organization credential reports: collect every account's IAM credential report into S3.";
 
 const CHECKS = `Every flag is checked before any AWS call (numbers: whole, in decimal digits, within the bounds
-shown); then run and summarize --bucket check the caller, the bucket (HeadBucket) and the topic.
+shown); then run, summarize --bucket and history check the caller, the bucket (one listing) and the topic.
 Progress goes to stderr: a live line on a terminal, a line every 5 s otherwise.`;
 
 const CREDENTIALS_AND_EXIT = `Against real AWS the default credential chain is used; run it as the management account (or a

@@ -1,4 +1,5 @@
-import { GetBucketPolicyCommand, HeadBucketCommand } from "@aws-sdk/client-s3";
+import { GetBucketPolicyCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { REPORTS_PREFIX } from "../functions/run/report-keys";
 import { ONLY_PIPELINE_WRITES_SID } from "../policies/resource-policies";
 import { GetTopicAttributesCommand } from "@aws-sdk/client-sns";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
@@ -18,7 +19,8 @@ export interface PreflightTarget {
 /**
  * A few calls before a run, so that a wrong bucket, topic, endpoint or set of credentials is found
  * before any account is touched: who we are (STS), that the bucket is there and ours to use
- * (HeadBucket, which leaves nothing behind), that the topic is there. Returns every problem, each
+ * (one listing of the reports prefix, which leaves nothing behind and needs no more than reading
+ * the runs does: HeadBucket would need ListBucket on the whole bucket), that the topic is there. Returns every problem, each
  * naming the flag behind it; none when all is well.
  */
 export async function preflight(clients: AwsClients, target: PreflightTarget): Promise<string[]> {
@@ -37,7 +39,7 @@ export async function preflight(clients: AwsClients, target: PreflightTarget): P
   }
   const problems: string[] = [];
   try {
-    await clients.s3.send(new HeadBucketCommand({ Bucket: target.bucket }));
+    await clients.s3.send(new ListObjectsV2Command({ Bucket: target.bucket, Prefix: REPORTS_PREFIX, MaxKeys: 1 }));
     if (target.writes) problems.push(...(await refusesWritesBy(clients, target.bucket, caller)));
   } catch (err) {
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

@@ -1,5 +1,5 @@
 import { ListAccountsForParentCommand, ListOrganizationalUnitsForParentCommand } from "@aws-sdk/client-organizations";
-import { CreateBucketCommand, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { CreateTopicCommand } from "@aws-sdk/client-sns";
 import { type CredReportConfig, parseConfig } from "../components/config";
 import { silentLog } from "../functions/log";
@@ -47,6 +47,7 @@ export async function deployStack(emulator: Emulator, org: DemoOrganization, con
 
   await admin.s3.send(new CreateBucketCommand({ Bucket: stack.outputs.mapBucketName }));
   await admin.sns.send(new CreateTopicCommand({ Name: topicName }));
+  for (const bucket of stack.versionedBuckets) await admin.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
   for (const [bucket, policy] of stack.bucketPolicies) await admin.s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
   for (const [bucket, key] of stack.bucketKeys) authorizer.setBucketKey(bucket, key);
   for (const [topic, policy] of stack.topicPolicies) authorizer.setTopicPolicy(topic, policy);

@@ -42,6 +42,8 @@ export interface DeployedStack {
   /** Every role of the pipeline's account, by ARN, with its trust and its inline policies. */
   readonly roles: ReadonlyMap<string, StackRole>;
   readonly bucketPolicies: ReadonlyMap<string, PolicyDocument>;
+  /** The buckets the stack turns versioning on for. */
+  readonly versionedBuckets: readonly string[];
   /** The SSE-KMS key of each bucket that has one, and whether S3 Bucket Keys are on. */
   readonly bucketKeys: ReadonlyMap<string, { readonly keyArn: string; readonly bucketKey: boolean }>;
   readonly topicPolicies: ReadonlyMap<string, PolicyDocument>;
@@ -111,6 +113,7 @@ function readStack(recorded: readonly Recorded[], outputs: StackOutputs, target:
     stateMachineRoleArn: stateMachine.inputs.roleArn,
     roles,
     bucketPolicies: new Map(ofType("aws:s3/bucketPolicy:BucketPolicy").map((p) => [String(p.inputs.bucket), json(p.inputs.policy)])),
+    versionedBuckets: ofType("aws:s3/bucketVersioning:BucketVersioning").filter((v) => v.inputs.versioningConfiguration?.status === "Enabled").map((v) => String(v.inputs.bucket)),
     bucketKeys,
     topicPolicies: new Map(ofType("aws:sns/topicPolicy:TopicPolicy").map((p) => [String(p.inputs.arn), json(p.inputs.policy)])),
     keyPolicies: new Map(ofType("aws:kms/key:Key").map((k) => [String(k.state.arn), json(k.inputs.policy)])),

@@ -35,6 +35,20 @@ export class ExecutionTimedOut extends Error {
   }
 }
 
+/**
+ * "Maximum input or output size for a task, state, or execution: 262,144 bytes of data as a UTF-8
+ * encoded string" (Step Functions Developer Guide, "Quotas"). A state past it fails the execution
+ * with States.DataLimitExceeded, which no Catch of States.ALL catches.
+ */
+export const STATE_PAYLOAD_LIMIT_BYTES = 262_144;
+
+export class DataLimitExceeded extends Error {
+  constructor(state: string, bytes: number) {
+    super(`the input or output of state ${state} is ${bytes} bytes, over Step Functions' ${STATE_PAYLOAD_LIMIT_BYTES}`);
+    this.name = "States.DataLimitExceeded";
+  }
+}
+
 class ExecutionAborted extends Error {
   constructor() {
     super("the execution was stopped");
@@ -68,6 +82,7 @@ export function executeDefinition(definition: Definition, input: Json, options: 
   const running = new Set<() => void>();
   let aborted = false;
   let timer: NodeJS.Timeout | undefined;
+  let tooLarge: DataLimitExceeded | undefined;
 
   const runInInterpreter = async (machineDefinition: object, stateInput: Json, context: ExecutionContext, log: ExecutionEvent[], steps = false): Promise<Json> => {
     const execution = new StateMachine(machineDefinition as never, { validationOptions: { noValidate: true } }).run(stateInput as never, {
@@ -85,7 +100,10 @@ export function executeDefinition(definition: Definition, input: Json, options: 
         const state = "state" in event ? (event.state as { name: string; type: string; input?: unknown; output?: unknown }) : undefined;
         if (state) {
           for (const payload of [state.input, state.output]) {
-            if (payload !== undefined) history.largestPayloadBytes = Math.max(history.largestPayloadBytes, Buffer.byteLength(JSON.stringify(payload)));
+            if (payload === undefined) continue;
+            const bytes = Buffer.byteLength(JSON.stringify(payload));
+            history.largestPayloadBytes = Math.max(history.largestPayloadBytes, bytes);
+            tooLarge ??= bytes > STATE_PAYLOAD_LIMIT_BYTES ? new DataLimitExceeded(state.name, bytes) : undefined;
           }
         }
         // Kept without payloads: 10,000 accounts' worth of them would be the biggest thing in memory.
@@ -112,6 +130,7 @@ export function executeDefinition(definition: Definition, input: Json, options: 
     let data = input;
     for (;;) {
       if (aborted) throw new ExecutionAborted();
+      if (tooLarge) throw tooLarge;
       const state = definition.States[name];
       if (state.Type === "Choice") {
         name = await chosen(name, state, data);
@@ -123,7 +142,7 @@ export function executeDefinition(definition: Definition, input: Json, options: 
           ? await runMapStep(name, state, data)
           : await runInInterpreter({ StartAt: name, States: { [name]: alone(state) } }, data, options.context, history.parent, true);
       } catch (err) {
-        if (aborted || state.Type === "Fail") throw err;
+        if (aborted || tooLarge || state.Type === "Fail") throw tooLarge ?? err;
         const caught = caughtError(err);
         const catcher = state.Catch?.find((c) => c.ErrorEquals.includes("States.ALL") || c.ErrorEquals.includes(caught.Error));
         if (!catcher) throw err;
@@ -131,6 +150,7 @@ export function executeDefinition(definition: Definition, input: Json, options: 
         name = catcher.Next;
         continue;
       }
+      if (tooLarge) throw tooLarge;
       if (state.End || state.Type === "Succeed") return output;
       if (!state.Next) throw new Error(`state ${name} has neither Next nor End`);
       name = state.Next;

@@ -16,7 +16,7 @@ import { describeCaughtError } from "../functions/summarize/manifest";
 import { type SummarizeDeps, type SummarizeResult, summarize } from "../functions/summarize/summarize";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import type { AwsClients } from "./aws-clients";
-import { type ExecutionHistory, ExecutionTimedOut, executeDefinition } from "./execution";
+import { DataLimitExceeded, type ExecutionHistory, ExecutionTimedOut, executeDefinition } from "./execution";
 
 /**
  * The clients each part of the pipeline calls AWS with, as deployed: each Lambda as its own role,
@@ -235,6 +235,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   };
 
   const runId = options.runId ?? newRunId();
+  // As StartExecution takes a name: 1-80 characters; these are the ones the run's S3 keys allow too.
+  if (!/^[A-Za-z0-9_.-]{1,80}$/.test(runId)) throw new Error(`InvalidName: an execution name must be 1-80 of A-Z a-z 0-9 _ . -, got ${JSON.stringify(runId)}`);
   log("run-started", { runId, bucket: options.bucket });
   const execution = executeDefinition(definition as never, (options.input ?? {}) as never, {
     context: { Execution: { Name: runId, StartTime: new Date().toISOString() } },
@@ -268,6 +270,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
 /** What failed an execution: the Fail state's error, or the deadline. */
 function executionError(err: unknown): string {
   if (err instanceof ExecutionTimedOut) return `States.Timeout: ${err.message}`;
+  if (err instanceof DataLimitExceeded) return `States.DataLimitExceeded: ${err.message}`;
   const failure = err instanceof Error && err.cause instanceof Error ? err.cause : err;
   const caught = failure instanceof Error ? describeCaughtError({ Error: failure.name, Cause: failure.message }) : undefined;
   return caught ? `${caught.type} ${caught.code}: ${caught.message}` : String(failure);
