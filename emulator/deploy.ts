@@ -5,7 +5,7 @@ import { type CredReportConfig, parseConfig } from "../components/config";
 import { silentLog } from "../functions/log";
 import { type AwsClients, awsClients, type AwsTarget } from "../local/aws-clients";
 import { type LocalRunOptions, type PipelineIdentities, runLocally } from "../local/runner";
-import type { Authorizer, Credentials } from "./authorizer";
+import type { Authorizer, Credentials } from "./authorizer/authorizer";
 import type { DemoOrganization } from "./demo-organization";
 import { type DeployedStack, recordDeployedStack } from "./deployed-stack";
 import { ADMINISTRATOR_KEYS, type Emulator } from "./server";

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { type Authorizer, startAuthorizer } from "./authorizer";
+import { type Authorizer, startAuthorizer } from "./authorizer/authorizer";
 
 /**
  * A moto server on a loopback port (moto_server.py: moto, plus the Security Hub behaviour it

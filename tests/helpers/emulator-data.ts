@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetCredentialReportCommand } from "@aws-sdk/client-iam";
 import { DescribeExecutionCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { EMULATOR_ACCOUNT } from "../../emulator/authorizer";
+import { EMULATOR_ACCOUNT } from "../../emulator/authorizer/authorizer";
 import type { Emulator } from "../../emulator/server";
 import type { PolicyDocument } from "../../policies/document";
 import type { SummarizeResult } from "../../functions/summarize/summarize";

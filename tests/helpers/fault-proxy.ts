@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
-import { errorAnswer } from "../../emulator/aws-answers";
-import { describeCall } from "../../emulator/aws-requests";
+import { errorAnswer } from "../../emulator/authorizer/aws-answers";
+import { describeCall } from "../../emulator/authorizer/aws-requests";
 
 /** An AWS error answer: the HTTP status and the error code, as the service would send them. */
 export interface AwsFault {

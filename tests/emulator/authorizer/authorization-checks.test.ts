@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { checksOf } from "../../emulator/authorization-checks";
-import { describeCall } from "../../emulator/aws-requests";
+import { checksOf } from "../../../emulator/authorizer/authorization-checks";
+import { describeCall } from "../../../emulator/authorizer/aws-requests";
 
 const SCOPE = { partition: "aws", callerAccount: "123456789012", organizationId: "o-exampleorg1", managementAccountId: "123456789012" };
 const signed = (service: string) => ({ authorization: `AWS4-HMAC-SHA256 Credential=AKIATEST/20261207/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0` });

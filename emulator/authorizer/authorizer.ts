@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
-import type { PolicyDocument } from "../policies/document";
+import type { PolicyDocument } from "../../policies/document";
 import { accessDenied, type AwsError, errorAnswer, type HttpAnswer } from "./aws-answers";
 import { limitRefusal } from "./aws-limits";
 import { type AwsCall, describeCall } from "./aws-requests";

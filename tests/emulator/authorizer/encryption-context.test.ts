@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import { resolveEncryptionContext } from "../../emulator/encryption-context";
-import { useKeyThroughS3 } from "../../policies/pipeline-policies";
-import type { PolicyDocument } from "../../policies/document";
+import { resolveEncryptionContext } from "../../../emulator/authorizer/encryption-context";
+import { useKeyThroughS3 } from "../../../policies/pipeline-policies";
+import type { PolicyDocument } from "../../../policies/document";
 
 const KEY = "arn:aws:kms:us-east-1:123456789012:key/k";
 const policy: PolicyDocument = { Version: "2012-10-17", Statement: [useKeyThroughS3("EncryptWithReportKey", "us-east-1", KEY, "arn:aws:s3:::reports")] };

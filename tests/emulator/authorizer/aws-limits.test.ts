@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { LIMITS, limitRefusal } from "../../emulator/aws-limits";
-import type { AwsCall } from "../../emulator/aws-requests";
+import { LIMITS, limitRefusal } from "../../../emulator/authorizer/aws-limits";
+import type { AwsCall } from "../../../emulator/authorizer/aws-requests";
 
 /** A call as the layer reads it, with the parameters given. */
 function call(service: string, operation: string, params: Record<string, unknown>, more: Partial<AwsCall> = {}): AwsCall {

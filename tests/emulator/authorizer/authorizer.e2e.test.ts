@@ -2,16 +2,16 @@ import { GetCredentialReportCommand, IAMClient } from "@aws-sdk/client-iam";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { expect } from "chai";
-import { type Deployment, deployStack } from "../../emulator/deploy";
-import { seedDemoOrganization } from "../../emulator/demo-organization";
-import { type Emulator, startEmulator } from "../../emulator/server";
-import type { Refusal } from "../../emulator/authorizer";
-import { awsClients } from "../../local/aws-clients";
-import { type LocalRunResult, runLocally } from "../../local/runner";
-import type { PolicyDocument } from "../../policies/document";
-import { securityHubSessionPolicy } from "../../policies/session-policies";
-import { manifestKey } from "../../functions/run/report-keys";
-import { emulatorTarget, stackRunOptions } from "../helpers/emulator-data";
+import { type Deployment, deployStack } from "../../../emulator/deploy";
+import { seedDemoOrganization } from "../../../emulator/demo-organization";
+import { type Emulator, startEmulator } from "../../../emulator/server";
+import type { Refusal } from "../../../emulator/authorizer/authorizer";
+import { awsClients } from "../../../local/aws-clients";
+import { type LocalRunResult, runLocally } from "../../../local/runner";
+import type { PolicyDocument } from "../../../policies/document";
+import { securityHubSessionPolicy } from "../../../policies/session-policies";
+import { manifestKey } from "../../../functions/run/report-keys";
+import { emulatorTarget, stackRunOptions } from "../../helpers/emulator-data";
 
 const without = (policy: PolicyDocument, ...sids: string[]): PolicyDocument => ({ ...policy, Statement: policy.Statement.filter((s) => !sids.includes(s.Sid)) });
 

@@ -1,4 +1,4 @@
-import type { PolicyDocument, PolicyStatement } from "../policies/document";
+import type { PolicyDocument, PolicyStatement } from "../../policies/document";
 
 const CONTEXT_KEY = /^kms:encryptioncontext:(.+)$/i;
 
