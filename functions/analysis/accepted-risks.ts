@@ -1,4 +1,10 @@
-import { CHECKS, type CheckId, type Finding } from "./findings";
+import { CHECKS, type CheckId, type Finding, ROOT_USER } from "./findings";
+
+/**
+ * How a rule names the account itself, for the checks about the account rather than a user
+ * (the password policy, a stale report): their findings have no user.
+ */
+export const ACCOUNT_USER = "<account>";
 
 /**
  * A known exception: findings of one check, in one account or all, for users whose name matches,
@@ -23,7 +29,10 @@ export type AcceptedRisk = ExceptionRule | BreakGlassRule;
 interface RuleScope {
   /** A 12-digit account id, or "*" for every account. */
   readonly account: string;
-  /** A user name, or a pattern where * stands for any characters ("<root_account>" is the root user). */
+  /**
+   * A user name, or a pattern where * stands for any characters; "<root_account>" is the root user
+   * (as the credential report names it), "<account>" the account itself (its password policy, its report).
+   */
   readonly user: string;
   readonly reason: string;
   readonly owner: string;
@@ -101,6 +110,17 @@ export function acceptedRisksOf(document: unknown, source: string, placeOf: Plac
     const expires = typeof rule.expires === "string" ? rule.expires.trim() : "";
     if (!isDay(expires)) problem("expires", `must be a day of the calendar (YYYY-MM-DD), got ${JSON.stringify(rule.expires ?? null)}`);
     const scope = { account, user: field("user"), reason: field("reason"), owner: field("owner"), expires };
+    // A rule whose user its check's findings never have would match nothing, silently: say so now.
+    const about = check && Object.hasOwn(CHECKS, check) ? CHECKS[check as CheckId].about : "user";
+    const names = nameMatcher(scope.user);
+    if (scope.user && about === "account" && scope.user !== ACCOUNT_USER && scope.user !== "*") {
+      problem("user", `must be "${ACCOUNT_USER}" (or "*"): ${check} is about the account itself, not a user, got ${JSON.stringify(scope.user)}`);
+    } else if (scope.user && about === "root" && !names(ROOT_USER)) {
+      problem("user", `must be "${ROOT_USER}" (or "*"): ${check} is about the root user, got ${JSON.stringify(scope.user)}`);
+    } else if (scope.user === ACCOUNT_USER && about === "user") {
+      const accountChecks = Object.entries(CHECKS).filter(([, c]) => c.about === "account").map(([id]) => id);
+      problem("user", `"${ACCOUNT_USER}" is for the checks about the account itself (${accountChecks.join(", ")}), not ${breakGlass ? "a break-glass rule" : check}`);
+    }
     return breakGlass ? { kind: "break-glass", ...scope } : { check: check as CheckId, ...scope };
   });
   if (problems.length > 0) throw new InvalidAcceptedRisks(source, problems);
@@ -145,7 +165,8 @@ export type UserMatcher = (accountId: string, user: string) => boolean;
 
 /** Whether a rule is about a user of an account. */
 export function userMatcher(rule: AcceptedRisk): UserMatcher {
-  const matches = nameMatcher(rule.user);
+  // The account's own findings have no user name.
+  const matches = rule.user === ACCOUNT_USER ? (name: string) => name === "" : nameMatcher(rule.user);
   return (accountId, name) => (rule.account === "*" || rule.account === accountId) && matches(name);
 }
 

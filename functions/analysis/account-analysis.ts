@@ -3,7 +3,7 @@ import { type AcceptedRisk, applyAcceptedRisks, rulesInForce, userMatcher } from
 import { withBreakGlass } from "./break-glass";
 import type { CarriedFinding, StoredFinding } from "./changes";
 import { MalformedReport, type ParsedReport, parseCredentialReport } from "./credential-report";
-import { type CheckId, type Finding, type FindingThresholds, passwordPolicyFindings, reportStaleFinding, userFindings } from "./findings";
+import { type CheckId, type Finding, type FindingThresholds, passwordPolicyFindings, reportStaleFinding, rootMfaVerdict, userFindings } from "./findings";
 import { type IamAccount, type IamAccountCheck, notEvaluated } from "./iam-account";
 import { keyAgeCounts } from "./ages";
 
@@ -91,7 +91,10 @@ export function analyzeAccount(input: AccountRead & { readonly thresholds: Findi
     if (stale) findings.push(stale);
   }
   // IAM's answers are read in the same session as the report: without the report, they say nothing either.
-  const undecided = report ? notEvaluated(input.iam) : [];
+  const root = report?.users.find((user) => user.isRoot);
+  const verdict = root && rootMfaVerdict(root, input.iam);
+  const rootDecided = verdict ? (["root-mfa-off", "root-hardware-mfa-off"] as const).filter((check) => verdict[check] !== "undecided") : [];
+  const undecided = report ? notEvaluated(input.iam, rootDecided) : [];
   if (report) findings.push(...passwordPolicyFindings(input.account.id, input.iam, input.thresholds));
   const reason = input.iam ? input.iam.refused.join("; ") : "IAM's answers beside the report were not there";
   const analysis = withChanges(input.account, input.run, findings, { rechecked: report !== undefined, undecided }, input.known, input.acceptedRisks);

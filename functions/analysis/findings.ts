@@ -5,28 +5,34 @@ import { type IamAccount, rootHasCredentials } from "./iam-account";
 export type Severity = "critical" | "high" | "medium" | "low";
 export const SEVERITIES: readonly Severity[] = ["critical", "high", "medium", "low"];
 
+/** What a check's findings are about: the root user, the account itself (no user), or an IAM user. */
+export type CheckSubject = "root" | "account" | "user";
+
+/** The root user's name in the credential report, and so in its findings. */
+export const ROOT_USER = "<root_account>";
+
 /**
- * What each check looks for and how bad it is; its CIS AWS Foundations Benchmark v3.0.0 control,
+ * What each check looks for, what it is about and how bad it is; its CIS AWS Foundations Benchmark v3.0.0 control,
  * and the AWS Security Hub control and Prowler check that decide the same (docs/findings.md says
  * where they differ). The id of a check never changes: it is part of every finding's id.
  */
 export const CHECKS = {
-  "root-mfa-off": { severity: "critical", cisControl: "1.5", securityHub: "IAM.9", prowler: "iam_root_mfa_enabled", title: "Root user without MFA" },
-  "root-hardware-mfa-off": { severity: "high", cisControl: "1.6", securityHub: "IAM.6", prowler: "iam_root_hardware_mfa_enabled", title: "Root user's MFA is virtual, not hardware" },
-  "root-access-key-active": { severity: "critical", cisControl: "1.4", securityHub: "IAM.4", prowler: "iam_no_root_access_key", title: "Root user with an access key" },
-  "root-recently-used": { severity: "high", cisControl: "1.7", securityHub: null, prowler: "iam_avoid_root_usage", title: "Root user used recently" },
-  "console-without-mfa": { severity: "high", cisControl: "1.10", securityHub: "IAM.5", prowler: "iam_user_mfa_enabled_console_access", title: "Console password without MFA" },
-  "user-without-mfa": { severity: "low", cisControl: null, securityHub: "IAM.19", prowler: null, title: "User without MFA (no console password)" },
-  "access-key-old": { severity: "medium", cisControl: "1.14", securityHub: "IAM.3", prowler: "iam_rotate_access_key_90_days", title: "Active access key not rotated" },
-  "credential-unused": { severity: "medium", cisControl: "1.12", securityHub: "IAM.22", prowler: "iam_user_accesskey_unused", title: "Active credential unused" },
-  "both-keys-active": { severity: "low", cisControl: "1.13", securityHub: null, prowler: "iam_user_two_active_access_key", title: "Two active access keys" },
-  "key-created-with-user-unused": { severity: "low", cisControl: "1.11", securityHub: null, prowler: "iam_user_no_setup_initial_access_key", title: "Access key made with the user, never used" },
-  "password-policy-short": { severity: "medium", cisControl: "1.8", securityHub: "IAM.15", prowler: "iam_password_policy_minimum_length_14", title: "Password policy allows short passwords" },
-  "password-policy-reuse": { severity: "low", cisControl: "1.9", securityHub: "IAM.16", prowler: "iam_password_policy_reuse_24", title: "Password policy allows reuse" },
-  "break-glass-used": { severity: "high", cisControl: null, securityHub: null, prowler: null, title: "Break-glass user's credentials used" },
-  "break-glass-without-mfa": { severity: "high", cisControl: null, securityHub: null, prowler: null, title: "Break-glass user without MFA" },
-  "report-stale": { severity: "medium", cisControl: null, securityHub: null, prowler: null, title: "Credential report older than expected" },
-} as const satisfies Record<string, { severity: Severity; cisControl: string | null; securityHub: string | null; prowler: string | null; title: string }>;
+  "root-mfa-off": { about: "root", severity: "critical", cisControl: "1.5", securityHub: "IAM.9", prowler: "iam_root_mfa_enabled", title: "Root user without MFA" },
+  "root-hardware-mfa-off": { about: "root", severity: "high", cisControl: "1.6", securityHub: "IAM.6", prowler: "iam_root_hardware_mfa_enabled", title: "Root user without hardware MFA" },
+  "root-access-key-active": { about: "root", severity: "critical", cisControl: "1.4", securityHub: "IAM.4", prowler: "iam_no_root_access_key", title: "Root user with an access key" },
+  "root-recently-used": { about: "root", severity: "high", cisControl: "1.7", securityHub: null, prowler: "iam_avoid_root_usage", title: "Root user used recently" },
+  "console-without-mfa": { about: "user", severity: "high", cisControl: "1.10", securityHub: "IAM.5", prowler: "iam_user_mfa_enabled_console_access", title: "Console password without MFA" },
+  "user-without-mfa": { about: "user", severity: "low", cisControl: null, securityHub: "IAM.19", prowler: null, title: "User without MFA (no console password)" },
+  "access-key-old": { about: "user", severity: "medium", cisControl: "1.14", securityHub: "IAM.3", prowler: "iam_rotate_access_key_90_days", title: "Active access key not rotated" },
+  "credential-unused": { about: "user", severity: "medium", cisControl: "1.12", securityHub: "IAM.22", prowler: "iam_user_accesskey_unused", title: "Active credential unused" },
+  "both-keys-active": { about: "user", severity: "low", cisControl: "1.13", securityHub: null, prowler: "iam_user_two_active_access_key", title: "Two active access keys" },
+  "key-created-with-user-unused": { about: "user", severity: "low", cisControl: "1.11", securityHub: null, prowler: "iam_user_no_setup_initial_access_key", title: "Access key made with the user, never used" },
+  "password-policy-short": { about: "account", severity: "medium", cisControl: "1.8", securityHub: "IAM.15", prowler: "iam_password_policy_minimum_length_14", title: "Password policy allows short passwords" },
+  "password-policy-reuse": { about: "account", severity: "low", cisControl: "1.9", securityHub: "IAM.16", prowler: "iam_password_policy_reuse_24", title: "Password policy allows reuse" },
+  "break-glass-used": { about: "user", severity: "high", cisControl: null, securityHub: null, prowler: null, title: "Break-glass user's credentials used" },
+  "break-glass-without-mfa": { about: "user", severity: "high", cisControl: null, securityHub: null, prowler: null, title: "Break-glass user without MFA" },
+  "report-stale": { about: "account", severity: "medium", cisControl: null, securityHub: null, prowler: null, title: "Credential report older than expected" },
+} as const satisfies Record<string, { about: CheckSubject; severity: Severity; cisControl: string | null; securityHub: string | null; prowler: string | null; title: string }>;
 export type CheckId = keyof typeof CHECKS;
 
 /** One problem with one credential of one user (or with a report). */
@@ -106,24 +112,60 @@ export function userFindings(report: ParsedReport, now: Date, thresholds: Findin
   return report.users.flatMap((user) => (user.isRoot ? rootFindings(user, now, thresholds, iam) : iamUserFindings(user, now, thresholds)));
 }
 
+/** A check's outcome for an account: it fails, it passes, or what is known cannot decide it. */
+export type Verdict = "fails" | "passes" | "undecided";
+
+/** What decides the root user's MFA checks, and the evidence a finding quotes. */
+export interface RootMfaVerdict {
+  readonly "root-mfa-off": Verdict;
+  readonly "root-hardware-mfa-off": Verdict;
+  readonly evidence: Readonly<Record<string, string>>;
+}
+
+/**
+ * The root user's MFA checks (CIS 1.5 and 1.6, Security Hub IAM.9 and IAM.6). IAM's account summary
+ * decides when it was read: credentials (a password or keys, inactive ones too) and MFA, and the
+ * virtual devices whether that MFA is hardware. Without it the report's root row decides where it
+ * can, as CIS 1.5's audit reads it: a password used or a key shows a credential, and `mfa_active`
+ * the MFA; a root with no MFA has no hardware MFA either. A root with no credential (centralized
+ * root access) cannot sign in: neither fails, as for Security Hub and Prowler. Pure.
+ */
+export function rootMfaVerdict(root: CredentialUser, iam?: IamAccount): RootMfaVerdict {
+  const fromSummary = iam?.root !== undefined;
+  // The root row's password_enabled is always not_supported: a password shows only once used.
+  const shown = valueOf(root.passwordLastUsed) !== undefined || root.accessKeys.some((k) => k.active || k.lastRotated.present);
+  const credentials = fromSummary ? rootHasCredentials(iam!) : shown ? true : undefined;
+  const mfa = fromSummary ? iam!.root!.mfaEnabled : root.mfaActive;
+  const virtual = iam?.rootVirtualMfa;
+  const mfaOff: Verdict = credentials === false || mfa ? "passes" : credentials ? "fails" : "undecided";
+  const hardwareOff: Verdict =
+    credentials === false || (mfa && virtual === false) ? "passes" : credentials && (!mfa || virtual === true) ? "fails" : "undecided";
+  const evidence = fromSummary
+    ? {
+        ...pick(root, "mfa_active"),
+        account_mfa_enabled: iam!.root!.mfaEnabled ? "1" : "0",
+        account_password_present: iam!.root!.passwordPresent ? "1" : "0",
+        account_access_keys_present: iam!.root!.accessKeysPresent ? "1" : "0",
+      }
+    : pick(root, "mfa_active", "password_last_used", "access_key_1_active", "access_key_1_last_rotated", "access_key_2_active", "access_key_2_last_rotated");
+  return { "root-mfa-off": mfaOff, "root-hardware-mfa-off": hardwareOff, evidence };
+}
+
 function rootFindings(root: CredentialUser, now: Date, t: FindingThresholds, iam: IamAccount | undefined): Finding[] {
   const found: Finding[] = [];
-  // A root user without a password or keys cannot sign in (centralized root access leaves member
-  // roots so): no MFA is then no finding, as for Security Hub's IAM.9 and Prowler.
-  if (iam?.root && rootHasCredentials(iam)) {
-    const evidence = {
-      ...pick(root, "mfa_active"),
-      account_mfa_enabled: iam.root.mfaEnabled ? "1" : "0",
-      account_password_present: iam.root.passwordPresent ? "1" : "0",
-      account_access_keys_present: iam.root.accessKeysPresent ? "1" : "0",
-    };
-    if (!iam.root.mfaEnabled) found.push(finding("root-mfa-off", root, `The root user of ${root.accountId} has credentials and no MFA`, evidence));
-    else if (iam.rootVirtualMfa === true) {
-      found.push(finding("root-hardware-mfa-off", root, `The root user of ${root.accountId} has a virtual MFA device, not a hardware one`, { ...evidence, root_virtual_mfa: "true" }));
-    }
+  const verdict = rootMfaVerdict(root, iam);
+  const noMfa = verdict["root-mfa-off"] === "fails";
+  if (noMfa) found.push(finding("root-mfa-off", root, `The root user of ${root.accountId} has credentials and no MFA`, verdict.evidence));
+  if (verdict["root-hardware-mfa-off"] === "fails") {
+    found.push(
+      noMfa
+        ? finding("root-hardware-mfa-off", root, `The root user of ${root.accountId} has no MFA device at all, so no hardware one`, verdict.evidence)
+        : finding("root-hardware-mfa-off", root, `The root user of ${root.accountId} has a virtual MFA device, not a hardware one`, { ...verdict.evidence, root_virtual_mfa: "true" }),
+    );
   }
   // CIS 1.4: no root access key at all, active or not (the report dates an inactive one too).
-  for (const key of root.accessKeys.filter((k) => k.active || k.lastRotated.present)) {
+  const keys = root.accessKeys.filter((k) => k.active || k.lastRotated.present);
+  for (const key of keys) {
     const prefix = `access_key_${key.slot}`;
     found.push(
       finding(
@@ -133,6 +175,16 @@ function rootFindings(root: CredentialUser, now: Date, t: FindingThresholds, iam
         { ...pick(root, `${prefix}_active`, `${prefix}_last_rotated`, `${prefix}_last_used_date`), ...(iam?.root ? { account_access_keys_present: iam.root.accessKeysPresent ? "1" : "0" } : {}) },
         prefix as Finding["credential"],
       ),
+    );
+  }
+  // CIS 1.4's own audit is the account summary: a key made since IAM's report (it reuses one for
+  // up to four hours) shows there first.
+  if (keys.length === 0 && iam?.root?.accessKeysPresent) {
+    found.push(
+      finding("root-access-key-active", root, `The root user of ${root.accountId} has an access key, which IAM's account summary reports and this report does not show yet`, {
+        ...pick(root, "access_key_1_active", "access_key_2_active"),
+        account_access_keys_present: "1",
+      }),
     );
   }
   const recent = recentUse(root, now, t.rootUseWindowDays);

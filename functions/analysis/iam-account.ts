@@ -26,9 +26,14 @@ export const IAM_ACCOUNT_CHECKS = {
 } as const satisfies Record<string, readonly (keyof IamAccount)[]>;
 export type IamAccountCheck = keyof typeof IAM_ACCOUNT_CHECKS;
 
-/** The checks IAM's answers leave undecided for an account; every one of them when nothing was read. Pure. */
-export function notEvaluated(account: IamAccount | undefined): IamAccountCheck[] {
-  return (Object.keys(IAM_ACCOUNT_CHECKS) as IamAccountCheck[]).filter((check) => !account || IAM_ACCOUNT_CHECKS[check].some((part) => account[part] === undefined));
+/**
+ * The checks IAM's answers leave undecided for an account (every one of them when nothing was
+ * read), but for those decided otherwise: the root's, where the report's root row settles them. Pure.
+ */
+export function notEvaluated(account: IamAccount | undefined, decidedOtherwise: readonly IamAccountCheck[] = []): IamAccountCheck[] {
+  return (Object.keys(IAM_ACCOUNT_CHECKS) as IamAccountCheck[]).filter(
+    (check) => !decidedOtherwise.includes(check) && (!account || IAM_ACCOUNT_CHECKS[check].some((part) => account[part] === undefined)),
+  );
 }
 
 /** Whether the root user can sign in or call AWS at all: a password or an access key, active or not. */

@@ -19,6 +19,9 @@ export interface Remediation {
 
 /** Removing a member root's credentials from the management account, with centralized root access. */
 const ASSUME_ROOT = "aws sts assume-root --target-principal {account} --task-policy-arn arn=arn:aws:iam::aws:policy/root-task/IAMDeleteRootUserCredentials";
+/** Enrolling a virtual MFA device for a user: the QR code goes to the user's authenticator app, which then gives two codes in a row. */
+const VIRTUAL_MFA =
+  "aws iam create-virtual-mfa-device --virtual-mfa-device-name {user} --bootstrap-method QRCodePNG --outfile mfa.png; then aws iam enable-mfa-device --user-name {user} --serial-number arn:aws:iam::{account}:mfa/{user} --authentication-code1 <code> --authentication-code2 <next code>";
 const PASSWORD_POLICY =
   "aws iam update-account-password-policy --minimum-password-length {min_length} --password-reuse-prevention {reuse} --require-symbols --require-numbers --require-uppercase-characters --require-lowercase-characters --allow-users-to-change-password";
 
@@ -31,8 +34,8 @@ export const REMEDIATION: Readonly<Record<CheckId, Remediation>> = {
     url: `${IAM_GUIDE}enable-mfa-for-root.html`,
   },
   "root-hardware-mfa-off": {
-    means: "The root user's MFA is a virtual device: an app on a phone or a computer that can be copied or lost with it.",
-    console: "Signed in as the root user: account menu > Security credentials > Multi-factor authentication (MFA) > Assign MFA device > Hardware TOTP token or passkey/security key; then remove the virtual device.",
+    means: "The root user has no hardware MFA: no MFA at all, or a virtual device (an app on a phone or a computer, which can be copied or lost with it).",
+    console: "Signed in as the root user: account menu > Security credentials > Multi-factor authentication (MFA) > Assign MFA device > Hardware TOTP token or passkey/security key; then remove any virtual device.",
     cli: "None: only the root user itself can assign its MFA device.",
     url: `${IAM_GUIDE}enable-mfa-for-root.html`,
   },
@@ -50,14 +53,15 @@ export const REMEDIATION: Readonly<Record<CheckId, Remediation>> = {
   },
   "console-without-mfa": {
     means: "The user signs in to the console with a password alone: a leaked or guessed password is enough to get in.",
-    console: "IAM > Users > {user} > Security credentials > Multi-factor authentication (MFA) > Assign MFA device; or, when the user needs no console, Console access > Disable.",
-    cli: "aws iam delete-login-profile --user-name {user}   (when the user needs no console; MFA itself is assigned in the console)",
+    console:
+      "IAM > Users > {user} > Security credentials > Multi-factor authentication (MFA) > Assign MFA device (the user can do it too, at their own Security credentials page). Only for a user who needs no console: Console access > Disable.",
+    cli: `${VIRTUAL_MFA}   Only for a user who needs no console: aws iam delete-login-profile --user-name {user}`,
     url: `${IAM_GUIDE}id_credentials_mfa_enable.html`,
   },
   "user-without-mfa": {
     means: "The user has no MFA device. It has no console password, so only its access keys are exposed; an MFA device lets policies require MFA for sensitive calls.",
     console: "IAM > Users > {user} > Security credentials > Multi-factor authentication (MFA) > Assign MFA device.",
-    cli: "aws iam create-virtual-mfa-device --virtual-mfa-device-name {user} --bootstrap-method QRCodePNG --outfile mfa.png; then aws iam enable-mfa-device --user-name {user} --serial-number arn:aws:iam::{account}:mfa/{user} --authentication-code1 <code> --authentication-code2 <next code>",
+    cli: VIRTUAL_MFA,
     url: `${IAM_GUIDE}id_credentials_mfa_enable.html`,
   },
   "access-key-old": {

@@ -8,7 +8,8 @@ import { describeAwsError, TransientAwsError } from "../run/errors";
  * named in `refused` and its part left out; "later" is thrown as TransientAwsError.
  */
 export async function readIamAccount(iam: IAMClient): Promise<IamAccount> {
-  const refused: string[] = [];
+  // By action, so that the reasons read in the calls' order whichever answered first.
+  const refusedBy = new Map<string, string>();
   const ask = async <T>(action: string, call: () => Promise<T>, absent?: { code: string; value: T }): Promise<T | undefined> => {
     try {
       return await call();
@@ -16,7 +17,7 @@ export async function readIamAccount(iam: IAMClient): Promise<IamAccount> {
       const aws = describeAwsError(err);
       if (aws.transient) throw new TransientAwsError(aws.code, `iam:${action}: ${aws.message}`);
       if (absent && (aws.code === absent.code || aws.code === `${absent.code}Exception`)) return absent.value;
-      refused.push(`iam:${action}: ${aws.code}`);
+      refusedBy.set(action, `iam:${action}: ${aws.code}`);
       return undefined;
     }
   };
@@ -39,7 +40,7 @@ export async function readIamAccount(iam: IAMClient): Promise<IamAccount> {
       : {}),
     ...(rootVirtualMfa !== undefined ? { rootVirtualMfa } : {}),
     ...(passwordPolicy !== undefined ? { passwordPolicy } : {}),
-    refused,
+    refused: ["GetAccountSummary", "ListVirtualMFADevices", "GetAccountPasswordPolicy"].flatMap((action) => refusedBy.get(action) ?? []),
   };
 }
 

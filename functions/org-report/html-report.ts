@@ -347,7 +347,8 @@ function checkTable(check: CheckId, rows: Excerpt<Finding & { readonly isNew: bo
   const e = escapeHtml;
   const { severity, title } = CHECKS[check];
   const fix = remediationOf({ checkId: check, accountId: "", user: "" }, thresholds);
-  return `<h3><span class="sev" style="background:${SEVERITY_COLOR[severity]}">${e(severity)}</span> ${e(title)} (${rows.total})</h3>
+  // The check's id beside its title: what an accepted-risk rule names.
+  return `<h3><span class="sev" style="background:${SEVERITY_COLOR[severity]}">${e(severity)}</span> ${e(title)} <code class="check-id">${e(check)}</code> (${rows.total})</h3>
 <div class="fix" id="fix-${check}"><p>${e(fix.means)}</p><p><b>Console:</b> ${e(fix.console)}</p><p><b>AWS CLI:</b> <code>${e(fix.cli)}</code></p><p><a href="${e(fix.url)}">${e(fix.url)}</a></p></div>
 <table class="sortable" id="check-${check}">
 <thead><tr><th>new</th><th>account</th><th>user</th><th>credential</th><th>finding</th><th>fix (AWS CLI)</th></tr></thead>
@@ -399,7 +400,7 @@ function checkOverview(checks: readonly CheckId[], model: PageModel): string {
   const rows = checks.map((c) => {
     const { findings: n, accounts } = model.checks.get(c)!;
     const check = CHECKS[c];
-    return `<tr><td><span class="sev" style="background:${SEVERITY_COLOR[check.severity]}">${escapeHtml(check.severity)}</span></td><td>${escapeHtml(check.title)}</td><td>${escapeHtml(check.cisControl ?? "")}</td><td>${n}</td><td>${accounts}</td></tr>`;
+    return `<tr><td><span class="sev" style="background:${SEVERITY_COLOR[check.severity]}">${escapeHtml(check.severity)}</span></td><td>${escapeHtml(check.title)} <code class="check-id">${escapeHtml(c)}</code></td><td>${escapeHtml(check.cisControl ?? "")}</td><td>${n}</td><td>${accounts}</td></tr>`;
   });
   return `<table id="checks"><thead><tr><th>severity</th><th>check</th><th>CIS</th><th>findings</th><th>accounts</th></tr></thead>\n<tbody>\n${rows.join("\n")}\n</tbody></table>`;
 }

@@ -186,7 +186,9 @@ describe("history across runs: Athena's tables and queries (DuckDB), the trend, 
       expect(await page.locator("h2", { hasText: "Trend over the last 3 run(s)" }).count()).to.equal(1);
       // A finding shows its own command: the user's name filled in.
       const bob = page.locator("#check-console-without-mfa tr", { hasText: "vendor-support" });
-      expect(await bob.locator("td code").textContent()).to.equal("aws iam delete-login-profile --user-name 'vendor-support'   (when the user needs no console; MFA itself is assigned in the console)");
+      const command = await bob.locator("td code").textContent();
+      expect(command).to.match(/^aws iam create-virtual-mfa-device --virtual-mfa-device-name 'vendor-support' .* --serial-number arn:aws:iam::\d{12}:mfa\/'vendor-support' /);
+      expect(command).to.match(/Only for a user who needs no console: aws iam delete-login-profile --user-name 'vendor-support'$/);
       expect(await page.locator("#fix-console-without-mfa a").getAttribute("href")).to.match(/^https:\/\/docs\.aws\.amazon\.com\//);
       // Every check has a swatch in the legend, each its own colour.
       const swatches = await page.locator(".legend span[data-check] i").evaluateAll((items) => items.map((i) => i.getAttribute("style")));

@@ -188,10 +188,10 @@ describe("Summarize", () => {
       startedAt: run.startedAt,
       counts: { accounts: 2, collected: 1, failed: 1, skipped: 0, skippedByStatus: {}, unverified: 0 },
       findings: {
-        total: 9,
-        bySeverity: { critical: 2, high: 2, medium: 3, low: 2 },
-        new: 9,
-        newCriticalOrHigh: 4,
+        total: 10,
+        bySeverity: { critical: 2, high: 3, medium: 3, low: 2 },
+        new: 10,
+        newCriticalOrHigh: 5,
         resolved: 0,
         notRechecked: { findings: 0, accounts: 0 },
         notEvaluated: { accounts: 0, byCheck: {} },
@@ -253,11 +253,11 @@ describe("Summarize", () => {
       prefix + "report.html",
     ]);
     expect(s3.commandCalls(PutObjectCommand).every((call) => call.args[0].input.IfNoneMatch === "*")).to.equal(true);
-    expect(summary.findings).to.deep.equal({ bySeverity: { critical: 2, high: 2, medium: 3, low: 2 }, new: 9 });
+    expect(summary.findings).to.deep.equal({ bySeverity: { critical: 2, high: 3, medium: 3, low: 2 }, new: 10 });
     const published = sns.commandCalls(PublishCommand).map((call) => call.args[0].input);
     expect(published).to.have.length(1);
-    expect(published[0].Subject).to.equal("IAM credential report: 4 new critical or high finding(s)");
-    expect(published[0].Message).to.contain("Findings: 9 (2 critical, 2 high, 3 medium, 2 low); 9 new, 0 resolved (no earlier run to compare with).");
+    expect(published[0].Subject).to.equal("IAM credential report: 5 new critical or high finding(s)");
+    expect(published[0].Message).to.contain("Findings: 10 (2 critical, 3 high, 3 medium, 2 low); 10 new, 0 resolved (no earlier run to compare with).");
     expect(published[0].Message).to.contain("- [critical] The root user of 222222222222 has credentials and no MFA");
     expect(published[0].Message).to.contain(`Report: s3://reports/${prefix}report.html`);
   });
@@ -269,7 +269,7 @@ describe("Summarize", () => {
     const strict = await summarize(oneRun, { ...deps, thresholds: { ...DEFAULT_THRESHOLDS, maxKeyAgeDays: 30 } });
 
     // Five active keys are more than 30 days old (at the default of 90, none is on this date).
-    expect(strict.findings?.bySeverity).to.deep.equal({ critical: 2, high: 2, medium: 3 + 5, low: 2 });
+    expect(strict.findings?.bySeverity).to.deep.equal({ critical: 2, high: 3, medium: 3 + 5, low: 2 });
     const stored = s3.commandCalls(PutObjectCommand).find((call) => call.args[0].input.Key === `${prefix}findings.json`)!;
     expect(JSON.parse(stored.args[0].input.Body as string).thresholds).to.deep.include({ maxKeyAgeDays: 30 });
   });

@@ -132,6 +132,8 @@ describe("every check end to end, at its boundaries (moto on loopback)", functio
     expect(findings.map((f) => f.id).sort()).to.deep.equal(
       [
         of("<root_account>/root-mfa-off"),
+        // No MFA at all: no hardware MFA either (CIS 1.6's audit, IAM.6).
+        of("<root_account>/root-hardware-mfa-off"),
         of("<root_account>/root-access-key-active/access_key_1"),
         of("<root_account>/root-recently-used"),
         of("key-91/access-key-old/access_key_1"),

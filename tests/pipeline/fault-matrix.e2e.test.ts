@@ -124,16 +124,18 @@ const CASES: FaultCase[] = [
   {
     // An older member role during a StackSet rollout: the report is read, the checks that need the
     // refused call are not evaluated there (neither passing nor failing), and the run says so.
-    name: "IAM refuses GetAccountSummary in one account",
-    rules: ({ victim }) => [{ service: "iam", action: "GetAccountSummary", account: victim, fault: { status: 403, code: "AccessDenied", message: "not authorized to perform: iam:GetAccountSummary" } }],
+    // The report's root row (MFA on) decides root-mfa-off; the kind of device only IAM's virtual devices can tell.
+    name: "IAM refuses GetAccountSummary and ListVirtualMFADevices in one account",
+    rules: ({ victim }) =>
+      ["GetAccountSummary", "ListVirtualMFADevices"].map((action) => ({ service: "iam", action, account: victim, fault: { status: 403, code: "AccessDenied", message: `not authorized to perform: iam:${action}` } })),
     expect: {
       status: "succeeded",
       exitStatus: 0,
       summary: (summary, { victim }) =>
         expect(summary.notEvaluated).to.deep.equal({
           accounts: 1,
-          byCheck: { "root-mfa-off": 1, "root-hardware-mfa-off": 1 },
-          listed: [{ accountId: victim, checks: ["root-mfa-off", "root-hardware-mfa-off"], reason: "iam:GetAccountSummary: AccessDenied" }],
+          byCheck: { "root-hardware-mfa-off": 1 },
+          listed: [{ accountId: victim, checks: ["root-hardware-mfa-off"], reason: "iam:GetAccountSummary: AccessDenied; iam:ListVirtualMFADevices: AccessDenied" }],
         }),
     },
   },

@@ -48,7 +48,10 @@ describe("a run with every reason to send at once (moto behind a fault-injecting
   it("stores its manifest and sends one notice within SNS's limits, naming every reason", async () => {
     const [failing, refusing, garbled, noHub] = org.members.filter((m) => !m.suspended).map((m) => m.id);
     proxy.addRule(assumeRoleDenied(failing));
-    proxy.addRule({ service: "iam", action: "GetAccountSummary", account: refusing, fault: { status: 403, code: "AccessDenied", message: "not authorized to perform: iam:GetAccountSummary" } });
+    // A member role of 0.3.0 during a StackSet rollout: none of the three reads beside the report.
+    for (const action of ["GetAccountSummary", "ListVirtualMFADevices", "GetAccountPasswordPolicy"]) {
+      proxy.addRule({ service: "iam", action, account: refusing, fault: { status: 403, code: "AccessDenied", message: `not authorized to perform: iam:${action}` } });
+    }
     proxy.addRule({ service: "iam", action: "GetCredentialReport", account: garbled, fault: { respond: garbledReport } });
     proxy.addRule({ service: "securityhub", action: "BatchImportFindings", account: noHub, fault: { status: 403, code: "InvalidAccessException", message: "Account is not subscribed to AWS Security Hub" } });
 

@@ -25,6 +25,50 @@ const rule = (fields: Partial<ExceptionRule>): ExceptionRule => ({
 });
 
 describe("accepted risks", () => {
+  it("accepts the root user's findings as <root_account> and the account's own as <account>, as the docs write them", () => {
+    const root = rule({ check: "root-mfa-off", user: "<root_account>", reason: "root MFA device on order" });
+    const policy = rule({ check: "password-policy-reuse", user: "<account>", reason: "the account's SSO users have no passwords" });
+    const account = { id: "111111111111", csv };
+    const findings = [
+      { id: "111111111111/<root_account>/root-mfa-off", checkId: "root-mfa-off", user: "<root_account>" },
+      { id: "111111111111/password-policy-reuse", checkId: "password-policy-reuse", user: "" },
+      { id: "111111111111/password-policy-short", checkId: "password-policy-short", user: "" },
+    ].map((f) => ({ ...f, severity: "low", cisControl: null, accountId: account.id, evidence: {}, message: "" })) as never[];
+
+    const decisions = applyAcceptedRisks(findings, [root, policy], NOW);
+
+    expect(decisions.accepted.map((a) => [(a.finding as { id: string }).id, a.rule])).to.deep.equal([
+      ["111111111111/<root_account>/root-mfa-off", root],
+      ["111111111111/password-policy-reuse", policy],
+    ]);
+    expect(decisions.open.map((f) => (f as { id: string }).id)).to.deep.equal(["111111111111/password-policy-short"]);
+  });
+
+  it("refuses a rule whose user its check's findings never have, saying which form to write", () => {
+    const problems = (fields: Partial<ExceptionRule> | Record<string, unknown>) => {
+      try {
+        parseAcceptedRisks(JSON.stringify({ acceptedRisks: [{ ...rule({}), ...fields }] }), "risks.json");
+        return [];
+      } catch (err) {
+        // One JSON line: every problem is on line 1.
+        return (err as InvalidAcceptedRisks).problems.map((p) => p.replace(/^line 1: /, ""));
+      }
+    };
+    expect(problems({ check: "password-policy-short", user: "" })).to.deep.equal(['acceptedRisks[0].user is required (text), got ""']);
+    expect(problems({ check: "password-policy-short", user: "bob" })).to.deep.equal([
+      'acceptedRisks[0].user must be "<account>" (or "*"): password-policy-short is about the account itself, not a user, got "bob"',
+    ]);
+    expect(problems({ check: "root-access-key-active", user: "admin" })).to.deep.equal(['acceptedRisks[0].user must be "<root_account>" (or "*"): root-access-key-active is about the root user, got "admin"']);
+    expect(problems({ check: "console-without-mfa", user: "<account>" })).to.deep.equal([
+      'acceptedRisks[0].user "<account>" is for the checks about the account itself (password-policy-short, password-policy-reuse, report-stale), not console-without-mfa',
+    ]);
+    expect(problems({ check: undefined, kind: "break-glass", user: "<account>" })).to.deep.equal([
+      'acceptedRisks[0].user "<account>" is for the checks about the account itself (password-policy-short, password-policy-reuse, report-stale), not a break-glass rule',
+    ]);
+    expect(problems({ check: "report-stale", user: "*" })).to.deep.equal([]);
+    expect(problems({ check: "root-recently-used", user: "<root*" })).to.deep.equal([]);
+  });
+
   it("reads rules from YAML, a bare date included, and from JSON", () => {
     const yaml = `acceptedRisks:
   - check: console-without-mfa

@@ -24,6 +24,15 @@ const idsOf = (findings: readonly Finding[]) => findings.map((f) => f.id).sort()
 // What IAM says of the fixtures' accounts: their root rows, a password, CIS's password policy.
 const WORKLOADS_IAM = iamAsReported("111111111111", fixture("workloads-111111111111.csv"))!;
 const SANDBOX_IAM = iamAsReported("222222222222", fixture("sandbox-222222222222.csv"))!;
+/**
+ * The sandbox's report with a root row as IAM writes one that shows no credential: no password
+ * ever used (no_information), no key (N/A), no MFA. A password may still be there, never used.
+ */
+const silentRoot = () =>
+  fixture("sandbox-222222222222.csv").replace(
+    /^<root_account>,.*$/m,
+    "<root_account>,arn:aws:iam::222222222222:root,2021-06-01T10:00:00+00:00,not_supported,no_information,not_supported,not_supported,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A",
+  );
 
 describe("credential report parsing", () => {
   it("types every field: dates, booleans, absent values with their reason, and the root row", () => {
@@ -120,6 +129,8 @@ describe("findings", () => {
     expect(idsOf(userFindings(workloads(), NOW, DEFAULT_THRESHOLDS, WORKLOADS_IAM))).to.deep.equal(
       [
         "111111111111/<root_account>/root-mfa-off",
+        // No MFA at all: no hardware MFA either (CIS 1.6).
+        "111111111111/<root_account>/root-hardware-mfa-off",
         "111111111111/<root_account>/root-access-key-active/access_key_1",
         "111111111111/<root_account>/root-recently-used",
         "111111111111/alice/console-without-mfa",
@@ -243,16 +254,60 @@ describe("findings from IAM's answers beside the report", () => {
     refused: [],
   });
   const checksOf = (findings: readonly Finding[], user = "<root_account>") => findings.filter((f) => f.user === user).map((f) => f.checkId).sort();
-  // The sandbox's root row: no MFA, no keys, never used.
-  const noMfaRoot = () => parseCredentialReport("222222222222", fixture("sandbox-222222222222.csv").replace(/^(<root_account>,(?:[^,]*,){6})true,/m, "$1false,"));
+  const noMfaRoot = () => parseCredentialReport("222222222222", silentRoot());
 
-  it("leaves a root user without a password or keys alone, MFA or not (centralized root access), as IAM.9 does", () => {
+  it("leaves a root user without a password or keys alone, MFA or not (centralized root access), as IAM.9 and IAM.6 do", () => {
     expect(noMfaRoot().users[0].mfaActive).to.equal(false);
     expect(checksOf(userFindings(noMfaRoot(), NOW, DEFAULT_THRESHOLDS, root(false, false, false)))).to.deep.equal([]);
-    expect(checksOf(userFindings(noMfaRoot(), NOW, DEFAULT_THRESHOLDS, root(false, true, false)))).to.deep.equal(["root-mfa-off"]);
-    expect(checksOf(userFindings(noMfaRoot(), NOW, DEFAULT_THRESHOLDS, root(false, false, true)))).to.deep.equal(["root-mfa-off"]);
-    // Without IAM's answer the report cannot tell: no finding (analyzeAccount names it not evaluated).
+    // No MFA at all is no hardware MFA either: CIS 1.6's audit fails AccountMFAEnabled 0 first, as IAM.6 and Prowler do.
+    expect(checksOf(userFindings(noMfaRoot(), NOW, DEFAULT_THRESHOLDS, root(false, true, false)))).to.deep.equal(["root-hardware-mfa-off", "root-mfa-off"]);
+    expect(checksOf(userFindings(noMfaRoot(), NOW, DEFAULT_THRESHOLDS, root(false, false, true)))).to.deep.equal(["root-access-key-active", "root-hardware-mfa-off", "root-mfa-off"]);
+    // Without IAM's answer this root row shows no credential (never used, no key): it cannot tell (analyzeAccount names it not evaluated).
     expect(checksOf(userFindings(noMfaRoot(), NOW))).to.deep.equal([]);
+  });
+
+  it("says why the hardware check fails when there is no MFA at all, with IAM's own counts as evidence", () => {
+    const [hardware] = userFindings(noMfaRoot(), NOW, DEFAULT_THRESHOLDS, root(false, true, false)).filter((f) => f.checkId === "root-hardware-mfa-off");
+    expect(hardware).to.deep.include({ id: "222222222222/<root_account>/root-hardware-mfa-off", severity: "high", cisControl: "1.6", message: "The root user of 222222222222 has no MFA device at all, so no hardware one" });
+    expect(hardware.evidence).to.deep.equal({ mfa_active: "false", account_mfa_enabled: "0", account_password_present: "1", account_access_keys_present: "0" });
+  });
+
+  it("finds a root access key that IAM's account summary reports and the report does not show yet (CIS 1.4's own audit)", () => {
+    // The sandbox's root row has no key (access_key_1_active false, last_rotated N/A); the summary says one is there.
+    const found = userFindings(sandbox(), NOW, DEFAULT_THRESHOLDS, root(true, true, true)).filter((f) => f.checkId === "root-access-key-active");
+    expect(found.map((f) => [f.id, f.severity, f.message])).to.deep.equal([
+      ["222222222222/<root_account>/root-access-key-active", "critical", "The root user of 222222222222 has an access key, which IAM's account summary reports and this report does not show yet"],
+    ]);
+    expect(found[0].evidence).to.deep.equal({ access_key_1_active: "false", access_key_2_active: "false", account_access_keys_present: "1" });
+    // Where the report shows the key, that finding names it, and the summary adds none.
+    const shown = userFindings(workloads(), NOW, DEFAULT_THRESHOLDS, root(true, true, true)).filter((f) => f.checkId === "root-access-key-active");
+    expect(shown.map((f) => f.id)).to.deep.equal(["111111111111/<root_account>/root-access-key-active/access_key_1"]);
+  });
+
+  it("decides the root's MFA from the report's root row where it decides, without IAM's answers (CIS 1.5's audit)", () => {
+    const rootRow = (fields: { passwordLastUsed?: string; mfa?: boolean; key?: boolean }) =>
+      parseCredentialReport(
+        "222222222222",
+        fixture("sandbox-222222222222.csv").replace(
+          /^<root_account>,.*$/m,
+          `<root_account>,arn:aws:iam::222222222222:root,2019-05-01T10:00:00+00:00,not_supported,${fields.passwordLastUsed ?? "no_information"},not_supported,not_supported,${fields.mfa ?? false},` +
+            `${fields.key ?? false},${fields.key ? "2024-01-01T00:00:00+00:00" : "N/A"},N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A`,
+        ),
+      );
+    // A password used three days ago and no MFA: both fail, from the row alone.
+    const used = userFindings(rootRow({ passwordLastUsed: "2026-11-22T08:00:00+00:00" }), NOW).filter((f) => f.user === "<root_account>");
+    expect(used.map((f) => f.checkId).sort()).to.deep.equal(["root-hardware-mfa-off", "root-mfa-off", "root-recently-used"]);
+    expect(used.find((f) => f.checkId === "root-mfa-off")!.evidence).to.deep.include({ mfa_active: "false", password_last_used: "2026-11-22T08:00:00+00:00" });
+    // A key never used shows a credential too.
+    expect(checksOf(userFindings(rootRow({ key: true }), NOW))).to.deep.equal(["root-access-key-active", "root-hardware-mfa-off", "root-mfa-off"]);
+    const analyse = (report: string) =>
+      analyzeAccount({ account: { id: "222222222222", name: "sandbox" }, run: { id: "r", startedAt: NOW.toISOString() }, csv: report, thresholds: DEFAULT_THRESHOLDS, acceptedRisks: [] }).notEvaluated?.checks;
+    const csvOf = (fields: Parameters<typeof rootRow>[0]) => stringifyReport(rootRow(fields));
+    // What the row decides is evaluated; what only IAM's answers tell stays not evaluated.
+    expect(analyse(csvOf({ passwordLastUsed: "2026-11-22T08:00:00+00:00" }))).to.deep.equal(["password-policy-short", "password-policy-reuse"]);
+    expect(analyse(csvOf({ mfa: true }))).to.deep.equal(["root-hardware-mfa-off", "password-policy-short", "password-policy-reuse"]);
+    expect(analyse(csvOf({}))).to.deep.equal(["root-mfa-off", "root-hardware-mfa-off", "password-policy-short", "password-policy-reuse"]);
+    expect(checksOf(userFindings(rootRow({ mfa: true }), NOW))).to.deep.equal([]);
   });
 
   it("finds a root whose MFA device is virtual, when it has credentials (CIS 1.6, IAM.6)", () => {
@@ -312,10 +367,11 @@ describe("findings from IAM's answers beside the report", () => {
 
   it("names the checks IAM's answers left undecided, and carries their known findings instead of resolving them", () => {
     const run = (id: string) => ({ id, startedAt: NOW.toISOString() });
-    const csv = fixture("workloads-111111111111.csv");
+    // This root row shows no credential: only IAM's answers decide its MFA checks.
+    const csv = silentRoot();
     const analyse = (id: string, iam: IamAccount | undefined, known?: ReturnType<typeof analyzeAccount>) =>
       analyzeAccount({
-        account: { id: "111111111111", name: "workloads" },
+        account: { id: "222222222222", name: "sandbox" },
         run: run(id),
         csv,
         ...(iam ? { iam } : {}),
@@ -323,7 +379,7 @@ describe("findings from IAM's answers beside the report", () => {
         thresholds: DEFAULT_THRESHOLDS,
         acceptedRisks: [],
       });
-    const first = analyse("run-1", { ...WORKLOADS_IAM, passwordPolicy: null });
+    const first = analyse("run-1", { ...root(false, true, false), passwordPolicy: null });
     const refused: IamAccount = { passwordPolicy: null, refused: ["iam:GetAccountSummary: AccessDenied", "iam:ListVirtualMFADevices: AccessDenied"] };
     const second = analyse("run-2", refused, first);
 
@@ -334,7 +390,10 @@ describe("findings from IAM's answers beside the report", () => {
     });
     expect(second.findings.map((f) => f.checkId)).to.not.include("root-mfa-off");
     expect(second.resolved).to.deep.equal([]);
-    expect(second.notRechecked.map((f) => [f.id, f.lastSeenRunId])).to.deep.equal([["111111111111/<root_account>/root-mfa-off", "run-1"]]);
+    expect(second.notRechecked.map((f) => [f.id, f.lastSeenRunId])).to.deep.equal([
+      ["222222222222/<root_account>/root-mfa-off", "run-1"],
+      ["222222222222/<root_account>/root-hardware-mfa-off", "run-1"],
+    ]);
     // The password policy was read: its findings stand.
     expect(second.findings.map((f) => f.checkId)).to.include.members(["password-policy-short", "password-policy-reuse"]);
     // Nothing read beside the report (a folder of reports from elsewhere): all four undecided.
@@ -342,8 +401,18 @@ describe("findings from IAM's answers beside the report", () => {
       checks: ["root-mfa-off", "root-hardware-mfa-off", "password-policy-short", "password-policy-reuse"],
       reason: "IAM's answers beside the report were not there",
     });
+    // The workloads root row shows a password used and a key, and no MFA: the row decides without IAM.
+    const workloadsAlone = analyzeAccount({ account: { id: "111111111111", name: "workloads" }, run: run("run-4"), csv: fixture("workloads-111111111111.csv"), thresholds: DEFAULT_THRESHOLDS, acceptedRisks: [] });
+    expect(workloadsAlone.notEvaluated?.checks).to.deep.equal(["password-policy-short", "password-policy-reuse"]);
+    expect(workloadsAlone.findings.map((f) => f.checkId)).to.include.members(["root-mfa-off", "root-hardware-mfa-off"]);
   });
 });
+
+/** A parsed report written back as IAM writes it: the rows' values exactly as they were read. */
+function stringifyReport(report: ReturnType<typeof parseCredentialReport>): string {
+  const columns = Object.keys(report.users[0].raw);
+  return stringify([columns, ...report.users.map((u) => columns.map((c) => u.raw[c]))]);
+}
 
 describe("run summary, changes and the organization CSV", () => {
   const run = (id: string) => ({ id, startedAt: NOW.toISOString() });
@@ -366,8 +435,8 @@ describe("run summary, changes and the organization CSV", () => {
       account("222222222222", fixture("sandbox-222222222222.csv")),
       account("333333333333", { readError: "x" }),
     ]);
-    expect(overview.totals).to.deep.equal({ accounts: 2, users: 10, findings: 11 });
-    expect(overview.bySeverity).to.deep.equal({ critical: 2, high: 2, medium: 5, low: 2 });
+    expect(overview.totals).to.deep.equal({ accounts: 2, users: 10, findings: 12 });
+    expect(overview.bySeverity).to.deep.equal({ critical: 2, high: 3, medium: 5, low: 2 });
     expect(overview.byCheck["credential-unused"]).to.equal(4);
     expect(overview.byCheck["report-stale"]).to.equal(0);
     expect(overview.byAccount["222222222222"]).to.deep.equal({ critical: 0, high: 0, medium: 0, low: 0 });
@@ -483,7 +552,7 @@ describe("HTML report text", () => {
     expect(chart).to.contain(`>${(70 * 71) / 2}</text>`);
     const total = (accounts.length * (accounts.length + 1)) / 2;
     const overview = html.slice(html.indexOf('<table id="checks">'), html.indexOf("</table>", html.indexOf('<table id="checks">')));
-    expect(overview).to.contain(`<td>Console password without MFA</td><td>1.10</td><td>${total}</td><td>${accounts.length}</td>`);
+    expect(overview).to.contain(`<td>Console password without MFA <code class="check-id">console-without-mfa</code></td><td>1.10</td><td>${total}</td><td>${accounts.length}</td>`);
     expect(html.indexOf('<table id="checks">')).to.be.lessThan(start);
   });
 });

@@ -46,7 +46,9 @@ describe("Security Hub findings (ASFF)", () => {
     // How to fix it, from the remediation table: the user's name filled in, within ASFF's 512 characters.
     const fix = of("111111111111/alice/console-without-mfa").Remediation!.Recommendation!;
     expect(fix.Url).to.equal("https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable.html");
-    expect(fix.Text).to.contain("aws iam delete-login-profile --user-name 'alice'");
+    // MFA first; removing the console password is only for a user who needs no console.
+    expect(fix.Text).to.contain("aws iam create-virtual-mfa-device --virtual-mfa-device-name 'alice'");
+    expect(fix.Text!.indexOf("create-virtual-mfa-device")).to.be.below(fix.Text!.indexOf("delete-login-profile"));
     for (const f of findings) {
       const text = asffFinding(f, context(NOW), { firstSeenAt: NOW.toISOString(), archived: false }).Remediation!.Recommendation!.Text!;
       expect(text.length, f.id).to.be.within(20, 512);

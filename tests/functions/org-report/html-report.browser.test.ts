@@ -69,12 +69,17 @@ describe("HTML report in a real browser (headless chromium)", function () {
     expect(requests).to.deep.equal([`file://${join(out, "report.html")}`]);
   });
 
+  it("shows each check's id beside its title, as an accepted-risk rule names it", async () => {
+    expect(await page.locator("#checks code.check-id").allTextContents()).to.include.members(["root-mfa-off", "console-without-mfa"]);
+    expect(await page.locator("h3", { hasText: "Root user without hardware MFA" }).locator("code.check-id").textContent()).to.equal("root-hardware-mfa-off");
+  });
+
   it("shows the totals, both charts, and in each check's table the new findings first", async () => {
-    expect(await page.locator(".total").allTextContents()).to.include.members(["11open findings", "2critical (open)", "9new (open)", "0resolved"]);
+    expect(await page.locator(".total").allTextContents()).to.include.members(["12open findings", "2critical (open)", "10new (open)", "0resolved"]);
     expect(await page.locator("svg[aria-label='Findings by account and check'] rect").count()).to.be.greaterThan(3);
     expect(await page.locator("svg[aria-label='Age of active access keys'] rect").count()).to.equal(5);
     const newColumns = await Promise.all((await page.locator("table.sortable").all()).map((table) => table.locator("tbody tr td:first-child").allTextContents()));
-    expect(newColumns.flat().filter((cell) => cell === "new")).to.have.length(9);
+    expect(newColumns.flat().filter((cell) => cell === "new")).to.have.length(10);
     for (const column of newColumns) expect(column).to.deep.equal([...column].sort().reverse());
   });
 
@@ -96,7 +101,7 @@ describe("HTML report in a real browser (headless chromium)", function () {
     expect(await page.locator("h1").textContent()).to.equal("IAM credential report findings");
     for (const total of await page.locator(".total").all()) expect(await total.isVisible()).to.equal(true);
     const rows = page.locator("table.sortable tbody tr");
-    expect(await rows.count()).to.equal(11);
+    expect(await rows.count()).to.equal(12);
     for (const row of await rows.all()) {
       const box = await row.boundingBox();
       expect(box && box.height >= 12 && box.width > 500, "a row of readable size").to.equal(true);
