@@ -9,7 +9,7 @@ import { RunCombiner, type StoredSummary } from "../functions/org-report/run-com
 import { NO_PREVIOUS_RUN, type PreviousFindings } from "../functions/storage/analysis-store";
 import { ANALYSIS_FILES } from "../functions/run/report-keys";
 import type { RunRecord } from "../functions/org-report/run-history";
-import type { Manifest } from "../functions/summarize/manifest";
+import { coverageOf, type Manifest } from "../functions/summarize/manifest";
 import { RunFilesInFolder } from "../functions/summarize/run-files";
 
 // Report files as the pipeline names them (account=<id>.csv), or any name ending in the account id.
@@ -47,7 +47,6 @@ export async function analyzeFolder(
   try {
     // A stored run's folder (summarize --bucket) holds the trend its Summarize made: the runs before it are kept, its own is made again.
     const stored = files.includes(ANALYSIS_FILES.trend) ? (JSON.parse(await readFile(join(dir, ANALYSIS_FILES.trend), "utf8")) as { runs: RunRecord[] }) : undefined;
-    const counts = manifest?.counts;
     const combiner = new RunCombiner(
       {
         run,
@@ -55,7 +54,7 @@ export async function analyzeFolder(
         thresholds,
         acceptedRisks,
         previousTrend: stored?.runs ?? [],
-        ...(counts ? { accountCounts: { collected: counts.collected, failed: counts.failed, skipped: counts.skipped } } : {}),
+        ...(manifest?.counts && manifest.accounts ? { coverage: coverageOf(manifest) } : {}),
       },
       out,
     );

@@ -15,6 +15,24 @@ export interface Excerpt<T> {
   readonly total: number;
 }
 
+/** An account the run did not collect: failed with its error, or skipped with why. */
+export interface UncollectedAccount {
+  readonly accountId: string;
+  readonly name: string;
+  /** "AssumeRoleFailed AccessDenied: ...", or the skip's reason (SUSPENDED, EXCLUDED, ...). */
+  readonly why: string;
+}
+
+/** Which accounts a run covered, as its manifest says: the counts, and the first accounts it did not collect. */
+export interface RunCoverage {
+  readonly counts: { readonly collected: number; readonly failed: number; readonly skipped: number };
+  readonly failed: readonly UncollectedAccount[];
+  readonly skipped: readonly UncollectedAccount[];
+}
+
+/** Uncollected accounts the page names, of each kind; the manifest has them all. */
+export const MAX_UNCOLLECTED_LISTED = 100;
+
 /**
  * Everything the page shows: counts and charts of the whole run, and the first rows of each list.
  * Its size does not grow with the findings: the rest are in the run's CSV and JSON files.
@@ -45,6 +63,8 @@ export interface PageModel {
   readonly staleRules: readonly AcceptedRisk[];
   /** Account id to name, for the accounts the page names. */
   readonly accountNames: ReadonlyMap<string, string>;
+  /** The accounts the run did not collect, so that a failing account never reads as progress. */
+  readonly coverage: RunCoverage;
 }
 
 export interface KeyAgeBucket {
@@ -120,6 +140,7 @@ export class PageBuilder {
     rules: { readonly expired: readonly AcceptedRisk[]; readonly stale: readonly AcceptedRisk[] },
     notEvaluated: NotEvaluatedSummary,
     history: { readonly trend: readonly RunRecord[]; readonly thresholds: FindingThresholds },
+    coverage: RunCoverage,
   ): PageModel {
     const label = (id: string) => (this.names.get(id) ? `${this.names.get(id)} (${id})` : id);
     const total = (m: Map<CheckId, number>) => [...m.values()].reduce((a, b) => a + b, 0);
@@ -156,6 +177,7 @@ export class PageBuilder {
       expiredRules: rules.expired,
       staleRules: rules.stale,
       accountNames: this.names,
+      coverage,
     };
   }
 }
@@ -250,6 +272,8 @@ Every finding is in <a href="findings.json">findings.json</a> (one per line in <
 <div class="totals">
 ${[
   ["accounts", summary.totals.accounts],
+  ["failed accounts", model.coverage.counts.failed],
+  ["skipped accounts", model.coverage.counts.skipped],
   ["users", summary.totals.users],
   ["open findings", summary.totals.findings],
   ...SEVERITIES.map((s) => [`${s} (open)`, summary.bySeverity[s]] as const),
@@ -262,6 +286,7 @@ ${[
   .join("\n")}
 </div>
 <p id="how-counts-relate">${cardsExplained(model)}</p>
+${uncollectedSection(model.coverage)}
 ${
   summary.unreadableReports.length > 0
     ? `<h2>Reports that could not be read</h2>\n<ul>${summary.unreadableReports.map((r) => `<li>${e(accountLabel(r.accountId))}: ${e(r.error)}</li>`).join("")}</ul>`
@@ -295,6 +320,22 @@ ${acceptedRisksSection(model, accountLabel)}
 `;
 }
 
+/** The accounts the run did not collect, named with their error or why they were skipped. */
+function uncollectedSection(coverage: RunCoverage): string {
+  const e = escapeHtml;
+  const { failed, skipped } = coverage.counts;
+  if (failed + skipped === 0) return "";
+  const list = (accounts: readonly UncollectedAccount[], total: number) =>
+    `<ul>${accounts.map((a) => `<li>${e(`${a.name} (${a.accountId})`)}: ${e(a.why)}</li>`).join("")}</ul>${total > accounts.length ? `<p>... and ${total - accounts.length} more in <a href="manifest.json">manifest.json</a>.</p>` : ""}`;
+  return [
+    `<h2 id="not-collected">Accounts not collected this run</h2>`,
+    failed > 0
+      ? `<p>${failed} account(s) failed: their reports were not read, so their earlier findings are carried, neither re-checked nor resolved, and the open counts leave them out.</p>\n${list(coverage.failed, failed)}`
+      : "",
+    skipped > 0 ? `<p>${skipped} account(s) skipped, by their status in the organization or the stack's scope.</p>\n${list(coverage.skipped, skipped)}` : "",
+  ].join("\n");
+}
+
 /** How the cards add up: the open findings, which of them are new, and what is counted apart. */
 function cardsExplained(model: PageModel): string {
   const { summary, counts } = model;
@@ -306,7 +347,11 @@ function cardsExplained(model: PageModel): string {
   );
 }
 
+/** Accounts a run did not re-check: failed ones, and collected ones whose report could not be read. */
+const notRechecked = (r: RunRecord) => r.accounts_failed + r.unreadable_reports;
+
 /** The last runs: open findings by severity per run, drawn, and each run's counts in a table. */
+
 function trendSection(trend: readonly RunRecord[]): string {
   const e = escapeHtml;
   if (trend.length === 0) return "";
@@ -322,20 +367,26 @@ function trendSection(trend: readonly RunRecord[]): string {
       y -= h;
       return h > 0 ? `<rect x="${x}" y="${y.toFixed(1)}" width="${barWidth}" height="${h.toFixed(1)}" fill="${SEVERITY_COLOR[s]}"><title>${e(`${r.run_date} ${r.run_id}: ${r[s]} ${s}`)}</title></rect>` : "";
     });
-    return `${segments.join("")}<text x="${x + barWidth / 2}" y="${(y - 4).toFixed(1)}" text-anchor="middle">${r.open_findings}</text><text x="${x + barWidth / 2}" y="${height - 6}" text-anchor="middle">${i + 1}</text>`;
+    // A run that could not re-check some accounts counts fewer open findings without anything being fixed: marked.
+    const mark = notRechecked(r) > 0 ? "*" : "";
+    return `${segments.join("")}<text x="${x + barWidth / 2}" y="${(y - 4).toFixed(1)}" text-anchor="middle">${r.open_findings}${mark}</text><text x="${x + barWidth / 2}" y="${height - 6}" text-anchor="middle">${i + 1}</text>`;
   });
+  const marked = trend.some((r) => notRechecked(r) > 0)
+    ? `<p id="trend-not-rechecked">* Some accounts were not re-checked in that run (failed, or their report unreadable): their earlier findings are carried apart, not in its open count, so a lower count there is no progress.</p>`
+    : "";
   const legend = SEVERITIES.map((s) => `<span><i style="background:${SEVERITY_COLOR[s]}"></i>${s}</span>`).join("");
   const rows = trend
     .map(
       (r, i) =>
-        `<tr><td>${i + 1}</td><td>${e(r.run_date)}</td><td><code>${e(r.run_id)}</code></td><td>${r.accounts_collected}</td><td>${r.accounts_failed}</td>` +
+        `<tr${notRechecked(r) > 0 ? ' class="not-rechecked"' : ""}><td>${i + 1}</td><td>${e(r.run_date)}</td><td><code>${e(r.run_id)}</code></td><td>${r.accounts_collected}</td><td>${r.accounts_failed}</td><td>${notRechecked(r)}</td>` +
         `<td>${r.open_findings}</td>${SEVERITIES.map((s) => `<td>${r[s]}</td>`).join("")}<td>${r.new_findings}</td><td>${r.resolved_findings}</td><td>${r.accepted_findings}</td></tr>`,
     )
     .join("\n");
   return `<h2>Trend over the last ${trend.length} run(s)</h2>
 <svg role="img" aria-label="Open findings by severity, run by run" id="trend-chart" width="${Math.max(240, trend.length * (barWidth + gap) + 40)}" height="${height}" font-size="11">${bars.join("\n")}</svg>
 <div class="legend">${legend}</div>
-<table id="trend"><thead><tr><th>#</th><th>day</th><th>run</th><th>accounts collected</th><th>failed</th><th>open</th>${SEVERITIES.map((s) => `<th>${s}</th>`).join("")}<th>new</th><th>resolved</th><th>accepted</th></tr></thead>
+${marked}
+<table id="trend"><thead><tr><th>#</th><th>day</th><th>run</th><th>accounts collected</th><th>failed</th><th>not re-checked</th><th>open</th>${SEVERITIES.map((s) => `<th>${s}</th>`).join("")}<th>new</th><th>resolved</th><th>accepted</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>

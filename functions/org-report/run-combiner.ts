@@ -4,7 +4,7 @@ import type { AccountAnalysis } from "../analysis/account-analysis";
 import { type AcceptedRisk, rulesInForce } from "../analysis/accepted-risks";
 import { CREDENTIAL_REPORT_COLUMNS, type ParsedReport } from "../analysis/credential-report";
 import { CHECKS, type CheckId, type Finding, type FindingThresholds, SEVERITIES, type Severity } from "../analysis/findings";
-import { PageBuilder, renderHtmlReport } from "./html-report";
+import { PageBuilder, renderHtmlReport, type RunCoverage } from "./html-report";
 import type { IamAccountCheck, NotEvaluatedAccount, NotEvaluatedSummary } from "../analysis/iam-account";
 import type { FindingsSummary, UnreadableReport } from "./summary";
 import { spreadsheetCsv } from "./users-csv";
@@ -89,7 +89,7 @@ export class RunCombiner {
   private readonly thresholds: FindingThresholds;
   private readonly acceptedRisks: readonly AcceptedRisk[];
   private readonly previousTrend: readonly RunRecord[];
-  private readonly accountCounts?: { readonly collected: number; readonly failed: number; readonly skipped: number };
+  private readonly coverage?: RunCoverage;
 
   constructor(
     settings: {
@@ -100,8 +100,8 @@ export class RunCombiner {
       readonly acceptedRisks: readonly AcceptedRisk[];
       /** The run before's trend. @default [] */
       readonly previousTrend?: readonly RunRecord[];
-      /** The manifest's counts; without one, the accounts analysed count as collected. */
-      readonly accountCounts?: { readonly collected: number; readonly failed: number; readonly skipped: number };
+      /** What the manifest says of the accounts; without one, the accounts analysed count as collected. */
+      readonly coverage?: RunCoverage;
     },
     private readonly out: RunFileWriter,
   ) {
@@ -110,7 +110,7 @@ export class RunCombiner {
     this.thresholds = settings.thresholds;
     this.acceptedRisks = settings.acceptedRisks;
     this.previousTrend = settings.previousTrend ?? [];
-    this.accountCounts = settings.accountCounts;
+    this.coverage = settings.coverage;
   }
 
   /** One account's analysis, with its parsed report when it was read (for users.csv). */
@@ -209,7 +209,7 @@ export class RunCombiner {
     await this.out.assemble("users", [spreadsheetCsv([["account_id", "account_name", ...this.columns]]), { part: "users" }]);
     await this.out.assemble("summary", [JSON.stringify(overview, null, 2)]);
     const record = runRecord(this.run, {
-      accounts: this.accountCounts ?? { collected: this.accounts, failed: 0, skipped: 0 },
+      accounts: this.coverage?.counts ?? { collected: this.accounts, failed: 0, skipped: 0 },
       bySeverity: this.bySeverity,
       open: this.open,
       newOpen: this.newCount - this.newAccepted,
@@ -226,6 +226,7 @@ export class RunCombiner {
       { expired: expiredRules, stale: staleRules },
       this.notEvaluated,
       { trend, thresholds: this.thresholds },
+      this.coverage ?? { counts: { collected: this.accounts, failed: 0, skipped: 0 }, failed: [], skipped: [] },
     );
     await this.out.assemble("html", [renderHtmlReport(model)]);
     return { overview, findings: this.total, notRecheckedAccounts: [...this.carriedAccounts].sort() };

@@ -9,7 +9,7 @@ import { describeAwsError, TransientAwsError } from "../run/errors";
 import type { Log } from "../log";
 import { analysisKey, reportKey } from "../run/report-keys";
 import type { RunRecord } from "../org-report/run-history";
-import type { Manifest, ManifestEntry } from "./manifest";
+import { coverageOf, type Manifest, type ManifestEntry } from "./manifest";
 import { RunFilesInBucket } from "./run-files";
 import { MAX_FAILURES_LISTED } from "../aws/security-hub";
 import { withRetries } from "../aws/with-retries";
@@ -48,9 +48,8 @@ export async function combineStoredRun(
   const out = new RunFilesInBucket(deps.s3, deps.bucket, run, { alreadyStored: deps.alreadyStored, retryPauseMs: deps.retryPauseMs });
   // The run before's trend: one small file, so the page never reads old runs (none before 0.4.0).
   const before = previous ? await retry(() => readJson<{ runs: RunRecord[] }>(deps, analysisKey(previous, "trend"))) : undefined;
-  const { collected, failed, skipped } = manifest.counts;
   const combiner = new RunCombiner(
-    { run, previousRunId: known.runId, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks, previousTrend: before?.runs ?? [], accountCounts: { collected, failed, skipped } },
+    { run, previousRunId: known.runId, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks, previousTrend: before?.runs ?? [], coverage: coverageOf(manifest) },
     out,
   );
   let securityHub: SecurityHubResult | undefined;

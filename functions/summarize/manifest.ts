@@ -1,3 +1,4 @@
+import { MAX_UNCOLLECTED_LISTED, type RunCoverage } from "../org-report/html-report";
 import type { StoredSummary } from "../org-report/run-combiner";
 import type { UnreadableReport } from "../org-report/summary";
 import { type AccountOutcome, type CaughtError, countByStatus, type RunRef, type SkippedAccount } from "../run/contracts";
@@ -55,6 +56,21 @@ export interface Manifest {
     readonly unverified: number;
   };
   readonly accounts: ManifestEntry[];
+}
+
+/** What the page says of the accounts a run covered: the counts, and the first failed and skipped accounts with why. */
+export function coverageOf(manifest: Pick<Manifest, "counts" | "accounts">): RunCoverage {
+  const { collected, failed, skipped } = manifest.counts;
+  const named = (status: ManifestEntry["status"], why: (entry: ManifestEntry) => string) =>
+    manifest.accounts
+      .filter((entry) => entry.status === status)
+      .slice(0, MAX_UNCOLLECTED_LISTED)
+      .map((entry) => ({ accountId: entry.accountId, name: entry.name, why: why(entry) }));
+  return {
+    counts: { collected, failed, skipped },
+    failed: named("failed", (e) => `${e.errorType} ${e.errorCode}: ${e.errorMessage}`),
+    skipped: named("skipped", (e) => e.skipReason ?? "skipped"),
+  };
 }
 
 /** Error, code and message of a caught failure, whether Lambda's JSON cause or a plain one. */
