@@ -1,5 +1,5 @@
 import { OrgCredentialReports, PROGRAM_COMPONENT_NAME } from "./components/org-credential-reports";
-import { readStackConfig } from "./components/stack-config";
+import { readStackConfig } from "./components/config/stack-config";
 
 // The stack config, checked and named by key, is the component's arguments; its outputs are the stack's.
 const reports = new OrgCredentialReports(PROGRAM_COMPONENT_NAME, readStackConfig());

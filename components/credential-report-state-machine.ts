@@ -11,6 +11,7 @@ import { MAP_RUNS_PREFIX } from "../functions/run/report-keys";
 import { MapFilesBucket } from "./map-files-bucket";
 import { pipelineFunction, type RoleRef } from "./pipeline-function";
 import { runSchedule } from "./run-schedule";
+import { watchRuns } from "./run-watch";
 import {
   collectorPolicy,
   listAccountsPolicy,
@@ -61,8 +62,8 @@ const DEFAULTS = { logRetentionDays: 90, scheduleTimezone: "UTC", findingThresho
 
 /**
  * The pipeline itself: the map files bucket, the three Lambdas (each with its own log group and
- * least-privilege policy), the state machine built by the shared definition builder, and the
- * schedule that starts it.
+ * least-privilege policy), the state machine built by the shared definition builder, the
+ * schedule that starts it, and what hears of runs that end badly or never come (run-watch.ts).
  */
 export class CredentialReportStateMachine extends pulumi.ComponentResource {
   readonly stateMachineArn: pulumi.Output<string>;
@@ -224,7 +225,7 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
       { parent: this },
     );
 
-    runSchedule(this, {
+    const { deadLetterQueue } = runSchedule(this, {
       owner: name,
       stateMachineArn: stateMachine.arn,
       // A run's Distributed Map needs the batch permissions.
@@ -232,6 +233,16 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
       accountId,
       scheduleExpression: args.scheduleExpression,
       scheduleTimezone: settings.scheduleTimezone,
+      tags,
+    });
+    watchRuns(this, {
+      owner: name,
+      stateMachineArn: stateMachine.arn,
+      topicArn: args.topicArn,
+      deadLetterQueueName: deadLetterQueue.name,
+      scheduleExpression: args.scheduleExpression,
+      scheduleTimezone: settings.scheduleTimezone,
+      runTimeoutMinutes: args.settings.runTimeoutMinutes,
       tags,
     });
 

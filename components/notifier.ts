@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { topicPolicy } from "../policies/resource-policies";
-import { emailProblems } from "./config-rules";
+import { noticeKeyPolicy, topicPolicy } from "../policies/resource-policies";
+import { emailProblems } from "./config/config-rules";
 
 export interface NotifierArgs {
   /** Each gets an email subscription (confirmed by a link AWS sends). @default [] */
@@ -12,7 +12,10 @@ export interface NotifierArgs {
   readonly tags?: Readonly<Record<string, string>>;
 }
 
-/** The SNS topic that hears about failed accounts and failed runs. */
+/**
+ * The SNS topic that hears about failed accounts and runs: from the pipeline's roles, and from
+ * EventBridge and CloudWatch for runs that ended badly or never came (run-watch.ts).
+ */
 export class Notifier extends pulumi.ComponentResource {
   readonly topicArn: pulumi.Output<string>;
 
@@ -21,19 +24,32 @@ export class Notifier extends pulumi.ComponentResource {
     const emails = args.notificationEmails ?? [];
     const problems = emailProblems("notificationEmails", emails);
     if (problems.length > 0) throw new pulumi.ResourceError(`Notifier: ${problems.join("; ")}`, this);
-    const topic = new aws.sns.Topic(
-      `${name}-topic`,
-      // The AWS managed key suffices: only IAM roles of this account publish, never a service principal.
-      { kmsMasterKeyId: "alias/aws/sns", tags: args.tags ?? {} },
+    const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+    const region = aws.getRegionOutput({}, { parent: this }).region;
+    const publishers = pulumi.all([...args.publisherRoleArns]);
+    // A key of this account: EventBridge and CloudWatch cannot publish to a topic under SNS's AWS managed key.
+    const key = new aws.kms.Key(
+      `${name}-key`,
+      {
+        description: "Encrypts the notices of the IAM credential report pipeline",
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: pulumi
+          .all([partition, accountId, region, publishers])
+          .apply(([p, account, r, publisherRoleArns]) => JSON.stringify(noticeKeyPolicy({ partition: p, accountId: account, region: r, publisherRoleArns }))),
+        tags: args.tags ?? {},
+      },
       { parent: this },
     );
+    const topic = new aws.sns.Topic(`${name}-topic`, { kmsMasterKeyId: key.arn, tags: args.tags ?? {} }, { parent: this });
     new aws.sns.TopicPolicy(
       `${name}-topic-policy`,
       {
         arn: topic.arn,
         policy: pulumi
-          .all([topic.arn, ...args.publisherRoleArns])
-          .apply(([topicArn, ...publisherRoleArns]) => JSON.stringify(topicPolicy({ topicArn, publisherRoleArns }))),
+          .all([partition, accountId, region, topic.arn, publishers])
+          .apply(([p, account, r, topicArn, publisherRoleArns]) => JSON.stringify(topicPolicy({ partition: p, accountId: account, region: r, topicArn, publisherRoleArns }))),
       },
       { parent: this },
     );

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { REPORTS_PREFIX } from "../functions/run/report-keys";
-import { managementAccountRole, organizationScope, parseConfig, storageAccountRole } from "./config";
+import { managementAccountRole, organizationScope, parseConfig, storageAccountRole } from "./config/config";
 import { CredentialReportStateMachine } from "./credential-report-state-machine";
 import { CrossAccountRoleStackSet } from "./cross-account-role-stack-set";
 import { Notifier } from "./notifier";

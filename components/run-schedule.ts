@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceTrust } from "../policies/document";
 import { schedulePolicy } from "../policies/pipeline-policies";
+import { deadLetterQueuePolicy } from "../policies/resource-policies";
 
 export interface RunScheduleArgs {
   /** The name of the component that makes it; its resources are named after it. */
@@ -18,11 +19,28 @@ export interface RunScheduleArgs {
 }
 
 /**
- * Starts a run on schedule: EventBridge Scheduler, through a role that may start only this state
- * machine. Each start gets a generated execution name, which becomes the run id. The resources are
- * the parent's children, under the names they have always had.
+ * "The maximum retention period for a message in a queue: 1,209,600 seconds (14 days)" (SQS
+ * Developer Guide, "Amazon SQS message quotas"): a failed start is kept as long as SQS allows.
  */
-export function runSchedule(parent: pulumi.Resource, args: RunScheduleArgs): aws.scheduler.Schedule {
+const DEAD_LETTER_RETENTION_SECONDS = 1_209_600;
+
+/**
+ * Starts a run on schedule: EventBridge Scheduler, through a role that may start only this state
+ * machine. Each start gets a generated execution name, which becomes the run id. A start Scheduler
+ * gives up on (after 3 retries) goes to a dead-letter queue, whose alarm is heard (run-watch.ts).
+ * The resources are the parent's children, under the names they have always had.
+ */
+export function runSchedule(parent: pulumi.Resource, args: RunScheduleArgs): { readonly schedule: aws.scheduler.Schedule; readonly deadLetterQueue: aws.sqs.Queue } {
+  const deadLetterQueue = new aws.sqs.Queue(
+    `${args.owner}-schedule-dead-letters`,
+    { messageRetentionSeconds: DEAD_LETTER_RETENTION_SECONDS, sqsManagedSseEnabled: true, tags: args.tags },
+    { parent },
+  );
+  new aws.sqs.QueuePolicy(
+    `${args.owner}-schedule-dead-letters-policy`,
+    { queueUrl: deadLetterQueue.url, policy: deadLetterQueue.arn.apply((arn) => JSON.stringify(deadLetterQueuePolicy(arn))) },
+    { parent },
+  );
   const role = new aws.iam.Role(
     `${args.owner}-schedule-role`,
     {
@@ -34,18 +52,25 @@ export function runSchedule(parent: pulumi.Resource, args: RunScheduleArgs): aws
   );
   const permissions = new aws.iam.RolePolicy(
     `${args.owner}-schedule-policy`,
-    { role: role.name, policy: args.stateMachineArn.apply((arn) => JSON.stringify(schedulePolicy(arn))) },
+    { role: role.name, policy: pulumi.all([args.stateMachineArn, deadLetterQueue.arn]).apply(([arn, queueArn]) => JSON.stringify(schedulePolicy(arn, queueArn))) },
     { parent },
   );
-  return new aws.scheduler.Schedule(
+  const schedule = new aws.scheduler.Schedule(
     `${args.owner}-schedule`,
     {
       description: "Daily organization-wide IAM credential report run",
       scheduleExpression: args.scheduleExpression,
       scheduleExpressionTimezone: args.scheduleTimezone,
       flexibleTimeWindow: { mode: "OFF" },
-      target: { arn: args.stateMachineArn, roleArn: role.arn, input: "{}", retryPolicy: { maximumRetryAttempts: 3 } },
+      target: {
+        arn: args.stateMachineArn,
+        roleArn: role.arn,
+        input: "{}",
+        retryPolicy: { maximumRetryAttempts: 3 },
+        deadLetterConfig: { arn: deadLetterQueue.arn },
+      },
     },
     { parent, dependsOn: [permissions, ...args.dependsOn] },
   );
+  return { schedule, deadLetterQueue };
 }

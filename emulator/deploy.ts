@@ -1,7 +1,7 @@
 import { ListAccountsForParentCommand, ListOrganizationalUnitsForParentCommand } from "@aws-sdk/client-organizations";
 import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { CreateTopicCommand } from "@aws-sdk/client-sns";
-import { type CredReportConfig, parseConfig } from "../components/config";
+import { type CredReportConfig, parseConfig } from "../components/config/config";
 import { silentLog } from "../functions/log";
 import { type AwsClients, awsClients, type AwsTarget } from "../local/aws-clients";
 import { type LocalRunOptions, type PipelineIdentities, runLocally } from "../local/runner";

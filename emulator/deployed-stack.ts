@@ -192,6 +192,12 @@ function stateFor(args: pulumi.runtime.MockResourceArgs, account: string, region
       return { name: args.name, arn: `arn:aws:states:${region}:${account}:stateMachine:${args.name}` };
     case "aws:cloudformation/stackSet:StackSet":
       return { name: args.name, arn: `arn:aws:cloudformation:${region}:${account}:stackset/${args.name}` };
+    case "aws:sqs/queue:Queue":
+      return { name: args.name, arn: `arn:aws:sqs:${region}:${account}:${args.name}`, url: `https://sqs.${region}.amazonaws.com/${account}/${args.name}` };
+    case "aws:cloudwatch/eventRule:EventRule":
+      return { name: args.name, arn: `arn:aws:events:${region}:${account}:rule/${args.name}` };
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      return { name: args.name, arn: `arn:aws:cloudwatch:${region}:${account}:alarm:${args.name}` };
     default:
       return {};
   }

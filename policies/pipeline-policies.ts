@@ -368,7 +368,11 @@ export function stateMachineBatchPolicy(stateMachineArn: string): PolicyDocument
   );
 }
 
-/** The schedule: start executions of this one state machine. */
-export function schedulePolicy(stateMachineArn: string): PolicyDocument {
-  return policyDocument({ Sid: "StartRun", Effect: "Allow", Action: "states:StartExecution", Resource: stateMachineArn });
+/** The schedule: start executions of this one state machine, and keep the starts that failed. */
+export function schedulePolicy(stateMachineArn: string, deadLetterQueueArn: string): PolicyDocument {
+  return policyDocument(
+    { Sid: "StartRun", Effect: "Allow", Action: "states:StartExecution", Resource: stateMachineArn },
+    // Scheduler sends a start it gave up on to the dead-letter queue as this role.
+    { Sid: "KeepFailedStarts", Effect: "Allow", Action: "sqs:SendMessage", Resource: deadLetterQueueArn },
+  );
 }

@@ -136,12 +136,22 @@ export function reportKeyPolicy(args: KeyPolicyArgs): PolicyDocument {
 }
 
 export interface TopicPolicyArgs {
+  readonly partition: string;
+  /** The pipeline's account and region, where its alarms are. */
+  readonly accountId: string;
+  readonly region: string;
   readonly topicArn: string;
   /** The roles that publish: the state machine's (failures) and Summarize's (run summary). */
   readonly publisherRoleArns: readonly string[];
 }
 
-/** The topic's policy: only the pipeline's roles publish, over TLS. */
+/** The services that tell of runs the pipeline itself cannot: EventBridge (a run that ended badly) and CloudWatch (alarms). */
+export const NOTIFYING_SERVICES = ["events.amazonaws.com", "cloudwatch.amazonaws.com"] as const;
+
+/**
+ * The topic's policy: the pipeline's roles publish, and so do EventBridge (a run that failed, timed
+ * out or was aborted) and CloudWatch (its alarms); nobody else, and only over TLS.
+ */
 export function topicPolicy(args: TopicPolicyArgs): PolicyDocument {
   return policyDocument(
     {
@@ -152,13 +162,36 @@ export function topicPolicy(args: TopicPolicyArgs): PolicyDocument {
       Resource: args.topicArn,
     },
     {
+      // "You can't use Condition blocks in Amazon SNS topic policies for EventBridge" (EventBridge
+      // User Guide, "Using resource-based policies for Amazon EventBridge"): only this account's
+      // rules can name the topic as a target without a role.
+      Sid: "AllowEventBridgeToPublish",
+      Effect: "Allow",
+      Principal: { Service: "events.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: args.topicArn,
+    },
+    {
+      Sid: "AllowCloudWatchAlarmsToPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: args.topicArn,
+      // The confused deputy: only alarms of this account.
+      Condition: {
+        ArnLike: { "aws:SourceArn": `arn:${args.partition}:cloudwatch:${args.region}:${args.accountId}:alarm:*` },
+        StringEquals: { "aws:SourceAccount": args.accountId },
+      },
+    },
+    {
       Sid: "DenyPublishByAnyoneElse",
       Effect: "Deny",
       Principal: "*",
       Action: "sns:Publish",
       Resource: args.topicArn,
-      // An identity policy in this account could otherwise grant sns:Publish on its own.
-      Condition: { ArnNotEquals: { "aws:PrincipalArn": args.publisherRoleArns } },
+      // An identity policy in this account could otherwise grant sns:Publish on its own. AWS
+      // services are allowed by name above (a service principal has no aws:PrincipalArn).
+      Condition: { ArnNotEquals: { "aws:PrincipalArn": args.publisherRoleArns }, Bool: { "aws:PrincipalIsAWSService": "false" } },
     },
     {
       Sid: "DenyInsecureTransport",
@@ -169,4 +202,38 @@ export function topicPolicy(args: TopicPolicyArgs): PolicyDocument {
       Condition: { Bool: { "aws:SecureTransport": "false" } },
     },
   );
+}
+
+export interface NoticeKeyPolicyArgs {
+  readonly partition: string;
+  readonly accountId: string;
+  readonly region: string;
+  /** The roles that publish to the topic the key encrypts. */
+  readonly publisherRoleArns: readonly string[];
+}
+
+/**
+ * The notice topic's key: a key of this account, because EventBridge and CloudWatch cannot use
+ * the AWS managed key of SNS (its policy cannot be changed); the publishers use it only through
+ * SNS. In a key policy, Resource "*" means this key.
+ */
+export function noticeKeyPolicy(args: NoticeKeyPolicyArgs): PolicyDocument {
+  const encrypt = ["kms:GenerateDataKey", "kms:Decrypt"];
+  return policyDocument(
+    { Sid: "AllowKeyAccountToAdminister", Effect: "Allow", Principal: { AWS: accountRoot(args.partition, args.accountId) }, Action: "kms:*", Resource: "*" },
+    {
+      Sid: "AllowPublishersThroughSns",
+      Effect: "Allow",
+      Principal: { AWS: args.publisherRoleArns },
+      Action: encrypt,
+      Resource: "*",
+      Condition: { StringEquals: { "kms:ViaService": `sns.${args.region}.amazonaws.com` } },
+    },
+    { Sid: "AllowNotifyingServices", Effect: "Allow", Principal: { Service: [...NOTIFYING_SERVICES] }, Action: encrypt, Resource: "*" },
+  );
+}
+
+/** The dead-letter queue of the schedule: Scheduler sends a start it could not make, as the schedule's role; over TLS only. */
+export function deadLetterQueuePolicy(queueArn: string): PolicyDocument {
+  return policyDocument({ Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: queueArn, Condition: { Bool: { "aws:SecureTransport": "false" } } });
 }

@@ -1,5 +1,5 @@
 import { accessSync, constants } from "node:fs";
-import { bucketNameProblem, ROLE_NAME } from "../../components/config-rules";
+import { bucketNameProblem, ROLE_NAME } from "../../components/config/config-rules";
 import { readWholeNumber, wholeNumberProblem } from "../../functions/whole-number";
 import { makePrivateFolderSync } from "../output/private-files";
 

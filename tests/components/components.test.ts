@@ -151,18 +151,34 @@ describe("components", function () {
   });
 
   describe("Notifier", () => {
-    it("lets only the given roles publish, over TLS, and subscribes nobody by default", async () => {
+    it("lets the given roles, EventBridge and this account's alarms publish, over TLS, under a key of its own, and subscribes nobody by default", async () => {
       const { cloud, built } = await build(() => new Notifier("n", { publisherRoleArns: [STATE_MACHINE, SUMMARIZE] }));
       const topicArn = await valueOf(built.topicArn);
       const statements = statementsOf(one(cloud, "aws:sns/topicPolicy:TopicPolicy"));
       expect(statement(statements, "AllowPipelineToPublish")).to.deep.include({ Principal: { AWS: [STATE_MACHINE, SUMMARIZE] }, Action: "sns:Publish", Resource: topicArn });
+      // EventBridge takes no condition in a topic policy; CloudWatch is held to this account's alarms.
+      expect(statement(statements, "AllowEventBridgeToPublish")).to.deep.include({ Principal: { Service: "events.amazonaws.com" }, Action: "sns:Publish", Resource: topicArn });
+      expect(statement(statements, "AllowEventBridgeToPublish").Condition).to.equal(undefined);
+      expect(statement(statements, "AllowCloudWatchAlarmsToPublish")).to.deep.include({
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Condition: { ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:${REGION}:${PIPELINE_ACCOUNT}:alarm:*` }, StringEquals: { "aws:SourceAccount": PIPELINE_ACCOUNT } },
+      });
       expect(statement(statements, "DenyPublishByAnyoneElse")).to.deep.include({
         Effect: "Deny",
         Principal: "*",
-        Condition: { ArnNotEquals: { "aws:PrincipalArn": [STATE_MACHINE, SUMMARIZE] } },
+        Condition: { ArnNotEquals: { "aws:PrincipalArn": [STATE_MACHINE, SUMMARIZE] }, Bool: { "aws:PrincipalIsAWSService": "false" } },
       });
       expect(statement(statements, "DenyInsecureTransport").Condition).to.deep.equal({ Bool: { "aws:SecureTransport": "false" } });
-      expect(one(cloud, "aws:sns/topic:Topic").inputs.kmsMasterKeyId).to.equal("alias/aws/sns");
+      const key = one(cloud, "aws:kms/key:Key");
+      expect(one(cloud, "aws:sns/topic:Topic").inputs.kmsMasterKeyId).to.equal(`arn:aws:kms:${REGION}:${PIPELINE_ACCOUNT}:key/n-key`);
+      expect(key.inputs.enableKeyRotation).to.equal(true);
+      const keyStatements = statementsOf(key);
+      expect(statement(keyStatements, "AllowPublishersThroughSns")).to.deep.include({
+        Principal: { AWS: [STATE_MACHINE, SUMMARIZE] },
+        Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+        Condition: { StringEquals: { "kms:ViaService": `sns.${REGION}.amazonaws.com` } },
+      });
+      expect(statement(keyStatements, "AllowNotifyingServices").Principal).to.deep.equal({ Service: ["events.amazonaws.com", "cloudwatch.amazonaws.com"] });
       expect(ofType(cloud, "aws:sns/topicSubscription:TopicSubscription")).to.deep.equal([]);
     });
 

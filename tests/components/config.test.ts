@@ -2,8 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
-import { CONFIG_KEYS, InvalidConfig, managementAccountRole, parseConfig, storageAccountRole } from "../../components/config";
+import { CONFIG_KEYS, InvalidConfig, managementAccountRole, parseConfig, storageAccountRole } from "../../components/config/config";
 import { failureOf } from "../helpers/pulumi/mock-cloud";
+import { scheduleExpressionProblem } from "../../components/config/config-rules";
 
 /** The problems parseConfig reports for the given raw values; none when it accepts them. */
 function problemsOf(raw: Record<string, string>): readonly string[] {
@@ -260,8 +261,20 @@ describe("stack config", () => {
 
   it("takes every schedule form EventBridge Scheduler does", () => {
     for (const expression of ["rate(1 minute)", "rate(5 minutes)", "rate(1 day)", "cron(0/15 8-17 ? * MON-FRI *)", "cron(0 8 L * ? *)", "cron(0 8 ? * 6L 2026-2030)", "cron(30 2 ? * 2#1 *)", "cron(0 8 15W JAN,JUL ? *)"]) {
-      expect(problemsOf({ scheduleExpression: expression }), expression).to.deep.equal([]);
+      expect(scheduleExpressionProblem("scheduleExpression", expression), expression).to.equal(undefined);
     }
+    for (const expression of ["rate(10 minutes)", "rate(1 day)", "cron(0/15 8-17 ? * MON-FRI *)", "cron(0 8 L * ? *)", "cron(0 8 ? * 6L 2026-2030)", "cron(30 2 ? * 2#1 *)", "cron(0 8 15W JAN,JUL ? *)"]) {
+      expect(problemsOf({ scheduleExpression: expression, runTimeoutMinutes: "10" }), expression).to.deep.equal([]);
+    }
+  });
+
+  it("refuses a schedule that would start a run while the one before may still go, naming both keys", () => {
+    expect(problemsOf({ scheduleExpression: "rate(1 minute)" })).to.deep.equal([
+      'scheduleExpression must leave runTimeoutMinutes (360) or more between two starts, got "rate(1 minute)", which starts runs 1 minutes apart (two runs would overlap: schedule runs less often, or lower runTimeoutMinutes)',
+    ]);
+    // Every weekday at 08:00 and 12:00: four hours apart, though most gaps are longer.
+    expect(problemsOf({ scheduleExpression: "cron(0 8,12 ? * MON-FRI *)", scheduleTimezone: "Europe/Paris" })[0]).to.contain("which starts runs 240 minutes apart");
+    expect(problemsOf({ scheduleExpression: "cron(0 8,12 ? * MON-FRI *)", runTimeoutMinutes: "240" })).to.deep.equal([]);
   });
 
   it("takes a key in the stack's region, and any region when the stack names none", () => {

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { historyQueries } from "../../components/queries/athena-queries";
 import { OrgCredentialReports } from "../../components/org-credential-reports";
-import { argsFromConfigText } from "../../components/stack-config";
+import { argsFromConfigText } from "../../components/config/stack-config";
 import { memberRolePolicy, memberRoleTrust } from "../../policies/member-role-template";
 import { MANAGEMENT_ACCOUNT, one, REGION } from "../helpers/pulumi/mock-cloud";
 import { resourceShapes, runOwnProgram, runProgram, runStack } from "../helpers/pulumi/program";
@@ -31,6 +31,14 @@ describe("OrgCredentialReports", () => {
         ["aws:glue/catalogTable:CatalogTable", "queries-runs-table"],
         ["aws:glue/catalogTable:CatalogTable", "queries-findings-history-table"],
         ...historyQueries().map((q) => ["aws:athena/namedQuery:NamedQuery", `queries-${q.name}`]),
+        // 0.5.0: what hears of runs that end badly or never come, and the notices' own key.
+        ["aws:kms/key:Key", "notifications-key"],
+        ["aws:sqs/queue:Queue", "credreport-schedule-dead-letters"],
+        ["aws:sqs/queuePolicy:QueuePolicy", "credreport-schedule-dead-letters-policy"],
+        ["aws:cloudwatch/eventRule:EventRule", "credreport-run-ended-badly"],
+        ["aws:cloudwatch/eventTarget:EventTarget", "credreport-run-ended-badly-notice"],
+        ["aws:cloudwatch/metricAlarm:MetricAlarm", "credreport-schedule-start-failed"],
+        ["aws:cloudwatch/metricAlarm:MetricAlarm", "credreport-no-run-succeeded"],
       ];
       expect(added.map((r) => [r.type, r.urn?.split("::").pop()])).to.have.deep.members([["credreport:index:OrgCredentialReports", "credreport"], ...added04]);
       expect(resources.length).to.equal(before.length + 1 + added04.length);

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { memberRoleTemplate } from "../../policies/member-role-template";
 import { collectorPolicy, listAccountsPolicy, schedulePolicy, stateMachineBatchPolicy, stateMachinePolicy, summarizePolicy } from "../../policies/pipeline-policies";
-import { reportBucketPolicy, reportKeyPolicy, topicPolicy } from "../../policies/resource-policies";
+import { deadLetterQueuePolicy, noticeKeyPolicy, reportBucketPolicy, reportKeyPolicy, topicPolicy } from "../../policies/resource-policies";
 
 const COLLECTOR = "arn:aws:iam::123456789012:role/collector";
 const storage = { bucketArn: "arn:aws:s3:::evidence", prefix: "credential-reports/", region: "eu-west-1" };
@@ -111,10 +111,12 @@ describe("policies", () => {
       summarizePolicy({ storage, mapFiles, topicArn: "t", eventBusArn: "arn:aws:events:eu-west-1:123456789012:event-bus/default", logGroupArn: "lg" }),
       stateMachinePolicy({ functionArns: ["f1", "f2", "f3"], topicArn: "t", partition: "aws", region: "eu-west-1", accountId: "123456789012", mapFiles }),
       stateMachineBatchPolicy("arn:aws:states:eu-west-1:123456789012:stateMachine:sm"),
-      schedulePolicy("sm"),
+      schedulePolicy("sm", "arn:aws:sqs:eu-west-1:123456789012:dead-letters"),
       reportBucketPolicy({ bucketArn: storage.bucketArn, prefix: storage.prefix, collectorRoleArn: COLLECTOR, summarizeRoleArn: "s", listAccountsRoleArn: "l" }),
       reportKeyPolicy({ partition: "aws", keyAccountId: "123456789012", region: "eu-west-1", bucketArn: storage.bucketArn, writerRoleArns: [COLLECTOR] }),
-      topicPolicy({ topicArn: "t", publisherRoleArns: ["a", "b"] }),
+      topicPolicy({ partition: "aws", accountId: "123456789012", region: "eu-west-1", topicArn: "t", publisherRoleArns: ["a", "b"] }),
+      noticeKeyPolicy({ partition: "aws", accountId: "123456789012", region: "eu-west-1", publisherRoleArns: ["a", "b"] }),
+      deadLetterQueuePolicy("arn:aws:sqs:eu-west-1:123456789012:dead-letters"),
     ];
     const starResources = documents.flatMap((d) => d.Statement.filter((s) => s.Resource === "*").map((s) => s.Sid));
     // Credential reports, the account summary, MFA device list and password policy, Organizations
@@ -127,6 +129,9 @@ describe("policies", () => {
       "SendTraces",
       "AllowKeyAccountToAdminister",
       "AllowPipelineToEncryptThroughS3",
+      "AllowKeyAccountToAdminister",
+      "AllowPublishersThroughSns",
+      "AllowNotifyingServices",
     ]);
     for (const s of documents.flatMap((d) => d.Statement)) expect(s.Sid).to.match(/^[A-Za-z0-9]+$/);
   });

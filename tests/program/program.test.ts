@@ -6,7 +6,7 @@ import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks-file
 import { bundleFunction } from "../../functions/pipeline/bundle";
 import { REPORTS_PREFIX } from "../../functions/run/report-keys";
 import { buildDefinition } from "../../functions/pipeline/state-machine-definition";
-import { FIX_WITH_CONFIG, organizationScope, parseConfig } from "../../components/config";
+import { FIX_WITH_CONFIG, organizationScope, parseConfig } from "../../components/config/config";
 import { failureOf, LOOKED_UP_ORGANIZATION, MANAGEMENT_ACCOUNT, mockCloud, type MockCloud, one, ofType, PIPELINE_ACCOUNT, REGION, some, STORAGE_ACCOUNT } from "../helpers/pulumi/mock-cloud";
 import { runProgram, runStack, type StackOutputs } from "../helpers/pulumi/program";
 import { EXISTING_KEY, MANAGEMENT_ROLE, ORG, STACKS, STORAGE_ROLE } from "../helpers/pulumi/stacks";
@@ -207,12 +207,13 @@ describe("Pulumi program (index.ts under the mocks)", function () {
     it("encrypts with SSE-S3 when kmsKey is none", () => {
       const encryption = one(runs["no KMS, no email, organization looked up"], "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "reports-encryption");
       expect(encryption.inputs.rules).to.deep.equal([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: false }]);
-      expect(ofType(runs["no KMS, no email, organization looked up"], "aws:kms/key:Key")).to.deep.equal([]);
+      // The notices' own key only.
+      expect(ofType(runs["no KMS, no email, organization looked up"], "aws:kms/key:Key").map((k) => k.name)).to.deep.equal(["notifications-key"]);
     });
 
     it("encrypts with a new rotating key whose policy lets the pipeline only encrypt through S3", () => {
       const run = runs["new bucket, new key, email"];
-      const key = one(run, "aws:kms/key:Key");
+      const key = one(run, "aws:kms/key:Key", "reports-key");
       expect(key.inputs.enableKeyRotation).to.equal(true);
       const keyArn = `arn:aws:kms:${REGION}:${PIPELINE_ACCOUNT}:key/reports-key`;
       const encryption = one(run, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "reports-encryption");
@@ -235,9 +236,9 @@ describe("Pulumi program (index.ts under the mocks)", function () {
     const run = () => runs["existing bucket, existing key"];
 
     it("creates nothing in S3 or KMS for the reports and changes nothing of theirs", () => {
-      // Only the map files bucket, the pipeline's own working storage, is made.
+      // Only the map files bucket, the pipeline's own working storage, is made, and the notices' key.
       const storageTypes = run().resources.filter((r) => r.type.startsWith("aws:s3/") || r.type.startsWith("aws:kms/"));
-      expect(storageTypes.filter((r) => !r.name.startsWith("credreport-map-files-"))).to.deep.equal([]);
+      expect(storageTypes.filter((r) => !r.name.startsWith("credreport-map-files-")).map((r) => r.name)).to.deep.equal(["notifications-key"]);
       expect(run().outputs.bucketName).to.equal("acme-audit-evidence");
     });
 
@@ -284,7 +285,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       const run = runs["separate storage account"];
       const provider = one(run, "pulumi:providers:aws", "storage-account");
       expect(provider.inputs.assumeRoles).to.equal(JSON.stringify([{ roleArn: STORAGE_ROLE, sessionName: "credreport-pulumi" }]));
-      const storage = run.resources.filter((r) => r.type.startsWith("aws:s3/") || r.type.startsWith("aws:kms/"));
+      const storage = run.resources.filter((r) => r.type.startsWith("aws:s3/") || (r.type.startsWith("aws:kms/") && r.name !== "notifications-key"));
       for (const r of some(storage.filter((r) => !r.name.startsWith("credreport-map-files-")), "storage resource")) {
         expect(r.provider, r.name).to.match(/::storage-account::/);
       }
@@ -293,7 +294,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       for (const r of some(run.resources.filter((r) => r.type.startsWith("aws:lambda/") || r.type.startsWith("aws:iam/")), "Lambda or IAM resource")) {
         expect(r.provider ?? "", r.name).to.not.match(/storage-account/);
       }
-      const key = one(run, "aws:kms/key:Key");
+      const key = one(run, "aws:kms/key:Key", "reports-key");
       expect(statement(statementsOf(key), "AllowKeyAccountToAdminister").Principal).to.deep.equal({ AWS: `arn:aws:iam::${STORAGE_ACCOUNT}:root` });
       expect(statement(statementsOf(key), "AllowPipelineToEncryptThroughS3").Principal).to.deep.equal({
         AWS: ["collect-report", "summarize", "list-accounts"].map((role) => `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-${role}`),
@@ -481,7 +482,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         ["email", "audit@example.com"],
       ]);
       expect(ofType(runs["no KMS, no email, organization looked up"], "aws:sns/topicSubscription:TopicSubscription")).to.deep.equal([]);
-      expect(one(run(), "aws:sns/topic:Topic").inputs.kmsMasterKeyId).to.equal("alias/aws/sns");
+      expect(one(run(), "aws:sns/topic:Topic").inputs.kmsMasterKeyId).to.equal(`arn:aws:kms:${REGION}:${PIPELINE_ACCOUNT}:key/notifications-key`);
     });
 
     it("runs daily at the configured hour, or on the given expression and time zone", async () => {
@@ -495,7 +496,11 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       const customSchedule = one(custom, "aws:scheduler/schedule:Schedule").inputs;
       expect(customSchedule).to.include({ scheduleExpression: "cron(30 2 ? * MON-FRI *)", scheduleExpressionTimezone: "Europe/Paris" });
       const scheduleRole = statementsOf(one(custom, "aws:iam/rolePolicy:RolePolicy", "schedule-policy"));
-      expect(scheduleRole).to.deep.equal([{ Sid: "StartRun", Effect: "Allow", Action: "states:StartExecution", Resource: custom.outputs.stateMachineArn }]);
+      expect(scheduleRole).to.deep.equal([
+        { Sid: "StartRun", Effect: "Allow", Action: "states:StartExecution", Resource: custom.outputs.stateMachineArn },
+        { Sid: "KeepFailedStarts", Effect: "Allow", Action: "sqs:SendMessage", Resource: `arn:aws:sqs:${REGION}:${PIPELINE_ACCOUNT}:credreport-schedule-dead-letters` },
+      ]);
+      expect(customSchedule.target.deadLetterConfig).to.deep.equal({ arn: `arn:aws:sqs:${REGION}:${PIPELINE_ACCOUNT}:credreport-schedule-dead-letters` });
     });
   });
 

@@ -3,7 +3,7 @@ import { dirname, join, relative } from "node:path";
 import { expect } from "chai";
 import { remediationRows } from "../helpers/remediation-table";
 import { parse } from "yaml";
-import { CONFIG_KEYS, parseConfig } from "../../components/config";
+import { CONFIG_KEYS, parseConfig } from "../../components/config/config";
 import { MFA_FOR_EVERY_USER, THRESHOLD_SETTINGS } from "../../functions/analysis/thresholds";
 import { COMMANDS, helpText } from "../../cli/commands";
 import { CHECKS, type CheckId } from "../../functions/analysis/findings";

@@ -73,6 +73,12 @@ function stateFor(args: pulumi.runtime.MockResourceArgs): Record<string, unknown
       return { name: args.name, arn: `arn:aws:states:${REGION}:${account}:stateMachine:${args.name}` };
     case "aws:cloudformation/stackSet:StackSet":
       return { name: args.name, arn: `arn:aws:cloudformation:${REGION}:${account}:stackset/${args.name}` };
+    case "aws:sqs/queue:Queue":
+      return { name: args.name, arn: `arn:aws:sqs:${REGION}:${account}:${args.name}`, url: `https://sqs.${REGION}.amazonaws.com/${account}/${args.name}` };
+    case "aws:cloudwatch/eventRule:EventRule":
+      return { name: args.name, arn: `arn:aws:events:${REGION}:${account}:rule/${args.name}` };
+    case "aws:cloudwatch/metricAlarm:MetricAlarm":
+      return { name: args.name, arn: `arn:aws:cloudwatch:${REGION}:${account}:alarm:${args.name}` };
     default:
       return {};
   }

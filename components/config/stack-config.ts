@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { stringList, tagMap } from "./config-rules";
 import { type CONFIG_KEYS, parseConfig } from "./config";
-import type { OrgCredentialReportsArgs } from "./org-credential-reports";
+import type { OrgCredentialReportsArgs } from "../org-credential-reports";
 
 /** The kind of each config key's value, to read stack config text into arguments. */
 export const ARG_KINDS: Record<(typeof CONFIG_KEYS)[number], "text" | "number" | "boolean" | "list" | "map"> = {

@@ -1,16 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
-import { DEFAULT_MEMBER_ROLE_NAME } from "../functions/aws/member-credentials";
-import { readWholeNumber } from "../functions/whole-number";
-import type { StackSetCallAs } from "./cross-account-role-stack-set";
-import type { KmsKeyChoice, ObjectLock } from "./report-bucket";
-import { type AcceptedRisk, InvalidAcceptedRisks } from "../functions/analysis/accepted-risks";
-import { parseAcceptedRisks } from "../functions/analysis/accepted-risks-file";
-import { scopeProblems } from "../functions/run/account-scope";
-import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
-import { thresholdProblems } from "../functions/analysis/thresholds";
-import { DEFAULT_SETTINGS, type PipelineSettings, settingsProblems } from "../functions/run/settings";
+import { DEFAULT_MEMBER_ROLE_NAME } from "../../functions/aws/member-credentials";
+import { readWholeNumber } from "../../functions/whole-number";
+import type { StackSetCallAs } from "../cross-account-role-stack-set";
+import type { KmsKeyChoice, ObjectLock } from "../report-bucket";
+import { type AcceptedRisk, InvalidAcceptedRisks } from "../../functions/analysis/accepted-risks";
+import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks-file";
+import { scopeProblems } from "../../functions/run/account-scope";
+import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../../functions/analysis/findings";
+import { thresholdProblems } from "../../functions/analysis/thresholds";
+import { DEFAULT_SETTINGS, type PipelineSettings, settingsProblems } from "../../functions/run/settings";
 import {
   booleanValue,
   bucketNameProblem,
@@ -20,6 +20,7 @@ import {
   KMS_KEY_ARN,
   LOG_RETENTION_DAYS,
   ORGANIZATION_ID,
+  overlapProblem,
   problem,
   ROLE_ARN,
   ROLE_NAME,
@@ -268,6 +269,11 @@ export function parseConfig(raw: Readonly<Record<string, string>>, context: Stac
     runTimeoutMinutes: take("runTimeoutMinutes", anyWholeNumber, DEFAULT_SETTINGS.runTimeoutMinutes),
   };
   problems.push(...settingsProblems(settings));
+  const schedule = scheduleExpression ?? dailyAt(scheduleHour);
+  if (!scheduleExpressionProblem("scheduleExpression", schedule) && !badTimezone) {
+    const overlap = overlapProblem(schedule, scheduleTimezone, settings.runTimeoutMinutes);
+    if (overlap) problems.push(overlap);
+  }
 
   // The config keys are the thresholds' own names.
   const findingThresholds: FindingThresholds = {
@@ -325,7 +331,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, context: Stac
     organizationalUnitIds,
     excludeAccountIds,
     logRetentionDays,
-    scheduleExpression: scheduleExpression ?? dailyAt(scheduleHour),
+    scheduleExpression: schedule,
     scheduleTimezone,
     tags: take("tags", tagMap, {}),
     settings,

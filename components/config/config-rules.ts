@@ -2,7 +2,8 @@
  * Pure checks for single config values. Each returns a problem that names the key, the value and
  * what is allowed, or undefined when the value is fine.
  */
-import { readWholeNumber, wholeNumberProblem } from "../functions/whole-number";
+import { readWholeNumber, wholeNumberProblem } from "../../functions/whole-number";
+import { scheduleGaps } from "./schedule-gaps";
 
 /** One config problem, e.g. `scheduleHour must be a whole number from 0 to 23, got "24"`. */
 export function problem(key: string, allowed: string, value: unknown): string {
@@ -123,6 +124,16 @@ export function scheduleExpressionProblem(key: string, expression: string): stri
   const allowed = 'an EventBridge Scheduler expression such as "cron(0 8 * * ? *)" or "rate(1 day)"';
   const why = recurringExpressionProblem(expression);
   return why === undefined ? undefined : `${problem(key, allowed, expression)} (${why})`;
+}
+
+/** A valid schedule that may start a run while the one before is still going, or undefined. */
+export function overlapProblem(expression: string, timezone: string, runTimeoutMinutes: number): string | undefined {
+  const { shortestSeconds } = scheduleGaps(expression, timezone);
+  if (shortestSeconds >= runTimeoutMinutes * 60) return undefined;
+  return (
+    `scheduleExpression must leave runTimeoutMinutes (${runTimeoutMinutes}) or more between two starts, got ${JSON.stringify(expression)}, ` +
+    `which starts runs ${shortestSeconds / 60} minutes apart (two runs would overlap: schedule runs less often, or lower runTimeoutMinutes)`
+  );
 }
 
 /** What is wrong with an EventBridge Scheduler rate() or cron() expression, or undefined. */
