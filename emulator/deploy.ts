@@ -1,11 +1,17 @@
 import { ListAccountsForParentCommand, ListOrganizationalUnitsForParentCommand } from "@aws-sdk/client-organizations";
 import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { CreateTopicCommand } from "@aws-sdk/client-sns";
+import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { type CredReportConfig, parseConfig } from "../components/config/config";
 import { silentLog } from "../functions/log";
 import { type AwsClients, awsClients, type AwsTarget } from "../local/aws-clients";
 import { type LocalRunOptions, type PipelineIdentities, runLocally } from "../local/runner";
-import type { Authorizer, Credentials } from "./authorizer/authorizer";
+import type { Authorizer, Credentials, ExecutionRecord } from "./authorizer/authorizer";
+import { CloudWatchAlarms } from "./services/cloudwatch-alarms";
+import { EventBus } from "./services/event-bus";
+import { type ScheduledStart, startOnSchedule } from "./services/scheduler";
+import { executionStatusChange, recordExecutionMetric } from "./services/step-functions";
 import type { DemoOrganization } from "./demo-organization";
 import { type DeployedStack, recordDeployedStack } from "./deployed-stack";
 import { ADMINISTRATOR_KEYS, type Emulator } from "./server";
@@ -25,9 +31,24 @@ export interface Deployment {
   credentials(role: keyof PipelineIdentities): Promise<Credentials>;
   /** A run as the deployed state machine makes one: its roles, bucket, map bucket, topic, scope, settings, thresholds and risks. */
   runOptions(endpoint?: string, target?: Partial<AwsTarget>): Promise<LocalRunOptions>;
+  /** One start of the stack's schedule, as EventBridge Scheduler makes it, its calls sent to `endpoint`. */
+  startOnSchedule(endpoint?: string): Promise<ScheduledStart>;
+  /** The stack's CloudWatch alarms, evaluated when asked. */
+  readonly alarms: CloudWatchAlarms;
+  /**
+   * Resolves when what Step Functions tells of the executions that ended so far has been delivered
+   * (their events through the stack's rules, their metrics); rejects with a delivery that failed.
+   */
+  delivered(): Promise<void>;
+}
+
+export interface DeployOptions {
+  /** The executions the layer runs time out after this many milliseconds, not runTimeoutMinutes (tests of a run that times out). */
+  readonly executionTimeoutMs?: number;
 }
 
 const REGION = "us-east-1";
+const ADMINISTRATOR = { accessKeyId: ADMINISTRATOR_KEYS[0], secretAccessKey: ADMINISTRATOR_KEYS[0] };
 
 /**
  * Deploys the stack into the emulator as `pulumi up` would, for the authorizing layer to judge by:
@@ -35,15 +56,21 @@ const REGION = "us-east-1";
  * and topic are made in moto; its roles, bucket, topic and key policies go to the layer, and its
  * member role into every active account of the OUs its StackSet targets (never the management
  * account, where StackSets do not deploy). The layer serves the state machine: StartExecution runs
- * the definition here, each Lambda as its role.
+ * the definition here, each Lambda as its role. What AWS does around the stack and moto does not
+ * is done here too (services/): Step Functions' events through the stack's EventBridge rules and
+ * its metrics, the schedule's starts, and the alarms, evaluated when a test asks.
  */
-export async function deployStack(emulator: Emulator, org: DemoOrganization, config: Readonly<Record<string, string>> = {}): Promise<Deployment> {
+export async function deployStack(emulator: Emulator, org: DemoOrganization, config: Readonly<Record<string, string>> = {}, options: DeployOptions = {}): Promise<Deployment> {
   const authorizer = emulator.authorizer;
   if (!authorizer) throw new Error("the stack is deployed into the authorizing layer, which is turned off");
   const stackConfig = { bucketName: org.bucket, organizationId: authorizer.organization.id ?? "", organizationRootId: org.rootId, ...config };
   const topicName = org.topicArn.split(":").pop() ?? "alerts";
   const stack = await recordDeployedStack(stackConfig, { accountId: org.managementAccountId, region: REGION, organizationId: stackConfig.organizationId, rootId: org.rootId, topicName });
-  const admin = awsClients({ region: REGION, endpoint: emulator.endpoint, credentials: { accessKeyId: ADMINISTRATOR_KEYS[0], secretAccessKey: ADMINISTRATOR_KEYS[0] } });
+  const admin = {
+    ...awsClients({ region: REGION, endpoint: emulator.endpoint, credentials: ADMINISTRATOR }),
+    sqs: new SQSClient({ region: REGION, endpoint: emulator.endpoint, credentials: ADMINISTRATOR }),
+    cloudWatch: new CloudWatchClient({ region: REGION, endpoint: emulator.motoEndpoint, credentials: ADMINISTRATOR }),
+  };
 
   await admin.s3.send(new CreateBucketCommand({ Bucket: stack.outputs.mapBucketName }));
   await admin.sns.send(new CreateTopicCommand({ Name: topicName }));
@@ -51,6 +78,11 @@ export async function deployStack(emulator: Emulator, org: DemoOrganization, con
   for (const [bucket, policy] of stack.bucketPolicies) await admin.s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
   for (const [bucket, key] of stack.bucketKeys) authorizer.setBucketKey(bucket, key);
   for (const [topic, policy] of stack.topicPolicies) authorizer.setTopicPolicy(topic, policy);
+  for (const [topic, key] of stack.topicKeys) authorizer.setTopicKey(topic, key);
+  for (const queue of stack.queues) {
+    await admin.sqs.send(new CreateQueueCommand({ QueueName: queue.name }));
+    if (queue.policy) authorizer.setQueuePolicy(queue.arn, queue.policy);
+  }
   for (const [key, policy] of stack.keyPolicies) authorizer.setKeyPolicy(key, policy);
   for (const role of stack.roles.values()) authorizer.addRole(role);
   for (const account of await accountsUnder(admin, stack.memberRole.targetOuIds, org)) {
@@ -89,19 +121,49 @@ export async function deployStack(emulator: Emulator, org: DemoOrganization, con
       log: silentLog,
     };
   };
-  serveStateMachine(authorizer, stack.outputs.stateMachineArn, runOptions);
-  return { org, stack, config: parsed, identities, credentials, runOptions };
+  // AWS's side of the stack, which moto lacks: the rules' deliveries, the alarms, the schedule.
+  const moto = { ...awsClients({ region: REGION, endpoint: emulator.motoEndpoint, credentials: ADMINISTRATOR }), sqs: admin.sqs, cloudWatch: admin.cloudWatch };
+  const bus = await EventBus.deploy(moto, authorizer, stack.eventRules);
+  const alarms = new CloudWatchAlarms(moto, authorizer, stack.alarms, stack.queues.map((q) => q.name));
+  const pending = new Set<Promise<void>>();
+  const failures: unknown[] = [];
+  serveStateMachine(authorizer, stack.outputs.stateMachineArn, runOptions, options, (execution) => {
+    const delivery: Promise<void> = Promise.all([bus.put(executionStatusChange(execution)), recordExecutionMetric(moto.cloudWatch, execution)])
+      .then(() => undefined, (err: unknown) => void failures.push(err))
+      .finally(() => pending.delete(delivery));
+    pending.add(delivery);
+  });
+  return {
+    org,
+    stack,
+    config: parsed,
+    identities,
+    credentials,
+    runOptions,
+    startOnSchedule: (endpoint = emulator.endpoint) => startOnSchedule(stack.schedule, authorizer, endpoint),
+    alarms,
+    delivered: async () => {
+      await Promise.all(pending);
+      if (failures.length > 0) throw failures[0];
+    },
+  };
 }
 
-/** Step Functions for the deployed state machine: an execution runs the definition here, each Lambda as its role. */
-function serveStateMachine(authorizer: Authorizer, arn: string, runOptions: () => Promise<LocalRunOptions>): void {
+/**
+ * Step Functions for the deployed state machine: an execution runs the definition here, each
+ * Lambda as its role, until it ends, times out or is stopped; `ended` hears how it ended.
+ */
+function serveStateMachine(authorizer: Authorizer, arn: string, runOptions: () => Promise<LocalRunOptions>, options: DeployOptions, ended: (execution: ExecutionRecord) => void): void {
   authorizer.serveStateMachine(arn, {
-    run: async (name, input) => {
-      const result = await runLocally({ ...(await runOptions()), runId: name, input: input as Record<string, unknown> });
+    run: async (name, input, stop) => {
+      const timeout = options.executionTimeoutMs !== undefined ? { timeoutMs: options.executionTimeoutMs } : {};
+      const result = await runLocally({ ...(await runOptions()), runId: name, input: input as Record<string, unknown>, stop, ...timeout });
       if (result.status === "succeeded") return { status: "SUCCEEDED", output: result.summary };
       const [error, ...cause] = result.error.split(" ");
-      return { status: "FAILED", error, cause: cause.join(" ") };
+      const status = stop.aborted ? "ABORTED" : error === "States.Timeout:" ? "TIMED_OUT" : "FAILED";
+      return { status, error: error.replace(/:$/, ""), cause: cause.join(" ") };
     },
+    ended,
   });
 }
 

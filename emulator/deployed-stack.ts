@@ -52,6 +52,50 @@ export interface DeployedStack {
   readonly memberRole: { readonly name: string; readonly inAccount: (accountId: string) => { readonly trust: PolicyDocument; readonly policy: PolicyDocument }; readonly targetOuIds: readonly string[] };
   /** The state machine's definition, as deployed. */
   readonly definition: Record<string, unknown>;
+  /** The KMS key of each encrypted topic. */
+  readonly topicKeys: ReadonlyMap<string, string>;
+  /** Each SQS queue: its name, ARN and policy. */
+  readonly queues: readonly { readonly name: string; readonly arn: string; readonly policy?: PolicyDocument }[];
+  /** Each EventBridge rule of the default bus: its pattern, and its targets with what they are sent. */
+  readonly eventRules: readonly DeployedRule[];
+  /** Each CloudWatch metric alarm, as PutMetricAlarm takes it. */
+  readonly alarms: readonly DeployedAlarm[];
+  /** The EventBridge Scheduler schedule that starts runs. */
+  readonly schedule: DeployedSchedule;
+}
+
+export interface DeployedRule {
+  readonly name: string;
+  readonly arn: string;
+  readonly eventPattern: string;
+  readonly targets: readonly { readonly arn: string; readonly inputTransformer?: { readonly inputPaths: Record<string, string>; readonly inputTemplate: string } }[];
+}
+
+export interface DeployedAlarm {
+  readonly name: string;
+  readonly arn: string;
+  readonly namespace: string;
+  readonly metricName: string;
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly statistic: "Sum" | "Maximum";
+  readonly period: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm?: number;
+  readonly threshold: number;
+  readonly comparisonOperator: "GreaterThanThreshold" | "LessThanThreshold";
+  readonly treatMissingData: "breaching" | "notBreaching";
+  readonly alarmDescription: string;
+  readonly alarmActions: readonly string[];
+  readonly okActions?: readonly string[];
+}
+
+export interface DeployedSchedule {
+  readonly arn: string;
+  readonly targetArn: string;
+  readonly roleArn: string;
+  readonly input: string;
+  readonly maximumRetryAttempts: number;
+  readonly deadLetterArn?: string;
 }
 
 const ROOT = join(__dirname, "..");
@@ -127,6 +171,33 @@ function readStack(recorded: readonly Recorded[], outputs: StackOutputs, target:
       targetOuIds: ofType("aws:cloudformation/stackSetInstance:StackSetInstance").flatMap((i) => i.inputs.deploymentTargets?.organizationalUnitIds ?? []),
     },
     definition: JSON.parse(stateMachine.inputs.definition),
+    topicKeys: new Map(ofType("aws:sns/topic:Topic").filter((t) => t.inputs.kmsMasterKeyId).map((t) => [String(t.state.arn), String(t.inputs.kmsMasterKeyId)])),
+    queues: ofType("aws:sqs/queue:Queue").map((q) => {
+      const policy = ofType("aws:sqs/queuePolicy:QueuePolicy").find((p) => p.inputs.queueUrl === q.state.url);
+      return { name: String(q.state.name), arn: String(q.state.arn), ...(policy ? { policy: json(policy.inputs.policy) } : {}) };
+    }),
+    eventRules: ofType("aws:cloudwatch/eventRule:EventRule").map((r) => ({
+      name: String(r.state.name),
+      arn: String(r.state.arn),
+      eventPattern: String(r.inputs.eventPattern),
+      targets: ofType("aws:cloudwatch/eventTarget:EventTarget")
+        .filter((t) => t.inputs.rule === r.state.name)
+        .map((t) => ({ arn: String(t.inputs.arn), ...(t.inputs.inputTransformer ? { inputTransformer: t.inputs.inputTransformer } : {}) })),
+    })),
+    alarms: ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => ({ ...a.inputs, name: String(a.state.name), arn: String(a.state.arn) }) as DeployedAlarm),
+    schedule: scheduleOf(ofType("aws:scheduler/schedule:Schedule")[0], target),
+  };
+}
+
+function scheduleOf(schedule: Recorded, target: StackTarget): DeployedSchedule {
+  const goal = schedule.inputs.target;
+  return {
+    arn: `arn:aws:scheduler:${target.region}:${target.accountId}:schedule/default/${schedule.name}`,
+    targetArn: goal.arn,
+    roleArn: goal.roleArn,
+    input: goal.input ?? "{}",
+    maximumRetryAttempts: goal.retryPolicy?.maximumRetryAttempts ?? 185,
+    ...(goal.deadLetterConfig?.arn ? { deadLetterArn: goal.deadLetterConfig.arn } : {}),
   };
 }
 

@@ -19,6 +19,8 @@ export interface LocalExecutionOptions {
   readonly overrides: Record<string, unknown>;
   /** S3 and the ARNs of the Distributed Map's runs. */
   readonly map: Omit<MapRunDeps, "runChild">;
+  /** Replaces the definition's TimeoutSeconds (tests of a run that times out). @default TimeoutSeconds */
+  readonly timeoutMs?: number;
 }
 
 export interface LocalExecution {
@@ -182,8 +184,9 @@ export function executeDefinition(definition: Definition, input: Json, options: 
   };
 
   const timeout = definition.TimeoutSeconds;
+  const timeoutMs = options.timeoutMs ?? (timeout ? timeout * 1000 : undefined);
   const deadline = new Promise<never>((_, reject) => {
-    if (timeout) timer = setTimeout(() => reject(new ExecutionTimedOut(timeout)), timeout * 1000);
+    if (timeoutMs !== undefined) timer = setTimeout(() => reject(new ExecutionTimedOut(timeoutMs / 1000)), timeoutMs);
   });
   const abort = () => {
     aborted = true;

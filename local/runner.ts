@@ -56,6 +56,10 @@ export interface LocalRunOptions {
    * @default 60000
    */
   readonly unreachableAfterMs?: number;
+  /** Stops the run as StopExecution does: it ends, failed, where it is. */
+  readonly stop?: AbortSignal;
+  /** Replaces the definition's TimeoutSeconds (runTimeoutMinutes), for tests of a run that times out. */
+  readonly timeoutMs?: number;
   /** Known exceptions and break-glass users, as Summarize applies them. @default none */
   readonly acceptedRisks?: readonly AcceptedRisk[];
   /** Import the findings into each account's Security Hub through the member role, as the stack's securityHub does. @default false */
@@ -242,7 +246,10 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
     context: { Execution: { Name: runId, StartTime: new Date().toISOString() } },
     overrides,
     map: { s3: as.stateMachine.s3, arns: { region: options.region, account: ownAccountId, partition, stateMachineName: LOCAL_STATE_MACHINE_NAME } },
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
   });
+  const stop = () => execution.abort();
+  options.stop?.addEventListener("abort", stop, { once: true });
   // A dead endpoint stops the run instead of every account waiting out its polls.
   let unreachable: string | undefined;
   const watch = setInterval(() => {
@@ -259,11 +266,14 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   } catch (err) {
     const error = unreachable
       ? `stopped: ${unreachable}; ${progress.collected + progress.failed} of ${progress.listed} accounts were done (${progress.collected} collected, ${progress.failed} failed)`
-      : executionError(err);
+      : options.stop?.aborted
+        ? "States.Aborted: the execution was stopped (StopExecution)"
+        : executionError(err);
     log("run-failed", { runId, error });
     return { runId, status: "failed", error, progress: { ...progress }, history: execution.history, definition, handlerTimes };
   } finally {
     clearInterval(watch);
+    options.stop?.removeEventListener("abort", stop);
   }
 }
 

@@ -93,7 +93,7 @@ const SERVICES: Record<string, Judge> = {
   sqs: (call, { partition, region, callerAccount }) => {
     const p = call.params;
     if (call.operation === "CreateQueue" || call.operation === "GetQueueUrl") return one(`sqs:${call.operation}`, `arn:${partition}:sqs:${region}:${callerAccount}:${string(p.QueueName)}`);
-    if (["GetQueueAttributes", "SetQueueAttributes", "ReceiveMessage", "DeleteMessage", "PurgeQueue", "DeleteQueue"].includes(call.operation)) {
+    if (["GetQueueAttributes", "SetQueueAttributes", "SendMessage", "ReceiveMessage", "DeleteMessage", "PurgeQueue", "DeleteQueue"].includes(call.operation)) {
       // https://sqs.<region>.amazonaws.com/<account>/<name>
       const [account, name] = new URL(string(p.QueueUrl), "http://queue").pathname.split("/").slice(1);
       return one(`sqs:${call.operation}`, `arn:${partition}:sqs:${region}:${account}:${name}`);

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, request, type Server, type ServerResponse } from "node:http";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import type { PolicyDocument } from "../../policies/document";
 import { accessDenied, type AwsError, errorAnswer, type HttpAnswer } from "./aws-answers";
@@ -18,6 +19,8 @@ export interface Principal {
   readonly identityPolicies: readonly PolicyDocument[];
   /** The session policy it assumed its role with, if any. */
   readonly sessionPolicy?: PolicyDocument;
+  /** An AWS service acting as itself (events.amazonaws.com), not a role it took. */
+  readonly service?: boolean;
 }
 
 /** A role that exists in an account: who may assume it, and what it may do. */
@@ -46,10 +49,30 @@ export interface Refusal {
   readonly statements: readonly string[];
 }
 
+/** How an execution ended, as DescribeExecution says. */
+export type ExecutionEnd = { status: "SUCCEEDED"; output: unknown } | { status: "FAILED" | "TIMED_OUT" | "ABORTED"; error: string; cause: string };
+
+/** An execution the layer ran, as DescribeExecution describes it. */
+export interface ExecutionRecord {
+  readonly executionArn: string;
+  readonly stateMachineArn: string;
+  readonly name: string;
+  readonly status: string;
+  /** Seconds since the epoch, as the API answers. */
+  readonly startDate: number;
+  readonly stopDate?: number;
+  readonly input: string;
+  readonly output?: string;
+  readonly error?: string;
+  readonly cause?: string;
+}
+
 /** A Step Functions state machine the layer runs itself (moto stores executions but never runs them). */
 export interface StateMachineRunner {
-  /** Starts an execution of the given name and input; resolves when it ends. */
-  run(name: string, input: unknown): Promise<{ status: "SUCCEEDED"; output: unknown } | { status: "FAILED"; error: string; cause: string }>;
+  /** Starts an execution of the given name and input; resolves when it ends, or as soon as `stop` aborts it. */
+  run(name: string, input: unknown, stop: AbortSignal): Promise<ExecutionEnd>;
+  /** Hears every execution that ended, as Step Functions tells EventBridge and CloudWatch. */
+  ended?(execution: ExecutionRecord): void;
 }
 
 export interface Authorizer {
@@ -74,8 +97,17 @@ export interface Authorizer {
   /** The SSE-KMS key of a bucket: S3 uses it on the caller's behalf (kms:ViaService). */
   setBucketKey(bucket: string, key: { readonly keyArn: string; readonly bucketKey: boolean } | undefined): void;
   setTopicPolicy(topicArn: string, policy: PolicyDocument): void;
+  /** The KMS key of an encrypted topic: SNS uses it for the publisher (kms:ViaService). */
+  setTopicKey(topicArn: string, keyArn: string): void;
+  setQueuePolicy(queueArn: string, policy: PolicyDocument): void;
   setKeyPolicy(keyArn: string, policy: PolicyDocument): void;
-  /** Serves StartExecution and DescribeExecution for this state machine, by running it here. */
+  /**
+   * A notice an AWS service publishes as itself (EventBridge for a rule, CloudWatch for an alarm),
+   * judged by the topic's policy and its key's, with the source's aws:SourceArn and
+   * aws:SourceAccount, then handed to moto. Refused: recorded, and thrown.
+   */
+  publishAsService(service: string, source: { readonly arn: string; readonly account: string }, topicArn: string, message: string, subject?: string): Promise<void>;
+  /** Serves StartExecution, StopExecution and DescribeExecution for this state machine, by running it here. */
   serveStateMachine(stateMachineArn: string, runner: StateMachineRunner): void;
   /** The organization as the layer learned it from the calls it saw. */
   readonly organization: { readonly id?: string; readonly managementAccountId?: string; readonly accounts: ReadonlySet<string> };
@@ -106,9 +138,12 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
   const bucketKeys = new Map<string, { keyArn: string; bucketKey: boolean }>();
   const bucketOwners = new Map<string, string>();
   const topicPolicies = new Map<string, PolicyDocument>();
+  const topicKeys = new Map<string, string>();
+  const queuePolicies = new Map<string, PolicyDocument>();
   const keyPolicies = new Map<string, PolicyDocument>();
   const stateMachines = new Map<string, StateMachineRunner>();
-  const executions = new Map<string, Record<string, unknown>>();
+  const executions = new Map<string, ExecutionRecord>();
+  const stops = new Map<string, AbortController>();
   const closedAccounts = new Set<string>();
   const organization = { id: undefined as string | undefined, managementAccountId: undefined as string | undefined, accounts: new Set<string>() };
   let refusals: Refusal[] = [];
@@ -130,6 +165,7 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
     if (s3) return { policy: bucketPolicies.get(s3[1]), account: bucketOwners.get(s3[1]) };
     if (check.action === "sts:AssumeRole") return { policy: roles.get(check.resource)?.trust, account: accountOf(check.resource) };
     if (check.resource.includes(":sns:")) return { policy: topicPolicies.get(check.resource), account: accountOf(check.resource) };
+    if (check.resource.includes(":sqs:")) return { policy: queuePolicies.get(check.resource), account: accountOf(check.resource) };
     if (check.resource.includes(":kms:")) return { policy: keyPolicies.get(check.resource), account: accountOf(check.resource) };
     return { account: accountOf(check.resource) };
   };
@@ -158,8 +194,10 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
         contextVariables: {
           // The SDK speaks TLS to AWS; plain http here is the emulator's loopback, not the caller's choice.
           "aws:SecureTransport": "true",
-          "aws:PrincipalArn": principal.principalArn,
-          "aws:PrincipalAccount": principal.accountId,
+          // A service acting as itself has a name, not an ARN or an account.
+          ...(principal.service
+            ? { "aws:PrincipalServiceName": principal.arn, "aws:PrincipalIsAWSService": "true" }
+            : { "aws:PrincipalArn": principal.principalArn, "aws:PrincipalAccount": principal.accountId, "aws:PrincipalIsAWSService": "false" }),
           "aws:ResourceAccount": resourceAccount,
           ...(principalOrg ? { "aws:PrincipalOrgID": principalOrg } : {}),
           ...(resourceOrg ? { "aws:ResourceOrgID": resourceOrg } : {}),
@@ -180,8 +218,13 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
     return { result: answer.overallResult, by, statements };
   };
 
-  /** S3 uses a bucket's KMS key as the caller (kms:ViaService): a write needs a data key, a read Decrypt. */
+  /**
+   * S3 uses a bucket's KMS key as the caller (kms:ViaService): a write needs a data key, a read
+   * Decrypt. SNS, a topic's key for its publisher: both.
+   */
   const keyChecks = (call: AwsCall): Check[] => {
+    const topicKey = call.operation === "Publish" ? topicKeys.get(String(call.params.TopicArn ?? call.params.TargetArn)) : undefined;
+    if (topicKey) return topicKeyChecks(topicKey, { "kms:ViaService": `sns.${call.region}.amazonaws.com` });
     const { bucket, key } = call.s3 ?? {};
     const encryption = bucket ? bucketKeys.get(bucket) : undefined;
     const action = ["PutObject", "CompleteMultipartUpload", "CopyObject"].includes(call.operation) ? "kms:GenerateDataKey" : call.operation === "GetObject" ? "kms:Decrypt" : undefined;
@@ -189,6 +232,8 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
     const context = { "kms:ViaService": `s3.${call.region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": encryption.bucketKey ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}` };
     return [{ action, resource: encryption.keyArn, context }];
   };
+
+  const topicKeyChecks = (keyArn: string, context: Check["context"]): Check[] => ["kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({ action, resource: keyArn, context }));
 
   const refuse = (principal: string, call: AwsCall, what: string, why: string, statements: string[], error: AwsError): HttpAnswer => {
     refusals.push({ principal, operation: `${call.service}:${call.operation}`, what, why, statements });
@@ -248,7 +293,7 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
     return { status: 200, headers: { "content-type": "application/json" }, body: JSON.stringify(policy) };
   };
 
-  /** StartExecution and DescribeExecution of a state machine run here; any other passes on to moto. */
+  /** StartExecution, StopExecution and DescribeExecution of a state machine run here; any other passes on to moto. */
   const serveExecution = (call: AwsCall): HttpAnswer | undefined => {
     const json = (body: unknown): HttpAnswer => ({ status: 200, headers: { "content-type": "application/x-amz-json-1.0" }, body: JSON.stringify(body) });
     if (call.operation === "StartExecution") {
@@ -261,17 +306,51 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
       const startDate = Date.now() / 1000;
       const input = String(call.params.input ?? "{}");
       executions.set(executionArn, { executionArn, stateMachineArn, name, status: "RUNNING", startDate, input });
-      runner.run(name, JSON.parse(input)).then(
-        (ended) => executions.set(executionArn, { ...executions.get(executionArn), stopDate: Date.now() / 1000, ...(ended.status === "SUCCEEDED" ? { status: ended.status, output: JSON.stringify(ended.output) } : ended) }),
-        (err: unknown) => executions.set(executionArn, { ...executions.get(executionArn), stopDate: Date.now() / 1000, status: "FAILED", error: "States.Runtime", cause: String(err) }),
-      );
+      const stop = new AbortController();
+      stops.set(executionArn, stop);
+      const end = (ended: ExecutionEnd) => {
+        const { status, ...rest } = ended;
+        const record: ExecutionRecord = {
+          ...executions.get(executionArn)!,
+          status,
+          stopDate: Date.now() / 1000,
+          ...("output" in rest ? { output: JSON.stringify(rest.output) } : rest),
+        };
+        executions.set(executionArn, record);
+        stops.delete(executionArn);
+        runner.ended?.(record);
+      };
+      runner.run(name, JSON.parse(input), stop.signal).then(end, (err: unknown) => end({ status: "FAILED", error: "States.Runtime", cause: String(err) }));
       return json({ executionArn, startDate });
+    }
+    if (call.operation === "StopExecution") {
+      const stop = stops.get(String(call.params.executionArn));
+      if (!stop) return executions.has(String(call.params.executionArn)) ? json({ stopDate: Date.now() / 1000 }) : undefined;
+      stop.abort(new Error(String(call.params.cause ?? "")));
+      return json({ stopDate: Date.now() / 1000 });
     }
     if (call.operation === "DescribeExecution") {
       const execution = executions.get(String(call.params.executionArn));
       return execution ? json(execution) : undefined;
     }
     return undefined;
+  };
+
+  const publishAsService: Authorizer["publishAsService"] = async (service, source, topicArn, message, subject) => {
+    const principal: Principal = { arn: service, principalArn: service, accountId: source.account, identityPolicies: [], service: true };
+    const context = { "aws:SourceArn": source.arn, "aws:SourceAccount": source.account };
+    const key = topicKeys.get(topicArn);
+    for (const check of [{ action: "sns:Publish", resource: topicArn, context }, ...(key ? topicKeyChecks(key, context) : [])]) {
+      const decision = await decide(principal, check);
+      if (decision.result !== "Allowed") {
+        refusals.push({ principal: service, operation: "sns:Publish", what: `${check.action} on ${check.resource}`, why: `${decision.result} by the ${decision.by} policy`, statements: decision.statements });
+        throw new Error(`${service} may not publish to ${topicArn}: ${check.action} on ${check.resource} ${decision.result}`);
+      }
+    }
+    // The service's own delivery, handed to moto as its administrator.
+    const administrator = options.administrators?.[0] ?? "testing";
+    const sns = new SNSClient({ endpoint: upstream, region: topicArn.split(":")[3], credentials: { accessKeyId: administrator, secretAccessKey: administrator } });
+    await sns.send(new PublishCommand({ TopicArn: topicArn, Message: message, ...(subject ? { Subject: subject } : {}) }));
   };
 
   /** What the layer learns from moto's answers: sessions STS hands out, buckets' owners, the organization. */
@@ -349,7 +428,7 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
       const role = roles.get(roleArn);
       if (!role) throw new Error(`${service} cannot take ${roleArn}: no such role`);
       const account = accountOf(roleArn) ?? "";
-      const servicePrincipal = { arn: service, principalArn: service, accountId: account, identityPolicies: [] };
+      const servicePrincipal = { arn: service, principalArn: service, accountId: account, identityPolicies: [], service: true };
       // The service acts for this account: aws:SourceAccount, the confused-deputy guard the trusts use.
       const decision = await decide(servicePrincipal, { action: "sts:AssumeRole", resource: roleArn, context: { "aws:SourceAccount": account } });
       if (decision.result !== "Allowed") throw new Error(`${service} cannot take ${roleArn}: its trust policy does not allow it (${decision.result})`);
@@ -360,6 +439,9 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
     setBucketPolicy: (bucket, policy) => (policy ? bucketPolicies.set(bucket, policy) : bucketPolicies.delete(bucket)),
     setBucketKey: (bucket, key) => (key ? bucketKeys.set(bucket, { ...key }) : bucketKeys.delete(bucket)),
     setTopicPolicy: (topicArn, policy) => topicPolicies.set(topicArn, policy),
+    setTopicKey: (topicArn, keyArn) => topicKeys.set(topicArn, keyArn),
+    setQueuePolicy: (queueArn, policy) => queuePolicies.set(queueArn, policy),
+    publishAsService,
     setKeyPolicy: (keyArn, policy) => keyPolicies.set(keyArn, policy),
     serveStateMachine: (arn, runner) => stateMachines.set(arn, runner),
     resetRefusals: () => {

@@ -91,7 +91,8 @@ describe("the authorizing layer judges by the deployed policies (moto behind it)
   });
 
   it("key: a report key whose policy no longer lets the writers (or the account's IAM) use it refuses every report through S3", async () => {
-    const [[keyArn, policy]] = [...deployment.stack.keyPolicies];
+    const [{ keyArn }] = [...deployment.stack.bucketKeys.values()];
+    const policy = deployment.stack.keyPolicies.get(keyArn)!;
     emulator.authorizer!.setKeyPolicy(keyArn, without(policy, "AllowPipelineToEncryptThroughS3", "AllowKeyAccountToAdminister"));
     try {
       const result = await run("key");
@@ -124,6 +125,35 @@ describe("the authorizing layer judges by the deployed policies (moto behind it)
       emulator.authorizer!.setTopicPolicy(topicArn, policy);
       const { trust, policy: rolePolicy } = deployment.stack.memberRole.inAccount(member.id);
       emulator.authorizer!.addRole({ arn: memberRole, trust, policies: [rolePolicy] });
+    }
+  });
+
+  it("services: EventBridge and CloudWatch publish under the topic's policy and its key's, and only there", async () => {
+    const [[topicArn, policy]] = [...deployment.stack.topicPolicies];
+    const keyArn = deployment.stack.topicKeys.get(topicArn)!;
+    const keyPolicy = deployment.stack.keyPolicies.get(keyArn)!;
+    const rule = { arn: deployment.stack.eventRules[0].arn, account: deployment.org.managementAccountId };
+    const alarm = { arn: deployment.stack.alarms[0].arn, account: deployment.org.managementAccountId };
+    const publish = (service: string, source: { arn: string; account: string }) =>
+      emulator.authorizer!.publishAsService(service, source, topicArn, "{}").then(() => "published", (err: Error) => err.message);
+
+    expect(await publish("events.amazonaws.com", rule)).to.equal("published");
+    expect(await publish("cloudwatch.amazonaws.com", alarm)).to.equal("published");
+    // An alarm of another account (the confused deputy), and a service the topic does not name.
+    expect(await publish("cloudwatch.amazonaws.com", { arn: alarm.arn.replace(alarm.account, "999999999999"), account: "999999999999" })).to.contain("sns:Publish");
+    expect(await publish("s3.amazonaws.com", rule)).to.contain("sns:Publish");
+    emulator.authorizer!.setTopicPolicy(topicArn, without(policy, "AllowEventBridgeToPublish"));
+    try {
+      expect(await publish("events.amazonaws.com", rule)).to.contain(`sns:Publish on ${topicArn} ImplicitlyDenied`);
+    } finally {
+      emulator.authorizer!.setTopicPolicy(topicArn, policy);
+    }
+    // A key whose policy names no service, as the AWS managed key of SNS: the notice cannot be encrypted.
+    emulator.authorizer!.setKeyPolicy(keyArn, without(keyPolicy, "AllowNotifyingServices"));
+    try {
+      expect(await publish("events.amazonaws.com", rule)).to.contain(`kms:GenerateDataKey on ${keyArn} ImplicitlyDenied`);
+    } finally {
+      emulator.authorizer!.setKeyPolicy(keyArn, keyPolicy);
     }
   });
 
