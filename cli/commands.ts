@@ -1,16 +1,17 @@
 import { demoCommand } from "./demo";
+import { fetchCommand } from "./fetch";
 import { historyCommand } from "./history";
 import { type Command, HELP_WIDTH, optionsHelp, wrap } from "./options/option-table";
 import { runCommand } from "./run";
 import { summarizeCommand } from "./summarize";
 
 /** Every command of the CLI, in the order the help shows them. */
-export const COMMANDS: readonly Command[] = [demoCommand, runCommand, summarizeCommand, historyCommand];
+export const COMMANDS: readonly Command[] = [demoCommand, runCommand, summarizeCommand, historyCommand, fetchCommand];
 
 const TITLE = "Organization credential reports: collect every account's IAM credential report into S3.";
 
 const CHECKS = `Every flag is checked before any AWS call (numbers: whole, in decimal digits, within the bounds
-shown); then run, summarize --bucket and history check the caller, the bucket (one listing) and the topic.
+shown); then run, summarize --bucket, history and fetch check the caller, the bucket (one listing) and the topic.
 Progress goes to stderr: a live line on a terminal, a line every 5 s otherwise.`;
 
 const CREDENTIALS_AND_EXIT = `Against real AWS the default credential chain is used; run it as the management account (or a

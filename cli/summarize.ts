@@ -1,12 +1,13 @@
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import type { AcceptedRisk } from "../functions/analysis/accepted-risks";
-import type { FindingThresholds } from "../functions/analysis/findings";
+import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import { DEFAULT_MEMBER_ROLE_NAME } from "../functions/aws/member-credentials";
 import { silentLog } from "../functions/log";
 import { ANALYSIS_FILES } from "../functions/run/report-keys";
 import { findPreviousRun, knownAccounts } from "../functions/storage/analysis-store";
 import type { Manifest } from "../functions/summarize/manifest";
+import type { StoredSummary } from "../functions/org-report/run-combiner";
 import { summarizeInputFromStoredRun } from "../functions/summarize/stored-run";
 import { securityHubMessage, summarize } from "../functions/summarize/summarize";
 import { type AwsClients, awsClients } from "../local/aws-clients";
@@ -16,9 +17,9 @@ import { analyzeFolder, previousFromFile } from "../local/folder-analysis";
 import { type DownloadProgress, downloadProgressLine, withProgress } from "../local/progress";
 import { callerOf, localSummarizeDeps } from "../local/runner";
 import { EXIT_INCOMPLETE, UsageError } from "./exit-status";
-import { acceptedRisksFlag, THRESHOLD_OPTIONS, thresholdFlags } from "./options/analysis-options";
+import { acceptedRisksFlag, THRESHOLD_OPTIONS, thresholdFlags, thresholdsGiven } from "./options/analysis-options";
 import { AWS_TARGET_OPTIONS, awsTargetProblems, regionOf } from "./options/aws-target";
-import { bucketFlag, outFolderFlag, problemsOf, roleNameFlag, stateMachineArnFlag, topicArnFlag } from "./options/flag-checks";
+import { bucketFlag, outFolderFlag, problemsOf, roleNameFlag, runPrefixFlag, stateMachineArnFlag, topicArnFlag } from "./options/flag-checks";
 import { type Command, parseOptions } from "./options/option-table";
 import { downloadPrefix } from "./output/download";
 import { formatFindingsSummary } from "./output/findings-summary";
@@ -92,9 +93,10 @@ async function summarizeReports(args: string[]): Promise<number> {
   if (byPipeline && (values.out || values.previous || values["accepted-risks"] || values["write-manifest"])) {
     problems.push("--state-machine-arn summarises with the stack's own settings and writes into its bucket: --out, --previous, --accepted-risks and --write-manifest do not go with it");
   }
-  const runFolder = values.run?.replace(/\/?$/, "/");
-  const runMatch = runFolder ? /(?:^|\/)date=(\d{4}-\d{2}-\d{2})\/run=([A-Za-z0-9_.-]{1,80})\/$/.exec(runFolder) : undefined;
-  if (runFolder && !runMatch) problems.push(`--run must be a run's prefix such as credential-reports/date=2026-11-25/run=<id>/, got ${JSON.stringify(values.run)}`);
+  const runPrefix = values.run !== undefined ? runPrefixFlag("--run", values.run) : undefined;
+  if (runPrefix && "problem" in runPrefix) problems.push(runPrefix.problem);
+  const storedRun = runPrefix && "id" in runPrefix ? runPrefix : undefined;
+  const runFolder = storedRun?.folder;
   if (values.previous && fromBucket) problems.push("--previous goes with --from; a stored run is compared with the run before it");
   if (values["write-manifest"] && !fromBucket) problems.push("--write-manifest goes with --bucket and --run");
   if (values["write-manifest"] && values.out) problems.push("--write-manifest writes into the bucket; --out does not go with it");
@@ -111,13 +113,13 @@ async function summarizeReports(args: string[]): Promise<number> {
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
   const region = regionOf(values);
   if (byPipeline) {
-    return summarizeByPipeline({ stateMachineArn: values["state-machine-arn"]!, runId: runMatch![2], date: runMatch![1], region, endpoint: values.endpoint, quiet: values.quiet ?? false });
+    return summarizeByPipeline({ stateMachineArn: values["state-machine-arn"]!, runId: storedRun!.id, date: storedRun!.date, region, endpoint: values.endpoint, quiet: values.quiet ?? false });
   }
   if (values["write-manifest"]) {
     return summarizeStoredRun({
       bucket: values.bucket!,
-      runId: runMatch![2],
-      date: runMatch![1],
+      runId: storedRun!.id,
+      date: storedRun!.date,
       topicArn: values["topic-arn"],
       region,
       endpoint: values.endpoint,
@@ -142,9 +144,17 @@ async function summarizeReports(args: string[]): Promise<number> {
     source = join(staging, runFolder!);
     const manifest = JSON.parse(await readFile(join(source, "manifest.json"), "utf8")) as Manifest;
     const store = { s3: clients.s3, bucket: values.bucket! };
-    previous = knownAccounts(await findPreviousRun({ id: runMatch![2], startedAt: manifest.startedAt }, store), store);
+    previous = knownAccounts(await findPreviousRun({ id: storedRun!.id, startedAt: manifest.startedAt }, store), store);
   }
-  const { summary, reports, htmlPath } = await analyzeFolder(source, outDir, { previous, thresholds, acceptedRisks });
+  // A stored run is analysed again as it was, unless flags say otherwise.
+  const stored = fromBucket ? await storedSettings(join(source, ANALYSIS_FILES.summary)) : undefined;
+  const told = thresholdsGiven(values);
+  const settings = {
+    thresholds: stored && !told ? stored.thresholds : thresholds,
+    acceptedRisks: stored && acceptedRisks === undefined ? stored.acceptedRisks : acceptedRisks,
+  };
+  if (fromBucket) console.log(settingsLine(stored !== undefined, told, acceptedRisks !== undefined, settings.acceptedRisks?.length ?? 0));
+  const { summary, reports, htmlPath } = await analyzeFolder(source, outDir, { previous, ...settings });
   console.log(`Analysed ${reports} report(s) from ${source}.`);
   console.log("");
   console.log(formatFindingsSummary(summary));
@@ -221,4 +231,18 @@ async function executionEnd(clients: AwsClients, executionArn: string) {
     if (execution.status !== "RUNNING" && execution.status !== "PENDING_REDRIVE") return execution;
     await new Promise((resolve) => setTimeout(resolve, EXECUTION_POLL_MS));
   }
+}
+
+/** The settings a stored run was analysed with, as its summary.json records them (since 0.5.0). */
+async function storedSettings(path: string): Promise<StoredSummary["settings"] | undefined> {
+  const text = await readFile(path, "utf8").catch(() => undefined);
+  if (text === undefined) return undefined;
+  const summary = JSON.parse(text) as Partial<StoredSummary>;
+  return summary.settings && { thresholds: { ...DEFAULT_THRESHOLDS, ...summary.settings.thresholds }, acceptedRisks: summary.settings.acceptedRisks };
+}
+
+function settingsLine(recorded: boolean, thresholdsTold: boolean, risksTold: boolean, rules: number): string {
+  if (!recorded) return `The stored run records no settings (a run before 0.5.0): analysed with the command line's thresholds and accepted risks (${rules} rule(s)).`;
+  const from = (told: boolean) => (told ? "the command line's" : "the stored run's");
+  return `Analysed with ${from(thresholdsTold)} thresholds and ${from(risksTold)} accepted risks (${rules} rule(s)).`;
 }

@@ -71,6 +71,10 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
   readonly mapBucketName: pulumi.Output<string>;
   /** The exact definition deployed (JSON). */
   readonly definition: pulumi.Output<string>;
+  /** Where each part logs: the three Lambdas, and the state machine's errors. */
+  readonly logGroups: { readonly [part in "listAccounts" | "collectReport" | "summarize" | "executions"]: pulumi.Output<string> };
+  /** The queue of scheduled starts that failed (purge it once the cause is fixed). */
+  readonly deadLetterQueueUrl: pulumi.Output<string>;
 
   constructor(name: string, args: CredentialReportStateMachineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("credreport:index:CredentialReportStateMachine", name, {}, opts);
@@ -248,7 +252,10 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
 
     this.stateMachineArn = stateMachine.arn;
     this.mapBucketName = mapFilesBucket.bucketName;
-    this.registerOutputs({ stateMachineArn: this.stateMachineArn, mapBucketName: this.mapBucketName, definition: this.definition });
+    const logGroupOf = (fn: aws.lambda.Function) => fn.loggingConfig.apply((config) => config.logGroup ?? "");
+    this.logGroups = { listAccounts: logGroupOf(listAccounts), collectReport: logGroupOf(collectReport), summarize: logGroupOf(summarize), executions: executionLogs.name };
+    this.deadLetterQueueUrl = deadLetterQueue.url;
+    this.registerOutputs({ stateMachineArn: this.stateMachineArn, mapBucketName: this.mapBucketName, definition: this.definition, deadLetterQueueUrl: this.deadLetterQueueUrl });
   }
 }
 

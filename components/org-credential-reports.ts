@@ -8,6 +8,7 @@ import { Notifier } from "./notifier";
 import { PipelineRoles } from "./pipeline-roles";
 import { ReportBucket } from "./report-bucket";
 import { ReportQueries } from "./queries/report-queries";
+import { readReportsPolicy } from "../policies/reader-policies";
 
 /**
  * The settings of one deployment. Each has the name of this project's stack config key, and the
@@ -134,6 +135,18 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
   readonly athenaDatabase: pulumi.Output<string>;
   /** An AWS CLI command that starts a run now. */
   readonly startRunCommand: pulumi.Output<string>;
+  /** The log group of the ListAccounts Lambda. */
+  readonly listAccountsLogGroup: pulumi.Output<string>;
+  /** The log group of the CollectReport Lambda (one line per account's outcome). */
+  readonly collectReportLogGroup: pulumi.Output<string>;
+  /** The log group of the Summarize Lambda. */
+  readonly summarizeLogGroup: pulumi.Output<string>;
+  /** The log group of the state machine's errors (no execution data). */
+  readonly executionsLogGroup: pulumi.Output<string>;
+  /** The SQS queue where EventBridge Scheduler keeps the starts it could not make. */
+  readonly scheduleDeadLetterQueueUrl: pulumi.Output<string>;
+  /** An IAM policy (JSON) that lets a reader list and read the runs and nothing else: attach it to a security lead's role. */
+  readonly readReportsPolicy: pulumi.Output<string>;
 
   constructor(name: string, args: OrgCredentialReportsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("credreport:index:OrgCredentialReports", name, {}, opts);
@@ -253,6 +266,14 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
     this.stateMachineConsoleUrl = pulumi.interpolate`https://${region}.console.aws.amazon.com/states/home?region=${region}#/statemachines/view/${pipeline.stateMachineArn}`;
     this.athenaDatabase = queries.databaseName;
     this.startRunCommand = pulumi.interpolate`aws stepfunctions start-execution --region ${region} --state-machine-arn ${pipeline.stateMachineArn}`;
+    this.listAccountsLogGroup = pipeline.logGroups.listAccounts;
+    this.collectReportLogGroup = pipeline.logGroups.collectReport;
+    this.summarizeLogGroup = pipeline.logGroups.summarize;
+    this.executionsLogGroup = pipeline.logGroups.executions;
+    this.scheduleDeadLetterQueueUrl = pipeline.deadLetterQueueUrl;
+    this.readReportsPolicy = pulumi
+      .all([storage.bucketArn, storage.kmsKeyArn, storage.region])
+      .apply(([bucketArn, kmsKeyArn, bucketRegion]) => JSON.stringify(readReportsPolicy({ bucketArn, prefix: REPORTS_PREFIX, kmsKeyArn, region: bucketRegion }), null, 2));
     this.registerOutputs({
       bucketName: this.bucketName,
       reportsPrefix: this.reportsPrefix,
@@ -268,6 +289,12 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
       stateMachineConsoleUrl: this.stateMachineConsoleUrl,
       athenaDatabase: this.athenaDatabase,
       startRunCommand: this.startRunCommand,
+      listAccountsLogGroup: this.listAccountsLogGroup,
+      collectReportLogGroup: this.collectReportLogGroup,
+      summarizeLogGroup: this.summarizeLogGroup,
+      executionsLogGroup: this.executionsLogGroup,
+      scheduleDeadLetterQueueUrl: this.scheduleDeadLetterQueueUrl,
+      readReportsPolicy: this.readReportsPolicy,
     });
   }
 }

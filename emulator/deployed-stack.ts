@@ -31,6 +31,8 @@ export interface StackOutputs {
   readonly listAccountsRoleArn: string;
   readonly summarizeRoleArn: string;
   readonly memberRoleName: string;
+  /** The policy (JSON) of a reader of the runs. */
+  readonly readReportsPolicy: string;
 }
 
 /** What the Pulumi program deploys that decides who may do what, read from the program itself. */

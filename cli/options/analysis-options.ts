@@ -47,6 +47,12 @@ export function thresholdFlags(values: Readonly<Record<string, string | string[]
   return { ...numbers, mfaForEveryUser: (values[MFA_FOR_EVERY_USER.flag.slice(2)] as boolean | undefined) || fromEnv.mfaForEveryUser };
 }
 
+/** Whether any threshold was set by a flag or by its environment variable. */
+export function thresholdsGiven(values: Readonly<Record<string, string | string[] | boolean | undefined>>): boolean {
+  const settings = [...NUMERIC_THRESHOLDS.map((key) => THRESHOLD_SETTINGS[key]), MFA_FOR_EVERY_USER];
+  return settings.some(({ flag, env }) => values[flag.slice(2)] !== undefined || process.env[env] !== undefined);
+}
+
 /** The accepted risks file of --accepted-risks, checked as the deployed rules are; its problems are the flag's. */
 export async function acceptedRisksFlag(path: string, problems: string[]): Promise<AcceptedRisk[] | undefined> {
   try {

@@ -79,3 +79,10 @@ export function outFolderFlag(flag: string, path: string): string | undefined {
 export function problemsOf(...answers: (string | undefined)[]): string[] {
   return answers.filter((p): p is string => p !== undefined);
 }
+
+/** A stored run's prefix, credential-reports/date=<day>/run=<id>/ (the trailing slash may be left out): its day and id, or the problem. */
+export function runPrefixFlag(flag: string, raw: string): { readonly folder: string; readonly date: string; readonly id: string } | { readonly problem: string } {
+  const folder = raw.replace(/\/?$/, "/");
+  const match = /(?:^|\/)date=(\d{4}-\d{2}-\d{2})\/run=([A-Za-z0-9_.-]{1,80})\/$/.exec(folder);
+  return match ? { folder, date: match[1], id: match[2] } : { problem: `${flag} must be a run's prefix such as credential-reports/date=2026-11-25/run=<id>/, got ${JSON.stringify(raw)}` };
+}

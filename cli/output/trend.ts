@@ -1,14 +1,14 @@
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
 import type { RunRecord } from "../../functions/org-report/run-history";
 import { SEVERITIES } from "../../functions/analysis/findings";
+import type { RunRef } from "../../functions/run/contracts";
 import { analysisKey, HISTORY_FILES, HISTORY_PREFIX } from "../../functions/run/report-keys";
 
 /**
- * The newest run's trend in a bucket: the run is found from the records kept across runs (the last
- * day's, the latest start), and its trend.json read, the file its page draws. Undefined when no
- * run of 0.4.0 or later is there.
+ * The newest run of a bucket, found from the records kept across runs (the last day's, the latest
+ * start): undefined when no run of 0.4.0 or later is there.
  */
-export async function newestTrend(s3: S3Client, bucket: string): Promise<readonly RunRecord[] | undefined> {
+export async function newestRun(s3: S3Client, bucket: string): Promise<RunRef | undefined> {
   const prefix = `${HISTORY_PREFIX}${HISTORY_FILES.historyRun}/`;
   let newestDay = "";
   let keys: string[] = [];
@@ -21,11 +21,19 @@ export async function newestTrend(s3: S3Client, bucket: string): Promise<readonl
     }
   }
   if (keys.length === 0) return undefined;
-  const read = async (key: string) => (await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString());
-  const records = await Promise.all(keys.map(async (key) => JSON.parse(await read(key)) as RunRecord));
+  const records = await Promise.all(keys.map(async (key) => JSON.parse(await readText(s3, bucket, key)) as RunRecord));
   const newest = records.sort((a, b) => a.run_started_at.localeCompare(b.run_started_at)).at(-1)!;
-  const trend = JSON.parse(await read(analysisKey({ id: newest.run_id, startedAt: newest.run_started_at }, "trend"))) as { runs: RunRecord[] };
-  return trend.runs;
+  return { id: newest.run_id, startedAt: newest.run_started_at };
+}
+
+/** The newest run's trend in a bucket, as its page draws it (its trend.json). */
+export async function newestTrend(s3: S3Client, bucket: string): Promise<readonly RunRecord[] | undefined> {
+  const run = await newestRun(s3, bucket);
+  return run && (JSON.parse(await readText(s3, bucket, analysisKey(run, "trend"))) as { runs: RunRecord[] }).runs;
+}
+
+async function readText(s3: S3Client, bucket: string, key: string): Promise<string> {
+  return (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString();
 }
 
 /** The trend as a table, oldest run first, the same columns as the page's. */

@@ -35,7 +35,7 @@ export const LIMITS = {
 } as const;
 
 /** What a check finds: the message, with the error code where the service has one for this limit. */
-type Refusal = string | { readonly code: string; readonly message: string };
+type Refusal = string | { readonly code: string; readonly message: string; readonly status?: number };
 
 const CODES: Record<string, string> = { sns: "InvalidParameter", events: "ValidationException", securityhub: "InvalidInputException", sts: "ValidationError" };
 
@@ -52,6 +52,15 @@ export function limitRefusal(call: AwsCall): AwsError | undefined {
 const text = (value: unknown) => (typeof value === "string" ? value : "");
 
 const LIMIT_CHECKS: Record<string, (call: AwsCall) => Refusal | undefined> = {
+  // A presigned URL holds its own expiry: X-Amz-Date (yyyyMMddTHHmmssZ) plus X-Amz-Expires seconds.
+  "s3:GetObject": ({ s3 }) => {
+    const signedAt = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(s3?.query.get("X-Amz-Date") ?? "");
+    const expires = Number(s3?.query.get("X-Amz-Expires"));
+    if (!signedAt || !expires) return undefined;
+    const [, y, mo, d, h, mi, se] = signedAt;
+    const expiry = Date.UTC(+y, +mo - 1, +d, +h, +mi, +se) + expires * 1000;
+    return Date.now() > expiry ? { status: 403, code: "AccessDenied", message: "Request has expired" } : undefined;
+  },
   "sns:Publish": ({ params }) => {
     const subject = text(params.Subject);
     if (subject.length > LIMITS.snsSubjectCharacters) return "Invalid parameter: Subject must be less than 100 characters";

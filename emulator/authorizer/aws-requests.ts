@@ -34,12 +34,13 @@ export interface HttpRequest {
 // Authorization: AWS4-HMAC-SHA256 Credential=<access key>/<date>/<region>/<service>/aws4_request, ...
 const CREDENTIAL = /Credential=([^/,\s]+)\/[^/]+\/([^/]+)\/([^/]+)\//;
 
-/** Reads an SDK v3 request: the signature's scope, then the operation in the service's own protocol. */
+/** Reads an SDK v3 request: the signature's scope (a header, or a presigned URL's query), then the operation in the service's own protocol. */
 export function describeCall(request: HttpRequest): AwsCall {
-  const scope = CREDENTIAL.exec(String(request.headers.authorization ?? ""));
+  const url = new URL(request.url, "http://emulator");
+  const presigned = url.searchParams.get("X-Amz-Credential");
+  const scope = CREDENTIAL.exec(request.headers.authorization ? String(request.headers.authorization) : `Credential=${presigned ?? ""}`);
   const service = scope?.[3] ?? "unknown";
   const base = { accessKeyId: scope?.[1], service, region: scope?.[2] ?? "us-east-1", headers: request.headers, body: request.body };
-  const url = new URL(request.url, "http://emulator");
   if (service === "s3") {
     // Path style: /<bucket>/<key>
     const [, bucket, ...keyParts] = url.pathname.split("/");
@@ -100,7 +101,8 @@ function s3Operation(method: string, { bucket, key, query }: S3Address, headers:
     if (method === "GET") return query.get("list-type") === "2" ? "ListObjectsV2" : "ListObjects";
     return { HEAD: "HeadBucket", PUT: "CreateBucket", DELETE: "DeleteBucket" }[method] ?? `${method} bucket`;
   }
-  const unknown = [...query.keys()].filter((name) => !OBJECT_PARAMETERS.has(name) && !name.startsWith("response-"));
+  // A presigned URL carries its signature and hoisted headers as X-Amz-* parameters: none is a subresource.
+  const unknown = [...query.keys()].filter((name) => !OBJECT_PARAMETERS.has(name) && !name.startsWith("response-") && !/^x-amz-/i.test(name));
   if (unknown.length > 0) return `${method} object?${unknown.join("&")}`;
   if (method === "POST" && query.has("uploads")) return "CreateMultipartUpload";
   if (method === "POST" && query.has("uploadId")) return "CompleteMultipartUpload";

@@ -37,6 +37,8 @@ export interface StoredSummary extends FindingsSummary {
   readonly rules: { readonly expired: readonly AcceptedRisk[]; readonly stale: readonly AcceptedRisk[] };
   /** Checks left undecided (IAM refused a call they need): in how many accounts, by check, and the first accounts. */
   readonly notEvaluated: NotEvaluatedSummary;
+  /** What the run was analysed with: summarize --bucket analyses it again the same way (since 0.5.0). */
+  readonly settings: { readonly thresholds: FindingThresholds; readonly acceptedRisks: readonly AcceptedRisk[] };
 }
 
 /** What the run's combination comes to: its summary.json, and what the SNS summary and the event need beside it. */
@@ -186,6 +188,7 @@ export class RunCombiner {
       urgent: { listed: this.urgent.map((f) => ({ id: f.id, severity: f.severity, message: f.message })), count: this.urgentCount },
       rules: { expired: expiredRules, stale: staleRules },
       notEvaluated: this.notEvaluated,
+      settings: { thresholds: this.thresholds, acceptedRisks: this.acceptedRisks },
     };
     const indent = (value: unknown) => JSON.stringify(value, null, 2).replace(/\n/g, "\n  ");
     await this.out.assemble("findings", [

@@ -139,6 +139,22 @@ describe("Pulumi program (index.ts under the mocks)", function () {
           "startRunCommand",
           "athenaDatabase",
           "mapBucketName",
+          "listAccountsLogGroup",
+          "collectReportLogGroup",
+          "summarizeLogGroup",
+          "executionsLogGroup",
+          "scheduleDeadLetterQueueUrl",
+          "readReportsPolicy",
+        ]);
+        for (const part of ["list-accounts", "collect-report", "summarize"]) {
+          expect(outputs[`${part.replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}LogGroup`]).to.equal(`/aws/lambda/credreport-${part}-credreport-${part}-logs`);
+        }
+        expect(outputs.executionsLogGroup).to.match(/^\/aws\/vendedlogs\/states\//);
+        expect(outputs.scheduleDeadLetterQueueUrl).to.equal(`https://sqs.${REGION}.amazonaws.com/${PIPELINE_ACCOUNT}/credreport-schedule-dead-letters`);
+        expect(JSON.parse(String(outputs.readReportsPolicy)).Statement.map((s: PolicyStatement) => s.Sid)).to.deep.equal([
+          "ListRunFiles",
+          "ReadRunFiles",
+          ...(config.kmsKey && config.kmsKey !== "none" ? ["DecryptRunFilesThroughS3"] : []),
         ]);
         expect(outputs.reportsPrefix).to.equal(REPORTS_PREFIX);
         expect(outputs.memberRoleName).to.equal(memberRoleName);

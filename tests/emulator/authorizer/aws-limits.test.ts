@@ -19,6 +19,18 @@ describe("AWS's request limits, in the authorizing layer", () => {
     expect(refusal(publish("s", `${"é".repeat(LIMITS.snsMessageBytes / 2)}x`))).to.equal("InvalidParameter");
   });
 
+  it("refuses a presigned GET once X-Amz-Date plus X-Amz-Expires has passed, as S3 does", () => {
+    const presigned = (signedAt: Date, expires: number) => {
+      const stamp = signedAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+      const query = new URLSearchParams({ "X-Amz-Date": stamp, "X-Amz-Expires": String(expires), "X-Amz-Credential": "AKIATEST/20261207/us-east-1/s3/aws4_request" });
+      return call("s3", "GetObject", {}, { s3: { bucket: "b", key: "k", query } });
+    };
+    expect(limitRefusal(presigned(new Date(Date.now() - 30_000), 60))).to.equal(undefined);
+    expect(limitRefusal(presigned(new Date(Date.now() - 90_000), 60))).to.deep.equal({ status: 403, code: "AccessDenied", message: "Request has expired" });
+    // A GET signed in its header has no expiry of its own.
+    expect(limitRefusal(call("s3", "GetObject", {}, { s3: { bucket: "b", key: "k", query: new URLSearchParams() } }))).to.equal(undefined);
+  });
+
   it("refuses PutEvents of more than 10 entries, or entries of 1 MB or more as EventBridge counts them", () => {
     const entry = (detail: string) => ({ Source: "org-credential-reports", DetailType: "Run", Detail: detail });
     expect(refusal(call("events", "PutEvents", { Entries: Array.from({ length: 10 }, () => entry("{}")) }))).to.equal(undefined);
