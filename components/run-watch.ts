@@ -39,7 +39,7 @@ export const RUN_ENDED_BADLY_NOTICE = {
   "status": "<status>",
   "endedAt": "<endedAt>",
   "execution": "https://<region>.console.aws.amazon.com/states/home?region=<region>#/v2/executions/details/<execution>",
-  "whatToDo": "See 'A run that failed, timed out or was aborted' in docs/operations.md."
+  "whatToDo": "docs/operations.md \\"A run that failed, timed out or was aborted\\""
 }`,
 };
 
@@ -82,7 +82,7 @@ export function watchRuns(parent: pulumi.Resource, args: RunWatchArgs): void {
   new aws.cloudwatch.MetricAlarm(
     `${args.owner}-schedule-start-failed`,
     {
-      alarmDescription: pulumi.interpolate`EventBridge Scheduler could not start a credential report run: the message in SQS queue ${args.deadLetterQueueName} says why (its ERROR_CODE and ERROR_MESSAGE attributes). Fix the cause, start a run by hand, then purge the queue. See 'A scheduled run that never started' in docs/operations.md.`,
+      alarmDescription: pulumi.interpolate`EventBridge Scheduler could not start a credential report run: the message in SQS queue ${args.deadLetterQueueName} says why (its ERROR_CODE and ERROR_MESSAGE attributes). Fix the cause, start a run by hand, then purge the queue: docs/operations.md "A scheduled run that never started".`,
       namespace: "AWS/SQS",
       metricName: "ApproximateNumberOfMessagesVisible",
       dimensions: { QueueName: args.deadLetterQueueName },
@@ -109,7 +109,7 @@ export function watchRuns(parent: pulumi.Resource, args: RunWatchArgs): void {
   new aws.cloudwatch.MetricAlarm(
     `${args.owner}-no-run-succeeded`,
     {
-      alarmDescription: `No credential report run succeeded in the last ${hours} hours, though the schedule (${args.scheduleExpression}, ${args.scheduleTimezone}) starts one more often: the pipeline may have stopped. See 'No run succeeded for a while' in docs/operations.md.`,
+      alarmDescription: `No credential report run succeeded in the last ${hours} hours, though the schedule (${args.scheduleExpression}, ${args.scheduleTimezone}) starts one more often: the pipeline may have stopped: docs/operations.md "No run succeeded for a while".`,
       namespace: "AWS/States",
       metricName: "ExecutionsSucceeded",
       dimensions: { StateMachineArn: args.stateMachineArn },

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import { scheduleGaps } from "../../components/config/schedule-gaps";
@@ -32,6 +34,9 @@ describe("what hears of runs that end badly or never come (under Pulumi's mocks)
     const filled = JSON.parse((inputTemplate as string).replace(/<([A-Za-z]+)>/g, (_, name: string) => `${name}-value`));
     expect(filled).to.include({ run: "run-value", status: "status-value", endedAt: "endedAt-value" });
     expect(filled.execution).to.equal("https://region-value.console.aws.amazon.com/states/home?region=region-value#/v2/executions/details/execution-value");
+    // It points to the section of the docs that says what to do.
+    const [, section] = /^docs\/operations\.md "(.+)"$/.exec(filled.whatToDo)!;
+    expect(readFileSync(join(__dirname, "..", "..", "docs", "operations.md"), "utf8")).to.match(new RegExp(`^#+ ${section}$`, "m"));
   });
 
   it("keeps the starts Scheduler gave up on in an encrypted queue, and alarms on the first one", async () => {

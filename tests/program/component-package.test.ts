@@ -5,11 +5,12 @@ import { expect } from "chai";
 import { parse } from "yaml";
 import { type ComponentPlugin, startComponentPlugin } from "../../scripts/component-plugin";
 import { PACKAGE_DIR, SCHEMA_FILE } from "../../scripts/write-schema";
-import { CONFIG_KEYS } from "../../components/config/config";
+import { CONFIG_KEYS, organizationScope, parseConfig } from "../../components/config/config";
 import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks-file";
 import { ARG_KINDS, argsFromConfigText } from "../../components/config/stack-config";
 import { type MockEngine, startMockEngine } from "../helpers/pulumi/pulumi-engine";
-import { cloudMocks, newCloud, REGION, valueOf } from "../helpers/pulumi/mock-cloud";
+import { cloudMocks, failureOf, mockCloud, newCloud, one, REGION, valueOf } from "../helpers/pulumi/mock-cloud";
+import { OrgCredentialReports } from "../../components/org-credential-reports";
 import { resourceShapes, runOwnProgram, runStack } from "../helpers/pulumi/program";
 import { STACKS } from "../helpers/pulumi/stacks";
 
@@ -155,6 +156,34 @@ describe("component package, served by cmd/run-plugin", function () {
       const used = Object.values<string>(program.outputs).map((ref) => new RegExp(`^\\$\\{${name}\\.(\\w+)\\}$`).exec(ref)?.[1]);
       expect(used).to.have.length.above(0);
       for (const output of used) expect(component.properties, String(output)).to.have.property(String(output));
+    });
+
+    it("deploys each example's settings from the security account, a delegated administrator and not the management account", async () => {
+      const yamlArgs = parse(readFileSync(join(EXAMPLES, "yaml", "Pulumi.yaml"), "utf8")).resources.reports.properties;
+      // Each keyword argument on a line of its own, its value a literal JSON reads the same (strings, numbers, lists, dicts).
+      const pythonSource = readFileSync(join(EXAMPLES, "python", "__main__.py"), "utf8");
+      const pythonArgs = Object.fromEntries([...pythonSource.matchAll(/^\s+(\w+)=(.+?),?(\s+#.*)?$/gm)].map((m) => [camel(m[1]), JSON.parse(m[2])]));
+      const typescript = join(EXAMPLES, "typescript", "index.ts");
+      const programs: [string, () => unknown][] = [
+        ["TypeScript", () => {
+          delete require.cache[require.resolve(typescript)];
+          return require(typescript);
+        }],
+        ["YAML", () => new OrgCredentialReports("org-credential-reports", yamlArgs)],
+        ["Python", () => new OrgCredentialReports("org-credential-reports", pythonArgs)],
+      ];
+      for (const [example, program] of programs) {
+        const cloud = await runOwnProgram(program, {}, "security-account", true);
+        expect(one(cloud, "aws:cloudformation/stackSet:StackSet").inputs.callAs, example).to.equal("DELEGATED_ADMIN");
+        expect(one(cloud, "aws:cloudformation/stackSetInstance:StackSetInstance").inputs.deploymentTargets.organizationalUnitIds, example).to.deep.equal(["r-ab12"]);
+        const management = one(cloud, "pulumi:providers:aws", "management-account");
+        expect(JSON.parse(management.inputs.assumeRoles)[0].roleArn, example).to.equal("arn:aws:iam::111111111111:role/credreport-deployer");
+        // The member role of the management account is made there, through that role.
+        expect(cloud.resources.filter((r) => r.type === "aws:iam/role:Role" && r.provider?.includes("management-account")), example).to.have.length(1);
+      }
+      // Without those settings, the preview stops there: the root is not listed to it.
+      await mockCloud({}, "security-account", true);
+      expect(await failureOf(organizationScope(parseConfig({ kmsKey: "new" })))).to.contain("organizationRootId must be set");
     });
 
     it("Python: imports the module pulumi package add generates, passes only inputs the schema has and reads only its outputs", () => {

@@ -111,11 +111,12 @@ function callResult(args: pulumi.runtime.MockCallArgs, managementAccount: string
   }
 }
 
-/** A new, empty record of what a program does; deployed from a delegated administrator when the config says so. */
-export function newCloud(config: Record<string, string>): MockCloud & { readonly managementAccount: string } {
-  // Deployed from a delegated administrator, the pipeline's account is not the management account.
-  const managementAccount = config.stackSetCallAs === "DELEGATED_ADMIN" ? MANAGEMENT_ACCOUNT : PIPELINE_ACCOUNT;
-  return { resources: [], calls: [], options: [], managementAccount };
+/**
+ * A new, empty record of what a program does; deployed from a delegated administrator (so that the
+ * pipeline's account is not the management account) when the config says so, or when asked.
+ */
+export function newCloud(config: Record<string, string>, fromDelegatedAdministrator = config.stackSetCallAs === "DELEGATED_ADMIN"): MockCloud & { readonly managementAccount: string } {
+  return { resources: [], calls: [], options: [], managementAccount: fromDelegatedAdministrator ? MANAGEMENT_ACCOUNT : PIPELINE_ACCOUNT };
 }
 
 /** Mocks that answer as the cloud would, recording every resource and invoke into `cloud`. */
@@ -134,8 +135,8 @@ export function cloudMocks(cloud: ReturnType<typeof newCloud>): pulumi.runtime.M
 }
 
 /** Installs Pulumi mocks that record every resource and call; config keys are given without the project prefix. */
-export async function mockCloud(config: Record<string, string>, project = "org-credential-reports"): Promise<MockCloud> {
-  const cloud = newCloud(config);
+export async function mockCloud(config: Record<string, string>, project = "org-credential-reports", fromDelegatedAdministrator?: boolean): Promise<MockCloud> {
+  const cloud = newCloud(config, fromDelegatedAdministrator);
   await pulumi.runtime.setMocks(cloudMocks(cloud), project, "test", false);
   recordDependencies(cloud);
   pulumi.runtime.setAllConfig({

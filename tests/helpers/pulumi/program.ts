@@ -26,8 +26,8 @@ export async function runProgram(config: Record<string, string>): Promise<MockCl
  * Runs a program of one's own under the mocks: `create` makes its resources inside a root stack,
  * as a program that embeds the component would. Config keys are given without the project prefix.
  */
-export async function runOwnProgram(create: () => unknown, config: Record<string, string> = {}, project?: string): Promise<MockCloud> {
-  const cloud = await mockCloud(config, project);
+export async function runOwnProgram(create: () => unknown, config: Record<string, string> = {}, project?: string, fromDelegatedAdministrator?: boolean): Promise<MockCloud> {
+  const cloud = await mockCloud(config, project, fromDelegatedAdministrator);
   let made: unknown;
   await inStack(cloud, () => (made = create()));
   // What waits on the outputs (the Lambdas wait on their bundles) reaches the mocks after them.
