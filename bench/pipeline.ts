@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { DEFAULT_MEMBER_ROLE_NAME } from "../functions/aws/member-credentials";
 import { GenerateCredentialReportCommand, GetCredentialReportCommand } from "@aws-sdk/client-iam";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { paginateListObjectsV2, PutObjectCommand } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import pLimit from "p-limit";
 import { FUNCTION_SIZES, type FunctionName } from "../functions/pipeline/function-sizes";
@@ -18,20 +18,7 @@ import { deployStack } from "../emulator/deploy";
 import { historyEventCount, lambdaInvocations, stateTransitions } from "../local/execution-stats";
 import { type HandlerTimes, type PipelineIdentities, type RunProgress, runLocally } from "../local/runner";
 import { runProgressLine, withProgress } from "../local/progress";
-
-/**
- * AWS list prices used for the cost of a run: us-east-1, as published on 2026-11-25.
- * Step Functions: aws.amazon.com/step-functions/pricing (Standard workflows, per state transition).
- * Lambda: aws.amazon.com/lambda/pricing (requests; Arm duration, first 7.5 billion GB-s a month).
- * S3: aws.amazon.com/s3/pricing (S3 Standard requests). Free tiers are left out.
- */
-export const PRICES = {
-  perStateTransition: 0.025 / 1000,
-  perLambdaRequest: 0.2 / 1_000_000,
-  perLambdaArmGbSecond: 0.0000133334,
-  perS3PutOrList: 0.005 / 1000,
-  perS3GetOrOther: 0.0004 / 1000,
-} as const;
+import { monthlyCost, PRICE_PAGES, PRICES, type RunUse } from "./cost-to-own";
 
 // Which function each Lambda Task state runs, for its memory size.
 const FUNCTION_OF: Record<string, FunctionName> = {
@@ -93,6 +80,7 @@ async function main(): Promise<void> {
       ? Object.fromEntries(Object.entries(stackOptions.identities).map(([role, roleClients]) => [role, counted.wrap(roleClients)]))
       : undefined;
     const marks: Record<string, number> = {};
+    let logBytes = 0;
     const progress: RunProgress = { listed: 0, collected: 0, failed: 0 };
     const started = performance.now();
     const result = await withProgress(false, (ms) => runProgressLine(progress, ms), () =>
@@ -108,8 +96,11 @@ async function main(): Promise<void> {
         settings,
         pauseMs: 0,
         securityHub: values["security-hub"] ?? false,
-        // The time the last report was stored ends the collection.
-        log: (event) => void (marks[event] = performance.now() - started),
+        // The time the last report was stored ends the collection; each line counted as the Lambdas write it (functions/log.ts).
+        log: (event, fields = {}) => {
+          marks[event] = performance.now() - started;
+          logBytes += JSON.stringify({ time: new Date().toISOString(), event, ...fields }).length + 1;
+        },
       }),
     );
     const wallMs = performance.now() - started;
@@ -160,6 +151,17 @@ async function main(): Promise<void> {
       );
     }
     console.log(`  (Lambda duration as measured here, against the emulator: ${cost.gbSeconds.toFixed(1)} GB-s for this run)`);
+
+    const storedBytes = await bytesUnder(awsClients(target), org.bucket, "credential-reports/");
+    console.log(`stored by the run: ${(storedBytes / 1024).toFixed(0)} KiB (${(storedBytes / accounts).toFixed(0)} bytes per account); logged: ${(logBytes / 1024).toFixed(0)} KiB (${(logBytes / accounts).toFixed(0)} bytes per account)`);
+    const s3 = counted.s3Requests();
+    const use: RunUse = { accounts, transitions, lambdaRequests: invocations, lambdaGbSeconds: cost.gbSeconds, s3PutOrList: s3.putOrList, s3GetOrOther: s3.getOrOther, storedBytes, logBytes };
+    console.log(`cost to own a month of daily runs (30), linear from this run; prices: ${Object.values(PRICE_PAGES).join(" ")}`);
+    for (const n of [100, 1_000, 10_000]) {
+      const lines = monthlyCost(use, n, { runsPerMonth: 30, kmsKeys: 2, alarms: 2, logRetentionMonths: 3 });
+      const total = lines.reduce((sum, line) => sum + line.dollars, 0);
+      console.log(`  ${String(n).padStart(6)} accounts   $${total.toFixed(2)} a month: ${lines.map((line) => `${line.item} $${line.dollars.toFixed(4)}`).join("; ")}`);
+    }
   } finally {
     await emulator.stop();
   }
@@ -177,6 +179,15 @@ function runCost(transitions: number, times: HandlerTimes, s3: { putOrList: numb
   const lambda = requests * PRICES.perLambdaRequest + gbSeconds * PRICES.perLambdaArmGbSecond;
   const s3Cost = s3.putOrList * PRICES.perS3PutOrList + s3.getOrOther * PRICES.perS3GetOrOther;
   return { stepFunctions, lambda, s3: s3Cost, total: stepFunctions + lambda + s3Cost, gbSeconds };
+}
+
+/** The bytes of every object under a prefix. */
+async function bytesUnder(clients: AwsClients, bucket: string, prefix: string): Promise<number> {
+  let bytes = 0;
+  for await (const page of paginateListObjectsV2({ client: clients.s3 }, { Bucket: bucket, Prefix: prefix })) {
+    for (const object of page.Contents ?? []) bytes += object.Size ?? 0;
+  }
+  return bytes;
 }
 
 /** The four calls per account, 16 at a time: what any script would do, for comparison. */

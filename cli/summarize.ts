@@ -19,7 +19,7 @@ import { callerOf, localSummarizeDeps } from "../local/runner";
 import { EXIT_INCOMPLETE, UsageError } from "./exit-status";
 import { acceptedRisksFlag, THRESHOLD_OPTIONS, thresholdFlags, thresholdsGiven } from "./options/analysis-options";
 import { AWS_TARGET_OPTIONS, awsTargetProblems, regionOf } from "./options/aws-target";
-import { bucketFlag, outFolderFlag, problemsOf, roleNameFlag, runPrefixFlag, stateMachineArnFlag, topicArnFlag } from "./options/flag-checks";
+import { bucketFlag, inFolderFlag, outFolderFlag, problemsOf, roleNameFlag, runPrefixFlag, stateMachineArnFlag, topicArnFlag } from "./options/flag-checks";
 import { type Command, parseOptions } from "./options/option-table";
 import { downloadPrefix } from "./output/download";
 import { formatFindingsSummary } from "./output/findings-summary";
@@ -109,6 +109,7 @@ async function summarizeReports(args: string[]): Promise<number> {
   problems.push(...awsTargetProblems(values));
   const thresholds = thresholdFlags(values, problems);
   if (values.out !== undefined) problems.push(...problemsOf(outFolderFlag("--out", resolve(values.out))));
+  if (values.from !== undefined) problems.push(...problemsOf(inFolderFlag("--from", resolve(values.from))));
   const acceptedRisks = values["accepted-risks"] ? await acceptedRisksFlag(values["accepted-risks"], problems) : undefined;
   if (problems.length > 0) throw new UsageError(problems.join("\n"));
   const region = regionOf(values);

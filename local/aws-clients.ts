@@ -7,7 +7,7 @@ import { SFNClient } from "@aws-sdk/client-sfn";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { TemporaryCredentials } from "../functions/aws/member-credentials";
-import { SDK_RETRIES } from "../functions/aws/sdk-retries";
+import { QUIET_SDK_LOGGER, SDK_RETRIES } from "../functions/aws/sdk-retries";
 import { EndpointHealth, type WatchableClient } from "./endpoint-health";
 
 /** Where the local tools send their AWS calls. */
@@ -40,7 +40,7 @@ export interface AwsClients {
 
 export function awsClients(target: AwsTarget): AwsClients {
   const retries = target.retryStrategy ? { retryStrategy: target.retryStrategy } : SDK_RETRIES;
-  const base = { region: target.region, endpoint: target.endpoint, credentials: target.credentials, ...retries };
+  const base = { region: target.region, endpoint: target.endpoint, credentials: target.credentials, logger: QUIET_SDK_LOGGER, ...retries };
   const health = new EndpointHealth(target.endpoint ?? `AWS in ${target.region}`);
   const watched = <C extends WatchableClient>(client: C): C => {
     health.watch(client);

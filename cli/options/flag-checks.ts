@@ -1,4 +1,4 @@
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { bucketNameProblem, ROLE_NAME } from "../../components/config/config-rules";
 import { readWholeNumber, wholeNumberProblem } from "../../functions/whole-number";
 import { makePrivateFolderSync } from "../output/private-files";
@@ -85,4 +85,14 @@ export function runPrefixFlag(flag: string, raw: string): { readonly folder: str
   const folder = raw.replace(/\/?$/, "/");
   const match = /(?:^|\/)date=(\d{4}-\d{2}-\d{2})\/run=([A-Za-z0-9_.-]{1,80})\/$/.exec(folder);
   return match ? { folder, date: match[1], id: match[2] } : { problem: `${flag} must be a run's prefix such as credential-reports/date=2026-11-25/run=<id>/, got ${JSON.stringify(raw)}` };
+}
+
+/** A folder to read from: it must exist and be a folder. */
+export function inFolderFlag(flag: string, path: string): string | undefined {
+  try {
+    if (statSync(path).isDirectory()) return undefined;
+    return `${flag} must be a folder of reports, got ${JSON.stringify(path)} (a file)`;
+  } catch (err) {
+    return `${flag} must be a folder of reports, got ${JSON.stringify(path)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
 }

@@ -74,7 +74,7 @@ export async function runAndReport(clients: AwsClients, options: RunAndReport): 
   }
 
   console.log("");
-  console.log(formatRunTable(manifest, usersByKey));
+  console.log(formatRunTable(manifest, options.outDir ? usersByKey : undefined));
   const { counts } = manifest;
   console.log("");
   console.log(`Run ${result.runId}: ${counts.collected} collected, ${counts.failed} failed, ${counts.skipped} skipped.`);

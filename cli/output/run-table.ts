@@ -8,16 +8,19 @@ export function countUsers(csv: string): number {
   return csv.split("\n").filter((line) => line.trim() !== "").length - 1;
 }
 
-/** The per-account table the CLI prints after a run; report files are named within the run's folder. */
-export function formatRunTable(manifest: Manifest, usersByKey: ReadonlyMap<string, number>): string {
+/**
+ * The per-account table the CLI prints after a run; report files are named within the run's folder.
+ * The users of each report are counted from the downloaded files: without them, no USERS column.
+ */
+export function formatRunTable(manifest: Manifest, usersByKey?: ReadonlyMap<string, number>): string {
   const rows = manifest.accounts.map((entry) => [
     entry.accountId,
     entry.name,
     entry.status,
-    entry.key ? String(usersByKey.get(entry.key) ?? "?") : "-",
+    ...(usersByKey ? [entry.key ? String(usersByKey.get(entry.key) ?? "?") : "-"] : []),
     entry.key?.replace(manifest.prefix, "") ?? entry.skipReason ?? `${entry.errorCode}: ${entry.errorMessage}`,
   ]);
-  const header = ["ACCOUNT", "NAME", "STATUS", "USERS", "REPORT / REASON"];
+  const header = ["ACCOUNT", "NAME", "STATUS", ...(usersByKey ? ["USERS"] : []), "REPORT / REASON"];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
   const line = (cells: string[]) =>
     cells

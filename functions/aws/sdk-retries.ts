@@ -6,3 +6,10 @@
  * retried on its own by `withRetries` or the state machine.
  */
 export const SDK_RETRIES = { retryMode: "adaptive" } as const;
+
+/**
+ * A logger that says nothing. Given none, the SDK warns on the console ("An error was encountered
+ * in a non-retryable streaming request.") each time a streamed upload fails, before it throws the
+ * error that our code retries, reports and logs with its context.
+ */
+export const QUIET_SDK_LOGGER = { trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };

@@ -189,23 +189,27 @@ export function escapeHtml(text: string): string {
 
 const SEVERITY_COLOR = { critical: "#8b0000", high: "#d9480f", medium: "#e8a317", low: "#5c7cfa" } as const;
 const CHECK_IDS = Object.keys(CHECKS) as CheckId[];
-/** Each check's own colour in the charts and their legend: a record, so a new check cannot go without one. */
+/**
+ * Each check's own colour in the charts and their legend: a record, so a new check cannot go
+ * without one. Kenneth Kelly's colours of maximum contrast, 15 of his 20 (the five nearest to
+ * another left out), so that no two checks read alike.
+ */
 export const CHECK_COLORS: Readonly<Record<CheckId, string>> = {
-  "root-mfa-off": "#8b0000",
-  "root-hardware-mfa-off": "#a61e4d",
-  "root-access-key-active": "#c92a2a",
-  "root-recently-used": "#d9480f",
-  "console-without-mfa": "#e8590c",
-  "user-without-mfa": "#f08c00",
-  "access-key-old": "#e8a317",
-  "credential-unused": "#2f9e44",
-  "both-keys-active": "#66a80f",
-  "key-created-with-user-unused": "#1971c2",
-  "password-policy-short": "#5f3dc4",
-  "password-policy-reuse": "#862e9c",
-  "break-glass-used": "#d6336c",
-  "break-glass-without-mfa": "#495057",
-  "report-stale": "#0c8599",
+  "root-mfa-off": "#be0032",
+  "root-hardware-mfa-off": "#b3446c",
+  "root-access-key-active": "#654522",
+  "root-recently-used": "#e25822",
+  "console-without-mfa": "#f38400",
+  "user-without-mfa": "#dcd300",
+  "access-key-old": "#c2b280",
+  "credential-unused": "#008856",
+  "both-keys-active": "#8db600",
+  "key-created-with-user-unused": "#0067a5",
+  "password-policy-short": "#604e97",
+  "password-policy-reuse": "#a1caf1",
+  "break-glass-used": "#e68fac",
+  "break-glass-without-mfa": "#2b3d26",
+  "report-stale": "#848482",
 };
 
 // Sorts a table by the clicked column; a cell's data-sort (severity rank) wins over its text.
@@ -339,11 +343,15 @@ function uncollectedSection(coverage: RunCoverage): string {
 /** How the cards add up: the open findings, which of them are new, and what is counted apart. */
 function cardsExplained(model: PageModel): string {
   const { summary, counts } = model;
+  // "1 more finding is an accepted risk", "2 more findings are accepted risks".
+  const noun = (n: number) => (n === 1 ? "finding" : "findings");
+  const are = (n: number) => (n === 1 ? "is" : "are");
   const accepted = counts.newAccepted > 0 ? ` (${counts.newAccepted} of this run's new findings among them)` : "";
   return (
-    `${summary.totals.findings} open findings: no accepted risk covers them, and ${counts.new} of them are new this run. ` +
-    `${counts.accepted} more findings are accepted risks${accepted}, counted apart and never alerted on; ` +
-    `${counts.notRechecked} earlier findings of accounts not re-checked this run are carried, apart from both; ${counts.resolved} findings of the run before are resolved.`
+    `${summary.totals.findings} open ${noun(summary.totals.findings)}: no accepted risk covers them, and ${counts.new} of them ${are(counts.new)} new this run. ` +
+    `${counts.accepted} more ${noun(counts.accepted)} ${counts.accepted === 1 ? "is an accepted risk" : "are accepted risks"}${accepted}, counted apart and never alerted on; ` +
+    `${counts.notRechecked} earlier ${noun(counts.notRechecked)} of accounts not re-checked this run ${are(counts.notRechecked)} carried, apart from both; ` +
+    `${counts.resolved} ${noun(counts.resolved)} of the run before ${are(counts.resolved)} resolved.`
   );
 }
 

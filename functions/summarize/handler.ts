@@ -9,13 +9,14 @@ import type { StoredRunInput, SummarizeInput } from "../run/contracts";
 import { LAMBDA_ENV, requiredEnv } from "../pipeline/lambda-env";
 import { withoutStackTrace } from "../run/errors";
 import { jsonLog } from "../log";
-import { SDK_RETRIES } from "../aws/sdk-retries";
+import { QUIET_SDK_LOGGER, SDK_RETRIES } from "../aws/sdk-retries";
 import { memberCredentials } from "../aws/member-credentials";
 import { securityHubSessionPolicy } from "../../policies/session-policies";
 import { summarize } from "./summarize";
 import { thresholdsFromEnv } from "../analysis/thresholds";
 
-const s3 = new S3Client(SDK_RETRIES);
+// Summarize streams the run's files to S3: a failed upload is retried and logged by its own code.
+const s3 = new S3Client({ ...SDK_RETRIES, logger: QUIET_SDK_LOGGER });
 const sns = new SNSClient(SDK_RETRIES);
 const events = new EventBridgeClient(SDK_RETRIES);
 const sts = new STSClient(SDK_RETRIES);

@@ -362,5 +362,9 @@ describe("command line", function () {
     const misplaced = await cli(["summarize", "--from", "somewhere", "--write-manifest", "--topic-arn", "arn:aws:sns:us-east-1:111122223333:t"]);
     expect(misplaced.status).to.equal(2);
     expect(misplaced.stderr).to.contain("--write-manifest goes with --bucket and --run");
+    const missing = await cli(["summarize", "--from", join(out, "no-such-folder")]);
+    expect(missing.status).to.equal(2);
+    expect(missing.stderr).to.contain(`--from must be a folder of reports, got ${JSON.stringify(join(out, "no-such-folder"))} (ENOENT)`);
+    expect(missing.stderr).to.not.contain("at ");
   });
 });

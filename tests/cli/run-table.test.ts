@@ -32,6 +32,9 @@ describe("local runner helpers", () => {
       "222222222222  two    failed     -      AccessDenied: no",
       "333333333333  three  skipped    -      SUSPENDED",
     ]);
+    // Without the downloaded reports, no column of users to guess.
+    expect(formatRunTable(manifest).split("\n")[0]).to.equal("ACCOUNT       NAME   STATUS     REPORT / REASON");
+    expect(formatRunTable(manifest)).to.not.contain("?");
   });
 
   it("fails an in-process task the way Lambda does, so the manifest reads it the same", async () => {

@@ -7,11 +7,13 @@ export interface Ended {
 }
 
 /**
- * Runs a program in a child process and resolves when it ends. Never a *Sync spawn where the child
+ * Runs a program in a child process, `input` on its stdin, and resolves when it ends. Never a *Sync spawn where the child
  * calls the emulator: its authorizing layer answers from this process, which would be blocked.
  */
-export function runProcess(command: string, args: readonly string[], options: SpawnOptions = {}): Promise<Ended> {
-  const child = spawn(command, args, { timeout: 90_000, ...options });
+export function runProcess(command: string, args: readonly string[], options: SpawnOptions & { readonly input?: string } = {}): Promise<Ended> {
+  const { input, ...spawnOptions } = options;
+  const child = spawn(command, args, { timeout: 90_000, ...spawnOptions });
+  child.stdin?.end(input ?? "");
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (chunk: Buffer) => (stdout += chunk));

@@ -219,7 +219,7 @@ describe("accepted risks", () => {
     expect(files.html).to.contain(`<div class="total"><b>${open}</b>new (open)</div>`);
     expect(files.html).to.contain(`<div class="total"><b>1</b>accepted (not open)</div>`);
     expect(files.html).to.contain(
-      `${open} open findings: no accepted risk covers them, and ${open} of them are new this run. 1 more findings are accepted risks (1 of this run's new findings among them), counted apart and never alerted on; 0 earlier findings of accounts not re-checked this run are carried, apart from both; 0 findings of the run before are resolved.`,
+      `${open} open findings: no accepted risk covers them, and ${open} of them are new this run. 1 more finding is an accepted risk (1 of this run's new findings among them), counted apart and never alerted on; 0 earlier findings of accounts not re-checked this run are carried, apart from both; 0 findings of the run before are resolved.`,
     );
   });
 
