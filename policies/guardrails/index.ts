@@ -81,12 +81,12 @@ const bucketTlsOnly = everyBucket("report-bucket-tls-only", "Every S3 bucket has
 const noWildcardActions: ResourceValidationPolicy = {
   name: "no-wildcard-iam-actions",
   description:
-    'No IAM, resource or key policy statement (nor one in a CloudFormation template) allows Action "*", every action of a service ("s3:*"), or every action but some (NotAction); a key\'s policy may give kms:* to its own account, as KMS\'s default does.',
+    'No IAM, resource or key policy statement (nor one in a CloudFormation template) allows an action with a wildcard ("*", "s3:*", "s3:Put*", "*:Get*", "s3:Get?bject") or every action but some (NotAction); a key\'s policy may give kms:* to its own account, as KMS\'s default does. Deny statements may use wildcards.',
   enforcementLevel: "mandatory",
   validateResource: ({ type, props }, reportViolation) => {
     for (const document of policyDocumentsOf(type, props)) {
       for (const { statement, grants } of wildcardGrants(document.statements, type === KMS_KEY)) {
-        reportViolation(`${document.where}: statement ${statement.Sid ?? "without a Sid"} allows ${grants}; name the actions it needs`);
+        reportViolation(`${document.where}: statement ${statement.Sid ?? "without a Sid"} allows ${grants}; list the exact actions it needs in Action, with no * or ?`);
       }
     }
   },

@@ -100,28 +100,44 @@ export function templateRoles(templateBody: string): TemplateRole[] {
 /** An Allow statement that grants more than named actions, and what it grants. */
 export interface WildcardGrant {
   readonly statement: AnyStatement;
-  /** `Action "*"`, `Action "s3:*"`, or `NotAction` (every action but the ones listed). */
+  /** `Action "s3:Put*"` (each wildcard action of the statement), or `NotAction "iam:*"` (every action but those). */
   readonly grants: string;
 }
 
-/** Every action of every service (`*`, `*:*`), or of one service (`s3:*`). */
-const WHOLE_SERVICE = /^(\*|\*:\*|[A-Za-z0-9-]+:\*)$/;
+/**
+ * Whether an action names more than one action: IAM matches `*` (any run of characters) and `?`
+ * (one character) anywhere in it, the service part included (`*:Get*`). A partial wildcard is as
+ * open-ended as `s3:*`: `iam:*Policy*` also grants every policy action IAM adds later.
+ */
+const isWildcardAction = (action: unknown): action is string => typeof action === "string" && /[*?]/.test(action);
+
+/** The actions as a list for a message: `"s3:Put*", "iam:*Policy*"`. */
+const quoted = (actions: readonly unknown[]): string => actions.map((a) => JSON.stringify(a)).join(", ");
 
 /**
- * Allow statements that grant every action of every service or of one service (`s3:*`), or every
- * action but some (NotAction). In a key's policy, `kms:*` to an account's root is left out: it is
- * KMS's default statement, which hands the key to that account's IAM policies (the key's inputs do
- * not say its account, so any account root passes).
+ * The wildcard actions a key policy statement may grant: `kms:*` to an account's root is KMS's default
+ * statement, which hands the key to that account's IAM policies (the key's inputs do not say its
+ * account, so any account root passes). Only `kms:*` itself is let through, so a statement that
+ * adds another wildcard to it is still reported.
+ */
+function keyDefaultActions(s: AnyStatement): string[] {
+  const principals = asList((s.Principal as { AWS?: unknown } | undefined)?.AWS);
+  return principals.length > 0 && principals.every((p) => typeof p === "string" && ACCOUNT_ROOT.test(p)) ? ["kms:*"] : [];
+}
+
+/**
+ * Allow statements that grant an action with a wildcard in it, whole (`*`, `s3:*`) or partial
+ * (`s3:Put*`, `*:Get*`, `s3:Get?bject`), or that grant every action but some (NotAction, whatever
+ * it lists). Deny statements may use both: a wider Deny only takes more away.
+ * @param keyPolicy whether the statements are a KMS key's policy, where KMS's default `kms:*` to an account root is allowed.
  */
 export function wildcardGrants(statements: readonly AnyStatement[], keyPolicy = false): WildcardGrant[] {
   return statements.flatMap((s): WildcardGrant[] => {
     if (s.Effect !== "Allow") return [];
-    if (s.NotAction !== undefined) return [{ statement: s, grants: "NotAction" }];
-    const wide = asList(s.Action).find((action) => typeof action === "string" && WHOLE_SERVICE.test(action)) as string | undefined;
-    if (!wide) return [];
-    const principals = asList((s.Principal as { AWS?: unknown } | undefined)?.AWS);
-    const keyDefault = keyPolicy && wide === "kms:*" && principals.length > 0 && principals.every((p) => typeof p === "string" && ACCOUNT_ROOT.test(p));
-    return keyDefault ? [] : [{ statement: s, grants: `Action ${JSON.stringify(wide)}` }];
+    if (s.NotAction !== undefined) return [{ statement: s, grants: `NotAction ${quoted(asList(s.NotAction))} (every action but those)` }];
+    const allowed = keyPolicy ? keyDefaultActions(s) : [];
+    const wide = asList(s.Action).filter(isWildcardAction).filter((action) => !allowed.includes(action));
+    return wide.length > 0 ? [{ statement: s, grants: `Action ${quoted(wide)}` }] : [];
   });
 }
 

@@ -169,12 +169,12 @@ describe("guardrails policy pack", function () {
         {
           policy: "no-wildcard-iam-actions",
           resource: "member-role-stack-set",
-          message: 'CredentialReportRole credential-report: statement GenerateAndReadCredentialReport allows Action "*:*"; name the actions it needs',
+          message: 'CredentialReportRole credential-report: statement GenerateAndReadCredentialReport allows Action "*:*"; list the exact actions it needs in Action, with no * or ?',
         },
         {
           policy: "no-wildcard-iam-actions",
           resource: "credreport-summarize-policy",
-          message: `policy: statement ${summarizeSid} allows Action "*"; name the actions it needs`,
+          message: `policy: statement ${summarizeSid} allows Action "*"; list the exact actions it needs in Action, with no * or ?`,
         },
       ]);
     });
@@ -199,9 +199,43 @@ describe("guardrails policy pack", function () {
       const found = await violations(policy("no-wildcard-iam-actions"), broken);
       const sid = (name: string) => JSON.parse(program.find((r) => r.name.endsWith(name))!.props.policy).Statement[0].Sid;
       expect(found.map((v) => v.message)).to.have.members([
-        `policy: statement ${sid("-summarize-policy")} allows Action "s3:*"; name the actions it needs`,
-        `policy: statement ${sid("-collect-report-policy")} allows NotAction; name the actions it needs`,
+        `policy: statement ${sid("-summarize-policy")} allows Action "s3:*"; list the exact actions it needs in Action, with no * or ?`,
+        `policy: statement ${sid("-collect-report-policy")} allows NotAction "iam:*" (every action but those); list the exact actions it needs in Action, with no * or ?`,
       ]);
+    });
+
+    it("fails partial wildcards: in the action name, in the service part, with ?, and in the StackSet template", async () => {
+      const breakPolicy = (resources: PolicyResource[], name: string, action: string | string[]) =>
+        replacing(
+          resources,
+          (r) => r.type === ROLE_POLICY && r.name.endsWith(name),
+          (r) => withProps(r, { policy: editJson(r.props.policy, (d) => (d.Statement[0].Action = action)) }),
+        );
+      let broken = breakPolicy(program, "-summarize-policy", ["s3:GetObject", "s3:Put*"]);
+      broken = breakPolicy(broken, "-collect-report-policy", "*:Get*");
+      broken = breakPolicy(broken, "-list-accounts-policy", "s3:Get?bject");
+      broken = replacing(broken, ofType(STACK_SET), (r) =>
+        withProps(r, {
+          templateBody: editJson(r.props.templateBody, (t) => (t.Resources.CredentialReportRole.Properties.Policies[0].PolicyDocument.Statement[0].Action = ["iam:*Policy*"])),
+        }),
+      );
+      const found = await violations(policy("no-wildcard-iam-actions"), broken);
+      const sid = (name: string) => JSON.parse(program.find((r) => r.name.endsWith(name))!.props.policy).Statement[0].Sid;
+      const fix = "list the exact actions it needs in Action, with no * or ?";
+      expect(found.map((v) => v.message)).to.have.members([
+        `CredentialReportRole credential-report: statement GenerateAndReadCredentialReport allows Action "iam:*Policy*"; ${fix}`,
+        `policy: statement ${sid("-summarize-policy")} allows Action "s3:Put*"; ${fix}`,
+        `policy: statement ${sid("-collect-report-policy")} allows Action "*:Get*"; ${fix}`,
+        `policy: statement ${sid("-list-accounts-policy")} allows Action "s3:Get?bject"; ${fix}`,
+      ]);
+    });
+
+    it("lets the bucket policy's Deny use s3:DeleteObject*", async () => {
+      const bucketPolicy = program.find(ofReports(BUCKET_POLICY))!;
+      const deny = JSON.parse(bucketPolicy.props.policy).Statement.find((s: any) => s.Sid === "DenyDeletingRunFiles");
+      expect(deny).to.include({ Effect: "Deny" });
+      expect(deny.Action).to.include("s3:DeleteObject*");
+      expect(await violations(policy("no-wildcard-iam-actions"), [bucketPolicy])).to.deep.equal([]);
     });
 
     it('lets a Deny statement use Action "*"', async () => {

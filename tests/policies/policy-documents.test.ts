@@ -33,11 +33,45 @@ describe("policy documents in resource inputs (policy pack)", () => {
     ];
     expect(wildcardGrants(statements).map((g) => [g.statement.Sid, g.grants])).to.deep.equal([
       ["WholeS3", 'Action "s3:*"'],
-      ["AllButIam", "NotAction"],
+      ["AllButIam", 'NotAction "iam:*" (every action but those)'],
+      ["Prefix", 'Action "s3:Get*"'],
       ["KeyDefault", 'Action "kms:*"'],
       ["KeyToARole", 'Action "kms:*"'],
     ]);
-    expect(wildcardGrants(statements, true).map((g) => g.statement.Sid)).to.deep.equal(["WholeS3", "AllButIam", "KeyToARole"]);
+    expect(wildcardGrants(statements, true).map((g) => g.statement.Sid)).to.deep.equal(["WholeS3", "AllButIam", "Prefix", "KeyToARole"]);
+  });
+
+  it("finds partial wildcards, in the service or the action name, with * or ?, in a string or a list", () => {
+    const statements = [
+      { Sid: "PolicyActions", Effect: "Allow", Action: "iam:*Policy*", Resource: "*" },
+      { Sid: "Puts", Effect: "Allow", Action: ["s3:GetObject", "s3:Put*"], Resource: "*" },
+      { Sid: "EveryGet", Effect: "Allow", Action: ["*:Get*"], Resource: "*" },
+      { Sid: "OneCharacter", Effect: "Allow", Action: "s3:Get?bject", Resource: "*" },
+      { Sid: "Several", Effect: "Allow", Action: ["sqs:SendMessage", "sns:Get*", "sqs:?eceiveMessage"], Resource: "*" },
+      { Sid: "Exact", Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject"], Resource: "*" },
+    ];
+    expect(wildcardGrants(statements).map((g) => [g.statement.Sid, g.grants])).to.deep.equal([
+      ["PolicyActions", 'Action "iam:*Policy*"'],
+      ["Puts", 'Action "s3:Put*"'],
+      ["EveryGet", 'Action "*:Get*"'],
+      ["OneCharacter", 'Action "s3:Get?bject"'],
+      ["Several", 'Action "sns:Get*", "sqs:?eceiveMessage"'],
+    ]);
+  });
+
+  it("lets Deny statements use wildcards, and a key policy's root only kms:* itself", () => {
+    const statements = [
+      { Sid: "DenyDeletingRunFiles", Effect: "Deny", Principal: "*", Action: ["s3:DeleteObject*", "s3:BypassGovernanceRetention"], Resource: "*" },
+      { Sid: "DenyOtherGets", Effect: "Deny", Principal: "*", Action: "*:Get?*", Resource: "*" },
+      { Sid: "DenyAllButReads", Effect: "Deny", Principal: "*", NotAction: "s3:Get*", Resource: "*" },
+      { Sid: "KeyDefault", Effect: "Allow", Principal: { AWS: ["arn:aws:iam::123456789012:root"] }, Action: "kms:*", Resource: "*" },
+      { Sid: "KeyDefaultAndMore", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: ["kms:*", "s3:Put*"], Resource: "*" },
+      { Sid: "RootPartial", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:Get*", Resource: "*" },
+    ];
+    expect(wildcardGrants(statements, true).map((g) => [g.statement.Sid, g.grants])).to.deep.equal([
+      ["KeyDefaultAndMore", 'Action "s3:Put*"'],
+      ["RootPartial", 'Action "kms:Get*"'],
+    ]);
   });
 
   it("finds nothing in resources that carry no policy", () => {
