@@ -5,7 +5,9 @@ Workflow and Note. It updates the findings moto holds for the calling account an
 does, and names the ones it cannot find as unprocessed. And BatchImportFindings keeps those
 customer-side fields of a finding that exists, as AWS documents ("After a finding is created,
 BatchImportFindings cannot be used to update" Note, UserDefinedFields, VerificationState and
-Workflow), where moto overwrites them. Nothing else of moto changes; drop this when moto has both.
+Workflow), where moto overwrites them, except that a NOTIFIED or RESOLVED finding that comes back
+(ARCHIVED to ACTIVE, or PASSED to failing) is set to NEW, as AWS does (Security Hub User Guide,
+"Setting the workflow status of findings"). Nothing else of moto changes; drop this when moto has both.
 
 With --indexed-account-lookup, for benchmarks of large emulated organizations: moto finds the
 account of every request by scanning every account's IAM access keys
@@ -79,10 +81,27 @@ CUSTOMER_FIELDS = ("Note", "UserDefinedFields", "VerificationState", "Workflow")
 import_findings = SecurityHubBackend.batch_import_findings
 
 
+REOPENING_COMPLIANCE = ("FAILED", "WARNING", "NOT_AVAILABLE")
+
+
+def reopens(held: dict, update: dict) -> bool:
+    """AWS sets a NOTIFIED or RESOLVED finding back to NEW when it comes back: ARCHIVED to ACTIVE, or PASSED to failing."""
+    if held.get("Workflow", {}).get("Status") not in ("NOTIFIED", "RESOLVED"):
+        return False
+    back = held.get("RecordState") == "ARCHIVED" and update.get("RecordState") == "ACTIVE"
+    failing = held.get("Compliance", {}).get("Status") == "PASSED" and update.get("Compliance", {}).get("Status") in REOPENING_COMPLIANCE
+    return back or failing
+
+
 def batch_import_findings(self: SecurityHubBackend, findings: list) -> tuple:
-    held = {finding.id for finding in self.findings}
+    held = {finding.id: finding for finding in self.findings}
+    reopened = {f.get("Id") for f in findings if f.get("Id") in held and reopens(held[f.get("Id")].data, f)}
     kept = [{k: v for k, v in f.items() if k not in CUSTOMER_FIELDS} if f.get("Id") in held else f for f in findings]
-    return import_findings(self, kept)
+    answer = import_findings(self, kept)
+    for finding in self.findings:
+        if finding.id in reopened:
+            finding.data["Workflow"] = {**finding.data.get("Workflow", {}), "Status": "NEW"}
+    return answer
 
 
 SecurityHubBackend.batch_import_findings = batch_import_findings

@@ -175,72 +175,22 @@ export interface SecurityHubTarget {
 }
 
 /**
- * The fields of a finding BatchUpdateFindings could change that the pipeline never sends (it sends
- * Workflow.Status and Note), as the paths of their `securityhub:ASFFSyntaxPath/<path>` keys.
- */
-export const FINDING_FIELDS_NOT_UPDATED = [
-  "Confidence",
-  "Criticality",
-  "RelatedFindings",
-  "RelatedFindings.Id",
-  "RelatedFindings.ProductArn",
-  "Severity.Label",
-  "Severity.Normalized",
-  "Severity.Product",
-  "Types",
-  "UserDefinedFields",
-  "UserDefinedFields.key",
-  "UserDefinedFields.value",
-  "VerificationState",
-] as const;
-
-/** The workflow states the pipeline sets: SUPPRESSED under an accepted risk, NEW when it ends. */
-export const WORKFLOW_STATES_SET = ["NEW", "SUPPRESSED"] as const;
-
-/**
- * Import the account's own findings and change their workflow. BatchImportFindings goes to the
- * account's default product, for findings of that account only (`securityhub:TargetAccount`, the
- * finding's AwsAccountId; AWS's BatchImportFindings guidelines). BatchUpdateFindings may set the
- * workflow state and a note and nothing else: one Deny per other field (a Null condition on its
- * `securityhub:ASFFSyntaxPath/<field>` key; the keys of one condition are ANDed, so one statement
- * could not cover them all), and one for any other workflow state (Service Authorization
- * Reference: AWS Security Hub; Security Hub User Guide, "Configuring access to BatchUpdateFindings").
- * No condition key names the product of the findings updated: which findings is left to the caller.
+ * Import the account's own findings: BatchImportFindings to the account's default product, for
+ * findings of that account only (`securityhub:TargetAccount`, the finding's AwsAccountId; AWS's
+ * BatchImportFindings guidelines). A product's imports reach only that product's findings. No
+ * BatchUpdateFindings: no condition key names the product of the findings it changes, so it would
+ * reach every finding of the hub (GuardDuty's, Inspector's, and in Security Hub's administrator
+ * account every member's); a finding's workflow is set when it is created (securityHubId).
  */
 export function ownFindingsStatements(target: SecurityHubTarget): PolicyStatement[] {
-  const allowed = ownFindingsAllowStatements(target);
-  const hub = allowed[1].Resource as string;
-  return [
-    ...allowed,
-    ...FINDING_FIELDS_NOT_UPDATED.map((field) => ({
-      Sid: `DenyFindingUpdatesOf${field.replace(/\W/g, "")}`,
-      Effect: "Deny" as const,
-      Action: "securityhub:BatchUpdateFindings",
-      Resource: hub,
-      Condition: { Null: { [`securityhub:ASFFSyntaxPath/${field}`]: "false" } },
-    })),
-    {
-      Sid: "DenyOtherWorkflowStates",
-      Effect: "Deny",
-      Action: "securityhub:BatchUpdateFindings",
-      Resource: hub,
-      Condition: { StringNotEquals: { "securityhub:ASFFSyntaxPath/Workflow.Status": [...WORKFLOW_STATES_SET] } },
-    },
-  ];
-}
-
-/** The two grants alone, the account's own product and hub: what a session policy repeats to keep them. */
-export function ownFindingsAllowStatements(target: SecurityHubTarget): PolicyStatement[] {
-  const arn = `arn:${target.partition}:securityhub:${target.region}:${target.accountId}`;
   return [
     {
       Sid: "ImportOwnAccountFindings",
       Effect: "Allow",
       Action: "securityhub:BatchImportFindings",
-      Resource: `${arn}:product/${target.accountId}/default`,
+      Resource: `arn:${target.partition}:securityhub:${target.region}:${target.accountId}:product/${target.accountId}/default`,
       Condition: { StringEquals: { "securityhub:TargetAccount": target.accountId } },
     },
-    { Sid: "UpdateOwnAccountFindingsWorkflow", Effect: "Allow", Action: "securityhub:BatchUpdateFindings", Resource: `${arn}:hub/default` },
   ];
 }
 

@@ -1,10 +1,10 @@
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "./document";
-import { accountCredentialSettingsStatement, ownFindingsAllowStatements, type SecurityHubTarget } from "./pipeline-policies";
+import { accountCredentialSettingsStatement, ownFindingsStatements, type SecurityHubTarget } from "./pipeline-policies";
 
 /**
  * Session policies: what each caller of the member role may do in its session. The session gets the
  * intersection of the role's policy and its session policy (STS AssumeRole, `Policy`), so the
- * collector's session cannot change findings unless Security Hub is on, and Summarize's, which
+ * collector's session cannot send findings unless Security Hub is on, and Summarize's, which
  * only sends findings, cannot read the credential report. STS takes at most 2,048 characters of
  * session policy: these are well under (tested).
  */
@@ -22,10 +22,10 @@ export function credentialReportStatement(): PolicyStatement {
 
 /** The collector: read the account's report and credential settings and, with Security Hub on, send its findings. */
 export function collectorSessionPolicy(securityHub?: SecurityHubTarget): PolicyDocument {
-  return policyDocument(credentialReportStatement(), accountCredentialSettingsStatement(), ...(securityHub ? ownFindingsAllowStatements(securityHub) : []));
+  return policyDocument(credentialReportStatement(), accountCredentialSettingsStatement(), ...(securityHub ? ownFindingsStatements(securityHub) : []));
 }
 
 /** Summarize, with Security Hub on: send the account's findings, nothing else. */
 export function securityHubSessionPolicy(target: SecurityHubTarget): PolicyDocument {
-  return policyDocument(...ownFindingsAllowStatements(target));
+  return policyDocument(...ownFindingsStatements(target));
 }

@@ -20,20 +20,15 @@ export interface ImportContext {
   readonly thresholds?: FindingThresholds;
 }
 
-/** A change of the customer-side workflow of findings already in Security Hub (BatchUpdateFindings). */
-export interface WorkflowChange {
-  readonly status: "SUPPRESSED" | "NEW";
-  readonly note: string;
-  readonly ids: readonly string[];
-}
-
 /** What one member account's Security Hub is sent in one run. */
 export interface AccountImport {
   readonly accountId: string;
-  /** Current findings (ACTIVE) and resolved ones (ARCHIVED), at most one per id. */
+  /** Current findings (ACTIVE) and resolved ones (ARCHIVED), each under its id of the moment (securityHubId). */
   readonly findings: readonly AwsSecurityFinding[];
-  /** Known findings whose accepted risk began or ended: BatchImportFindings sets Workflow only when a finding is created. */
-  readonly workflow: readonly WorkflowChange[];
+  /** The same findings under their other id, archived: the one they left when their accepted risk began or ended. */
+  readonly twins: readonly AwsSecurityFinding[];
+  /** Known findings whose accepted risk began or ended this run. */
+  readonly stateChanges: number;
 }
 
 export const GENERATOR_PREFIX = "org-credential-reports";
@@ -42,6 +37,8 @@ const CIS = "CIS AWS Foundations Benchmark v3.0.0";
 // ASFF's limits: Description 1024 characters, Note.Text 512.
 const DESCRIPTION_MAX = 1024;
 const NOTE_MAX = 512;
+/** What a finding's Security Hub id ends with while an accepted risk covers it. */
+export const ACCEPTED_ID_SUFFIX = "/accepted";
 
 /** The account's default product, the one any account may import its own findings into. */
 export function defaultProductArn(partition: string, region: string, accountId: string): string {
@@ -49,43 +46,58 @@ export function defaultProductArn(partition: string, region: string, accountId: 
 }
 
 /**
- * What to send one member account: every finding of an account re-checked this run (ACTIVE, with
- * Workflow SUPPRESSED and the rule's reason when an accepted risk covers it) and every finding
- * resolved in it (ARCHIVED). An account not re-checked is sent nothing, so nothing of its is
- * archived. Pure.
+ * A finding's id in Security Hub: its own id while open, with ACCEPTED_ID_SUFFIX while accepted.
+ * Security Hub takes a finding's Workflow from BatchImportFindings only when it creates the finding,
+ * so each id is only ever created in its own state (NEW, or SUPPRESSED with the rule's note), and a
+ * rule that begins or ends moves the finding to its other id: no BatchUpdateFindings, a right that
+ * would reach every finding of the hub, other products' included.
+ */
+export function securityHubId(findingId: string, accepted: boolean): string {
+  return accepted ? `${findingId}${ACCEPTED_ID_SUFFIX}` : findingId;
+}
+
+/**
+ * What to send one member account: every finding of an account re-checked this run (ACTIVE, under
+ * its accepted id with the rule's reason when an accepted risk covers it) and every finding
+ * resolved in it (ARCHIVED, under the id it had). A known finding whose rule began or ended has
+ * its other id archived, and so has a known accepted finding every run: versions before 0.5.0 kept
+ * an accepted finding under its own id, and this archives it once they are upgraded. An account
+ * not re-checked is sent nothing, so nothing of its is archived. Pure.
  */
 export function accountImport(account: AccountAnalysis, context: ImportContext): AccountImport | undefined {
   if (!account.rechecked) return undefined;
   const isNew = new Set(account.newIds);
   const acceptedBefore = new Set(account.acceptedBeforeIds);
-  const changes = new Map<string, { status: WorkflowChange["status"]; note: string; ids: string[] }>();
   const findings: AwsSecurityFinding[] = [];
+  const twins: AwsSecurityFinding[] = [];
+  let stateChanges = 0;
+  const add = (finding: Finding & { firstSeenAt?: string }, rule: AcceptedRisk | undefined, state: { archived: boolean; known: boolean; changed: boolean }) => {
+    const firstSeenAt = finding.firstSeenAt ?? context.runStartedAt;
+    findings.push(asffFinding(finding, context, { firstSeenAt, rule, archived: state.archived }));
+    if (state.changed || (rule && state.known)) twins.push(asffFinding(finding, context, { firstSeenAt, rule, archived: true, twin: true }));
+  };
   for (const finding of account.findings) {
-    const rule = finding.acceptedRisk;
-    findings.push(asffFinding(finding, context, { firstSeenAt: finding.firstSeenAt ?? context.runStartedAt, rule, archived: false }));
-    // A finding new this run gets its workflow with it; a known one whose rule began or ended needs an update.
-    if (!isNew.has(finding.id) && Boolean(rule) !== acceptedBefore.has(finding.id)) {
-      const status = rule ? "SUPPRESSED" : "NEW";
-      const note = rule ? acceptedNote(rule) : "No accepted risk covers this finding any more (expired or removed).";
-      const change = changes.get(`${status}\n${note}`) ?? { status, note, ids: [] };
-      change.ids.push(finding.id);
-      changes.set(`${status}\n${note}`, change);
-    }
+    const known = !isNew.has(finding.id);
+    const changed = known && Boolean(finding.acceptedRisk) !== acceptedBefore.has(finding.id);
+    if (changed) stateChanges++;
+    add(finding, finding.acceptedRisk, { archived: false, known, changed });
   }
-  for (const finding of account.resolved) {
-    findings.push(asffFinding(finding, context, { firstSeenAt: finding.firstSeenAt ?? context.runStartedAt, archived: true }));
-  }
-  if (findings.length === 0 && changes.size === 0) return undefined;
-  return { accountId: account.accountId, findings, workflow: [...changes.values()] };
+  // A resolved finding is archived under the id it had when last seen.
+  for (const finding of account.resolved) add(finding, finding.acceptedRisk, { archived: true, known: true, changed: false });
+  if (findings.length === 0) return undefined;
+  return { accountId: account.accountId, findings, twins, stateChanges };
 }
 
 /** One finding in the AWS Security Finding Format, in its member account's default product. Pure. */
-export function asffFinding(finding: Finding, context: ImportContext, state: { firstSeenAt: string; rule?: AcceptedRisk; archived: boolean }): AwsSecurityFinding {
+export function asffFinding(finding: Finding, context: ImportContext, state: FindingState): AwsSecurityFinding {
   const check = CHECKS[finding.checkId];
   const cis = check.cisControl ? `${CIS}/${check.cisControl}` : undefined;
+  // A twin is the finding under the id of its other state: what is created there must be that state.
+  const accepted = Boolean(state.rule) !== Boolean(state.twin);
+  const note = accepted && state.rule ? acceptedNote(state.rule) : undefined;
   return {
     SchemaVersion: "2018-10-08",
-    Id: finding.id,
+    Id: securityHubId(finding.id, accepted),
     ProductArn: defaultProductArn(context.partition, context.region, finding.accountId),
     GeneratorId: `${GENERATOR_PREFIX}/${finding.checkId}`,
     AwsAccountId: finding.accountId,
@@ -104,14 +116,24 @@ export function asffFinding(finding: Finding, context: ImportContext, state: { f
       // The Security Hub control that decides the same, for correlating with Security Hub's own findings.
       ...(check.securityHub ? { "org-credential-reports/SecurityHubControl": check.securityHub } : {}),
     },
-    Compliance: { Status: state.archived ? "PASSED" : "FAILED", ...(cis ? { RelatedRequirements: [cis] } : {}) },
+    // A twin moved, it was not fixed: only a resolved finding passes.
+    Compliance: { Status: state.archived && !state.twin ? "PASSED" : "FAILED", ...(cis ? { RelatedRequirements: [cis] } : {}) },
     Remediation: { Recommendation: recommendationOf(finding, context) },
     Resources: [resourceOf(finding, context)],
     RecordState: state.archived ? "ARCHIVED" : "ACTIVE",
-    // Honoured when the finding is created; later changes go through BatchUpdateFindings.
-    Workflow: { Status: state.rule ? "SUPPRESSED" : "NEW" },
-    ...(state.rule ? { Note: { Text: acceptedNote(state.rule), UpdatedBy: GENERATOR_PREFIX, UpdatedAt: context.now } } : {}),
+    // Workflow and Note are honoured only when Security Hub creates the finding (securityHubId).
+    Workflow: { Status: accepted ? "SUPPRESSED" : "NEW" },
+    ...(note ? { Note: { Text: note, UpdatedBy: GENERATOR_PREFIX, UpdatedAt: context.now } } : {}),
   };
+}
+
+/** Which finding of Security Hub asffFinding makes: when first seen, its accepted risk, whether it is archived. */
+export interface FindingState {
+  readonly firstSeenAt: string;
+  readonly rule?: AcceptedRisk;
+  readonly archived: boolean;
+  /** The finding under the id of the state it is not in (securityHubId), to archive. */
+  readonly twin?: boolean;
 }
 
 /** What Security Hub shows under Remediation: the fix in at most 512 characters, and AWS's page. */

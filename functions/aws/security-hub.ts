@@ -1,10 +1,4 @@
-import {
-  type AwsSecurityFinding,
-  BatchImportFindingsCommand,
-  BatchUpdateFindingsCommand,
-  type AwsSecurityFindingIdentifier,
-  type SecurityHubClient,
-} from "@aws-sdk/client-securityhub";
+import { type AwsSecurityFinding, BatchImportFindingsCommand, type SecurityHubClient } from "@aws-sdk/client-securityhub";
 import pLimit from "p-limit";
 import type { AccountImport } from "../analysis/security-hub-findings";
 import type { SecurityHubResult } from "../run/contracts";
@@ -35,10 +29,11 @@ export const MAX_FAILURES_LISTED = 20;
 
 /**
  * Sends each account's findings to its own Security Hub, ACTIVE and ARCHIVED in batches of 100,
- * then changes the workflow of known findings whose accepted risk began or ended. Findings
- * Security Hub refuses are tried again, twice, after a pause; throttling is the SDK's to retry. An
- * account that cannot be reached or refuses the call for good (its role, Security Hub not enabled)
- * is named at once and the others go on.
+ * then archives the twins of findings whose accepted risk began or ended (accountImport). Only
+ * BatchImportFindings, which reaches the account's own product alone. Findings Security Hub
+ * refuses are tried again, twice, after a pause; throttling is the SDK's to retry. An account
+ * that cannot be reached or refuses the call for good (its role, Security Hub not enabled) is
+ * named at once and the others go on.
  */
 export async function sendToSecurityHub(imports: readonly AccountImport[], deps: SecurityHubDeps): Promise<SecurityHubResult> {
   const sleep = deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -57,60 +52,41 @@ export async function sendToSecurityHub(imports: readonly AccountImport[], deps:
           return;
         }
         const paced = pacer(sleep);
-        const send = async <T extends { Id?: string }>(items: readonly T[], call: (batch: readonly T[]) => Promise<readonly { id?: string; error: string }[]>, sent: (item: T) => void) => {
-          for (let start = 0; start < items.length; start += FINDINGS_PER_CALL) {
-            let pending = items.slice(start, start + FINDINGS_PER_CALL);
+        const importAll = async (findings: readonly AwsSecurityFinding[], sent: (finding: AwsSecurityFinding) => void) => {
+          for (let start = 0; start < findings.length; start += FINDINGS_PER_CALL) {
+            let pending = findings.slice(start, start + FINDINGS_PER_CALL);
             for (let attempt = 1; pending.length > 0; attempt++) {
               await paced();
               let refused: readonly { id?: string; error: string }[];
               try {
-                refused = await call(pending);
+                const answer = await client.send(new BatchImportFindingsCommand({ Findings: pending }));
+                refused = (answer.FailedFindings ?? []).map((f) => ({ id: f.Id, error: `${f.ErrorCode}: ${f.ErrorMessage}` }));
               } catch (err) {
                 const aws = describeAwsError(err);
-                refused = pending.map((item) => ({ id: item.Id, error: `${aws.code}: ${aws.message}` }));
+                refused = pending.map((finding) => ({ id: finding.Id, error: `${aws.code}: ${aws.message}` }));
                 // Refused as a whole for good (the role, Security Hub not enabled): no point in trying again.
                 if (!aws.transient) attempt = TRIES_PER_FINDING;
               }
               const again = new Set(refused.map((r) => r.id));
-              for (const item of pending.filter((item) => !again.has(item.Id))) sent(item);
+              for (const finding of pending.filter((finding) => !again.has(finding.Id))) sent(finding);
               if (attempt >= TRIES_PER_FINDING) {
                 failed.push(...refused.map((r) => ({ accountId: account.accountId, ...r })));
                 break;
               }
-              pending = pending.filter((item) => again.has(item.Id));
+              pending = pending.filter((finding) => again.has(finding.Id));
               if (pending.length > 0) await sleep(500 * 2 ** attempt);
             }
           }
         };
-        await send<AwsSecurityFinding>(
-          account.findings,
-          async (batch) => {
-            const answer = await client.send(new BatchImportFindingsCommand({ Findings: [...batch] }));
-            return (answer.FailedFindings ?? []).map((f) => ({ id: f.Id, error: `${f.ErrorCode}: ${f.ErrorMessage}` }));
-          },
-          (finding) => {
-            if (finding.RecordState === "ARCHIVED") totals.archived++;
-            else totals.imported++;
-            if (finding.RecordState !== "ARCHIVED" && finding.Workflow?.Status === "SUPPRESSED") totals.suppressed++;
-          },
-        );
-        const productArn = account.findings[0]?.ProductArn ?? "";
-        for (const change of account.workflow) {
-          await send<AwsSecurityFindingIdentifier>(
-            change.ids.map((Id) => ({ Id, ProductArn: productArn })),
-            async (batch) => {
-              const answer = await client.send(
-                new BatchUpdateFindingsCommand({
-                  FindingIdentifiers: [...batch],
-                  Workflow: { Status: change.status },
-                  Note: { Text: change.note, UpdatedBy: "org-credential-reports" },
-                }),
-              );
-              return (answer.UnprocessedFindings ?? []).map((f) => ({ id: f.FindingIdentifier?.Id, error: `${f.ErrorCode}: ${f.ErrorMessage}` }));
-            },
-            () => totals.workflowUpdated++,
-          );
-        }
+        await importAll(account.findings, (finding) => {
+          if (finding.RecordState === "ARCHIVED") totals.archived++;
+          else totals.imported++;
+          if (finding.RecordState !== "ARCHIVED" && finding.Workflow?.Status === "SUPPRESSED") totals.suppressed++;
+        });
+        let twinsSent = 0;
+        await importAll(account.twins, () => twinsSent++);
+        // A change is made when its twin is archived too; a failed twin is named among the failures.
+        if (twinsSent === account.twins.length) totals.workflowUpdated += account.stateChanges;
       }),
     ),
   );

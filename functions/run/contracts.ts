@@ -159,7 +159,7 @@ export interface SecurityHubResult {
   readonly suppressed: number;
   /** Resolved findings imported as ARCHIVED. */
   readonly archived: number;
-  /** Known findings whose workflow was changed because their accepted risk began or ended. */
+  /** Known findings moved between their open and accepted ids because their accepted risk began or ended (securityHubId). */
   readonly workflowUpdated: number;
   /** How many findings (or whole accounts) did not get through, after their tries. */
   readonly failedCount: number;

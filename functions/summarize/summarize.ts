@@ -171,7 +171,7 @@ async function storedRunInput(stored: StoredRunRef, deps: SummarizeDeps): Promis
 export function securityHubMessage(result: SecurityHubOutcome): string {
   if ("error" in result) return `Nothing was sent to Security Hub: ${result.error}`;
   const lines = [
-    `Security Hub: ${result.imported} finding(s) imported in ${result.accounts} account(s) (${result.suppressed} suppressed as accepted risks), ${result.archived} archived as resolved, ${result.workflowUpdated} workflow change(s).`,
+    `Security Hub: ${result.imported} finding(s) imported in ${result.accounts} account(s) (${result.suppressed} suppressed as accepted risks), ${result.archived} archived as resolved, ${result.workflowUpdated} moved as their accepted risk began or ended.`,
   ];
   if (result.failedCount > 0) {
     lines.push(`${result.failedCount} could not be sent:`, ...result.failed.map((f) => `- ${f.accountId}${f.id ? ` ${f.id}` : ""}: ${f.error}`));

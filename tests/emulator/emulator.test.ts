@@ -1,4 +1,5 @@
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { type AwsSecurityFinding, BatchImportFindingsCommand, BatchUpdateFindingsCommand, GetFindingsCommand, SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { expect } from "chai";
 import { startEmulator } from "../../emulator/server";
 
@@ -34,6 +35,36 @@ describe("emulator starter", () => {
         "111111111111",
         "123456789012",
       ]);
+    } finally {
+      await emulator.stop();
+    }
+  });
+
+  it("keeps a finding's workflow on import as Security Hub does, and sets NEW on a NOTIFIED or RESOLVED finding that comes back", async () => {
+    const emulator = await startEmulator();
+    try {
+      // moto itself, as the account's own administrator would call it: this is about moto's answers.
+      const hub = new SecurityHubClient({ region: "us-east-1", endpoint: emulator.motoEndpoint, credentials: { accessKeyId: "own", secretAccessKey: "own" } });
+      const product = "arn:aws:securityhub:us-east-1:123456789012:product/123456789012/default";
+      const finding = (id: string, record: "ACTIVE" | "ARCHIVED", workflow: string): AwsSecurityFinding => ({
+        SchemaVersion: "2018-10-08", Id: id, ProductArn: product, GeneratorId: "g", AwsAccountId: "123456789012", Types: ["t"],
+        CreatedAt: "2026-12-01T00:00:00Z", UpdatedAt: "2026-12-01T00:00:00Z", Severity: { Label: "HIGH" }, Title: id, Description: id,
+        Resources: [{ Type: "Other", Id: id }], RecordState: record, Workflow: { Status: workflow as "NEW" },
+      });
+      const workflowOf = async () => {
+        const { Findings } = await hub.send(new GetFindingsCommand({}));
+        return Object.fromEntries(Findings!.map((f) => [f.Id, `${f.RecordState} ${f.Workflow?.Status}`]));
+      };
+      await hub.send(new BatchImportFindingsCommand({ Findings: ["resolved", "suppressed", "notified"].map((id) => finding(id, "ACTIVE", "NEW")) }));
+      for (const [id, Status] of [["resolved", "RESOLVED"], ["suppressed", "SUPPRESSED"], ["notified", "NOTIFIED"]] as const) {
+        await hub.send(new BatchUpdateFindingsCommand({ FindingIdentifiers: [{ Id: id, ProductArn: product }], Workflow: { Status } }));
+      }
+      // Archived with a workflow in the import: kept as they were.
+      await hub.send(new BatchImportFindingsCommand({ Findings: ["resolved", "suppressed", "notified"].map((id) => finding(id, "ARCHIVED", "NEW")) }));
+      expect(await workflowOf()).to.deep.equal({ resolved: "ARCHIVED RESOLVED", suppressed: "ARCHIVED SUPPRESSED", notified: "ARCHIVED NOTIFIED" });
+      // Back to ACTIVE: RESOLVED and NOTIFIED become NEW, SUPPRESSED stays.
+      await hub.send(new BatchImportFindingsCommand({ Findings: ["resolved", "suppressed", "notified"].map((id) => finding(id, "ACTIVE", "SUPPRESSED")) }));
+      expect(await workflowOf()).to.deep.equal({ resolved: "ACTIVE NEW", suppressed: "ACTIVE SUPPRESSED", notified: "ACTIVE NEW" });
     } finally {
       await emulator.stop();
     }

@@ -14,7 +14,7 @@ import { runPrefix } from "../../functions/run/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/run/settings";
 import { sendToSecurityHub } from "../../functions/aws/security-hub";
 import type { SecurityHubResult } from "../../functions/run/contracts";
-import { asffFinding } from "../../functions/analysis/security-hub-findings";
+import { asffFinding, securityHubId } from "../../functions/analysis/security-hub-findings";
 import { bucketSnapshot, emulatorTarget, publishedMessages, stackRunOptions } from "../helpers/emulator-data";
 import { deployStack, type Deployment } from "../../emulator/deploy";
 import { assumeRoleDenied, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
@@ -59,6 +59,8 @@ describe("findings lifecycle end to end (moto on loopback)", function () {
   };
   const state = (f: AwsSecurityFinding | undefined) => f && `${f.RecordState} ${f.Workflow?.Status} ${f.Compliance?.Status}`;
   const bob = (accountId: string) => `${accountId}/bob.smith/console-without-mfa`;
+  /** Where a stored finding is in Security Hub: its accepted id while accepted. */
+  const hubId = (f: StoredFinding) => securityHubId(f.id, Boolean(f.acceptedRisk));
   const accounts = () => [org.managementAccountId, ...org.members.map((m) => m.id)];
 
   let sqs: SQSClient;
@@ -97,14 +99,14 @@ describe("findings lifecycle end to end (moto on loopback)", function () {
     for (const accountId of accounts()) {
       const hub = firstHub.get(accountId)!;
       const own = first.filter((f) => f.accountId === accountId);
-      expect([...hub.keys()].sort(), accountId).to.deep.equal(ids(own));
+      expect([...hub.keys()].sort(), accountId).to.deep.equal(own.map(hubId).sort());
       for (const f of own) {
-        const held = hub.get(f.id)!;
+        const held = hub.get(hubId(f))!;
         expect(state(held), f.id).to.equal(f.acceptedRisk ? "ACTIVE SUPPRESSED FAILED" : "ACTIVE NEW FAILED");
         expect(held).to.deep.include({ AwsAccountId: accountId, ProductArn: `arn:aws:securityhub:us-east-1:${accountId}:product/${accountId}/default`, GeneratorId: `org-credential-reports/${f.checkId}` });
       }
     }
-    const bobs = firstHub.get(accepted)!.get(bob(accepted))!;
+    const bobs = firstHub.get(accepted)!.get(`${bob(accepted)}/accepted`)!;
     expect(bobs.Note?.Text).to.equal("Accepted risk (console-without-mfa): MFA device on order. Owner security@example.com, until 2099-12-31.");
     expect(bobs.Compliance?.RelatedRequirements).to.deep.equal(["CIS AWS Foundations Benchmark v3.0.0/1.10"]);
     expect(bobs.Resources).to.deep.equal([
@@ -170,9 +172,13 @@ describe("findings lifecycle end to end (moto on loopback)", function () {
       const findings = (await file<{ findings: StoredFinding[]; expiredRules: AcceptedRisk[] }>("lc-3", "findings.json"));
       expect(findings.expiredRules).to.deep.equal([rules(yesterday)[1]]);
       expect(findings.findings.find((f) => f.id === bob(accepted))!.acceptedRisk).to.equal(undefined);
+      // Moved back to its own id, NEW; its accepted id archived, still failing (no BatchUpdateFindings).
       const inAccepted = await hubOf(accepted);
       expect(state(inAccepted.get(bob(accepted)))).to.equal("ACTIVE NEW FAILED");
-      expect(inAccepted.get(bob(accepted))!.Note?.Text).to.equal("No accepted risk covers this finding any more (expired or removed).");
+      expect(state(inAccepted.get(`${bob(accepted)}/accepted`))).to.equal("ARCHIVED SUPPRESSED FAILED");
+      expect([...inAccepted.values()].filter((f) => f.RecordState === "ACTIVE").map((f) => f.Id).sort()).to.deep.equal(
+        findings.findings.filter((f) => f.accountId === accepted).map(hubId).sort(),
+      );
       expect(state((await hubOf(fixed)).get(bob(fixed)))).to.equal("ARCHIVED NEW PASSED");
       // The account back: the same findings, seen again in this run.
       const back = await hubOf(flaky);
@@ -189,7 +195,7 @@ describe("findings lifecycle end to end (moto on loopback)", function () {
     const context = { partition: "aws", region: "us-east-1", runId: "lc-many", runStartedAt: startedAt, now: startedAt, pageUrl: "https://example.com/report.html" };
     const findings = many.map((f) => asffFinding(f, context, { firstSeenAt: startedAt, archived: false }));
 
-    const result = await sendToSecurityHub([{ accountId: org.managementAccountId, findings, workflow: [] }], {
+    const result = await sendToSecurityHub([{ accountId: org.managementAccountId, findings, twins: [], stateChanges: 0 }], {
       clientFor: async () => awsClients(emulatorTarget(proxy.endpoint)).securityHubClient(),
       log: silentLog,
     });
@@ -241,7 +247,8 @@ describe("findings lifecycle end to end (moto on loopback)", function () {
       const result = await run("lc-refused", rules("2099-12-31"));
 
       const ofFixed = ids(first.filter((f) => f.accountId === fixed && f.id !== bob(fixed)));
-      expect(proxy.seen.filter((r) => r.action === "BatchImportFindings" && r.account === accepted)).to.have.length(2);
+      // Its findings refused once and sent again, then the open ids of its accepted findings archived.
+      expect(proxy.seen.filter((r) => r.action === "BatchImportFindings" && r.account === accepted)).to.have.length(3);
       expect(result.failedCount).to.equal(ofFixed.length);
       expect(result.failed.map((f) => [f.accountId, f.id, f.error])).to.deep.equal(ofFixed.map((id) => [fixed, id, "InternalFailure: try again"]));
       const summaries = (await publishedMessages(emulator.endpoint)).filter((m) => m.message.startsWith("Credential report run lc-refused"));

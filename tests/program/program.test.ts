@@ -71,7 +71,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
           "iam:GetAccountSummary",
           "iam:ListVirtualMFADevices",
           "iam:GetAccountPasswordPolicy",
-          ...(securityHub ? ["securityhub:BatchImportFindings", "securityhub:BatchUpdateFindings"] : []),
+          ...(securityHub ? ["securityhub:BatchImportFindings"] : []),
         ]);
       });
 
@@ -420,10 +420,8 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         Action: "securityhub:BatchImportFindings",
         Resource: `arn:aws:securityhub:${REGION}:${PIPELINE_ACCOUNT}:product/${PIPELINE_ACCOUNT}/default`,
       });
-      expect(statement(policy, "UpdateOwnAccountFindingsWorkflow")).to.deep.include({
-        Action: "securityhub:BatchUpdateFindings",
-        Resource: `arn:aws:securityhub:${REGION}:${PIPELINE_ACCOUNT}:hub/default`,
-      });
+      // No BatchUpdateFindings: no condition could keep it to our own findings.
+      expect(JSON.stringify(policy)).to.not.contain("BatchUpdateFindings");
       const sids = rolePolicy(off(), "summarize").map((s) => s.Sid);
       expect(sids).to.not.include.members(["AssumeMemberRoleForSecurityHub"]);
       expect(sids.filter((sid) => /SecurityHub|Findings/.test(sid))).to.deep.equal([]);
@@ -435,14 +433,12 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         Action: "securityhub:BatchImportFindings",
         Resource: `arn:aws:securityhub:${REGION}:${PIPELINE_ACCOUNT}:product/${PIPELINE_ACCOUNT}/default`,
       });
-      expect(statement(policy, "UpdateOwnAccountFindingsWorkflow")).to.deep.include({
-        Action: "securityhub:BatchUpdateFindings",
-        Resource: `arn:aws:securityhub:${REGION}:${PIPELINE_ACCOUNT}:hub/default`,
-      });
+      // No BatchUpdateFindings: no condition could keep it to our own findings.
+      expect(JSON.stringify(policy)).to.not.contain("BatchUpdateFindings");
       expect(rolePolicy(off(), "collect-report").map((s) => s.Sid).filter((sid) => /SecurityHub|Findings/.test(sid))).to.deep.equal([]);
     });
 
-    it("has the member role trust Summarize too, and import and update only its own account's findings, with Security Hub on", () => {
+    it("has the member role trust Summarize too, and import only its own account's findings into its own product, with Security Hub on", () => {
       const role = memberRoleOf(one(on(), "aws:cloudformation/stackSet:StackSet"));
       const summarizeRole = one(on(), "aws:iam/role:Role", "credreport-summarize");
       expect(role.AssumeRolePolicyDocument.Statement.map((s) => [s.Sid, s.Principal])).to.deep.equal([
@@ -450,8 +446,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         ["TrustSummarizeRoleForSecurityHub", { AWS: `arn:aws:iam::${PIPELINE_ACCOUNT}:role/${summarizeRole.name}` }],
       ]);
       const statements = role.Policies[0].PolicyDocument.Statement as unknown as { Sid: string; Action: string; Resource: unknown }[];
-      const hub = { "Fn::Sub": `arn:\${AWS::Partition}:securityhub:${REGION}:\${AWS::AccountId}:hub/default` };
-      expect(statements.slice(2, 4)).to.deep.equal([
+      expect(statements.slice(2)).to.deep.equal([
         {
           Sid: "ImportOwnAccountFindings",
           Effect: "Allow",
@@ -459,10 +454,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
           Resource: { "Fn::Sub": `arn:\${AWS::Partition}:securityhub:${REGION}:\${AWS::AccountId}:product/\${AWS::AccountId}/default` },
           Condition: { StringEquals: { "securityhub:TargetAccount": { "Fn::Sub": "${AWS::AccountId}" } } },
         },
-        { Sid: "UpdateOwnAccountFindingsWorkflow", Effect: "Allow", Action: "securityhub:BatchUpdateFindings", Resource: hub },
       ]);
-      // The rest deny every update but the workflow state and a note (member-role-simulation.test.ts judges them).
-      expect(statements.slice(4).every((s) => (s as { Effect?: string }).Effect === "Deny" && s.Action === "securityhub:BatchUpdateFindings")).to.equal(true);
       const offRole = memberRoleOf(one(off(), "aws:cloudformation/stackSet:StackSet"));
       expect(offRole.AssumeRolePolicyDocument.Statement.map((s) => s.Sid)).to.deep.equal(["TrustCollectorRoleOnly"]);
       expect(offRole.Policies[0].PolicyDocument.Statement.map((s) => s.Sid)).to.deep.equal(["GenerateAndReadCredentialReport", "ReadAccountCredentialSettings"]);

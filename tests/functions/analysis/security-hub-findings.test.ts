@@ -55,7 +55,7 @@ describe("Security Hub findings (ASFF)", () => {
     }
   });
 
-  it("sends nothing for an account not re-checked, archives what a re-checked one resolved, and changes the workflow of a rule that ended", async () => {
+  it("sends nothing for an account not re-checked, archives what a re-checked one resolved, and moves the finding of a rule that ended back to its own id", async () => {
     const first = await analyzeReports({ run: run(NOW), reports: [report("111111111111"), report("222222222222")], acceptedRisks: [aliceRule] });
     const knownOf = (accountId: string) => {
       const account = first.accounts.find((a) => a.accountId === accountId)!;
@@ -77,7 +77,50 @@ describe("Security Hub findings (ASFF)", () => {
     const archived = one.findings.filter((f) => f.RecordState === "ARCHIVED");
     expect(archived.map((f) => f.Id).sort()).to.deep.equal(knownOf("111111111111").findings.filter((f) => f.user === "bob").map((f) => f.id).sort());
     expect(archived.every((f) => f.Compliance?.Status === "PASSED" && f.FirstObservedAt === NOW.toISOString())).to.equal(true);
-    expect(one.workflow).to.deep.equal([{ status: "NEW", note: "No accepted risk covers this finding any more (expired or removed).", ids: ["111111111111/alice/console-without-mfa"] }]);
+    // Alice's rule ended: her finding is open again under its own id, created NEW, and its accepted
+    // id is archived (still failing: it moved, it was not fixed).
+    const alice = "111111111111/alice/console-without-mfa";
+    expect(one.stateChanges).to.equal(1);
+    expect(one.findings.find((f) => f.Id === alice)).to.deep.include({ RecordState: "ACTIVE", Workflow: { Status: "NEW" } });
+    expect(one.twins.map((f) => [f.Id, f.RecordState, f.Workflow!.Status, f.Compliance!.Status])).to.deep.equal([[`${alice}/accepted`, "ARCHIVED", "SUPPRESSED", "FAILED"]]);
     expect(one.findings.filter((f) => f.RecordState === "ACTIVE")).to.have.length(second.accounts[0].findings.length);
+  });
+
+  it("moves a finding to its accepted id when a rule begins, archives its open id every run it stays accepted, and archives a resolved one under the id it had", async () => {
+    const aliceUntil = (expires: string): AcceptedRisk => ({ ...aliceRule, expires });
+    const alice = "111111111111/alice/console-without-mfa";
+    const day = (n: number) => new Date(NOW.getTime() + n * 86_400_000);
+    const runs: Awaited<ReturnType<typeof analyzeReports>>[] = [];
+    const next = async (at: Date, acceptedRisks: AcceptedRisk[], reportCsv = csv) => {
+      const before = runs.at(-1)?.accounts[0];
+      runs.push(await analyzeReports({
+        run: run(at),
+        reports: [{ ...report("111111111111"), csv: reportCsv }],
+        known: before ? () => ({ runId: before.run.id, findings: before.findings, notRechecked: before.notRechecked }) : undefined,
+        acceptedRisks,
+      }));
+      return accountImport(runs.at(-1)!.accounts[0], context(at))!;
+    };
+    const ofAlice = (findings: readonly { Id?: string; RecordState?: string; Workflow?: { Status?: string } }[]) =>
+      findings.filter((f) => f.Id!.startsWith(alice)).map((f) => `${f.Id!.slice(alice.length) || "(own id)"} ${f.RecordState} ${f.Workflow!.Status}`);
+
+    const open = await next(NOW, []);
+    expect([ofAlice(open.findings), ofAlice(open.twins), open.stateChanges]).to.deep.equal([["(own id) ACTIVE NEW"], [], 0]);
+    // The rule begins: created under the accepted id, SUPPRESSED with the rule's note; the open one archived.
+    const began = await next(day(1), [aliceUntil("2099-01-01")]);
+    expect([ofAlice(began.findings), ofAlice(began.twins), began.stateChanges]).to.deep.equal([["/accepted ACTIVE SUPPRESSED"], ["(own id) ARCHIVED NEW"], 1]);
+    expect(began.findings.find((f) => f.Id === `${alice}/accepted`)!.Note!.Text).to.match(/^Accepted risk \(console-without-mfa\): MFA on order\. Owner sec@example.com/);
+    // Still accepted: the open id is archived again (it heals a finding 0.4.0 kept under its own id), no change counted.
+    const kept = await next(day(2), [aliceUntil("2099-01-01")]);
+    expect([ofAlice(kept.findings), ofAlice(kept.twins), kept.stateChanges]).to.deep.equal([["/accepted ACTIVE SUPPRESSED"], ["(own id) ARCHIVED NEW"], 0]);
+    // Fixed while accepted: archived under the accepted id, passing; the open id stays archived.
+    const withoutAlice = csv.split("\n").filter((line) => !line.startsWith("alice,")).join("\n");
+    const fixed = await next(day(3), [aliceUntil("2099-01-01")], withoutAlice);
+    expect([ofAlice(fixed.findings), ofAlice(fixed.twins)]).to.deep.equal([["/accepted ARCHIVED SUPPRESSED"], ["(own id) ARCHIVED NEW"]]);
+    expect(fixed.findings.find((f) => f.Id === `${alice}/accepted`)!.Compliance!.Status).to.equal("PASSED");
+    // No finding is ever created under an id in the other id's state.
+    for (const sent of [open, began, kept, fixed].flatMap((i) => [...i.findings, ...i.twins])) {
+      expect(sent.Workflow!.Status, sent.Id).to.equal(sent.Id!.endsWith("/accepted") ? "SUPPRESSED" : "NEW");
+    }
   });
 });
