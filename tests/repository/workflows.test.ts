@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
@@ -21,8 +21,10 @@ interface Step {
 }
 interface Job {
   if?: string;
+  needs?: string | string[];
   permissions?: Record<string, string>;
   environment?: string;
+  outputs?: Record<string, string>;
   steps: Step[];
 }
 interface Workflow {
@@ -37,6 +39,28 @@ const step = (job: Job, name: string): Step => {
   return found[0];
 };
 const usesOf = (job: Job, action: string) => job.steps.filter((s) => s.uses?.startsWith(`${action}@`));
+
+/** A pull request of a fork gets no job: its code would run with whatever the job holds. */
+const FORK_GUARD = "github.event.pull_request.head.repo.full_name == github.repository";
+
+/**
+ * Runs a step's script as GitHub runs a `run:` step on Linux (`bash -e`), with the step's
+ * environment given here, RUNNER_TEMP in a fresh folder holding `files`, and `fakes` (name → bash
+ * script) first on PATH in place of the commands of the same name.
+ */
+function runStep(script: string, env: Record<string, string>, fakes: Record<string, string>, files: Record<string, string> = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "step-"));
+  mkdirSync(join(dir, "bin"));
+  for (const [name, body] of Object.entries(fakes)) writeFileSync(join(dir, "bin", name), `#!/usr/bin/env bash\n${body}`, { mode: 0o755 });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  writeFileSync(join(dir, "step.sh"), script);
+  const result = spawnSync("bash", ["--noprofile", "--norc", "-e", join(dir, "step.sh")], {
+    cwd: dir,
+    env: { PATH: `${join(dir, "bin")}:${process.env.PATH}`, RUNNER_TEMP: dir, ...env },
+    encoding: "utf8",
+  });
+  return { dir, status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
 
 /** The README's test command: the quick start line that says it runs the tests. */
 function readmeTestCommand(): string {
@@ -55,14 +79,19 @@ describe("GitHub Actions workflows", () => {
     this.timeout(30_000);
     // The parser is ESM that imports JSON without an import attribute: Node's own loader refuses
     // that, tsx's ESM loader (required in .mocharc.json) accepts it.
-    const { parseWorkflow, NoOperationTraceWriter } = await import("@actions/workflow-parser");
+    const { parseWorkflow, convertWorkflowTemplate, NoOperationTraceWriter } = await import("@actions/workflow-parser");
+    // The parser checks the structure; the converter, as GitHub does next, the expressions of `if:`.
+    const errors = async (name: string, content: string) => {
+      const parsed = parseWorkflow({ name, content }, new NoOperationTraceWriter());
+      const parseErrors = parsed.context.errors.getErrors().map((e) => e.message);
+      if (parseErrors.length > 0 || !parsed.value) return parseErrors;
+      return ((await convertWorkflowTemplate(parsed.context, parsed.value)).errors ?? []).map((e) => e.Message);
+    };
     expect(WORKFLOW_FILES).to.have.members(["test.yml", "preview.yml", "deploy.yml"]);
-    for (const file of WORKFLOW_FILES) {
-      const parsed = parseWorkflow({ name: file, content: read(`.github/workflows/${file}`) }, new NoOperationTraceWriter());
-      expect(parsed.context.errors.getErrors().map((e) => e.message), file).to.deep.equal([]);
-    }
-    const broken = parseWorkflow({ name: "broken.yml", content: "on: pull_requests\njobs: {}\n" }, new NoOperationTraceWriter());
-    expect(broken.context.errors.getErrors()).to.not.be.empty;
+    for (const file of WORKFLOW_FILES) expect(await errors(file, read(`.github/workflows/${file}`)), file).to.deep.equal([]);
+    expect(await errors("broken.yml", "on: pull_requests\njobs: {}\n")).to.not.be.empty;
+    const brokenIf = "on: pull_request\njobs:\n  a:\n    if: (github.event_name == 'pull_request'\n    runs-on: ubuntu-24.04\n    steps:\n      - run: true\n";
+    expect(await errors("broken-if.yml", brokenIf)).to.not.be.empty;
   });
 
   it("pin every action to a full commit SHA with its release tag beside it, the same one everywhere", () => {
@@ -78,8 +107,10 @@ describe("GitHub Actions workflows", () => {
     }
     expect([...pins.keys()]).to.have.members([
       "actions/checkout",
+      "actions/download-artifact",
       "actions/setup-node",
       "actions/setup-python",
+      "actions/upload-artifact",
       "aws-actions/configure-aws-credentials",
       "pulumi/actions",
       "pulumi/auth-actions",
@@ -96,13 +127,12 @@ describe("GitHub Actions workflows", () => {
     expect(runs.indexOf("npm ci")).to.be.greaterThan(-1);
   });
 
-  it("preview: on pull requests of this repository only, pulumi preview with the policy pack, commented, skipped when not configured", () => {
+  it("preview: on pull requests of this repository only, pulumi preview with the policy pack, skipped when not configured", () => {
     const preview = workflow("preview.yml");
     expect(Object.keys(preview.on)).to.deep.equal(["pull_request"]);
+    expect(Object.keys(preview.jobs)).to.deep.equal(["preview", "comment"]);
     const job = preview.jobs.preview;
-    // A fork's pull request gets no job: its code would run with whatever the job holds.
-    expect(job.if).to.equal("github.event.pull_request.head.repo.full_name == github.repository");
-    expect(job.permissions).to.deep.equal({ contents: "read", "id-token": "write", "pull-requests": "write" });
+    expect(job.if).to.equal(FORK_GUARD);
 
     const settings = step(job, "Check the preview settings");
     expect(settings.run).to.equal(".github/scripts/require-settings.sh PULUMI_PREVIEW_STACK PULUMI_ORGANIZATION PULUMI_PREVIEW_TEAM AWS_PREVIEW_ROLE_ARN AWS_REGION");
@@ -113,9 +143,14 @@ describe("GitHub Actions workflows", () => {
       AWS_PREVIEW_ROLE_ARN: "${{ vars.AWS_PREVIEW_ROLE_ARN }}",
       AWS_REGION: "${{ vars.AWS_REGION }}",
     });
-    // Every step after the check runs only when it found everything.
-    const after = job.steps.slice(job.steps.indexOf(settings) + 1);
+    // Every step after the check runs only when it found everything; the upload, only after a
+    // preview (which is skipped whenever the check is not passed), whether it passed or failed.
+    const pulumi = step(job, "Pulumi preview");
+    const upload = step(job, "Upload the preview");
+    const after = job.steps.slice(job.steps.indexOf(settings) + 1).filter((s) => s !== upload);
     expect(after.map((s) => s.if)).to.deep.equal(after.map(() => `steps.${settings.id}.outputs.enabled == 'true'`));
+    expect(upload.if).to.equal(`\${{ !cancelled() && steps.${pulumi.id}.outcome != 'skipped' }}`);
+    expect(job.steps.indexOf(upload)).to.equal(job.steps.length - 1);
 
     // No stored Pulumi token: a team token from Pulumi Cloud's OIDC exchange, short-lived, for the team that may only read the stack.
     expect(read(".github/workflows/preview.yml")).to.not.contain("secrets.PULUMI_ACCESS_TOKEN");
@@ -128,11 +163,151 @@ describe("GitHub Actions workflows", () => {
     });
     const [credentials] = usesOf(job, "aws-actions/configure-aws-credentials");
     expect(credentials.with).to.include({ "role-to-assume": "${{ vars.AWS_PREVIEW_ROLE_ARN }}", "aws-region": "${{ vars.AWS_REGION }}" });
+    // pulumi/actions only installs the CLI (no command); the preview is the CLI's, with the policy pack.
+    const install = step(job, "Install the Pulumi CLI");
+    expect(install.uses).to.match(/^pulumi\/actions@/);
+    expect(Object.keys(install.with!)).to.deep.equal(["pulumi-version"]);
+    expect(pulumi.run).to.contain('pulumi preview --stack "$STACK" --policy-pack policies/pack --diff --non-interactive');
+    expect(pulumi.env).to.deep.equal({ STACK: "${{ vars.PULUMI_PREVIEW_STACK }}" });
+    for (const before of [install, pulumiLogin, credentials, step(job, "Install dependencies")]) expect(job.steps.indexOf(pulumi)).to.be.greaterThan(job.steps.indexOf(before));
+  });
+
+  it("preview: the job that runs the pull request's code holds no token that can write, and hands its output on as an artifact", () => {
+    const job = workflow("preview.yml").jobs.preview;
+    // Its GITHUB_TOKEN reads the repository's contents (which the checkout already has), nothing more;
+    // id-token is what AWS and Pulumi Cloud exchange for their read-only credentials.
+    expect(job.permissions).to.deep.equal({ contents: "read", "id-token": "write" });
+    // No step is handed a GitHub token, nor asked to comment (which would need one).
+    const tokenInputs = ["github-token", "token", "comment-on-pr", "comment-on-pr-number", "GITHUB_TOKEN", "GH_TOKEN"];
+    for (const s of job.steps) expect([...Object.keys(s.with ?? {}), ...Object.keys(s.env ?? {})].filter((name) => tokenInputs.includes(name)), s.name).to.deep.equal([]);
+    expect(JSON.stringify(job)).to.not.match(/secrets\.GITHUB_TOKEN|github\.token/);
+
+    // The preview's output, passed or failed, goes to the comment job as an artifact.
     const pulumi = step(job, "Pulumi preview");
-    expect(job.steps.indexOf(pulumi)).to.be.greaterThan(job.steps.indexOf(pulumiLogin));
-    expect(pulumi.uses).to.match(/^pulumi\/actions@/);
-    expect(pulumi.with).to.include({ command: "preview", "stack-name": "${{ vars.PULUMI_PREVIEW_STACK }}", "comment-on-pr": true, policyPacks: "policies/pack" });
-    expect(pulumi.env).to.equal(undefined);
+    expect(pulumi.run).to.match(/^set -euo pipefail$/m);
+    expect(pulumi.run).to.contain('2>&1 | tee "$RUNNER_TEMP/preview/output.txt"');
+    expect(job.outputs).to.deep.equal({ preview: `\${{ steps.${pulumi.id}.outcome }}` });
+    const [upload] = usesOf(job, "actions/upload-artifact");
+    expect(upload).to.equal(step(job, "Upload the preview"));
+    expect(upload.with).to.include({ name: "preview", path: "${{ runner.temp }}/preview/output.txt", "if-no-files-found": "error" });
+  });
+
+  it("preview: the comment is posted by a job that runs nothing of the pull request, with pull-requests: write alone", () => {
+    const preview = workflow("preview.yml");
+    const job = preview.jobs.comment;
+    expect(job.needs).to.equal("preview");
+    // The fork guard too, and only once the preview ran (its outcome is skipped when it did not).
+    expect(job.if).to.contain(FORK_GUARD);
+    expect(job.if).to.match(/^!cancelled\(\) && /);
+    expect(job.if).to.contain("(needs.preview.outputs.preview == 'success' || needs.preview.outputs.preview == 'failure')");
+    expect(job.permissions).to.deep.equal({ "pull-requests": "write" });
+
+    // Its one action downloads the artifact: no checkout, no Node.js, no npm, no Pulumi.
+    expect(job.steps.filter((s) => s.uses).map((s) => s.uses!.split("@")[0])).to.deep.equal(["actions/download-artifact"]);
+    const [download] = usesOf(job, "actions/download-artifact");
+    expect(download.with).to.deep.equal({ name: step(preview.jobs.preview, "Upload the preview").with!.name, path: "${{ runner.temp }}/preview" });
+    const comment = step(job, "Comment on the pull request");
+    expect(comment.run).to.not.match(/^\s*(npm|npx|node|pulumi|git|\.\/|\.github\/)/m);
+    expect(comment.env).to.deep.equal({
+      GH_TOKEN: "${{ github.token }}",
+      PR_NUMBER: "${{ github.event.pull_request.number }}",
+      PREVIEW: "${{ needs.preview.outputs.preview }}",
+      STACK: "${{ vars.PULUMI_PREVIEW_STACK }}",
+      OUTPUT: `${download.with!.path}/output.txt`,
+    });
+  });
+
+  it("preview: no script has an expression written into it (values reach scripts through env)", () => {
+    for (const job of Object.values(workflow("preview.yml").jobs)) for (const s of job.steps) expect(s.run ?? "", s.name).to.not.contain("${{");
+  });
+
+  it("preview: the preview step saves pulumi's output, and fails when pulumi fails", () => {
+    const pulumi = step(workflow("preview.yml").jobs.preview, "Pulumi preview");
+    const fakePulumi = (status: number) => `echo "args: $*"; echo "a policy violation" >&2; exit ${status}`;
+    for (const status of [0, 3]) {
+      const run = runStep(pulumi.run!, { STACK: "acme/org-credential-reports/prod" }, { pulumi: fakePulumi(status) });
+      expect(run.status, run.stderr).to.equal(status);
+      const saved = readFileSync(join(run.dir, "preview/output.txt"), "utf8");
+      expect(saved).to.equal("args: preview --stack acme/org-credential-reports/prod --policy-pack policies/pack --diff --non-interactive --color never\na policy violation\n");
+      expect(run.stdout).to.equal(saved);
+    }
+  });
+
+  describe("preview: the comment step", () => {
+    const comment = () => step(workflow("preview.yml").jobs.comment, "Comment on the pull request");
+    const MARKER = "<!-- pulumi-preview -->";
+    /** A gh that answers a comment listing with `comments` (through the --jq filter, as gh does) and records every call and body. */
+    const fakeGh = `echo "$* token=$GH_TOKEN" >>"$RUNNER_TEMP/gh.log"
+jq_filter=""; method=GET
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --jq) jq_filter=$2; shift ;;
+    --method) method=$2; shift ;;
+    -F) cp "\${2#body=@}" "$RUNNER_TEMP/gh.body"; shift ;;
+  esac
+  shift
+done
+if [ "$method" = GET ]; then jq -r "$jq_filter" "$RUNNER_TEMP/comments.json"; fi`;
+
+    function post(output: string, comments: unknown[], preview = "success") {
+      const dir = mkdtempSync(join(tmpdir(), "preview-output-"));
+      writeFileSync(join(dir, "output.txt"), output);
+      const env = {
+        GH_TOKEN: "ghs_job_token",
+        PR_NUMBER: "12",
+        PREVIEW: preview,
+        STACK: "acme/org-credential-reports/prod",
+        OUTPUT: join(dir, "output.txt"),
+        GITHUB_REPOSITORY: "acme/org-credential-reports",
+        GITHUB_SERVER_URL: "https://github.com",
+        GITHUB_RUN_ID: "4242",
+        GITHUB_STEP_SUMMARY: join(dir, "summary.md"),
+      };
+      expect(Object.keys(comment().env!).every((name) => name in env)).to.equal(true);
+      const run = runStep(comment().run!, env, { gh: fakeGh }, { "comments.json": JSON.stringify(comments) });
+      expect(run.status, run.stderr).to.equal(0);
+      const body = readFileSync(join(run.dir, "gh.body"), "utf8");
+      expect(readFileSync(join(dir, "summary.md"), "utf8")).to.equal(body);
+      return { calls: readFileSync(join(run.dir, "gh.log"), "utf8").trim().split("\n"), body, dir: run.dir };
+    }
+
+    it("posts a new comment with the job's token when it has none yet, the output as escaped text", () => {
+      const hostile = "</pre><script>alert(1)</script>\n```\n\u001b[31mred\u001b[0m\r\n$(touch pwned) ${{ github.token }} a & b\n" + MARKER + "\n";
+      const { calls, body, dir } = post(hostile, [{ id: 7, user: { login: "someone" }, body: `${MARKER}\nnot ours` }, { id: 8, user: { login: "github-actions[bot]" }, body: "another bot comment" }], "failure");
+      expect(calls).to.have.length(2);
+      expect(calls[0]).to.match(/^api --paginate repos\/acme\/org-credential-reports\/issues\/12\/comments --jq .* token=ghs_job_token$/);
+      expect(calls[1]).to.match(/^api --method POST repos\/acme\/org-credential-reports\/issues\/12\/comments -F body=@\S+ --silent token=ghs_job_token$/);
+      expect(body.split("\n").slice(0, 4)).to.deep.equal([
+        MARKER,
+        "#### `pulumi preview` of `acme/org-credential-reports/prod`: **failed**",
+        "",
+        "[The run's log](https://github.com/acme/org-credential-reports/actions/runs/4242)",
+      ]);
+      const pre = body.slice(body.indexOf("<pre>\n") + 6, body.indexOf("</pre>"));
+      expect(pre).to.equal("&lt;/pre&gt;&lt;script&gt;alert(1)&lt;/script&gt;\n```\nred\n$(touch pwned) ${{ github.token }} a &amp; b\n&lt;!-- pulumi-preview --&gt;\n");
+      expect(body.match(/<\/?pre>/g)).to.deep.equal(["<pre>", "</pre>"]);
+      expect(existsSync(join(dir, "pwned"))).to.equal(false);
+    });
+
+    it("edits its own comment, the one with the marker", () => {
+      const { calls, body } = post("Resources:\n    + 3 to create\n", [
+        { id: 7, user: { login: "someone" }, body: `${MARKER}\nnot ours` },
+        { id: 42, user: { login: "github-actions[bot]" }, body: `${MARKER}\nthe last preview` },
+      ]);
+      expect(calls[1]).to.match(/^api --method PATCH repos\/acme\/org-credential-reports\/issues\/comments\/42 -F body=@\S+ --silent /);
+      expect(body).to.contain(": passed\n").and.contain("<pre>\nResources:\n    + 3 to create\n</pre>");
+    });
+
+    it("keeps the end of an output longer than a comment holds", () => {
+      const lines = Array.from({ length: 20_000 }, (_, i) => `    + aws:s3:Bucket resource-${i} <create>`);
+      const { body } = post(`${lines.join("\n")}\nResources: 20000 to create\n`, []);
+      expect(body.length).to.be.below(65_536);
+      expect(body).to.contain("(the output's end: it is longer than a comment holds)");
+      expect(body).to.contain("resource-19999 &lt;create&gt;\nResources: 20000 to create\n</pre>");
+      expect(body).to.not.contain("resource-0 ");
+      const pre = body.slice(body.indexOf("<pre>\n") + 6);
+      expect(pre.startsWith("    + aws:s3:Bucket resource-")).to.equal(true);
+    });
   });
 
   it("deploy: pulumi up of the named stack, by hand only, in a protected environment, failing when not configured", () => {
@@ -150,7 +325,9 @@ describe("GitHub Actions workflows", () => {
   it("run the policy pack that exists, with the Pulumi CLI of the SDK's version", () => {
     expect(existsSync(join(ROOT, "policies/pack/PulumiPolicy.yaml"))).to.equal(true);
     const sdk = JSON.parse(read("package.json")).dependencies["@pulumi/pulumi"];
-    expect([step(workflow("preview.yml").jobs.preview, "Pulumi preview"), step(workflow("deploy.yml").jobs.up, "Pulumi up")].map((s) => s.with!["pulumi-version"])).to.deep.equal([sdk, sdk]);
+    expect([step(workflow("preview.yml").jobs.preview, "Install the Pulumi CLI"), step(workflow("deploy.yml").jobs.up, "Pulumi up")].map((s) => s.with!["pulumi-version"])).to.deep.equal([sdk, sdk]);
+    expect(step(workflow("preview.yml").jobs.preview, "Pulumi preview").run).to.contain("--policy-pack policies/pack");
+    expect(step(workflow("deploy.yml").jobs.up, "Pulumi up").with).to.include({ policyPacks: "policies/pack" });
   });
 
   it("test on Node.js 24, the Lambdas' runtime and the release .ci/run uses, and on Node.js 22, which engines allows", () => {
@@ -172,8 +349,10 @@ describe("GitHub Actions workflows", () => {
   it("have every workflow, job and step that docs/ci.md names", () => {
     const section = ciDoc();
     const rows = [...section.matchAll(/^\| `(\.github\/workflows\/[^`]+)` \| `([^`]+)` \|/gm)].map((m) => [m[1], m[2]]);
-    expect(rows.map(([file]) => file)).to.have.members(WORKFLOW_FILES.map((f) => `.github/workflows/${f}`));
+    expect([...new Set(rows.map(([file]) => file))]).to.have.members(WORKFLOW_FILES.map((f) => `.github/workflows/${f}`));
     for (const [file, job] of rows) expect(parse(read(file)).jobs, file).to.have.property(job);
+    // A row for every job.
+    for (const file of WORKFLOW_FILES) expect(rows.filter(([f]) => f === `.github/workflows/${file}`).map(([, job]) => job), file).to.have.members(Object.keys(workflow(file).jobs));
 
     const steps = [...section.matchAll(/the step "([^"]+)"/g)].map((m) => m[1].replace(/\s+/g, " "));
     expect(steps).to.have.length.greaterThan(1);
