@@ -1,5 +1,4 @@
-import { writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner";
 import type { RunRef } from "../functions/run/contracts";
@@ -10,7 +9,7 @@ import { EXIT_INCOMPLETE, UsageError } from "./exit-status";
 import { AWS_TARGET_OPTIONS, awsTargetProblems, regionOf } from "./options/aws-target";
 import { bucketFlag, outFolderFlag, problemsOf, runPrefixFlag, wholeNumberFlag } from "./options/flag-checks";
 import { type Command, parseOptions } from "./options/option-table";
-import { makePrivateFolder, PRIVATE_FILE, pathUnder } from "./output/private-files";
+import { pathUnder, writePrivateFile } from "./output/private-files";
 import { newestRun } from "./output/trend";
 import { preflight } from "./preflight";
 
@@ -82,8 +81,7 @@ async function fetchRun(args: string[]): Promise<number> {
     const text = await readIfPresent(clients.s3, bucket, key);
     const place = pathUnder(outDir, key);
     if (text === undefined || "refused" in place) continue;
-    await makePrivateFolder(dirname(place.path));
-    await writeFile(place.path, text, { mode: PRIVATE_FILE });
+    await writePrivateFile(outDir, place.path, text);
     fetched.push(basename(key));
   }
   if (!fetched.includes(ANALYSIS_FILES.html)) {

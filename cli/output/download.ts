@@ -1,8 +1,6 @@
-import { writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
 import pLimit from "p-limit";
-import { makePrivateFolder, PRIVATE_FILE, pathUnder } from "./private-files";
+import { pathUnder, writePrivateFile } from "./private-files";
 import type { DownloadProgress } from "../../local/progress";
 
 /** Objects fetched at once: a run of 10,000 accounts is 10,000 reports, too many to fetch one by one. */
@@ -16,8 +14,9 @@ export interface Downloaded {
 
 /**
  * Copies every object under a prefix into a folder, keeping the key as the relative path, each
- * file readable by its owner only. A key that would land outside the folder is refused, and the
- * rest are still written. `progress`, when given, is kept up to date for a progress line.
+ * file and folder readable by its owner only, even where an earlier download left them. A key
+ * that would land outside the folder is refused, and the rest are still written. `progress`, when
+ * given, is kept up to date for a progress line.
  */
 export async function downloadPrefix(s3: S3Client, bucket: string, prefix: string, outDir: string, progress?: DownloadProgress): Promise<Downloaded> {
   const files = new Map<string, string>();
@@ -31,8 +30,7 @@ export async function downloadPrefix(s3: S3Client, bucket: string, prefix: strin
     }
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const body = await got.Body!.transformToByteArray();
-    await makePrivateFolder(dirname(place.path));
-    await writeFile(place.path, body, { mode: PRIVATE_FILE });
+    await writePrivateFile(outDir, place.path, body);
     files.set(key, place.path);
     if (progress) {
       progress.files++;

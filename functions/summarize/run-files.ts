@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -128,8 +128,14 @@ export class RunFilesInFolder extends PartsOnDisk {
 
   protected async write(file: RunFile, open: () => Readable, _length: number): Promise<void> {
     if (file in HISTORY_FILES) return;
-    // The files list every user of every account: the owner's alone, as the CLI's downloads.
+    // The files list every user of every account: the owner's alone, as the CLI's downloads. A mode
+    // given to mkdir or open applies only to what they create: what an earlier run left is tightened.
+    const path = join(this.target, ANALYSIS_FILES[file as keyof typeof ANALYSIS_FILES]);
     await mkdir(this.target, { recursive: true, mode: 0o700 });
-    await pipeline(open(), createWriteStream(join(this.target, ANALYSIS_FILES[file as keyof typeof ANALYSIS_FILES]), { mode: 0o600 }));
+    await chmod(this.target, 0o700);
+    await chmod(path, 0o600).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== "ENOENT") throw err;
+    });
+    await pipeline(open(), createWriteStream(path, { mode: 0o600 }));
   }
 }

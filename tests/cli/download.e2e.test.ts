@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { CreateBucketCommand, PutObjectCommand } from "@aws-sdk/client-s3";
@@ -50,6 +50,30 @@ describe("downloading a run", function () {
     expect(readFileSync(report, "utf8")).to.equal(`body of ${keys.report}`);
     expect(statSync(report).mode & 0o777).to.equal(0o600);
     for (let folder = resolve(report, ".."); folder !== resolve(sandbox); folder = resolve(folder, "..")) {
+      expect(statSync(folder).mode & 0o777, folder).to.equal(0o700);
+    }
+  });
+
+  it("tightens the folders and the report an earlier download left readable by everyone (0755, 0644)", async () => {
+    const { s3 } = awsClients(emulatorTarget(emulator.endpoint));
+    const bucket = "download-again";
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    const run = "credential-reports/date=2026-12-06/run=r1/";
+    const key = `${run}account=111111111111.csv`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: "this run's report" }));
+    const out = join(sandbox, "again");
+    const runFolder = join(out, run);
+    mkdirSync(runFolder, { recursive: true });
+    const report = join(runFolder, "account=111111111111.csv");
+    writeFileSync(report, "last run's report");
+    chmodSync(report, 0o644);
+    for (let folder = runFolder; folder !== resolve(sandbox); folder = resolve(folder, "..")) chmodSync(folder, 0o755);
+
+    await downloadPrefix(s3, bucket, run, out);
+
+    expect(readFileSync(report, "utf8")).to.equal("this run's report");
+    expect(statSync(report).mode & 0o777).to.equal(0o600);
+    for (let folder = runFolder; folder !== resolve(sandbox); folder = resolve(folder, "..")) {
       expect(statSync(folder).mode & 0o777, folder).to.equal(0o700);
     }
   });
