@@ -1,9 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { everyAccountWarnings } from "../functions/analysis/accepted-risks";
 import { REPORTS_PREFIX } from "../functions/run/report-keys";
 import { managementAccountRole, organizationScope, parseConfig, storageAccountRole } from "./config/config";
 import { CredentialReportStateMachine } from "./credential-report-state-machine";
 import { CrossAccountRoleStackSet } from "./cross-account-role-stack-set";
+import { watchEvidence } from "./evidence-watch";
 import { Notifier } from "./notifier";
 import { PipelineRoles } from "./pipeline-roles";
 import { ReportBucket } from "./report-bucket";
@@ -23,6 +25,8 @@ export interface OrgCredentialReportsArgs {
   readonly kmsKey?: string;
   /** Keep the bucket, its settings and a new key on `pulumi destroy`, so evidence is not deleted by accident. Default: true. */
   readonly retainBucketOnDestroy?: boolean;
+  /** IAM role or user ARNs who, besides the deploying role, may change the report bucket's protections (lifecycle, encryption, versioning, Object Lock, its policy) and delete, disable or re-policy a new key; everyone else is denied by the bucket and key policies. Default: none. */
+  readonly evidenceAdministrators?: string[];
   /** Expire stored reports after this many days; 0 keeps them forever. Default: 0. */
   readonly reportRetentionDays?: number;
   /** S3 Object Lock for a new bucket: "none", "governance" (a permission may lift a lock) or "compliance" (nobody may, the root user included). Default: "none". */
@@ -154,6 +158,8 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
       region: new pulumi.Config("aws").get("region"),
       fix: `Fix the arguments of OrgCredentialReports "${name}".`,
     });
+    // Not refused: a rule over every account may be meant; preview says what it lets a member account do.
+    for (const warning of everyAccountWarnings(config.acceptedRisks)) pulumi.log.warn(warning, this);
     const names = childNames(name);
     // Before this component existed, its parts were the stack's own children: they keep their URNs.
     const moved = (options: pulumi.ComponentResourceOptions = {}): pulumi.ComponentResourceOptions => ({
@@ -189,6 +195,7 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
         reportRetentionDays: config.reportRetentionDays,
         objectLock: config.objectLock,
         retainOnDestroy: config.retainBucketOnDestroy,
+        evidenceAdministrators: config.evidenceAdministrators,
         collectorRoleArn: roles.collector.arn,
         summarizeRoleArn: roles.summarize.arn,
         listAccountsRoleArn: roles.listAccounts.arn,
@@ -202,6 +209,17 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
       { notificationEmails: config.notificationEmails, publisherRoleArns: [roles.stateMachine.arn, roles.summarize.arn], tags },
       moved(),
     );
+
+    // Where the bucket is in this account: a bucket in a storage account is watched there (docs/operations.md).
+    if (!config.existingBucket && !config.storageAccountRoleArn) {
+      watchEvidence(this, {
+        owner: names.pipeline,
+        bucketName: storage.bucketName,
+        ...(config.kmsKey.kind === "none" ? {} : { kmsKeyArn: storage.kmsKeyArn as pulumi.Output<string> }),
+        topicArn: notifier.topicArn,
+        tags,
+      });
+    }
 
     const memberRoles = new CrossAccountRoleStackSet(
       names.memberRoles,

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { principalArnPatterns } from "../policies/arns";
 import { reportBucketPolicy, reportKeyPolicy } from "../policies/resource-policies";
 
 /** Each stored file locked for `days` after it is written: GOVERNANCE (a permission may lift it) or COMPLIANCE (nobody, the root user included). */
@@ -30,6 +31,12 @@ export interface ReportBucketArgs {
   readonly summarizeRoleArn: pulumi.Input<string>;
   /** Writes each run's account list. */
   readonly listAccountsRoleArn: pulumi.Input<string>;
+  /**
+   * IAM roles or users (ARNs) who, besides whoever deploys, may change the bucket's protections
+   * (lifecycle, encryption, versioning, Object Lock, its policy) and delete, disable or re-policy a
+   * new key. @default [] (the deploying role or user alone)
+   */
+  readonly evidenceAdministrators?: readonly string[];
   /** @default {} */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -68,10 +75,14 @@ export class ReportBucket extends pulumi.ComponentResource {
       throw new pulumi.ResourceError('ReportBucket: kmsKey "new" needs a new bucket; give the existing bucket\'s key ARN or "none"', this);
     }
     this.region = aws.getRegionOutput({}, { parent: this }).region;
+    const caller = aws.getCallerIdentityOutput({}, { parent: this });
     const writers = [args.collectorRoleArn, args.summarizeRoleArn, args.listAccountsRoleArn];
+    const named = args.evidenceAdministrators ?? [];
+    // Whoever deploys stays one: the next `pulumi up` updates these, and KMS refuses a key policy that locks out its caller.
+    const administrators = existing ? pulumi.output([...named]) : caller.arn.apply((arn) => [...new Set([...principalArnPatterns(arn), ...named])]);
     const policyFor = (bucketArn: pulumi.Input<string>) =>
-      pulumi.all([bucketArn, ...writers]).apply(([arn, collectorRoleArn, summarizeRoleArn, listAccountsRoleArn]) =>
-        reportBucketPolicy({ bucketArn: arn, prefix: args.reportsPrefix, collectorRoleArn, summarizeRoleArn, listAccountsRoleArn }),
+      pulumi.all([pulumi.all([bucketArn, ...writers]), administrators]).apply(([[arn, collectorRoleArn, summarizeRoleArn, listAccountsRoleArn], evidenceAdministrators]) =>
+        reportBucketPolicy({ bucketArn: arn, prefix: args.reportsPrefix, collectorRoleArn, summarizeRoleArn, listAccountsRoleArn, evidenceAdministrators }),
       );
 
     if (existing) {
@@ -116,9 +127,9 @@ export class ReportBucket extends pulumi.ComponentResource {
               enableKeyRotation: true,
               deletionWindowInDays: 30,
               policy: pulumi
-                .all([partition, aws.getCallerIdentityOutput({}, { parent: this }).accountId, this.region, bucket.arn, ...writers])
-                .apply(([p, account, region, bucketArn, ...writerRoleArns]) =>
-                  JSON.stringify(reportKeyPolicy({ partition: p, keyAccountId: account, region, bucketArn, writerRoleArns })),
+                .all([pulumi.all([partition, caller.accountId, this.region, bucket.arn]), pulumi.all(writers), administrators])
+                .apply(([[p, account, region, bucketArn], writerRoleArns, evidenceAdministrators]) =>
+                  JSON.stringify(reportKeyPolicy({ partition: p, keyAccountId: account, region, bucketArn, writerRoleArns, evidenceAdministrators })),
                 ),
               tags,
             },

@@ -7,8 +7,10 @@ import { type CredReportConfig, parseConfig } from "../components/config/config"
 import { silentLog } from "../functions/log";
 import { type AwsClients, awsClients, type AwsTarget } from "../local/aws-clients";
 import { type LocalRunOptions, type PipelineIdentities, runLocally } from "../local/runner";
+import type { PolicyDocument } from "../policies/document";
 import type { Authorizer, Credentials, ExecutionRecord } from "./authorizer/authorizer";
 import { CloudWatchAlarms } from "./services/cloudwatch-alarms";
+import { cloudTrailEvent } from "./services/cloudtrail";
 import { EventBus } from "./services/event-bus";
 import { type ScheduledStart, startOnSchedule } from "./services/scheduler";
 import { executionStatusChange, recordExecutionMetric } from "./services/step-functions";
@@ -22,6 +24,8 @@ export interface Deployment {
   readonly stack: DeployedStack;
   /** The stack config as the program read it. */
   readonly config: CredReportConfig;
+  /** The user that deployed the stack (the program's caller under the mocks): an administrator of the account, and so an evidence administrator. */
+  readonly deployer: AwsClients;
   /**
    * The clients of the pipeline's roles, as Lambda and Step Functions hand them out, sending their
    * calls to `endpoint` (the emulator's, or a proxy in front of it).
@@ -49,6 +53,9 @@ export interface DeployOptions {
 
 const REGION = "us-east-1";
 const ADMINISTRATOR = { accessKeyId: ADMINISTRATOR_KEYS[0], secretAccessKey: ADMINISTRATOR_KEYS[0] };
+/** The deploying user's access key: moto answers any key it did not hand out as the management account's. */
+const DEPLOYER_KEY = "deployer";
+const ADMINISTRATOR_ACCESS: PolicyDocument = { Version: "2012-10-17", Statement: [{ Sid: "AdministratorAccess", Effect: "Allow", Action: "*", Resource: "*" }] };
 
 /**
  * Deploys the stack into the emulator as `pulumi up` would, for the authorizing layer to judge by:
@@ -75,7 +82,13 @@ export async function deployStack(emulator: Emulator, org: DemoOrganization, con
   await admin.s3.send(new CreateBucketCommand({ Bucket: stack.outputs.mapBucketName }));
   await admin.sns.send(new CreateTopicCommand({ Name: topicName }));
   for (const bucket of stack.versionedBuckets) await admin.s3.send(new PutBucketVersioningCommand({ Bucket: bucket, VersioningConfiguration: { Status: "Enabled" } }));
-  for (const [bucket, policy] of stack.bucketPolicies) await admin.s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
+  // As `pulumi up` does it: the caller of the program, whom the bucket and key policies name as an evidence administrator.
+  const deployer = awsClients({
+    region: REGION,
+    endpoint: emulator.endpoint,
+    credentials: authorizer.addUser(DEPLOYER_KEY, { name: "deployer", accountId: org.managementAccountId, policies: [ADMINISTRATOR_ACCESS] }),
+  });
+  for (const [bucket, policy] of stack.bucketPolicies) await deployer.s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
   for (const [bucket, key] of stack.bucketKeys) authorizer.setBucketKey(bucket, key);
   for (const [topic, policy] of stack.topicPolicies) authorizer.setTopicPolicy(topic, policy);
   for (const [topic, key] of stack.topicKeys) authorizer.setTopicKey(topic, key);
@@ -127,16 +140,23 @@ export async function deployStack(emulator: Emulator, org: DemoOrganization, con
   const alarms = new CloudWatchAlarms(moto, authorizer, stack.alarms, stack.queues.map((q) => q.name));
   const pending = new Set<Promise<void>>();
   const failures: unknown[] = [];
-  serveStateMachine(authorizer, stack.outputs.stateMachineArn, runOptions, options, (execution) => {
-    const delivery: Promise<void> = Promise.all([bus.put(executionStatusChange(execution)), recordExecutionMetric(moto.cloudWatch, execution)])
-      .then(() => undefined, (err: unknown) => void failures.push(err))
-      .finally(() => pending.delete(delivery));
+  const track = (work: Promise<unknown>) => {
+    const delivery: Promise<void> = work.then(() => undefined, (err: unknown) => void failures.push(err)).finally(() => pending.delete(delivery));
     pending.add(delivery);
+  };
+  serveStateMachine(authorizer, stack.outputs.stateMachineArn, runOptions, options, (execution) =>
+    track(Promise.all([bus.put(executionStatusChange(execution)), recordExecutionMetric(moto.cloudWatch, execution)])),
+  );
+  // CloudTrail's records of management calls, as EventBridge receives them, from here on.
+  authorizer.watchCalls((record) => {
+    const event = cloudTrailEvent(record);
+    if (event) track(bus.put(event));
   });
   return {
     org,
     stack,
     config: parsed,
+    deployer,
     identities,
     credentials,
     runOptions,

@@ -53,3 +53,15 @@ export function accountRoot(partition: string, accountId: string): string {
 export function organizationParents(partition: string, organizationId: string): string[] {
   return [`arn:${partition}:organizations::*:root/${organizationId}/r-*`, `arn:${partition}:organizations::*:ou/${organizationId}/ou-*`];
 }
+
+/**
+ * What `aws:PrincipalArn` is for a caller, as `ArnLike` patterns: a user's own ARN, or the role
+ * behind an assumed-role session. A session's ARN drops the role's path, which aws:PrincipalArn
+ * keeps, so the role is matched with and without one.
+ */
+export function principalArnPatterns(callerArn: string): string[] {
+  const session = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(callerArn);
+  if (!session) return [callerArn];
+  const [, partition, account, role] = session;
+  return [`arn:${partition}:iam::${account}:role/${role}`, `arn:${partition}:iam::${account}:role/*/${role}`];
+}

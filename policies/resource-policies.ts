@@ -11,10 +11,33 @@ export interface BucketPolicyArgs {
   readonly summarizeRoleArn: string;
   /** Stores the run's account list (ListAccounts). */
   readonly listAccountsRoleArn: string;
+  /**
+   * The only principals (aws:PrincipalArn patterns) who may change the bucket's protections. None:
+   * the statement is left out (an existing bucket whose owner named nobody).
+   */
+  readonly evidenceAdministrators?: readonly string[];
 }
 
 /** The bucket policy statement that keeps writes under the prefix to the pipeline's roles: the CLI recognises a stack's bucket by it. */
 export const ONLY_PIPELINE_WRITES_SID = "DenyRunFileWritesByOthers";
+
+/**
+ * What would undo the bucket's protections without touching an object: a lifecycle rule that
+ * expires everything (S3 Lifecycle is not subject to the bucket policy, and its deletions are not
+ * data events), encryption, versioning, Object Lock, and the policy itself. Each IAM action also
+ * covers its Delete call (DeleteBucketLifecycle needs s3:PutLifecycleConfiguration).
+ */
+export const BUCKET_PROTECTION_ACTIONS = [
+  "s3:PutLifecycleConfiguration",
+  "s3:PutEncryptionConfiguration",
+  "s3:PutBucketVersioning",
+  "s3:PutBucketObjectLockConfiguration",
+  "s3:PutBucketPolicy",
+  "s3:DeleteBucketPolicy",
+] as const;
+
+/** What would make every report unreadable, the compliance-locked ones included: the key deleted, disabled, or its policy replaced. */
+export const KEY_PROTECTION_ACTIONS = ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"] as const;
 
 /**
  * The report bucket's policy: TLS only; under the reports prefix write-once and never deleted, for
@@ -93,6 +116,21 @@ export function reportBucketPolicy(args: BucketPolicyArgs): PolicyDocument {
       Resource: args.bucketArn,
       Condition: { StringLike: { "s3:prefix": `${args.prefix}*` } },
     },
+    ...(args.evidenceAdministrators?.length
+      ? [
+          {
+            // Whatever their identity policies say: only the named administrators change what protects
+            // the evidence. The account's root user can still delete a bucket policy (S3 keeps that
+            // door open to undo a lockout): docs/operations.md, "Threat model".
+            Sid: "DenyProtectionChangesByOthers",
+            Effect: "Deny" as const,
+            Principal: "*" as const,
+            Action: [...BUCKET_PROTECTION_ACTIONS],
+            Resource: args.bucketArn,
+            Condition: { ArnNotLike: { "aws:PrincipalArn": [...args.evidenceAdministrators] } },
+          },
+        ]
+      : []),
   );
 }
 
@@ -116,9 +154,15 @@ export interface KeyPolicyArgs {
   readonly writerRoleArns: readonly string[];
   /** The one bucket the key serves. */
   readonly bucketArn: string;
+  /** The only principals (aws:PrincipalArn patterns) who may delete or disable the key, or change its policy. */
+  readonly evidenceAdministrators: readonly string[];
 }
 
-/** The report key's policy: its own account administers it; the writers may use it only through S3. */
+/**
+ * The report key's policy: its own account administers it, but only the evidence administrators
+ * may delete or disable it or replace this policy (a key policy's Deny binds the root user too);
+ * the writers may use it only through S3.
+ */
 export function reportKeyPolicy(args: KeyPolicyArgs): PolicyDocument {
   return policyDocument(
     {
@@ -129,6 +173,15 @@ export function reportKeyPolicy(args: KeyPolicyArgs): PolicyDocument {
       // It hands the decision to that account's own IAM policies, not to everyone.
       Action: "kms:*",
       Resource: "*",
+    },
+    {
+      // KMS refuses a policy that would lock out its own caller, so the deploying role is always one.
+      Sid: "DenyKeyDestructionByOthers",
+      Effect: "Deny",
+      Principal: "*",
+      Action: [...KEY_PROTECTION_ACTIONS],
+      Resource: "*",
+      Condition: { ArnNotLike: { "aws:PrincipalArn": [...args.evidenceAdministrators] } },
     },
     // In a key policy, Resource "*" means this key.
     { ...useKeyThroughS3("AllowPipelineToEncryptThroughS3", args.region, "*", args.bucketArn), Principal: { AWS: args.writerRoleArns } },

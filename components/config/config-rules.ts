@@ -20,6 +20,8 @@ export const ROOT_ID = /^r-[0-9a-z]{4,32}$/;
 // IAM role names: 1-64 of letters, digits and +=,.@_-
 export const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
 export const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+// An IAM role or user, as aws:PrincipalArn names it (a role's path included).
+export const ROLE_OR_USER_ARN = /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]{1,512}$/;
 // A key ARN, not an alias: IAM and key-policy grants need the key itself. Key ids are UUIDs, or
 // mrk- and 32 hex digits for a multi-Region key.
 export const KMS_KEY_ARN = /^arn:(aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc):kms:([a-z]{2}(-[a-z]+)+-\d):(\d{12}):key\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$/;
@@ -92,6 +94,10 @@ export function tagMap(key: string, raw: string): { value?: Record<string, strin
     }
   }
   return { value: parsed as Record<string, string> };
+}
+
+export function principalArnProblems(key: string, arns: readonly string[]): string[] {
+  return arns.filter((arn) => !ROLE_OR_USER_ARN.test(arn)).map((arn) => problem(key, "a list of IAM role or user ARNs (arn:aws:iam::<account>:role/<name>)", arn));
 }
 
 export function emailProblems(key: string, emails: readonly string[]): string[] {

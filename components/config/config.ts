@@ -21,6 +21,7 @@ import {
   LOG_RETENTION_DAYS,
   ORGANIZATION_ID,
   overlapProblem,
+  principalArnProblems,
   problem,
   ROLE_ARN,
   ROLE_NAME,
@@ -76,6 +77,8 @@ export interface CredReportConfig {
   readonly securityHub: boolean;
   /** Role in a separate account in which the bucket and key are created. */
   readonly storageAccountRoleArn?: string;
+  /** Besides the deploying role, who may change the bucket's protections and the key's life. @default [] */
+  readonly evidenceAdministrators: readonly string[];
   /** Role in the management account through which its member role is created (delegated administrator layout). */
   readonly managementAccountRoleArn?: string;
   /** Glue database of the Athena tables. @default "credential_reports" */
@@ -98,6 +101,7 @@ export const CONFIG_KEYS = [
   "existingBucket",
   "kmsKey",
   "retainBucketOnDestroy",
+  "evidenceAdministrators",
   "reportRetentionDays",
   "objectLockMode",
   "objectLockDays",
@@ -230,6 +234,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>, context: Stac
 
   const notificationEmails = take("notificationEmails", stringList, []);
   problems.push(...emailProblems("notificationEmails", notificationEmails));
+  const evidenceAdministrators = take("evidenceAdministrators", stringList, []);
+  problems.push(...principalArnProblems("evidenceAdministrators", evidenceAdministrators));
 
   const organizationalUnitIds = take("organizationalUnitIds", stringList, []);
   const excludeAccountIds = take("excludeAccountIds", stringList, []);
@@ -339,6 +345,7 @@ export function parseConfig(raw: Readonly<Record<string, string>>, context: Stac
     acceptedRisks,
     securityHub: take("securityHub", booleanValue, false),
     storageAccountRoleArn,
+    evidenceAdministrators,
     managementAccountRoleArn,
     glueDatabaseName: take(
       "glueDatabaseName",

@@ -9,6 +9,7 @@ export const ARG_KINDS: Record<(typeof CONFIG_KEYS)[number], "text" | "number" |
   existingBucket: "boolean",
   kmsKey: "text",
   retainBucketOnDestroy: "boolean",
+  evidenceAdministrators: "list",
   reportRetentionDays: "number",
   objectLockMode: "text",
   objectLockDays: "number",

@@ -197,6 +197,9 @@ const S3_BUCKET_ACTIONS: Record<string, string> = {
   GetObjectLockConfiguration: "s3:GetBucketObjectLockConfiguration",
   PutObjectLockConfiguration: "s3:PutBucketObjectLockConfiguration",
   PutBucketLifecycleConfiguration: "s3:PutLifecycleConfiguration",
+  // Deleting a bucket's lifecycle or encryption takes the Put action (Service Authorization Reference).
+  DeleteBucketLifecycle: "s3:PutLifecycleConfiguration",
+  DeleteBucketEncryption: "s3:PutEncryptionConfiguration",
   PutPublicAccessBlock: "s3:PutBucketPublicAccessBlock",
 };
 

@@ -67,6 +67,15 @@ export interface ExecutionRecord {
   readonly cause?: string;
 }
 
+/** A call the layer saw and how it ended: what CloudTrail records of it. */
+export interface CallRecord {
+  readonly call: AwsCall;
+  /** The caller, as CloudTrail's userIdentity.arn names it; undefined for an unknown access key. */
+  readonly principal?: Principal;
+  /** The HTTP status it was answered with, by the layer (a refusal) or by moto. */
+  readonly status: number;
+}
+
 /** A Step Functions state machine the layer runs itself (moto stores executions but never runs them). */
 export interface StateMachineRunner {
   /** Starts an execution of the given name and input; resolves when it ends, or as soon as `stop` aborts it. */
@@ -107,6 +116,8 @@ export interface Authorizer {
    * aws:SourceAccount, then handed to moto. Refused: recorded, and thrown.
    */
   publishAsService(service: string, source: { readonly arn: string; readonly account: string }, topicArn: string, message: string, subject?: string): Promise<void>;
+  /** Hears every call once it is answered, refused or not, as CloudTrail records them. */
+  watchCalls(listener: (record: CallRecord) => void): void;
   /** Serves StartExecution, StopExecution and DescribeExecution for this state machine, by running it here. */
   serveStateMachine(stateMachineArn: string, runner: StateMachineRunner): void;
   /** The organization as the layer learned it from the calls it saw. */
@@ -148,6 +159,11 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
   const organization = { id: undefined as string | undefined, managementAccountId: undefined as string | undefined, accounts: new Set<string>() };
   let refusals: Refusal[] = [];
   let unjudged: string[] = [];
+  const callListeners: ((record: CallRecord) => void)[] = [];
+  const recorded = (call: AwsCall, status: number) => {
+    const principal = call.accessKeyId ? principals.get(call.accessKeyId) : undefined;
+    for (const listener of callListeners) listener({ call, ...(principal ? { principal } : {}), status });
+  };
 
   const addUser: Authorizer["addUser"] = (accessKeyId, user) => {
     const arn = `arn:aws:iam::${user.accountId}:user/${user.name}`;
@@ -400,9 +416,15 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
       const call = describeCall({ method: incoming.method ?? "GET", url: incoming.url ?? "/", headers: incoming.headers, body });
       judge(call).then(
         (answer) => {
-          if (answer) return send(outgoing, answer);
+          if (answer) {
+            recorded(call, answer.status);
+            return send(outgoing, answer);
+          }
           const principal = call.accessKeyId ? principals.get(call.accessKeyId) : undefined;
-          forward(target, incoming, body, outgoing, (status, text) => learn(call, principal, status, text));
+          forward(target, incoming, body, outgoing, (status, text) => {
+            learn(call, principal, status, text);
+            recorded(call, status);
+          });
         },
         (err: unknown) => send(outgoing, errorAnswer(call.service, { status: 500, code: "InternalFailure", message: `the authorizing layer failed: ${(err as Error).message}` })),
       );
@@ -444,6 +466,7 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
     publishAsService,
     setKeyPolicy: (keyArn, policy) => keyPolicies.set(keyArn, policy),
     serveStateMachine: (arn, runner) => stateMachines.set(arn, runner),
+    watchCalls: (listener) => void callListeners.push(listener),
     resetRefusals: () => {
       refusals = [];
       unjudged = [];

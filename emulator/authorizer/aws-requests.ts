@@ -90,7 +90,7 @@ function s3Operation(method: string, { bucket, key, query }: S3Address, headers:
     const bucketOperations: Record<string, Record<string, string>> = {
       GET: { policy: "GetBucketPolicy", versioning: "GetBucketVersioning", location: "GetBucketLocation", encryption: "GetBucketEncryption", "object-lock": "GetObjectLockConfiguration", versions: "ListObjectVersions", uploads: "ListMultipartUploads" },
       PUT: { policy: "PutBucketPolicy", versioning: "PutBucketVersioning", encryption: "PutBucketEncryption", "object-lock": "PutObjectLockConfiguration", lifecycle: "PutBucketLifecycleConfiguration", publicAccessBlock: "PutPublicAccessBlock" },
-      DELETE: { policy: "DeleteBucketPolicy" },
+      DELETE: { policy: "DeleteBucketPolicy", lifecycle: "DeleteBucketLifecycle", encryption: "DeleteBucketEncryption" },
       POST: { delete: "DeleteObjects" },
     };
     const named = Object.entries(bucketOperations[method] ?? {}).find(([subresource]) => query.has(subresource));

@@ -149,6 +149,25 @@ export function applyAcceptedRisks(findings: readonly Finding[], rules: readonly
   return { open, accepted, expired: rules.filter((rule) => !inForce.includes(rule)), stale: inForce.filter((rule) => !used.has(rule)) };
 }
 
+/**
+ * A warning for each exception rule that accepts named users' findings in every account: a user
+ * name is chosen by whoever administers the account, so any member account (a compromised one
+ * first) can create a user of that name and have its findings of the check accepted. Not for "*"
+ * (it already covers every user, whatever their name), the root user (no account names it) or the
+ * checks about root or the account (their findings have no user a member can create); nor for
+ * break-glass rules, whose users' use and missing MFA are high findings. Pure.
+ */
+export function everyAccountWarnings(rules: readonly AcceptedRisk[]): string[] {
+  return rules.flatMap((rule, i) => {
+    if ("kind" in rule || rule.account !== "*" || CHECKS[rule.check].about !== "user" || /^\*+$/.test(rule.user) || rule.user === ROOT_USER) return [];
+    return [
+      `acceptedRisks[${i}] (${rule.check} for user ${JSON.stringify(rule.user)}, owner ${rule.owner}) applies in every account (account "*"): ` +
+        `any member account can create a user of that name and have its ${rule.check} findings accepted. ` +
+        `Name the accounts the user belongs to instead: one rule per 12-digit account id (a rule takes no OU).`,
+    ];
+  });
+}
+
 /** What a rule covers: its check, or "break-glass" for a break-glass rule. */
 export function ruleSubject(rule: AcceptedRisk): string {
   return "kind" in rule ? "break-glass" : rule.check;

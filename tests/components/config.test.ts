@@ -30,6 +30,7 @@ describe("stack config", () => {
       existingBucket: false,
       kmsKey: { kind: "none" },
       retainBucketOnDestroy: true,
+      evidenceAdministrators: [],
       reportRetentionDays: undefined,
       notificationEmails: [],
       memberRoleName: "iam-credential-report-generation-role",
@@ -181,6 +182,11 @@ describe("stack config", () => {
     ["a reuse prevention past IAM's 24", { passwordReusePrevention: "25" }, "passwordReusePrevention must be a whole number from 1 to 24, got 25"],
     ["mfaForEveryUser that is not a boolean", { mfaForEveryUser: "on" }, 'mfaForEveryUser must be true or false, got "on"'],
     ["a poll interval that is not a number", { pollIntervalSeconds: "ten" }, 'pollIntervalSeconds must be a whole number, got "ten"'],
+    [
+      "an evidence administrator that is a session, not a role",
+      { evidenceAdministrators: '["arn:aws:sts::123456789012:assumed-role/admin/alice"]' },
+      'evidenceAdministrators must be a list of IAM role or user ARNs (arn:aws:iam::<account>:role/<name>), got "arn:aws:sts::123456789012:assumed-role/admin/alice"',
+    ],
     ["a storage account that is a user", { storageAccount: "arn:aws:iam::210987654321:user/deployer" }, 'storageAccount must be an IAM role ARN (arn:aws:iam::<account>:role/<name>), got "arn:aws:iam::210987654321:user/deployer"'],
     [
       "a storage account with an existing bucket",

@@ -13,6 +13,15 @@ import { engineUrn, knownUrns } from "../helpers/pulumi/urns";
 /** The URNs of every resource of each stack, as the program made them before the component existed. */
 const URNS_BEFORE: Record<string, string[]> = JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "urns", "before-component.json"), "utf8"));
 
+/** The rules (and their targets) that hear of a change to the evidence's protections. */
+function evidenceWatch(kmsKey: string): string[][] {
+  const watched = ["bucket", ...(kmsKey === "none" ? [] : ["key"])];
+  return watched.flatMap((what) => [
+    ["aws:cloudwatch/eventRule:EventRule", `credreport-${what}-protection-changed`],
+    ["aws:cloudwatch/eventTarget:EventTarget", `credreport-${what}-protection-changed-notice`],
+  ]);
+}
+
 describe("OrgCredentialReports", () => {
   for (const stack of Object.keys(URNS_BEFORE)) {
     it(`keeps every resource of a stack made before it, by URN or alias: ${stack}`, async () => {
@@ -39,6 +48,8 @@ describe("OrgCredentialReports", () => {
         ["aws:cloudwatch/eventTarget:EventTarget", "credreport-run-ended-badly-notice"],
         ["aws:cloudwatch/metricAlarm:MetricAlarm", "credreport-schedule-start-failed"],
         ["aws:cloudwatch/metricAlarm:MetricAlarm", "credreport-no-run-succeeded"],
+        // and what hears of a change to the protections of a bucket in this account, and of its key when there is one.
+        ...(STACKS[stack].existingBucket === "true" || STACKS[stack].storageAccount ? [] : evidenceWatch(STACKS[stack].kmsKey ?? "none")),
       ];
       expect(added.map((r) => [r.type, r.urn?.split("::").pop()])).to.have.deep.members([["credreport:index:OrgCredentialReports", "credreport"], ...added04]);
       expect(resources.length).to.equal(before.length + 1 + added04.length);
@@ -137,7 +148,6 @@ describe("OrgCredentialReports", () => {
         ["*", undefined],
         ["*", undefined],
         [`arn:aws:securityhub:${REGION}:${MANAGEMENT_ACCOUNT}:product/${MANAGEMENT_ACCOUNT}/default`, { StringEquals: { "securityhub:TargetAccount": MANAGEMENT_ACCOUNT } }],
-        [`arn:aws:securityhub:${REGION}:${MANAGEMENT_ACCOUNT}:hub/default`, undefined],
       ]);
     });
 

@@ -1,4 +1,4 @@
-import { GetObjectCommand, ListObjectVersionsCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { expect } from "chai";
 import { stackRunOptions, summarizeByPipeline } from "../helpers/emulator-data";
@@ -193,9 +193,8 @@ describe("fault matrix (moto behind a fault-injecting proxy)", function () {
     direct = awsClients({ region: "us-east-1", endpoint: emulator.endpoint, credentials: { accessKeyId: "testing", secretAccessKey: "testing" } });
     // 20 members and the management account: two ListAccounts pages of 20.
     org = await seedDemoOrganization(direct, { memberAccounts: 20, ouNames: ["A", "B"], suspended: 1, bucket: "fault-reports", topicName: "fault-alerts" });
+    // The stack versions its bucket, so that an overwrite would show as a second version.
     deployment = await deployStack(emulator, org);
-    // Versioned, so that an overwrite would show as a second version.
-    await direct.s3.send(new PutBucketVersioningCommand({ Bucket: org.bucket, VersioningConfiguration: { Status: "Enabled" } }));
     proxy = await startFaultProxy(emulator.endpoint, { defaultAccount: org.managementAccountId });
     accounts = { victim: org.members[2].id, management: org.managementAccountId };
     activeIds = [org.managementAccountId, ...org.members.filter((m) => !m.suspended).map((m) => m.id)];

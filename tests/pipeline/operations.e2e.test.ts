@@ -89,25 +89,28 @@ describe("the operations docs/operations.md gives, under the layer", function ()
     }
   });
 
-  it("uninstalls as the docs say: deletes refused until the policy is removed, then the bucket emptied and deleted", async () => {
+  it("uninstalls as the docs say, as an evidence administrator: deletes refused until the policy is removed, then the bucket emptied and deleted", async () => {
     const bucket = deployment.stack.outputs.bucketName;
+    // Another administrator of the account may not remove the policy: only an evidence administrator (whoever deployed).
+    expect(await admin.s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket })).catch((err: Error) => err.name)).to.equal("AccessDenied");
+    const keeper = deployment.deployer;
     const listed = await admin.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: REPORTS_PREFIX }));
     const aRunFile = listed.Versions!.find((v) => v.Key!.endsWith("manifest.json"))!.Key!;
     // Each documented command, as the SDK sends it; a command this table does not know fails the test.
     const steps: Record<string, () => Promise<unknown>> = {
-      "s3api delete-object": async () => expect(await admin.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: aRunFile })).catch((err: Error) => err.name)).to.equal("AccessDenied"),
-      "s3api delete-bucket-policy": () => admin.s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket })),
+      "s3api delete-object": async () => expect(await keeper.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: aRunFile })).catch((err: Error) => err.name)).to.equal("AccessDenied"),
+      "s3api delete-bucket-policy": () => keeper.s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket })),
       "s3api list-object-versions": async () => undefined,
       "s3api delete-objects": async () => {
         for (;;) {
-          const page = await admin.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000 }));
+          const page = await keeper.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000 }));
           const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, VersionId: v.VersionId }));
           if (objects.length === 0) return;
-          const deleted = await admin.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
+          const deleted = await keeper.s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: objects } }));
           expect(deleted.Errors ?? []).to.deep.equal([]);
         }
       },
-      "s3api delete-bucket": () => admin.s3.send(new DeleteBucketCommand({ Bucket: bucket })),
+      "s3api delete-bucket": () => keeper.s3.send(new DeleteBucketCommand({ Bucket: bucket })),
     };
     const commands = commandsUnder("## Uninstalling").filter((line) => line.startsWith("aws "));
     expect(commands.length).to.be.greaterThan(3);
@@ -118,7 +121,7 @@ describe("the operations docs/operations.md gives, under the layer", function ()
       await step();
     }
 
-    expect(await admin.s3.send(new HeadBucketCommand({ Bucket: bucket })).catch((err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode)).to.equal(404);
+    expect(await keeper.s3.send(new HeadBucketCommand({ Bucket: bucket })).catch((err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode)).to.equal(404);
     expect(emulator.authorizer!.unjudged).to.deep.equal([]);
   });
 });

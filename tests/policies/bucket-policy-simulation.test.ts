@@ -2,8 +2,8 @@ import { runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { expect } from "chai";
 import type { PolicyDocument } from "../../policies/document";
 import { collectorPolicy, listAccountsPolicy, summarizePolicy } from "../../policies/pipeline-policies";
-import { reportBucketPolicy } from "../../policies/resource-policies";
-import { type RunFileWriter } from "../../policies/arns";
+import { BUCKET_PROTECTION_ACTIONS, KEY_PROTECTION_ACTIONS, reportBucketPolicy, reportKeyPolicy } from "../../policies/resource-policies";
+import { principalArnPatterns, type RunFileWriter } from "../../policies/arns";
 import { accountAnalysisKey, accountListKey, ANALYSIS_FILES, analysisKey, historyKey, iamAccountKey, manifestKey, reportKey } from "../../functions/run/report-keys";
 
 // moto stores bucket policies but never evaluates them: an offline IAM simulator judges them here.
@@ -18,17 +18,36 @@ const ROLES: Record<RunFileWriter, string> = {
 };
 /** Someone else in the account whose identity policy allows all of S3 and KMS: an administrator, or a role given too much. */
 const ADMIN = `arn:aws:iam::${ACCOUNT}:role/admin`;
+/** The role that deploys the stack, with a path: its sessions' ARNs drop the path, aws:PrincipalArn keeps it. */
+const DEPLOYER = `arn:aws:iam::${ACCOUNT}:role/ci/credreport-deployer`;
+const DEPLOYER_SESSION = `arn:aws:sts::${ACCOUNT}:assumed-role/credreport-deployer/pulumi`;
+/** A break-glass user named in evidenceAdministrators. */
+const BREAK_GLASS = `arn:aws:iam::${ACCOUNT}:user/evidence-keeper`;
+const ROOT = `arn:aws:iam::${ACCOUNT}:root`;
+const EVIDENCE_ADMINISTRATORS = [...principalArnPatterns(DEPLOYER_SESSION), BREAK_GLASS];
 const run = { id: "r1", startedAt: "2026-11-25T08:00:00Z" };
 const RUN = `${BUCKET}/${PREFIX}date=2026-11-25/run=r1`;
 const object = (key: string) => `${BUCKET}/${key}`;
 const storage = { bucketArn: BUCKET, prefix: PREFIX, region: "eu-west-1", kmsKeyArn: KEY };
 const mapFiles = { bucketArn: "arn:aws:s3:::credreport-map-files-1", prefix: "map-runs/" };
-const bucketPolicy = reportBucketPolicy({ bucketArn: BUCKET, prefix: PREFIX, collectorRoleArn: ROLES.collector, summarizeRoleArn: ROLES.summarize, listAccountsRoleArn: ROLES.listAccounts });
+const bucketPolicy = reportBucketPolicy({
+  bucketArn: BUCKET,
+  prefix: PREFIX,
+  collectorRoleArn: ROLES.collector,
+  summarizeRoleArn: ROLES.summarize,
+  listAccountsRoleArn: ROLES.listAccounts,
+  evidenceAdministrators: EVIDENCE_ADMINISTRATORS,
+});
+const keyPolicy = reportKeyPolicy({ partition: "aws", keyAccountId: ACCOUNT, region: "eu-west-1", bucketArn: BUCKET, writerRoleArns: Object.values(ROLES), evidenceAdministrators: EVIDENCE_ADMINISTRATORS });
+const EVERYTHING = { Version: "2012-10-17", Statement: [{ Sid: "All", Effect: "Allow", Action: ["s3:*", "kms:*"], Resource: "*" }] };
 const identity: Record<string, PolicyDocument | object> = {
   [ROLES.collector]: collectorPolicy({ partition: "aws", organizationId: "o-exampleorg1", memberRoleName: "m", storage, logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:c" }),
   [ROLES.summarize]: summarizePolicy({ storage, mapFiles, topicArn: `arn:aws:sns:eu-west-1:${ACCOUNT}:t`, eventBusArn: `arn:aws:events:eu-west-1:${ACCOUNT}:event-bus/default`, logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:s" }),
   [ROLES.listAccounts]: listAccountsPolicy({ partition: "aws", organizationId: "o-exampleorg1", storage, mapFiles, logGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:l" }),
-  [ADMIN]: { Version: "2012-10-17", Statement: [{ Sid: "All", Effect: "Allow", Action: ["s3:*", "kms:*"], Resource: "*" }] },
+  [ADMIN]: EVERYTHING,
+  [DEPLOYER]: EVERYTHING,
+  [BREAK_GLASS]: EVERYTHING,
+  [ROOT]: EVERYTHING,
 };
 
 /** The decision for one request by a principal of the account, over TLS, under the bucket's policy (or another). */
@@ -109,5 +128,27 @@ describe("report bucket policy, evaluated by an IAM simulator", function () {
     for (const role of Object.values(ROLES)) expect(await decide(role, "s3:GetObject", `${RUN}/account=111122223333.csv`)).to.equal("Allowed");
     expect(await decide(ROLES.summarize, "s3:ListBucket", BUCKET, { "s3:prefix": `${PREFIX}date=2026-11-25/` })).to.equal("Allowed");
     expect(await decide(ROLES.summarize, "s3:GetObject", `${RUN}/manifest.json`, { "aws:SecureTransport": "false" })).to.equal("ExplicitlyDenied");
+  });
+
+  it("lets only the evidence administrators (the deploying role, path and all, and those named) change the bucket's lifecycle, encryption, versioning, Object Lock or policy", async () => {
+    for (const action of BUCKET_PROTECTION_ACTIONS) {
+      expect(await decide(ADMIN, action, BUCKET), `admin ${action}`).to.equal("ExplicitlyDenied");
+      expect(await decide(ROLES.summarize, action, BUCKET), `summarize ${action}`).to.equal("ExplicitlyDenied");
+      expect(await decide(DEPLOYER, action, BUCKET), `deployer ${action}`).to.equal("Allowed");
+      expect(await decide(BREAK_GLASS, action, BUCKET), `break-glass ${action}`).to.equal("Allowed");
+    }
+    // The rest of the bucket's management is the account's as before.
+    expect(await decide(ADMIN, "s3:GetLifecycleConfiguration", BUCKET)).to.equal("Allowed");
+    expect(await decide(ADMIN, "s3:PutBucketTagging", BUCKET)).to.equal("Allowed");
+  });
+
+  it("lets only the evidence administrators delete or disable the report key or replace its policy, the account's root user included", async () => {
+    const key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    for (const action of KEY_PROTECTION_ACTIONS) {
+      for (const principal of [ADMIN, ROOT]) expect(await decide(principal, action, key, {}, keyPolicy), `${principal} ${action}`).to.equal("ExplicitlyDenied");
+      for (const principal of [DEPLOYER, BREAK_GLASS]) expect(await decide(principal, action, key, {}, keyPolicy), `${principal} ${action}`).to.equal("Allowed");
+    }
+    expect(await decide(ADMIN, "kms:DescribeKey", key, {}, keyPolicy)).to.equal("Allowed");
+    expect(await decide(ADMIN, "kms:EnableKeyRotation", key, {}, keyPolicy)).to.equal("Allowed");
   });
 });

@@ -93,8 +93,8 @@ describe("policies", () => {
         { Sid: "EncryptWithReportKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: withKey.kmsKeyArn, Condition: condition },
       ]);
     }
-    const keyPolicy = reportKeyPolicy({ partition: "aws", keyAccountId: "123456789012", region: "eu-west-1", bucketArn: storage.bucketArn, writerRoleArns: [COLLECTOR] });
-    expect(keyPolicy.Statement[1]).to.deep.equal({
+    const keyPolicy = reportKeyPolicy({ partition: "aws", keyAccountId: "123456789012", region: "eu-west-1", bucketArn: storage.bucketArn, writerRoleArns: [COLLECTOR], evidenceAdministrators: ["d"] });
+    expect(keyPolicy.Statement[2]).to.deep.equal({
       Sid: "AllowPipelineToEncryptThroughS3",
       Effect: "Allow",
       Action: ["kms:GenerateDataKey", "kms:Decrypt"],
@@ -113,7 +113,7 @@ describe("policies", () => {
       stateMachineBatchPolicy("arn:aws:states:eu-west-1:123456789012:stateMachine:sm"),
       schedulePolicy("sm", "arn:aws:sqs:eu-west-1:123456789012:dead-letters"),
       reportBucketPolicy({ bucketArn: storage.bucketArn, prefix: storage.prefix, collectorRoleArn: COLLECTOR, summarizeRoleArn: "s", listAccountsRoleArn: "l" }),
-      reportKeyPolicy({ partition: "aws", keyAccountId: "123456789012", region: "eu-west-1", bucketArn: storage.bucketArn, writerRoleArns: [COLLECTOR] }),
+      reportKeyPolicy({ partition: "aws", keyAccountId: "123456789012", region: "eu-west-1", bucketArn: storage.bucketArn, writerRoleArns: [COLLECTOR], evidenceAdministrators: ["d"] }),
       topicPolicy({ partition: "aws", accountId: "123456789012", region: "eu-west-1", topicArn: "t", publisherRoleArns: ["a", "b"] }),
       noticeKeyPolicy({ partition: "aws", accountId: "123456789012", region: "eu-west-1", publisherRoleArns: ["a", "b"] }),
       deadLetterQueuePolicy("arn:aws:sqs:eu-west-1:123456789012:dead-letters"),
@@ -128,6 +128,7 @@ describe("policies", () => {
       "DeliverExecutionLogs",
       "SendTraces",
       "AllowKeyAccountToAdminister",
+      "DenyKeyDestructionByOthers",
       "AllowPipelineToEncryptThroughS3",
       "AllowKeyAccountToAdminister",
       "AllowPublishersThroughSns",

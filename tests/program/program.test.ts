@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
 import type { PolicyStatement } from "../../policies/document";
 import { readFileSync } from "node:fs";
@@ -188,6 +189,13 @@ describe("Pulumi program (index.ts under the mocks)", function () {
           for (const resource of asList(writes.Resource)) expect(resource).to.match(new RegExp(`^${bucketArn}/${REPORTS_PREFIX}(date=\\*/run=\\*/|history/)`));
         }
         expect(statement(statementsOf(policy), "DenyDeletingRunFiles")).to.deep.include({ Principal: "*", Action: ["s3:DeleteObject*", "s3:BypassGovernanceRetention"], Resource: `${bucketArn}/${REPORTS_PREFIX}*` });
+        // Only whoever deploys the bucket (the mocks' caller, in the storage account when there is one) changes what protects the evidence.
+        const bucketAccount = stack === "separate storage account" ? STORAGE_ACCOUNT : PIPELINE_ACCOUNT;
+        expect(statement(statementsOf(policy), "DenyProtectionChangesByOthers")).to.deep.include({
+          Principal: "*",
+          Resource: bucketArn,
+          Condition: { ArnNotLike: { "aws:PrincipalArn": [`arn:aws:iam::${bucketAccount}:user/deployer`] } },
+        });
 
         const bucketChildren = run.options.filter((o) => o.name.startsWith("reports-"));
         expect(bucketChildren.length).to.be.greaterThan(5);
@@ -312,6 +320,11 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       }
       const key = one(run, "aws:kms/key:Key", "reports-key");
       expect(statement(statementsOf(key), "AllowKeyAccountToAdminister").Principal).to.deep.equal({ AWS: `arn:aws:iam::${STORAGE_ACCOUNT}:root` });
+      // Who deploys there (the storage provider's caller) alone may delete, disable or re-policy it.
+      expect(statement(statementsOf(key), "DenyKeyDestructionByOthers")).to.deep.include({
+        Action: ["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"],
+        Condition: { ArnNotLike: { "aws:PrincipalArn": [`arn:aws:iam::${STORAGE_ACCOUNT}:user/deployer`] } },
+      });
       expect(statement(statementsOf(key), "AllowPipelineToEncryptThroughS3").Principal).to.deep.equal({
         AWS: ["collect-report", "summarize", "list-accounts"].map((role) => `arn:aws:iam::${PIPELINE_ACCOUNT}:role/credreport-${role}`),
       });
@@ -458,6 +471,30 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       const offRole = memberRoleOf(one(off(), "aws:cloudformation/stackSet:StackSet"));
       expect(offRole.AssumeRolePolicyDocument.Statement.map((s) => s.Sid)).to.deep.equal(["TrustCollectorRoleOnly"]);
       expect(offRole.Policies[0].PolicyDocument.Statement.map((s) => s.Sid)).to.deep.equal(["GenerateAndReadCredentialReport", "ReadAccountCredentialSettings"]);
+    });
+
+    it("warns at preview of an exception rule for a named user in every account, and goes on", async () => {
+      const risks = `acceptedRisks:
+  - { check: access-key-old, account: "*", user: ci-vendor-sync, reason: vendor rotates yearly, owner: platform@example.com, expires: 2027-06-30 }
+  - { check: access-key-old, account: "111111111111", user: ci-deploy, reason: rotated at release, owner: platform@example.com, expires: 2027-06-30 }
+`;
+      const warnings: string[] = [];
+      const warn = pulumi.log.warn;
+      pulumi.log.warn = async (message: string) => void warnings.push(message);
+      let run: Run;
+      try {
+        run = await runProgram({ ...ORG, acceptedRisks: risks });
+      } finally {
+        pulumi.log.warn = warn;
+      }
+
+      expect(warnings.filter((w) => w.startsWith("acceptedRisks"))).to.deep.equal([
+        'acceptedRisks[0] (access-key-old for user "ci-vendor-sync", owner platform@example.com) applies in every account (account "*"): ' +
+          "any member account can create a user of that name and have its access-key-old findings accepted. " +
+          "Name the accounts the user belongs to instead: one rule per 12-digit account id (a rule takes no OU).",
+      ]);
+      const assets = await summarizeFn(run).inputs.code.assets;
+      expect(JSON.parse(await assets["accepted-risks.json"].text).acceptedRisks).to.have.length(2);
     });
 
     it("refuses a broken accepted risks file at preview, naming the key, the file and the place", async () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { type AcceptedRisk, applyAcceptedRisks, type BreakGlassRule, type ExceptionRule, InvalidAcceptedRisks, nameMatcher } from "../../../functions/analysis/accepted-risks";
+import { type AcceptedRisk, applyAcceptedRisks, type BreakGlassRule, everyAccountWarnings, type ExceptionRule, InvalidAcceptedRisks, nameMatcher } from "../../../functions/analysis/accepted-risks";
 import { parseAcceptedRisks } from "../../../functions/analysis/accepted-risks-file";
 import { analyzeReports } from "../../helpers/analyze-reports";
 import { FINDINGS_COLUMNS } from "../../../components/queries/athena-queries";
@@ -221,6 +221,42 @@ describe("accepted risks", () => {
     expect(files.html).to.contain(
       `${open} open findings: no accepted risk covers them, and ${open} of them are new this run. 1 more finding is an accepted risk (1 of this run's new findings among them), counted apart and never alerted on; 0 earlier findings of accounts not re-checked this run are carried, apart from both; 0 findings of the run before are resolved.`,
     );
+  });
+
+  describe("rules over every account, warned of at preview", () => {
+    it("warns of each exception rule for named users in every account, naming the rule, why and the fix", () => {
+      const vendor = rule({ check: "access-key-old", account: "*", user: "ci-vendor-sync", owner: "platform@example.com" });
+      const pattern = rule({ check: "console-without-mfa", account: "*", user: "svc-*", owner: "ops@example.com" });
+
+      const warnings = everyAccountWarnings([rule({}), vendor, pattern]);
+
+      expect(warnings).to.deep.equal([
+        'acceptedRisks[1] (access-key-old for user "ci-vendor-sync", owner platform@example.com) applies in every account (account "*"): ' +
+          "any member account can create a user of that name and have its access-key-old findings accepted. " +
+          "Name the accounts the user belongs to instead: one rule per 12-digit account id (a rule takes no OU).",
+        'acceptedRisks[2] (console-without-mfa for user "svc-*", owner ops@example.com) applies in every account (account "*"): ' +
+          "any member account can create a user of that name and have its console-without-mfa findings accepted. " +
+          "Name the accounts the user belongs to instead: one rule per 12-digit account id (a rule takes no OU).",
+      ]);
+    });
+
+    it("says nothing of a rule in one account, for every user, for root or the account itself, or for break-glass users", () => {
+      const quiet: AcceptedRisk[] = [
+        rule({ account: "111111111111", user: "ci-vendor-sync" }),
+        // Every user of every account: no name a member account could choose to be covered.
+        rule({ account: "*", user: "*" }),
+        rule({ account: "*", user: "**" }),
+        // No member account can make another root user, nor a user named <account>.
+        rule({ check: "access-key-old", account: "*", user: "<root_account>" }),
+        rule({ check: "root-mfa-off", account: "*", user: "<root*" }),
+        rule({ check: "password-policy-short", account: "*", user: "<account>" }),
+        // A break-glass user's use and missing MFA are high findings: a lookalike is louder, not hidden.
+        { kind: "break-glass", account: "*", user: "break-glass-admin", reason: "emergency access", owner: "security@example.com", expires: "2027-12-31" },
+      ];
+
+      expect(everyAccountWarnings(quiet)).to.deep.equal([]);
+      expect(everyAccountWarnings([])).to.deep.equal([]);
+    });
   });
 
   describe("break-glass rules", () => {
