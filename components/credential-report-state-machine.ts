@@ -7,7 +7,7 @@ import { lambdaVariables } from "../functions/pipeline/lambda-env";
 import type { FunctionName } from "../functions/pipeline/bundle";
 import type { PipelineSettings } from "../functions/run/settings";
 import { buildDefinition } from "../functions/pipeline/state-machine-definition";
-import { MAP_RUNS_PREFIX } from "../functions/run/report-keys";
+import { MAP_RUNS_PREFIX, SUMMARIZE_PARTS_PREFIX } from "../functions/run/report-keys";
 import { MapFilesBucket } from "./map-files-bucket";
 import { pipelineFunction, type RoleRef } from "./pipeline-function";
 import { runSchedule } from "./run-schedule";
@@ -90,7 +90,7 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
       pipelineFunction(this, { owner: name, functionName, role, policy, variables, files, logRetentionDays: settings.logRetentionDays, tags });
 
     const mapFilesBucket = new MapFilesBucket(`${name}-map-files`, { tags }, { parent: this });
-    const mapFiles: pulumi.Output<MapFilesTarget> = mapFilesBucket.bucketArn.apply((bucketArn) => ({ bucketArn, prefix: MAP_RUNS_PREFIX }));
+    const mapFiles: pulumi.Output<MapFilesTarget> = mapFilesBucket.bucketArn.apply((bucketArn) => ({ bucketArn, prefix: MAP_RUNS_PREFIX, partsPrefix: SUMMARIZE_PARTS_PREFIX }));
 
     const listAccounts = fn(
       "list-accounts",

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { MAP_RUNS_PREFIX } from "../functions/run/report-keys";
+import { MAP_RUNS_PREFIX, SUMMARIZE_PARTS_PREFIX } from "../functions/run/report-keys";
 import { tlsOnlyBucketPolicy } from "../policies/resource-policies";
 
 export interface MapFilesBucketArgs {
@@ -15,7 +15,8 @@ export interface MapFilesBucketArgs {
  * Step Functions' ResultWriter writes only to a bucket of the state machine's own account and
  * region, and the report bucket may be elsewhere (a storage account, an existing bucket), so they
  * get a private, encrypted, TLS-only bucket of their own. Nothing here is evidence: the reports,
- * the run's account record and its manifest stay in the report bucket.
+ * the run's account record and its manifest stay in the report bucket. Summarize's large parts
+ * wait here a day at most, on their way into its files.
  */
 export class MapFilesBucket extends pulumi.ComponentResource {
   readonly bucketName: pulumi.Output<string>;
@@ -41,7 +42,14 @@ export class MapFilesBucket extends pulumi.ComponentResource {
     );
     new aws.s3.BucketLifecycleConfiguration(
       `${name}-retention`,
-      { bucket: bucket.id, rules: [{ id: "expire-map-files", status: "Enabled", filter: { prefix: MAP_RUNS_PREFIX }, expiration: { days: retentionDays } }] },
+      {
+        bucket: bucket.id,
+        rules: [
+          { id: "expire-map-files", status: "Enabled", filter: { prefix: MAP_RUNS_PREFIX }, expiration: { days: retentionDays } },
+          // Copies of a run's findings on their way into its files: gone the next day, finished or not.
+          { id: "expire-summarize-parts", status: "Enabled", filter: { prefix: SUMMARIZE_PARTS_PREFIX }, expiration: { days: 1 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
+        ],
+      },
       child,
     );
     new aws.s3.BucketPolicy(

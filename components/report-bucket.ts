@@ -169,24 +169,29 @@ export class ReportBucket extends pulumi.ComponentResource {
       },
       child,
     );
-    if (args.reportRetentionDays !== undefined) {
-      new aws.s3.BucketLifecycleConfiguration(
-        `${name}-retention`,
-        {
-          bucket: bucket.id,
-          rules: [
-            {
-              id: "expire-credential-reports",
-              status: "Enabled",
-              filter: { prefix: args.reportsPrefix },
-              expiration: { days: args.reportRetentionDays },
-              noncurrentVersionExpiration: { noncurrentDays: args.reportRetentionDays },
-            },
-          ],
-        },
-        child,
-      );
-    }
+    // The bucket's one lifecycle configuration: an upload Summarize could not finish or abort is
+    // dropped after a day (its parts are billed until then), and the retention when there is one.
+    new aws.s3.BucketLifecycleConfiguration(
+      `${name}-retention`,
+      {
+        bucket: bucket.id,
+        rules: [
+          { id: "abort-incomplete-uploads", status: "Enabled", filter: { prefix: args.reportsPrefix }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
+          ...(args.reportRetentionDays === undefined
+            ? []
+            : [
+                {
+                  id: "expire-credential-reports",
+                  status: "Enabled",
+                  filter: { prefix: args.reportsPrefix },
+                  expiration: { days: args.reportRetentionDays },
+                  noncurrentVersionExpiration: { noncurrentDays: args.reportRetentionDays },
+                },
+              ]),
+        ],
+      },
+      child,
+    );
     new aws.s3.BucketPolicy(
       `${name}-policy`,
       {

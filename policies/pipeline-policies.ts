@@ -42,6 +42,14 @@ export function useKeyThroughS3(sid: string, region: string, resource: string, b
 }
 
 /**
+ * "Unless the request creates an object only if absent": S3 takes If-None-Match on PutObject and
+ * CompleteMultipartUpload, which create objects, and on neither CreateMultipartUpload, UploadPart
+ * nor UploadPartCopy, which do not (s3:ObjectCreationOperation false; Amazon S3 User Guide,
+ * "Enforce conditional writes on Amazon S3 buckets"). IfExists: a request without the key is denied.
+ */
+export const ONLY_IF_ABSENT_CREATES = { Null: { "s3:if-none-match": "true" }, BoolIfExists: { "s3:ObjectCreationOperation": "true" } };
+
+/**
  * The run files: read every one under the prefix, list the prefix, store only the writer's own
  * files (arns.ts RUN_FILES), and never replace one: the bucket policy's rules, repeated on the
  * role's side so they hold in an existing bucket whose policy is not ours. Every writer lists: a
@@ -57,7 +65,7 @@ function storageStatements(storage: StorageTarget, writer: RunFileWriter): Polic
       Effect: "Deny",
       Action: "s3:PutObject",
       Resource: objectsUnder(storage.bucketArn, storage.prefix),
-      Condition: { Null: { "s3:if-none-match": "true" } },
+      Condition: ONLY_IF_ABSENT_CREATES,
     },
     {
       Sid: "ListRunFiles",
@@ -133,6 +141,8 @@ export interface MapFilesTarget {
   readonly bucketArn: string;
   /** e.g. "map-runs/" */
   readonly prefix: string;
+  /** Where Summarize's large parts wait, e.g. "summarize-parts/" */
+  readonly partsPrefix: string;
 }
 
 export interface ListAccountsPolicyArgs {
@@ -213,6 +223,15 @@ export interface SummarizePolicyArgs {
 export function summarizePolicy(args: SummarizePolicyArgs): PolicyDocument {
   return policyDocument(
     ...storageStatements(args.storage, "summarize"),
+    // A combined file too large for one PUT is a multipart upload: dropped when it cannot complete.
+    { Sid: "AbortOwnFileUploads", Effect: "Allow", Action: "s3:AbortMultipartUpload", Resource: runFilesOf(args.storage.bucketArn, args.storage.prefix, "summarize") },
+    // Where its large parts wait to be copied into the files by S3 (streamed-files.ts).
+    {
+      Sid: "StageCombinedParts",
+      Effect: "Allow",
+      Action: ["s3:PutObject", "s3:GetObject", "s3:AbortMultipartUpload"],
+      Resource: objectsUnder(args.mapFiles.bucketArn, args.mapFiles.partsPrefix),
+    },
     // The Distributed Map's results (a 403 on a missing one is settled by listing, as for reports).
     { Sid: "ReadMapResults", Effect: "Allow", Action: "s3:GetObject", Resource: objectsUnder(args.mapFiles.bucketArn, args.mapFiles.prefix) },
     {

@@ -1,6 +1,6 @@
 import { accountRoot, objectsUnder, type RunFileWriter, runFilesOf } from "./arns";
 import { policyDocument, type PolicyDocument } from "./document";
-import { useKeyThroughS3 } from "./pipeline-policies";
+import { ONLY_IF_ABSENT_CREATES, useKeyThroughS3 } from "./pipeline-policies";
 
 export interface BucketPolicyArgs {
   readonly bucketArn: string;
@@ -68,7 +68,7 @@ export function reportBucketPolicy(args: BucketPolicyArgs): PolicyDocument {
       Principal: "*",
       Action: "s3:PutObject",
       Resource: runFiles,
-      Condition: { Null: { "s3:if-none-match": "true" } },
+      Condition: ONLY_IF_ABSENT_CREATES,
     },
     {
       // Nor deleted, by anyone: not a version, not a governance-mode Object Lock by bypassing it.
@@ -98,7 +98,8 @@ export function reportBucketPolicy(args: BucketPolicyArgs): PolicyDocument {
       Sid: `Allow${title(writer)}ToStoreItsFiles`,
       Effect: "Allow" as const,
       Principal: { AWS: writers[writer] },
-      Action: "s3:PutObject",
+      // Summarize's large files are multipart uploads, which it drops when they cannot complete.
+      Action: writer === "summarize" ? ["s3:PutObject", "s3:AbortMultipartUpload"] : "s3:PutObject",
       Resource: runFilesOf(args.bucketArn, args.prefix, writer),
     })),
     {

@@ -242,21 +242,28 @@ function s3Checks(call: AwsCall, { partition }: CallScope): Check[] | undefined 
     const source = decodeURIComponent(String(call.headers["x-amz-copy-source"])).replace(/^\//, "").split("?")[0];
     return [
       { action: "s3:GetObject", resource: `arn:${partition}:s3:::${source}`, context: {} },
-      { action: "s3:PutObject", resource: objectArn(key), context: ifNoneMatch(call) },
+      { action: "s3:PutObject", resource: objectArn(key), context: writeContext(call) },
     ];
   }
   const action = S3_OBJECT_ACTIONS[call.operation];
   if (!action) return undefined;
   return [
-    { action: versioned(action), resource: objectArn(key), context: action === "s3:PutObject" ? ifNoneMatch(call) : {} },
+    { action: versioned(action), resource: objectArn(key), context: action === "s3:PutObject" ? writeContext(call) : {} },
     ...(bypass && action === "s3:DeleteObject" ? [{ action: "s3:BypassGovernanceRetention", resource: objectArn(key), context: {} }] : []),
   ];
 }
 
-/** s3:if-none-match, present only when the request sends If-None-Match (S3's conditional writes). */
-function ifNoneMatch(call: AwsCall): Record<string, string> {
+/** The operations that create an object, as s3:ObjectCreationOperation tells them from a multipart upload's other steps. */
+const CREATES_OBJECT = new Set(["PutObject", "CopyObject", "CompleteMultipartUpload"]);
+
+/**
+ * A write's condition keys: s3:if-none-match, present only when the request sends If-None-Match
+ * (S3's conditional writes), and s3:ObjectCreationOperation, true for the operations that create
+ * an object (Amazon S3 User Guide, "Enforce conditional writes on Amazon S3 buckets").
+ */
+function writeContext(call: AwsCall): Record<string, string> {
   const header = call.headers["if-none-match"];
-  return typeof header === "string" ? { "s3:if-none-match": header } : {};
+  return { ...(typeof header === "string" ? { "s3:if-none-match": header } : {}), "s3:ObjectCreationOperation": String(CREATES_OBJECT.has(call.operation)) };
 }
 
 function unxml(text: string): string {

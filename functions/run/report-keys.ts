@@ -15,6 +15,17 @@ export function mapRunPrefix(runId: string): string {
   return `${MAP_RUNS_PREFIX}run=${runId}/`;
 }
 
+/**
+ * Summarize's working parts, in the map bucket: a combined file's pieces too large for memory wait
+ * here until S3 copies them into the file. Copies of findings, so kept one day (map-files-bucket.ts).
+ */
+export const SUMMARIZE_PARTS_PREFIX = "summarize-parts/";
+
+/** The folder of one run's working parts. */
+export function summarizePartsPrefix(runId: string): string {
+  return `${SUMMARIZE_PARTS_PREFIX}run=${runId}/`;
+}
+
 /** The UTC date of a run, `YYYY-MM-DD`, taken from the execution's start time. */
 export function runDate(run: RunRef): string {
   const started = new Date(run.startedAt);

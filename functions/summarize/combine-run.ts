@@ -11,6 +11,7 @@ import { analysisKey, reportKey } from "../run/report-keys";
 import type { RunRecord } from "../org-report/run-history";
 import { coverageOf, type Manifest, type ManifestEntry } from "./manifest";
 import { RunFilesInBucket } from "./run-files";
+import { RunFilesStreamed, type StagingPlace } from "./streamed-files";
 import { MAX_FAILURES_LISTED } from "../aws/security-hub";
 import { withRetries } from "../aws/with-retries";
 
@@ -22,6 +23,8 @@ export interface CombineDeps extends StoreDeps {
   readonly retryPauseMs?: number;
   /** Keys already in the run's folder: the files an earlier try of the step stored are not sent again. */
   readonly alreadyStored?: ReadonlySet<string>;
+  /** Where parts too large for memory wait (the deployed Summarize's map files bucket): the files are then made in S3, nothing on disk. */
+  readonly staging?: StagingPlace;
 }
 
 // Accounts read at once; each holds one report and its analysis in memory, and the next window is
@@ -45,7 +48,8 @@ export async function combineStoredRun(
   const retry = <T>(work: () => Promise<T>) => withRetries(work, deps.retryPauseMs);
   const previous = previousRun === undefined ? await retry(() => findPreviousRun(run, deps)) : (previousRun ?? undefined);
   const known = knownAccounts(previous, deps);
-  const out = new RunFilesInBucket(deps.s3, deps.bucket, run, { alreadyStored: deps.alreadyStored, retryPauseMs: deps.retryPauseMs });
+  const writing = { alreadyStored: deps.alreadyStored, retryPauseMs: deps.retryPauseMs };
+  const out = deps.staging ? new RunFilesStreamed(deps.s3, deps.bucket, run, deps.staging, writing) : new RunFilesInBucket(deps.s3, deps.bucket, run, writing);
   // The run before's trend: one small file, so the page never reads old runs (none before 0.4.0).
   const before = previous ? await retry(() => readJson<{ runs: RunRecord[] }>(deps, analysisKey(previous, "trend"))) : undefined;
   const combiner = new RunCombiner(

@@ -12,7 +12,7 @@ import { ANALYSIS_FILES, HISTORY_FILES, type RunFile, runFileKey } from "../run/
 import { storeOnce } from "../storage/write-once";
 import { withRetries } from "../aws/with-retries";
 
-const CONTENT_TYPES: Record<RunFile, string> = {
+export const CONTENT_TYPES: Record<RunFile, string> = {
   findings: "application/json",
   findingsLines: "application/x-ndjson",
   summary: "application/json",

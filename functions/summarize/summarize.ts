@@ -9,7 +9,7 @@ import { describeAwsError, InvalidInput, TransientAwsError } from "../run/errors
 import type { Log } from "../log";
 import { listKeys } from "../storage/list-keys";
 import { readIfPresent } from "../storage/read-if-present";
-import { manifestKey, reportKey, runPrefix } from "../run/report-keys";
+import { manifestKey, reportKey, runPrefix, summarizePartsPrefix } from "../run/report-keys";
 import { storeOnce } from "../storage/write-once";
 import { withRetries } from "../aws/with-retries";
 import { readAccountList } from "../storage/account-list";
@@ -44,7 +44,10 @@ export interface SummarizeDeps {
    * its report; Summarize sends those of the accounts it analyses itself. Unset, none are sent.
    */
   readonly securityHub?: Pick<SecurityHubDeps, "clientFor"> & { readonly partition: string; readonly region: string };
-  /** Where a stored run's Distributed Map results are, when an execution summarises one. @default bucket */
+  /**
+   * Where a stored run's Distributed Map results are, when an execution summarises one, and where
+   * the combined files' large parts wait (nothing on disk) when it is not the report bucket. @default bucket
+   */
   readonly mapBucket?: string;
 }
 
@@ -111,6 +114,7 @@ export async function summarize(given: SummarizeInput | StoredRunInput, deps: Su
       ...deps,
       alreadyStored: new Set(listed.keys()),
       ...(deps.securityHub ? { securityHubFor: deps.securityHub.clientFor } : {}),
+      ...(deps.mapBucket && deps.mapBucket !== deps.bucket ? { staging: { bucket: deps.mapBucket, prefix: summarizePartsPrefix(run.id) } } : {}),
     });
     digest = findingsDigest(run, combined);
     imported = combined.securityHub;

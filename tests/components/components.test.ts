@@ -105,7 +105,8 @@ describe("components", function () {
         Principal: "*",
         Action: "s3:PutObject",
         Resource: "arn:aws:s3:::acme-evidence/credential-reports/*",
-        Condition: { Null: { "s3:if-none-match": "true" } },
+        // A multipart upload's parts create nothing and take no If-None-Match; its completion does.
+        Condition: { Null: { "s3:if-none-match": "true" }, BoolIfExists: { "s3:ObjectCreationOperation": "true" } },
       });
     });
 
@@ -344,6 +345,7 @@ describe("components", function () {
       ]);
       expect(one(cloud, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "map-files-retention").inputs.rules).to.deep.equal([
         { id: "expire-map-files", status: "Enabled", filter: { prefix: "map-runs/" }, expiration: { days: 30 } },
+        { id: "expire-summarize-parts", status: "Enabled", filter: { prefix: "summarize-parts/" }, expiration: { days: 1 }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
       ]);
       expect(statement(statementsOf(one(cloud, "aws:s3/bucketPolicy:BucketPolicy", "map-files-policy")), "DenyInsecureTransport").Condition).to.deep.equal({
         Bool: { "aws:SecureTransport": "false" },
@@ -368,7 +370,7 @@ describe("components", function () {
       );
       expect(rolePolicy(cloud, "collect-report").map((s) => s.Sid)).to.deep.equal(["AssumeMemberRole", "ReadOwnAccountCredentialReport", "ReadAccountCredentialSettings", "ReadRunFiles", "StoreOwnRunFiles", "DenyPutUnlessAbsent", "ListRunFiles", "WriteOwnLogs"]);
       expect(statement(rolePolicy(cloud, "collect-report"), "WriteOwnLogs").Resource).to.equal(logStreams("collect-report"));
-      expect(rolePolicy(cloud, "summarize").map((s) => s.Sid)).to.deep.equal(["ReadRunFiles", "StoreOwnRunFiles", "DenyPutUnlessAbsent", "ListRunFiles", "ReadMapResults", "ListMapResults", "PublishRunSummary", "PutRunEvent", "WriteOwnLogs"]);
+      expect(rolePolicy(cloud, "summarize").map((s) => s.Sid)).to.deep.equal(["ReadRunFiles", "StoreOwnRunFiles", "DenyPutUnlessAbsent", "ListRunFiles", "AbortOwnFileUploads", "StageCombinedParts", "ReadMapResults", "ListMapResults", "PublishRunSummary", "PutRunEvent", "WriteOwnLogs"]);
       // The run's event goes on this account's default bus, and nowhere else.
       expect(statement(rolePolicy(cloud, "summarize"), "PutRunEvent")).to.deep.include({
         Action: "events:PutEvents",

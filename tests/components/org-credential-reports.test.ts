@@ -50,6 +50,8 @@ describe("OrgCredentialReports", () => {
         ["aws:cloudwatch/metricAlarm:MetricAlarm", "credreport-no-run-succeeded"],
         // and what hears of a change to the protections of a bucket in this account, and of its key when there is one.
         ...(STACKS[stack].existingBucket === "true" || STACKS[stack].storageAccount ? [] : evidenceWatch(STACKS[stack].kmsKey ?? "none")),
+        // The report bucket's lifecycle, now always there: it drops uploads that never completed.
+        ...(STACKS[stack].existingBucket === "true" || STACKS[stack].reportRetentionDays ? [] : [["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "reports-retention"]]),
       ];
       expect(added.map((r) => [r.type, r.urn?.split("::").pop()])).to.have.deep.members([["credreport:index:OrgCredentialReports", "credreport"], ...added04]);
       expect(resources.length).to.equal(before.length + 1 + added04.length);

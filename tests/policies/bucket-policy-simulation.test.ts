@@ -29,7 +29,7 @@ const run = { id: "r1", startedAt: "2026-11-25T08:00:00Z" };
 const RUN = `${BUCKET}/${PREFIX}date=2026-11-25/run=r1`;
 const object = (key: string) => `${BUCKET}/${key}`;
 const storage = { bucketArn: BUCKET, prefix: PREFIX, region: "eu-west-1", kmsKeyArn: KEY };
-const mapFiles = { bucketArn: "arn:aws:s3:::credreport-map-files-1", prefix: "map-runs/" };
+const mapFiles = { bucketArn: "arn:aws:s3:::credreport-map-files-1", prefix: "map-runs/", partsPrefix: "summarize-parts/" };
 const bucketPolicy = reportBucketPolicy({
   bucketArn: BUCKET,
   prefix: PREFIX,
@@ -150,5 +150,20 @@ describe("report bucket policy, evaluated by an IAM simulator", function () {
     }
     expect(await decide(ADMIN, "kms:DescribeKey", key, {}, keyPolicy)).to.equal("Allowed");
     expect(await decide(ADMIN, "kms:EnableKeyRotation", key, {}, keyPolicy)).to.equal("Allowed");
+  });
+
+  it("lets Summarize write a large file as a multipart upload, completed only if absent; others upload no part", async () => {
+    const file = object(analysisKey(run, "findingsLines"));
+    // CreateMultipartUpload, UploadPart and UploadPartCopy take no If-None-Match: they create no object.
+    expect(await decide(ROLES.summarize, "s3:PutObject", file, { "s3:ObjectCreationOperation": "false" })).to.equal("Allowed");
+    expect(await decide(ROLES.summarize, "s3:AbortMultipartUpload", file)).to.equal("Allowed");
+    // CompleteMultipartUpload creates it: only if absent.
+    expect(await decide(ROLES.summarize, "s3:PutObject", file, { "s3:ObjectCreationOperation": "true", ...ONLY_IF_ABSENT })).to.equal("Allowed");
+    expect(await decide(ROLES.summarize, "s3:PutObject", file, { "s3:ObjectCreationOperation": "true" })).to.equal("ExplicitlyDenied");
+    // A request that says nothing of it is judged as one that creates.
+    expect(await decide(ROLES.summarize, "s3:PutObject", file)).to.equal("ExplicitlyDenied");
+    for (const principal of [ROLES.collector, ADMIN]) {
+      expect(await decide(principal, "s3:PutObject", file, { "s3:ObjectCreationOperation": "false" }), principal).to.equal("ExplicitlyDenied");
+    }
   });
 });

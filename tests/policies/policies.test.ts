@@ -5,7 +5,7 @@ import { deadLetterQueuePolicy, noticeKeyPolicy, reportBucketPolicy, reportKeyPo
 
 const COLLECTOR = "arn:aws:iam::123456789012:role/collector";
 const storage = { bucketArn: "arn:aws:s3:::evidence", prefix: "credential-reports/", region: "eu-west-1" };
-const mapFiles = { bucketArn: "arn:aws:s3:::credreport-map-files-1", prefix: "map-runs/" };
+const mapFiles = { bucketArn: "arn:aws:s3:::credreport-map-files-1", prefix: "map-runs/", partsPrefix: "summarize-parts/" };
 
 describe("policies", () => {
   it("makes a template with one named role, trusting the collector, allowed only the report and account settings reads", () => {

@@ -208,6 +208,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       for (const child of some(run.options.filter((o) => o.name.startsWith("reports-")), "bucket part")) expect(child.retainOnDelete, child.name).to.equal(false);
       const lifecycle = one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "reports-retention");
       expect(lifecycle.inputs.rules).to.deep.equal([
+        { id: "abort-incomplete-uploads", status: "Enabled", filter: { prefix: REPORTS_PREFIX }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
         {
           id: "expire-credential-reports",
           status: "Enabled",
@@ -216,8 +217,11 @@ describe("Pulumi program (index.ts under the mocks)", function () {
           noncurrentVersionExpiration: { noncurrentDays: 400 },
         },
       ]);
+      // Kept forever without it: only uploads that never completed are dropped.
       const reportLifecycles = ofType(runs["new bucket, new key, email"], "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").filter((r) => r.name.startsWith("reports-"));
-      expect(reportLifecycles).to.deep.equal([]);
+      expect(reportLifecycles.map((r) => r.inputs.rules)).to.deep.equal([
+        [{ id: "abort-incomplete-uploads", status: "Enabled", filter: { prefix: REPORTS_PREFIX }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } }],
+      ]);
     });
 
     it("locks every stored file with S3 Object Lock when asked, on the versioned bucket, and not otherwise", async () => {
@@ -273,7 +277,11 @@ describe("Pulumi program (index.ts under the mocks)", function () {
         ["account=*.csv", "account=*.iam.json", "account=*.analysis.json"].map((file) => `arn:aws:s3:::acme-audit-evidence/${REPORTS_PREFIX}date=*/run=*/${file}`),
       );
       // Write-once holds on the roles' side too: the existing bucket's policy is not ours.
-      expect(statement(policy, "DenyPutUnlessAbsent")).to.deep.include({ Effect: "Deny", Action: "s3:PutObject", Condition: { Null: { "s3:if-none-match": "true" } } });
+      expect(statement(policy, "DenyPutUnlessAbsent")).to.deep.include({
+        Effect: "Deny",
+        Action: "s3:PutObject",
+        Condition: { Null: { "s3:if-none-match": "true" }, BoolIfExists: { "s3:ObjectCreationOperation": "true" } },
+      });
       for (const fn of ["collect-report", "summarize"]) {
         const kms = statement(rolePolicy(run(), fn), "EncryptWithReportKey");
         expect(kms.Resource).to.equal(EXISTING_KEY);

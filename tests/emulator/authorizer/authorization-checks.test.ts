@@ -15,9 +15,13 @@ describe("the action, resource and context of each request (authorization-checks
   it("reads S3's REST requests: conditional writes with s3:if-none-match, listings with s3:prefix, HEAD as its action", () => {
     expect(checks("s3", "PUT", "/reports/credential-reports/date%3D2026-12-07/run%3Dr/account%3D111111111111.csv", "csv", { "if-none-match": "*" })).to.deep.equal({
       operation: "PutObject",
-      checks: [{ action: "s3:PutObject", resource: "arn:aws:s3:::reports/credential-reports/date=2026-12-07/run=r/account=111111111111.csv", context: { "s3:if-none-match": "*" } }],
+      checks: [{ action: "s3:PutObject", resource: "arn:aws:s3:::reports/credential-reports/date=2026-12-07/run=r/account=111111111111.csv", context: { "s3:if-none-match": "*", "s3:ObjectCreationOperation": "true" } }],
     });
-    expect(checks("s3", "PUT", "/reports/k").checks).to.deep.equal([{ action: "s3:PutObject", resource: "arn:aws:s3:::reports/k", context: {} }]);
+    expect(checks("s3", "PUT", "/reports/k").checks).to.deep.equal([{ action: "s3:PutObject", resource: "arn:aws:s3:::reports/k", context: { "s3:ObjectCreationOperation": "true" } }]);
+    // A multipart upload's steps: only its completion creates the object.
+    expect(checks("s3", "POST", "/reports/k?uploads").checks![0].context).to.deep.equal({ "s3:ObjectCreationOperation": "false" });
+    expect(checks("s3", "PUT", "/reports/k?partNumber=1&uploadId=u").checks![0].context).to.deep.equal({ "s3:ObjectCreationOperation": "false" });
+    expect(checks("s3", "POST", "/reports/k?uploadId=u", "<x/>", { "if-none-match": "*" }).checks![0].context).to.deep.equal({ "s3:if-none-match": "*", "s3:ObjectCreationOperation": "true" });
     expect(checks("s3", "GET", "/reports?list-type=2&prefix=credential-reports%2F").checks).to.deep.equal([
       { action: "s3:ListBucket", resource: "arn:aws:s3:::reports", context: { "s3:prefix": "credential-reports/" } },
     ]);
