@@ -22,7 +22,7 @@ export const RUN_FILES: Readonly<Record<RunFileWriter, readonly string[]>> = {
   summarize: [
     ...["manifest.json", "findings.json", "findings.jsonl", "findings.csv", "summary.json", "changes.json", "users.csv", "trend.json", "report.html", "account=*.analysis.json"].map(inRunFolder),
     "history/runs/date=*/*.json",
-    "history/findings/date=*/*.jsonl",
+    "history/findings-parquet/date=*/*.parquet",
   ],
   listAccounts: ["accounts.json"].map(inRunFolder),
 };

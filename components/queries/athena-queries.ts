@@ -1,6 +1,6 @@
 import { CREDENTIAL_REPORT_COLUMNS } from "../../functions/analysis/credential-report";
 import type { FindingThresholds } from "../../functions/analysis/findings";
-import { ANALYSIS_FILES, HISTORY_FILES, HISTORY_PREFIX, REPORTS_PREFIX } from "../../functions/run/report-keys";
+import { ANALYSIS_FILES, HISTORY_PREFIX, REPORTS_PREFIX } from "../../functions/run/report-keys";
 import { RUN_RECORD_COLUMNS } from "../../functions/org-report/run-history";
 
 /** The Glue table over the raw reports. */
@@ -29,16 +29,23 @@ export const REPORT_COLUMNS = CREDENTIAL_REPORT_COLUMNS.map((name) => ({ name, t
 
 /** The Glue table over every run's record (history/runs/): one row a run. */
 export const RUNS_TABLE = "credential_report_runs";
-/** The Glue table over every run's findings kept across runs (history/findings/). */
+/** The Glue table over every run's findings kept across runs, as Parquet (history/findings-parquet/). */
 export const FINDINGS_HISTORY_TABLE = "credential_report_findings_history";
+/** The same for runs before 0.5.0, which kept them as JSON lines (history/findings/). */
+export const FINDINGS_HISTORY_JSON_TABLE = "credential_report_findings_history_json";
+/**
+ * Every run's findings across runs: the Parquet table and the JSON lines of runs before 0.5.0,
+ * one relation for the queries. A day of only one kind scans nothing of the other.
+ */
+const FINDINGS_HISTORY = `(SELECT * FROM ${FINDINGS_HISTORY_TABLE} UNION ALL SELECT * FROM ${FINDINGS_HISTORY_JSON_TABLE})`;
 export const RUNS_COLUMNS = RUN_RECORD_COLUMNS;
 
 /**
  * Partition projection on the day alone, for the tables kept across runs: a query names a range of
  * days, never a run, so one statement reads many runs.
  */
-export function historyProjectionParameters(bucketName: string, table: keyof typeof HISTORY_FILES): Record<string, string> {
-  return { ...DAY_PROJECTION, "storage.location.template": `s3://${bucketName}/${HISTORY_PREFIX}${HISTORY_FILES[table]}/date=\${date}/` };
+export function historyProjectionParameters(bucketName: string, folder: string): Record<string, string> {
+  return { ...DAY_PROJECTION, "storage.location.template": `s3://${bucketName}/${HISTORY_PREFIX}${folder}/date=\${date}/` };
 }
 
 /** The `date` partition of every table: the runs' UTC days, from the project's first year to today. */
@@ -145,7 +152,7 @@ export function historyQueries(): readonly NamedQuerySpec[] {
   GROUP BY run_date
 )
 SELECT f."date" AS day, f.check_id, count(*) AS open_findings
-FROM ${FINDINGS_HISTORY_TABLE} f
+FROM ${FINDINGS_HISTORY} f
 JOIN last_run_of_day l ON f."date" = l.run_date AND f.run_started_at = l.run_started_at
 WHERE f."date" >= ${since(90)} AND NOT f.accepted
 GROUP BY f."date", f.check_id
@@ -163,7 +170,7 @@ per_account AS (
   SELECT f.account_id,
          sum(CASE WHEN f.run_started_at = w.first_run THEN 1 ELSE 0 END) AS findings_then,
          sum(CASE WHEN f.run_started_at = w.last_run THEN 1 ELSE 0 END) AS findings_now
-  FROM ${FINDINGS_HISTORY_TABLE} f CROSS JOIN window_runs w
+  FROM ${FINDINGS_HISTORY} f CROSS JOIN window_runs w
   WHERE f."date" >= ${since(30)} AND NOT f.accepted
   GROUP BY f.account_id
 )
@@ -185,7 +192,7 @@ ORDER BY grown_by DESC, account_id;`,
   WHERE recency <= 3
 )
 SELECT f.account_id, f.user_name, f.credential, count(DISTINCT f.run_id) AS runs, max(CAST(f.evidence['age_days'] AS integer)) AS age_days
-FROM ${FINDINGS_HISTORY_TABLE} f
+FROM ${FINDINGS_HISTORY} f
 JOIN recent_runs r ON f.run_id = r.run_id
 WHERE f."date" >= ${since(30)} AND f.check_id = 'access-key-old'
 GROUP BY f.account_id, f.user_name, f.credential
@@ -202,7 +209,7 @@ ORDER BY age_days DESC, f.account_id, f.user_name;`,
 ),
 seen AS (
   SELECT finding_id, check_id, min("date") AS first_day, max(run_started_at) AS last_seen
-  FROM ${FINDINGS_HISTORY_TABLE}
+  FROM ${FINDINGS_HISTORY} h
   WHERE "date" >= ${since(90)}
   GROUP BY finding_id, check_id
 ),

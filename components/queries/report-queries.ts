@@ -1,9 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { HISTORY_FILES, HISTORY_PREFIX, REPORTS_PREFIX } from "../../functions/run/report-keys";
+import { HISTORY_FILES, HISTORY_PREFIX, LEGACY_HISTORY_FINDINGS, REPORTS_PREFIX } from "../../functions/run/report-keys";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../../functions/analysis/findings";
 import {
   FINDINGS_COLUMNS,
+  FINDINGS_HISTORY_JSON_TABLE,
   FINDINGS_HISTORY_TABLE,
   FINDINGS_TABLE,
   historyProjectionParameters,
@@ -58,6 +59,8 @@ export class ReportQueries extends pulumi.ComponentResource {
         readonly partitionKeys: typeof partitionKeys;
         readonly parameters: (bucket: string) => Record<string, string>;
         readonly location: pulumi.Input<string>;
+        /** @default text files */
+        readonly formats?: { readonly inputFormat: string; readonly outputFormat: string };
       },
     ) =>
       new aws.glue.CatalogTable(
@@ -71,8 +74,7 @@ export class ReportQueries extends pulumi.ComponentResource {
           parameters: pulumi.output(args.bucketName).apply(spec.parameters),
           storageDescriptor: {
             location: spec.location,
-            inputFormat: "org.apache.hadoop.mapred.TextInputFormat",
-            outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat",
+            ...(spec.formats ?? { inputFormat: "org.apache.hadoop.mapred.TextInputFormat", outputFormat: "org.apache.hadoop.hive.ql.io.HiveIgnoreKeyTextOutputFormat" }),
             serDeInfo: spec.serde,
             columns: spec.columns.map((c) => ({ name: c.name, type: c.type })),
           },
@@ -99,14 +101,30 @@ export class ReportQueries extends pulumi.ComponentResource {
       location,
     });
     // Kept across runs: the day is the only partition, so a query spans runs.
-    const history = (folder: keyof typeof HISTORY_FILES) => ({
+    const history = (folder: string) => ({
       serde: jsonSerde(),
       partitionKeys: [partitionKeys[0]],
       parameters: (bucket: string) => ({ ...historyProjectionParameters(bucket, folder), classification: "json" }),
-      location: pulumi.interpolate`s3://${args.bucketName}/${HISTORY_PREFIX}${HISTORY_FILES[folder]}/`,
+      location: pulumi.interpolate`s3://${args.bucketName}/${HISTORY_PREFIX}${folder}/`,
     });
-    table("runs-table", { name: RUNS_TABLE, description: "One row per run: accounts collected and failed, open findings by severity, new, resolved, accepted", columns: RUNS_COLUMNS, ...history("historyRun") });
-    table("findings-history-table", { name: FINDINGS_HISTORY_TABLE, description: "Every run's findings, kept across runs (one file per run, by day)", columns: FINDINGS_COLUMNS, ...history("historyFindings") });
+    table("runs-table", { name: RUNS_TABLE, description: "One row per run: accounts collected and failed, open findings by severity, new, resolved, accepted", columns: RUNS_COLUMNS, ...history(HISTORY_FILES.historyRun) });
+    // Columnar: a query reads only the columns it names (Athena bills the bytes it reads).
+    const parquet = history(HISTORY_FILES.historyFindings);
+    table("findings-history-table", {
+      name: FINDINGS_HISTORY_TABLE,
+      description: "Every run's findings, kept across runs as Parquet (one file per run, by day); the saved queries add the JSON table of runs before 0.5.0",
+      columns: FINDINGS_COLUMNS,
+      ...parquet,
+      serde: { serializationLibrary: "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe", parameters: {} },
+      parameters: (bucket: string) => ({ ...historyProjectionParameters(bucket, HISTORY_FILES.historyFindings), classification: "parquet" }),
+      formats: { inputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat", outputFormat: "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat" },
+    });
+    table("findings-history-json-table", {
+      name: FINDINGS_HISTORY_JSON_TABLE,
+      description: "The findings of runs before 0.5.0, kept across runs as JSON lines",
+      columns: FINDINGS_COLUMNS,
+      ...history(LEGACY_HISTORY_FINDINGS),
+    });
     for (const q of [...namedQueries(args.findingThresholds ?? DEFAULT_THRESHOLDS), ...historyQueries()]) {
       new aws.athena.NamedQuery(
         `${name}-${q.name}`,

@@ -10,6 +10,7 @@ import type { FindingsSummary, UnreadableReport } from "./summary";
 import { spreadsheetCsv } from "./users-csv";
 import { remediationOf, remediationText } from "../analysis/remediation";
 import { type RunRecord, runRecord, trendOf } from "./run-history";
+import { FindingsParquet, type HistoryRow } from "./findings-parquet";
 
 /** New critical and high findings listed in the digest at most (the SNS mail stays readable); the count has them all. */
 export const MAX_URGENT_LISTED = 20;
@@ -19,7 +20,8 @@ export const MAX_NOT_EVALUATED_LISTED = 20;
 
 /** Where the combined files go: parts appended as the accounts come, then each file assembled from text and parts. */
 export interface RunFileWriter {
-  append(part: string, text: string): Promise<void>;
+  /** Text, or bytes (the Parquet history). */
+  append(part: string, data: string | Uint8Array): Promise<void>;
   assemble(file: RunFile, pieces: readonly (string | { readonly part: string })[]): Promise<void>;
 }
 
@@ -92,6 +94,8 @@ export class RunCombiner {
   private readonly acceptedRisks: readonly AcceptedRisk[];
   private readonly previousTrend: readonly RunRecord[];
   private readonly coverage?: RunCoverage;
+  /** The findings kept across runs, as Parquet written a row group at a time. */
+  private readonly history: FindingsParquet;
 
   constructor(
     settings: {
@@ -113,6 +117,7 @@ export class RunCombiner {
     this.acceptedRisks = settings.acceptedRisks;
     this.previousTrend = settings.previousTrend ?? [];
     this.coverage = settings.coverage;
+    this.history = new FindingsParquet((bytes) => this.out.append("historyFindings", bytes));
   }
 
   /** One account's analysis, with its parsed report when it was read (for users.csv). */
@@ -142,7 +147,9 @@ export class RunCombiner {
         if (isNew.has(f.id) && (f.severity === "critical" || f.severity === "high")) this.noteUrgent(f);
       }
       await this.item("findings", JSON.stringify(f, null, 2).replace(/\n/g, "\n    "));
-      await this.out.append("findingsLines", `${JSON.stringify(jsonLine(f, isNew.has(f.id), this.run))}\n`);
+      const line = jsonLine(f, isNew.has(f.id), this.run);
+      await this.out.append("findingsLines", `${JSON.stringify(line)}\n`);
+      await this.history.add(line);
       if (isNew.has(f.id)) {
         const { firstSeenAt: _, acceptedRisk: __, ...plain } = f;
         this.newCount++;
@@ -197,8 +204,9 @@ export class RunCombiner {
       `${this.closing("findings")}],\n  "expiredRules": ${indent(expiredRules)},\n  "staleRules": ${indent(staleRules)}\n}\n`,
     ]);
     await this.out.assemble("findingsLines", [{ part: "findingsLines" }]);
-    // The same lines kept across runs, for Athena's history table.
-    await this.out.assemble("historyFindings", [{ part: "findingsLines" }]);
+    // The same findings kept across runs, for Athena's history table: columnar.
+    await this.history.finish();
+    await this.out.assemble("historyFindings", [{ part: "historyFindings" }]);
     await this.out.assemble("findingsCsv", [spreadsheetCsv([[...FINDINGS_CSV_COLUMNS]]), { part: "findingsCsv" }]);
     await this.out.assemble("changes", [
       `{\n  "previousRunId": ${JSON.stringify(this.previousRunId)},\n  "newFindings": [`,
@@ -267,7 +275,7 @@ function findingsCsvRow(f: Finding & { readonly acceptedRisk?: AcceptedRisk }, i
 }
 
 /** One flat, snake_case object per line: what Athena's JSON SerDe reads. */
-function jsonLine(f: Finding & { readonly acceptedRisk?: AcceptedRisk }, isNew: boolean, run: RunRef) {
+function jsonLine(f: Finding & { readonly acceptedRisk?: AcceptedRisk }, isNew: boolean, run: RunRef): HistoryRow {
   return {
     finding_id: f.id,
     check_id: f.checkId,

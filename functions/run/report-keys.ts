@@ -102,12 +102,14 @@ export const ANALYSIS_FILES = {
  * its findings under the day it ran (`key=value`, so the day is a partition), named by run id.
  */
 export const HISTORY_PREFIX = `${REPORTS_PREFIX}history/`;
-export const HISTORY_FILES = { historyRun: "runs", historyFindings: "findings" } as const;
+export const HISTORY_FILES = { historyRun: "runs", historyFindings: "findings-parquet" } as const;
+/** Where runs before 0.5.0 kept their findings across runs, as JSON lines (history/findings/). */
+export const LEGACY_HISTORY_FINDINGS = "findings";
 
 /** Where a run's record (historyRun) or its findings (historyFindings) are kept across runs. */
 export function historyKey(run: RunRef, file: keyof typeof HISTORY_FILES): string {
   runPrefix(run);
-  return `${HISTORY_PREFIX}${HISTORY_FILES[file]}/date=${runDate(run)}/${run.id}.${file === "historyRun" ? "json" : "jsonl"}`;
+  return `${HISTORY_PREFIX}${HISTORY_FILES[file]}/date=${runDate(run)}/${run.id}.${file === "historyRun" ? "json" : "parquet"}`;
 }
 
 /** Every file the combination of a run writes: beside its manifest, or kept across runs. */

@@ -22,7 +22,7 @@ export const CONTENT_TYPES: Record<RunFile, string> = {
   trend: "application/json",
   html: "text/html; charset=utf-8",
   historyRun: "application/x-ndjson",
-  historyFindings: "application/x-ndjson",
+  historyFindings: "application/vnd.apache.parquet",
 };
 
 type Piece = string | { readonly part: string };

@@ -1,11 +1,11 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { type AwsSecurityFinding, paginateGetFindings } from "@aws-sdk/client-securityhub";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { expect } from "chai";
 import { chromium, type Browser } from "playwright-core";
-import { FINDINGS_COLUMNS, FINDINGS_HISTORY_TABLE, historyProjectionParameters, historyQueries, RUNS_COLUMNS, RUNS_TABLE } from "../../components/queries/athena-queries";
+import { FINDINGS_COLUMNS, FINDINGS_HISTORY_JSON_TABLE, FINDINGS_HISTORY_TABLE, historyProjectionParameters, historyQueries, RUNS_COLUMNS, RUNS_TABLE } from "../../components/queries/athena-queries";
 import { awsClients, type AwsClients } from "../../local/aws-clients";
 import { changeDemoOrganization } from "../../emulator/demo-changes";
 import { assumeInto, type DemoOrganization, seedDemoOrganization } from "../../emulator/demo-organization";
@@ -15,7 +15,7 @@ import { formatTrend } from "../../cli/output/trend";
 import { runLocally } from "../../local/runner";
 import { CHECKS } from "../../functions/analysis/findings";
 import type { RunRecord } from "../../functions/org-report/run-history";
-import { ANALYSIS_FILES, REPORTS_PREFIX } from "../../functions/run/report-keys";
+import { ANALYSIS_FILES, HISTORY_FILES, HISTORY_PREFIX, LEGACY_HISTORY_FINDINGS, REPORTS_PREFIX } from "../../functions/run/report-keys";
 import { DEFAULT_SETTINGS } from "../../functions/run/settings";
 import { emulatorTarget, stackRunOptions } from "../helpers/emulator-data";
 import { runProcess } from "../helpers/child-process";
@@ -47,15 +47,17 @@ describe("history across runs: Athena's tables and queries (DuckDB), the trend, 
   let dir: string;
   let duck: DuckDBConnection;
   const runIds: string[] = [];
-  /** Each run's findings, as its findings.jsonl holds them. */
-  const linesOf = (runId: string): Line[] => {
-    const folder = join(dir, REPORTS_PREFIX, "history", "findings");
-    const day = readdirSync(folder).find((d) => readdirSync(join(folder, d)).includes(`${runId}.jsonl`))!;
-    return readFileSync(join(folder, day, `${runId}.jsonl`), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line);
-  };
   const runFolder = (runId: string) => {
     const day = readdirSync(join(dir, REPORTS_PREFIX)).find((d) => d.startsWith("date=") && readdirSync(join(dir, REPORTS_PREFIX, d)).includes(`run=${runId}`))!;
     return join(dir, REPORTS_PREFIX, day, `run=${runId}`);
+  };
+  /** Each run's findings, as its findings.jsonl holds them. */
+  const linesOf = (runId: string): Line[] =>
+    readFileSync(join(runFolder(runId), ANALYSIS_FILES.findingsLines), "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line);
+  /** Where a run's findings are kept across runs: Parquet since 0.5.0, JSON lines before. */
+  const historyFile = (runId: string, folder: string, extension: string) => {
+    const day = runFolder(runId).split("/").find((part) => part.startsWith("date="))!;
+    return join(dir, HISTORY_PREFIX, folder, day, `${runId}.${extension}`);
   };
   const trendOf3 = () => JSON.parse(readFileSync(join(runFolder(runIds[2]), ANALYSIS_FILES.trend), "utf8")).runs as RunRecord[];
   const query = async (name: string) => {
@@ -77,18 +79,24 @@ describe("history across runs: Athena's tables and queries (DuckDB), the trend, 
     }
     dir = mkdtempSync(join(tmpdir(), "credreport-history-"));
     await downloadPrefix(clients.s3, org.bucket, REPORTS_PREFIX, dir);
+    // Run 1 as 0.4.0 kept it, JSON lines where the Parquet file is now: the queries read both kinds.
+    mkdirSync(dirname(historyFile(runIds[0], LEGACY_HISTORY_FINDINGS, "jsonl")), { recursive: true });
+    copyFileSync(join(runFolder(runIds[0]), ANALYSIS_FILES.findingsLines), historyFile(runIds[0], LEGACY_HISTORY_FINDINGS, "jsonl"));
+    renameSync(historyFile(runIds[0], HISTORY_FILES.historyFindings, "parquet"), join(dir, "run-1-as-parquet"));
     // Each Glue table as a view: the files its storage.location.template names, its columns with their types.
     duck = await (await DuckDBInstance.create(":memory:")).connect();
     const duckType = (type: string) => ({ string: "VARCHAR", int: "INTEGER", boolean: "BOOLEAN", "map<string,string>": "MAP(VARCHAR, VARCHAR)" })[type]!;
-    const view = async (table: string, folder: "historyRun" | "historyFindings", columns: readonly { name: string; type: string }[]) => {
-      const files = `${historyProjectionParameters(org.bucket, folder)["storage.location.template"].replace(`s3://${org.bucket}/`, `${dir}/`).replace("${date}", "*")}*`;
+    const filesOf = (folder: string) => `${historyProjectionParameters(org.bucket, folder)["storage.location.template"].replace(`s3://${org.bucket}/`, `${dir}/`).replace("${date}", "*")}*`;
+    const view = async (table: string, folder: string, columns: readonly { name: string; type: string }[]) => {
       const types = columns.map((c) => `'${c.name}': '${duckType(c.type)}'`).join(", ");
       await duck.run(
-        `CREATE VIEW ${table} AS SELECT * FROM read_json('${files}', format = 'newline_delimited', hive_partitioning = true, hive_types = {'date': 'VARCHAR'}, columns = {${types}})`,
+        `CREATE VIEW ${table} AS SELECT * FROM read_json('${filesOf(folder)}', format = 'newline_delimited', hive_partitioning = true, hive_types = {'date': 'VARCHAR'}, columns = {${types}})`,
       );
     };
-    await view(RUNS_TABLE, "historyRun", RUNS_COLUMNS);
-    await view(FINDINGS_HISTORY_TABLE, "historyFindings", FINDINGS_COLUMNS);
+    await view(RUNS_TABLE, HISTORY_FILES.historyRun, RUNS_COLUMNS);
+    await view(FINDINGS_HISTORY_JSON_TABLE, LEGACY_HISTORY_FINDINGS, FINDINGS_COLUMNS);
+    // The Parquet table: its columns and their types are the file's own.
+    await duck.run(`CREATE VIEW ${FINDINGS_HISTORY_TABLE} AS SELECT * FROM read_parquet('${filesOf(HISTORY_FILES.historyFindings)}', hive_partitioning = true, hive_types = {'date': 'VARCHAR'})`);
   });
   after(async () => {
     duck?.closeSync();
@@ -109,6 +117,18 @@ describe("history across runs: Athena's tables and queries (DuckDB), the trend, 
     expect(trend.map((r) => r.open_findings)).to.deep.equal([trend[0].open_findings, trend[0].open_findings - 1, trend[0].open_findings - 3]);
     expect(trend.map((r) => [r.new_findings, r.resolved_findings])).to.deep.equal([[trend[0].open_findings, 0], [1, 2], [0, 2]]);
     expect(Number((await duck.runAndReadAll(`SELECT count(*) FROM ${RUNS_TABLE}`)).getRows()[0][0])).to.equal(3);
+  });
+
+  it("keeps each run's findings across runs as Parquet, row for row the run's findings.jsonl, evidence as a map", async () => {
+    const fields = ["finding_id", "check_id", "account_id", "user_name", "credential", "accepted", "run_id"] as const;
+    for (const runId of runIds.slice(1)) {
+      const rows = (await duck.runAndReadAll(`SELECT ${fields.join(", ")} FROM ${FINDINGS_HISTORY_TABLE} WHERE run_id = '${runId}' ORDER BY finding_id`)).getRowObjects();
+      const lines = linesOf(runId).sort((a, b) => a.finding_id.localeCompare(b.finding_id));
+      expect(rows, runId).to.deep.equal(lines.map((l) => Object.fromEntries(fields.map((f) => [f, l[f]]))));
+    }
+    const ages = await duck.runAndReadAll(`SELECT evidence['age_days'] FROM ${FINDINGS_HISTORY_TABLE} WHERE check_id = 'access-key-old' AND run_id = '${runIds[2]}'`);
+    expect(ages.getRows().length).to.be.greaterThan(0);
+    expect(ages.getRows().every(([age]) => Number(age) > 90)).to.equal(true);
   });
 
   it("answers open findings per check per day: the day's last run", async () => {

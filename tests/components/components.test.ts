@@ -228,17 +228,27 @@ describe("components", function () {
       expect(await valueOf(built.databaseName)).to.equal("credential_reports");
       expect(one(cloud, "aws:glue/catalogDatabase:CatalogDatabase").inputs.tags).to.deep.equal({ team: "security" });
       const tables = ofType(cloud, "aws:glue/catalogTable:CatalogTable");
-      expect(tables.map((t) => t.inputs.name)).to.have.members(["credential_reports", "credential_report_findings", "credential_report_runs", "credential_report_findings_history"]);
+      expect(tables.map((t) => t.inputs.name)).to.have.members([
+        "credential_reports",
+        "credential_report_findings",
+        "credential_report_runs",
+        "credential_report_findings_history",
+        "credential_report_findings_history_json",
+      ]);
       // Each table as AWS documents Glue tables, Athena's names and types, and partition projection.
       for (const table of tables) expect(glueTableProblems(table.inputs as never), table.inputs.name).to.deep.equal([]);
-      for (const table of tables.filter((t) => t.inputs.name.endsWith("_runs") || t.inputs.name.endsWith("_history"))) {
+      const folders: Record<string, string> = { credential_report_runs: "runs", credential_report_findings_history: "findings-parquet", credential_report_findings_history_json: "findings" };
+      for (const table of tables.filter((t) => t.inputs.name in folders)) {
         // Kept across runs: the day alone is projected, so one query reads many runs.
         expect(table.inputs.partitionKeys.map((k: { name: string }) => k.name)).to.deep.equal(["date"]);
-        const folder = table.inputs.name.endsWith("_runs") ? "runs" : "findings";
+        const folder = folders[table.inputs.name];
         expect(table.inputs.parameters["storage.location.template"]).to.equal(`s3://acme-evidence/credential-reports/history/${folder}/date=\${date}/`);
         expect(table.inputs.parameters).to.not.have.property("projection.run.type");
       }
-      for (const table of tables.filter((t) => !t.inputs.name.endsWith("_runs") && !t.inputs.name.endsWith("_history"))) {
+      // The findings history is Parquet; the rest, and the history of runs before 0.5.0, are text.
+      const parquet = one(cloud, "aws:glue/catalogTable:CatalogTable", "q-findings-history-table").inputs.storageDescriptor;
+      expect([parquet.inputFormat, parquet.serDeInfo.serializationLibrary]).to.deep.equal(["org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat", "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"]);
+      for (const table of tables.filter((t) => !(t.inputs.name in folders))) {
         expect(table.inputs.partitionKeys.map((k: { name: string }) => k.name)).to.deep.equal(["date", "run"]);
         expect(table.inputs.parameters).to.deep.include({
           "projection.enabled": "true",

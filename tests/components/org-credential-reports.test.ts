@@ -50,6 +50,8 @@ describe("OrgCredentialReports", () => {
         ["aws:cloudwatch/metricAlarm:MetricAlarm", "credreport-no-run-succeeded"],
         // and what hears of a change to the protections of a bucket in this account, and of its key when there is one.
         ...(STACKS[stack].existingBucket === "true" || STACKS[stack].storageAccount ? [] : evidenceWatch(STACKS[stack].kmsKey ?? "none")),
+        // The findings history of runs before 0.5.0, JSON lines, beside the Parquet one.
+        ["aws:glue/catalogTable:CatalogTable", "queries-findings-history-json-table"],
         // The report bucket's lifecycle, now always there: it drops uploads that never completed.
         ...(STACKS[stack].existingBucket === "true" || STACKS[stack].reportRetentionDays ? [] : [["aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "reports-retention"]]),
       ];

@@ -247,7 +247,7 @@ describe("Summarize", () => {
     expect(keys).to.deep.equal([
       ...["manifest.json", "account=222222222222.analysis.json", "findings.json", "findings.jsonl"].map((file) => prefix + file),
       // The run's findings and record, kept across runs for Athena's history tables.
-      "credential-reports/history/findings/date=2026-11-24/run-7.jsonl",
+      "credential-reports/history/findings-parquet/date=2026-11-24/run-7.parquet",
       ...["findings.csv", "changes.json", "users.csv", "summary.json", "trend.json"].map((file) => prefix + file),
       "credential-reports/history/runs/date=2026-11-24/run-7.json",
       prefix + "report.html",

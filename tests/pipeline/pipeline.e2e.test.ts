@@ -141,7 +141,7 @@ describe("pipeline end to end (moto on loopback)", function () {
     const day = secondPrefix.split("/")[1];
     expect(added.filter((key) => !key.startsWith(secondPrefix))).to.have.members([
       `credential-reports/history/runs/${day}/e2e-second.json`,
-      `credential-reports/history/findings/${day}/e2e-second.jsonl`,
+      `credential-reports/history/findings-parquet/${day}/e2e-second.parquet`,
     ]);
     // The Distributed Map's list and results are in the stack's map bucket, as Step Functions writes them.
     const mapFiles = [...(await bucketSnapshot(direct.s3, deployment.stack.outputs.mapBucketName)).keys()].filter((key) => key.startsWith("map-runs/run=e2e-second/"));
