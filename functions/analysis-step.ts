@@ -42,7 +42,7 @@ export async function analyseAccount(
   // try cut short in between sends them again; an import of the same ids changes nothing).
   const toSend = settings.securityHub && hub ? accountImport(analysis, { ...importContext(input.run, settings.securityHub, deps.bucket), thresholds: settings.thresholds }) : undefined;
   const securityHub = toSend ? await sendToSecurityHub([toSend], { clientFor: () => hub!(), log: deps.log, ...(deps.sleep ? { sleep: deps.sleep } : {}) }) : undefined;
-  await storeAccountAnalysis(deps, analysis);
+  await storeAccountAnalysis(deps, { ...analysis, ...(input.iam ? { iam: input.iam } : {}) });
   return { analysis, ...(report ? { report } : {}), ...(securityHub ? { securityHub } : {}) };
 }
 

@@ -61,7 +61,7 @@ export async function analyzeFolder(
     const read = new Set<string>();
     for (const { file, accountId } of reportFiles.sort((a, b) => a.accountId.localeCompare(b.accountId))) {
       const entry = entries.get(accountId);
-      const iam = await readIamFile(join(dir, file.replace(/\.csv$/, ".iam.json")));
+      const iam = await readIamAnswers(join(dir, file.replace(/\.csv$/, "")));
       const { report, ...analysis } = analyzeAccount({
         account: { id: accountId, name: entry?.name ?? "" },
         run,
@@ -106,10 +106,19 @@ export async function previousFromFile(path: string): Promise<PreviousFindings> 
   };
 }
 
-/** What IAM said of the account, stored beside a run's report (account=<id>.iam.json); absent for reports from elsewhere. */
-async function readIamFile(path: string): Promise<IamAccount | undefined> {
+/**
+ * What IAM said of the account in a run: kept in its analysis (account=<id>.analysis.json), or
+ * beside its report (account=<id>.iam.json) by earlier versions and for an account the collector
+ * left to Summarize; absent for reports from elsewhere.
+ */
+async function readIamAnswers(base: string): Promise<IamAccount | undefined> {
+  const analysis = await readJsonFile<{ iam?: IamAccount }>(`${base}.analysis.json`);
+  return analysis?.iam ?? (await readJsonFile<IamAccount>(`${base}.iam.json`));
+}
+
+async function readJsonFile<T>(path: string): Promise<T | undefined> {
   try {
-    return JSON.parse(await readFile(path, "utf8")) as IamAccount;
+    return JSON.parse(await readFile(path, "utf8")) as T;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;

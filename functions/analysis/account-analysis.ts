@@ -52,6 +52,12 @@ export interface AccountAnalysis {
   readonly acceptedBeforeIds: readonly string[];
   /** Which accepted risks (their places in the run's list) were in use here. */
   readonly usedRules: readonly number[];
+  /**
+   * What IAM said beside the report (GetAccountSummary, ListVirtualMFADevices, the password
+   * policy), kept with the analysis it decided: one file an account, not two. Absent in analyses
+   * of earlier versions, which kept it beside the report (account=<id>.iam.json).
+   */
+  readonly iam?: IamAccount;
 }
 
 /** One account of a run as it was read: its report, what IAM said beside it, and what the run before knew. */

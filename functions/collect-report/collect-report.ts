@@ -126,21 +126,18 @@ export async function collectAccount(
   }
   deps.log("report-stored", { ...context, key, bytes: facts.bytes });
   if (iamAccount.refused.length > 0) deps.log("iam-calls-refused", { ...context, refused: iamAccount.refused });
-  const iam = await keepIamAccount(run, account, iamAccount, deps);
-  return { stored: true, report: facts, ...(await analyseStored(account, run, { ...report, iam }, deps, session, previousRun)) };
+  const analysed = await analyseStored(account, run, { ...report, iam: iamAccount }, deps, session, previousRun);
+  // The stored analysis keeps IAM's answers: one PUT an account. One left to Summarize needs them beside its report.
+  if (!analysed.stored) await keepIamAccount(run, account, iamAccount, deps);
+  return { stored: true, report: facts, ...(analysed.securityHub ? { securityHub: analysed.securityHub } : {}) };
 }
 
-/**
- * Stores what IAM said beside the report and returns what is kept (an earlier try's, when there
- * is one). Not stored, the analysis here still has it; Summarize, analysing the account itself,
- * would then leave its checks not evaluated.
- */
-async function keepIamAccount(run: RunRef, account: AccountRef, iam: IamAccount, deps: CollectDeps): Promise<IamAccount> {
+/** Stores what IAM said beside the report, for Summarize to analyse the account with; not stored, Summarize leaves the checks that need it not evaluated. */
+async function keepIamAccount(run: RunRef, account: AccountRef, iam: IamAccount, deps: CollectDeps): Promise<void> {
   try {
-    return await withRetries(() => storeIamAccount(deps, run, account.id, iam), deps.retryPauseMs);
+    await withRetries(() => storeIamAccount(deps, run, account.id, iam), deps.retryPauseMs);
   } catch (err) {
     deps.log("iam-account-not-stored", { accountId: account.id, runId: run.id, error: String(err) });
-    return iam;
   }
 }
 
@@ -158,8 +155,8 @@ async function analyseStored(
   deps: CollectDeps,
   session: AccountSession,
   previousRun: PreviousRun | undefined,
-): Promise<{ securityHub?: SecurityHubResult }> {
-  if (!deps.analysis || (previousRun && !previousRun.accountFiles)) return {};
+): Promise<{ stored: boolean; securityHub?: SecurityHubResult }> {
+  if (!deps.analysis || (previousRun && !previousRun.accountFiles)) return { stored: false };
   try {
     const store = { s3: deps.s3, bucket: deps.bucket, log: deps.log };
     const retry = <T>(work: () => Promise<T>) => withRetries(work, deps.retryPauseMs);
@@ -168,10 +165,10 @@ async function analyseStored(
     const hub = deps.securityHubClient ? async () => deps.securityHubClient!(session.credentials) : undefined;
     const csv = Buffer.from(report.content).toString("utf-8");
     const { securityHub } = await retry(() => analyseAccount({ account, run, csv, generatedAt, iam: report.iam, known }, deps.analysis!, store, hub));
-    return securityHub ? { securityHub } : {};
+    return { stored: true, ...(securityHub ? { securityHub } : {}) };
   } catch (err) {
     deps.log("analysis-left-to-summarize", { accountId: account.id, runId: run.id, error: String(err) });
-    return {};
+    return { stored: false };
   }
 }
 

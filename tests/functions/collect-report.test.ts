@@ -382,6 +382,20 @@ describe("CollectReport", () => {
       // Tried again on its own, never by collecting the report again.
       expect(s3.commandCalls(PutObjectCommand).filter((call) => call.args[0].input.Key === analysisKey).length).to.be.greaterThan(1);
       expect(iam.commandCalls(GetCredentialReportCommand)).to.have.length(1);
+      // What IAM said is then stored beside the report, for Summarize to analyse the account with.
+      expect(s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input.Key)).to.include(analysisKey.replace(".analysis.json", ".iam.json"));
+    });
+
+    it("stores two objects an account: the report as IAM gave it, and its analysis holding what IAM said beside it", async () => {
+      hub.on(BatchImportFindingsCommand).resolves({ SuccessCount: 1, FailedCount: 0 });
+
+      expect(await collect()).to.deep.include({ stored: true });
+
+      const puts = s3.commandCalls(PutObjectCommand).map((call) => call.args[0].input);
+      expect(puts.map((put) => put.Key!.split("/").pop())).to.deep.equal(["account=111111111111.csv", "account=111111111111.analysis.json"]);
+      const stored = JSON.parse(String(puts[1].Body));
+      expect(stored.iam).to.have.property("refused");
+      expect(stored.findings.length).to.be.greaterThan(0);
     });
   });
 });

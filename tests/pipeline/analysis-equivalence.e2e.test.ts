@@ -6,7 +6,7 @@ import { DEMO_SPEC, type DemoOrganization, seedDemoOrganization } from "../../em
 import { type Emulator, startEmulator } from "../../emulator/server";
 import { runLocally } from "../../local/runner";
 import { parseAcceptedRisks } from "../../functions/analysis/accepted-risks-file";
-import { analysisKey, iamAccountKey, reportKey } from "../../functions/run/report-keys";
+import { accountAnalysisKey, analysisKey, reportKey } from "../../functions/run/report-keys";
 import type { Manifest } from "../../functions/summarize/manifest";
 import { bucketSnapshot, emulatorTarget, stackRunOptions } from "../helpers/emulator-data";
 import { deployStack, type Deployment } from "../../emulator/deploy";
@@ -64,8 +64,8 @@ describe("analysis equivalence on the demo organization (moto on loopback)", fun
           accountName: a.name,
           csv: text(reportKey(run, a.accountId)),
           generatedAt: new Date(a.reportGeneratedAt!),
-          // What IAM said beside the report, as the collector stored it.
-          iam: JSON.parse(text(iamAccountKey(run, a.accountId))),
+          // What IAM said of the account, as the collector kept it in the account's analysis.
+          iam: JSON.parse(text(accountAnalysisKey(run, a.accountId))).iam,
         })),
         previous: previous && { runId: "equivalence-1", findings: JSON.parse(previous.findings.body).findings, notRechecked: JSON.parse(previous.changes.body).notRechecked },
         acceptedRisks,

@@ -135,8 +135,10 @@ describe("pipeline end to end (moto on loopback)", function () {
     }
     const secondPrefix = runPrefix({ id: "e2e-second", startedAt: firstManifest.startedAt });
     const added = [...after.keys()].filter((key) => !before.has(key));
-    // The account list, 23 reports with what IAM said beside each and their 23 analyses, a manifest and eight analysis files...
-    expect(added.filter((key) => key.startsWith(secondPrefix))).to.have.length(1 + 23 * 3 + 1 + 8);
+    // The account list, 23 reports and their 23 analyses (each with what IAM said), a manifest and eight analysis files...
+    expect(added.filter((key) => key.startsWith(secondPrefix))).to.have.length(1 + 23 * 2 + 1 + 8);
+    // ...one PUT an account for what is derived: no account's IAM answers beside its report.
+    expect(added.filter((key) => key.endsWith(".iam.json"))).to.deep.equal([]);
     // ...and the run's two files kept across runs.
     const day = secondPrefix.split("/")[1];
     expect(added.filter((key) => !key.startsWith(secondPrefix))).to.have.members([
@@ -223,13 +225,13 @@ describe("pipeline end to end (moto on loopback)", function () {
     proxy.addRule(assumeRoleDenied(brokenAccountId));
     expect(again.status).to.equal("succeeded");
     const after = await bucketSnapshot(direct.s3, org.bucket);
-    // Only the account that failed before is new (its report, what IAM said and its analysis), beside the new Map run's results.
+    // Only the account that failed before is new (its report and its analysis, with what IAM said), beside the new Map run's results.
     const added = [...after.keys()].filter((key) => !before.has(key));
     const folder = runPrefix({ id: "e2e-first", startedAt: firstManifest.startedAt });
     expect(added.filter((key) => key.startsWith("credential-reports/")).sort()).to.deep.equal(
-      ["analysis.json", "csv", "iam.json"].map((ending) => `${folder}account=${brokenAccountId}.${ending}`),
+      ["analysis.json", "csv"].map((ending) => `${folder}account=${brokenAccountId}.${ending}`),
     );
-    expect(added.filter((key) => !key.startsWith("map-runs/run=e2e-first/"))).to.have.length(3);
+    expect(added.filter((key) => !key.startsWith("map-runs/run=e2e-first/"))).to.have.length(2);
     for (const [key, object] of before) expect(after.get(key)!.etag, key).to.equal(object.etag);
   });
 });
