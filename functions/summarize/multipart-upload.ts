@@ -80,7 +80,8 @@ export class MultipartUpload {
       );
       return true;
     } catch (err) {
-      if (describeAwsError(err).code !== "PreconditionFailed" && !(err instanceof StoreFailed && err.code === "PreconditionFailed")) throw err;
+      // retried() names every failure: a key already taken is a StoreFailed of S3's PreconditionFailed.
+      if (!(err instanceof StoreFailed && err.code === "PreconditionFailed")) throw err;
       await this.abort();
       return false;
     }
