@@ -60,9 +60,10 @@ const bySeverityThenId = (a: Finding, b: Finding) => SEVERITIES.indexOf(a.severi
 
 /**
  * Combines a run's accounts, one at a time and in account order, into the organization's files:
- * findings.json and .jsonl, changes.json and users.csv are written as the accounts come, and only
- * counts, the accounts' names and the first rows of the page's lists are kept. So its memory is one
- * account's, however many accounts and findings the run has.
+ * findings.json and .jsonl, changes.json and users.csv are written as the accounts come (the
+ * Parquet history a row group at a time), and only counts, the accounts' names and the first rows
+ * of the page's lists are kept. So its memory is one account's and one row group's, however many
+ * accounts and findings the run has.
  */
 export class RunCombiner {
   private readonly bySeverity = zeroes(SEVERITIES);

@@ -60,7 +60,7 @@ abstract class PartsOnDisk implements RunFileWriter {
       }
       const stream = this.streams.get(piece.part);
       if (!stream) continue;
-      // A part may go into two files (a run's findings, and the same lines kept across runs): ended once.
+      // A part may go into more than one file: ended once.
       if (!stream.writableFinished) await new Promise<void>((resolve, reject) => stream.end((err?: Error | null) => (err ? reject(err) : resolve())));
       paths.set(piece.part, stream.path as string);
       length += (await stat(stream.path as string)).size;
