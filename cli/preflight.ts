@@ -1,6 +1,7 @@
 import { GetBucketPolicyCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { REPORTS_PREFIX } from "../functions/run/report-keys";
 import { ONLY_PIPELINE_WRITES_SID } from "../policies/resource-policies";
+import { sessionRole } from "../policies/arns";
 import { GetTopicAttributesCommand } from "@aws-sdk/client-sns";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { describeAwsError, isNetworkError } from "../functions/run/errors";
@@ -77,7 +78,7 @@ async function refusesWritesBy(clients: AwsClients, bucket: string, callerArn: s
   }
   const writers = policy.Statement?.find((s) => s.Sid === ONLY_PIPELINE_WRITES_SID)?.Condition?.ArnNotEquals?.["aws:PrincipalArn"];
   // aws:PrincipalArn of a role session is its role's ARN.
-  const principal = callerArn.replace(/^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.*$/, "arn:$1:iam::$2:role/$3");
+  const principal = sessionRole(callerArn) ?? callerArn;
   if (!writers || [writers].flat().includes(principal)) return [];
   return [
     `--bucket: s3://${bucket} is a deployed stack's report bucket: its policy (${ONLY_PIPELINE_WRITES_SID}) lets only the pipeline's roles write run files, not ${principal}. ` +

@@ -1,5 +1,5 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { noticeRule } from "./run-watch";
 
 export interface EvidenceWatchArgs {
   /** The name of the component that makes it; its resources are named after it. */
@@ -67,11 +67,8 @@ export const PROTECTION_CHANGED_NOTICE = {
  * administrators; this is what tells of the calls they make, and of the root user's.
  */
 export function watchEvidence(parent: pulumi.Resource, args: EvidenceWatchArgs): void {
-  const child = { parent };
-  const watch = (name: string, description: string, pattern: pulumi.Input<string>) => {
-    const rule = new aws.cloudwatch.EventRule(`${args.owner}-${name}`, { description, eventPattern: pattern, tags: args.tags }, child);
-    new aws.cloudwatch.EventTarget(`${args.owner}-${name}-notice`, { rule: rule.name, arn: args.topicArn, inputTransformer: PROTECTION_CHANGED_NOTICE }, child);
-  };
+  const watch = (name: string, description: string, eventPattern: pulumi.Input<string>) =>
+    noticeRule(parent, `${args.owner}-${name}`, { description, eventPattern, notice: PROTECTION_CHANGED_NOTICE, topicArn: args.topicArn, tags: args.tags });
   watch("bucket-protection-changed", "A change to the credential report bucket's lifecycle, encryption, versioning, Object Lock or policy", pulumi.output(args.bucketName).apply((bucket) => JSON.stringify(bucketProtectionPattern(bucket))));
   if (args.kmsKeyArn) {
     watch("key-protection-changed", "The credential report key scheduled for deletion, disabled, or its policy replaced", pulumi.output(args.kmsKeyArn).apply((key) => JSON.stringify(keyProtectionPattern(key))));

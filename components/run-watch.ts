@@ -15,6 +15,22 @@ export interface RunWatchArgs {
   readonly tags: Readonly<Record<string, string>>;
 }
 
+/** An EventBridge rule (`name`) whose events reach the topic as a notice of the given shape (`name`-notice, the target). */
+export function noticeRule(
+  parent: pulumi.Resource,
+  name: string,
+  args: {
+    readonly description: string;
+    readonly eventPattern: pulumi.Input<string>;
+    readonly notice: aws.types.input.cloudwatch.EventTargetInputTransformer;
+    readonly topicArn: pulumi.Input<string>;
+    readonly tags: Readonly<Record<string, string>>;
+  },
+): void {
+  const rule = new aws.cloudwatch.EventRule(name, { description: args.description, eventPattern: args.eventPattern, tags: args.tags }, { parent });
+  new aws.cloudwatch.EventTarget(`${name}-notice`, { rule: rule.name, arn: args.topicArn, inputTransformer: args.notice }, { parent });
+}
+
 /** How a run can end without reaching its own notice: Step Functions' statuses for it. */
 export const RUN_ENDED_BADLY = ["FAILED", "TIMED_OUT", "ABORTED"] as const;
 
@@ -68,16 +84,13 @@ export function heartbeatHours(scheduleExpression: string, scheduleTimezone: str
  */
 export function watchRuns(parent: pulumi.Resource, args: RunWatchArgs): void {
   const child = { parent };
-  const rule = new aws.cloudwatch.EventRule(
-    `${args.owner}-run-ended-badly`,
-    {
-      description: "A credential report run that failed, timed out or was aborted",
-      eventPattern: args.stateMachineArn.apply((arn) => JSON.stringify(runEndedBadlyPattern(arn))),
-      tags: args.tags,
-    },
-    child,
-  );
-  new aws.cloudwatch.EventTarget(`${args.owner}-run-ended-badly-notice`, { rule: rule.name, arn: args.topicArn, inputTransformer: RUN_ENDED_BADLY_NOTICE }, child);
+  noticeRule(parent, `${args.owner}-run-ended-badly`, {
+    description: "A credential report run that failed, timed out or was aborted",
+    eventPattern: args.stateMachineArn.apply((arn) => JSON.stringify(runEndedBadlyPattern(arn))),
+    notice: RUN_ENDED_BADLY_NOTICE,
+    topicArn: args.topicArn,
+    tags: args.tags,
+  });
 
   new aws.cloudwatch.MetricAlarm(
     `${args.owner}-schedule-start-failed`,

@@ -54,14 +54,18 @@ export function organizationParents(partition: string, organizationId: string): 
   return [`arn:${partition}:organizations::*:root/${organizationId}/r-*`, `arn:${partition}:organizations::*:ou/${organizationId}/ou-*`];
 }
 
+/** The role behind an assumed-role session's ARN (without its path, which the session's ARN drops); undefined for any other ARN. */
+export function sessionRole(callerArn: string): string | undefined {
+  const session = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(callerArn);
+  return session ? `arn:${session[1]}:iam::${session[2]}:role/${session[3]}` : undefined;
+}
+
 /**
  * What `aws:PrincipalArn` is for a caller, as `ArnLike` patterns: a user's own ARN, or the role
  * behind an assumed-role session. A session's ARN drops the role's path, which aws:PrincipalArn
  * keeps, so the role is matched with and without one.
  */
 export function principalArnPatterns(callerArn: string): string[] {
-  const session = /^arn:([^:]+):sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(callerArn);
-  if (!session) return [callerArn];
-  const [, partition, account, role] = session;
-  return [`arn:${partition}:iam::${account}:role/${role}`, `arn:${partition}:iam::${account}:role/*/${role}`];
+  const role = sessionRole(callerArn);
+  return role ? [role, role.replace(/:role\//, ":role/*/")] : [callerArn];
 }

@@ -160,8 +160,7 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
   let refusals: Refusal[] = [];
   let unjudged: string[] = [];
   const callListeners: ((record: CallRecord) => void)[] = [];
-  const recorded = (call: AwsCall, status: number) => {
-    const principal = call.accessKeyId ? principals.get(call.accessKeyId) : undefined;
+  const recorded = (call: AwsCall, principal: Principal | undefined, status: number) => {
     for (const listener of callListeners) listener({ call, ...(principal ? { principal } : {}), status });
   };
 
@@ -416,14 +415,14 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
       const call = describeCall({ method: incoming.method ?? "GET", url: incoming.url ?? "/", headers: incoming.headers, body });
       judge(call).then(
         (answer) => {
+          const principal = call.accessKeyId ? principals.get(call.accessKeyId) : undefined;
           if (answer) {
-            recorded(call, answer.status);
+            recorded(call, principal, answer.status);
             return send(outgoing, answer);
           }
-          const principal = call.accessKeyId ? principals.get(call.accessKeyId) : undefined;
           forward(target, incoming, body, outgoing, (status, text) => {
             learn(call, principal, status, text);
-            recorded(call, status);
+            recorded(call, principal, status);
           });
         },
         (err: unknown) => send(outgoing, errorAnswer(call.service, { status: 500, code: "InternalFailure", message: `the authorizing layer failed: ${(err as Error).message}` })),

@@ -65,12 +65,7 @@ export class FindingsParquet {
     private readonly rowsPerGroup = ROWS_PER_GROUP,
   ) {
     // The writer keeps what it encoded until it is flushed: after each row group, to the sink.
-    const bytes = this.writer as ByteWriter & { index: number; flush?: () => Promise<void> };
-    bytes.flush = async () => {
-      const encoded = new Uint8Array(bytes.buffer.slice(0, bytes.index));
-      bytes.index = 0;
-      await this.sink(encoded);
-    };
+    (this.writer as ByteWriter & { flush?: () => Promise<void> }).flush = () => this.drain();
     this.parquet = new ParquetWriter({ writer: this.writer, schema: SCHEMA as never });
   }
 
@@ -83,8 +78,15 @@ export class FindingsParquet {
   async finish(): Promise<void> {
     await this.writeGroup();
     await this.parquet.finish();
+    await this.drain();
+  }
+
+  /** Hands the sink what the writer encoded since the last time, and empties it. */
+  private async drain(): Promise<void> {
     const bytes = this.writer as ByteWriter & { index: number };
-    await this.sink(new Uint8Array(bytes.buffer.slice(0, bytes.index)));
+    const encoded = new Uint8Array(bytes.buffer.slice(0, bytes.index));
+    bytes.index = 0;
+    await this.sink(encoded);
   }
 
   private async writeGroup(): Promise<void> {

@@ -121,14 +121,9 @@ export async function storeAccountAnalysis(deps: StoreDeps, analysis: AccountAna
   await storeOnce(deps.s3, { Bucket: deps.bucket, Key: key, Body: JSON.stringify(analysis), ContentType: "application/json" });
 }
 
-/**
- * Stores what IAM says of an account beside its report, once; returns what is stored (an earlier
- * try's, when there is one: the analysis goes by what is kept).
- */
-export async function storeIamAccount(deps: StoreDeps, run: RunRef, accountId: string, iam: IamAccount): Promise<IamAccount> {
-  const key = iamAccountKey(run, accountId);
-  const written = await storeOnce(deps.s3, { Bucket: deps.bucket, Key: key, Body: JSON.stringify(iam), ContentType: "application/json" });
-  return written ? iam : ((await readJson<IamAccount>(deps, key)) ?? iam);
+/** Stores what IAM says of an account beside its report, once: one an earlier try stored is kept. */
+export async function storeIamAccount(deps: StoreDeps, run: RunRef, accountId: string, iam: IamAccount): Promise<void> {
+  await storeOnce(deps.s3, { Bucket: deps.bucket, Key: iamAccountKey(run, accountId), Body: JSON.stringify(iam), ContentType: "application/json" });
 }
 
 /** What IAM said of an account in a run, or undefined when it was not stored. */

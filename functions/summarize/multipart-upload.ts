@@ -75,9 +75,7 @@ export class MultipartUpload {
   /** Completes the upload if the key is free, as storeOnce: false when it already held an object (the upload is then aborted). */
   async completeIfAbsent(): Promise<boolean> {
     try {
-      await this.retried(() =>
-        this.s3.send(new CompleteMultipartUploadCommand({ Bucket: this.target.Bucket, Key: this.target.Key, UploadId: this.uploadId, MultipartUpload: { Parts: this.parts }, IfNoneMatch: "*" })),
-      );
+      await this.complete("*");
       return true;
     } catch (err) {
       // retried() names every failure: a key already taken is a StoreFailed of S3's PreconditionFailed.
@@ -87,9 +85,10 @@ export class MultipartUpload {
     }
   }
 
-  /** Completes a working object (no condition: it is the run's own scratch). */
-  async complete(): Promise<void> {
-    await this.retried(() => this.s3.send(new CompleteMultipartUploadCommand({ Bucket: this.target.Bucket, Key: this.target.Key, UploadId: this.uploadId, MultipartUpload: { Parts: this.parts } })));
+  /** Completes the upload; a working object with no condition (it is the run's own scratch). */
+  async complete(ifNoneMatch?: "*"): Promise<void> {
+    const { Bucket, Key } = this.target;
+    await this.retried(() => this.s3.send(new CompleteMultipartUploadCommand({ Bucket, Key, UploadId: this.uploadId, MultipartUpload: { Parts: this.parts }, ...(ifNoneMatch ? { IfNoneMatch: ifNoneMatch } : {}) })));
   }
 
   /** Drops the parts sent; best effort, as the bucket's lifecycle rule aborts what is left. */

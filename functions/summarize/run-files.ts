@@ -38,7 +38,7 @@ abstract class PartsOnDisk implements RunFileWriter {
   // A write that failed (the disk full, say) when nothing was waiting on the stream: thrown at the next call.
   private failure?: Error;
 
-  async append(part: string, text: string): Promise<void> {
+  async append(part: string, data: string | Uint8Array): Promise<void> {
     this.throwIfFailed();
     let stream = this.streams.get(part);
     if (!stream) {
@@ -46,7 +46,7 @@ abstract class PartsOnDisk implements RunFileWriter {
       stream.on("error", (err) => (this.failure ??= err));
       this.streams.set(part, stream);
     }
-    if (!stream.write(text)) await once(stream, "drain");
+    if (!stream.write(data)) await once(stream, "drain");
   }
 
   async assemble(file: RunFile, pieces: readonly Piece[]): Promise<void> {

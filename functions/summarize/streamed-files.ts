@@ -49,11 +49,10 @@ export class RunFilesStreamed implements RunFileWriter {
     private readonly options: { readonly alreadyStored?: ReadonlySet<string>; readonly retryPauseMs?: number; readonly bufferBytes?: number } = {},
   ) {}
 
-  async append(name: string, text: string): Promise<void> {
-    const part = this.parts.get(name) ?? { buffered: [], bufferedBytes: 0, stagedBytes: 0 };
-    this.parts.set(name, part);
+  async append(name: string, data: string | Uint8Array): Promise<void> {
+    const part = this.partOf(name);
     if (part.done) throw new Error(`part ${name} was already assembled`);
-    const bytes = Buffer.from(text);
+    const bytes = Buffer.from(data);
     part.buffered.push(bytes);
     part.bufferedBytes += bytes.length;
     if (part.bufferedBytes >= this.bufferBytes) await this.stage(name, part);
@@ -128,8 +127,7 @@ export class RunFilesStreamed implements RunFileWriter {
 
   /** The part as it ends: in memory when it never grew past the buffer, else staged whole. Once, whichever file asks first. */
   private finish(name: string): Promise<Source> {
-    const part = this.parts.get(name) ?? { buffered: [], bufferedBytes: 0, stagedBytes: 0 };
-    this.parts.set(name, part);
+    const part = this.partOf(name);
     part.done ??= (async () => {
       if (!part.upload) return { bytes: Buffer.concat(part.buffered) };
       if (part.bufferedBytes > 0) await this.stage(name, part);
@@ -138,6 +136,12 @@ export class RunFilesStreamed implements RunFileWriter {
       return { Bucket: this.staging.bucket, Key: `${this.staging.prefix}${name}`, size: part.stagedBytes };
     })();
     return part.done;
+  }
+
+  private partOf(name: string): Part {
+    let part = this.parts.get(name);
+    if (!part) this.parts.set(name, (part = { buffered: [], bufferedBytes: 0, stagedBytes: 0 }));
+    return part;
   }
 
   private async started(target: { Bucket: string; Key: string; ContentType?: string }): Promise<MultipartUpload> {
