@@ -250,6 +250,8 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   });
   const stop = () => execution.abort();
   options.stop?.addEventListener("abort", stop, { once: true });
+  // A StopExecution that came while the run was being set up has fired its event already.
+  if (options.stop?.aborted) stop();
   // A dead endpoint stops the run instead of every account waiting out its polls.
   let unreachable: string | undefined;
   const watch = setInterval(() => {

@@ -6,6 +6,7 @@ import { awsClients, type AwsClients } from "../../local/aws-clients";
 import { type DemoOrganization, DEMO_SPEC, seedDemoOrganization } from "../../emulator/demo-organization";
 import { type Emulator, startEmulator } from "../../emulator/server";
 import { deployStack, type Deployment } from "../../emulator/deploy";
+import { runLocally } from "../../local/runner";
 import { emulatorTarget, publishedMessages } from "../helpers/emulator-data";
 import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
 
@@ -74,6 +75,13 @@ describe("a run that times out or is stopped is heard (the deployed rule, in mot
       expect(emulator.authorizer!.refusals.filter((r) => r.principal === "events.amazonaws.com")).to.deep.equal([]);
     });
   }
+
+  it("stops a run whose StopExecution came before the run was under way", async () => {
+    const result = await runLocally({ ...(await deployment.runOptions()), runId: "stopped-while-starting", stop: AbortSignal.abort() });
+
+    expect(result.status).to.equal("failed");
+    expect(result.status === "failed" && result.error).to.equal("States.Aborted: the execution was stopped (StopExecution)");
+  });
 });
 
 describe("a start that never came and a pipeline that stopped are heard (Scheduler, its queue, the alarms)", function () {
