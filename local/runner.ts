@@ -3,7 +3,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { PublishCommand, type PublishCommandInput } from "@aws-sdk/client-sns";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { collectBatch } from "../functions/collect-report/collect-batch";
-import type { BatchProgress, BatchState, RunRef, StoredRunInput, SummarizeInput } from "../functions/run/contracts";
+import type { BatchProgress, BatchState, RunRef } from "../functions/run/contracts";
 import { listRunAccounts } from "../functions/list-accounts/list-accounts";
 import { type AccountScope } from "../functions/run/account-scope";
 import type { Log } from "../functions/log";
@@ -13,7 +13,8 @@ import { securityHubSessionPolicy } from "../policies/session-policies";
 import { type PipelineSettings, settingsProblems } from "../functions/run/settings";
 import { buildDefinition, STATES } from "../functions/pipeline/state-machine-definition";
 import { describeCaughtError } from "../functions/summarize/manifest";
-import { type SummarizeDeps, type SummarizeResult, summarize } from "../functions/summarize/summarize";
+import type { ShardLimits } from "../functions/summarize/shards";
+import { type SummarizeDeps, type SummarizeResult, type SummarizeStepInput, summarizeStep } from "../functions/summarize/summarize";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import type { AwsClients } from "./aws-clients";
 import { DataLimitExceeded, type ExecutionHistory, ExecutionTimedOut, executeDefinition } from "./execution";
@@ -40,6 +41,8 @@ export interface LocalRunOptions {
   readonly bucket: string;
   /** Where the Distributed Map's account list and results go. @default bucket */
   readonly mapBucket?: string;
+  /** How much one Summarize invocation combines before the run is cut into shards. @default SHARD_LIMITS */
+  readonly shardLimits?: ShardLimits;
   readonly topicArn: string;
   readonly memberRoleName: string;
   readonly scope: AccountScope;
@@ -88,7 +91,7 @@ export async function callerOf(clients: AwsClients): Promise<Caller> {
 export function localSummarizeDeps(
   clients: AwsClients,
   caller: Caller,
-  options: Pick<LocalRunOptions, "region" | "bucket" | "mapBucket" | "memberRoleName" | "acceptedRisks" | "securityHub" | "thresholds" | "log" | "pauseMs"> & { readonly topicArn?: string },
+  options: Pick<LocalRunOptions, "region" | "bucket" | "mapBucket" | "memberRoleName" | "acceptedRisks" | "securityHub" | "thresholds" | "log" | "pauseMs" | "shardLimits"> & { readonly topicArn?: string },
   runId: string,
   sleep?: (ms: number) => Promise<void>,
 ): SummarizeDeps {
@@ -106,6 +109,7 @@ export function localSummarizeDeps(
     acceptedRisks: options.acceptedRisks,
     thresholds: options.thresholds,
     ...(options.pauseMs !== undefined ? { retryPauseMs: options.pauseMs } : {}),
+    ...(options.shardLimits ? { shardLimits: options.shardLimits } : {}),
     ...(options.securityHub ? { securityHub: { partition: caller.partition, region: options.region, clientFor: securityHubAs, ...(sleep ? { sleep } : {}) } } : {}),
     now: () => new Date(),
     log: options.log,
@@ -225,8 +229,11 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
         count(progress, input, round);
         return round;
       })),
-      [STATES.summarize]: asLambda(
-        timed(STATES.summarize, (input: SummarizeInput | StoredRunInput) => summarize(input, localSummarizeDeps(as.summarize, caller, options, input.run.id, pause))),
+      ...Object.fromEntries(
+        [STATES.summarize, STATES.combineShard, STATES.mergeShards].map((state) => [
+          state,
+          asLambda(timed(state, (input: SummarizeStepInput) => summarizeStep(input, localSummarizeDeps(as.summarize, caller, options, input.run.id, pause)))),
+        ]),
       ),
       [STATES.notifyRunFailure]: publish,
     },

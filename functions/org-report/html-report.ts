@@ -87,6 +87,27 @@ class FirstRows<T> {
     this.total++;
     if (this.shown.length < this.max) this.shown.push(item);
   }
+
+  /** The first items and count of a later run of the same list (another shard's, say). */
+  absorb(other: Excerpt<T>): void {
+    this.total += other.total;
+    this.shown.push(...other.shown.slice(0, this.max - this.shown.length));
+  }
+}
+
+/** What a PageBuilder has gathered, as JSON: one shard's, for the merge to absorb in account order. */
+export interface PageState {
+  readonly checks: [CheckId, { findings: number; accounts: number }][];
+  readonly byAccount: [string, [CheckId, number][]][];
+  readonly keyAges: number[];
+  readonly newRows: [CheckId, Excerpt<Finding & { isNew: boolean }>][];
+  readonly oldRows: [CheckId, Excerpt<Finding & { isNew: boolean }>][];
+  readonly resolved: Excerpt<StoredFinding>;
+  readonly notRechecked: Excerpt<CarriedFinding>;
+  readonly accepted: Excerpt<StoredFinding & { acceptedRisk: AcceptedRisk }>;
+  readonly names: [string, string][];
+  readonly newCount: number;
+  readonly newAccepted: number;
 }
 
 /**
@@ -132,6 +153,49 @@ export class PageBuilder {
     if (own.size > 0) this.byAccount.set(account.accountId, own);
     for (const f of account.resolved) this.resolved.add(f);
     for (const f of account.notRechecked) this.notRechecked.add(f);
+  }
+
+  /** What it has gathered, as JSON (Maps as entry lists, in their order). */
+  state(): PageState {
+    const excerpt = <T>(rows: FirstRows<T>): Excerpt<T> => ({ shown: rows.shown, total: rows.total });
+    return {
+      checks: [...this.checks],
+      byAccount: [...this.byAccount].map(([id, own]) => [id, [...own]]),
+      keyAges: this.keyAges,
+      newRows: [...this.newRows].map(([check, rows]) => [check, excerpt(rows)]),
+      oldRows: [...this.oldRows].map(([check, rows]) => [check, excerpt(rows)]),
+      resolved: excerpt(this.resolved),
+      notRechecked: excerpt(this.notRechecked),
+      accepted: excerpt(this.accepted),
+      names: [...this.names],
+      newCount: this.newCount,
+      newAccepted: this.newAccepted,
+    };
+  }
+
+  /**
+   * What another builder gathered from the accounts after this one's: the same as if they had
+   * been added here, so shards absorbed in account order give the page of the whole run.
+   */
+  absorb(state: PageState): void {
+    for (const [id, name] of state.names) this.names.set(id, name);
+    state.keyAges.forEach((n, i) => (this.keyAges[i] += n));
+    this.newCount += state.newCount;
+    this.newAccepted += state.newAccepted;
+    for (const [check, n] of state.checks) {
+      const entry = this.checks.get(check) ?? { findings: 0, accounts: 0 };
+      this.checks.set(check, { findings: entry.findings + n.findings, accounts: entry.accounts + n.accounts });
+    }
+    for (const [id, own] of state.byAccount) this.byAccount.set(id, new Map(own));
+    for (const [rows, from] of [[this.newRows, state.newRows], [this.oldRows, state.oldRows]] as const) {
+      for (const [check, excerpt] of from) {
+        if (!rows.has(check)) rows.set(check, new FirstRows(MAX_ROWS_PER_CHECK));
+        rows.get(check)!.absorb(excerpt);
+      }
+    }
+    this.resolved.absorb(state.resolved);
+    this.notRechecked.absorb(state.notRechecked);
+    this.accepted.absorb(state.accepted);
   }
 
   model(

@@ -4,7 +4,7 @@ import type { AccountAnalysis } from "../analysis/account-analysis";
 import { type AcceptedRisk, rulesInForce } from "../analysis/accepted-risks";
 import { CREDENTIAL_REPORT_COLUMNS, type ParsedReport } from "../analysis/credential-report";
 import { CHECKS, type CheckId, type Finding, type FindingThresholds, SEVERITIES, type Severity } from "../analysis/findings";
-import { PageBuilder, renderHtmlReport, type RunCoverage } from "./html-report";
+import { PageBuilder, type PageState, renderHtmlReport, type RunCoverage } from "./html-report";
 import type { IamAccountCheck, NotEvaluatedAccount, NotEvaluatedSummary } from "../analysis/iam-account";
 import type { FindingsSummary, UnreadableReport } from "./summary";
 import { spreadsheetCsv } from "./users-csv";
@@ -52,6 +52,28 @@ export interface CombinedRun {
   readonly notRecheckedAccounts: readonly string[];
 }
 
+/**
+ * What a combiner gathered from its accounts, as JSON: a shard's, stored for the merge. Its size
+ * grows with the shard's accounts (a few counts and a name each), never with their findings.
+ */
+export interface CombinerState {
+  readonly bySeverity: Record<Severity, number>;
+  readonly byCheck: Record<CheckId, number>;
+  readonly byAccount: Record<string, Record<Severity, number>>;
+  readonly unreadable: UnreadableReport[];
+  readonly page: PageState;
+  readonly usedRules: number[];
+  readonly carriedAccounts: string[];
+  readonly notEvaluated: { accounts: number; byCheck: Partial<Record<IamAccountCheck, number>>; listed: NotEvaluatedAccount[] };
+  readonly columns: string[];
+  /** Items written to each JSON array's part. */
+  readonly written: Record<string, number>;
+  readonly urgent: Finding[];
+  readonly counts: Record<(typeof COUNTS)[number], number>;
+}
+
+const COUNTS = ["urgentCount", "accounts", "users", "open", "total", "newCount", "newAccepted", "resolvedCount", "carriedCount", "accepted"] as const;
+
 /** The columns of findings.csv: a finding, and how to fix it. */
 export const FINDINGS_CSV_COLUMNS = ["finding_id", "check_id", "severity", "account_id", "user_name", "credential", "message", "is_new", "accepted", "remediation", "remediation_url"] as const;
 
@@ -79,16 +101,9 @@ export class RunCombiner {
   private readonly columns: string[] = [...CREDENTIAL_REPORT_COLUMNS];
   private readonly written: Record<string, number> = {};
   private urgent: Finding[] = [];
-  private urgentCount = 0;
-  private accounts = 0;
-  private users = 0;
-  private open = 0;
-  private total = 0;
-  private newCount = 0;
-  private newAccepted = 0;
-  private resolvedCount = 0;
-  private carriedCount = 0;
-  private accepted = 0;
+  private readonly counts = zeroes(COUNTS);
+  // The shards absorbed, in account order: their parts are named `<part>@<shard>`.
+  private readonly shards: { readonly index: number; readonly written: Record<string, number> }[] = [];
   private readonly run: RunRef;
   private readonly previousRunId: string | null;
   private readonly thresholds: FindingThresholds;
@@ -126,8 +141,8 @@ export class RunCombiner {
     this.page.add(account);
     account.usedRules.forEach((i) => this.usedRules.add(i));
     if (account.rechecked) {
-      this.accounts++;
-      this.users += account.users;
+      this.counts.accounts++;
+      this.counts.users += account.users;
       this.byAccount[account.accountId] = zeroes(SEVERITIES);
     }
     if (account.unreadable) this.unreadable.push({ accountId: account.accountId, error: account.unreadable });
@@ -138,10 +153,10 @@ export class RunCombiner {
     }
     const isNew = new Set(account.newIds);
     for (const f of account.findings) {
-      this.total++;
-      if (f.acceptedRisk) this.accepted++;
+      this.counts.total++;
+      if (f.acceptedRisk) this.counts.accepted++;
       else {
-        this.open++;
+        this.counts.open++;
         this.bySeverity[f.severity]++;
         this.byCheck[f.checkId]++;
         (this.byAccount[f.accountId] ??= zeroes(SEVERITIES))[f.severity]++;
@@ -153,18 +168,18 @@ export class RunCombiner {
       await this.history.add(line);
       if (isNew.has(f.id)) {
         const { firstSeenAt: _, acceptedRisk: __, ...plain } = f;
-        this.newCount++;
-        if (f.acceptedRisk) this.newAccepted++;
+        this.counts.newCount++;
+        if (f.acceptedRisk) this.counts.newAccepted++;
         await this.item("changes.new", JSON.stringify(plain, null, 2).replace(/\n/g, "\n    "));
       }
     }
     for (const f of account.resolved) {
-      this.resolvedCount++;
+      this.counts.resolvedCount++;
       await this.item("changes.resolved", JSON.stringify(f, null, 2).replace(/\n/g, "\n    "));
     }
     if (account.notRechecked.length > 0) this.carriedAccounts.push(account.accountId);
     for (const f of account.notRechecked) {
-      this.carriedCount++;
+      this.counts.carriedCount++;
       await this.item("changes.notRechecked", JSON.stringify(f, null, 2).replace(/\n/g, "\n    "));
     }
     // One CSV write per account, as for users.csv: the stringifier's cost is per call, not per row.
@@ -180,7 +195,7 @@ export class RunCombiner {
     const expiredRules = this.acceptedRisks.filter((rule) => !inForce.includes(rule));
     const staleRules = this.acceptedRisks.filter((rule, i) => inForce.includes(rule) && !this.usedRules.has(i));
     const summary: FindingsSummary = {
-      totals: { accounts: this.accounts, users: this.users, findings: this.open },
+      totals: { accounts: this.counts.accounts, users: this.counts.users, findings: this.counts.open },
       bySeverity: this.bySeverity,
       byCheck: this.byCheck,
       byAccount: this.byAccount,
@@ -189,11 +204,11 @@ export class RunCombiner {
     const overview: StoredSummary = {
       runId: this.run.id,
       ...summary,
-      notRechecked: { findings: this.carriedCount, accounts: this.carriedAccounts.length },
-      acceptedRisks: { findings: this.accepted, expiredRules: expiredRules.length, staleRules: staleRules.length },
+      notRechecked: { findings: this.counts.carriedCount, accounts: this.carriedAccounts.length },
+      acceptedRisks: { findings: this.counts.accepted, expiredRules: expiredRules.length, staleRules: staleRules.length },
       accountAnalyses: true,
-      changes: { previousRunId: this.previousRunId, new: this.newCount, newAccepted: this.newAccepted, resolved: this.resolvedCount },
-      urgent: { listed: this.urgent.map((f) => ({ id: f.id, severity: f.severity, message: f.message })), count: this.urgentCount },
+      changes: { previousRunId: this.previousRunId, new: this.counts.newCount, newAccepted: this.counts.newAccepted, resolved: this.counts.resolvedCount },
+      urgent: { listed: this.urgent.map((f) => ({ id: f.id, severity: f.severity, message: f.message })), count: this.counts.urgentCount },
       rules: { expired: expiredRules, stale: staleRules },
       notEvaluated: this.notEvaluated,
       settings: { thresholds: this.thresholds, acceptedRisks: this.acceptedRisks },
@@ -201,32 +216,31 @@ export class RunCombiner {
     const indent = (value: unknown) => JSON.stringify(value, null, 2).replace(/\n/g, "\n  ");
     await this.out.assemble("findings", [
       `{\n  "runId": ${JSON.stringify(this.run.id)},\n  "thresholds": ${indent(this.thresholds)},\n  "findings": [`,
-      { part: "findings" },
+      ...this.pieces("findings"),
       `${this.closing("findings")}],\n  "expiredRules": ${indent(expiredRules)},\n  "staleRules": ${indent(staleRules)}\n}\n`,
     ]);
-    await this.out.assemble("findingsLines", [{ part: "findingsLines" }]);
-    // The same findings kept across runs, for Athena's history table: columnar.
-    await this.history.finish();
-    await this.out.assemble("historyFindings", [{ part: "historyFindings" }]);
-    await this.out.assemble("findingsCsv", [spreadsheetCsv([[...FINDINGS_CSV_COLUMNS]]), { part: "findingsCsv" }]);
+    await this.out.assemble("findingsLines", this.pieces("findingsLines"));
+    // The same findings kept across runs, for Athena's history table: columnar. Shards wrote their own.
+    if (this.shards.length === 0) await this.finishHistory();
+    await this.out.assemble("findingsCsv", [spreadsheetCsv([[...FINDINGS_CSV_COLUMNS]]), ...this.pieces("findingsCsv")]);
     await this.out.assemble("changes", [
       `{\n  "previousRunId": ${JSON.stringify(this.previousRunId)},\n  "newFindings": [`,
-      { part: "changes.new" },
+      ...this.pieces("changes.new"),
       `${this.closing("changes.new")}],\n  "resolvedFindings": [`,
-      { part: "changes.resolved" },
+      ...this.pieces("changes.resolved"),
       `${this.closing("changes.resolved")}],\n  "notRechecked": [`,
-      { part: "changes.notRechecked" },
+      ...this.pieces("changes.notRechecked"),
       `${this.closing("changes.notRechecked")}]\n}\n`,
     ]);
-    await this.out.assemble("users", [spreadsheetCsv([["account_id", "account_name", ...this.columns]]), { part: "users" }]);
+    await this.out.assemble("users", [spreadsheetCsv([["account_id", "account_name", ...this.columns]]), ...this.pieces("users")]);
     await this.out.assemble("summary", [JSON.stringify(overview, null, 2)]);
     const record = runRecord(this.run, {
-      accounts: this.coverage?.counts ?? { collected: this.accounts, failed: 0, skipped: 0 },
+      accounts: this.coverage?.counts ?? { collected: this.counts.accounts, failed: 0, skipped: 0 },
       bySeverity: this.bySeverity,
-      open: this.open,
-      newOpen: this.newCount - this.newAccepted,
-      resolved: this.resolvedCount,
-      accepted: this.accepted,
+      open: this.counts.open,
+      newOpen: this.counts.newCount - this.counts.newAccepted,
+      resolved: this.counts.resolvedCount,
+      accepted: this.counts.accepted,
       unreadable: this.unreadable.length,
     });
     const trend = trendOf(this.previousTrend, record);
@@ -238,10 +252,75 @@ export class RunCombiner {
       { expired: expiredRules, stale: staleRules },
       this.notEvaluated,
       { trend, thresholds: this.thresholds },
-      this.coverage ?? { counts: { collected: this.accounts, failed: 0, skipped: 0 }, failed: [], skipped: [] },
+      this.coverage ?? { counts: { collected: this.counts.accounts, failed: 0, skipped: 0 }, failed: [], skipped: [] },
     );
     await this.out.assemble("html", [renderHtmlReport(model)]);
-    return { overview, findings: this.total, notRecheckedAccounts: [...this.carriedAccounts].sort() };
+    return { overview, findings: this.counts.total, notRecheckedAccounts: [...this.carriedAccounts].sort() };
+  }
+
+  /**
+   * One shard's end: its history file written, and what it gathered (its parts stay where its
+   * writer put them, for the merge). finish() is for the whole run, never a shard.
+   */
+  async finishShard(): Promise<CombinerState> {
+    await this.finishHistory();
+    return {
+      bySeverity: this.bySeverity,
+      byCheck: this.byCheck,
+      byAccount: this.byAccount,
+      unreadable: this.unreadable,
+      page: this.page.state(),
+      usedRules: [...this.usedRules],
+      carriedAccounts: this.carriedAccounts,
+      notEvaluated: this.notEvaluated,
+      columns: this.columns,
+      written: this.written,
+      urgent: this.urgent,
+      counts: this.counts,
+    };
+  }
+
+  /**
+   * What shard `index` gathered, its accounts after those of the shards absorbed before: finish()
+   * then writes the run's files from every shard's parts (`<part>@<index>`) as if one combiner had
+   * added every account. Only the history differs: one Parquet file per shard.
+   */
+  absorb(index: number, state: CombinerState): void {
+    for (const s of SEVERITIES) this.bySeverity[s] += state.bySeverity[s];
+    for (const c of Object.keys(this.byCheck) as CheckId[]) this.byCheck[c] += state.byCheck[c] ?? 0;
+    Object.assign(this.byAccount, state.byAccount);
+    this.unreadable.push(...state.unreadable);
+    this.page.absorb(state.page);
+    state.usedRules.forEach((i) => this.usedRules.add(i));
+    this.carriedAccounts.push(...state.carriedAccounts);
+    this.notEvaluated.accounts += state.notEvaluated.accounts;
+    for (const [check, n] of Object.entries(state.notEvaluated.byCheck) as [IamAccountCheck, number][]) this.notEvaluated.byCheck[check] = (this.notEvaluated.byCheck[check] ?? 0) + n;
+    this.notEvaluated.listed.push(...state.notEvaluated.listed.slice(0, MAX_NOT_EVALUATED_LISTED - this.notEvaluated.listed.length));
+    // A column a shard's reports added (IAM adds one rarely): its rows before the column are a cell short, as in one combiner.
+    for (const c of state.columns) if (!this.columns.includes(c)) this.columns.push(c);
+    for (const [part, n] of Object.entries(state.written)) this.written[part] = (this.written[part] ?? 0) + n;
+    this.urgent = [...this.urgent, ...state.urgent].sort(bySeverityThenId).slice(0, MAX_URGENT_LISTED);
+    for (const c of COUNTS) this.counts[c] += state.counts[c];
+    this.shards.push({ index, written: state.written });
+  }
+
+  private async finishHistory(): Promise<void> {
+    await this.history.finish();
+    await this.out.assemble("historyFindings", [{ part: "historyFindings" }]);
+  }
+
+  /** A part as a file's pieces: the part itself, or each shard's in turn, JSON arrays' items joined by commas. */
+  private pieces(part: string): (string | { readonly part: string })[] {
+    if (this.shards.length === 0) return [{ part }];
+    const isArray = part in this.written;
+    let before = false;
+    return this.shards.flatMap(({ index, written }) => {
+      if (!isArray) return [{ part: `${part}@${index}` }];
+      if (!written[part]) return [];
+      const comma = before ? [","] : [];
+      before = true;
+      return [...comma, { part: `${part}@${index}` }];
+    });
   }
 
   /** One element of a JSON array written as a part: a comma before all but the first. */
@@ -257,7 +336,7 @@ export class RunCombiner {
 
   /** Keeps the most severe new critical and high findings, by severity then id. */
   private noteUrgent(f: Finding): void {
-    this.urgentCount++;
+    this.counts.urgentCount++;
     this.urgent = [...this.urgent, f].sort(bySeverityThenId).slice(0, MAX_URGENT_LISTED);
   }
 

@@ -151,6 +151,44 @@ export interface StoredRunInput {
   readonly storedRun: StoredRunRef;
 }
 
+/** One shard of a run combined in shards: the manifest's entries start to end, in account order, of count shards. */
+export interface ShardRef {
+  readonly index: number;
+  readonly count: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * What Summarize hands on when the run is too large for one invocation to combine: the shards,
+ * each combined by an item of the CombineShards Map, and what the merge needs after them.
+ */
+export interface InShards {
+  readonly shards: readonly ShardRef[];
+  readonly merge: MergeShards;
+}
+
+/** What the merge needs beyond the run and its stored files. */
+export interface MergeShards {
+  readonly count: number;
+  readonly previousRun: PreviousRun | null;
+  /** What the batches sent to Security Hub, added up. */
+  readonly fromBatches?: SecurityHubResult;
+}
+
+/** Summarize's input for one shard (an item of the CombineShards Map). */
+export interface CombineShardInput {
+  readonly run: RunRef;
+  readonly combineShard: ShardRef;
+  readonly previousRun: PreviousRun | null;
+}
+
+/** Summarize's input once every shard is combined: the run's files from theirs, then its notices. */
+export interface MergeShardsInput {
+  readonly run: RunRef;
+  readonly mergeShards: MergeShards;
+}
+
 /** What reached Security Hub, and what did not; a problem never fails the run. */
 export interface SecurityHubResult {
   readonly accounts: number;

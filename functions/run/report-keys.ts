@@ -112,6 +112,11 @@ export function historyKey(run: RunRef, file: keyof typeof HISTORY_FILES): strin
   return `${HISTORY_PREFIX}${HISTORY_FILES[file]}/date=${runDate(run)}/${run.id}.${file === "historyRun" ? "json" : "parquet"}`;
 }
 
+/** Where the findings of one shard of a run combined in shards are kept across runs: one Parquet file each, beside one another. */
+export function historyShardKey(run: RunRef, shard: number): string {
+  return historyKey(run, "historyFindings").replace(/\.parquet$/, `.shard-${String(shard).padStart(4, "0")}.parquet`);
+}
+
 /** Every file the combination of a run writes: beside its manifest, or kept across runs. */
 export type RunFile = keyof typeof ANALYSIS_FILES | keyof typeof HISTORY_FILES;
 

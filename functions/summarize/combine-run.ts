@@ -1,17 +1,19 @@
 import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { type AccountAnalysis, carriedAccount } from "../analysis/account-analysis";
 import { MalformedReport, type ParsedReport, parseCredentialReport } from "../analysis/credential-report";
-import { type CombinedRun, RunCombiner } from "../org-report/run-combiner";
+import { type CombinedRun, type CombinerState, RunCombiner, type RunFileWriter } from "../org-report/run-combiner";
 import { type AnalysisSettings, analyseAccount } from "../analysis-step";
 import { findPreviousRun, knownAccounts, type PreviousFindings, readAccountAnalysis, readJson, readStoredIamAccount, readText, type StoreDeps, storeAccountAnalysis } from "../storage/analysis-store";
-import type { PreviousRun, RunRef, SecurityHubResult } from "../run/contracts";
-import { describeAwsError, TransientAwsError } from "../run/errors";
+import type { PreviousRun, RunRef, SecurityHubResult, ShardRef } from "../run/contracts";
+import { describeAwsError, InvalidInput, TransientAwsError } from "../run/errors";
 import type { Log } from "../log";
-import { analysisKey, reportKey } from "../run/report-keys";
+import { analysisKey, historyShardKey, reportKey, runFileKey } from "../run/report-keys";
+import { readIfPresent } from "../storage/read-if-present";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { RunRecord } from "../org-report/run-history";
 import { coverageOf, type Manifest, type ManifestEntry } from "./manifest";
 import { RunFilesInBucket } from "./run-files";
-import { RunFilesStreamed, type StagingPlace } from "./streamed-files";
+import { RunFilesStreamed, type StagedPart, type StagingPlace } from "./streamed-files";
 import { MAX_FAILURES_LISTED } from "../aws/security-hub";
 import { withRetries } from "../aws/with-retries";
 
@@ -47,46 +49,154 @@ export async function combineStoredRun(
 ): Promise<CombinedRun & { readonly securityHub?: SecurityHubResult }> {
   const retry = <T>(work: () => Promise<T>) => withRetries(work, deps.retryPauseMs);
   const previous = previousRun === undefined ? await retry(() => findPreviousRun(run, deps)) : (previousRun ?? undefined);
-  const known = knownAccounts(previous, deps);
   const writing = { alreadyStored: deps.alreadyStored, retryPauseMs: deps.retryPauseMs };
   const out = deps.staging ? new RunFilesStreamed(deps.s3, deps.bucket, run, deps.staging, writing) : new RunFilesInBucket(deps.s3, deps.bucket, run, writing);
-  // The run before's trend: one small file, so the page never reads old runs (none before 0.4.0).
-  const before = previous ? await retry(() => readJson<{ runs: RunRecord[] }>(deps, analysisKey(previous, "trend"))) : undefined;
-  const combiner = new RunCombiner(
-    { run, previousRunId: known.runId, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks, previousTrend: before?.runs ?? [], coverage: coverageOf(manifest) },
-    out,
-  );
-  let securityHub: SecurityHubResult | undefined;
   try {
-    const entries = [...manifest.accounts].sort((a, b) => a.accountId.localeCompare(b.accountId));
-    const readWindow = (start: number) => {
-      const reading = Promise.all(entries.slice(start, start + ACCOUNTS_AT_ONCE).map((entry) => retry(() => accountOf(run, entry, known, settings, deps))));
-      // Awaited in its turn; should the combining stop first, its failure is not left unhandled.
-      reading.catch(() => undefined);
-      return reading;
-    };
-    let next = readWindow(0);
-    for (let start = 0; start < entries.length; start += ACCOUNTS_AT_ONCE) {
-      const read = await next;
-      next = readWindow(start + ACCOUNTS_AT_ONCE);
-      for (const account of read) {
-        await combiner.add(account.analysis, account.report);
-        if (account.securityHub) securityHub = addSecurityHubResults(securityHub, account.securityHub);
-      }
-    }
-    // The accounts the run before knew and this run does not list (they left the organization or
-    // the scope): not re-checked, so their findings are carried, never resolved.
-    const listed = new Set(entries.map((entry) => entry.accountId));
-    const departed = (await retry(() => known.accountIds())).filter((id) => !listed.has(id));
-    for (const accountId of departed) {
-      const analysis = await retry(() => carried(run, { id: accountId }, known, deps));
-      if (analysis.notRechecked.length > 0) await combiner.add(analysis);
-    }
+    const combiner = await runCombiner(run, manifest, previous, settings, out, deps);
+    const entries = sortedEntries(manifest);
+    const securityHub = await addAccounts(run, entries, { departed: true }, knownAccounts(previous, deps), combiner, settings, deps);
     const combined = await combiner.finish();
     return { ...combined, ...(securityHub ? { securityHub } : {}) };
   } finally {
     await out.close();
   }
+}
+
+/** What a shard leaves for the merge (stored in the staging place, as it grows with the shard's accounts). */
+export interface ShardDigest {
+  readonly index: number;
+  readonly state: CombinerState;
+  readonly parts: Record<string, StagedPart>;
+  readonly securityHub?: SecurityHubResult;
+}
+
+/**
+ * One shard of a run too large for one invocation: its accounts (entries start to end of the
+ * manifest's, in account order; the last shard also the accounts that left) combined into parts
+ * left in the staging place, its own history file, and its digest beside the parts.
+ */
+export async function combineShard(
+  run: RunRef,
+  manifest: Manifest,
+  previous: PreviousRun | undefined,
+  shard: ShardRef,
+  settings: AnalysisSettings,
+  deps: CombineDeps & { readonly staging: StagingPlace },
+): Promise<void> {
+  const staging = shardStaging(deps.staging, shard.index);
+  const out = new RunFilesStreamed(deps.s3, deps.bucket, run, staging, {
+    alreadyStored: deps.alreadyStored,
+    retryPauseMs: deps.retryPauseMs,
+    fileKey: (file) => (file === "historyFindings" ? historyShardKey(run, shard.index) : runFileKey(run, file)),
+  });
+  try {
+    const combiner = new RunCombiner({ run, previousRunId: previous?.id ?? null, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks }, out);
+    const entries = sortedEntries(manifest);
+    const departed = shard.index === shard.count - 1 ? { departed: true, listed: entries } : { departed: false };
+    const securityHub = await addAccounts(run, entries.slice(shard.start, shard.end), departed, knownAccounts(previous, deps), combiner, settings, deps);
+    const state = await combiner.finishShard();
+    const digest: ShardDigest = { index: shard.index, state, parts: await out.persist(), ...(securityHub ? { securityHub } : {}) };
+    const put = () => deps.s3.send(new PutObjectCommand({ Bucket: staging.bucket, Key: `${staging.prefix}${DIGEST}`, Body: JSON.stringify(digest), ContentType: "application/json" }));
+    await withRetries(put, deps.retryPauseMs);
+  } finally {
+    await out.close();
+  }
+}
+
+/**
+ * The run's files from its shards' digests and parts, in shard order: the counts added up and
+ * each file made of the shards' parts in S3 (copied by S3 itself), so that every file but the
+ * history is the one a single combination would have written.
+ */
+export async function mergeShards(
+  run: RunRef,
+  manifest: Manifest,
+  previous: PreviousRun | undefined,
+  count: number,
+  settings: AnalysisSettings,
+  deps: CombineDeps & { readonly staging: StagingPlace },
+): Promise<CombinedRun & { readonly securityHub?: SecurityHubResult }> {
+  const retry = <T>(work: () => Promise<T>) => withRetries(work, deps.retryPauseMs);
+  const digests: ShardDigest[] = [];
+  for (let index = 0; index < count; index++) {
+    const staging = shardStaging(deps.staging, index);
+    const text = await retry(() => readIfPresent(deps.s3, staging.bucket, `${staging.prefix}${DIGEST}`));
+    if (text === undefined) throw new InvalidInput(`shard ${index} of ${count} left no digest at s3://${staging.bucket}/${staging.prefix}${DIGEST}`);
+    digests.push(JSON.parse(text) as ShardDigest);
+  }
+  const staged = Object.fromEntries(digests.flatMap((digest) => Object.entries(digest.parts).map(([name, part]) => [`${name}@${digest.index}`, part])));
+  const out = new RunFilesStreamed(deps.s3, deps.bucket, run, { bucket: deps.staging.bucket, prefix: `${deps.staging.prefix}merge/` }, { alreadyStored: deps.alreadyStored, retryPauseMs: deps.retryPauseMs, staged });
+  try {
+    const combiner = await runCombiner(run, manifest, previous, settings, out, deps);
+    for (const digest of digests) combiner.absorb(digest.index, digest.state);
+    const combined = await combiner.finish();
+    const securityHub = digests.reduce<SecurityHubResult | undefined>((sum, digest) => (digest.securityHub ? addSecurityHubResults(sum, digest.securityHub) : sum), undefined);
+    return { ...combined, ...(securityHub ? { securityHub } : {}) };
+  } finally {
+    await out.close();
+  }
+}
+
+const DIGEST = "digest.json";
+
+function shardStaging(staging: StagingPlace, index: number): StagingPlace {
+  return { bucket: staging.bucket, prefix: `${staging.prefix}shard=${index}/` };
+}
+
+function sortedEntries(manifest: Manifest): ManifestEntry[] {
+  return [...manifest.accounts].sort((a, b) => a.accountId.localeCompare(b.accountId));
+}
+
+/** The combiner of the whole run: it writes the page and the trend, so it reads the run before's trend. */
+async function runCombiner(run: RunRef, manifest: Manifest, previous: PreviousRun | undefined, settings: AnalysisSettings, out: RunFileWriter, deps: CombineDeps): Promise<RunCombiner> {
+  // The run before's trend: one small file, so the page never reads old runs (none before 0.4.0).
+  const before = previous ? await withRetries(() => readJson<{ runs: RunRecord[] }>(deps, analysisKey(previous, "trend")), deps.retryPauseMs) : undefined;
+  return new RunCombiner(
+    { run, previousRunId: previous?.id ?? null, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks, previousTrend: before?.runs ?? [], coverage: coverageOf(manifest) },
+    out,
+  );
+}
+
+/**
+ * Adds the entries' accounts to the combiner in their order, ACCOUNTS_AT_ONCE read while the ones
+ * before are combined; then, when asked, the accounts the run before knew and this run does not
+ * list (they left the organization or the scope): not re-checked, so their findings are carried,
+ * never resolved. What Summarize sent to Security Hub for the accounts it analysed itself.
+ */
+async function addAccounts(
+  run: RunRef,
+  entries: readonly ManifestEntry[],
+  departed: { readonly departed: boolean; readonly listed?: readonly ManifestEntry[] },
+  known: PreviousFindings,
+  combiner: RunCombiner,
+  settings: AnalysisSettings,
+  deps: CombineDeps,
+): Promise<SecurityHubResult | undefined> {
+  const retry = <T>(work: () => Promise<T>) => withRetries(work, deps.retryPauseMs);
+  let securityHub: SecurityHubResult | undefined;
+  const readWindow = (start: number) => {
+    const reading = Promise.all(entries.slice(start, start + ACCOUNTS_AT_ONCE).map((entry) => retry(() => accountOf(run, entry, known, settings, deps))));
+    // Awaited in its turn; should the combining stop first, its failure is not left unhandled.
+    reading.catch(() => undefined);
+    return reading;
+  };
+  let next = readWindow(0);
+  for (let start = 0; start < entries.length; start += ACCOUNTS_AT_ONCE) {
+    const read = await next;
+    next = readWindow(start + ACCOUNTS_AT_ONCE);
+    for (const account of read) {
+      await combiner.add(account.analysis, account.report);
+      if (account.securityHub) securityHub = addSecurityHubResults(securityHub, account.securityHub);
+    }
+  }
+  if (!departed.departed) return securityHub;
+  const listed = new Set((departed.listed ?? entries).map((entry) => entry.accountId));
+  const gone = (await retry(() => known.accountIds())).filter((id) => !listed.has(id));
+  for (const accountId of gone) {
+    const analysis = await retry(() => carried(run, { id: accountId }, known, deps));
+    if (analysis.notRechecked.length > 0) await combiner.add(analysis);
+  }
+  return securityHub;
 }
 
 /** One account's analysis, and its parsed report when it was read. */

@@ -5,14 +5,13 @@ import { SNSClient } from "@aws-sdk/client-sns";
 import { STSClient } from "@aws-sdk/client-sts";
 import type { Context } from "aws-lambda";
 import { packagedAcceptedRisks } from "../pipeline/packaged-risks";
-import type { StoredRunInput, SummarizeInput } from "../run/contracts";
 import { LAMBDA_ENV, requiredEnv } from "../pipeline/lambda-env";
 import { withoutStackTrace } from "../run/errors";
 import { jsonLog } from "../log";
 import { QUIET_SDK_LOGGER, SDK_RETRIES } from "../aws/sdk-retries";
 import { memberCredentials } from "../aws/member-credentials";
 import { securityHubSessionPolicy } from "../../policies/session-policies";
-import { summarize } from "./summarize";
+import { type SummarizeStepInput, summarizeStep } from "./summarize";
 import { thresholdsFromEnv } from "../analysis/thresholds";
 
 // Summarize streams the run's files to S3: a failed upload is retried and logged by its own code.
@@ -30,13 +29,13 @@ const acceptedRisks = packagedAcceptedRisks(process.env[LAMBDA_ENV.summarize.acc
 // Set when the stack's securityHub is on: the member role that may import the account's own findings.
 const securityHubRole = process.env[LAMBDA_ENV.summarize.securityHubMemberRole];
 
-export async function handler(event: SummarizeInput | StoredRunInput, context: Context) {
+export async function handler(event: SummarizeStepInput, context: Context) {
   // arn:<partition>:lambda:<region>:<account>:function:<name>
   const [, partition, region, , ownAccountId] = context.invokedFunctionArn.split(":");
   const sessionPolicy = (accountId: string) => securityHubSessionPolicy({ partition, region, accountId });
   const role = { sts, partition, roleName: securityHubRole ?? "", ownAccountId, sessionPolicy };
   try {
-    return await summarize(event, {
+    return await summarizeStep(event, {
       s3,
       sns,
       events,

@@ -1,4 +1,4 @@
-import type { S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { RunFileWriter } from "../org-report/run-combiner";
 import type { RunRef } from "../run/contracts";
 import { type RunFile, runFileKey } from "../run/report-keys";
@@ -15,6 +15,23 @@ export interface StagingPlace {
   readonly bucket: string;
   /** Ends with "/"; each part is one object under it. */
   readonly prefix: string;
+}
+
+/** A part left in the staging place for a later invocation (a shard's, for the merge): its key there and size. */
+export interface StagedPart {
+  readonly key: string;
+  readonly size: number;
+}
+
+/** What the writer may be given beyond its defaults. */
+export interface StreamedOptions {
+  readonly alreadyStored?: ReadonlySet<string>;
+  readonly retryPauseMs?: number;
+  readonly bufferBytes?: number;
+  /** Parts other invocations left in the staging place (the shards'), by name. */
+  readonly staged?: Readonly<Record<string, StagedPart>>;
+  /** Where a file goes, when not its run's key (a shard's own history file). @default runFileKey */
+  readonly fileKey?: (file: RunFile) => string;
 }
 
 /** What a part came to: in memory (small), or an object of the staging place. */
@@ -46,7 +63,7 @@ export class RunFilesStreamed implements RunFileWriter {
     private readonly bucket: string,
     private readonly run: RunRef,
     private readonly staging: StagingPlace,
-    private readonly options: { readonly alreadyStored?: ReadonlySet<string>; readonly retryPauseMs?: number; readonly bufferBytes?: number } = {},
+    private readonly options: StreamedOptions = {},
   ) {}
 
   async append(name: string, data: string | Uint8Array): Promise<void> {
@@ -59,7 +76,7 @@ export class RunFilesStreamed implements RunFileWriter {
   }
 
   async assemble(file: RunFile, pieces: readonly (string | { readonly part: string })[]): Promise<void> {
-    const key = runFileKey(this.run, file);
+    const key = this.options.fileKey?.(file) ?? runFileKey(this.run, file);
     if (this.options.alreadyStored?.has(key)) return;
     const sources = await Promise.all(pieces.map((piece) => (typeof piece === "string" ? { bytes: Buffer.from(piece) } : this.finish(piece.part))));
     const target = { Bucket: this.bucket, Key: key, ContentType: CONTENT_TYPES[file] };
@@ -106,6 +123,26 @@ export class RunFilesStreamed implements RunFileWriter {
     this.open.delete(upload);
   }
 
+  /**
+   * Every part not yet in a file, left in the staging place for a later invocation: a large one
+   * completed where it was staged, a small one put there whole. Empty parts are left out.
+   */
+  async persist(): Promise<Record<string, StagedPart>> {
+    const staged: Record<string, StagedPart> = {};
+    for (const [name, part] of this.parts) {
+      if (part.done) continue;
+      const source = await this.finish(name);
+      const key = `${this.staging.prefix}${name}`;
+      if ("bytes" in source) {
+        if (source.bytes.length === 0) continue;
+        const put = () => this.s3.send(new PutObjectCommand({ Bucket: this.staging.bucket, Key: key, Body: source.bytes, ContentLength: source.bytes.length }));
+        await withRetries(put, this.options.retryPauseMs);
+      }
+      staged[name] = { key, size: "bytes" in source ? source.bytes.length : source.size };
+    }
+    return staged;
+  }
+
   /** Aborts what did not complete; the staged parts expire with the staging place's lifecycle rule. */
   async close(): Promise<void> {
     await Promise.all([...this.open].map((upload) => upload.abort()));
@@ -127,6 +164,8 @@ export class RunFilesStreamed implements RunFileWriter {
 
   /** The part as it ends: in memory when it never grew past the buffer, else staged whole. Once, whichever file asks first. */
   private finish(name: string): Promise<Source> {
+    const staged = this.options.staged?.[name];
+    if (staged) return Promise.resolve({ Bucket: this.staging.bucket, Key: staged.key, size: staged.size });
     const part = this.partOf(name);
     part.done ??= (async () => {
       if (!part.upload) return { bytes: Buffer.concat(part.buffered) };

@@ -4,7 +4,7 @@ import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
 import pLimit from "p-limit";
 import type { AcceptedRisk } from "../analysis/accepted-risks";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../analysis/findings";
-import type { AccountOutcome, RunRef, SecurityHubResult, StoredRunInput, StoredRunRef, SummarizeInput } from "../run/contracts";
+import type { AccountOutcome, CombineShardInput, InShards, MergeShardsInput, RunRef, SecurityHubResult, StoredRunInput, StoredRunRef, SummarizeInput } from "../run/contracts";
 import { describeAwsError, InvalidInput, TransientAwsError } from "../run/errors";
 import type { Log } from "../log";
 import { listKeys } from "../storage/list-keys";
@@ -13,14 +13,18 @@ import { manifestKey, reportKey, runPrefix, summarizePartsPrefix } from "../run/
 import { storeOnce } from "../storage/write-once";
 import { withRetries } from "../aws/with-retries";
 import { readAccountList } from "../storage/account-list";
-import { buildManifest, type FindingsDigest, type Manifest, type ReadBack, runSummaryMessage } from "./manifest";
+import { buildManifest, type FindingsDigest, type Manifest, type ManifestEntry, type ReadBack, runSummaryMessage } from "./manifest";
 import { outcomesOfRun, readMapResults } from "./map-results";
 import { noticeReasons, noticeReasonsLine, noticeSubject } from "./run-notice";
 import { runCompletedEvent } from "./run-event";
 import { summarizeInputFromStoredRun } from "./stored-run";
 import { analysisKey } from "../run/report-keys";
 import type { SecurityHubDeps, SecurityHubOutcome } from "../aws/security-hub";
-import { addSecurityHubResults, combineStoredRun } from "./combine-run";
+import { addSecurityHubResults, combineShard, combineStoredRun, mergeShards } from "./combine-run";
+import { planShards, type ShardLimits } from "./shards";
+import type { StagingPlace } from "./streamed-files";
+import type { AnalysisSettings } from "../analysis-step";
+import { findPreviousRun } from "../storage/analysis-store";
 import type { CombinedRun } from "../org-report/run-combiner";
 
 export interface SummarizeDeps {
@@ -49,6 +53,23 @@ export interface SummarizeDeps {
    * the combined files' large parts wait (nothing on disk) when it is not the report bucket. @default bucket
    */
   readonly mapBucket?: string;
+  /** How much one invocation combines before the run is combined in shards. @default SHARD_LIMITS */
+  readonly shardLimits?: ShardLimits;
+}
+
+/** Every input Summarize takes: a run or a stored run to summarise, one shard of one, or the merge of its shards. */
+export type SummarizeStepInput = SummarizeInput | StoredRunInput | CombineShardInput | MergeShardsInput;
+
+/** What Summarize returns when the run is combined in shards: the manifest is stored, the combination is the shards' and the merge's. */
+export interface SummarizeInShards {
+  readonly manifestKey: string;
+  readonly counts: Manifest["counts"];
+  readonly combineInShards: InShards;
+}
+
+/** What a shard returns: its digest and parts are in the staging place. */
+export interface ShardCombined {
+  readonly shard: number;
 }
 
 /** What Summarize returns: the execution's output, for whoever started the run. */
@@ -78,6 +99,26 @@ const READ_BACK_CONCURRENCY = 16;
  * (the state machine retries this step); anything else that stops the manifest is StoreFailed.
  */
 export async function summarize(given: SummarizeInput | StoredRunInput, deps: SummarizeDeps): Promise<SummarizeResult> {
+  const step = await summarizeStep(given, deps);
+  if (!("combineInShards" in step)) return step;
+  // In one process (the CLI, a test), the shards one after another; the state machine runs them as a Map.
+  const { shards, merge } = step.combineInShards;
+  for (const shard of shards) await summarizeStep({ run: given.run, combineShard: shard, previousRun: merge.previousRun }, deps);
+  return summarizeStep({ run: given.run, mergeShards: merge }, deps);
+}
+
+/**
+ * One invocation of the Summarize function, whichever the state machine asked for: the run (its
+ * manifest, then its combination in this invocation, or the shards it is cut into when it is too
+ * large for one), one shard, or the merge of the shards and the run's notices.
+ */
+export async function summarizeStep(given: SummarizeInput | StoredRunInput, deps: SummarizeDeps): Promise<SummarizeResult | SummarizeInShards>;
+export async function summarizeStep(given: CombineShardInput, deps: SummarizeDeps): Promise<ShardCombined>;
+export async function summarizeStep(given: MergeShardsInput, deps: SummarizeDeps): Promise<SummarizeResult>;
+export async function summarizeStep(given: SummarizeStepInput, deps: SummarizeDeps): Promise<SummarizeResult | SummarizeInShards | ShardCombined>;
+export async function summarizeStep(given: SummarizeStepInput, deps: SummarizeDeps): Promise<SummarizeResult | SummarizeInShards | ShardCombined> {
+  if (given && "combineShard" in given) return combineOneShard(given, deps);
+  if (given && "mergeShards" in given) return mergeAllShards(given, deps);
   const input = given && "storedRun" in given ? await storedRunInput(given.storedRun, deps) : given;
   if (typeof input?.run?.id !== "string" || typeof input.listing?.accountList?.key !== "string") {
     throw new InvalidInput(`expected {run, listing: {accountList, toCollect, counts}, results?}, got keys ${Object.keys(input ?? {}).join(", ")}`);
@@ -103,19 +144,82 @@ export async function summarize(given: SummarizeInput | StoredRunInput, deps: Su
   if (!written) manifest = await retry(() => storedManifest(deps, key));
   deps.log(written ? "manifest-stored" : "manifest-kept", { runId: run.id, key, ...manifest.counts });
 
-  // The manifest is the evidence and is stored already; a failed analysis is reported, not fatal,
-  // unless AWS only asked us to come back later.
+  // What the batches sent to Security Hub where they read the reports.
+  const fromBatches = outcomes
+    .flatMap((o) => (o.status === "collected" && o.securityHub ? [o.securityHub] : []))
+    .reduce<SecurityHubResult | undefined>((sum, result) => addSecurityHubResults(sum, result), undefined);
+  const staging = stagingOf(run, deps);
+  const shards = staging ? planShards(byAccount(manifest), deps.shardLimits) : [];
+  if (shards.length > 1) {
+    const previous = input.listing.previousRun === undefined ? await retry(() => findPreviousRun(run, deps)) : input.listing.previousRun;
+    deps.log("combining-in-shards", { runId: run.id, shards: shards.length });
+    return { manifestKey: key, counts: manifest.counts, combineInShards: { shards, merge: { count: shards.length, previousRun: previous ?? null, ...(fromBatches ? { fromBatches } : {}) } } };
+  }
+  const combine = (settings: AnalysisSettings) =>
+    combineStoredRun(run, manifest, input.listing.previousRun, settings, {
+      ...deps,
+      alreadyStored: new Set(listed.keys()),
+      ...(deps.securityHub ? { securityHubFor: deps.securityHub.clientFor } : {}),
+      ...(staging ? { staging } : {}),
+    });
+  return analyseAndReport(run, manifest, combine, fromBatches, deps);
+}
+
+/** One shard of a run combined in shards: its accounts' parts and digest left for the merge. */
+async function combineOneShard(input: CombineShardInput, deps: SummarizeDeps): Promise<ShardCombined> {
+  const { run, combineShard: shard } = input;
+  const staging = stagingOf(run, deps);
+  if (!staging) throw new InvalidInput("a run is combined in shards only where its parts can wait: the map bucket, apart from the report bucket");
+  const manifest = await withRetries(() => storedManifest(deps, manifestKey(run)), deps.retryPauseMs);
+  await combineShard(run, manifest, input.previousRun ?? undefined, shard, analysisSettings(deps), {
+    ...deps,
+    staging,
+    ...(deps.securityHub ? { securityHubFor: deps.securityHub.clientFor } : {}),
+  });
+  deps.log("shard-combined", { runId: run.id, shard: shard.index, of: shard.count, accounts: shard.end - shard.start });
+  return { shard: shard.index };
+}
+
+/** The run's files from its shards, then its notices, as for a run combined in one invocation. */
+async function mergeAllShards(input: MergeShardsInput, deps: SummarizeDeps): Promise<SummarizeResult> {
+  const { run, mergeShards: merge } = input;
+  const staging = stagingOf(run, deps);
+  if (!staging) throw new InvalidInput("a run is combined in shards only where its parts can wait: the map bucket, apart from the report bucket");
+  const retry = <T>(work: () => Promise<T>) => withRetries(work, deps.retryPauseMs);
+  const manifest = await retry(() => storedManifest(deps, manifestKey(run)));
+  const listed = await retry(() => listKeys(deps.s3, deps.bucket, runPrefix(run)));
+  const combine = (settings: AnalysisSettings) =>
+    mergeShards(run, manifest, merge.previousRun ?? undefined, merge.count, settings, { ...deps, staging, alreadyStored: new Set(listed.keys()) });
+  return analyseAndReport(run, manifest, combine, merge.fromBatches, deps);
+}
+
+function stagingOf(run: RunRef, deps: SummarizeDeps): StagingPlace | undefined {
+  return deps.mapBucket && deps.mapBucket !== deps.bucket ? { bucket: deps.mapBucket, prefix: summarizePartsPrefix(run.id) } : undefined;
+}
+
+function analysisSettings(deps: SummarizeDeps): AnalysisSettings {
+  return { thresholds: deps.thresholds ?? DEFAULT_THRESHOLDS, acceptedRisks: deps.acceptedRisks ?? [], ...(deps.securityHub ? { securityHub: deps.securityHub } : {}) };
+}
+
+/**
+ * The run's analysis (combined by `combine`), then its notice and its event. The manifest is the
+ * evidence and is stored already: a failed analysis is reported, not fatal, unless AWS only asked
+ * us to come back later.
+ */
+async function analyseAndReport(
+  run: RunRef,
+  manifest: Manifest,
+  combine: (settings: AnalysisSettings) => Promise<CombinedRun & { readonly securityHub?: SecurityHubResult }>,
+  fromBatches: SecurityHubResult | undefined,
+  deps: SummarizeDeps,
+): Promise<SummarizeResult> {
+  const key = manifestKey(run);
+  const retry = <T>(work: () => Promise<T>) => withRetries(work, deps.retryPauseMs);
   let digest: FindingsDigest | undefined;
   let analysisError: string | undefined;
   let imported: SecurityHubResult | undefined;
   try {
-    const settings = { thresholds: deps.thresholds ?? DEFAULT_THRESHOLDS, acceptedRisks: deps.acceptedRisks ?? [], ...(deps.securityHub ? { securityHub: deps.securityHub } : {}) };
-    const combined = await combineStoredRun(run, manifest, input.listing.previousRun, settings, {
-      ...deps,
-      alreadyStored: new Set(listed.keys()),
-      ...(deps.securityHub ? { securityHubFor: deps.securityHub.clientFor } : {}),
-      ...(deps.mapBucket && deps.mapBucket !== deps.bucket ? { staging: { bucket: deps.mapBucket, prefix: summarizePartsPrefix(run.id) } } : {}),
-    });
+    const combined = await combine(analysisSettings(deps));
     digest = findingsDigest(run, combined);
     imported = combined.securityHub;
     deps.log("analysis-stored", { runId: run.id, findings: combined.findings, new: combined.overview.changes.new });
@@ -126,8 +230,7 @@ export async function summarize(given: SummarizeInput | StoredRunInput, deps: Su
   }
 
   // What the batches sent to Security Hub where they read the reports, and what Summarize sent for the accounts it analysed.
-  const fromBatches = outcomes.flatMap((o) => (o.status === "collected" && o.securityHub ? [o.securityHub] : []));
-  const sent = [...fromBatches, ...(imported ? [imported] : [])].reduce<SecurityHubResult | undefined>((sum, result) => addSecurityHubResults(sum, result), undefined);
+  const sent = imported ? addSecurityHubResults(fromBatches, imported) : fromBatches;
   const securityHub: SecurityHubOutcome | undefined = deps.securityHub ? (sent ?? { accounts: 0, imported: 0, suppressed: 0, archived: 0, workflowUpdated: 0, failedCount: 0, failed: [] }) : undefined;
   if (sent) deps.log("security-hub-sent", { runId: run.id, ...sent, failed: sent.failedCount });
   const notImported = !securityHub ? 0 : "error" in securityHub ? 1 : securityHub.failedCount;
@@ -161,6 +264,11 @@ export async function summarize(given: SummarizeInput | StoredRunInput, deps: Su
     ...(eventError ? { eventError } : {}),
     ...(securityHub ? { securityHub } : {}),
   };
+}
+
+/** The manifest's entries in account order: the order the combination adds them, and the shards cut them. */
+function byAccount(manifest: Manifest): ManifestEntry[] {
+  return [...manifest.accounts].sort((a, b) => a.accountId.localeCompare(b.accountId));
 }
 
 /** A stored run's Summarize input, from what it stored; its id and day checked first, as they name S3 keys. */

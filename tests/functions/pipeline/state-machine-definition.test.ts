@@ -2,7 +2,7 @@ import { expect } from "chai";
 import aslValidator from "asl-validator";
 import { FUNCTION_SIZES } from "../../../functions/pipeline/function-sizes";
 import { DEFAULT_SETTINGS } from "../../../functions/run/settings";
-import { buildDefinition, SNS_PUBLISH_RESOURCE, STATES } from "../../../functions/pipeline/state-machine-definition";
+import { buildDefinition, SHARD_CONCURRENCY, SNS_PUBLISH_RESOURCE, STATES } from "../../../functions/pipeline/state-machine-definition";
 
 const targets = {
   listAccountsArn: "arn:aws:lambda:us-east-1:111122223333:function:list",
@@ -39,7 +39,22 @@ describe("state machine definition", () => {
     expect(definition.States[STATES.listAccounts]).to.include({ Resource: targets.listAccountsArn, Next: STATES.collectAccounts });
     expect(map).to.include({ Type: "Map", Next: STATES.summarize });
     expect(map.ItemProcessor.ProcessorConfig).to.deep.equal({ Mode: "DISTRIBUTED", ExecutionType: "STANDARD" });
-    expect(definition.States[STATES.summarize]).to.include({ Resource: targets.summarizeArn, End: true });
+    expect(definition.States[STATES.summarize]).to.include({ Resource: targets.summarizeArn, ResultPath: "$.summary", Next: STATES.inShards });
+    expect(definition.States[STATES.inShards].Default).to.equal(STATES.summarized);
+    expect(definition.States[STATES.summarized]).to.deep.equal({ Type: "Pass", OutputPath: "$.summary", End: true });
+  });
+
+  it("combines a run too large for one Summarize in shards, a bounded inline Map of Summarize, then merges them", () => {
+    expect(definition.States[STATES.inShards].Choices).to.deep.equal([{ Variable: "$.summary.combineInShards", IsPresent: true, Next: STATES.combineShards }]);
+    const shards = definition.States[STATES.combineShards];
+    expect(shards).to.include({ Type: "Map", ItemsPath: "$.summary.combineInShards.shards", MaxConcurrency: SHARD_CONCURRENCY, ResultPath: null, Next: STATES.mergeShards });
+    expect(shards.ItemSelector).to.deep.equal({ "run.$": "$.run", "combineShard.$": "$$.Map.Item.Value", "previousRun.$": "$.summary.combineInShards.merge.previousRun" });
+    expect(shards.ItemProcessor.ProcessorConfig).to.deep.equal({ Mode: "INLINE" });
+    expect(shards.ItemProcessor.States[STATES.combineShard]).to.include({ Resource: targets.summarizeArn, End: true });
+    expect(shards.Catch[0].Next).to.equal(STATES.notifyRunFailure);
+    expect(definition.States[STATES.mergeShards]).to.include({ Resource: targets.summarizeArn, End: true });
+    expect(definition.States[STATES.mergeShards].Parameters).to.deep.equal({ "run.$": "$.run", "mergeShards.$": "$.summary.combineInShards.merge" });
+    expect(definition.States[STATES.mergeShards].Catch[0].Next).to.equal(STATES.notifyRunFailure);
   });
 
   it("summarises a stored run when the execution's input names one, Summarize writing as its own role", () => {
