@@ -34,10 +34,16 @@ const DEMO_CONFIG = {
   acceptedRisksFile: join(__dirname, "..", "examples", "accepted-risks.yaml"),
   maxReportAgeHours: "2",
   mfaForEveryUser: "true",
+  // Its runs are minutes apart: remediation acts with no notice, a dry run first (below).
+  remediation: "on",
+  remediationNoticeDays: "0",
+  ownerSources: "file",
+  ownersFile: join(__dirname, "..", "examples", "owners.yaml"),
 };
 const DEMO_NOTE =
   `The demo counts a report made more than ${DEMO_CONFIG.maxReportAgeHours} hours before the run as stale (maxReportAgeHours; ${DEFAULT_THRESHOLDS.maxReportAgeHours} by default), ` +
-  "and reports every user without MFA (mfaForEveryUser; off by default).";
+  "reports every user without MFA (mfaForEveryUser; off by default), and deactivates unused keys with no notice period (remediationNoticeDays 0; 7 by default), " +
+  "the first run a dry run.";
 
 /** The whole pipeline on a local emulated organization: seeded, run (once or a few times), downloaded and printed. */
 export const demoCommand: Command = {
@@ -70,16 +76,17 @@ async function demo(args: string[]): Promise<number> {
     const deployment = await deployStack(emulator, org, DEMO_CONFIG);
     console.log(`Deployed the stack into the emulator: every request is judged by the policies the Pulumi program deploys.`);
     const stack = await deployment.runOptions();
-    const options = { ...stack, settings: { ...stack.settings, pollIntervalSeconds: 1 } };
+    // Remediation as a team turns it on: the first run a dry run, the next ones for real.
+    const options = (n: number) => ({ ...stack, settings: { ...stack.settings, pollIntervalSeconds: 1 }, remediation: { ...stack.remediation!, dryRun: n === 1 } });
     // Earlier runs, each followed by what the organization's people change before the next: the last run's page draws the trend.
     for (let n = 1; n < runs.value; n++) {
-      const earlier = await runLocally(options);
+      const earlier = await runLocally(options(n));
       if (earlier.status === "failed") throw new Error(`run ${n} of ${runs.value} failed: ${earlier.error}`);
       const { counts, findings } = earlier.summary;
       console.log(`Run ${n} of ${runs.value} (${earlier.runId}): ${counts.collected} collected, ${findings ? Object.values(findings.bySeverity).reduce((a, b) => a + b, 0) : 0} open findings.`);
       for (const change of await changeDemoOrganization(clients, org, n)) console.log(`  then ${change}`);
     }
-    const status = await runAndReport(clients, { ...options, outDir, verbose: values.verbose ?? false, findingsNote: DEMO_NOTE });
+    const status = await runAndReport(clients, { ...options(runs.value), outDir, verbose: values.verbose ?? false, findingsNote: DEMO_NOTE });
     // What Athena's history tables read, for a local SQL engine (docs/findings.md, "History across runs").
     const { refused } = await downloadPrefix(clients.s3, org.bucket, HISTORY_PREFIX, outDir);
     reportRefused(org.bucket, refused);

@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AcceptedRisk } from "../functions/analysis/accepted-risks";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import { thresholdsEnv } from "../functions/analysis/thresholds";
+import { DEFAULT_REMEDIATION, type RemediationSettings, remediationMode } from "../functions/analysis/key-remediation";
+import { NO_OWNERS, type OwnerSettings } from "../functions/run/owners";
 import { lambdaVariables } from "../functions/pipeline/lambda-env";
 import type { FunctionName } from "../functions/pipeline/bundle";
 import type { PipelineSettings } from "../functions/run/settings";
@@ -45,6 +47,10 @@ export interface CredentialReportStateMachineArgs {
   readonly acceptedRisks?: readonly AcceptedRisk[];
   /** Summarize imports the findings into each account's Security Hub through the member role. @default false */
   readonly securityHub?: boolean;
+  /** What the collector may do about unused access keys. @default off */
+  readonly remediation?: RemediationSettings;
+  /** Where ListAccounts reads each account's owners; the owners file is packaged with it. @default none */
+  readonly owners?: OwnerSettings;
   /** @default 90 */
   readonly logRetentionDays?: number;
   /** EventBridge Scheduler expression, e.g. "cron(0 8 * * ? *)". */
@@ -57,8 +63,18 @@ export interface CredentialReportStateMachineArgs {
 
 /** Where the accepted risks are in Summarize's package. */
 export const ACCEPTED_RISKS_PACKAGE_FILE = "accepted-risks.json";
+/** Where the owners file is in ListAccounts' package. */
+export const OWNERS_PACKAGE_FILE = "owners.json";
 
-const DEFAULTS = { logRetentionDays: 90, scheduleTimezone: "UTC", findingThresholds: DEFAULT_THRESHOLDS, acceptedRisks: [] as readonly AcceptedRisk[], securityHub: false };
+const DEFAULTS = {
+  logRetentionDays: 90,
+  scheduleTimezone: "UTC",
+  findingThresholds: DEFAULT_THRESHOLDS,
+  acceptedRisks: [] as readonly AcceptedRisk[],
+  securityHub: false,
+  remediation: DEFAULT_REMEDIATION,
+  owners: NO_OWNERS,
+};
 
 /**
  * The pipeline itself: the map files bucket, the three Lambdas (each with its own log group and
@@ -92,22 +108,29 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
     const mapFilesBucket = new MapFilesBucket(`${name}-map-files`, { tags }, { parent: this });
     const mapFiles: pulumi.Output<MapFilesTarget> = mapFilesBucket.bucketArn.apply((bucketArn) => ({ bucketArn, prefix: MAP_RUNS_PREFIX, partsPrefix: SUMMARIZE_PARTS_PREFIX }));
 
+    const { owners } = settings;
+    const withOwnersFile = owners.rules.length > 0;
     const listAccounts = fn(
       "list-accounts",
       args.roles.listAccounts,
       (logGroupArn) =>
         pulumi
-          .all([partition, args.organizationId, storage, mapFiles])
-          .apply(([p, organizationId, target, files]) =>
-            JSON.stringify(listAccountsPolicy({ partition: p, organizationId, storage: target, mapFiles: files, logGroupArn })),
+          .all([partition, args.organizationId, storage, mapFiles, accountId])
+          .apply(([p, organizationId, target, files, account]) =>
+            JSON.stringify(listAccountsPolicy({ partition: p, organizationId, storage: target, mapFiles: files, logGroupArn, ownerSources: owners.sources, accountId: account })),
           ),
       lambdaVariables("list-accounts", {
         reportBucket: args.bucketName,
         mapBucket: mapFilesBucket.bucketName,
         includeOuIds: (args.includeOuIds ?? []).join(","),
         excludeAccountIds: (args.excludeAccountIds ?? []).join(","),
+        ownerSources: owners.sources.length > 0 ? owners.sources.join(",") : undefined,
+        ownerTagKey: owners.tagKey,
+        ownersFile: withOwnersFile ? OWNERS_PACKAGE_FILE : undefined,
       }),
+      withOwnersFile ? { [OWNERS_PACKAGE_FILE]: JSON.stringify({ owners: owners.rules }, null, 2) } : undefined,
     );
+    const remediation = remediationMode(settings.remediation);
 
     // Each report is analysed where it is read; Summarize analyses those the collector left.
     const withRisks = settings.acceptedRisks.length > 0;
@@ -128,6 +151,7 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
                 storage: target,
                 logGroupArn,
                 ...(settings.securityHub ? { securityHub: { partition: p, region: r, accountId: account } } : {}),
+                ...(remediation !== "off" ? { remediation: { mode: remediation, accountId: account } } : {}),
               }),
             ),
           ),
@@ -137,6 +161,9 @@ export class CredentialReportStateMachine extends pulumi.ComponentResource {
           memberRoleName: args.memberRoleName,
           acceptedRisksFile: withRisks ? ACCEPTED_RISKS_PACKAGE_FILE : undefined,
           securityHub: settings.securityHub ? "true" : undefined,
+          remediation: remediation !== "off" ? remediation : undefined,
+          remediationUnusedDays: remediation !== "off" ? String(settings.remediation.unusedDays) : undefined,
+          remediationNoticeDays: remediation !== "off" ? String(settings.remediation.noticeDays) : undefined,
         }),
         ...thresholdsEnv(settings.findingThresholds),
       },

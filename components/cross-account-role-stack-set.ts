@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { memberRolePolicy, memberRoleTemplate, memberRoleTrust } from "../policies/member-role-template";
+import { memberRolePolicy, memberRoleTemplate, memberRoleTrust, REMEDIATION_PARAMETER } from "../policies/member-role-template";
+import { keyRemediationStatements, type RemediationMode } from "../policies/pipeline-policies";
+import { policyDocument } from "../policies/document";
 
 /** SELF from the management account, DELEGATED_ADMIN from a StackSets delegated administrator account. */
 export type StackSetCallAs = "SELF" | "DELEGATED_ADMIN";
@@ -32,6 +34,8 @@ export interface CrossAccountRoleStackSetArgs {
   readonly managementAccountProvider?: pulumi.ProviderResource;
   /** @default {} */
   readonly tags?: Readonly<Record<string, string>>;
+  /** What the member role may do about unused access keys (the template's Remediation parameter). @default "off" */
+  readonly remediation?: RemediationMode;
 }
 
 /**
@@ -65,6 +69,8 @@ export class CrossAccountRoleStackSet extends pulumi.ComponentResource {
         callAs,
         managedExecution: { active: true },
         operationPreferences: stackSetPreferences,
+        // The remediation rights are the template's, each under its condition: a change of mode updates the stacks, not the template.
+        parameters: { [REMEDIATION_PARAMETER]: args.remediation ?? "off" },
         templateBody: pulumi
           .all([args.collectorRoleArn, args.securityHubImporterRoleArn, args.region])
           .apply(([collectorRoleArn, securityHubImporterRoleArn, region]) =>
@@ -114,6 +120,19 @@ export class CrossAccountRoleStackSet extends pulumi.ComponentResource {
         },
         { parent: this, provider },
       );
+      if ((args.remediation ?? "off") !== "off") {
+        new aws.iam.RolePolicy(
+          `${name}-management-account-remediation`,
+          {
+            role: role.name,
+            name: "key-remediation",
+            policy: pulumi
+              .all([aws.getPartitionOutput({}, { parent: this, provider }).partition, aws.getCallerIdentityOutput({}, { parent: this, provider }).accountId])
+              .apply(([partition, accountId]) => JSON.stringify(policyDocument(...keyRemediationStatements(args.remediation!, { partition, accountId })))),
+          },
+          { parent: this, provider },
+        );
+      }
     }
     this.stackSetName = stackSet.name;
     this.registerOutputs({ stackSetName: this.stackSetName });

@@ -1,3 +1,4 @@
+import { remediationMode } from "../functions/analysis/key-remediation";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { everyAccountWarnings } from "../functions/analysis/accepted-risks";
@@ -85,6 +86,20 @@ export interface OrgCredentialReportsArgs {
   readonly acceptedRisks?: string;
   /** Import the findings into each account's own Security Hub in the stack's region, with the member role's session the collector holds (AWS takes an account's findings only from that account; Security Hub must be enabled there), archiving resolved ones. Default: false. */
   readonly securityHub?: boolean;
+  /** What the pipeline may do about IAM users' access keys unused for remediationUnusedDays: "off", "dry-run" (list what it would deactivate) or "on" (deactivate them, never delete; docs/operations.md, "Remediation"). Default: "off". */
+  readonly remediation?: string;
+  /** Days an access key has been unused before remediation deactivates it (45-3650, at least unusedDays). Default: 90. */
+  readonly remediationUnusedDays?: number;
+  /** Days a key's finding has been open, its owners told in each message, before remediation deactivates it (0-365; 0 acts on the first run that finds it, for a trial). Default: 7. */
+  readonly remediationNoticeDays?: number;
+  /** Where each account's owners come from, asked in this order until one names someone: "file" (ownersFile), "tag" (ownerTagKey on the account in AWS Organizations), "contact" (the account's SECURITY alternate contact). Default: none (no owner messages). */
+  readonly ownerSources?: string[];
+  /** The AWS Organizations tag on each account whose value lists its owners' addresses (ownerSources "tag"). Default: none. */
+  readonly ownerTagKey?: string;
+  /** YAML or JSON file of owners (docs/operations.md, "Owners"): account ids and OU paths to addresses, relative to the program's folder; checked at preview and deployed with ListAccounts. Default: none. */
+  readonly ownersFile?: string;
+  /** The owners themselves, as the YAML or JSON text ownersFile would hold: for programs the component is served to. Default: none. */
+  readonly owners?: string;
   /** Role ARN in a separate logging/security account; the bucket and key are created there, with the grants the pipeline needs. */
   readonly storageAccount?: string;
   /** Role ARN in the management account, with stackSetCallAs DELEGATED_ADMIN: the member role is created there through it (StackSets never deploy to the management account). */
@@ -232,6 +247,7 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
         callAs: config.stackSet.callAs,
         failureTolerancePercentage: config.stackSet.failureTolerancePercentage,
         maxConcurrentPercentage: config.stackSet.maxConcurrentPercentage,
+        remediation: remediationMode(config.remediation),
         managementAccountProvider: managementProvider,
         tags,
       },
@@ -254,6 +270,8 @@ export class OrgCredentialReports extends pulumi.ComponentResource {
         excludeAccountIds: config.excludeAccountIds,
         settings: config.settings,
         findingThresholds: config.findingThresholds,
+        remediation: config.remediation,
+        owners: config.owners,
         acceptedRisks: config.acceptedRisks,
         securityHub: config.securityHub,
         logRetentionDays: config.logRetentionDays,

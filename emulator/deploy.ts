@@ -131,6 +131,8 @@ export async function deployStack(emulator: Emulator, org: DemoOrganization, con
       thresholds: parsed.findingThresholds,
       acceptedRisks: parsed.acceptedRisks,
       securityHub: parsed.securityHub,
+      remediation: parsed.remediation,
+      owners: parsed.owners,
       log: silentLog,
     };
   };

@@ -151,7 +151,15 @@ function readStack(recorded: readonly Recorded[], outputs: StackOutputs, target:
   );
   const [stackSet] = ofType("aws:cloudformation/stackSet:StackSet");
   const template = JSON.parse(stackSet.inputs.templateBody);
-  const [memberRole] = Object.values(template.Resources as Record<string, { Properties: { RoleName: string; AssumeRolePolicyDocument: PolicyDocument; Policies: { PolicyDocument: unknown }[] } }>);
+  const resources = Object.values(template.Resources as Record<string, { Type: string; Condition?: string; Properties: Record<string, unknown> }>);
+  const memberRole = resources.find((r) => r.Type === "AWS::IAM::Role")!.Properties as { RoleName: string; AssumeRolePolicyDocument: PolicyDocument; Policies: { PolicyDocument: PolicyDocument }[] };
+  // The role's own policy, and each policy of its whose condition holds for the StackSet's parameters.
+  const holds = conditionsOf(template, stackSet.inputs.parameters ?? {});
+  const memberPolicies = [
+    ...memberRole.Policies.map((p) => p.PolicyDocument),
+    ...resources.filter((r) => r.Type === "AWS::IAM::RolePolicy" && (!r.Condition || holds(r.Condition))).map((r) => r.Properties.PolicyDocument as PolicyDocument),
+  ];
+  const memberPolicy: PolicyDocument = { Version: "2012-10-17", Statement: memberPolicies.flatMap((p) => p.Statement) };
   const [stateMachine] = ofType("aws:sfn/stateMachine:StateMachine");
   return {
     target,
@@ -164,11 +172,11 @@ function readStack(recorded: readonly Recorded[], outputs: StackOutputs, target:
     topicPolicies: new Map(ofType("aws:sns/topicPolicy:TopicPolicy").map((p) => [String(p.inputs.arn), json(p.inputs.policy)])),
     keyPolicies: new Map(ofType("aws:kms/key:Key").map((k) => [String(k.state.arn), json(k.inputs.policy)])),
     memberRole: {
-      name: memberRole.Properties.RoleName,
+      name: memberRole.RoleName,
       // CloudFormation fills in each account's own values where the template says Fn::Sub.
       inAccount: (accountId) => ({
-        trust: memberRole.Properties.AssumeRolePolicyDocument,
-        policy: substitute(memberRole.Properties.Policies[0].PolicyDocument, { "AWS::AccountId": accountId, "AWS::Partition": "aws" }) as PolicyDocument,
+        trust: memberRole.AssumeRolePolicyDocument,
+        policy: substitute(memberPolicy, { "AWS::AccountId": accountId, "AWS::Partition": "aws" }) as PolicyDocument,
       }),
       targetOuIds: ofType("aws:cloudformation/stackSetInstance:StackSetInstance").flatMap((i) => i.inputs.deploymentTargets?.organizationalUnitIds ?? []),
     },
@@ -189,6 +197,24 @@ function readStack(recorded: readonly Recorded[], outputs: StackOutputs, target:
     alarms: ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => ({ ...a.inputs, name: String(a.state.name), arn: String(a.state.arn) }) as DeployedAlarm),
     schedule: scheduleOf(ofType("aws:scheduler/schedule:Schedule")[0], target),
   };
+}
+
+/**
+ * Whether a condition of a CloudFormation template holds for the given parameters (their
+ * defaults otherwise): the intrinsic functions the member role's template uses, Ref, Fn::Equals,
+ * Fn::Not and Condition.
+ */
+function conditionsOf(template: { Parameters?: Record<string, { Default?: string }>; Conditions?: Record<string, unknown> }, given: Record<string, string>): (name: string) => boolean {
+  const parameters = { ...Object.fromEntries(Object.entries(template.Parameters ?? {}).map(([name, p]) => [name, p.Default])), ...given };
+  const value = (v: unknown): unknown => (v && typeof v === "object" && "Ref" in v ? parameters[(v as { Ref: string }).Ref] : v);
+  const holds = (c: unknown): boolean => {
+    const fn = c as Record<string, unknown[]> & { Condition?: string };
+    if (fn["Fn::Equals"]) return value(fn["Fn::Equals"][0]) === value(fn["Fn::Equals"][1]);
+    if (fn["Fn::Not"]) return !holds(fn["Fn::Not"][0]);
+    if (fn.Condition) return holds(template.Conditions?.[fn.Condition]);
+    throw new Error(`the emulator cannot evaluate the condition ${JSON.stringify(c)}`);
+  };
+  return (name) => holds(template.Conditions?.[name]);
 }
 
 function scheduleOf(schedule: Recorded, target: StackTarget): DeployedSchedule {

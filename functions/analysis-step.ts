@@ -1,10 +1,13 @@
+import type { IAMClient } from "@aws-sdk/client-iam";
 import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
-import { type AccountAnalysis, type AccountRead, analyzeAccount } from "./analysis/account-analysis";
+import { type AccountAnalysis, type AccountRead, type AccountRemediation, analyzeAccount } from "./analysis/account-analysis";
+import { keysToDeactivate, type RemediationSettings } from "./analysis/key-remediation";
+import { deactivateKeys } from "./aws/deactivate-keys";
 import type { AcceptedRisk } from "./analysis/accepted-risks";
 import type { ParsedReport } from "./analysis/credential-report";
 import type { FindingThresholds } from "./analysis/findings";
 import { accountImport } from "./analysis/security-hub-findings";
-import { type StoreDeps, storeAccountAnalysis } from "./storage/analysis-store";
+import { recordKeyActions, type StoreDeps, storeAccountAnalysis } from "./storage/analysis-store";
 import type { RunRef, SecurityHubResult } from "./run/contracts";
 import type { Log } from "./log";
 import { analysisKey } from "./run/report-keys";
@@ -16,6 +19,8 @@ export interface AnalysisSettings {
   readonly acceptedRisks: readonly AcceptedRisk[];
   /** Send each account's findings to its own Security Hub in this region; unset, nothing is sent. */
   readonly securityHub?: { readonly partition: string; readonly region: string };
+  /** Deactivate unused access keys (only where the report is read, with the account's session). @default off */
+  readonly remediation?: RemediationSettings;
 }
 
 /** What analysing one account came to. */
@@ -28,22 +33,38 @@ export interface AnalysedAccount {
 
 /**
  * One account's analysis, where its report is read: its findings and what changed since the run
- * before, with Security Hub on sent to the account's own Security Hub through `hub` (the session
- * already held in that account), then stored beside the report (once).
+ * before; with remediation on, its due unused keys deactivated through `iam` (the session held in
+ * the account) and recorded at once; with Security Hub on sent to the account's own Security Hub
+ * through `hub`; then stored beside the report (once).
  */
 export async function analyseAccount(
   input: AccountRead,
   settings: AnalysisSettings,
   deps: StoreDeps & { readonly log: Log; readonly sleep?: (ms: number) => Promise<void> },
   hub?: () => Promise<SecurityHubClient>,
+  iam?: IAMClient,
 ): Promise<AnalysedAccount> {
-  const { report, ...analysis } = analyzeAccount({ ...input, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks });
+  const { report, ...found } = analyzeAccount({ ...input, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks });
+  const remediation = settings.remediation?.enabled && iam ? await remediate(found, settings.remediation, iam, deps) : undefined;
+  const analysis = remediation ? { ...found, remediation } : found;
   // Sent before the analysis is stored: a stored analysis is one whose findings were sent (a
   // try cut short in between sends them again; an import of the same ids changes nothing).
   const toSend = settings.securityHub && hub ? accountImport(analysis, { ...importContext(input.run, settings.securityHub, deps.bucket), thresholds: settings.thresholds }) : undefined;
   const securityHub = toSend ? await sendToSecurityHub([toSend], { clientFor: () => hub!(), log: deps.log, ...(deps.sleep ? { sleep: deps.sleep } : {}) }) : undefined;
   await storeAccountAnalysis(deps, { ...analysis, ...(input.iam ? { iam: input.iam } : {}) });
   return { analysis, ...(report ? { report } : {}), ...(securityHub ? { securityHub } : {}) };
+}
+
+/** The account's due keys deactivated (or, in a dry run, named) and recorded; undefined when none is due or coming due. */
+async function remediate(analysis: AccountAnalysis, settings: RemediationSettings, iam: IAMClient, deps: StoreDeps & { readonly log: Log }): Promise<AccountRemediation | undefined> {
+  const { due, scheduled } = keysToDeactivate(analysis.findings, new Date(analysis.run.startedAt), settings);
+  if (due.length === 0 && scheduled.length === 0) return undefined;
+  const done = due.length > 0 ? await deactivateKeys(iam, due, settings, new Date()) : [];
+  const actions = done.length > 0 ? await recordKeyActions(deps, analysis.run, analysis.accountId, done) : [];
+  // Counts only: the user names and key ids are in the run's files, not in the logs.
+  const count = (outcome: string) => actions.filter((a) => a.outcome === outcome).length;
+  if (actions.length > 0) deps.log("keys-remediated", { accountId: analysis.accountId, deactivated: count("deactivated"), wouldDeactivate: count("would-deactivate"), left: count("left") });
+  return { actions, scheduled };
 }
 
 /** Where every imported finding says it comes from: the run, and its page in the S3 console. */

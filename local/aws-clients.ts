@@ -1,5 +1,6 @@
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
 import { IAMClient } from "@aws-sdk/client-iam";
+import { AccountClient } from "@aws-sdk/client-account";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
 import { SecurityHubClient } from "@aws-sdk/client-securityhub";
@@ -26,6 +27,8 @@ export interface AwsClients {
   /** Whether the endpoint still answers, from every call these clients make. */
   readonly health: EndpointHealth;
   readonly organizations: OrganizationsClient;
+  /** AWS Account Management: the accounts' alternate contacts. */
+  readonly account: AccountClient;
   readonly sts: STSClient;
   readonly s3: S3Client;
   readonly sns: SNSClient;
@@ -51,6 +54,7 @@ export function awsClients(target: AwsTarget): AwsClients {
     endpoint: target.endpoint,
     health,
     organizations: watched(new OrganizationsClient(base)),
+    account: watched(new AccountClient(base)),
     sts: watched(new STSClient(base)),
     // An emulator serves every bucket on one host: address buckets by path, not by subdomain.
     s3: watched(new S3Client({ ...base, forcePathStyle: target.endpoint !== undefined })),

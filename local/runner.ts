@@ -14,6 +14,8 @@ import { type PipelineSettings, settingsProblems } from "../functions/run/settin
 import { buildDefinition, STATES } from "../functions/pipeline/state-machine-definition";
 import { describeCaughtError } from "../functions/summarize/manifest";
 import type { ShardLimits } from "../functions/summarize/shards";
+import type { RemediationSettings } from "../functions/analysis/key-remediation";
+import type { OwnerSettings } from "../functions/run/owners";
 import { type SummarizeDeps, type SummarizeResult, type SummarizeStepInput, summarizeStep } from "../functions/summarize/summarize";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import type { AwsClients } from "./aws-clients";
@@ -43,6 +45,10 @@ export interface LocalRunOptions {
   readonly mapBucket?: string;
   /** How much one Summarize invocation combines before the run is cut into shards. @default SHARD_LIMITS */
   readonly shardLimits?: ShardLimits;
+  /** What the collector may do about unused access keys, as the stack's remediation. @default off */
+  readonly remediation?: RemediationSettings;
+  /** Where ListAccounts reads each account's owners, as the stack's ownerSources, ownerTagKey and owners file. @default none */
+  readonly owners?: OwnerSettings;
   readonly topicArn: string;
   readonly memberRoleName: string;
   readonly scope: AccountScope;
@@ -202,6 +208,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
           mapBucket: options.mapBucket,
           scope: options.scope,
           log,
+          ...(options.owners ? { owners: options.owners, account: as.listAccounts.account, ownAccountId } : {}),
         });
         progress.run = input.run;
         progress.listed = listed.counts.accounts;
@@ -217,6 +224,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
             thresholds: options.thresholds ?? DEFAULT_THRESHOLDS,
             acceptedRisks: options.acceptedRisks ?? [],
             ...(options.securityHub ? { securityHub: { partition, region: options.region } } : {}),
+            ...(options.remediation?.enabled ? { remediation: options.remediation } : {}),
           },
           bucket: options.bucket,
           memberRoleName: options.memberRoleName,

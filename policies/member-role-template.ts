@@ -1,5 +1,5 @@
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "./document";
-import { accountCredentialSettingsStatement, ownFindingsStatements, type SecurityHubTarget } from "./pipeline-policies";
+import { accountCredentialSettingsStatement, keyRemediationStatements, ownFindingsStatements, REMEDIATION_MODES, type RemediationMode, type SecurityHubTarget } from "./pipeline-policies";
 import { credentialReportStatement } from "./session-policies";
 
 /** The logical id of the member role in the StackSet template. */
@@ -34,6 +34,23 @@ export function memberRolePolicy(securityHub?: SecurityHubTarget): PolicyDocumen
   );
 }
 
+/** The StackSet parameter that gives the member role remediation's rights: off, dry-run or on. */
+export const REMEDIATION_PARAMETER = "Remediation";
+
+/**
+ * The member role's remediation policies, each only under its condition (the StackSet parameter
+ * REMEDIATION_PARAMETER): reading users' keys unless it is off, deactivating one only when on.
+ */
+const REMEDIATION_POLICIES = {
+  RemediationReadPolicy: { condition: "RemediationReads", name: "key-remediation-read" },
+  RemediationDeactivatePolicy: { condition: "RemediationDeactivates", name: "key-remediation-deactivate" },
+} as const;
+
+/** The member role's whole policy in an account under the given mode, as CloudFormation makes it (for tests and the emulator). */
+export function memberRolePolicyWith(mode: RemediationMode, account: { readonly partition: string; readonly accountId: string }, securityHub?: SecurityHubTarget): PolicyDocument {
+  return policyDocument(...memberRolePolicy(securityHub).Statement, ...keyRemediationStatements(mode, account));
+}
+
 /** With Security Hub on: the Security Hub region, that of the pipeline. */
 export interface MemberRoleOptions extends MemberRoleTrusted {
   readonly securityHubRegion?: string;
@@ -47,9 +64,24 @@ export function memberRoleTemplate(memberRoleName: string, options: MemberRoleOp
   // Each account's own ARNs: CloudFormation fills in the partition and the account.
   const securityHub = options.securityHubImporterRoleArn && options.securityHubRegion ? { partition: "${AWS::Partition}", region: options.securityHubRegion, accountId: "${AWS::AccountId}" } : undefined;
   const policy = memberRolePolicy(securityHub);
+  const account = { partition: "${AWS::Partition}", accountId: "${AWS::AccountId}" };
+  const [read, deactivate] = keyRemediationStatements("on", account);
+  const statements = { RemediationReadPolicy: [read], RemediationDeactivatePolicy: [deactivate] };
   const template = {
     AWSTemplateFormatVersion: "2010-09-09",
     Description: "Lets the organization's credential report collector read this account's IAM credential report.",
+    Parameters: {
+      [REMEDIATION_PARAMETER]: {
+        Type: "String",
+        AllowedValues: REMEDIATION_MODES,
+        Default: "off",
+        Description: "What the pipeline may do about unused access keys: off; dry-run (read users' keys); on (and deactivate them)",
+      },
+    },
+    Conditions: {
+      RemediationReads: { "Fn::Not": [{ "Fn::Equals": [{ Ref: REMEDIATION_PARAMETER }, "off"] }] },
+      RemediationDeactivates: { "Fn::Equals": [{ Ref: REMEDIATION_PARAMETER }, "on"] },
+    },
     Resources: {
       [MEMBER_ROLE_LOGICAL_ID]: {
         Type: "AWS::IAM::Role",
@@ -65,6 +97,20 @@ export function memberRoleTemplate(memberRoleName: string, options: MemberRoleOp
           ],
         },
       },
+      ...Object.fromEntries(
+        Object.entries(REMEDIATION_POLICIES).map(([logicalId, { condition, name }]) => [
+          logicalId,
+          {
+            Type: "AWS::IAM::RolePolicy",
+            Condition: condition,
+            Properties: {
+              RoleName: { Ref: MEMBER_ROLE_LOGICAL_ID },
+              PolicyName: name,
+              PolicyDocument: { Version: "2012-10-17", Statement: statements[logicalId as keyof typeof statements].map(substituted) },
+            },
+          },
+        ]),
+      ),
     },
     Outputs: { RoleArn: { Value: { "Fn::GetAtt": [MEMBER_ROLE_LOGICAL_ID, "Arn"] } } },
   };

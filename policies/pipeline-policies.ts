@@ -89,6 +89,8 @@ export interface CollectorPolicyArgs {
    * its own role (in every other account it imports with the member role's session it holds).
    */
   readonly securityHub?: SecurityHubTarget;
+  /** With remediation on or in a dry run: what it needs in the pipeline's own account (the member role's elsewhere). */
+  readonly remediation?: { readonly mode: RemediationMode; readonly accountId: string };
 }
 
 /**
@@ -118,6 +120,7 @@ export function collectorPolicy(args: CollectorPolicyArgs): PolicyDocument {
     accountCredentialSettingsStatement(),
     ...storageStatements(args.storage, "collector"),
     ...(args.securityHub ? ownFindingsStatements(args.securityHub) : []),
+    ...(args.remediation ? keyRemediationStatements(args.remediation.mode, { partition: args.partition, accountId: args.remediation.accountId }) : []),
     writeOwnLogs(args.logGroupArn),
   );
 }
@@ -136,6 +139,26 @@ export function accountCredentialSettingsStatement(): PolicyStatement {
   };
 }
 
+/**
+ * What the pipeline may do about unused access keys (the stack's remediation): nothing; read a
+ * user's keys and when each was last used (a dry run); or that and deactivate one.
+ */
+export type RemediationMode = "off" | "dry-run" | "on";
+export const REMEDIATION_MODES: readonly RemediationMode[] = ["off", "dry-run", "on"];
+
+/**
+ * The rights remediation needs in one account, on its IAM users only: ListAccessKeys and
+ * GetAccessKeyLastUsed to find the key the report names and confirm it unused, UpdateAccessKey to
+ * deactivate it. No DeleteAccessKey, ever: a deactivated key can be made active again.
+ */
+export function keyRemediationStatements(mode: RemediationMode, account: { readonly partition: string; readonly accountId: string }): PolicyStatement[] {
+  const users = `arn:${account.partition}:iam::${account.accountId}:user/*`;
+  if (mode === "off") return [];
+  const read: PolicyStatement = { Sid: "ReadUserAccessKeys", Effect: "Allow", Action: ["iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"], Resource: users };
+  if (mode === "dry-run") return [read];
+  return [read, { Sid: "DeactivateUserAccessKeys", Effect: "Allow", Action: "iam:UpdateAccessKey", Resource: users }];
+}
+
 /** The Distributed Map's working files: a bucket of the pipeline's own account (SSE-S3) and their prefix. */
 export interface MapFilesTarget {
   readonly bucketArn: string;
@@ -151,6 +174,10 @@ export interface ListAccountsPolicyArgs {
   readonly storage: StorageTarget;
   readonly mapFiles: MapFilesTarget;
   readonly logGroupArn: string;
+  /** Where the accounts' owners are read (the stack's ownerSources); none, nothing more is granted. @default [] */
+  readonly ownerSources?: readonly ("file" | "tag" | "contact")[];
+  /** The account ListAccounts runs in, whose own alternate contact is read without an account id. */
+  readonly accountId?: string;
 }
 
 /** ListAccounts: read the organization's accounts and OUs, and record the run's account list. */
@@ -170,11 +197,38 @@ export function listAccountsPolicy(args: ListAccountsPolicyArgs): PolicyDocument
       // The root and the OUs of this organization only, whichever OUs it has now or later.
       Resource: organizationParents(args.partition, args.organizationId),
     },
+    ...ownersStatements(args),
     ...storageStatements(args.storage, "listAccounts"),
     // The list the Distributed Map reads (accounts-to-collect.json).
     { Sid: "StoreMapInput", Effect: "Allow", Action: ["s3:PutObject", "s3:GetObject"], Resource: objectsUnder(args.mapFiles.bucketArn, args.mapFiles.prefix) },
     writeOwnLogs(args.logGroupArn),
   );
+}
+
+/**
+ * Reading the accounts' owners, only for the sources the stack asks: the OU tree from the root
+ * (ListRoots: no resource; the parents are granted already) for every source, each account's tags
+ * (ListTagsForResource on the organization's accounts), and each account's SECURITY alternate
+ * contact (GetAlternateContact, on the organization's accounts and on the pipeline's own).
+ */
+function ownersStatements(args: ListAccountsPolicyArgs): PolicyStatement[] {
+  const sources = args.ownerSources ?? [];
+  if (sources.length === 0) return [];
+  const statements: PolicyStatement[] = [{ Sid: "FindOrganizationRoot", Effect: "Allow", Action: "organizations:ListRoots", Resource: "*" }];
+  if (sources.includes("tag")) {
+    statements.push({ Sid: "ReadAccountOwnerTags", Effect: "Allow", Action: "organizations:ListTagsForResource", Resource: `arn:${args.partition}:organizations::*:account/${args.organizationId}/*` });
+  }
+  if (sources.includes("contact")) {
+    statements.push({
+      Sid: "ReadSecurityContacts",
+      Effect: "Allow",
+      Action: "account:GetAlternateContact",
+      Resource: [`arn:${args.partition}:account::*:account/${args.organizationId}/*`, ...(args.accountId ? [`arn:${args.partition}:account::${args.accountId}:account`] : [])],
+      // The security contact only, never billing's or operations'.
+      Condition: { "ForAnyValue:StringEquals": { "account:AlternateContactTypes": ["SECURITY"] } },
+    });
+  }
+  return statements;
 }
 
 /** Where an account's own findings go in Security Hub: its default product and its hub, in one region. */

@@ -1,5 +1,5 @@
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "./document";
-import { accountCredentialSettingsStatement, ownFindingsStatements, type SecurityHubTarget } from "./pipeline-policies";
+import { accountCredentialSettingsStatement, keyRemediationStatements, ownFindingsStatements, type RemediationMode, type SecurityHubTarget } from "./pipeline-policies";
 
 /**
  * Session policies: what each caller of the member role may do in its session. The session gets the
@@ -20,9 +20,17 @@ export function credentialReportStatement(): PolicyStatement {
   };
 }
 
-/** The collector: read the account's report and credential settings and, with Security Hub on, send its findings. */
-export function collectorSessionPolicy(securityHub?: SecurityHubTarget): PolicyDocument {
-  return policyDocument(credentialReportStatement(), accountCredentialSettingsStatement(), ...(securityHub ? ownFindingsStatements(securityHub) : []));
+/**
+ * The collector: read the account's report and credential settings; with Security Hub on, send its
+ * findings; with remediation on (or in a dry run), what that needs in the account and no more.
+ */
+export function collectorSessionPolicy(securityHub?: SecurityHubTarget, remediation?: { readonly mode: RemediationMode; readonly partition: string; readonly accountId: string }): PolicyDocument {
+  return policyDocument(
+    credentialReportStatement(),
+    accountCredentialSettingsStatement(),
+    ...(securityHub ? ownFindingsStatements(securityHub) : []),
+    ...(remediation ? keyRemediationStatements(remediation.mode, remediation) : []),
+  );
 }
 
 /** Summarize, with Security Hub on: send the account's findings, nothing else. */

@@ -84,6 +84,16 @@ export async function runAndReport(clients: AwsClients, options: RunAndReport): 
     if (options.findingsNote) console.log(`\n${options.findingsNote}`);
   }
   if (result.summary.securityHub) console.log(`\n${securityHubMessage(result.summary.securityHub)}`);
+  const remediation = summary?.remediation;
+  if (remediation && remediation.deactivated + remediation.wouldDeactivate + remediation.left + remediation.scheduled + remediation.fixedByPipeline > 0) {
+    console.log(
+      `\nRemediation: ${remediation.deactivated} access key(s) deactivated (never deleted), ${remediation.wouldDeactivate} would be in a dry run, ` +
+        `${remediation.left} left as IAM showed them, ${remediation.scheduled} due after their notice; ${remediation.fixedByPipeline} finding(s) resolved by an earlier deactivation. ` +
+        `Each action and its undo command: ${runFolder}${ANALYSIS_FILES.actions}`,
+    );
+  }
+  const owners = result.summary.ownerMessages;
+  if (owners) console.log(`\nOwner messages: ${owners.sent} sent, one per owner with something to hear${owners.failed > 0 ? `; ${owners.failed} could not be sent` : ""}.`);
   console.log("");
   const analysisError = result.summary.analysisError;
   if (analysisError) {

@@ -1,6 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { DEFAULT_REMEDIATION, MIN_UNUSED_DAYS, type RemediationSettings } from "../../functions/analysis/key-remediation";
+import { InvalidOwners, OWNER_SOURCES, type OwnerRule, type OwnerSettings, type OwnerSource, ownerRulesOf } from "../../functions/run/owners";
+import { REMEDIATION_MODES } from "../../policies/pipeline-policies";
 import { DEFAULT_MEMBER_ROLE_NAME } from "../../functions/aws/member-credentials";
 import { readWholeNumber } from "../../functions/whole-number";
 import type { StackSetCallAs } from "../cross-account-role-stack-set";
@@ -75,6 +79,10 @@ export interface CredReportConfig {
   readonly acceptedRisks: readonly AcceptedRisk[];
   /** Import the findings into each member account's Security Hub. @default false */
   readonly securityHub: boolean;
+  /** Deactivate unused access keys: off, a dry run, or on. @default off (unusedDays 90, noticeDays 7) */
+  readonly remediation: RemediationSettings;
+  /** Where each account's owners come from, in order; none, owners hear nothing of their own. @default none */
+  readonly owners: OwnerSettings;
   /** Role in a separate account in which the bucket and key are created. */
   readonly storageAccountRoleArn?: string;
   /** Besides the deploying role, who may change the bucket's protections and the key's life. @default [] */
@@ -131,6 +139,13 @@ export const CONFIG_KEYS = [
   "acceptedRisksFile",
   "acceptedRisks",
   "securityHub",
+  "remediation",
+  "remediationUnusedDays",
+  "remediationNoticeDays",
+  "ownerSources",
+  "ownerTagKey",
+  "ownersFile",
+  "owners",
   "storageAccount",
   "managementAccountRole",
   "glueDatabaseName",
@@ -304,6 +319,20 @@ export function parseConfig(raw: Readonly<Record<string, string>>, context: Stac
       ? parseRisks(acceptedRisksText, "acceptedRisks", "acceptedRisks", problems)
       : [];
 
+  const remediationMode = take("remediation", oneOf(REMEDIATION_MODES), "off");
+  const remediation: RemediationSettings = {
+    enabled: remediationMode !== "off",
+    dryRun: remediationMode !== "on",
+    unusedDays: take("remediationUnusedDays", number(MIN_UNUSED_DAYS, 3650), DEFAULT_REMEDIATION.unusedDays),
+    noticeDays: take("remediationNoticeDays", number(0, 365), DEFAULT_REMEDIATION.noticeDays),
+  };
+  if (remediation.enabled && remediation.unusedDays < findingThresholds.unusedDays) {
+    problems.push(
+      `remediationUnusedDays must be at least unusedDays (${findingThresholds.unusedDays}), got ${remediation.unusedDays} (a key is deactivated only once its credential-unused finding is open)`,
+    );
+  }
+  const owners = parseOwners(text, context.readFile ?? ((path) => readFileSync(path, "utf8")), problems);
+
   // 0, the declared default, keeps reports forever.
   const reportRetentionDays = take("reportRetentionDays", number(0, 36500), 0) || undefined;
   if (existingBucket && reportRetentionDays !== undefined) {
@@ -344,6 +373,8 @@ export function parseConfig(raw: Readonly<Record<string, string>>, context: Stac
     findingThresholds,
     acceptedRisks,
     securityHub: take("securityHub", booleanValue, false),
+    remediation,
+    owners,
     storageAccountRoleArn,
     evidenceAdministrators,
     managementAccountRoleArn,
@@ -384,6 +415,42 @@ function parseRisks(text: string, source: string, where: string, problems: strin
     problems.push(...err.problems.map((p) => `${where}: ${p}`));
     return [];
   }
+}
+
+/** Where owners come from: the sources in order, each with what it needs (the tag's key, the file). */
+function parseOwners(text: (key: ConfigKey) => string | undefined, readFile: (path: string) => string, problems: string[]): OwnerSettings {
+  const raw = text("ownerSources");
+  const sources = raw === undefined ? [] : (stringList("ownerSources", raw).value ?? []);
+  const unknown = sources.filter((source) => !OWNER_SOURCES.includes(source as OwnerSource));
+  if (raw !== undefined && (unknown.length > 0 || new Set(sources).size !== sources.length)) {
+    problems.push(problem("ownerSources", `a list of ${OWNER_SOURCES.join(", ")}, each once, in the order they are asked`, raw));
+  }
+  const tagKey = text("ownerTagKey");
+  if (tagKey !== undefined && !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u.test(tagKey)) problems.push(problem("ownerTagKey", "an Organizations tag key (1-128 letters, digits, spaces and _.:/=+-@)", tagKey));
+  if (sources.includes("tag") && tagKey === undefined) problems.push('ownerTagKey must be set when ownerSources has "tag" (the tag on each account that names its owners)');
+  const file = text("ownersFile");
+  const inline = text("owners");
+  if (file && inline) problems.push("owners must be unset when ownersFile is set, got both (give the rules once: the file's path, or its text)");
+  let rules: OwnerRule[] = [];
+  const source = file ? `ownersFile ${JSON.stringify(file)}` : "owners";
+  let body = inline;
+  if (file) {
+    try {
+      body = readFile(file);
+    } catch (err) {
+      problems.push(`ownersFile must name a readable YAML or JSON file, got ${JSON.stringify(file)} (${(err as Error).message.split("\n")[0]})`);
+    }
+  }
+  if (body !== undefined) {
+    try {
+      rules = ownerRulesOf(parseYaml(body, { schema: "core" }), source);
+    } catch (err) {
+      if (err instanceof InvalidOwners) problems.push(...err.problems.map((p) => `${source}: ${p}`));
+      else problems.push(`${source}: not YAML or JSON: ${(err as Error).message.split("\n")[0]}`);
+    }
+  }
+  if (sources.includes("file") && body === undefined) problems.push('ownersFile (or owners) must be set when ownerSources has "file" (the rules that name each account\'s owners)');
+  return { sources: sources as OwnerSource[], rules, ...(tagKey ? { tagKey } : {}) };
 }
 
 // The pipeline settings and thresholds carry their own bounds; here only "is it a number".

@@ -75,7 +75,16 @@ const SERVICES: Record<string, Judge> = {
     if (["ListAccountsForParent", "ListOrganizationalUnitsForParent", "ListChildren", "CreateOrganizationalUnit"].includes(op)) return one(`organizations:${op}`, parent(string(p.ParentId)));
     if (["MoveAccount", "CloseAccount", "DescribeAccount"].includes(op)) return one(`organizations:${op}`, account(string(p.AccountId)));
     if (op === "ListParents") return one("organizations:ListParents", account(string(p.ChildId)));
+    if (["ListTagsForResource", "TagResource", "UntagResource"].includes(op) && /^\d{12}$/.test(string(p.ResourceId))) return one(`organizations:${op}`, account(string(p.ResourceId)));
     return undefined;
+  },
+
+  // AWS Account Management: an account of the organization by its id, or the caller's own account.
+  account: (call, { partition, organizationId, managementAccountId, callerAccount }) => {
+    const p = call.params;
+    if (!["GetAlternateContact", "PutAlternateContact", "DeleteAlternateContact"].includes(call.operation)) return undefined;
+    const resource = string(p.AccountId) ? `arn:${partition}:account::${managementAccountId}:account/${organizationId}/${string(p.AccountId)}` : `arn:${partition}:account::${callerAccount}:account`;
+    return one(`account:${call.operation}`, resource, { "account:AlternateContactTypes": [string(p.AlternateContactType)] });
   },
 
   events: (call, { partition, region, callerAccount }) => {

@@ -49,6 +49,8 @@ export function describeCall(request: HttpRequest): AwsCall {
     return { ...base, operation: s3Operation(request.method, s3, request.headers), params: Object.fromEntries(url.searchParams), s3 };
   }
   if (service === "securityhub") return { ...base, operation: securityHubOperation(request.method, url.pathname), params: jsonBody(request.body) };
+  // Account Management is REST-JSON: POST /getAlternateContact names the operation in its path.
+  if (service === "account") return { ...base, operation: url.pathname.replace(/^\/+/, "").replace(/^./, (c) => c.toUpperCase()), params: jsonBody(request.body) };
   const target = request.headers["x-amz-target"];
   // The JSON protocols: X-Amz-Target is <service prefix>.<operation>.
   if (typeof target === "string") return { ...base, operation: target.split(".").pop() ?? target, params: jsonBody(request.body) };

@@ -1,3 +1,4 @@
+import type { KeyAction, ScheduledKeyAction } from "./key-remediation";
 import type { AccountRef, RunRef } from "../run/contracts";
 import { type AcceptedRisk, applyAcceptedRisks, rulesInForce, userMatcher } from "./accepted-risks";
 import { withBreakGlass } from "./break-glass";
@@ -14,6 +15,8 @@ export interface KnownAccount {
   readonly accountName?: string;
   readonly findings: readonly StoredFinding[];
   readonly notRechecked: readonly CarriedFinding[];
+  /** The keys the pipeline deactivated in the account that run: their findings resolve as fixed by it. */
+  readonly deactivated?: readonly { readonly findingId: string; readonly at: string }[];
 }
 
 /**
@@ -58,6 +61,14 @@ export interface AccountAnalysis {
    * of earlier versions, which kept it beside the report (account=<id>.iam.json).
    */
   readonly iam?: IamAccount;
+  /** What the pipeline did about the account's unused keys (remediation on), and which keys come due. */
+  readonly remediation?: AccountRemediation;
+}
+
+/** Remediation in one account: what was done (or, in a dry run, would have been), and what comes due after its notice. */
+export interface AccountRemediation {
+  readonly actions: readonly KeyAction[];
+  readonly scheduled: readonly ScheduledKeyAction[];
 }
 
 /** One account of a run as it was read: its report, what IAM said beside it, and what the run before knew. */
@@ -138,6 +149,7 @@ function withChanges(
   const knownList: CarriedFinding[] = known ? [...known.findings.map((f) => ({ ...f, lastSeenRunId: known.runId })), ...known.notRechecked] : [];
   const knownById = new Map(knownList.map((f) => [f.id, f]));
   const current = new Set(findings.map((f) => f.id));
+  const fixedAt = new Map((known?.deactivated ?? []).map((d) => [d.findingId, d.at]));
   const decided = (checkId: CheckId) => checked.rechecked && !checked.undecided.includes(checkId);
   return {
     accountId: account.id,
@@ -147,7 +159,9 @@ function withChanges(
     rechecked: checked.rechecked,
     findings: findings.map((f) => ({ ...f, firstSeenAt: knownById.get(f.id)?.firstSeenAt ?? new Date(run.startedAt).toISOString(), ...(ruleOf.has(f.id) ? { acceptedRisk: ruleOf.get(f.id) } : {}) })),
     newIds: findings.filter((f) => !knownById.has(f.id)).map((f) => f.id),
-    resolved: knownList.filter((f) => !current.has(f.id) && decided(f.checkId)).map(({ lastSeenRunId: _, ...finding }) => finding),
+    resolved: knownList
+      .filter((f) => !current.has(f.id) && decided(f.checkId))
+      .map(({ lastSeenRunId: _, ...finding }) => (fixedAt.has(finding.id) ? { ...finding, fixedByPipelineAt: fixedAt.get(finding.id) } : finding)),
     notRechecked: knownList.filter((f) => !current.has(f.id) && !decided(f.checkId)),
     acceptedBeforeIds: findings.filter((f) => knownById.get(f.id)?.acceptedRisk).map((f) => f.id),
     usedRules,

@@ -6,6 +6,8 @@ export interface StoredFinding extends Finding {
   /** The start of the first run it was seen in (absent in files of older versions). */
   readonly firstSeenAt?: string;
   readonly acceptedRisk?: AcceptedRisk;
+  /** On a resolved finding: when the pipeline deactivated the key it was about (remediation), in the run before. */
+  readonly fixedByPipelineAt?: string;
 }
 
 /** A finding of an account whose report was not read this run, carried forward as it was last seen. */

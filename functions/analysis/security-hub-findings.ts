@@ -1,3 +1,4 @@
+import type { KeyAction } from "./key-remediation";
 import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import type { AcceptedRisk } from "./accepted-risks";
 import { ruleSubject } from "./accepted-risks";
@@ -37,6 +38,8 @@ const CIS = "CIS AWS Foundations Benchmark v3.0.0";
 // ASFF's limits: Description 1024 characters, Note.Text 512.
 const DESCRIPTION_MAX = 1024;
 const NOTE_MAX = 512;
+/** A ProductFields value: at most 2,048 characters (AwsSecurityFinding, ProductFields). */
+const PRODUCT_FIELD_MAX = 2048;
 /** What a finding's Security Hub id ends with while an accepted risk covers it. */
 export const ACCEPTED_ID_SUFFIX = "/accepted";
 
@@ -71,9 +74,11 @@ export function accountImport(account: AccountAnalysis, context: ImportContext):
   const findings: AwsSecurityFinding[] = [];
   const twins: AwsSecurityFinding[] = [];
   let stateChanges = 0;
+  const actionOf = new Map((account.remediation?.actions ?? []).filter((a) => a.outcome !== "left").map((a) => [a.findingId, a]));
   const add = (finding: Finding & { firstSeenAt?: string }, rule: AcceptedRisk | undefined, state: { archived: boolean; known: boolean; changed: boolean }) => {
     const firstSeenAt = finding.firstSeenAt ?? context.runStartedAt;
-    findings.push(asffFinding(finding, context, { firstSeenAt, rule, archived: state.archived }));
+    const action = actionOf.get(finding.id);
+    findings.push(asffFinding(finding, context, { firstSeenAt, rule, archived: state.archived, ...(action ? { action } : {}) }));
     if (state.changed || (rule && state.known)) twins.push(asffFinding(finding, context, { firstSeenAt, rule, archived: true, twin: true }));
   };
   for (const finding of account.findings) {
@@ -115,6 +120,8 @@ export function asffFinding(finding: Finding, context: ImportContext, state: Fin
       "org-credential-reports/CheckId": finding.checkId,
       // The Security Hub control that decides the same, for correlating with Security Hub's own findings.
       ...(check.securityHub ? { "org-credential-reports/SecurityHubControl": check.securityHub } : {}),
+      // What the pipeline did about it (remediation): a product field, which every import may update.
+      ...(state.action ? { "org-credential-reports/PipelineAction": actionNote(state.action) } : {}),
     },
     // A twin moved, it was not fixed: only a resolved finding passes.
     Compliance: { Status: state.archived && !state.twin ? "PASSED" : "FAILED", ...(cis ? { RelatedRequirements: [cis] } : {}) },
@@ -134,6 +141,14 @@ export interface FindingState {
   readonly archived: boolean;
   /** The finding under the id of the state it is not in (securityHubId), to archive. */
   readonly twin?: boolean;
+  /** What the pipeline did about the key this run. */
+  readonly action?: KeyAction;
+}
+
+/** What the pipeline did about a key, and how to undo it, as the finding's product field says it. */
+export function actionNote(action: KeyAction): string {
+  const what = action.outcome === "deactivated" ? "Deactivated by the credential report pipeline" : "Due for deactivation by the credential report pipeline (dry run: nothing changed)";
+  return `${what} on ${action.at} (key ${action.accessKeyId}, unused ${action.daysUnused} days, open since ${action.openSince}). Undo: ${action.undo}`.slice(0, PRODUCT_FIELD_MAX);
 }
 
 /** What Security Hub shows under Remediation: the fix in at most 512 characters, and AWS's page. */

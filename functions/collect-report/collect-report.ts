@@ -11,6 +11,7 @@ import { withRetries } from "../aws/with-retries";
 import { memberCredentials, type TemporaryCredentials } from "../aws/member-credentials";
 import { collectorSessionPolicy } from "../../policies/session-policies";
 import { isReportNotReadyError, isReportReady } from "./progress";
+import { remediationMode } from "../analysis/key-remediation";
 import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { type AnalysisSettings, analyseAccount } from "../analysis-step";
 import type { IamAccount } from "../analysis/iam-account";
@@ -164,7 +165,7 @@ async function analyseStored(
     const generatedAt = report.generatedAt === "unknown" ? undefined : new Date(report.generatedAt);
     const hub = deps.securityHubClient ? async () => deps.securityHubClient!(session.credentials) : undefined;
     const csv = Buffer.from(report.content).toString("utf-8");
-    const { securityHub } = await retry(() => analyseAccount({ account, run, csv, generatedAt, iam: report.iam, known }, deps.analysis!, store, hub));
+    const { securityHub } = await retry(() => analyseAccount({ account, run, csv, generatedAt, iam: report.iam, known }, deps.analysis!, store, hub, session.iam));
     return { stored: true, ...(securityHub ? { securityHub } : {}) };
   } catch (err) {
     deps.log("analysis-left-to-summarize", { accountId: account.id, runId: run.id, error: String(err) });
@@ -208,7 +209,9 @@ async function fetchReport(iam: IAMClient, session: AccountSession): Promise<Fet
 
 function credentialsFor(accountId: string, runId: string, deps: CollectDeps): Promise<TemporaryCredentials | undefined> {
   const hub = deps.analysis?.securityHub;
-  const sessionPolicy = (id: string) => collectorSessionPolicy(hub ? { ...hub, accountId: id } : undefined);
+  const remediation = remediationMode(deps.analysis?.remediation);
+  const sessionPolicy = (id: string) =>
+    collectorSessionPolicy(hub ? { ...hub, accountId: id } : undefined, remediation === "off" ? undefined : { mode: remediation, partition: deps.partition, accountId: id });
   return memberCredentials(accountId, runId, { sts: deps.sts, partition: deps.partition, roleName: deps.memberRoleName, ownAccountId: deps.ownAccountId, sessionPolicy });
 }
 

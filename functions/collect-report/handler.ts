@@ -11,7 +11,7 @@ import { jsonLog } from "../log";
 import { SDK_RETRIES } from "../aws/sdk-retries";
 import { collectBatch } from "./collect-batch";
 import { thresholdsFromEnv } from "../analysis/thresholds";
-import { packagedAcceptedRisks } from "../pipeline/packaged-risks";
+import { packagedAcceptedRisks, remediationFromEnv } from "../pipeline/packaged-risks";
 
 const sts = new STSClient(SDK_RETRIES);
 const s3 = new S3Client(SDK_RETRIES);
@@ -22,6 +22,8 @@ const memberRoleName = requiredEnv(process.env, LAMBDA_ENV["collect-report"].mem
 const thresholds = thresholdsFromEnv(process.env);
 const acceptedRisks = packagedAcceptedRisks(process.env[LAMBDA_ENV["collect-report"].acceptedRisksFile]);
 const securityHub = process.env[LAMBDA_ENV["collect-report"].securityHub] === "true";
+// What it may do about unused keys (off unless the stack turned it on).
+const remediation = remediationFromEnv(process.env);
 const ownSecurityHub = new SecurityHubClient(SDK_RETRIES);
 
 export async function handler(event: BatchState, context: Context) {
@@ -33,7 +35,7 @@ export async function handler(event: BatchState, context: Context) {
       s3,
       iamClient: (credentials) => (credentials ? new IAMClient({ ...SDK_RETRIES, credentials }) : ownIam),
       securityHubClient: (credentials) => (credentials ? new SecurityHubClient({ ...SDK_RETRIES, credentials }) : ownSecurityHub),
-      analysis: { thresholds, acceptedRisks, ...(securityHub ? { securityHub: { partition, region } } : {}) },
+      analysis: { thresholds, acceptedRisks, ...(securityHub ? { securityHub: { partition, region } } : {}), ...(remediation.enabled ? { remediation } : {}) },
       bucket,
       memberRoleName,
       ownAccountId,

@@ -7,6 +7,9 @@ import {
   paginateListOrganizationalUnitsForParent,
 } from "@aws-sdk/client-organizations";
 import type { S3Client } from "@aws-sdk/client-s3";
+import type { AccountClient } from "@aws-sdk/client-account";
+import type { OwnerSettings } from "../run/owners";
+import { withOwners } from "./owners-lookup";
 import { type AccountListing, type AccountRef, countByStatus, type ListedAccounts, type RunRef, type SkippedAccount } from "../run/contracts";
 import { describeAwsError, InvalidInput, ListAccountsFailed, TransientAwsError } from "../run/errors";
 import { LAMBDA_ENV, listEnv } from "../pipeline/lambda-env";
@@ -54,6 +57,12 @@ export interface ListAccountsDeps {
   readonly mapBucket?: string;
   readonly scope: AccountScope;
   readonly log: Log;
+  /** Where each account's owners come from; unset, none are read. */
+  readonly owners?: OwnerSettings;
+  /** AWS Account Management, for owners from alternate contacts. */
+  readonly account?: AccountClient;
+  /** The account ListAccounts runs in. */
+  readonly ownAccountId?: string;
 }
 
 /** The ListAccounts step: the accounts of the run, recorded beside its reports; where they are and how many. */
@@ -61,12 +70,26 @@ export async function listRunAccounts(input: { readonly run: RunRef }, deps: Lis
   if (typeof input?.run?.id !== "string" || typeof input.run.startedAt !== "string") {
     throw new InvalidInput(`expected {run: {id, startedAt}}, got keys ${Object.keys(input ?? {}).join(", ")}`);
   }
-  const listing = await listAccounts(deps.organizations, deps.scope, deps.log);
+  const found = await listAccounts(deps.organizations, deps.scope, deps.log);
+  const listing = deps.owners?.sources.length ? { ...found, accounts: await ownersOf(found.accounts, deps) } : found;
   const listed = await recordAccountList(input.run, listing, deps);
   // Found once for the run: every batch compares its accounts with that run's.
   const previousRun = (await findPreviousRun(input.run, deps)) ?? null;
   deps.log("previous-run", { runId: input.run.id, previousRunId: previousRun?.id ?? null });
   return { ...listed, previousRun };
+}
+
+/** The accounts with their owners; "later" from AWS past the SDK's retries runs the step again. */
+async function ownersOf(accounts: readonly AccountRef[], deps: ListAccountsDeps): Promise<AccountRef[]> {
+  try {
+    const owned = await withOwners(accounts, { organizations: deps.organizations, account: deps.account, owners: deps.owners!, ownAccountId: deps.ownAccountId, log: deps.log });
+    deps.log("owners-read", { accounts: owned.length, withOwners: owned.filter((a) => a.owners).length, sources: deps.owners!.sources });
+    return owned;
+  } catch (err) {
+    const aws = describeAwsError(err);
+    if (aws.transient) throw new TransientAwsError(aws.code, aws.message);
+    throw new ListAccountsFailed(aws.code, `reading the OU tree for the owners: ${aws.message}`);
+  }
 }
 
 /** Pure: splits accounts into those to collect and those skipped, sorted by id. */

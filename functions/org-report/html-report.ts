@@ -1,3 +1,4 @@
+import type { KeyAction } from "../analysis/key-remediation";
 import { createHash } from "node:crypto";
 import type { AccountAnalysis } from "../analysis/account-analysis";
 import { type AcceptedRisk, ruleSubject } from "../analysis/accepted-risks";
@@ -59,6 +60,8 @@ export interface PageModel {
   readonly resolved: Excerpt<StoredFinding>;
   readonly notRechecked: Excerpt<CarriedFinding>;
   readonly accepted: Excerpt<StoredFinding & { readonly acceptedRisk: AcceptedRisk }>;
+  /** What the pipeline did about unused keys this run (remediation). */
+  readonly actions: Excerpt<KeyAction>;
   readonly expiredRules: readonly AcceptedRisk[];
   readonly staleRules: readonly AcceptedRisk[];
   /** Account id to name, for the accounts the page names. */
@@ -105,6 +108,7 @@ export interface PageState {
   readonly resolved: Excerpt<StoredFinding>;
   readonly notRechecked: Excerpt<CarriedFinding>;
   readonly accepted: Excerpt<StoredFinding & { acceptedRisk: AcceptedRisk }>;
+  readonly actions: Excerpt<KeyAction>;
   readonly names: [string, string][];
   readonly newCount: number;
   readonly newAccepted: number;
@@ -123,6 +127,7 @@ export class PageBuilder {
   private readonly resolved = new FirstRows<StoredFinding>(MAX_LIST_ROWS);
   private readonly notRechecked = new FirstRows<CarriedFinding>(MAX_LIST_ROWS);
   private readonly accepted = new FirstRows<StoredFinding & { acceptedRisk: AcceptedRisk }>(MAX_LIST_ROWS);
+  private readonly actions = new FirstRows<KeyAction>(MAX_LIST_ROWS);
   private readonly names = new Map<string, string>();
   private newCount = 0;
   private newAccepted = 0;
@@ -153,6 +158,7 @@ export class PageBuilder {
     if (own.size > 0) this.byAccount.set(account.accountId, own);
     for (const f of account.resolved) this.resolved.add(f);
     for (const f of account.notRechecked) this.notRechecked.add(f);
+    for (const action of account.remediation?.actions ?? []) this.actions.add(action);
   }
 
   /** What it has gathered, as JSON (Maps as entry lists, in their order). */
@@ -167,6 +173,7 @@ export class PageBuilder {
       resolved: excerpt(this.resolved),
       notRechecked: excerpt(this.notRechecked),
       accepted: excerpt(this.accepted),
+      actions: excerpt(this.actions),
       names: [...this.names],
       newCount: this.newCount,
       newAccepted: this.newAccepted,
@@ -196,6 +203,7 @@ export class PageBuilder {
     this.resolved.absorb(state.resolved);
     this.notRechecked.absorb(state.notRechecked);
     this.accepted.absorb(state.accepted);
+    this.actions.absorb(state.actions);
   }
 
   model(
@@ -238,6 +246,7 @@ export class PageBuilder {
       resolved: this.resolved,
       notRechecked: this.notRechecked,
       accepted: this.accepted,
+      actions: this.actions,
       expiredRules: rules.expired,
       staleRules: rules.stale,
       accountNames: this.names,
@@ -371,7 +380,19 @@ ${keyAgeChart(model.keyAges)}
 ${checks.map((c) => checkTable(c, model.rowsByCheck.get(c)!, accountLabel, model.thresholds)).join("\n")}
 ${
   model.resolved.total > 0
-    ? `<h2>Resolved since the previous run</h2>\n<ul>${model.resolved.shown.map((f) => `<li>${e(f.message)}</li>`).join("")}</ul>${moreIn(model.resolved, "changes.json")}`
+    ? `<h2>Resolved since the previous run</h2>\n<ul>${model.resolved.shown
+        .map((f) => `<li>${e(f.message)}${f.fixedByPipelineAt ? ` <strong>(fixed by the pipeline: key deactivated ${e(f.fixedByPipelineAt)})</strong>` : ""}</li>`)
+        .join("")}</ul>${moreIn(model.resolved, "changes.json")}`
+    : ""
+}
+${
+  model.actions.total > 0
+    ? `<h2>Access keys the pipeline acted on</h2>\n<p>Unused access keys past the remediation threshold and notice: deactivated (never deleted), or in a dry run only named. Each action and the command that undoes it: actions.jsonl.</p>\n<table><thead><tr><th>account</th><th>user</th><th>key</th><th>unused</th><th>what</th><th>when</th><th>undo</th></tr></thead><tbody>${model.actions.shown
+        .map(
+          (a) =>
+            `<tr><td>${e(accountLabel(a.accountId))}</td><td>${e(a.user)}</td><td>${e(a.accessKeyId ?? a.credential)}</td><td>${a.daysUnused} days</td><td>${e(a.outcome === "left" ? `left: ${a.reason ?? ""}` : a.outcome)}</td><td>${e(a.at)}</td><td><code>${e(a.undo ?? "")}</code></td></tr>`,
+        )
+        .join("")}</tbody></table>${moreIn(model.actions, "actions.jsonl")}`
     : ""
 }
 ${

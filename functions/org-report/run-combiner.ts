@@ -11,6 +11,7 @@ import { spreadsheetCsv } from "./users-csv";
 import { remediationOf, remediationText } from "../analysis/remediation";
 import { type RunRecord, runRecord, trendOf } from "./run-history";
 import { FindingsParquet, type HistoryRow } from "./findings-parquet";
+import { type AccountOwnership, type OwnerNotice, OwnerNotices } from "./owner-notices";
 
 /** New critical and high findings listed in the digest at most (the SNS mail stays readable); the count has them all. */
 export const MAX_URGENT_LISTED = 20;
@@ -39,6 +40,11 @@ export interface StoredSummary extends FindingsSummary {
   readonly rules: { readonly expired: readonly AcceptedRisk[]; readonly stale: readonly AcceptedRisk[] };
   /** Checks left undecided (IAM refused a call they need): in how many accounts, by check, and the first accounts. */
   readonly notEvaluated: NotEvaluatedSummary;
+  /**
+   * What the pipeline did about unused keys (remediation): keys deactivated, found due in a dry
+   * run, left (IAM said otherwise), due after their notice; and findings resolved because it did.
+   */
+  readonly remediation: { readonly deactivated: number; readonly wouldDeactivate: number; readonly left: number; readonly scheduled: number; readonly fixedByPipeline: number };
   /** What the run was analysed with: summarize --bucket analyses it again the same way (since 0.5.0). */
   readonly settings: { readonly thresholds: FindingThresholds; readonly acceptedRisks: readonly AcceptedRisk[] };
 }
@@ -50,6 +56,8 @@ export interface CombinedRun {
   readonly findings: number;
   /** The accounts not re-checked whose findings were carried, sorted. */
   readonly notRecheckedAccounts: readonly string[];
+  /** What each owner with something to hear is told (the stack routes to owners), by address. */
+  readonly ownerNotices: readonly OwnerNotice[];
 }
 
 /**
@@ -70,9 +78,26 @@ export interface CombinerState {
   readonly written: Record<string, number>;
   readonly urgent: Finding[];
   readonly counts: Record<(typeof COUNTS)[number], number>;
+  readonly owners: OwnerNotice[];
 }
 
-const COUNTS = ["urgentCount", "accounts", "users", "open", "total", "newCount", "newAccepted", "resolvedCount", "carriedCount", "accepted"] as const;
+const COUNTS = [
+  "urgentCount",
+  "accounts",
+  "users",
+  "open",
+  "total",
+  "newCount",
+  "newAccepted",
+  "resolvedCount",
+  "carriedCount",
+  "accepted",
+  "deactivated",
+  "wouldDeactivate",
+  "left",
+  "scheduled",
+  "fixedByPipeline",
+] as const;
 
 /** The columns of findings.csv: a finding, and how to fix it. */
 export const FINDINGS_CSV_COLUMNS = ["finding_id", "check_id", "severity", "account_id", "user_name", "credential", "message", "is_new", "accepted", "remediation", "remediation_url"] as const;
@@ -112,6 +137,7 @@ export class RunCombiner {
   private readonly coverage?: RunCoverage;
   /** The findings kept across runs, as Parquet written a row group at a time. */
   private readonly history: FindingsParquet;
+  private readonly owners: OwnerNotices;
 
   constructor(
     settings: {
@@ -124,6 +150,8 @@ export class RunCombiner {
       readonly previousTrend?: readonly RunRecord[];
       /** What the manifest says of the accounts; without one, the accounts analysed count as collected. */
       readonly coverage?: RunCoverage;
+      /** Each account's owners and OU path (the run's account list); none, no owner is told anything. */
+      readonly ownership?: AccountOwnership;
     },
     private readonly out: RunFileWriter,
   ) {
@@ -134,11 +162,13 @@ export class RunCombiner {
     this.previousTrend = settings.previousTrend ?? [];
     this.coverage = settings.coverage;
     this.history = new FindingsParquet((bytes) => this.out.append("historyFindings", bytes));
+    this.owners = new OwnerNotices(settings.ownership ?? new Map());
   }
 
   /** One account's analysis, with its parsed report when it was read (for users.csv). */
   async add(account: AccountAnalysis, report?: ParsedReport): Promise<void> {
     this.page.add(account);
+    this.owners.add(account);
     account.usedRules.forEach((i) => this.usedRules.add(i));
     if (account.rechecked) {
       this.counts.accounts++;
@@ -175,6 +205,7 @@ export class RunCombiner {
     }
     for (const f of account.resolved) {
       this.counts.resolvedCount++;
+      if (f.fixedByPipelineAt) this.counts.fixedByPipeline++;
       await this.item("changes.resolved", JSON.stringify(f, null, 2).replace(/\n/g, "\n    "));
     }
     if (account.notRechecked.length > 0) this.carriedAccounts.push(account.accountId);
@@ -182,6 +213,11 @@ export class RunCombiner {
       this.counts.carriedCount++;
       await this.item("changes.notRechecked", JSON.stringify(f, null, 2).replace(/\n/g, "\n    "));
     }
+    for (const action of account.remediation?.actions ?? []) {
+      this.counts[action.outcome === "would-deactivate" ? "wouldDeactivate" : action.outcome]++;
+      await this.out.append("actions", `${JSON.stringify({ ...action, runId: this.run.id })}\n`);
+    }
+    this.counts.scheduled += account.remediation?.scheduled.length ?? 0;
     // One CSV write per account, as for users.csv: the stringifier's cost is per call, not per row.
     const csvRows = account.findings.map((f) => findingsCsvRow(f, isNew.has(f.id), this.thresholds));
     if (csvRows.length > 0) await this.out.append("findingsCsv", spreadsheetCsv(csvRows));
@@ -211,6 +247,13 @@ export class RunCombiner {
       urgent: { listed: this.urgent.map((f) => ({ id: f.id, severity: f.severity, message: f.message })), count: this.counts.urgentCount },
       rules: { expired: expiredRules, stale: staleRules },
       notEvaluated: this.notEvaluated,
+      remediation: {
+        deactivated: this.counts.deactivated,
+        wouldDeactivate: this.counts.wouldDeactivate,
+        left: this.counts.left,
+        scheduled: this.counts.scheduled,
+        fixedByPipeline: this.counts.fixedByPipeline,
+      },
       settings: { thresholds: this.thresholds, acceptedRisks: this.acceptedRisks },
     };
     const indent = (value: unknown) => JSON.stringify(value, null, 2).replace(/\n/g, "\n  ");
@@ -233,6 +276,7 @@ export class RunCombiner {
       `${this.closing("changes.notRechecked")}]\n}\n`,
     ]);
     await this.out.assemble("users", [spreadsheetCsv([["account_id", "account_name", ...this.columns]]), ...this.pieces("users")]);
+    await this.out.assemble("actions", this.pieces("actions"));
     await this.out.assemble("summary", [JSON.stringify(overview, null, 2)]);
     const record = runRecord(this.run, {
       accounts: this.coverage?.counts ?? { collected: this.counts.accounts, failed: 0, skipped: 0 },
@@ -242,6 +286,7 @@ export class RunCombiner {
       resolved: this.counts.resolvedCount,
       accepted: this.counts.accepted,
       unreadable: this.unreadable.length,
+      deactivated: this.counts.deactivated,
     });
     const trend = trendOf(this.previousTrend, record);
     await this.out.assemble("trend", [`${JSON.stringify({ runs: trend }, null, 2)}\n`]);
@@ -255,7 +300,7 @@ export class RunCombiner {
       this.coverage ?? { counts: { collected: this.counts.accounts, failed: 0, skipped: 0 }, failed: [], skipped: [] },
     );
     await this.out.assemble("html", [renderHtmlReport(model)]);
-    return { overview, findings: this.counts.total, notRecheckedAccounts: [...this.carriedAccounts].sort() };
+    return { overview, findings: this.counts.total, notRecheckedAccounts: [...this.carriedAccounts].sort(), ownerNotices: this.owners.toSend() };
   }
 
   /**
@@ -277,6 +322,7 @@ export class RunCombiner {
       written: this.written,
       urgent: this.urgent,
       counts: this.counts,
+      owners: this.owners.state(),
     };
   }
 
@@ -301,6 +347,7 @@ export class RunCombiner {
     for (const [part, n] of Object.entries(state.written)) this.written[part] = (this.written[part] ?? 0) + n;
     this.urgent = [...this.urgent, ...state.urgent].sort(bySeverityThenId).slice(0, MAX_URGENT_LISTED);
     for (const c of COUNTS) this.counts[c] += state.counts[c];
+    this.owners.absorb(state.owners);
     this.shards.push({ index, written: state.written });
   }
 

@@ -26,6 +26,8 @@ export interface RunRecord {
   /** Findings accepted risks cover: not among the open ones. */
   readonly accepted_findings: number;
   readonly unreadable_reports: number;
+  /** Access keys the pipeline deactivated (remediation on); absent in records before 0.5.0. */
+  readonly keys_deactivated?: number;
 }
 
 /** The columns of the runs table, in RunRecord's order, with their Hive types. */
@@ -45,6 +47,7 @@ export const RUN_RECORD_COLUMNS: readonly { readonly name: keyof RunRecord; read
   { name: "resolved_findings", type: "int" },
   { name: "accepted_findings", type: "int" },
   { name: "unreadable_reports", type: "int" },
+  { name: "keys_deactivated", type: "int" },
 ];
 
 /** Runs the trend keeps: the page draws them, `history` prints them. */
@@ -59,6 +62,7 @@ export interface RunOutcome {
   readonly resolved: number;
   readonly accepted: number;
   readonly unreadable: number;
+  readonly deactivated: number;
 }
 
 export function runRecord(run: RunRef, outcome: RunOutcome): RunRecord {
@@ -75,6 +79,7 @@ export function runRecord(run: RunRef, outcome: RunOutcome): RunRecord {
     resolved_findings: outcome.resolved,
     accepted_findings: outcome.accepted,
     unreadable_reports: outcome.unreadable,
+    keys_deactivated: outcome.deactivated,
   };
 }
 

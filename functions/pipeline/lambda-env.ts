@@ -18,8 +18,24 @@ export function listEnv(env: NodeJS.ProcessEnv, name: string): string[] {
  * handler reads them, both from here. The finding thresholds have their own table (THRESHOLD_SETTINGS).
  */
 export const LAMBDA_ENV = {
-  "list-accounts": { reportBucket: "REPORT_BUCKET", mapBucket: "MAP_BUCKET", includeOuIds: "INCLUDE_OU_IDS", excludeAccountIds: "EXCLUDE_ACCOUNT_IDS" },
-  "collect-report": { reportBucket: "REPORT_BUCKET", memberRoleName: "MEMBER_ROLE_NAME", acceptedRisksFile: "ACCEPTED_RISKS_FILE", securityHub: "SECURITY_HUB" },
+  "list-accounts": {
+    reportBucket: "REPORT_BUCKET",
+    mapBucket: "MAP_BUCKET",
+    includeOuIds: "INCLUDE_OU_IDS",
+    excludeAccountIds: "EXCLUDE_ACCOUNT_IDS",
+    ownerSources: "OWNER_SOURCES",
+    ownerTagKey: "OWNER_TAG_KEY",
+    ownersFile: "OWNERS_FILE",
+  },
+  "collect-report": {
+    reportBucket: "REPORT_BUCKET",
+    memberRoleName: "MEMBER_ROLE_NAME",
+    acceptedRisksFile: "ACCEPTED_RISKS_FILE",
+    securityHub: "SECURITY_HUB",
+    remediation: "REMEDIATION",
+    remediationUnusedDays: "REMEDIATION_UNUSED_DAYS",
+    remediationNoticeDays: "REMEDIATION_NOTICE_DAYS",
+  },
   summarize: { reportBucket: "REPORT_BUCKET", mapBucket: "MAP_BUCKET", topicArn: "TOPIC_ARN", acceptedRisksFile: "ACCEPTED_RISKS_FILE", securityHubMemberRole: "SECURITY_HUB_MEMBER_ROLE" },
 } as const;
 

@@ -3,6 +3,8 @@
  * never report contents: Step Functions caps a state's input and output at 256 KiB.
  */
 
+import type { AccountOwners } from "./owners";
+
 /** Identifies one execution: the execution's name and start time, never a container's clock. */
 export interface RunRef {
   /** The execution name; unique per state machine, so it keeps runs of the same day apart. */
@@ -14,6 +16,9 @@ export interface RunRef {
 export interface AccountRef {
   readonly id: string;
   readonly name: string;
+  /** Its OU path of names from the root, and its owners: read by ListAccounts when the stack routes to owners (accounts.json only). */
+  readonly ou?: string;
+  readonly owners?: AccountOwners;
 }
 
 export interface SkippedAccount extends AccountRef {

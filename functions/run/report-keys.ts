@@ -60,6 +60,11 @@ export function accountAnalysisKey(run: RunRef, accountId: string): string {
 }
 
 /** Where what IAM says of an account beyond its report is stored, beside the report (as read, with it). */
+/** What the collector did about an account's unused keys this run (remediation): written once, as soon as it is done. */
+export function accountActionsKey(run: RunRef, accountId: string): string {
+  return `${runPrefix(run)}account=${accountId}.actions.json`;
+}
+
 export function iamAccountKey(run: RunRef, accountId: string): string {
   return reportKey(run, accountId).replace(/\.csv$/, ".iam.json");
 }
@@ -95,6 +100,8 @@ export const ANALYSIS_FILES = {
   /** The last runs' records, this one's last: what the page's trend draws. */
   trend: "trend.json",
   html: "report.html",
+  /** What the pipeline did about unused keys (remediation), one action a line: empty when it did nothing. */
+  actions: "actions.jsonl",
 } as const;
 
 /**

@@ -33,7 +33,9 @@ export async function recordAccountList(run: RunRef, listing: AccountListing, st
   if (!kept) throw new InvalidInput(`${accountList.key} was there a moment ago and is gone`);
   const toCollect = { bucket: store.mapBucket ?? store.bucket, key: toCollectKey(run) };
   // Derived from the record kept, so a copy left by an earlier try holds the same accounts.
-  await storeOnce(store.s3, { Bucket: toCollect.bucket, Key: toCollect.key, Body: JSON.stringify(kept.accounts), ContentType: "application/json" });
+  // The batches need the ids and names only: owners stay in the record.
+  const items = kept.accounts.map(({ id, name }) => ({ id, name }));
+  await storeOnce(store.s3, { Bucket: toCollect.bucket, Key: toCollect.key, Body: JSON.stringify(items), ContentType: "application/json" });
   return { accountList, toCollect, counts: { accounts: kept.accounts.length, skipped: kept.skipped.length } };
 }
 

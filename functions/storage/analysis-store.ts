@@ -1,3 +1,4 @@
+import type { KeyAction } from "../analysis/key-remediation";
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
 import type { AccountAnalysis, KnownAccount } from "../analysis/account-analysis";
 import type { CarriedFinding, FindingChanges, StoredFinding } from "../analysis/changes";
@@ -6,7 +7,7 @@ import type { PreviousRun, RunRef } from "../run/contracts";
 import { describeAwsError, TransientAwsError } from "../run/errors";
 import { listKeys } from "./list-keys";
 import { readIfPresent } from "./read-if-present";
-import { accountAnalysisKey, analysisKey, iamAccountKey, manifestKey, REPORTS_PREFIX, runDate, runPrefix } from "../run/report-keys";
+import { accountActionsKey, accountAnalysisKey, analysisKey, iamAccountKey, manifestKey, REPORTS_PREFIX, runDate, runPrefix } from "../run/report-keys";
 import { storeOnce } from "./write-once";
 
 export interface StoreDeps {
@@ -67,7 +68,9 @@ export function knownAccounts(previous: PreviousRun | undefined, deps: StoreDeps
       runId: previous.id,
       of: async (accountId) => {
         const analysis = await readAccountAnalysis(deps, previous, accountId);
-        return analysis && { runId: previous.id, accountName: analysis.accountName, findings: analysis.findings, notRechecked: analysis.notRechecked };
+        if (!analysis) return undefined;
+        const deactivated = (analysis.remediation?.actions ?? []).filter((a) => a.outcome === "deactivated").map((a) => ({ findingId: a.findingId, at: a.at }));
+        return { runId: previous.id, accountName: analysis.accountName, findings: analysis.findings, notRechecked: analysis.notRechecked, ...(deactivated.length > 0 ? { deactivated } : {}) };
       },
       accountIds: async () => {
         const keys = await listKeys(deps.s3, deps.bucket, runPrefix(previous));
@@ -124,6 +127,22 @@ export async function storeAccountAnalysis(deps: StoreDeps, analysis: AccountAna
 /** Stores what IAM says of an account beside its report, once: one an earlier try stored is kept. */
 export async function storeIamAccount(deps: StoreDeps, run: RunRef, accountId: string, iam: IamAccount): Promise<void> {
   await storeOnce(deps.s3, { Bucket: deps.bucket, Key: iamAccountKey(run, accountId), Body: JSON.stringify(iam), ContentType: "application/json" });
+}
+
+/**
+ * Records what was done about an account's unused keys, once and as soon as it is done: the
+ * record an earlier try of the same run stored is the one kept and returned (a key it deactivated
+ * reads "already Inactive" to the next try, which must not replace the record of the deed).
+ */
+export async function recordKeyActions(deps: StoreDeps, run: RunRef, accountId: string, actions: readonly KeyAction[]): Promise<readonly KeyAction[]> {
+  const key = accountActionsKey(run, accountId);
+  if (await storeOnce(deps.s3, { Bucket: deps.bucket, Key: key, Body: JSON.stringify(actions), ContentType: "application/json" })) return actions;
+  return (await readJson<KeyAction[]>(deps, key)) ?? actions;
+}
+
+/** What was done about an account's unused keys in a run, when anything was. */
+export async function readKeyActions(deps: StoreDeps, run: RunRef, accountId: string): Promise<readonly KeyAction[] | undefined> {
+  return readJson<KeyAction[]>(deps, accountActionsKey(run, accountId));
 }
 
 /** What IAM said of an account in a run, or undefined when it was not stored. */

@@ -3,12 +3,25 @@ import { type AccountAnalysis, carriedAccount } from "../analysis/account-analys
 import { MalformedReport, type ParsedReport, parseCredentialReport } from "../analysis/credential-report";
 import { type CombinedRun, type CombinerState, RunCombiner, type RunFileWriter } from "../org-report/run-combiner";
 import { type AnalysisSettings, analyseAccount } from "../analysis-step";
-import { findPreviousRun, knownAccounts, type PreviousFindings, readAccountAnalysis, readJson, readStoredIamAccount, readText, type StoreDeps, storeAccountAnalysis } from "../storage/analysis-store";
+import {
+  findPreviousRun,
+  knownAccounts,
+  type PreviousFindings,
+  readAccountAnalysis,
+  readJson,
+  readKeyActions,
+  readStoredIamAccount,
+  readText,
+  type StoreDeps,
+  storeAccountAnalysis,
+} from "../storage/analysis-store";
 import type { PreviousRun, RunRef, SecurityHubResult, ShardRef } from "../run/contracts";
 import { describeAwsError, InvalidInput, TransientAwsError } from "../run/errors";
 import type { Log } from "../log";
 import { analysisKey, historyShardKey, reportKey, runFileKey } from "../run/report-keys";
 import { readIfPresent } from "../storage/read-if-present";
+import { readAccountList } from "../storage/account-list";
+import type { AccountOwnership } from "../org-report/owner-notices";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import type { RunRecord } from "../org-report/run-history";
 import { coverageOf, type Manifest, type ManifestEntry } from "./manifest";
@@ -90,7 +103,8 @@ export async function combineShard(
     fileKey: (file) => (file === "historyFindings" ? historyShardKey(run, shard.index) : runFileKey(run, file)),
   });
   try {
-    const combiner = new RunCombiner({ run, previousRunId: previous?.id ?? null, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks }, out);
+    const ownership = await withRetries(() => ownershipOf(run, deps), deps.retryPauseMs);
+    const combiner = new RunCombiner({ run, previousRunId: previous?.id ?? null, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks, ownership }, out);
     const entries = sortedEntries(manifest);
     const departed = shard.index === shard.count - 1 ? { departed: true, listed: entries } : { departed: false };
     const securityHub = await addAccounts(run, entries.slice(shard.start, shard.end), departed, knownAccounts(previous, deps), combiner, settings, deps);
@@ -151,10 +165,17 @@ function sortedEntries(manifest: Manifest): ManifestEntry[] {
 async function runCombiner(run: RunRef, manifest: Manifest, previous: PreviousRun | undefined, settings: AnalysisSettings, out: RunFileWriter, deps: CombineDeps): Promise<RunCombiner> {
   // The run before's trend: one small file, so the page never reads old runs (none before 0.4.0).
   const before = previous ? await withRetries(() => readJson<{ runs: RunRecord[] }>(deps, analysisKey(previous, "trend")), deps.retryPauseMs) : undefined;
+  const ownership = await withRetries(() => ownershipOf(run, deps), deps.retryPauseMs);
   return new RunCombiner(
-    { run, previousRunId: previous?.id ?? null, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks, previousTrend: before?.runs ?? [], coverage: coverageOf(manifest) },
+    { run, previousRunId: previous?.id ?? null, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks, previousTrend: before?.runs ?? [], coverage: coverageOf(manifest), ownership },
     out,
   );
+}
+
+/** Each account's owners and OU path, as ListAccounts recorded them in the run's account list (none before 0.5.0). */
+async function ownershipOf(run: RunRef, deps: CombineDeps): Promise<AccountOwnership> {
+  const list = await readAccountList(run, deps);
+  return new Map((list?.accounts ?? []).filter((a) => a.owners).map((a) => [a.id, { owners: a.owners, ou: a.ou }]));
 }
 
 /**
@@ -222,8 +243,10 @@ async function accountOf(
   if (stored) return { analysis: stored, ...(typeof csv === "string" ? { report: parsed(account.id, csv) } : {}) };
   const generatedAt = entry.reportGeneratedAt ? new Date(entry.reportGeneratedAt) : undefined;
   const hub = deps.securityHubFor ? () => deps.securityHubFor!(account.id) : undefined;
-  const [iam, before] = await Promise.all([readStoredIamAccount(deps, run, account.id), known.of(account.id)]);
-  return analyseAccount({ account, run, csv, generatedAt, ...(iam ? { iam } : {}), known: before }, settings, deps, hub);
+  const [iam, before, actions] = await Promise.all([readStoredIamAccount(deps, run, account.id), known.of(account.id), readKeyActions(deps, run, account.id)]);
+  const analysed = await analyseAccount({ account, run, csv, generatedAt, ...(iam ? { iam } : {}), known: before }, settings, deps, hub);
+  // Keys the collector acted on before it left the analysis to Summarize: the run's files still say so.
+  return actions ? { ...analysed, analysis: { ...analysed.analysis, remediation: { actions, scheduled: [] } } } : analysed;
 }
 
 /**

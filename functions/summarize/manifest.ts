@@ -167,6 +167,8 @@ export interface FindingsDigest {
   /** Collected reports that could not be read: their accounts' findings are carried, so they are named as failures. */
   readonly unreadableReports: readonly UnreadableReport[];
   readonly reportKey: string;
+  /** What the pipeline did about unused keys (remediation), as summary.json counts it. */
+  readonly remediation?: StoredSummary["remediation"];
 }
 
 /** The run summary sent to SNS when any account failed or a new critical or high finding appeared. */

@@ -37,6 +37,8 @@ export function runCompletedEvent(
           unreadableReports: findings.unreadableReports.length,
         }
       : null,
+    // What the pipeline did about unused keys: each action, with its undo command, is in the run's actions.jsonl.
+    ...(findings?.remediation ? { remediation: { ...findings.remediation, actions: `s3://${bucket}/${analysisKey(run, "actions")}` } } : {}),
     unreadableAccounts: (findings?.unreadableReports ?? []).slice(0, MAX_ACCOUNTS_IN_EVENT).map((r) => r.accountId),
     notRecheckedAccounts: (findings?.notRechecked.accountIds ?? []).slice(0, MAX_ACCOUNTS_IN_EVENT),
     ...(analysisError ? { analysisError } : {}),

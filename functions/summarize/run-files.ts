@@ -21,6 +21,7 @@ export const CONTENT_TYPES: Record<RunFile, string> = {
   findingsCsv: "text/csv; charset=utf-8",
   trend: "application/json",
   html: "text/html; charset=utf-8",
+  actions: "application/x-ndjson",
   historyRun: "application/x-ndjson",
   historyFindings: "application/vnd.apache.parquet",
 };

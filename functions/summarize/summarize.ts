@@ -25,6 +25,7 @@ import { planShards, type ShardLimits } from "./shards";
 import type { StagingPlace } from "./streamed-files";
 import type { AnalysisSettings } from "../analysis-step";
 import { findPreviousRun } from "../storage/analysis-store";
+import { type OwnerNotice, ownerMessage } from "../org-report/owner-notices";
 import type { CombinedRun } from "../org-report/run-combiner";
 
 export interface SummarizeDeps {
@@ -84,6 +85,8 @@ export interface SummarizeResult {
   readonly eventError?: string;
   /** What reached Security Hub, when it is on and the analysis was made; or why nothing did. */
   readonly securityHub?: SecurityHubOutcome;
+  /** Messages sent to the accounts' owners (the stack routes to owners), and how many could not be. */
+  readonly ownerMessages?: { readonly sent: number; readonly failed: number };
 }
 
 // HEAD requests in flight at once while reading back the stored reports.
@@ -218,10 +221,12 @@ async function analyseAndReport(
   let digest: FindingsDigest | undefined;
   let analysisError: string | undefined;
   let imported: SecurityHubResult | undefined;
+  let owners: readonly OwnerNotice[] = [];
   try {
     const combined = await combine(analysisSettings(deps));
     digest = findingsDigest(run, combined);
     imported = combined.securityHub;
+    owners = combined.ownerNotices;
     deps.log("analysis-stored", { runId: run.id, findings: combined.findings, new: combined.overview.changes.new });
   } catch (err) {
     if (err instanceof TransientAwsError) throw err;
@@ -245,6 +250,7 @@ async function analyseAndReport(
     notEvaluatedAccounts: undecided,
     analysisFailed: analysisError !== undefined,
     securityHubIncomplete: notImported > 0,
+    keysDeactivated: digest?.remediation?.deactivated ?? 0,
   });
   if (reasons.length > 0) {
     const message = [
@@ -252,9 +258,11 @@ async function analyseAndReport(
       noticeReasonsLine(reasons),
       analysisError ? `The analysis of this run failed: ${analysisError}` : "",
       securityHub ? securityHubMessage(securityHub) : "",
+      digest?.remediation ? remediationLine(digest.remediation, deps.bucket, analysisKey(run, "actions")) : "",
     ].filter(Boolean);
     await retry(() => publish(deps, noticeSubject(reasons), message.join("\n\n")));
   }
+  const ownerMessages = await publishToOwners(deps, run, owners);
   const eventError = await putRunEvent(deps, runCompletedEvent(run, manifest, deps.bucket, key, digest, analysisError, securityHub));
   return {
     manifestKey: key,
@@ -263,7 +271,55 @@ async function analyseAndReport(
     ...(analysisError ? { analysisError } : {}),
     ...(eventError ? { eventError } : {}),
     ...(securityHub ? { securityHub } : {}),
+    ...(ownerMessages ? { ownerMessages } : {}),
   };
+}
+
+/** What the pipeline did about unused keys, in a line of the run summary; empty when it did nothing. */
+function remediationLine(r: NonNullable<FindingsDigest["remediation"]>, bucket: string, actionsKey: string): string {
+  if (r.deactivated + r.wouldDeactivate + r.left + r.scheduled + r.fixedByPipeline === 0) return "";
+  return (
+    `Remediation: ${r.deactivated} access key(s) deactivated, ${r.wouldDeactivate} would be (dry run), ${r.left} left as IAM showed them in use or changed, ` +
+    `${r.scheduled} due after their notice; ${r.fixedByPipeline} finding(s) resolved by an earlier deactivation. Each action and its undo command: s3://${bucket}/${actionsKey}`
+  );
+}
+
+// Owner messages sent at once: SNS takes thousands of publishes a second, but each is one request of Summarize's.
+const OWNER_MESSAGES_AT_ONCE = 8;
+
+/**
+ * One message per owner with something to hear, with the attributes their subscriptions filter
+ * on. A message that cannot be sent (after its retries) is counted and logged with its owner's
+ * address left out; the run's files and the central notice are what a run guarantees.
+ */
+async function publishToOwners(deps: SummarizeDeps, run: RunRef, notices: readonly OwnerNotice[]): Promise<SummarizeResult["ownerMessages"]> {
+  if (!deps.topicArn || notices.length === 0) return undefined;
+  const reportUrl = `s3://${deps.bucket}/${analysisKey(run, "html")}`;
+  const limit = pLimit(OWNER_MESSAGES_AT_ONCE);
+  const results = await Promise.all(
+    notices.map((notice) =>
+      limit(async () => {
+        const { subject, message, attributes } = ownerMessage(notice, { id: run.id, reportUrl }, deps.thresholds ?? DEFAULT_THRESHOLDS);
+        const list = (values: readonly string[]) => ({ DataType: "String.Array", StringValue: JSON.stringify(values) });
+        const MessageAttributes = {
+          owner: { DataType: "String", StringValue: attributes.owner },
+          ...(attributes.accountId.length > 0 ? { accountId: list(attributes.accountId) } : {}),
+          ...(attributes.ou.length > 0 ? { ou: list(attributes.ou) } : {}),
+          ...(attributes.severity.length > 0 ? { severity: list(attributes.severity) } : {}),
+        };
+        try {
+          await withRetries(() => deps.sns.send(new PublishCommand({ TopicArn: deps.topicArn, Subject: subject, Message: message, MessageAttributes })), deps.retryPauseMs);
+          return true;
+        } catch (err) {
+          deps.log("owner-message-failed", { runId: run.id, accounts: notice.accounts.length, error: describeAwsError(err).code });
+          return false;
+        }
+      }),
+    ),
+  );
+  const sent = results.filter(Boolean).length;
+  deps.log("owner-messages-sent", { runId: run.id, sent, failed: results.length - sent });
+  return { sent, failed: results.length - sent };
 }
 
 /** The manifest's entries in account order: the order the combination adds them, and the shards cut them. */
@@ -393,5 +449,6 @@ function findingsDigest(run: RunRef, combined: CombinedRun): FindingsDigest {
     notEvaluated: overview.notEvaluated,
     unreadableReports: overview.unreadableReports,
     reportKey: analysisKey(run, "html"),
+    remediation: overview.remediation,
   };
 }

@@ -46,12 +46,51 @@ describe("stack config", () => {
       findingThresholds: { maxKeyAgeDays: 90, unusedDays: 45, rootUseWindowDays: 30, maxReportAgeHours: 24, minPasswordLength: 14, passwordReusePrevention: 24, mfaForEveryUser: false },
       acceptedRisks: [],
       securityHub: false,
+      remediation: { enabled: false, dryRun: true, unusedDays: 90, noticeDays: 7 },
+      owners: { sources: [], rules: [] },
       storageAccountRoleArn: undefined,
       managementAccountRoleArn: undefined,
       glueDatabaseName: "credential_reports",
       athenaWorkgroup: "primary",
       stackSet: { callAs: "SELF", failureTolerancePercentage: 10, maxConcurrentPercentage: 25 },
     });
+  });
+
+  it("turns remediation on in two steps, never below CIS 1.12's 45 days nor before a key's finding is open", () => {
+    expect(parseConfig({ remediation: "dry-run" }).remediation).to.deep.equal({ enabled: true, dryRun: true, unusedDays: 90, noticeDays: 7 });
+    expect(parseConfig({ remediation: "on", remediationUnusedDays: "120", remediationNoticeDays: "0" }).remediation).to.deep.equal({ enabled: true, dryRun: false, unusedDays: 120, noticeDays: 0 });
+    expect(() => parseConfig({ remediation: "yes" })).to.throw(/remediation must be one of off, dry-run, on, got "yes"/);
+    expect(() => parseConfig({ remediation: "on", remediationUnusedDays: "30" })).to.throw(/remediationUnusedDays .*45.*got "30"/);
+    expect(() => parseConfig({ remediation: "on", unusedDays: "100", remediationUnusedDays: "90" })).to.throw(/remediationUnusedDays must be at least unusedDays \(100\), got 90/);
+  });
+
+  it("reads the owners' sources in order, each with what it needs, and the owners file's rules", () => {
+    const owners = parseConfig({
+      ownerSources: "tag,file",
+      ownerTagKey: "security-contact",
+      owners: 'owners:\n  - account: "111122223333"\n    to: [a@example.com]\n  - ou: /Workloads/Payments/\n    to: [b@example.com]\n    digest: true\n',
+    }).owners;
+    expect(owners).to.deep.equal({
+      sources: ["tag", "file"],
+      tagKey: "security-contact",
+      rules: [
+        { account: "111122223333", to: ["a@example.com"] },
+        { ou: "Workloads/Payments", to: ["b@example.com"], digest: true },
+      ],
+    });
+    const problems = (config: Record<string, string>) => {
+      try {
+        parseConfig(config);
+        return "";
+      } catch (err) {
+        return (err as Error).message;
+      }
+    };
+    expect(problems({ ownerSources: "tag,phone" })).to.include('ownerSources must be a list of file, tag, contact, each once, in the order they are asked, got "tag,phone"');
+    expect(problems({ ownerSources: "tag" })).to.include('ownerTagKey must be set when ownerSources has "tag"');
+    expect(problems({ ownerSources: "file" })).to.include('ownersFile (or owners) must be set when ownerSources has "file"');
+    expect(problems({ owners: "owners:\n  - account: 1234\n    to: [not-an-address]\n" })).to.include("owners: owners[0].account must be a 12-digit account id").and.include('owners[0].to holds "not-an-address"');
+    expect(problems({ ownersFile: "owners.yaml" }).replace(/\(.*\)/, "")).to.include('ownersFile must name a readable YAML or JSON file, got "owners.yaml"');
   });
 
   it("declares every key in Pulumi.yaml with a type, a description and the same default as the code", () => {

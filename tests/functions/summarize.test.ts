@@ -197,6 +197,7 @@ describe("Summarize", () => {
         notEvaluated: { accounts: 0, byCheck: {} },
         unreadableReports: 0,
       },
+      remediation: { deactivated: 0, wouldDeactivate: 0, left: 0, scheduled: 0, fixedByPipeline: 0, actions: `s3://reports/${prefix}actions.jsonl` },
       notRecheckedAccounts: [],
       unreadableAccounts: [],
       manifest: `s3://reports/${prefix}manifest.json`,
@@ -248,7 +249,7 @@ describe("Summarize", () => {
       ...["manifest.json", "account=222222222222.analysis.json", "findings.json", "findings.jsonl"].map((file) => prefix + file),
       // The run's findings and record, kept across runs for Athena's history tables.
       "credential-reports/history/findings-parquet/date=2026-11-24/run-7.parquet",
-      ...["findings.csv", "changes.json", "users.csv", "summary.json", "trend.json"].map((file) => prefix + file),
+      ...["findings.csv", "changes.json", "users.csv", "actions.jsonl", "summary.json", "trend.json"].map((file) => prefix + file),
       "credential-reports/history/runs/date=2026-11-24/run-7.json",
       prefix + "report.html",
     ]);

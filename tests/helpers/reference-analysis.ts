@@ -171,6 +171,7 @@ export function analysisFiles(
     },
     changes: { body: JSON.stringify(analysis.changes, null, 2), contentType: "application/json" },
     users: { body: analysis.usersCsv, contentType: "text/csv; charset=utf-8" },
+    actions: { body: "", contentType: "application/x-ndjson" },
   };
 }
 

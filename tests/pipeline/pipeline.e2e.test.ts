@@ -135,8 +135,8 @@ describe("pipeline end to end (moto on loopback)", function () {
     }
     const secondPrefix = runPrefix({ id: "e2e-second", startedAt: firstManifest.startedAt });
     const added = [...after.keys()].filter((key) => !before.has(key));
-    // The account list, 23 reports and their 23 analyses (each with what IAM said), a manifest and eight analysis files...
-    expect(added.filter((key) => key.startsWith(secondPrefix))).to.have.length(1 + 23 * 2 + 1 + 8);
+    // The account list, 23 reports and their 23 analyses (each with what IAM said), a manifest and nine analysis files (actions.jsonl empty)...
+    expect(added.filter((key) => key.startsWith(secondPrefix))).to.have.length(1 + 23 * 2 + 1 + 9);
     // ...one PUT an account for what is derived: no account's IAM answers beside its report.
     expect(added.filter((key) => key.endsWith(".iam.json"))).to.deep.equal([]);
     // ...and the run's two files kept across runs.

@@ -1,6 +1,16 @@
 import { expect } from "chai";
 import { memberRoleTemplate } from "../../policies/member-role-template";
-import { collectorPolicy, listAccountsPolicy, schedulePolicy, stateMachineBatchPolicy, stateMachinePolicy, summarizePolicy } from "../../policies/pipeline-policies";
+import {
+  collectorPolicy,
+  keyRemediationStatements,
+  listAccountsPolicy,
+  type RemediationMode,
+  schedulePolicy,
+  stateMachineBatchPolicy,
+  stateMachinePolicy,
+  summarizePolicy,
+} from "../../policies/pipeline-policies";
+import { collectorSessionPolicy } from "../../policies/session-policies";
 import { deadLetterQueuePolicy, noticeKeyPolicy, reportBucketPolicy, reportKeyPolicy, topicPolicy } from "../../policies/resource-policies";
 
 const COLLECTOR = "arn:aws:iam::123456789012:role/collector";
@@ -8,9 +18,41 @@ const storage = { bucketArn: "arn:aws:s3:::evidence", prefix: "credential-report
 const mapFiles = { bucketArn: "arn:aws:s3:::credreport-map-files-1", prefix: "map-runs/", partsPrefix: "summarize-parts/" };
 
 describe("policies", () => {
+  it("gives the member role remediation's rights only under its StackSet parameter: reads for a dry run, UpdateAccessKey only when on, never a delete", () => {
+    const template = JSON.parse(memberRoleTemplate("member", { collectorRoleArn: COLLECTOR }));
+    expect(template.Parameters.Remediation).to.include({ Type: "String", Default: "off" });
+    expect(template.Parameters.Remediation.AllowedValues).to.deep.equal(["off", "dry-run", "on"]);
+    expect(template.Conditions).to.deep.equal({
+      RemediationReads: { "Fn::Not": [{ "Fn::Equals": [{ Ref: "Remediation" }, "off"] }] },
+      RemediationDeactivates: { "Fn::Equals": [{ Ref: "Remediation" }, "on"] },
+    });
+    const users = { "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:user/*" };
+    expect(template.Resources.RemediationReadPolicy).to.deep.equal({
+      Type: "AWS::IAM::RolePolicy",
+      Condition: "RemediationReads",
+      Properties: {
+        RoleName: { Ref: "CredentialReportRole" },
+        PolicyName: "key-remediation-read",
+        PolicyDocument: { Version: "2012-10-17", Statement: [{ Sid: "ReadUserAccessKeys", Effect: "Allow", Action: ["iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"], Resource: users }] },
+      },
+    });
+    expect(template.Resources.RemediationDeactivatePolicy.Condition).to.equal("RemediationDeactivates");
+    expect(template.Resources.RemediationDeactivatePolicy.Properties.PolicyDocument.Statement).to.deep.equal([
+      { Sid: "DeactivateUserAccessKeys", Effect: "Allow", Action: "iam:UpdateAccessKey", Resource: users },
+    ]);
+    const actions = (mode: RemediationMode) => keyRemediationStatements(mode, { partition: "aws", accountId: "111122223333" }).flatMap((st) => [st.Action].flat());
+    expect(actions("off")).to.deep.equal([]);
+    expect(actions("dry-run")).to.deep.equal(["iam:ListAccessKeys", "iam:GetAccessKeyLastUsed"]);
+    expect(actions("on")).to.deep.equal(["iam:ListAccessKeys", "iam:GetAccessKeyLastUsed", "iam:UpdateAccessKey"]);
+    const session = (mode: RemediationMode) => JSON.stringify(collectorSessionPolicy(undefined, { mode, partition: "aws", accountId: "111122223333" }));
+    expect(session("dry-run")).to.not.include("UpdateAccessKey");
+    expect(session("on")).to.include("iam:UpdateAccessKey");
+    expect(JSON.stringify(collectorSessionPolicy())).to.not.include("AccessKey");
+  });
+
   it("makes a template with one named role, trusting the collector, allowed only the report and account settings reads", () => {
     const template = JSON.parse(memberRoleTemplate("member", { collectorRoleArn: COLLECTOR }));
-    expect(Object.keys(template.Resources)).to.deep.equal(["CredentialReportRole"]);
+    expect(Object.keys(template.Resources)).to.deep.equal(["CredentialReportRole", "RemediationReadPolicy", "RemediationDeactivatePolicy"]);
     const role = template.Resources.CredentialReportRole;
     expect(role.Type).to.equal("AWS::IAM::Role");
     expect(role.Properties.RoleName).to.equal("member");

@@ -19,6 +19,8 @@ const CUSTOMIZATIONS: Readonly<Record<string, readonly string[]>> = {
 const ADDED_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   // The QR code or seed written to a file: https://docs.aws.amazon.com/cli/latest/reference/iam/create-virtual-mfa-device.html
   "iam create-virtual-mfa-device": ["--outfile", "--bootstrap-method"],
+  // The model's Endpoint, renamed so as not to be the global --endpoint-url's: https://docs.aws.amazon.com/cli/latest/reference/sns/subscribe.html
+  "sns subscribe": ["--notification-endpoint"],
 };
 
 /** Options every command takes. */

@@ -17,7 +17,12 @@ describe("dependencies", () => {
   it("takes every AWS SDK client from one release, so the bundles share one set of AWS SDK and Smithy internals", () => {
     const clients = Object.entries(declared).filter(([name]) => name.startsWith("@aws-sdk/"));
     expect(clients.length).to.be.greaterThan(5);
-    expect(new Set(clients.map(([, version]) => version)).size, JSON.stringify(clients)).to.equal(1);
+    // AWS publishes a client only in the releases that change it: one it did not publish in the
+    // release (client-account has no 3.1108.0) is taken at its newest before it, and shares its
+    // internals all the same (held below: none is installed twice).
+    const release = "3.1108.0";
+    const older = clients.filter(([, version]) => version !== release);
+    expect(older, JSON.stringify(clients)).to.deep.equal([["@aws-sdk/client-account", "3.1075.0"]]);
 
     const installed = new Map<string, Set<string>>();
     for (const [path, entry] of Object.entries<{ version: string }>(lock.packages)) {

@@ -122,7 +122,9 @@ describe("Lambda bundles", function () {
     const mapBucket = deployment.stack.outputs.mapBucketName;
     const ouA = org.ous[0].id;
     const run = { id: "bundle-run", startedAt: "2026-11-25T08:00:00.000Z" };
-    const script = `require(${JSON.stringify(bundles.get("list-accounts"))}).handler({ run: ${JSON.stringify(run)} }).then((r) => console.log(JSON.stringify(r)))`;
+    // With the context Lambda hands every invocation: the function's ARN names its account.
+    const context = { invokedFunctionArn: `arn:aws:lambda:us-east-1:${org.managementAccountId}:function:list-accounts` };
+    const script = `require(${JSON.stringify(bundles.get("list-accounts"))}).handler({ run: ${JSON.stringify(run)} }, ${JSON.stringify(context)}).then((r) => console.log(JSON.stringify(r)))`;
 
     // As Lambda runs it: the ListAccounts role's credentials in its environment, the stack's buckets.
     const lambda = await runProcess(process.execPath, ["-e", script], {
