@@ -38,7 +38,7 @@ async function readText(s3: S3Client, bucket: string, key: string): Promise<stri
 
 /** The trend as a table, oldest run first, the same columns as the page's. */
 export function formatTrend(trend: readonly RunRecord[]): string {
-  const header = ["#", "day", "run", "collected", "failed", "open", ...SEVERITIES, "new", "resolved", "accepted"];
+  const header = ["#", "day", "run", "collected", "failed", "open", ...SEVERITIES, "new", "resolved", "accepted", "keys deactivated"];
   const rows = trend.map((r, i) => [
     String(i + 1),
     r.run_date,
@@ -50,6 +50,8 @@ export function formatTrend(trend: readonly RunRecord[]): string {
     String(r.new_findings),
     String(r.resolved_findings),
     String(r.accepted_findings),
+    // Runs before 0.5.0 did not record it.
+    r.keys_deactivated === undefined ? "-" : String(r.keys_deactivated),
   ]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((row) => row[c].length)));
   // Text left, numbers right, as a reader scans them.

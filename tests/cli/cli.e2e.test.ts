@@ -47,6 +47,20 @@ describe("command line", function () {
   writeFileSync(aFile, "");
   after(() => rmSync(out, { recursive: true, force: true }));
 
+  it("demo --runs 3: remediation names the unused keys in a dry run, then deactivates them, and the next run resolves their findings", async () => {
+    const demo = await cli(["demo", "--runs", "3", "--out", join(out, "three-runs")]);
+    expect(demo.status, demo.stderr).to.equal(0);
+    const run1 = demo.stdout.slice(demo.stdout.indexOf("Run 1 of 3"), demo.stdout.indexOf("Run 2 of 3"));
+    const run2 = demo.stdout.slice(demo.stdout.indexOf("Run 2 of 3"), demo.stdout.indexOf("Remediation:"));
+    // The intern's key is unused 60 days, the contractor's 250: both past the demo's 45.
+    expect(run1).to.match(/would deactivate \(dry run\): dev-intern's key AKIA\w+ in \d{12}, unused 60 days \(undo: aws iam update-access-key --user-name dev-intern/);
+    expect(run1).to.match(/would deactivate \(dry run\): contractor-etl's key/);
+    // Between the runs the contractor's key is deleted by hand: only the intern's is left to deactivate, once.
+    expect(run2.match(/^ {2}deactivated: /gm)).to.have.length(1);
+    expect(run2).to.match(/deactivated: dev-intern's key AKIA\w+/);
+    expect(demo.stdout).to.match(/^Remediation: 0 access key\(s\) deactivated .* 1 finding\(s\) resolved by an earlier deactivation\./m);
+  });
+
   it("demo: collects every active account of the demo organization and downloads the run", async () => {
     const demo = await cli(["demo", "--out", out]);
 
