@@ -359,6 +359,7 @@ export class RunCombiner {
   /** A part as a file's pieces: the part itself, or each shard's in turn, JSON arrays' items joined by commas. */
   private pieces(part: string): (string | { readonly part: string })[] {
     if (this.shards.length === 0) return [{ part }];
+    // A JSON array's parts are those item() counts; a shard with none of its items has no part.
     const isArray = part in this.written;
     let before = false;
     return this.shards.flatMap(({ index, written }) => {

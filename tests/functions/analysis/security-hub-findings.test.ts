@@ -55,6 +55,27 @@ describe("Security Hub findings (ASFF)", () => {
     }
   });
 
+  it("says on a finding what the pipeline did about its key, in a product field every import may update; nothing on a key it only left", async () => {
+    const { accounts } = await analyzeReports({ run: run(NOW), reports: [report("111111111111")] });
+    const [finding] = accounts[0].findings;
+    const action = (outcome: "deactivated" | "left") => ({
+      findingId: finding.id,
+      accountId: "111111111111",
+      user: finding.user,
+      credential: "access_key_1" as const,
+      outcome,
+      at: NOW.toISOString(),
+      daysUnused: 120,
+      openSince: NOW.toISOString(),
+      accessKeyId: "AKIAEXAMPLE",
+      undo: "aws iam update-access-key ...",
+    });
+    const fieldOf = (outcome: "deactivated" | "left") =>
+      accountImport({ ...accounts[0], remediation: { actions: [action(outcome)], scheduled: [] } }, context(NOW))!.findings.find((f) => f.Id === finding.id)!.ProductFields!["org-credential-reports/PipelineAction"];
+    expect(fieldOf("deactivated")).to.match(/^Deactivated by the credential report pipeline on .* \(key AKIAEXAMPLE, unused 120 days, .*\)\. Undo: aws iam update-access-key/);
+    expect(fieldOf("left")).to.equal(undefined);
+  });
+
   it("sends nothing for an account not re-checked, archives what a re-checked one resolved, and moves the finding of a rule that ended back to its own id", async () => {
     const first = await analyzeReports({ run: run(NOW), reports: [report("111111111111"), report("222222222222")], acceptedRisks: [aliceRule] });
     const knownOf = (accountId: string) => {
