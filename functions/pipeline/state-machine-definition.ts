@@ -202,7 +202,8 @@ export function buildDefinition(targets: DefinitionTargets, settings: PipelineSe
       [S.combineShards]: {
         Type: "Map",
         ItemsPath: "$.summary.combineInShards.shards",
-        ItemSelector: { "run.$": "$.run", "combineShard.$": "$$.Map.Item.Value", "previousRun.$": "$.summary.combineInShards.merge.previousRun" },
+        // The run as Summarize read it from its account list: a stored run summarised again started before this execution.
+        ItemSelector: { "run.$": "$.summary.combineInShards.run", "combineShard.$": "$$.Map.Item.Value", "previousRun.$": "$.summary.combineInShards.merge.previousRun" },
         ItemProcessor: {
           ProcessorConfig: { Mode: "INLINE" },
           StartAt: S.combineShard,
@@ -215,7 +216,7 @@ export function buildDefinition(targets: DefinitionTargets, settings: PipelineSe
       },
       [S.mergeShards]: {
         ...summarizeTask,
-        Parameters: { "run.$": "$.run", "mergeShards.$": "$.summary.combineInShards.merge" },
+        Parameters: { "run.$": "$.summary.combineInShards.run", "mergeShards.$": "$.summary.combineInShards.merge" },
         Catch: CATCH_ALL(S.notifyRunFailure),
         End: true,
       },

@@ -169,6 +169,8 @@ export interface ShardRef {
  * each combined by an item of the CombineShards Map, and what the merge needs after them.
  */
 export interface InShards {
+  /** The run as its account list says it: a stored run summarised again started before the execution that summarises it. */
+  readonly run: RunRef;
   readonly shards: readonly ShardRef[];
   readonly merge: MergeShards;
 }

@@ -105,9 +105,9 @@ export async function summarize(given: SummarizeInput | StoredRunInput, deps: Su
   const step = await summarizeStep(given, deps);
   if (!("combineInShards" in step)) return step;
   // In one process (the CLI, a test), the shards one after another; the state machine runs them as a Map.
-  const { shards, merge } = step.combineInShards;
-  for (const shard of shards) await summarizeStep({ run: given.run, combineShard: shard, previousRun: merge.previousRun }, deps);
-  return summarizeStep({ run: given.run, mergeShards: merge }, deps);
+  const { run, shards, merge } = step.combineInShards;
+  for (const shard of shards) await summarizeStep({ run, combineShard: shard, previousRun: merge.previousRun }, deps);
+  return summarizeStep({ run, mergeShards: merge }, deps);
 }
 
 /**
@@ -156,7 +156,7 @@ export async function summarizeStep(given: SummarizeStepInput, deps: SummarizeDe
   if (shards.length > 1) {
     const previous = input.listing.previousRun === undefined ? await retry(() => findPreviousRun(run, deps)) : input.listing.previousRun;
     deps.log("combining-in-shards", { runId: run.id, shards: shards.length });
-    return { manifestKey: key, counts: manifest.counts, combineInShards: { shards, merge: { count: shards.length, previousRun: previous ?? null, ...(fromBatches ? { fromBatches } : {}) } } };
+    return { manifestKey: key, counts: manifest.counts, combineInShards: { run, shards, merge: { count: shards.length, previousRun: previous ?? null, ...(fromBatches ? { fromBatches } : {}) } } };
   }
   const combine = (settings: AnalysisSettings) =>
     combineStoredRun(run, manifest, input.listing.previousRun, settings, {

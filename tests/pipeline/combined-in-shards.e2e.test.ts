@@ -26,6 +26,9 @@ describe("a run combined in shards (moto behind the layer, the deployed definiti
   let sharded: LocalRunResult;
   let run: RunRef;
   const copy = "unsplit-copy";
+  const shardedCopy = "sharded-copy";
+  const staging = "sharded-copy-staging";
+  const combinedKeys = () => new Set(Object.keys(ANALYSIS_FILES).map((file) => runFileKey(run, file as keyof typeof ANALYSIS_FILES)));
 
   const body = async (bucket: string, key: string) => Buffer.from(await (await direct.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
   const keys = async (bucket: string, prefix: string) => ((await direct.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }))).Contents ?? []).map((o) => o.Key!).sort();
@@ -47,15 +50,18 @@ describe("a run combined in shards (moto behind the layer, the deployed definiti
     expect(sharded.status, "error" in sharded ? sharded.error : "").to.equal("succeeded");
     run = { id: "shards-2", startedAt: JSON.parse((await body(org.bucket, `${runPrefix({ id: "shards-2", startedAt: new Date().toISOString() })}manifest.json`)).toString()).startedAt };
 
-    // The same two runs' inputs in a bucket of their own, the second's combined files left out, and
-    // the second summarised there in one piece (no staging place, so no shards).
-    await direct.s3.send(new CreateBucketCommand({ Bucket: copy }));
-    const combined = new Set(Object.keys(ANALYSIS_FILES).map((file) => runFileKey(run, file as keyof typeof ANALYSIS_FILES)));
-    for (const [key, object] of await bucketSnapshot(direct.s3, org.bucket)) {
-      if (!combined.has(key) && !key.includes("/history/")) await direct.s3.send(new PutObjectCommand({ Bucket: copy, Key: key, Body: object.body }));
-    }
-    const unsplit = await summarize({ run, storedRun: { id: run.id, date: run.startedAt.slice(0, 10) } }, { s3: direct.s3, sns: direct.sns, bucket: copy, now: () => new Date(), log: silentLog, retryPauseMs: 0 });
+    // The same two runs' inputs in buckets of their own, the second's combined files left out, and
+    // the second summarised again as a stored run, by an execution started a day later: in one
+    // piece (no staging place, so no shards), and in shards of its own.
+    const inputs = [...(await bucketSnapshot(direct.s3, org.bucket))].filter(([key]) => !combinedKeys().has(key) && !key.includes("/history/"));
+    for (const bucket of [copy, shardedCopy, staging]) await direct.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    for (const bucket of [copy, shardedCopy]) for (const [key, object] of inputs) await direct.s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: object.body }));
+    const again = { run: { id: run.id, startedAt: new Date(Date.now() + 86_400_000).toISOString() }, storedRun: { id: run.id, date: run.startedAt.slice(0, 10) } };
+    const deps = { s3: direct.s3, sns: direct.sns, now: () => new Date(), log: silentLog, retryPauseMs: 0 };
+    const unsplit = await summarize(again, { ...deps, bucket: copy });
     expect(unsplit.analysisError).to.equal(undefined);
+    const resharded = await summarize(again, { ...deps, bucket: shardedCopy, mapBucket: staging, shardLimits: { accounts: 4, reportBytes: 1 << 30 } });
+    expect(resharded.analysisError).to.equal(undefined);
   });
   after(async () => {
     await emulator?.stop();
@@ -87,6 +93,14 @@ describe("a run combined in shards (moto behind the layer, the deployed definiti
     expect(findings.findings.length).to.be.greaterThan(10);
     expect(changes.newFindings.length).to.be.greaterThan(0);
     expect(changes.resolvedFindings.length).to.be.greaterThan(0);
+  });
+
+  it("combines a stored run summarised again in shards as its own run, whenever the execution that does it started", async () => {
+    for (const file of [...Object.keys(ANALYSIS_FILES), "historyRun"] as (keyof typeof ANALYSIS_FILES | "historyRun")[]) {
+      const key = runFileKey(run, file);
+      expect((await body(shardedCopy, key)).toString(), file).to.equal((await body(copy, key)).toString());
+    }
+    expect((await keys(staging, summarizePartsPrefix(run.id))).filter((key) => key.endsWith("/digest.json"))).to.have.length(2);
   });
 
   it("keeps the same history rows, one Parquet file per shard in account order", async () => {

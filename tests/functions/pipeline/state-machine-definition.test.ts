@@ -48,12 +48,12 @@ describe("state machine definition", () => {
     expect(definition.States[STATES.inShards].Choices).to.deep.equal([{ Variable: "$.summary.combineInShards", IsPresent: true, Next: STATES.combineShards }]);
     const shards = definition.States[STATES.combineShards];
     expect(shards).to.include({ Type: "Map", ItemsPath: "$.summary.combineInShards.shards", MaxConcurrency: SHARD_CONCURRENCY, ResultPath: null, Next: STATES.mergeShards });
-    expect(shards.ItemSelector).to.deep.equal({ "run.$": "$.run", "combineShard.$": "$$.Map.Item.Value", "previousRun.$": "$.summary.combineInShards.merge.previousRun" });
+    expect(shards.ItemSelector).to.deep.equal({ "run.$": "$.summary.combineInShards.run", "combineShard.$": "$$.Map.Item.Value", "previousRun.$": "$.summary.combineInShards.merge.previousRun" });
     expect(shards.ItemProcessor.ProcessorConfig).to.deep.equal({ Mode: "INLINE" });
     expect(shards.ItemProcessor.States[STATES.combineShard]).to.include({ Resource: targets.summarizeArn, End: true });
     expect(shards.Catch[0].Next).to.equal(STATES.notifyRunFailure);
     expect(definition.States[STATES.mergeShards]).to.include({ Resource: targets.summarizeArn, End: true });
-    expect(definition.States[STATES.mergeShards].Parameters).to.deep.equal({ "run.$": "$.run", "mergeShards.$": "$.summary.combineInShards.merge" });
+    expect(definition.States[STATES.mergeShards].Parameters).to.deep.equal({ "run.$": "$.summary.combineInShards.run", "mergeShards.$": "$.summary.combineInShards.merge" });
     expect(definition.States[STATES.mergeShards].Catch[0].Next).to.equal(STATES.notifyRunFailure);
   });
 
