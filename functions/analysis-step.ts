@@ -1,13 +1,14 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { type AccountAnalysis, type AccountRead, type AccountRemediation, analyzeAccount } from "./analysis/account-analysis";
-import { keysToDeactivate, type RemediationSettings } from "./analysis/key-remediation";
+import { type DueKey, type KeyAction, type KeysBefore, keysToDeactivate, type RemediationSettings } from "./analysis/key-remediation";
+import { withRetries } from "./aws/with-retries";
 import { deactivateKeys } from "./aws/deactivate-keys";
 import type { AcceptedRisk } from "./analysis/accepted-risks";
 import type { ParsedReport } from "./analysis/credential-report";
 import type { FindingThresholds } from "./analysis/findings";
 import { accountImport } from "./analysis/security-hub-findings";
-import { recordKeyActions, type StoreDeps, storeAccountAnalysis } from "./storage/analysis-store";
+import { recordedKeyAction, recordKeyAction, type StoreDeps, storeAccountAnalysis } from "./storage/analysis-store";
 import type { RunRef, SecurityHubResult } from "./run/contracts";
 import type { Log } from "./log";
 import { analysisKey } from "./run/report-keys";
@@ -42,10 +43,15 @@ export async function analyseAccount(
   settings: AnalysisSettings,
   deps: StoreDeps & { readonly log: Log; readonly sleep?: (ms: number) => Promise<void> },
   hub?: () => Promise<SecurityHubClient>,
-  iam?: IAMClient,
+  keys?: KeysInAccount,
 ): Promise<AnalysedAccount> {
   const { report, ...found } = analyzeAccount({ ...input, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks });
-  const remediation = settings.remediation?.enabled && iam ? await remediate(found, settings.remediation, iam, deps) : undefined;
+  const remediation =
+    settings.remediation?.enabled && keys?.iam
+      ? await remediate(found, { acceptedIds: found.acceptedBeforeIds, scheduled: input.known?.scheduled }, settings.remediation, keys.iam, deps)
+      : keys?.recorded?.length
+        ? { actions: keys.recorded, scheduled: [] }
+        : undefined;
   const analysis = remediation ? { ...found, remediation } : found;
   // Sent before the analysis is stored: a stored analysis is one whose findings were sent (a
   // try cut short in between sends them again; an import of the same ids changes nothing).
@@ -55,12 +61,31 @@ export async function analyseAccount(
   return { analysis, ...(report ? { report } : {}), ...(securityHub ? { securityHub } : {}) };
 }
 
+/**
+ * The account's keys, for remediation: the session held in it (the collector's), or what the
+ * collector recorded doing before it left the analysis to Summarize, which keeps it.
+ */
+export interface KeysInAccount {
+  readonly iam?: IAMClient;
+  readonly recorded?: readonly KeyAction[];
+}
+
 /** The account's due keys deactivated (or, in a dry run, named) and recorded; undefined when none is due or coming due. */
-async function remediate(analysis: AccountAnalysis, settings: RemediationSettings, iam: IAMClient, deps: StoreDeps & { readonly log: Log }): Promise<AccountRemediation | undefined> {
-  const { due, scheduled } = keysToDeactivate(analysis.findings, new Date(analysis.run.startedAt), settings);
+async function remediate(
+  analysis: AccountAnalysis,
+  before: KeysBefore,
+  settings: RemediationSettings,
+  iam: IAMClient,
+  deps: StoreDeps & { readonly log: Log; readonly retryPauseMs?: number },
+): Promise<AccountRemediation | undefined> {
+  const { due, scheduled } = keysToDeactivate(analysis.findings, new Date(analysis.run.startedAt), settings, before);
   if (due.length === 0 && scheduled.length === 0) return undefined;
-  const done = due.length > 0 ? await deactivateKeys(iam, due, settings, new Date()) : [];
-  const actions = done.length > 0 ? await recordKeyActions(deps, analysis.run, analysis.accountId, done) : [];
+  const retry = <T>(work: () => Promise<T>) => withRetries(work, deps.retryPauseMs);
+  const records = {
+    recorded: (key: DueKey) => retry(() => recordedKeyAction(deps, analysis.run, analysis.accountId, key.finding.user, key.finding.credential)),
+    record: (action: KeyAction) => retry(() => recordKeyAction(deps, analysis.run, action)),
+  };
+  const actions = await deactivateKeys(iam, due, settings, new Date(), records);
   // Counts only: the user names and key ids are in the run's files, not in the logs.
   const count = (outcome: string) => actions.filter((a) => a.outcome === outcome).length;
   if (actions.length > 0) deps.log("keys-remediated", { accountId: analysis.accountId, deactivated: count("deactivated"), wouldDeactivate: count("would-deactivate"), left: count("left") });

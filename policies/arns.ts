@@ -18,7 +18,7 @@ export type RunFileWriter = "collector" | "summarize" | "listAccounts";
  * across runs (history/); ListAccounts the run's account list.
  */
 export const RUN_FILES: Readonly<Record<RunFileWriter, readonly string[]>> = {
-  collector: ["account=*.csv", "account=*.iam.json", "account=*.analysis.json", "account=*.actions.json"].map(inRunFolder),
+  collector: ["account=*.csv", "account=*.iam.json", "account=*.analysis.json", "account=*.action=*.json"].map(inRunFolder),
   summarize: [
     ...["manifest.json", "findings.json", "findings.jsonl", "findings.csv", "summary.json", "changes.json", "users.csv", "trend.json", "report.html", "actions.jsonl", "account=*.analysis.json"].map(inRunFolder),
     "history/runs/date=*/*.json",

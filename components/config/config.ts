@@ -420,9 +420,10 @@ function parseRisks(text: string, source: string, where: string, problems: strin
 /** Where owners come from: the sources in order, each with what it needs (the tag's key, the file). */
 function parseOwners(text: (key: ConfigKey) => string | undefined, readFile: (path: string) => string, problems: string[]): OwnerSettings {
   const raw = text("ownerSources");
-  const sources = raw === undefined ? [] : (stringList("ownerSources", raw).value ?? []);
+  const listed = raw === undefined ? { value: [] } : stringList("ownerSources", raw);
+  const sources = listed.value ?? [];
   const unknown = sources.filter((source) => !OWNER_SOURCES.includes(source as OwnerSource));
-  if (raw !== undefined && (unknown.length > 0 || new Set(sources).size !== sources.length)) {
+  if (raw !== undefined && (listed.problem !== undefined || unknown.length > 0 || new Set(sources).size !== sources.length)) {
     problems.push(problem("ownerSources", `a list of ${OWNER_SOURCES.join(", ")}, each once, in the order they are asked`, raw));
   }
   const tagKey = text("ownerTagKey");

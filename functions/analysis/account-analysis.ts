@@ -17,6 +17,8 @@ export interface KnownAccount {
   readonly notRechecked: readonly CarriedFinding[];
   /** The keys the pipeline deactivated in the account that run: their findings resolve as fixed by it. */
   readonly deactivated?: readonly { readonly findingId: string; readonly at: string }[];
+  /** The keys whose owners that run told when they come due. */
+  readonly scheduled?: readonly { readonly findingId: string; readonly dueOn: string }[];
 }
 
 /**

@@ -59,13 +59,23 @@ export interface DueKey {
 
 const DAY_MS = 86_400_000;
 
+/** What the run before said of the account's keys: the findings an accepted risk covered then, and the keys it told the owners of. */
+export interface KeysBefore {
+  readonly acceptedIds?: readonly string[];
+  readonly scheduled?: readonly Pick<ScheduledKeyAction, "findingId" | "dueOn">[];
+}
+
 /**
  * Pure: the account's keys the run should deactivate now, and those whose notice period runs.
  * Only an active IAM user's key unused `unusedDays` or more (the credential-unused finding), never
  * the root user's, never one an accepted risk or a break-glass rule covers, and only once its
- * finding has been open `noticeDays`.
+ * notice has run: `noticeDays` from the day the run before told the owners it comes due, else
+ * from when its finding was first seen, or from this run when a rule covered it until now (an
+ * expired acceptance is news to its owners too).
  */
-export function keysToDeactivate(findings: readonly StoredFinding[], runStartedAt: Date, settings: RemediationSettings): { due: DueKey[]; scheduled: ScheduledKeyAction[] } {
+export function keysToDeactivate(findings: readonly StoredFinding[], runStartedAt: Date, settings: RemediationSettings, before: KeysBefore = {}): { due: DueKey[]; scheduled: ScheduledKeyAction[] } {
+  const told = new Map((before.scheduled ?? []).map((s) => [s.findingId, s.dueOn]));
+  const acceptedBefore = new Set(before.acceptedIds ?? []);
   const due: DueKey[] = [];
   const scheduled: ScheduledKeyAction[] = [];
   if (!settings.enabled) return { due, scheduled };
@@ -76,8 +86,9 @@ export function keysToDeactivate(findings: readonly StoredFinding[], runStartedA
     const daysUnused = Number(f.evidence.days_unused);
     const createdAt = f.evidence[`${credential}_last_rotated`];
     if (!(daysUnused >= settings.unusedDays) || !createdAt) continue;
-    const openSince = new Date(f.firstSeenAt ?? runStartedAt);
-    const dueAt = openSince.getTime() + settings.noticeDays * DAY_MS;
+    const openSince = acceptedBefore.has(f.id) ? runStartedAt : new Date(f.firstSeenAt ?? runStartedAt);
+    const toldDue = told.get(f.id);
+    const dueAt = toldDue ? Date.parse(`${toldDue}T00:00:00Z`) : openSince.getTime() + settings.noticeDays * DAY_MS;
     if (dueAt <= runStartedAt.getTime()) due.push({ finding: { ...f, credential }, daysUnused, createdAt });
     else scheduled.push({ findingId: f.id, accountId: f.accountId, user: f.user, credential, daysUnused, dueOn: new Date(dueAt).toISOString().slice(0, 10) });
   }

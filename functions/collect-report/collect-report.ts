@@ -165,7 +165,7 @@ async function analyseStored(
     const generatedAt = report.generatedAt === "unknown" ? undefined : new Date(report.generatedAt);
     const hub = deps.securityHubClient ? async () => deps.securityHubClient!(session.credentials) : undefined;
     const csv = Buffer.from(report.content).toString("utf-8");
-    const { securityHub } = await retry(() => analyseAccount({ account, run, csv, generatedAt, iam: report.iam, known }, deps.analysis!, store, hub, session.iam));
+    const { securityHub } = await retry(() => analyseAccount({ account, run, csv, generatedAt, iam: report.iam, known }, deps.analysis!, store, hub, { iam: session.iam }));
     return { stored: true, ...(securityHub ? { securityHub } : {}) };
   } catch (err) {
     deps.log("analysis-left-to-summarize", { accountId: account.id, runId: run.id, error: String(err) });

@@ -7,6 +7,11 @@ import type { AccountOwners } from "../run/owners";
 
 /** Findings, actions and coming deactivations an owner's message lists at most of each; the counts have them all. */
 export const MAX_OWNER_ROWS = 25;
+/**
+ * Accounts an owner's message names, in its text and its accountId attribute: SNS takes 256 KB of
+ * message and attributes together (Publish), and an owner of a whole OU may have thousands.
+ */
+export const MAX_OWNER_ACCOUNTS_NAMED = 100;
 
 /** What one owner hears about their accounts after a run, as gathered while the accounts are combined. */
 export interface OwnerNotice {
@@ -24,6 +29,8 @@ export interface OwnerNotice {
   actionCount: number;
   readonly scheduled: ScheduledKeyAction[];
   scheduledCount: number;
+  /** The severities of all their critical and high findings, not only those listed: what the severity attribute says. */
+  readonly severities: Severity[];
   digest: boolean;
 }
 
@@ -47,13 +54,15 @@ export class OwnerNotices {
     const owned = this.ownership.get(account.accountId);
     if (!owned?.owners || !account.rechecked) return;
     const isNew = new Set(account.newIds);
-    for (const owner of owned.owners.to) {
+    // An address named twice (in a tag, say) hears of the account once.
+    for (const owner of new Set(owned.owners.to.map((address) => address.toLowerCase()))) {
       const notice = this.noticeOf(owner);
       notice.accounts.push(account.accountId);
       if (owned.ou !== undefined && !notice.ous.includes(owned.ou)) notice.ous.push(owned.ou);
       if (owned.owners.digest) notice.digest = true;
       for (const f of account.findings) {
         if (f.acceptedRisk || !urgent(f.severity)) continue;
+        if (!notice.severities.includes(f.severity)) notice.severities.push(f.severity);
         if (isNew.has(f.id)) {
           notice.freshCount++;
           push(notice.fresh, f);
@@ -85,6 +94,7 @@ export class OwnerNotices {
       notice.accounts.push(...other.accounts);
       for (const ou of other.ous) if (!notice.ous.includes(ou)) notice.ous.push(ou);
       notice.digest ||= other.digest;
+      for (const s of other.severities) if (!notice.severities.includes(s)) notice.severities.push(s);
       for (const [mine, theirs, count] of [
         [notice.fresh, other.fresh, "freshCount"],
         [notice.open, other.open, "openCount"],
@@ -105,7 +115,7 @@ export class OwnerNotices {
   private noticeOf(owner: string): OwnerNotice {
     let notice = this.byOwner.get(owner);
     if (!notice) {
-      notice = { owner, accounts: [], ous: [], fresh: [], freshCount: 0, open: [], openCount: 0, actions: [], actionCount: 0, scheduled: [], scheduledCount: 0, digest: false };
+      notice = { owner, accounts: [], ous: [], fresh: [], freshCount: 0, open: [], openCount: 0, actions: [], actionCount: 0, scheduled: [], scheduledCount: 0, severities: [], digest: false };
       this.byOwner.set(owner, notice);
     }
     return notice;
@@ -123,6 +133,7 @@ export interface OwnerMessage {
 /** Pure: what one owner is sent, each finding with its fix, each deactivated key with the command that undoes it. */
 export function ownerMessage(notice: OwnerNotice, run: { readonly id: string; readonly reportUrl: string }, thresholds: FindingThresholds): OwnerMessage {
   const fix = (f: StoredFinding) => remediationText(remediationOf(f, thresholds), 400);
+  const named = notice.accounts.slice(0, MAX_OWNER_ACCOUNTS_NAMED);
   const findingLines = (title: string, list: readonly StoredFinding[], count: number) =>
     count === 0 ? [] : [`${title} (${count}):`, ...list.map((f) => `- [${f.severity}] ${f.message}\n  ${fix(f)}`), ...(count > list.length ? [`- and ${count - list.length} more in the report`] : [])];
   const deactivated = notice.actions.filter((a) => a.outcome === "deactivated");
@@ -135,18 +146,18 @@ export function ownerMessage(notice: OwnerNotice, run: { readonly id: string; re
       : []),
   ];
   const message = [
-    `Credential report run ${run.id}: your ${notice.accounts.length} account(s) ${notice.accounts.join(", ")}.`,
+    `Credential report run ${run.id}: your ${notice.accounts.length} account(s) ${named.join(", ")}${notice.accounts.length > named.length ? ` and ${notice.accounts.length - named.length} more` : ""}.`,
     ...findingLines("New critical or high findings", notice.fresh, notice.freshCount),
     ...findingLines("Critical or high findings still open", notice.open, notice.openCount),
     ...actionLines,
     notice.freshCount + notice.openCount + notice.actionCount + notice.scheduledCount === 0 ? "Nothing new, nothing open at critical or high." : "",
     `The run's report: ${run.reportUrl}`,
   ].filter(Boolean);
-  const severities = SEVERITIES.filter((s) => [...notice.fresh, ...notice.open].some((f) => f.severity === s));
+  const severities = SEVERITIES.filter((s) => notice.severities.includes(s));
   const parts = [notice.freshCount > 0 ? `${notice.freshCount} new critical/high` : "", notice.actionCount > 0 ? `${notice.actionCount} key action(s)` : "", notice.scheduledCount > 0 ? `${notice.scheduledCount} key(s) due` : ""].filter(Boolean);
   return {
     subject: `IAM credential report for your accounts: ${parts.join(", ") || "digest"}`.slice(0, 99),
     message: message.join("\n\n"),
-    attributes: { owner: notice.owner, accountId: notice.accounts, ou: notice.ous, severity: severities },
+    attributes: { owner: notice.owner, accountId: named, ou: notice.ous.slice(0, MAX_OWNER_ACCOUNTS_NAMED), severity: severities },
   };
 }

@@ -342,7 +342,9 @@ export class RunCombiner {
     this.notEvaluated.accounts += state.notEvaluated.accounts;
     for (const [check, n] of Object.entries(state.notEvaluated.byCheck) as [IamAccountCheck, number][]) this.notEvaluated.byCheck[check] = (this.notEvaluated.byCheck[check] ?? 0) + n;
     this.notEvaluated.listed.push(...state.notEvaluated.listed.slice(0, MAX_NOT_EVALUATED_LISTED - this.notEvaluated.listed.length));
-    // A column a shard's reports added (IAM adds one rarely): its rows before the column are a cell short, as in one combiner.
+    // A column a shard's reports added (IAM adds one rarely): rows without it are a cell short. Unlike
+    // one combiner, a later shard's rows lack an extra column an earlier shard found: only a run
+    // whose reports straddle IAM adding a column differs from its combination in one piece.
     for (const c of state.columns) if (!this.columns.includes(c)) this.columns.push(c);
     for (const [part, n] of Object.entries(state.written)) this.written[part] = (this.written[part] ?? 0) + n;
     this.urgent = [...this.urgent, ...state.urgent].sort(bySeverityThenId).slice(0, MAX_URGENT_LISTED);

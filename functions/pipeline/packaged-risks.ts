@@ -41,6 +41,7 @@ export function remediationFromEnv(env: NodeJS.ProcessEnv): RemediationSettings 
     noticeDays: days(names.remediationNoticeDays, DEFAULT_REMEDIATION.noticeDays),
   };
   // Never sooner than CIS says, whatever the environment holds.
-  if (!(settings.unusedDays >= MIN_UNUSED_DAYS)) throw new Error(`${names.remediationUnusedDays} must be at least ${MIN_UNUSED_DAYS}, got ${env[names.remediationUnusedDays]}`);
+  if (!(Number.isInteger(settings.unusedDays) && settings.unusedDays >= MIN_UNUSED_DAYS)) throw new Error(`${names.remediationUnusedDays} must be a whole number of at least ${MIN_UNUSED_DAYS}, got ${env[names.remediationUnusedDays]}`);
+  if (!(Number.isInteger(settings.noticeDays) && settings.noticeDays >= 0)) throw new Error(`${names.remediationNoticeDays} must be a whole number of days, got ${env[names.remediationNoticeDays]}`);
   return settings;
 }

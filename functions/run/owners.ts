@@ -83,7 +83,7 @@ export function ownersInFile(rules: readonly OwnerRule[], accountId: string, ouP
 
 /** The addresses in a tag's value: separated by spaces, commas, semicolons or slashes (Organizations allows no comma-free list otherwise), each an email address. */
 export function addressesIn(value: string | undefined): string[] {
-  return (value ?? "").split(/[\s,;/]+/).filter((part) => EMAIL.test(part));
+  return [...new Set((value ?? "").split(/[\s,;/]+/).filter((part) => EMAIL.test(part)))];
 }
 
 /** The first source, in the stack's order, that names anyone for the account. */

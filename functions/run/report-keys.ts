@@ -60,9 +60,17 @@ export function accountAnalysisKey(run: RunRef, accountId: string): string {
 }
 
 /** Where what IAM says of an account beyond its report is stored, beside the report (as read, with it). */
-/** What the collector did about an account's unused keys this run (remediation): written once, as soon as it is done. */
-export function accountActionsKey(run: RunRef, accountId: string): string {
-  return `${runPrefix(run)}account=${accountId}.actions.json`;
+/**
+ * What the collector did about one unused key this run (remediation), by the user and the key's
+ * place in the report: written once, as soon as it is done, so a retried try finds the deed.
+ */
+export function keyActionKey(run: RunRef, accountId: string, user: string, credential: string): string {
+  return `${keyActionsPrefix(run, accountId)}${user}.${credential}.json`;
+}
+
+/** Where an account's key actions of a run are. */
+export function keyActionsPrefix(run: RunRef, accountId: string): string {
+  return `${runPrefix(run)}account=${accountId}.action=`;
 }
 
 export function iamAccountKey(run: RunRef, accountId: string): string {

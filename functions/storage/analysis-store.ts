@@ -7,7 +7,7 @@ import type { PreviousRun, RunRef } from "../run/contracts";
 import { describeAwsError, TransientAwsError } from "../run/errors";
 import { listKeys } from "./list-keys";
 import { readIfPresent } from "./read-if-present";
-import { accountActionsKey, accountAnalysisKey, analysisKey, iamAccountKey, manifestKey, REPORTS_PREFIX, runDate, runPrefix } from "../run/report-keys";
+import { accountAnalysisKey, keyActionKey, keyActionsPrefix, analysisKey, iamAccountKey, manifestKey, REPORTS_PREFIX, runDate, runPrefix } from "../run/report-keys";
 import { storeOnce } from "./write-once";
 
 export interface StoreDeps {
@@ -70,7 +70,15 @@ export function knownAccounts(previous: PreviousRun | undefined, deps: StoreDeps
         const analysis = await readAccountAnalysis(deps, previous, accountId);
         if (!analysis) return undefined;
         const deactivated = (analysis.remediation?.actions ?? []).filter((a) => a.outcome === "deactivated").map((a) => ({ findingId: a.findingId, at: a.at }));
-        return { runId: previous.id, accountName: analysis.accountName, findings: analysis.findings, notRechecked: analysis.notRechecked, ...(deactivated.length > 0 ? { deactivated } : {}) };
+        const scheduled = (analysis.remediation?.scheduled ?? []).map((s) => ({ findingId: s.findingId, dueOn: s.dueOn }));
+        return {
+          runId: previous.id,
+          accountName: analysis.accountName,
+          findings: analysis.findings,
+          notRechecked: analysis.notRechecked,
+          ...(deactivated.length > 0 ? { deactivated } : {}),
+          ...(scheduled.length > 0 ? { scheduled } : {}),
+        };
       },
       accountIds: async () => {
         const keys = await listKeys(deps.s3, deps.bucket, runPrefix(previous));
@@ -130,19 +138,24 @@ export async function storeIamAccount(deps: StoreDeps, run: RunRef, accountId: s
 }
 
 /**
- * Records what was done about an account's unused keys, once and as soon as it is done: the
- * record an earlier try of the same run stored is the one kept and returned (a key it deactivated
- * reads "already Inactive" to the next try, which must not replace the record of the deed).
+ * Records what was done about one key, once and as soon as it is done: the record an earlier try
+ * of the same run stored is the one kept and returned.
  */
-export async function recordKeyActions(deps: StoreDeps, run: RunRef, accountId: string, actions: readonly KeyAction[]): Promise<readonly KeyAction[]> {
-  const key = accountActionsKey(run, accountId);
-  if (await storeOnce(deps.s3, { Bucket: deps.bucket, Key: key, Body: JSON.stringify(actions), ContentType: "application/json" })) return actions;
-  return (await readJson<KeyAction[]>(deps, key)) ?? actions;
+export async function recordKeyAction(deps: StoreDeps, run: RunRef, action: KeyAction): Promise<KeyAction> {
+  const key = keyActionKey(run, action.accountId, action.user, action.credential);
+  if (await storeOnce(deps.s3, { Bucket: deps.bucket, Key: key, Body: JSON.stringify(action), ContentType: "application/json" })) return action;
+  return (await readJson<KeyAction>(deps, key)) ?? action;
 }
 
-/** What was done about an account's unused keys in a run, when anything was. */
-export async function readKeyActions(deps: StoreDeps, run: RunRef, accountId: string): Promise<readonly KeyAction[] | undefined> {
-  return readJson<KeyAction[]>(deps, accountActionsKey(run, accountId));
+/** What an earlier try of the run did about one key, when it did anything. */
+export async function recordedKeyAction(deps: StoreDeps, run: RunRef, accountId: string, user: string, credential: string): Promise<KeyAction | undefined> {
+  return readJson<KeyAction>(deps, keyActionKey(run, accountId, user, credential));
+}
+
+/** Every key action recorded in an account this run, in key order. */
+export async function readKeyActions(deps: StoreDeps, run: RunRef, accountId: string): Promise<KeyAction[]> {
+  const keys = [...(await listKeys(deps.s3, deps.bucket, keyActionsPrefix(run, accountId))).keys()].sort();
+  return (await Promise.all(keys.map((key) => readJson<KeyAction>(deps, key)))).filter((a): a is KeyAction => a !== undefined);
 }
 
 /** What IAM said of an account in a run, or undefined when it was not stored. */

@@ -243,10 +243,9 @@ async function accountOf(
   if (stored) return { analysis: stored, ...(typeof csv === "string" ? { report: parsed(account.id, csv) } : {}) };
   const generatedAt = entry.reportGeneratedAt ? new Date(entry.reportGeneratedAt) : undefined;
   const hub = deps.securityHubFor ? () => deps.securityHubFor!(account.id) : undefined;
-  const [iam, before, actions] = await Promise.all([readStoredIamAccount(deps, run, account.id), known.of(account.id), readKeyActions(deps, run, account.id)]);
-  const analysed = await analyseAccount({ account, run, csv, generatedAt, ...(iam ? { iam } : {}), known: before }, settings, deps, hub);
-  // Keys the collector acted on before it left the analysis to Summarize: the run's files still say so.
-  return actions ? { ...analysed, analysis: { ...analysed.analysis, remediation: { actions, scheduled: [] } } } : analysed;
+  const [iam, before, recorded] = await Promise.all([readStoredIamAccount(deps, run, account.id), known.of(account.id), readKeyActions(deps, run, account.id)]);
+  // Keys the collector acted on before it left the analysis to Summarize: stored with the analysis it makes.
+  return analyseAccount({ account, run, csv, generatedAt, ...(iam ? { iam } : {}), known: before }, settings, deps, hub, { recorded });
 }
 
 /**

@@ -12,6 +12,7 @@ import { type Emulator, startEmulator } from "../../emulator/server";
 import { deployStack, type Deployment } from "../../emulator/deploy";
 import { runLocally } from "../../local/runner";
 import type { KeyAction } from "../../functions/analysis/key-remediation";
+import { deactivateKeys } from "../../functions/aws/deactivate-keys";
 import type { StoredFinding } from "../../functions/analysis/changes";
 import type { StoredAccountList } from "../../functions/storage/account-list";
 import { accountListKey, analysisKey } from "../../functions/run/report-keys";
@@ -78,6 +79,7 @@ describe("close the loop (moto behind the layer, the deployed stack)", function 
     let aliceQueue: string;
     let dataQueue: string;
     let run2: RunRef;
+    let forcedRefusals: string;
     const text = async (key: string) => (await (await direct.s3.send(new GetObjectCommand({ Bucket: org.bucket, Key: key }))).Body!.transformToString());
 
     before(async () => {
@@ -97,6 +99,14 @@ describe("close the loop (moto behind the layer, the deployed stack)", function 
       aliceQueue = await subscribe("alice", "alice@example.com");
       dataQueue = await subscribe("data-team", "data-team@example.com");
 
+      // A trial first, as if the stack had no notice: a dry run, then one forced past the stack's rights.
+      const trial = (runId: string, dryRun: boolean) => stackRunOptions(deployment, emulator.endpoint, { runId, remediation: { enabled: true, dryRun, unusedDays: 90, noticeDays: 0 } });
+      expect((await runLocally(await trial("loop-dry", true))).status).to.equal("succeeded");
+      expect((await runLocally(await trial("loop-forced", false))).status).to.equal("succeeded");
+      forcedRefusals = JSON.stringify(emulator.authorizer!.refusals);
+      emulator.authorizer!.resetRefusals();
+
+      // Then the stack as deployed, with its 7 days of notice.
       const first = await runLocally(await stackRunOptions(deployment, emulator.endpoint, { runId: "loop-1" }));
       expect(first.status, "error" in first ? first.error : "").to.equal("succeeded");
       const second = await runLocally(await stackRunOptions(deployment, emulator.endpoint, { runId: "loop-2" }));
@@ -156,8 +166,6 @@ describe("close the loop (moto behind the layer, the deployed stack)", function 
     });
 
     it("in a dry run lists the due keys and changes nothing: never a covered, too recent or root key", async () => {
-      const dry = await runLocally(await stackRunOptions(deployment, emulator.endpoint, { runId: "loop-dry", remediation: { enabled: true, dryRun: true, unusedDays: 90, noticeDays: 0 } }));
-      expect(dry.status).to.equal("succeeded");
       const run = { id: "loop-dry", startedAt: new Date().toISOString() };
       const actions = (await text(analysisKey(run, "actions")))
         .trim()
@@ -173,11 +181,6 @@ describe("close the loop (moto behind the layer, the deployed stack)", function 
     });
 
     it("gives the member role no right to deactivate a key in a dry run: the layer refuses it", async () => {
-      emulator.authorizer!.resetRefusals();
-      const forced = await runLocally(
-        await stackRunOptions(deployment, emulator.endpoint, { runId: "loop-forced", remediation: { enabled: true, dryRun: false, unusedDays: 90, noticeDays: 0 } }),
-      );
-      expect(forced.status).to.equal("succeeded");
       const run = { id: "loop-forced", startedAt: new Date().toISOString() };
       const actions = (await text(analysisKey(run, "actions"))).trim().split("\n").map((line) => JSON.parse(line) as KeyAction);
       expect(actions.length).to.equal(2);
@@ -185,7 +188,7 @@ describe("close the loop (moto behind the layer, the deployed stack)", function 
         expect(action.outcome).to.equal("left");
         expect(action.reason).to.match(/^AccessDenied/);
       }
-      expect(JSON.stringify(emulator.authorizer!.refusals)).to.include("iam:UpdateAccessKey");
+      expect(forcedRefusals).to.include("iam:UpdateAccessKey");
     });
   });
 
@@ -249,6 +252,32 @@ describe("close the loop (moto behind the layer, the deployed stack)", function 
       expect(summary.remediation.fixedByPipeline).to.equal(2);
       const page = await text(analysisKey(runOf("on-2"), "html"));
       expect(page).to.include("fixed by the pipeline");
+    });
+
+    it("acts on a key once however often a try is retried: a key it deactivated is its record's, not someone else's", async () => {
+      const accountId = org.members[0].id;
+      const iam = direct.iamClient(await assumeInto(direct, accountId));
+      await iam.send(new CreateUserCommand({ UserName: "retry-bot" }));
+      await iam.send(new CreateAccessKeyCommand({ UserName: "retry-bot" }));
+      await setCredentialState(emulator.endpoint, { accountId, users: { "retry-bot": { accessKeys: [{ createdAt: daysAgo(300), lastUsed: { date: daysAgo(200), region: "us-east-1", service: "s3" } }] } } });
+      const due = {
+        finding: { id: `${accountId}/retry-bot/credential-unused/access_key_1`, checkId: "credential-unused" as const, severity: "medium" as const, cisControl: "1.12", accountId, user: "retry-bot", credential: "access_key_1" as const, evidence: {}, message: "" },
+        daysUnused: 200,
+        createdAt: (await iam.send(new ListAccessKeysCommand({ UserName: "retry-bot" }))).AccessKeyMetadata![0].CreateDate!.toISOString(),
+      };
+      const settings = { enabled: true, dryRun: false, unusedDays: 90, noticeDays: 0 };
+      const recordsIn = (store: Map<string, KeyAction>) => ({
+        recorded: async (key: typeof due) => store.get(key.finding.id),
+        record: async (action: KeyAction) => (store.get(action.findingId) ?? (store.set(action.findingId, action), action)),
+      });
+      const store = new Map<string, KeyAction>();
+      const [first] = await deactivateKeys(iam, [due], settings, new Date(), recordsIn(store));
+      const [retried] = await deactivateKeys(iam, [due], settings, new Date(), recordsIn(store));
+      expect(first.outcome).to.equal("deactivated");
+      expect(retried).to.deep.equal(first);
+      // Without its record, the deed would read as someone else's.
+      const [forgotten] = await deactivateKeys(iam, [due], settings, new Date(), recordsIn(new Map()));
+      expect(forgotten).to.include({ outcome: "left", reason: "already Inactive" });
     });
 
     it("never touches the root user's key", async () => {

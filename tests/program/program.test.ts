@@ -274,7 +274,7 @@ describe("Pulumi program (index.ts under the mocks)", function () {
       const policy = rolePolicy(run(), "collect-report");
       expect(statement(policy, "ReadRunFiles")).to.deep.include({ Action: "s3:GetObject", Resource: `arn:aws:s3:::acme-audit-evidence/${REPORTS_PREFIX}*` });
       expect(statement(policy, "StoreOwnRunFiles").Resource).to.deep.equal(
-        ["account=*.csv", "account=*.iam.json", "account=*.analysis.json", "account=*.actions.json"].map((file) => `arn:aws:s3:::acme-audit-evidence/${REPORTS_PREFIX}date=*/run=*/${file}`),
+        ["account=*.csv", "account=*.iam.json", "account=*.analysis.json", "account=*.action=*.json"].map((file) => `arn:aws:s3:::acme-audit-evidence/${REPORTS_PREFIX}date=*/run=*/${file}`),
       );
       // Write-once holds on the roles' side too: the existing bucket's policy is not ours.
       expect(statement(policy, "DenyPutUnlessAbsent")).to.deep.include({

@@ -36,6 +36,14 @@ describe("keysToDeactivate", () => {
     expect(scheduled).to.deep.equal([{ findingId: "111122223333/deploy-bot/credential-unused/access_key_1", accountId: "111122223333", user: "deploy-bot", credential: "access_key_1", daysUnused: 200, dueOn: "2026-12-13" }]);
   });
 
+  it("keeps the due day the run before told the owners, and gives a key whose acceptance just ended a notice of its own", () => {
+    const key = unusedKey("deploy-bot", 200, 30);
+    expect(keysToDeactivate([key], start, ON, { scheduled: [{ findingId: key.id, dueOn: "2026-12-09" }] }).scheduled.map((s) => s.dueOn)).to.deep.equal(["2026-12-09"]);
+    expect(keysToDeactivate([key], start, ON, { scheduled: [{ findingId: key.id, dueOn: "2026-12-08" }] }).due).to.have.length(1);
+    // Open 30 days, but covered by a rule until this run: its notice starts now.
+    expect(keysToDeactivate([key], start, ON, { acceptedIds: [key.id] }).scheduled.map((s) => s.dueOn)).to.deep.equal(["2026-12-15"]);
+  });
+
   it("never takes a key under the threshold, an accepted or break-glass one, a password, the root user's, or anything when off", () => {
     const accepted = { check: "credential-unused" as const, account: "*", user: "glass", reason: "r", owner: "o@example.com", expires: "2099-12-31" };
     const findings = [

@@ -60,6 +60,20 @@ describe("owner notices", () => {
     expect(message.message).to.include("Fix:");
   });
 
+  it("says every severity an owner has in the severity attribute, not only the listed rows, and names at most 100 accounts", () => {
+    const many = Array.from({ length: 130 }, (_, i) => String(500000000000 + i));
+    const owned = new Map(many.map((id) => [id, { owners: { to: ["dora@example.com", "DORA@example.com"], source: "file" as const } }]));
+    const notices = new OwnerNotices(owned);
+    many.forEach((id, i) => notices.add(account(id, [finding(id, "u", i < 40 ? "high" : "critical")])));
+    const [notice] = notices.toSend();
+    expect(notice.freshCount).to.equal(130);
+    expect(notice.fresh.every((f) => f.severity === "high")).to.equal(true);
+    const message = ownerMessage(notice, { id: "run-1", reportUrl: "s3://b/r" }, DEFAULT_THRESHOLDS);
+    expect(message.attributes.severity).to.deep.equal(["critical", "high"]);
+    expect(message.attributes.accountId).to.have.length(100);
+    expect(message.message).to.include("and 30 more.");
+  });
+
   it("comes to the same notices when the accounts are gathered in shards and absorbed in order", () => {
     const whole = new OwnerNotices(ownership);
     accounts.forEach((a) => whole.add(a));
