@@ -1,5 +1,5 @@
 import { policyDocument, type PolicyDocument, type PolicyStatement } from "./document";
-import { accountCredentialSettingsStatement, keyRemediationStatements, ownFindingsStatements, REMEDIATION_MODES, type RemediationMode, type SecurityHubTarget } from "./pipeline-policies";
+import { accountCredentialSettingsStatement, keyRemediationStatements, ownFindingsStatements, REMEDIATION_MODES, type SecurityHubTarget } from "./pipeline-policies";
 import { credentialReportStatement } from "./session-policies";
 
 /** The logical id of the member role in the StackSet template. */
@@ -45,11 +45,6 @@ const REMEDIATION_POLICIES = {
   RemediationReadPolicy: { condition: "RemediationReads", name: "key-remediation-read" },
   RemediationDeactivatePolicy: { condition: "RemediationDeactivates", name: "key-remediation-deactivate" },
 } as const;
-
-/** The member role's whole policy in an account under the given mode, as CloudFormation makes it (for tests and the emulator). */
-export function memberRolePolicyWith(mode: RemediationMode, account: { readonly partition: string; readonly accountId: string }, securityHub?: SecurityHubTarget): PolicyDocument {
-  return policyDocument(...memberRolePolicy(securityHub).Statement, ...keyRemediationStatements(mode, account));
-}
 
 /** With Security Hub on: the Security Hub region, that of the pipeline. */
 export interface MemberRoleOptions extends MemberRoleTrusted {
