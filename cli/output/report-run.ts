@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { securityHubMessage } from "../../functions/summarize/summarize";
+import { remediationLine } from "../../functions/summarize/run-notice";
 import type { Manifest } from "../../functions/summarize/manifest";
 import type { StoredSummary } from "../../functions/org-report/run-combiner";
 import { ANALYSIS_FILES, runPrefix } from "../../functions/run/report-keys";
@@ -84,14 +85,8 @@ export async function runAndReport(clients: AwsClients, options: RunAndReport): 
     if (options.findingsNote) console.log(`\n${options.findingsNote}`);
   }
   if (result.summary.securityHub) console.log(`\n${securityHubMessage(result.summary.securityHub)}`);
-  const remediation = summary?.remediation;
-  if (remediation && remediation.deactivated + remediation.wouldDeactivate + remediation.left + remediation.scheduled + remediation.fixedByPipeline > 0) {
-    console.log(
-      `\nRemediation: ${remediation.deactivated} access key(s) deactivated (never deleted), ${remediation.wouldDeactivate} would be in a dry run, ` +
-        `${remediation.left} left as IAM showed them, ${remediation.scheduled} due after their notice; ${remediation.fixedByPipeline} finding(s) resolved by an earlier deactivation. ` +
-        `Each action and its undo command: ${runFolder}${ANALYSIS_FILES.actions}`,
-    );
-  }
+  const remediation = summary?.remediation && remediationLine(summary.remediation, `${runFolder}${ANALYSIS_FILES.actions}`);
+  if (remediation) console.log(`\n${remediation}`);
   const owners = result.summary.ownerMessages;
   if (owners) console.log(`\nOwner messages: ${owners.sent} sent, one per owner with something to hear${owners.failed > 0 ? `; ${owners.failed} could not be sent` : ""}.`);
   console.log("");

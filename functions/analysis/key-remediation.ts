@@ -1,4 +1,5 @@
 import type { StoredFinding } from "./changes";
+import { DAY_MS } from "./findings";
 
 /**
  * The one fix the pipeline may make itself, when the stack turns it on: deactivate (never delete)
@@ -57,7 +58,6 @@ export interface DueKey {
   readonly createdAt: string;
 }
 
-const DAY_MS = 86_400_000;
 
 /** What the run before said of the account's keys: the findings an accepted risk covered then, and the keys it told the owners of. */
 export interface KeysBefore {

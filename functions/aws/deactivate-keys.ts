@@ -1,9 +1,9 @@
 import { GetAccessKeyLastUsedCommand, type IAMClient, ListAccessKeysCommand, UpdateAccessKeyCommand } from "@aws-sdk/client-iam";
 import type { DueKey, KeyAction, RemediationSettings } from "../analysis/key-remediation";
 import { undoCommand } from "../analysis/key-remediation";
+import { DAY_MS } from "../analysis/findings";
 import { describeAwsError } from "../run/errors";
 
-const DAY_MS = 86_400_000;
 
 /** Where each key's action is recorded, once, as soon as it is done. */
 export interface KeyActionRecords {

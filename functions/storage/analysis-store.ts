@@ -152,6 +152,13 @@ export async function recordedKeyAction(deps: StoreDeps, run: RunRef, accountId:
   return readJson<KeyAction>(deps, keyActionKey(run, accountId, user, credential));
 }
 
+const KEY_ACTION_FILE = /\/account=(\d{12})\.action=[^/]+\.json$/;
+
+/** The accounts with a key action recorded, among a run's listed keys. */
+export function accountsWithKeyActions(keys: Iterable<string>): Set<string> {
+  return new Set([...keys].flatMap((key) => KEY_ACTION_FILE.exec(key)?.[1] ?? []));
+}
+
 /** Every key action recorded in an account this run, in key order. */
 export async function readKeyActions(deps: StoreDeps, run: RunRef, accountId: string): Promise<KeyAction[]> {
   const keys = [...(await listKeys(deps.s3, deps.bucket, keyActionsPrefix(run, accountId))).keys()].sort();

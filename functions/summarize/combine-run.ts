@@ -4,6 +4,7 @@ import { MalformedReport, type ParsedReport, parseCredentialReport } from "../an
 import { type CombinedRun, type CombinerState, RunCombiner, type RunFileWriter } from "../org-report/run-combiner";
 import { type AnalysisSettings, analyseAccount } from "../analysis-step";
 import {
+  accountsWithKeyActions,
   findPreviousRun,
   knownAccounts,
   type PreviousFindings,
@@ -38,6 +39,8 @@ export interface CombineDeps extends StoreDeps {
   readonly retryPauseMs?: number;
   /** Keys already in the run's folder: the files an earlier try of the step stored are not sent again. */
   readonly alreadyStored?: ReadonlySet<string>;
+  /** The accounts whose key actions the collector recorded this run, when the run's folder was listed: no other is listed again. */
+  readonly actedIn?: ReadonlySet<string>;
   /** Where parts too large for memory wait (the deployed Summarize's map files bucket): the files are then made in S3, nothing on disk. */
   readonly staging?: StagingPlace;
 }
@@ -63,11 +66,12 @@ export async function combineStoredRun(
   const retry = <T>(work: () => Promise<T>) => withRetries(work, deps.retryPauseMs);
   const previous = previousRun === undefined ? await retry(() => findPreviousRun(run, deps)) : (previousRun ?? undefined);
   const writing = { alreadyStored: deps.alreadyStored, retryPauseMs: deps.retryPauseMs };
+  const actedIn = deps.alreadyStored && accountsWithKeyActions(deps.alreadyStored);
   const out = deps.staging ? new RunFilesStreamed(deps.s3, deps.bucket, run, deps.staging, writing) : new RunFilesInBucket(deps.s3, deps.bucket, run, writing);
   try {
     const combiner = await runCombiner(run, manifest, previous, settings, out, deps);
-    const entries = sortedEntries(manifest);
-    const securityHub = await addAccounts(run, entries, { departed: true }, knownAccounts(previous, deps), combiner, settings, deps);
+    const entries = inAccountOrder(manifest);
+    const securityHub = await addAccounts(run, entries, { departed: true }, knownAccounts(previous, deps), combiner, settings, { ...deps, ...(actedIn ? { actedIn } : {}) });
     const combined = await combiner.finish();
     return { ...combined, ...(securityHub ? { securityHub } : {}) };
   } finally {
@@ -105,7 +109,7 @@ export async function combineShard(
   try {
     const ownership = await withRetries(() => ownershipOf(run, deps), deps.retryPauseMs);
     const combiner = new RunCombiner({ run, previousRunId: previous?.id ?? null, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks, ownership }, out);
-    const entries = sortedEntries(manifest);
+    const entries = inAccountOrder(manifest);
     const departed = shard.index === shard.count - 1 ? { departed: true, listed: entries } : { departed: false };
     const securityHub = await addAccounts(run, entries.slice(shard.start, shard.end), departed, knownAccounts(previous, deps), combiner, settings, deps);
     const state = await combiner.finishShard();
@@ -157,7 +161,8 @@ function shardStaging(staging: StagingPlace, index: number): StagingPlace {
   return { bucket: staging.bucket, prefix: `${staging.prefix}shard=${index}/` };
 }
 
-function sortedEntries(manifest: Manifest): ManifestEntry[] {
+/** The manifest's entries in account order: the order the combination adds them, and the shards cut them. */
+export function inAccountOrder(manifest: Manifest): ManifestEntry[] {
   return [...manifest.accounts].sort((a, b) => a.accountId.localeCompare(b.accountId));
 }
 
@@ -243,9 +248,10 @@ async function accountOf(
   if (stored) return { analysis: stored, ...(typeof csv === "string" ? { report: parsed(account.id, csv) } : {}) };
   const generatedAt = entry.reportGeneratedAt ? new Date(entry.reportGeneratedAt) : undefined;
   const hub = deps.securityHubFor ? () => deps.securityHubFor!(account.id) : undefined;
-  const [iam, before, recorded] = await Promise.all([readStoredIamAccount(deps, run, account.id), known.of(account.id), readKeyActions(deps, run, account.id)]);
+  const recorded = deps.actedIn && !deps.actedIn.has(account.id) ? [] : readKeyActions(deps, run, account.id);
+  const [iam, before, actions] = await Promise.all([readStoredIamAccount(deps, run, account.id), known.of(account.id), recorded]);
   // Keys the collector acted on before it left the analysis to Summarize: stored with the analysis it makes.
-  return analyseAccount({ account, run, csv, generatedAt, ...(iam ? { iam } : {}), known: before }, settings, deps, hub, { recorded });
+  return analyseAccount({ account, run, csv, generatedAt, ...(iam ? { iam } : {}), known: before }, settings, deps, hub, { recorded: actions });
 }
 
 /**

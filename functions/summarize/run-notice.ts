@@ -1,3 +1,5 @@
+import type { StoredSummary } from "../org-report/run-combiner";
+
 /**
  * SNS's rules for a subject (Amazon SNS API Reference, Publish, "Subject"): ASCII text that begins
  * with a letter, number or punctuation mark, no line breaks or control characters, and "less than
@@ -49,4 +51,16 @@ export function noticeSubject(reasons: readonly string[]): string {
 /** The body's first line: every reason the summary is sent for. */
 export function noticeReasonsLine(reasons: readonly string[]): string {
   return `Sent because: ${reasons.join("; ")}.`;
+}
+
+/**
+ * What the pipeline did about unused keys, in a line of the run summary and of the CLI's report,
+ * `actions` saying where each action and its undo command are; empty when it did nothing.
+ */
+export function remediationLine(r: StoredSummary["remediation"], actions: string): string {
+  if (r.deactivated + r.wouldDeactivate + r.left + r.scheduled + r.fixedByPipeline === 0) return "";
+  return (
+    `Remediation: ${r.deactivated} access key(s) deactivated (never deleted), ${r.wouldDeactivate} would be in a dry run, ${r.left} left as IAM showed them, ` +
+    `${r.scheduled} due after their notice; ${r.fixedByPipeline} finding(s) resolved by an earlier deactivation. Each action and its undo command: ${actions}`
+  );
 }

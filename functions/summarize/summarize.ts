@@ -13,14 +13,14 @@ import { manifestKey, reportKey, runPrefix, summarizePartsPrefix } from "../run/
 import { storeOnce } from "../storage/write-once";
 import { withRetries } from "../aws/with-retries";
 import { readAccountList } from "../storage/account-list";
-import { buildManifest, type FindingsDigest, type Manifest, type ManifestEntry, type ReadBack, runSummaryMessage } from "./manifest";
+import { buildManifest, type FindingsDigest, type Manifest, type ReadBack, runSummaryMessage } from "./manifest";
 import { outcomesOfRun, readMapResults } from "./map-results";
-import { noticeReasons, noticeReasonsLine, noticeSubject } from "./run-notice";
+import { noticeReasons, noticeReasonsLine, noticeSubject, remediationLine } from "./run-notice";
 import { runCompletedEvent } from "./run-event";
 import { summarizeInputFromStoredRun } from "./stored-run";
 import { analysisKey } from "../run/report-keys";
 import type { SecurityHubDeps, SecurityHubOutcome } from "../aws/security-hub";
-import { addSecurityHubResults, combineShard, combineStoredRun, mergeShards } from "./combine-run";
+import { addSecurityHubResults, combineShard, combineStoredRun, inAccountOrder, mergeShards } from "./combine-run";
 import { planShards, type ShardLimits } from "./shards";
 import type { StagingPlace } from "./streamed-files";
 import type { AnalysisSettings } from "../analysis-step";
@@ -152,7 +152,7 @@ export async function summarizeStep(given: SummarizeStepInput, deps: SummarizeDe
     .flatMap((o) => (o.status === "collected" && o.securityHub ? [o.securityHub] : []))
     .reduce<SecurityHubResult | undefined>((sum, result) => addSecurityHubResults(sum, result), undefined);
   const staging = stagingOf(run, deps);
-  const shards = staging ? planShards(byAccount(manifest), deps.shardLimits) : [];
+  const shards = staging ? planShards(inAccountOrder(manifest), deps.shardLimits) : [];
   if (shards.length > 1) {
     const previous = input.listing.previousRun === undefined ? await retry(() => findPreviousRun(run, deps)) : input.listing.previousRun;
     deps.log("combining-in-shards", { runId: run.id, shards: shards.length });
@@ -258,7 +258,7 @@ async function analyseAndReport(
       noticeReasonsLine(reasons),
       analysisError ? `The analysis of this run failed: ${analysisError}` : "",
       securityHub ? securityHubMessage(securityHub) : "",
-      digest?.remediation ? remediationLine(digest.remediation, deps.bucket, analysisKey(run, "actions")) : "",
+      digest?.remediation ? remediationLine(digest.remediation, `s3://${deps.bucket}/${analysisKey(run, "actions")}`) : "",
     ].filter(Boolean);
     await retry(() => publish(deps, noticeSubject(reasons), message.join("\n\n")));
   }
@@ -273,15 +273,6 @@ async function analyseAndReport(
     ...(securityHub ? { securityHub } : {}),
     ...(ownerMessages ? { ownerMessages } : {}),
   };
-}
-
-/** What the pipeline did about unused keys, in a line of the run summary; empty when it did nothing. */
-function remediationLine(r: NonNullable<FindingsDigest["remediation"]>, bucket: string, actionsKey: string): string {
-  if (r.deactivated + r.wouldDeactivate + r.left + r.scheduled + r.fixedByPipeline === 0) return "";
-  return (
-    `Remediation: ${r.deactivated} access key(s) deactivated, ${r.wouldDeactivate} would be (dry run), ${r.left} left as IAM showed them in use or changed, ` +
-    `${r.scheduled} due after their notice; ${r.fixedByPipeline} finding(s) resolved by an earlier deactivation. Each action and its undo command: s3://${bucket}/${actionsKey}`
-  );
 }
 
 // Owner messages sent at once: SNS takes thousands of publishes a second, but each is one request of Summarize's.
@@ -322,10 +313,6 @@ async function publishToOwners(deps: SummarizeDeps, run: RunRef, notices: readon
   return { sent, failed: results.length - sent };
 }
 
-/** The manifest's entries in account order: the order the combination adds them, and the shards cut them. */
-function byAccount(manifest: Manifest): ManifestEntry[] {
-  return [...manifest.accounts].sort((a, b) => a.accountId.localeCompare(b.accountId));
-}
 
 /** A stored run's Summarize input, from what it stored; its id and day checked first, as they name S3 keys. */
 async function storedRunInput(stored: StoredRunRef, deps: SummarizeDeps): Promise<SummarizeInput> {

@@ -17,7 +17,7 @@ import type { StoredFinding } from "../../functions/analysis/changes";
 import type { StoredAccountList } from "../../functions/storage/account-list";
 import { accountListKey, analysisKey } from "../../functions/run/report-keys";
 import type { RunRef } from "../../functions/run/contracts";
-import { emulatorTarget, stackRunOptions } from "../helpers/emulator-data";
+import { emulatorTarget, publishedMessages, stackRunOptions } from "../helpers/emulator-data";
 
 const DAY_MS = 86_400_000;
 const daysAgo = (days: number, from = new Date()) => new Date(from.getTime() - days * DAY_MS).toISOString();
@@ -238,6 +238,10 @@ describe("close the loop (moto behind the layer, the deployed stack)", function 
       );
       const event = JSON.parse(await text(analysisKey(runOf("on-1"), "summary")));
       expect(event.remediation).to.include({ deactivated: 2, wouldDeactivate: 0 });
+      // The central notice is sent for it, and names where each action and its undo command are.
+      const central = (await publishedMessages(emulator.endpoint)).filter((m) => m.subject.includes("2 access key(s) deactivated"));
+      expect(central).to.have.length(1);
+      expect(central[0].message).to.include(`Remediation: 2 access key(s) deactivated (never deleted), 0 would be in a dry run`).and.include(`s3://${org.bucket}/${analysisKey(runOf("on-1"), "actions")}`);
     });
 
     it("acts on each key exactly once", async () => {
