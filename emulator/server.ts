@@ -70,9 +70,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       const response = await fetch(`${endpoint}/moto-api/reset`, { method: "POST" });
       if (!response.ok) throw new Error(`emulator reset failed: HTTP ${response.status}`);
     },
+    // A request the layer could not judge was refused; a caller that swallows refusals (a source of
+    // owners, a Security Hub import) would hide it, so stopping says so: no test passes over one.
     stop: async () => {
       await authorizer?.close();
       await stopProcess(server);
+      if (authorizer && authorizer.unjudged.length > 0) throw new Error(`the authorizing layer could not judge, and refused: ${[...new Set(authorizer.unjudged)].join(", ")}`);
     },
   };
 }

@@ -254,8 +254,7 @@ export async function runLocally(options: LocalRunOptions): Promise<LocalRunResu
   };
 
   const runId = options.runId ?? newRunId();
-  // As StartExecution takes a name: 1-80 characters; these are the ones the run's S3 keys allow too.
-  if (!/^[A-Za-z0-9_.-]{1,80}$/.test(runId)) throw new Error(`InvalidName: an execution name must be 1-80 of A-Z a-z 0-9 _ . -, got ${JSON.stringify(runId)}`);
+  if (!EXECUTION_NAME.test(runId)) throw new Error(`InvalidName: an execution name must be 1-80 of A-Z a-z 0-9 _ . -, got ${JSON.stringify(runId)}`);
   log("run-started", { runId, bucket: options.bucket });
   const execution = executeDefinition(definition as never, (options.input ?? {}) as never, {
     context: { Execution: { Name: runId, StartTime: new Date().toISOString() } },
@@ -317,10 +316,32 @@ function count(progress: RunProgress, input: BatchState, round: BatchProgress): 
  * Makes an in-process handler fail the way a Lambda does: Step Functions sees the error's name as
  * `Error` and a JSON `{errorType, errorMessage, trace}` as `Cause`.
  */
+/**
+ * "Invocation payload (request and response): 6 MB each for request and response (synchronous)"
+ * (Lambda Developer Guide, "Lambda quotas"): Lambda refuses a larger answer with this error type,
+ * whatever the function did. Step Functions' own 256 KiB payload limit (local/execution.ts) is
+ * lower, so a Task never gets there; a handler called on its own (the CLI's summarize) could.
+ */
+/**
+ * A run's name is its execution's name, within StartExecution's rules (1-80 characters, checked by
+ * the layer as AWS checks them: emulator/authorizer/aws-limits.ts) and narrower: only the
+ * characters the run's S3 keys allow.
+ */
+const EXECUTION_NAME = /^[A-Za-z0-9_.-]{1,80}$/;
+
+export const LAMBDA_RESPONSE_LIMIT_BYTES = 6_291_456;
+
 export function asLambda<I, O>(handler: (input: I) => Promise<O>): (input: I) => Promise<O> {
   return async (input) => {
     try {
-      return await handler(input);
+      const output = await handler(input);
+      const bytes = Buffer.byteLength(JSON.stringify(output) ?? "null", "utf8");
+      if (bytes > LAMBDA_RESPONSE_LIMIT_BYTES) {
+        const tooLarge = new Error(`Response payload size (${bytes} bytes) exceeded maximum allowed payload size (${LAMBDA_RESPONSE_LIMIT_BYTES} bytes).`);
+        tooLarge.name = "Function.ResponseSizeTooLarge";
+        throw tooLarge;
+      }
+      return output;
     } catch (err) {
       const error = err instanceof Error ? err : new Error(String(err));
       const failure = new Error(lambdaCause(error));

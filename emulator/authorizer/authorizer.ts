@@ -234,18 +234,28 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
   };
 
   /**
-   * S3 uses a bucket's KMS key as the caller (kms:ViaService): a write needs a data key, a read
-   * Decrypt. SNS, a topic's key for its publisher: both.
+   * S3 uses a bucket's KMS key as the caller (kms:ViaService): a write needs a data key (each part
+   * of a multipart upload too), a read Decrypt, and so does completing a multipart upload, which
+   * reads its parts back (S3 API Reference, CreateMultipartUpload, "Permissions"); a copy also
+   * decrypts its source. SNS, a topic's key for its publisher: both.
    */
   const keyChecks = (call: AwsCall): Check[] => {
     const topicKey = call.operation === "Publish" ? topicKeys.get(String(call.params.TopicArn ?? call.params.TargetArn)) : undefined;
     if (topicKey) return topicKeyChecks(topicKey, { "kms:ViaService": `sns.${call.region}.amazonaws.com` });
+    const objectKeyCheck = (action: string, bucket: string | undefined, key: string | undefined): Check[] => {
+      const encryption = bucket ? bucketKeys.get(bucket) : undefined;
+      if (!encryption || !key) return [];
+      const context = { "kms:ViaService": `s3.${call.region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": encryption.bucketKey ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}` };
+      return [{ action, resource: encryption.keyArn, context }];
+    };
     const { bucket, key } = call.s3 ?? {};
-    const encryption = bucket ? bucketKeys.get(bucket) : undefined;
-    const action = ["PutObject", "CompleteMultipartUpload", "CopyObject"].includes(call.operation) ? "kms:GenerateDataKey" : call.operation === "GetObject" ? "kms:Decrypt" : undefined;
-    if (!encryption || !action || !key) return [];
-    const context = { "kms:ViaService": `s3.${call.region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": encryption.bucketKey ? `arn:aws:s3:::${bucket}` : `arn:aws:s3:::${bucket}/${key}` };
-    return [{ action, resource: encryption.keyArn, context }];
+    const writes = ["PutObject", "CopyObject", "CreateMultipartUpload", "UploadPart", "UploadPartCopy"].includes(call.operation);
+    const reads = ["GetObject", "CompleteMultipartUpload"].includes(call.operation);
+    const source = /^\/?([^/?]+)\/([^?]+)/.exec(decodeURIComponent(String(call.headers["x-amz-copy-source"] ?? "")));
+    return [
+      ...(writes ? objectKeyCheck("kms:GenerateDataKey", bucket, key) : reads ? objectKeyCheck("kms:Decrypt", bucket, key) : []),
+      ...(source ? objectKeyCheck("kms:Decrypt", source[1], source[2]) : []),
+    ];
   };
 
   const topicKeyChecks = (keyArn: string, context: Check["context"]): Check[] => ["kms:GenerateDataKey", "kms:Decrypt"].map((action) => ({ action, resource: keyArn, context }));

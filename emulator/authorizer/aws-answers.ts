@@ -14,8 +14,8 @@ export interface AwsError {
   readonly message: string;
 }
 
-/** The services whose errors are JSON (`__type`): the JSON 1.0/1.1 protocols and Security Hub's REST-JSON. */
-const JSON_SERVICES = new Set(["organizations", "events", "securityhub", "states", "sqs", "kms"]);
+/** The services whose errors are JSON (`__type`): the JSON 1.0/1.1 protocols, and Security Hub's and Account Management's REST-JSON. */
+const JSON_SERVICES = new Set(["organizations", "events", "securityhub", "states", "sqs", "kms", "account"]);
 
 /**
  * An error answer in the service's own protocol, as the SDK reads it: REST XML for S3, JSON with
@@ -45,7 +45,7 @@ export function errorAnswer(service: string, error: AwsError, options: { readonl
 
 /** The code each service answers a denied request with (HTTP 403; the JSON services 400). */
 export function accessDenied(service: string, message: string): AwsError {
-  const code: Record<string, string> = { sns: "AuthorizationError", organizations: "AccessDeniedException", events: "AccessDeniedException", securityhub: "AccessDeniedException", states: "AccessDeniedException", sqs: "AccessDenied", kms: "AccessDeniedException" };
+  const code: Record<string, string> = { sns: "AuthorizationError", organizations: "AccessDeniedException", events: "AccessDeniedException", securityhub: "AccessDeniedException", states: "AccessDeniedException", sqs: "AccessDenied", kms: "AccessDeniedException", account: "AccessDeniedException" };
   return { status: ["organizations", "events", "states", "kms"].includes(service) ? 400 : 403, code: code[service] ?? "AccessDenied", message };
 }
 

@@ -11,6 +11,11 @@ export const LIMITS = {
   snsSubjectCharacters: 99,
   /** "at most 256 KB in size (262,144 bytes, not 262,144 characters)": Amazon SNS API Reference, Publish (Message). */
   snsMessageBytes: 262_144,
+  /**
+   * "All parts of the message attribute, including name, type, and value, are included in the
+   * message size restriction, which is 256 KiB (262,144 bytes)": Amazon SNS API Reference, MessageAttributeValue.
+   */
+  snsMessageAndAttributesBytes: 262_144,
   /** 1 to 10 entries a call: Amazon EventBridge API Reference, PutEvents (Entries). */
   eventBridgeEntries: 10,
   /** The entries' size as EventBridge counts it, under 1 MB since January 2026 (256 KB before): EventBridge User Guide, "Calculating PutEvents event entry size". */
@@ -32,12 +37,17 @@ export const LIMITS = {
   /** RoleSessionName 2-64 of [\w+=,.@-]; DurationSeconds from 900 to the role's maximum (1 hour unless raised): STS API Reference, AssumeRole. */
   stsSessionName: /^[\w+=,.@-]{2,64}$/,
   stsDurationSeconds: [900, 3600] as const,
+  /**
+   * StartExecution's name: 1-80 characters, none of whitespace, < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /
+   * or control characters (AWS Step Functions API Reference, StartExecution, "name"); else InvalidName.
+   */
+  stepFunctionsExecutionName: /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/,
 } as const;
 
 /** What a check finds: the message, with the error code where the service has one for this limit. */
 type Refusal = string | { readonly code: string; readonly message: string; readonly status?: number };
 
-const CODES: Record<string, string> = { sns: "InvalidParameter", events: "ValidationException", securityhub: "InvalidInputException", sts: "ValidationError" };
+const CODES: Record<string, string> = { sns: "InvalidParameter", states: "ValidationException", events: "ValidationException", securityhub: "InvalidInputException", sts: "ValidationError" };
 
 const bytes = (text: string) => Buffer.byteLength(text, "utf8");
 
@@ -67,6 +77,11 @@ const LIMIT_CHECKS: Record<string, (call: AwsCall) => Refusal | undefined> = {
     // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u001f\u007f]/.test(subject)) return "Invalid parameter: Subject must not contain line breaks or control characters";
     if (bytes(text(params.Message)) > LIMITS.snsMessageBytes) return "Invalid parameter: Message too long";
+    // The query form's attributes: MessageAttributes.entry.N.Name, .Value.DataType, .Value.StringValue (or BinaryValue).
+    const attributes = Object.entries(params)
+      .filter(([name]) => /^MessageAttributes\.entry\.\d+\.(Name|Value\.DataType|Value\.StringValue|Value\.BinaryValue)$/.test(name))
+      .reduce((sum, [, value]) => sum + bytes(text(value)), 0);
+    if (bytes(text(params.Message)) + attributes > LIMITS.snsMessageAndAttributesBytes) return "Invalid parameter: Message too long (with its attributes)";
     return undefined;
   },
   "events:PutEvents": ({ params }) => {
@@ -102,6 +117,8 @@ const LIMIT_CHECKS: Record<string, (call: AwsCall) => Refusal | undefined> = {
     if (!(duration >= least && duration <= most)) return `The requested DurationSeconds ${duration} exceeds the MaxSessionDuration set for this role, or is under ${least}`;
     return undefined;
   },
+  "states:StartExecution": ({ params }) =>
+    params.name === undefined || LIMITS.stepFunctionsExecutionName.test(text(params.name)) ? undefined : { code: "InvalidName", message: `Invalid Name: '${text(params.name)}'` },
   "s3:PutObject": s3ObjectLimits,
   "s3:CreateMultipartUpload": s3ObjectLimits,
   "s3:CopyObject": s3ObjectLimits,

@@ -16,8 +16,8 @@ export interface NoticeReasons {
   readonly notEvaluatedAccounts: number;
   readonly analysisFailed: boolean;
   readonly securityHubIncomplete: boolean;
-  /** Access keys the pipeline deactivated this run (remediation on). @default 0 */
-  readonly keysDeactivated?: number;
+  /** Access keys the pipeline deactivated this run (remediation on). */
+  readonly keysDeactivated: number;
 }
 
 /** The reasons to send, most urgent first; none when the run needs no notice. */
@@ -29,7 +29,7 @@ export function noticeReasons(reasons: NoticeReasons): string[] {
     reasons.notEvaluatedAccounts > 0 ? `checks not evaluated in ${reasons.notEvaluatedAccounts} account(s)` : "",
     reasons.analysisFailed ? "analysis failed" : "",
     reasons.securityHubIncomplete ? "Security Hub import incomplete" : "",
-    (reasons.keysDeactivated ?? 0) > 0 ? `${reasons.keysDeactivated} access key(s) deactivated` : "",
+    reasons.keysDeactivated > 0 ? `${reasons.keysDeactivated} access key(s) deactivated` : "",
   ].filter(Boolean);
 }
 

@@ -190,6 +190,8 @@ describe("components", function () {
         ["n-email-sec@example.com", "Sec@Example.com"],
         ["n-email-audit@example.com", "audit@example.com"],
       ]);
+      // The central team hears the central notices, not every owner's message.
+      for (const subscription of subscriptions) expect(JSON.parse(subscription.inputs.filterPolicy)).to.deep.equal({ owner: [{ exists: false }] });
       expect(await buildError(() => new Notifier("n", { publisherRoleArns: [SUMMARIZE], notificationEmails: ["Sec@Example.com", "sec@example.com"] }))).to.equal(
         'Notifier: notificationEmails must list each address once (letter case aside), got "Sec@Example.com" and "sec@example.com"',
       );

@@ -18,6 +18,7 @@ import type { StoredAccountList } from "../../functions/storage/account-list";
 import { accountListKey, analysisKey } from "../../functions/run/report-keys";
 import type { RunRef } from "../../functions/run/contracts";
 import { emulatorTarget, publishedMessages, stackRunOptions } from "../helpers/emulator-data";
+import { CENTRAL_FILTER_POLICY } from "../../components/notifier";
 
 const DAY_MS = 86_400_000;
 const daysAgo = (days: number, from = new Date()) => new Date(from.getTime() - days * DAY_MS).toISOString();
@@ -78,6 +79,7 @@ describe("close the loop (moto behind the layer, the deployed stack)", function 
     let sqs: SQSClient;
     let aliceQueue: string;
     let dataQueue: string;
+    let centralQueue: string;
     let run2: RunRef;
     let forcedRefusals: string;
     const text = async (key: string) => (await (await direct.s3.send(new GetObjectCommand({ Bucket: org.bucket, Key: key }))).Body!.transformToString());
@@ -89,15 +91,16 @@ describe("close the loop (moto behind the layer, the deployed stack)", function 
       deployment = await deployStack(emulator, org, stackConfig(org, "dry-run", 7));
       // Each owner's subscription filters on the owner attribute, into a queue the test reads.
       sqs = new SQSClient(emulatorTarget(emulator.endpoint));
-      const subscribe = async (name: string, owner: string) => {
+      const subscribe = async (name: string, owner: string, filter = JSON.stringify({ owner: [owner] })) => {
         const url = (await sqs.send(new CreateQueueCommand({ QueueName: name }))).QueueUrl!;
         const arn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["QueueArn"] }))).Attributes!.QueueArn!;
-        const filter = JSON.stringify({ owner: [owner] });
         await direct.sns.send(new SubscribeCommand({ TopicArn: deployment.stack.outputs.topicArn, Protocol: "sqs", Endpoint: arn, Attributes: { FilterPolicy: filter, RawMessageDelivery: "true" } }));
         return url;
       };
       aliceQueue = await subscribe("alice", "alice@example.com");
       dataQueue = await subscribe("data-team", "data-team@example.com");
+      // The filter the stack gives its own email subscriptions.
+      centralQueue = await subscribe("central", "", CENTRAL_FILTER_POLICY);
 
       // A trial first, as if the stack had no notice: a dry run, then one forced past the stack's rights.
       const trial = (runId: string, dryRun: boolean) => stackRunOptions(deployment, emulator.endpoint, { runId, remediation: { enabled: true, dryRun, unusedDays: 90, noticeDays: 0 } });
@@ -156,6 +159,13 @@ describe("close the loop (moto behind the layer, the deployed stack)", function 
       for (const message of data) {
         expect(message.Body).to.include(m1);
         expect(message.Body).to.not.include("deploy-bot");
+      }
+      // The central subscription hears the run summaries and none of the owners' messages.
+      const central = await received(centralQueue);
+      expect(central.length).to.be.greaterThan(0);
+      for (const message of central) {
+        expect(message.MessageAttributes?.owner).to.equal(undefined);
+        expect(message.Body).to.include("Sent because: ");
       }
     });
 

@@ -36,7 +36,16 @@ describe("a run with every reason to send at once (moto behind a fault-injecting
     emulator = await startEmulator();
     direct = awsClients(emulatorTarget(emulator.endpoint));
     org = await seedDemoOrganization(direct, DEMO_SPEC);
-    deployment = await deployStack(emulator, org, { securityHub: "true" });
+    // Remediation on, with no notice period, and every account owned: keys are deactivated and owners
+    // hear in the same run, so the summary has every reason and owners' messages go with it.
+    deployment = await deployStack(emulator, org, {
+      securityHub: "true",
+      remediation: "on",
+      remediationNoticeDays: "0",
+      remediationUnusedDays: "45",
+      ownerSources: "file",
+      owners: JSON.stringify({ owners: [{ ou: "", to: ["cloud-platform@example.com"] }] }),
+    });
     proxy = await startFaultProxy(emulator.endpoint, { defaultAccount: org.managementAccountId });
   });
 
@@ -45,7 +54,7 @@ describe("a run with every reason to send at once (moto behind a fault-injecting
     await emulator?.stop();
   });
 
-  it("stores its manifest and sends one notice within SNS's limits, naming every reason", async () => {
+  it("stores its manifest and sends one notice within SNS's limits, naming every reason, and owners' messages SNS accepts", async () => {
     const [failing, refusing, garbled, noHub] = org.members.filter((m) => !m.suspended).map((m) => m.id);
     proxy.addRule(assumeRoleDenied(failing));
     // A member role of 0.3.0 during a StackSet rollout: none of the three reads beside the report.
@@ -63,8 +72,14 @@ describe("a run with every reason to send at once (moto behind a fault-injecting
     expect(exitStatusOf(result)).to.equal(1);
     if (result.status !== "succeeded") return;
     expect(result.summary.counts).to.include({ failed: 1, skipped: 1 });
-    const notices = (await publishedMessages(emulator.endpoint)).filter((m) => m.message.includes("every-reason"));
+    expect(result.summary.manifestKey).to.match(/manifest\.json$/);
+    // Every owner message was accepted: the layer refuses one past SNS's limits, and Summarize counts it failed.
+    expect(result.summary.ownerMessages).to.deep.equal({ sent: 1, failed: 0 });
+    expect(emulator.authorizer!.refusals.filter((r) => r.operation === "sns:Publish")).to.deep.equal([]);
+    const published = (await publishedMessages(emulator.endpoint)).filter((m) => m.message.includes("every-reason"));
+    const notices = published.filter((m) => m.message.includes("Sent because: "));
     expect(notices).to.have.length(1);
+    expect(published.filter((m) => /: your \d+ account\(s\)/.test(m.message))).to.have.length(1);
     const [{ subject, message }] = notices;
     expect(subject.length, subject).to.be.at.most(SNS_SUBJECT_MAX_CHARACTERS);
     expect(subject).to.match(/^IAM credential report: 1 account\(s\) failed, 1 report\(s\) unreadable.* and \d more$/);
@@ -75,6 +90,7 @@ describe("a run with every reason to send at once (moto behind a fault-injecting
       "N new critical or high finding(s)",
       "checks not evaluated in N account(s)",
       "Security Hub import incomplete",
+      "N access key(s) deactivated",
     ]);
     for (const account of [failing, garbled, noHub]) expect(message).to.contain(account);
   });

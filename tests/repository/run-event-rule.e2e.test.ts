@@ -4,7 +4,8 @@ import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand 
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { expect } from "chai";
-import { type Emulator, startEmulator } from "../../emulator/server";
+import { ADMINISTRATOR_KEYS, type Emulator, startEmulator } from "../../emulator/server";
+import { EMULATOR_ACCOUNT } from "../../emulator/authorizer/authorizer";
 import { runPrefix } from "../../functions/run/report-keys";
 import type { FindingsDigest, Manifest } from "../../functions/summarize/manifest";
 import { runCompletedEvent } from "../../functions/summarize/run-event";
@@ -44,7 +45,7 @@ function summarizeEvent() {
   return runCompletedEvent(run, manifest, "reports", `${runPrefix(run)}manifest.json`, findings);
 }
 
-describe("the run event rule docs/findings.md documents, matched by EventBridge's rules (moto)", function () {
+describe("the run event rule docs/findings.md documents, matched by EventBridge's rules (moto behind the layer)", function () {
   this.timeout(60_000);
   let emulator: Emulator;
   let rules = 0;
@@ -54,6 +55,7 @@ describe("the run event rule docs/findings.md documents, matched by EventBridge'
   });
 
   after(async () => {
+    expect(emulator.authorizer!.refusals).to.deep.equal([]);
     await emulator?.stop();
   });
 
@@ -64,11 +66,27 @@ describe("the run event rule docs/findings.md documents, matched by EventBridge'
    * event as EventBridge builds it, `account` being the sender's, as it is on any bus it reaches.
    */
   async function delivered(pattern: string, sender: string): Promise<{ account: string; detail: unknown }[]> {
-    const own = new STSClient({ region: "us-east-1", endpoint: emulator.motoEndpoint, credentials: { accessKeyId: "own", secretAccessKey: "own" } });
-    const { Credentials } = await own.send(new AssumeRoleCommand({ RoleArn: `arn:aws:iam::${sender}:role/events-test`, RoleSessionName: "test" }));
+    // Under the layer as everything else: a role of the sender's account holding just what the test does.
+    const roleArn = `arn:aws:iam::${sender}:role/events-test`;
+    emulator.authorizer!.addRole({
+      arn: roleArn,
+      trust: { Version: "2012-10-17", Statement: [{ Sid: "TrustTheTest", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${EMULATOR_ACCOUNT}:root` }, Action: "sts:AssumeRole" }] },
+      policies: [
+        {
+          Version: "2012-10-17",
+          Statement: [
+            { Sid: "MakeTheRuleAndPutTheEvent", Effect: "Allow", Action: ["events:PutRule", "events:PutTargets", "events:PutEvents"], Resource: "*" },
+            { Sid: "ReadWhatTheRuleDelivers", Effect: "Allow", Action: ["sqs:CreateQueue", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"], Resource: "*" },
+          ],
+        },
+      ],
+    });
+    const administrator = { accessKeyId: ADMINISTRATOR_KEYS[0], secretAccessKey: ADMINISTRATOR_KEYS[0] };
+    const own = new STSClient({ region: "us-east-1", endpoint: emulator.endpoint, credentials: administrator });
+    const { Credentials } = await own.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: "test" }));
     const target = {
       region: "us-east-1",
-      endpoint: emulator.motoEndpoint,
+      endpoint: emulator.endpoint,
       credentials: { accessKeyId: Credentials!.AccessKeyId!, secretAccessKey: Credentials!.SecretAccessKey!, sessionToken: Credentials!.SessionToken },
     };
     const events = new EventBridgeClient(target);

@@ -84,6 +84,32 @@ describe("the action, resource and context of each request (authorization-checks
     ]);
   });
 
+  it("reads the operations of owners and remediation: a copy's source and target, a user's keys, tags of an account only, a contact of an account", () => {
+    expect(checks("s3", "PUT", "/reports/run.csv?partNumber=2&uploadId=u", "", { "x-amz-copy-source": "/reports/parts/shard%3D1/run.csv" }).checks).to.deep.equal([
+      { action: "s3:GetObject", resource: "arn:aws:s3:::reports/parts/shard=1/run.csv", context: {} },
+      { action: "s3:PutObject", resource: "arn:aws:s3:::reports/run.csv", context: { "s3:ObjectCreationOperation": "false" } },
+    ]);
+    expect(checks("iam", "POST", "/", "Action=UpdateAccessKey&UserName=bob&AccessKeyId=AKIAX&Status=Inactive").checks).to.deep.equal([
+      { action: "iam:UpdateAccessKey", resource: "arn:aws:iam::123456789012:user/bob", context: {} },
+    ]);
+    expect(checks("iam", "POST", "/", "Action=ListAccessKeys&UserName=bob").checks![0].action).to.equal("iam:ListAccessKeys");
+    expect(checks("iam", "POST", "/", "Action=GetAccessKeyLastUsed&AccessKeyId=AKIAX").checks).to.deep.equal([{ action: "iam:GetAccessKeyLastUsed", resource: "arn:aws:iam::123456789012:user/*", context: {} }]);
+    const organizations = (target: string, body: unknown) => checks("organizations", "POST", "/", JSON.stringify(body), { "x-amz-target": `AWSOrganizationsV20161128.${target}` }).checks;
+    expect(organizations("ListRoots", {})).to.deep.equal([{ action: "organizations:ListRoots", resource: "*", context: {} }]);
+    expect(organizations("ListTagsForResource", { ResourceId: "111111111111" })).to.deep.equal([
+      { action: "organizations:ListTagsForResource", resource: "arn:aws:organizations::123456789012:account/o-exampleorg1/111111111111", context: {} },
+    ]);
+    // The pipeline reads the tags of accounts only; an OU's or a policy's are not taught, so refused.
+    expect(organizations("ListTagsForResource", { ResourceId: "ou-ab12-cdefgh12" })).to.equal(undefined);
+    const contact = (body: unknown) => checks("account", "POST", "/getAlternateContact", JSON.stringify(body)).checks;
+    expect(contact({ AlternateContactType: "SECURITY", AccountId: "111111111111" })).to.deep.equal([
+      { action: "account:GetAlternateContact", resource: "arn:aws:account::123456789012:account/o-exampleorg1/111111111111", context: { "account:AlternateContactTypes": ["SECURITY"] } },
+    ]);
+    expect(contact({ AlternateContactType: "BILLING" })).to.deep.equal([
+      { action: "account:GetAlternateContact", resource: "arn:aws:account::123456789012:account", context: { "account:AlternateContactTypes": ["BILLING"] } },
+    ]);
+  });
+
   it("knows no operation it was not taught, so that it is refused rather than allowed", () => {
     expect(checks("s3", "PUT", "/reports?acl").checks).to.equal(undefined);
     expect(checks("iam", "POST", "/", "Action=AttachRolePolicy&RoleName=r").checks).to.equal(undefined);

@@ -19,6 +19,21 @@ describe("AWS's request limits, in the authorizing layer", () => {
     expect(refusal(publish("s", `${"é".repeat(LIMITS.snsMessageBytes / 2)}x`))).to.equal("InvalidParameter");
   });
 
+  it("counts an SNS message's attributes (name, type and value) toward its 256 KB, as SNS does", () => {
+    const attribute = (n: number, value: string) => ({ [`MessageAttributes.entry.${n}.Name`]: "accountId", [`MessageAttributes.entry.${n}.Value.DataType`]: "String.Array", [`MessageAttributes.entry.${n}.Value.StringValue`]: value });
+    const room = LIMITS.snsMessageAndAttributesBytes - "accountIdString.Array".length;
+    const publish = (value: string) => call("sns", "Publish", { TopicArn: "arn:aws:sns:us-east-1:123456789012:t", Subject: "s", Message: "m".repeat(1000), ...attribute(1, value) });
+    expect(refusal(publish("v".repeat(room - 1000)))).to.equal(undefined);
+    expect(limitRefusal(publish("v".repeat(room - 999)))).to.deep.equal({ status: 400, code: "InvalidParameter", message: "Invalid parameter: Message too long (with its attributes)" });
+  });
+
+  it("refuses StartExecution with a name StartExecution refuses: over 80 characters, or a space, slash or colon", () => {
+    const start = (name: string) => call("states", "StartExecution", { stateMachineArn: "arn:aws:states:us-east-1:123456789012:stateMachine:m", name });
+    expect(refusal(start("local-20261208T010203Z-ab12cd"))).to.equal(undefined);
+    expect(refusal(start("n".repeat(80)))).to.equal(undefined);
+    for (const name of ["n".repeat(81), "a run", "a/b", "a:b", ""]) expect(limitRefusal(start(name)), name).to.deep.include({ status: 400, code: "InvalidName" });
+  });
+
   it("refuses a presigned GET once X-Amz-Date plus X-Amz-Expires has passed, as S3 does", () => {
     const presigned = (signedAt: Date, expires: number) => {
       const stamp = signedAt.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
