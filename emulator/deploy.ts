@@ -1,8 +1,11 @@
 import { ListAccountsForParentCommand, ListOrganizationalUnitsForParentCommand } from "@aws-sdk/client-organizations";
-import { CreateBucketCommand, PutBucketPolicyCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
+import { CreateBucketCommand, PutBucketLifecycleConfigurationCommand, PutBucketPolicyCommand, PutBucketVersioningCommand } from "@aws-sdk/client-s3";
 import { CreateTopicCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
+import { CloudFormationClient, CreateStackInstancesCommand, CreateStackSetCommand } from "@aws-sdk/client-cloudformation";
+import { CloudWatchLogsClient, CreateLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { CreateScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { type CredReportConfig, parseConfig } from "../components/config/config";
 import { silentLog } from "../functions/log";
 import { type AwsClients, awsClients, type AwsTarget } from "../local/aws-clients";
@@ -10,7 +13,8 @@ import { type LocalRunOptions, type PipelineIdentities, runLocally } from "../lo
 import type { PolicyDocument } from "../policies/document";
 import type { Authorizer, Credentials, ExecutionRecord } from "./authorizer/authorizer";
 import { CloudWatchAlarms } from "./services/cloudwatch-alarms";
-import { cloudTrailEvent } from "./services/cloudtrail";
+import { cloudTrailEvent, keepEventHistory } from "./services/cloudtrail";
+import { serveStackKeys } from "./services/kms-keys";
 import { EventBus } from "./services/event-bus";
 import { type ScheduledStart, startOnSchedule } from "./services/scheduler";
 import { executionStatusChange, recordExecutionMetric } from "./services/step-functions";
@@ -89,6 +93,9 @@ export async function deployStack(emulator: Emulator, org: DemoOrganization, con
     credentials: authorizer.addUser(DEPLOYER_KEY, { name: "deployer", accountId: org.managementAccountId, policies: [ADMINISTRATOR_ACCESS] }),
   });
   for (const [bucket, policy] of stack.bucketPolicies) await deployer.s3.send(new PutBucketPolicyCommand({ Bucket: bucket, Policy: JSON.stringify(policy) }));
+  for (const [bucket, rules] of stack.bucketLifecycles) {
+    await deployer.s3.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [...rules] } }));
+  }
   for (const [bucket, key] of stack.bucketKeys) authorizer.setBucketKey(bucket, key);
   for (const [topic, policy] of stack.topicPolicies) authorizer.setTopicPolicy(topic, policy);
   for (const [topic, key] of stack.topicKeys) authorizer.setTopicKey(topic, key);
@@ -98,7 +105,8 @@ export async function deployStack(emulator: Emulator, org: DemoOrganization, con
   }
   for (const [key, policy] of stack.keyPolicies) authorizer.setKeyPolicy(key, policy);
   for (const role of stack.roles.values()) authorizer.addRole(role);
-  for (const account of await accountsUnder(admin, stack.memberRole.targetOuIds, org)) {
+  const memberAccounts = await accountsUnder(admin, stack.memberRole.targetOuIds, org);
+  for (const account of memberAccounts) {
     const { trust, policy } = stack.memberRole.inAccount(account);
     authorizer.addRole({ arn: `arn:aws:iam::${account}:role/${stack.memberRole.name}`, trust, policies: [policy] });
   }
@@ -149,11 +157,14 @@ export async function deployStack(emulator: Emulator, org: DemoOrganization, con
   serveStateMachine(authorizer, stack.outputs.stateMachineArn, runOptions, options, (execution) =>
     track(Promise.all([bus.put(executionStatusChange(execution)), recordExecutionMetric(moto.cloudWatch, execution)])),
   );
-  // CloudTrail's records of management calls, as EventBridge receives them, from here on.
+  // CloudTrail's records of management calls, as EventBridge receives them and as its event history keeps them, from here on.
   authorizer.watchCalls((record) => {
     const event = cloudTrailEvent(record);
     if (event) track(bus.put(event));
   });
+  keepEventHistory(authorizer);
+  serveStackKeys(authorizer, [...stack.keyPolicies.keys()]);
+  await deployAroundTheStack(emulator.motoEndpoint, stack, memberAccounts);
   return {
     org,
     stack,
@@ -169,6 +180,41 @@ export async function deployStack(emulator: Emulator, org: DemoOrganization, con
       if (failures.length > 0) throw failures[0];
     },
   };
+}
+
+/**
+ * The parts of the stack moto can hold, for the troubleshooting commands docs/operations.md gives:
+ * the log groups, the StackSet with its instances in the member accounts (moto makes their stacks), and
+ * the schedule (which moto keeps but never fires: services/scheduler.ts starts runs).
+ */
+async function deployAroundTheStack(motoEndpoint: string, stack: DeployedStack, memberAccounts: readonly string[]): Promise<void> {
+  const target = { region: REGION, endpoint: motoEndpoint, credentials: ADMINISTRATOR };
+  const logs = new CloudWatchLogsClient(target);
+  for (const logGroupName of stack.logGroups) await logs.send(new CreateLogGroupCommand({ logGroupName }));
+  const cloudFormation = new CloudFormationClient(target);
+  await cloudFormation.send(
+    new CreateStackSetCommand({
+      StackSetName: stack.stackSet.name,
+      TemplateBody: stack.stackSet.templateBody,
+      Parameters: Object.entries(stack.stackSet.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
+      Capabilities: ["CAPABILITY_NAMED_IAM"],
+    }),
+  );
+  // By account: moto 5.2.1 deploys a service-managed StackSet to every account under the OUs, the
+  // management account included, where StackSets never deploy; these are the accounts AWS's are.
+  if (memberAccounts.length > 0) {
+    await cloudFormation.send(new CreateStackInstancesCommand({ StackSetName: stack.stackSet.name, Accounts: [...memberAccounts], Regions: [REGION] }));
+  }
+  const { schedule } = stack;
+  await new SchedulerClient(target).send(
+    new CreateScheduleCommand({
+      Name: schedule.name,
+      ScheduleExpression: schedule.expression,
+      ...(schedule.timezone ? { ScheduleExpressionTimezone: schedule.timezone } : {}),
+      FlexibleTimeWindow: { Mode: "OFF" },
+      Target: { Arn: schedule.targetArn, RoleArn: schedule.roleArn, Input: schedule.input, ...(schedule.deadLetterArn ? { DeadLetterConfig: { Arn: schedule.deadLetterArn } } : {}) },
+    }),
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { LifecycleRule } from "@aws-sdk/client-s3";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
@@ -33,6 +34,8 @@ export interface StackOutputs {
   readonly memberRoleName: string;
   /** The policy (JSON) of a reader of the runs. */
   readonly readReportsPolicy: string;
+  readonly stackSetName: string;
+  readonly collectReportLogGroup: string;
 }
 
 /** What the Pulumi program deploys that decides who may do what, read from the program itself. */
@@ -44,6 +47,8 @@ export interface DeployedStack {
   /** Every role of the pipeline's account, by ARN, with its trust and its inline policies. */
   readonly roles: ReadonlyMap<string, StackRole>;
   readonly bucketPolicies: ReadonlyMap<string, PolicyDocument>;
+  /** Each bucket's lifecycle rules, as PutBucketLifecycleConfiguration takes them. */
+  readonly bucketLifecycles: ReadonlyMap<string, readonly LifecycleRule[]>;
   /** The buckets the stack turns versioning on for. */
   readonly versionedBuckets: readonly string[];
   /** The SSE-KMS key of each bucket that has one, and whether S3 Bucket Keys are on. */
@@ -64,6 +69,10 @@ export interface DeployedStack {
   readonly alarms: readonly DeployedAlarm[];
   /** The EventBridge Scheduler schedule that starts runs. */
   readonly schedule: DeployedSchedule;
+  /** The log groups of the Lambdas and the state machine. */
+  readonly logGroups: readonly string[];
+  /** The StackSet of the member role, as CreateStackSet takes it. */
+  readonly stackSet: { readonly name: string; readonly templateBody: string; readonly parameters: Readonly<Record<string, string>> };
 }
 
 export interface DeployedRule {
@@ -93,6 +102,9 @@ export interface DeployedAlarm {
 
 export interface DeployedSchedule {
   readonly arn: string;
+  readonly name: string;
+  readonly expression: string;
+  readonly timezone?: string;
   readonly targetArn: string;
   readonly roleArn: string;
   readonly input: string;
@@ -167,6 +179,7 @@ function readStack(recorded: readonly Recorded[], outputs: StackOutputs, target:
     stateMachineRoleArn: stateMachine.inputs.roleArn,
     roles,
     bucketPolicies: new Map(ofType("aws:s3/bucketPolicy:BucketPolicy").map((p) => [String(p.inputs.bucket), json(p.inputs.policy)])),
+    bucketLifecycles: new Map(ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").map((l) => [String(l.inputs.bucket), s3Shape(l.inputs.rules) as LifecycleRule[]])),
     versionedBuckets: ofType("aws:s3/bucketVersioning:BucketVersioning").filter((v) => v.inputs.versioningConfiguration?.status === "Enabled").map((v) => String(v.inputs.bucket)),
     bucketKeys,
     topicPolicies: new Map(ofType("aws:sns/topicPolicy:TopicPolicy").map((p) => [String(p.inputs.arn), json(p.inputs.policy)])),
@@ -196,6 +209,8 @@ function readStack(recorded: readonly Recorded[], outputs: StackOutputs, target:
     })),
     alarms: ofType("aws:cloudwatch/metricAlarm:MetricAlarm").map((a) => ({ ...a.inputs, name: String(a.state.name), arn: String(a.state.arn) }) as DeployedAlarm),
     schedule: scheduleOf(ofType("aws:scheduler/schedule:Schedule")[0], target),
+    logGroups: ofType("aws:cloudwatch/logGroup:LogGroup").map((g) => String(g.state.name)),
+    stackSet: { name: String(stackSet.state.name), templateBody: String(stackSet.inputs.templateBody), parameters: stackSet.inputs.parameters ?? {} },
   };
 }
 
@@ -221,12 +236,22 @@ function scheduleOf(schedule: Recorded, target: StackTarget): DeployedSchedule {
   const goal = schedule.inputs.target;
   return {
     arn: `arn:aws:scheduler:${target.region}:${target.accountId}:schedule/default/${schedule.name}`,
+    name: schedule.name,
+    expression: String(schedule.inputs.scheduleExpression),
+    ...(schedule.inputs.scheduleExpressionTimezone ? { timezone: String(schedule.inputs.scheduleExpressionTimezone) } : {}),
     targetArn: goal.arn,
     roleArn: goal.roleArn,
     input: goal.input ?? "{}",
     maximumRetryAttempts: goal.retryPolicy?.maximumRetryAttempts ?? 185,
     ...(goal.deadLetterConfig?.arn ? { deadLetterArn: goal.deadLetterConfig.arn } : {}),
   };
+}
+
+/** A Pulumi input in the S3 API's shape: each key in PascalCase, `id` as `ID`. */
+function s3Shape(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(s3Shape);
+  if (!value || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key === "id" ? "ID" : key[0].toUpperCase() + key.slice(1), s3Shape(item)]));
 }
 
 /** A template value with every `{"Fn::Sub": "...${Name}..."}` replaced by its text. */

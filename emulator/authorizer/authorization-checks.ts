@@ -133,8 +133,31 @@ const SERVICES: Record<string, Judge> = {
     return undefined;
   },
 
+  // A key named by its ARN, or by its id in the caller's account (the docs give the ARN).
+  kms: (call, { partition, region, callerAccount }) => {
+    if (!KEY_OPERATIONS.has(call.operation)) return undefined;
+    const keyId = string(call.params.KeyId);
+    return one(`kms:${call.operation}`, keyId.startsWith("arn:") ? keyId : `arn:${partition}:kms:${region}:${callerAccount}:key/${keyId}`);
+  },
+
+  // Operations that work on no resource of their own (Service Authorization Reference: "*").
+  cloudtrail: (call) => (call.operation === "LookupEvents" ? one("cloudtrail:LookupEvents", "*") : undefined),
+
+  logs: (call, { partition, region, callerAccount }) =>
+    ["FilterLogEvents", "CreateLogGroup"].includes(call.operation) ? one(`logs:${call.operation}`, `arn:${partition}:logs:${region}:${callerAccount}:log-group:${string(call.params.logGroupName)}`) : undefined,
+
+  cloudformation: (call, { partition, region, callerAccount }) => {
+    const stackSet = `arn:${partition}:cloudformation:${region}:${callerAccount}:stackset/${string(call.params.StackSetName)}:*`;
+    return ["ListStackInstances", "CreateStackSet", "CreateStackInstances"].includes(call.operation) ? one(`cloudformation:${call.operation}`, stackSet) : undefined;
+  },
+
+  scheduler: (call, { partition, region, callerAccount }) =>
+    call.operation === "GetSchedule" ? one("scheduler:GetSchedule", `arn:${partition}:scheduler:${region}:${callerAccount}:schedule/${string(call.params.GroupName)}/${string(call.params.Name)}`) : undefined,
+
   s3: s3Checks,
 };
+
+const KEY_OPERATIONS = new Set(["DescribeKey", "ScheduleKeyDeletion", "CancelKeyDeletion", "EnableKey", "DisableKey"]);
 
 const ACCOUNT_LEVEL_IAM = new Set([
   "GenerateCredentialReport",
@@ -206,6 +229,7 @@ const S3_BUCKET_ACTIONS: Record<string, string> = {
   GetObjectLockConfiguration: "s3:GetBucketObjectLockConfiguration",
   PutObjectLockConfiguration: "s3:PutBucketObjectLockConfiguration",
   PutBucketLifecycleConfiguration: "s3:PutLifecycleConfiguration",
+  GetBucketLifecycleConfiguration: "s3:GetLifecycleConfiguration",
   // Deleting a bucket's lifecycle or encryption takes the Put action (Service Authorization Reference).
   DeleteBucketLifecycle: "s3:PutLifecycleConfiguration",
   DeleteBucketEncryption: "s3:PutEncryptionConfiguration",

@@ -120,6 +120,11 @@ export interface Authorizer {
   watchCalls(listener: (record: CallRecord) => void): void;
   /** Serves StartExecution, StopExecution and DescribeExecution for this state machine, by running it here. */
   serveStateMachine(stateMachineArn: string, runner: StateMachineRunner): void;
+  /**
+   * Answers an operation (`<service>:<Operation>`) that moto lacks or keeps elsewhere, once the
+   * layer has allowed it; the handler's undefined passes the call on to moto.
+   */
+  serve(operation: string, handler: (call: AwsCall) => HttpAnswer | undefined): void;
   /** The organization as the layer learned it from the calls it saw. */
   readonly organization: { readonly id?: string; readonly managementAccountId?: string; readonly accounts: ReadonlySet<string> };
   resetRefusals(): void;
@@ -153,6 +158,7 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
   const queuePolicies = new Map<string, PolicyDocument>();
   const keyPolicies = new Map<string, PolicyDocument>();
   const stateMachines = new Map<string, StateMachineRunner>();
+  const served = new Map<string, (call: AwsCall) => HttpAnswer | undefined>();
   const executions = new Map<string, ExecutionRecord>();
   const stops = new Map<string, AbortController>();
   const closedAccounts = new Set<string>();
@@ -296,7 +302,7 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
     }
     if (call.service === "states") return serveExecution(call);
     if (call.service === "s3" && call.operation.endsWith("BucketPolicy")) return serveBucketPolicy(call);
-    return undefined;
+    return served.get(`${call.service}:${call.operation}`)?.(call);
   };
 
   /**
@@ -357,6 +363,15 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
     if (call.operation === "DescribeExecution") {
       const execution = executions.get(String(call.params.executionArn));
       return execution ? json(execution) : undefined;
+    }
+    if (call.operation === "ListExecutions" && stateMachines.has(String(call.params.stateMachineArn))) {
+      // Newest first, as Step Functions lists them; one page of at most maxResults (100 by default).
+      const listed = [...executions.values()]
+        .filter((e) => e.stateMachineArn === call.params.stateMachineArn && (!call.params.statusFilter || e.status === call.params.statusFilter))
+        .sort((a, b) => b.startDate - a.startDate)
+        .slice(0, Number(call.params.maxResults) || 100)
+        .map(({ executionArn, stateMachineArn, name, status, startDate, stopDate }) => ({ executionArn, stateMachineArn, name, status, startDate, ...(stopDate ? { stopDate } : {}) }));
+      return json({ executions: listed });
     }
     return undefined;
   };
@@ -475,6 +490,7 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
     publishAsService,
     setKeyPolicy: (keyArn, policy) => keyPolicies.set(keyArn, policy),
     serveStateMachine: (arn, runner) => stateMachines.set(arn, runner),
+    serve: (operation, handler) => void served.set(operation, handler),
     watchCalls: (listener) => void callListeners.push(listener),
     resetRefusals: () => {
       refusals = [];

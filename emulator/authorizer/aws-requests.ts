@@ -51,6 +51,12 @@ export function describeCall(request: HttpRequest): AwsCall {
   if (service === "securityhub") return { ...base, operation: securityHubOperation(request.method, url.pathname), params: jsonBody(request.body) };
   // Account Management is REST-JSON: POST /getAlternateContact names the operation in its path.
   if (service === "account") return { ...base, operation: url.pathname.replace(/^\/+/, "").replace(/^./, (c) => c.toUpperCase()), params: jsonBody(request.body) };
+  // EventBridge Scheduler is REST-JSON: GET /schedules/<name>?groupName=<group>.
+  if (service === "scheduler") {
+    const name = /^\/schedules\/([^/]+)$/.exec(url.pathname)?.[1];
+    const operation = name && request.method === "GET" ? "GetSchedule" : `${request.method} ${url.pathname}`;
+    return { ...base, operation, params: { ...(name ? { Name: decodeURIComponent(name) } : {}), GroupName: url.searchParams.get("groupName") ?? "default" } };
+  }
   const target = request.headers["x-amz-target"];
   // The JSON protocols: X-Amz-Target is <service prefix>.<operation>.
   if (typeof target === "string") return { ...base, operation: target.split(".").pop() ?? target, params: jsonBody(request.body) };
@@ -90,7 +96,7 @@ function s3Operation(method: string, { bucket, key, query }: S3Address, headers:
   if (bucket === undefined) return method === "GET" ? "ListBuckets" : `${method} /`;
   if (key === undefined) {
     const bucketOperations: Record<string, Record<string, string>> = {
-      GET: { policy: "GetBucketPolicy", versioning: "GetBucketVersioning", location: "GetBucketLocation", encryption: "GetBucketEncryption", "object-lock": "GetObjectLockConfiguration", versions: "ListObjectVersions", uploads: "ListMultipartUploads" },
+      GET: { policy: "GetBucketPolicy", versioning: "GetBucketVersioning", lifecycle: "GetBucketLifecycleConfiguration", location: "GetBucketLocation", encryption: "GetBucketEncryption", "object-lock": "GetObjectLockConfiguration", versions: "ListObjectVersions", uploads: "ListMultipartUploads" },
       PUT: { policy: "PutBucketPolicy", versioning: "PutBucketVersioning", encryption: "PutBucketEncryption", "object-lock": "PutObjectLockConfiguration", lifecycle: "PutBucketLifecycleConfiguration", publicAccessBlock: "PutPublicAccessBlock" },
       DELETE: { policy: "DeleteBucketPolicy", lifecycle: "DeleteBucketLifecycle", encryption: "DeleteBucketEncryption" },
       POST: { delete: "DeleteObjects" },
