@@ -92,10 +92,10 @@ export function acceptedRisksOf(document: unknown, source: string, placeOf: Plac
       problems.push(`${place ? `${place}: ` : ""}acceptedRisks[${i}].${key} ${text}`);
     };
     for (const key of Object.keys(rule).filter((k) => !(FIELDS as readonly string[]).includes(k))) problem(key, `is not a field of a rule (${FIELDS.join(", ")})`);
-    const field = (key: Exclude<(typeof FIELDS)[number], "kind">) => {
+    const field = (key: Exclude<(typeof FIELDS)[number], "kind">, hint = "") => {
       const value = rule[key];
       if (typeof value === "string" && value.trim() !== "") return value.trim();
-      problem(key, `is required (text), got ${JSON.stringify(value ?? null)}`);
+      problem(key, `is required (text)${hint}, got ${JSON.stringify(value ?? null)}`);
       return "";
     };
     const kind = rule.kind ?? "exception";
@@ -109,9 +109,10 @@ export function acceptedRisksOf(document: unknown, source: string, placeOf: Plac
     if (account && !/^(\d{12}|\*)$/.test(account)) problem("account", `must be a 12-digit account id or "*", got ${JSON.stringify(account)}`);
     const expires = typeof rule.expires === "string" ? rule.expires.trim() : "";
     if (!isDay(expires)) problem("expires", `must be a day of the calendar (YYYY-MM-DD), got ${JSON.stringify(rule.expires ?? null)}`);
-    const scope = { account, user: field("user"), reason: field("reason"), owner: field("owner"), expires };
     // A rule whose user its check's findings never have would match nothing, silently: say so now.
     const about = check && Object.hasOwn(CHECKS, check) ? CHECKS[check as CheckId].about : "user";
+    const userForm = about === "account" ? `: "${ACCOUNT_USER}" for ${check}, which is about the account itself` : about === "root" ? `: "${ROOT_USER}" for ${check}` : "";
+    const scope = { account, user: field("user", userForm), reason: field("reason"), owner: field("owner"), expires };
     const names = nameMatcher(scope.user);
     if (scope.user && about === "account" && scope.user !== ACCOUNT_USER && scope.user !== "*") {
       problem("user", `must be "${ACCOUNT_USER}" (or "*"): ${check} is about the account itself, not a user, got ${JSON.stringify(scope.user)}`);

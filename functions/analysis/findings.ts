@@ -163,8 +163,11 @@ function rootFindings(root: CredentialUser, now: Date, t: FindingThresholds, iam
         : finding("root-hardware-mfa-off", root, `The root user of ${root.accountId} has a virtual MFA device, not a hardware one`, { ...verdict.evidence, root_virtual_mfa: "true" }),
     );
   }
-  // CIS 1.4: no root access key at all, active or not (the report dates an inactive one too).
-  const keys = root.accessKeys.filter((k) => k.active || k.lastRotated.present);
+  // CIS 1.4: no root access key at all, active or not (the report dates an inactive one too). IAM's
+  // account summary is CIS 1.4's own audit and newer than a report IAM reused: where it says no key
+  // is present, a key the report still shows was deleted since, as for the MFA checks above.
+  const keysGone = iam?.root !== undefined && !iam.root.accessKeysPresent;
+  const keys = keysGone ? [] : root.accessKeys.filter((k) => k.active || k.lastRotated.present);
   for (const key of keys) {
     const prefix = `access_key_${key.slot}`;
     found.push(
@@ -178,13 +181,18 @@ function rootFindings(root: CredentialUser, now: Date, t: FindingThresholds, iam
     );
   }
   // CIS 1.4's own audit is the account summary: a key made since IAM's report (it reuses one for
-  // up to four hours) shows there first.
+  // up to four hours) shows there first. The report showed no key, so the new one is in the first
+  // slot: the finding takes that slot's id, and the next report's finding of it is the same one,
+  // not a resolution and a new finding.
   if (keys.length === 0 && iam?.root?.accessKeysPresent) {
     found.push(
-      finding("root-access-key-active", root, `The root user of ${root.accountId} has an access key, which IAM's account summary reports and this report does not show yet`, {
-        ...pick(root, "access_key_1_active", "access_key_2_active"),
-        account_access_keys_present: "1",
-      }),
+      finding(
+        "root-access-key-active",
+        root,
+        `The root user of ${root.accountId} has an access key, which IAM's account summary reports and this report does not show yet`,
+        { ...pick(root, "access_key_1_active", "access_key_2_active"), account_access_keys_present: "1" },
+        "access_key_1",
+      ),
     );
   }
   const recent = recentUse(root, now, t.rootUseWindowDays);

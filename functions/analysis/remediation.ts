@@ -152,8 +152,23 @@ export function remediationOf(finding: Pick<Finding, "checkId" | "accountId" | "
 /** Security Hub's Remediation.Recommendation.Text holds at most 512 characters (ASFF syntax). */
 export const ASFF_RECOMMENDATION_MAX = 512;
 
-/** The remediation as one short text: for the CSV and Security Hub. */
+/**
+ * The remediation as one short text: for the CSV, Security Hub and the owners' messages. Within
+ * `max` it keeps whole steps (a fix's steps are three spaces apart, its first the one to take): a
+ * step that does not fit is left out (pointed to at the URL where that fits), then the explanation;
+ * a command is cut only when the first step alone does not fit.
+ */
 export function remediationText(r: FindingRemediation, max = Infinity): string {
-  const full = `${r.means} Fix: ${r.cli.startsWith("None") ? r.console : r.cli}`;
-  return full.length <= max ? full : `${full.slice(0, max - 1)}\u2026`;
+  const fix = r.cli.startsWith("None") ? r.console : r.cli;
+  const steps = fix.split("   ");
+  for (const means of [`${r.means} `, ""]) {
+    for (let shown = steps.length; shown > 0; shown--) {
+      const text = `${means}Fix: ${steps.slice(0, shown).join("   ")}`;
+      const pointed = shown < steps.length ? `${text}   More: ${r.url}` : text;
+      if (pointed.length <= max) return pointed;
+      if (text.length <= max) return text;
+    }
+  }
+  const full = `${r.means} Fix: ${fix}`;
+  return `${full.slice(0, max - 1)}\u2026`;
 }

@@ -509,7 +509,6 @@ ${rows.shown
 ${moreIn(rows, "findings.csv")}`;
 }
 
-/** The findings accepted risks cover, with each rule's reason, owner and day; then the rules to look at. */
 /** The accounts where IAM's answers left checks undecided: neither passing nor failing. */
 function notEvaluatedSection(notEvaluated: NotEvaluatedSummary, accountLabel: (id: string) => string): string {
   if (notEvaluated.accounts === 0) return "";
@@ -518,11 +517,12 @@ function notEvaluatedSection(notEvaluated: NotEvaluatedSummary, accountLabel: (i
   return [
     "<h2>Checks not evaluated</h2>",
     `<p>In ${notEvaluated.accounts} account(s) these checks could not be decided (IAM refused a call they need, or its answers were not there): they neither pass nor fail there, and earlier findings of theirs are carried.</p>`,
-    `<ul>${notEvaluated.listed.map((a) => `<li>${e(accountLabel(a.accountId))}: ${a.checks.map((c) => e(CHECKS[c].title)).join(", ")} (${e(a.reason)})</li>`).join("")}</ul>`,
+    `<ul>${notEvaluated.listed.map((a) => `<li>${e(accountLabel(a.accountId))}: ${a.checks.map((c) => `${e(CHECKS[c].title)} <code class="check-id">${e(c)}</code>`).join(", ")} (${e(a.reason)})</li>`).join("")}</ul>`,
     more > 0 ? `<p>And ${more} more account(s): each account's analysis (account=&lt;id&gt;.analysis.json) names its own.</p>` : "",
   ].join("\n");
 }
 
+/** The findings accepted risks cover, with each rule's reason, owner and day; then the rules to look at. */
 function acceptedRisksSection(model: PageModel, accountLabel: (id: string) => string): string {
   if (model.accepted.total + model.expiredRules.length + model.staleRules.length === 0) return "";
   const e = escapeHtml;
@@ -573,7 +573,7 @@ function findingsChart(rows: PageModel["topAccounts"]): string {
     const shown = label.length > 40 ? `${label.slice(0, 39)}\u2026` : label;
     return `<text x="${labelWidth - 6}" y="${y + 15}" text-anchor="end"><title>${escapeHtml(label)}</title>${escapeHtml(shown)}</text>${segments.join("")}<text x="${(x + 4).toFixed(1)}" y="${y + 15}">${total(byCheck)}</text>`;
   });
-  const legend = CHECK_IDS.map((c) => `<span data-check="${c}"><i style="background:${CHECK_COLORS[c]}"></i>${escapeHtml(CHECKS[c].title)}</span>`).join("");
+  const legend = CHECK_IDS.map((c) => `<span data-check="${c}"><i style="background:${CHECK_COLORS[c]}"></i>${escapeHtml(CHECKS[c].title)} <code class="check-id">${c}</code></span>`).join("");
   return `<svg role="img" aria-label="Findings by account and check" width="${labelWidth + barWidth + 40}" height="${rows.length * rowHeight}" font-size="12">${bars.join("\n")}</svg>\n<div class="legend">${legend}</div>`;
 }
 

@@ -37,10 +37,35 @@ describe("the root checks from IAM's answers as IAM gives them", () => {
     const found = await rootChecks();
 
     expect(found.map((f) => [f.checkId, f.id])).to.deep.equal([
-      ["root-access-key-active", "222222222222/<root_account>/root-access-key-active"],
+      ["root-access-key-active", "222222222222/<root_account>/root-access-key-active/access_key_1"],
       ["root-recently-used", "222222222222/<root_account>/root-recently-used"],
     ]);
     expect(found[0].evidence).to.deep.equal({ access_key_1_active: "false", access_key_2_active: "false", account_access_keys_present: "1" });
+  });
+
+  it("keeps that finding, under the same id, once a later report shows the key: not resolved and found anew", async () => {
+    summary({ AccountMFAEnabled: 1, AccountAccessKeysPresent: 1, AccountPasswordPresent: 1 });
+    const before = (await rootChecks()).find((f) => f.checkId === "root-access-key-active")!;
+    // Four hours on, IAM's next report shows the key in the first slot.
+    const later = REPORT.replace(/^(<root_account>,(?:[^,]*,){7})false,N\/A,/m, "$1true,2026-11-25T07:00:00+00:00,");
+    const account = await readIamAccount(new IAMClient({}));
+
+    const after = userFindings(parseCredentialReport("222222222222", later), NOW, DEFAULT_THRESHOLDS, account).filter((f) => f.checkId === "root-access-key-active");
+
+    expect(after.map((f) => f.id)).to.deep.equal([before.id]);
+    expect(after[0].message).to.contain("active access key (access_key_1)");
+  });
+
+  it("finds no root key that a reused report still shows when the summary says none is present (deleted since)", async () => {
+    summary({ AccountMFAEnabled: 1, AccountAccessKeysPresent: 0, AccountPasswordPresent: 1 });
+    const stale = REPORT.replace(/^(<root_account>,(?:[^,]*,){7})false,N\/A,/m, "$1true,2026-10-01T07:00:00+00:00,");
+    const account = await readIamAccount(new IAMClient({}));
+
+    const found = userFindings(parseCredentialReport("222222222222", stale), NOW, DEFAULT_THRESHOLDS, account).filter((f) => f.user === "<root_account>");
+
+    expect(found.map((f) => f.checkId)).to.deep.equal(["root-recently-used"]);
+    // Without the summary (a run stored before 0.4.0), the report decides: the key is found.
+    expect(userFindings(parseCredentialReport("222222222222", stale), NOW, DEFAULT_THRESHOLDS).map((f) => f.checkId)).to.include("root-access-key-active");
   });
 
   it("fails both root MFA checks when the summary says AccountMFAEnabled 0, as CIS 1.6's audit does first", async () => {

@@ -5,6 +5,11 @@ import { type AcceptedRisk, applyAcceptedRisks, type BreakGlassRule, everyAccoun
 import { parseAcceptedRisks } from "../../../functions/analysis/accepted-risks-file";
 import { analyzeReports } from "../../helpers/analyze-reports";
 import { FINDINGS_COLUMNS } from "../../../components/queries/athena-queries";
+import { mockClient } from "aws-sdk-client-mock";
+import { GetAccountPasswordPolicyCommand, GetAccountSummaryCommand, IAMClient, ListVirtualMFADevicesCommand, NoSuchEntityException } from "@aws-sdk/client-iam";
+import { readIamAccount } from "../../../functions/collect-report/read-iam-account";
+import { parseCredentialReport } from "../../../functions/analysis/credential-report";
+import { passwordPolicyFindings, userFindings } from "../../../functions/analysis/findings";
 
 const NOW = new Date("2026-11-25T08:00:00Z");
 const csv = readFileSync(join(__dirname, "../../fixtures/credential-reports/workloads-111111111111.csv"), "utf8");
@@ -44,6 +49,40 @@ describe("accepted risks", () => {
     expect(decisions.open.map((f) => (f as { id: string }).id)).to.deep.equal(["111111111111/password-policy-short"]);
   });
 
+  it("accepts, with the rules docs/findings.md writes, the findings IAM's own answers make: a root's virtual device, an account with no password policy", async () => {
+    const docs = readFileSync(join(__dirname, "../../../docs/findings.md"), "utf8");
+    const section = docs.slice(docs.indexOf("**Root and the account itself.**"));
+    const yaml = /\n  ```yaml\n([\s\S]*?)\n  ```/.exec(section)![1].replace(/^ {2}/gm, "");
+    const rules = parseAcceptedRisks(yaml, "docs/findings.md");
+    const iam = mockClient(IAMClient);
+    try {
+      // 222222222222: a root with a password and a virtual MFA device, as IAM lists it.
+      iam.on(GetAccountSummaryCommand).resolves({ SummaryMap: { AccountMFAEnabled: 1, AccountAccessKeysPresent: 0, AccountPasswordPresent: 1 } });
+      iam.on(ListVirtualMFADevicesCommand).resolves({
+        VirtualMFADevices: [{ SerialNumber: "arn:aws:iam::222222222222:mfa/root-account-mfa-device", User: { Arn: "arn:aws:iam::222222222222:root", UserName: "", UserId: "222222222222", Path: "/", CreateDate: NOW } }],
+      });
+      iam.on(GetAccountPasswordPolicyCommand).resolves({ PasswordPolicy: { MinimumPasswordLength: 14, PasswordReusePrevention: 24 } });
+      const rootRow = "<root_account>,arn:aws:iam::222222222222:root,2021-06-01T10:00:00+00:00,not_supported,2026-10-20T10:00:00+00:00,not_supported,not_supported,true,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A";
+      const report = `${csv.split("\n")[0]}\n${rootRow}\n`;
+      const root = userFindings(parseCredentialReport("222222222222", report), NOW, undefined, await readIamAccount(new IAMClient({})));
+      // 333333333333: IAM answers NoSuchEntity, as it does for an account that never set a policy.
+      iam.reset();
+      iam.on(GetAccountSummaryCommand).resolves({ SummaryMap: {} });
+      iam.on(ListVirtualMFADevicesCommand).resolves({ VirtualMFADevices: [] });
+      iam.on(GetAccountPasswordPolicyCommand).rejects(new NoSuchEntityException({ message: "The Password Policy with domain name 333333333333 cannot be found.", $metadata: { httpStatusCode: 404 } }));
+      const policy = passwordPolicyFindings("333333333333", await readIamAccount(new IAMClient({})));
+      expect(root.map((f) => f.id)).to.deep.equal(["222222222222/<root_account>/root-hardware-mfa-off"]);
+      expect(policy.map((f) => f.id)).to.deep.equal(["333333333333/password-policy-short", "333333333333/password-policy-reuse"]);
+
+      const decisions = applyAcceptedRisks([...root, ...policy], rules, NOW);
+
+      expect(decisions.accepted.map((a) => a.finding.id)).to.deep.equal(["222222222222/<root_account>/root-hardware-mfa-off", "333333333333/password-policy-reuse"]);
+      expect(decisions.open.map((f) => f.id)).to.deep.equal(["333333333333/password-policy-short"]);
+    } finally {
+      iam.restore();
+    }
+  });
+
   it("refuses a rule whose user its check's findings never have, saying which form to write", () => {
     const problems = (fields: Partial<ExceptionRule> | Record<string, unknown>) => {
       try {
@@ -54,7 +93,10 @@ describe("accepted risks", () => {
         return (err as InvalidAcceptedRisks).problems.map((p) => p.replace(/^line 1: /, ""));
       }
     };
-    expect(problems({ check: "password-policy-short", user: "" })).to.deep.equal(['acceptedRisks[0].user is required (text), got ""']);
+    expect(problems({ check: "password-policy-short", user: "" })).to.deep.equal([
+      'acceptedRisks[0].user is required (text): "<account>" for password-policy-short, which is about the account itself, got ""',
+    ]);
+    expect(problems({ check: "root-mfa-off", user: "" })).to.deep.equal(['acceptedRisks[0].user is required (text): "<root_account>" for root-mfa-off, got ""']);
     expect(problems({ check: "password-policy-short", user: "bob" })).to.deep.equal([
       'acceptedRisks[0].user must be "<account>" (or "*"): password-policy-short is about the account itself, not a user, got "bob"',
     ]);

@@ -276,7 +276,7 @@ describe("findings from IAM's answers beside the report", () => {
     // The sandbox's root row has no key (access_key_1_active false, last_rotated N/A); the summary says one is there.
     const found = userFindings(sandbox(), NOW, DEFAULT_THRESHOLDS, root(true, true, true)).filter((f) => f.checkId === "root-access-key-active");
     expect(found.map((f) => [f.id, f.severity, f.message])).to.deep.equal([
-      ["222222222222/<root_account>/root-access-key-active", "critical", "The root user of 222222222222 has an access key, which IAM's account summary reports and this report does not show yet"],
+      ["222222222222/<root_account>/root-access-key-active/access_key_1", "critical", "The root user of 222222222222 has an access key, which IAM's account summary reports and this report does not show yet"],
     ]);
     expect(found[0].evidence).to.deep.equal({ access_key_1_active: "false", access_key_2_active: "false", account_access_keys_present: "1" });
     // Where the report shows the key, that finding names it, and the summary adds none.
@@ -554,6 +554,11 @@ describe("HTML report text", () => {
     const overview = html.slice(html.indexOf('<table id="checks">'), html.indexOf("</table>", html.indexOf('<table id="checks">')));
     expect(overview).to.contain(`<td>Console password without MFA <code class="check-id">console-without-mfa</code></td><td>1.10</td><td>${total}</td><td>${accounts.length}</td>`);
     expect(html.indexOf('<table id="checks">')).to.be.lessThan(start);
+    // Every place a check is named gives the id an accepted-risk rule needs: the legend, the checks not evaluated.
+    const legend = html.slice(html.indexOf('<div class="legend">', start), html.indexOf("</div>", html.indexOf('<div class="legend">', start)));
+    expect(legend).to.contain(`Console password without MFA <code class="check-id">console-without-mfa</code>`);
+    const undecided = html.slice(html.indexOf("<h2>Checks not evaluated</h2>"), html.indexOf("</ul>", html.indexOf("<h2>Checks not evaluated</h2>")));
+    expect(undecided).to.contain(`Password policy allows short passwords <code class="check-id">password-policy-short</code>`);
   });
 });
 
