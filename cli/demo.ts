@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { DEFAULT_THRESHOLDS } from "../functions/analysis/findings";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
-import type { KeyAction } from "../functions/analysis/key-remediation";
+import type { KeyAction } from "../functions/analysis/fixes/key-remediation";
 import { ANALYSIS_FILES, HISTORY_PREFIX } from "../functions/run/report-keys";
 import { changeDemoOrganization, DEMO_CHANGES } from "../emulator/demo-changes";
 import { deployStack } from "../emulator/deploy";

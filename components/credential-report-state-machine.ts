@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AcceptedRisk } from "../functions/analysis/accepted-risks";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";
 import { thresholdsEnv } from "../functions/analysis/thresholds";
-import { DEFAULT_REMEDIATION, type RemediationSettings, remediationMode } from "../functions/analysis/key-remediation";
+import { DEFAULT_REMEDIATION, type RemediationSettings, remediationMode } from "../functions/analysis/fixes/key-remediation";
 import { NO_OWNERS, type OwnerSettings } from "../functions/run/owners";
 import { lambdaVariables } from "../functions/pipeline/lambda-env";
 import type { FunctionName } from "../functions/pipeline/bundle";

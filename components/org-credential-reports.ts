@@ -1,4 +1,4 @@
-import { remediationMode } from "../functions/analysis/key-remediation";
+import { remediationMode } from "../functions/analysis/fixes/key-remediation";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { everyAccountWarnings } from "../functions/analysis/accepted-risks";

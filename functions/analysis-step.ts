@@ -1,7 +1,7 @@
 import type { IAMClient } from "@aws-sdk/client-iam";
 import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { type AccountAnalysis, type AccountRead, type AccountRemediation, analyzeAccount } from "./analysis/account-analysis";
-import { type DueKey, type KeyAction, type KeysBefore, keysToDeactivate, type RemediationSettings } from "./analysis/key-remediation";
+import { type DueKey, type KeyAction, type KeysBefore, keysToDeactivate, type RemediationSettings } from "./analysis/fixes/key-remediation";
 import { withRetries } from "./aws/with-retries";
 import { deactivateKeys } from "./aws/deactivate-keys";
 import type { AcceptedRisk } from "./analysis/accepted-risks";

@@ -14,7 +14,7 @@ import { type PipelineSettings, settingsProblems } from "../functions/run/settin
 import { buildDefinition, STATES } from "../functions/pipeline/state-machine-definition";
 import { describeCaughtError } from "../functions/summarize/manifest";
 import type { ShardLimits } from "../functions/summarize/shards";
-import type { RemediationSettings } from "../functions/analysis/key-remediation";
+import type { RemediationSettings } from "../functions/analysis/fixes/key-remediation";
 import type { OwnerSettings } from "../functions/run/owners";
 import { type SummarizeDeps, type SummarizeResult, type SummarizeStepInput, summarizeStep } from "../functions/summarize/summarize";
 import { DEFAULT_THRESHOLDS, type FindingThresholds } from "../functions/analysis/findings";

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { DEFAULT_REMEDIATION, MIN_UNUSED_DAYS, type RemediationSettings } from "../../functions/analysis/key-remediation";
+import { DEFAULT_REMEDIATION, MIN_UNUSED_DAYS, type RemediationSettings } from "../../functions/analysis/fixes/key-remediation";
 import { InvalidOwners, OWNER_SOURCES, type OwnerRule, type OwnerSettings, type OwnerSource, ownerRulesOf } from "../../functions/run/owners";
 import { REMEDIATION_MODES } from "../../policies/pipeline-policies";
 import { DEFAULT_MEMBER_ROLE_NAME } from "../../functions/aws/member-credentials";

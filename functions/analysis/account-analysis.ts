@@ -1,4 +1,4 @@
-import type { KeyAction, ScheduledKeyAction } from "./key-remediation";
+import type { KeyAction, ScheduledKeyAction } from "./fixes/key-remediation";
 import type { AccountRef, RunRef } from "../run/contracts";
 import { type AcceptedRisk, applyAcceptedRisks, rulesInForce, userMatcher } from "./accepted-risks";
 import { withBreakGlass } from "./break-glass";

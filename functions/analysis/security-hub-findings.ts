@@ -1,10 +1,10 @@
-import type { KeyAction } from "./key-remediation";
+import type { KeyAction } from "./fixes/key-remediation";
 import type { AwsSecurityFinding } from "@aws-sdk/client-securityhub";
 import type { AcceptedRisk } from "./accepted-risks";
 import { ruleSubject } from "./accepted-risks";
 import type { AccountAnalysis } from "./account-analysis";
 import { CHECKS, type Finding, type FindingThresholds, type Severity } from "./findings";
-import { ASFF_RECOMMENDATION_MAX, remediationOf, remediationText } from "./remediation";
+import { ASFF_RECOMMENDATION_MAX, remediationOf, remediationText } from "./fixes/fix-guidance";
 
 /** What every imported finding says about where it comes from. */
 export interface ImportContext {

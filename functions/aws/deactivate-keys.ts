@@ -1,6 +1,6 @@
 import { GetAccessKeyLastUsedCommand, type IAMClient, ListAccessKeysCommand, UpdateAccessKeyCommand } from "@aws-sdk/client-iam";
-import type { DueKey, KeyAction, RemediationSettings } from "../analysis/key-remediation";
-import { undoCommand } from "../analysis/key-remediation";
+import type { DueKey, KeyAction, RemediationSettings } from "../analysis/fixes/key-remediation";
+import { undoCommand } from "../analysis/fixes/key-remediation";
 import { DAY_MS } from "../analysis/findings";
 import { describeAwsError } from "../run/errors";
 

@@ -11,7 +11,7 @@ import { withRetries } from "../aws/with-retries";
 import { memberCredentials, type TemporaryCredentials } from "../aws/member-credentials";
 import { collectorSessionPolicy } from "../../policies/session-policies";
 import { isReportNotReadyError, isReportReady } from "./progress";
-import { remediationMode } from "../analysis/key-remediation";
+import { remediationMode } from "../analysis/fixes/key-remediation";
 import type { SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { type AnalysisSettings, analyseAccount } from "../analysis-step";
 import type { IamAccount } from "../analysis/iam-account";

@@ -1,11 +1,11 @@
-import type { KeyAction } from "../analysis/key-remediation";
+import type { KeyAction } from "../analysis/fixes/key-remediation";
 import { createHash } from "node:crypto";
 import type { AccountAnalysis } from "../analysis/account-analysis";
 import { type AcceptedRisk, ruleSubject } from "../analysis/accepted-risks";
 import type { CarriedFinding, StoredFinding } from "../analysis/changes";
 import { AGE_BUCKETS } from "../analysis/ages";
 import { CHECKS, type CheckId, type Finding, type FindingThresholds, SEVERITIES } from "../analysis/findings";
-import { remediationOf } from "../analysis/remediation";
+import { remediationOf } from "../analysis/fixes/fix-guidance";
 import type { RunRecord } from "./run-history";
 import type { NotEvaluatedSummary } from "../analysis/iam-account";
 import type { FindingsSummary } from "./summary";

@@ -1,8 +1,8 @@
 import type { AccountAnalysis } from "../analysis/account-analysis";
 import type { StoredFinding } from "../analysis/changes";
 import { type FindingThresholds, SEVERITIES, type Severity } from "../analysis/findings";
-import type { KeyAction, ScheduledKeyAction } from "../analysis/key-remediation";
-import { remediationOf, remediationText } from "../analysis/remediation";
+import type { KeyAction, ScheduledKeyAction } from "../analysis/fixes/key-remediation";
+import { remediationOf, remediationText } from "../analysis/fixes/fix-guidance";
 import type { AccountOwners } from "../run/owners";
 
 /** Findings, actions and coming deactivations an owner's message lists at most of each; the counts have them all. */

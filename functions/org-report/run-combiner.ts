@@ -8,7 +8,7 @@ import { PageBuilder, type PageState, renderHtmlReport, type RunCoverage } from 
 import type { IamAccountCheck, NotEvaluatedAccount, NotEvaluatedSummary } from "../analysis/iam-account";
 import type { FindingsSummary, UnreadableReport } from "./summary";
 import { spreadsheetCsv } from "./users-csv";
-import { remediationOf, remediationText } from "../analysis/remediation";
+import { remediationOf, remediationText } from "../analysis/fixes/fix-guidance";
 import { type RunRecord, runRecord, trendOf } from "./run-history";
 import { FindingsParquet, type HistoryRow } from "./findings-parquet";
 import { type AccountOwnership, type OwnerNotice, OwnerNotices } from "./owner-notices";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type AcceptedRisk, acceptedRisksOf } from "../analysis/accepted-risks";
-import { DEFAULT_REMEDIATION, MIN_UNUSED_DAYS, type RemediationSettings } from "../analysis/key-remediation";
+import { DEFAULT_REMEDIATION, MIN_UNUSED_DAYS, type RemediationSettings } from "../analysis/fixes/key-remediation";
 import { OWNER_SOURCES, type OwnerSettings, type OwnerSource, ownerRulesOf } from "../run/owners";
 import { LAMBDA_ENV, listEnv } from "./lambda-env";
 

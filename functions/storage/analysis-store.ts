@@ -1,4 +1,4 @@
-import type { KeyAction } from "../analysis/key-remediation";
+import type { KeyAction } from "../analysis/fixes/key-remediation";
 import { GetObjectCommand, paginateListObjectsV2, type S3Client } from "@aws-sdk/client-s3";
 import type { AccountAnalysis, KnownAccount } from "../analysis/account-analysis";
 import type { CarriedFinding, FindingChanges, StoredFinding } from "../analysis/changes";

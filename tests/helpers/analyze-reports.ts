@@ -25,7 +25,7 @@ export interface ReportsAnalysis extends CombinedRun {
 /**
  * Analyses a few reports in memory, the way a run does (each account, then the combination, with
  * the accounts the run before knew and this one did not read carried): for tests. A run of any
- * size goes through the same steps one account at a time (combine-run.ts, local-analysis.ts).
+ * size goes through the same steps one account at a time (functions/summarize/combine-run.ts, local/folder-analysis.ts).
  */
 export async function analyzeReports(input: {
   readonly run: RunRef;

@@ -1,5 +1,5 @@
 import { CHECKS, type CheckId } from "../../functions/analysis/findings";
-import { REMEDIATION } from "../../functions/analysis/remediation";
+import { REMEDIATION } from "../../functions/analysis/fixes/fix-guidance";
 
 /** docs/findings.md's remediation table rows, as REMEDIATION says them (placeholders as written). */
 export function remediationRows(): string[] {

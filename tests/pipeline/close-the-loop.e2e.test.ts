@@ -11,7 +11,7 @@ import { setCredentialState } from "../../emulator/credential-state";
 import { type Emulator, startEmulator } from "../../emulator/server";
 import { deployStack, type Deployment } from "../../emulator/deploy";
 import { runLocally } from "../../local/runner";
-import type { KeyAction } from "../../functions/analysis/key-remediation";
+import type { KeyAction } from "../../functions/analysis/fixes/key-remediation";
 import { deactivateKeys } from "../../functions/aws/deactivate-keys";
 import type { StoredFinding } from "../../functions/analysis/changes";
 import type { StoredAccountList } from "../../functions/storage/account-list";

@@ -6,7 +6,7 @@ import { runProcess } from "../helpers/child-process";
 const ROOT = join(__dirname, "..", "..");
 
 /** Where users read AWS CLI commands: the docs, and the fix of each finding. */
-const SOURCES = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`), "functions/analysis/remediation.ts"];
+const SOURCES = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`), "functions/analysis/fixes/fix-guidance.ts"];
 
 /** The AWS CLI's own commands, beyond the service models (`aws s3 ...`, `aws logs tail` of CLI v2), with the options each takes. */
 const CUSTOMIZATIONS: Readonly<Record<string, readonly string[]>> = {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, posix } from "node:path";
 import { expect } from "chai";
 import ts from "typescript";
@@ -43,6 +43,17 @@ function sources(folder = ""): string[] {
     return /\.ts$/.test(name) && !name.endsWith(".d.ts") ? [path] : [];
   });
 }
+
+/** Every file under tests/, as paths from the root. */
+function testFiles(folder = "tests"): string[] {
+  return readdirSync(join(ROOT, folder)).flatMap((name) => {
+    const path = `${folder}/${name}`;
+    return statSync(join(ROOT, path)).isDirectory() ? testFiles(path) : [path];
+  });
+}
+
+/** tests/ folders that mirror no room: whole runs, the repository's rules, what the tests share, the program's entries. */
+const TEST_ONLY = ["tests/pipeline", "tests/repository", "tests/helpers", "tests/fixtures", "tests/types", "tests/program"];
 
 /** The files of the house a file imports: static, dynamic and require(), as TypeScript reads them. */
 function importsOf(file: string, known: ReadonlySet<string>): string[] {
@@ -124,14 +135,25 @@ describe("the rooms of the house (docs/layout.md)", () => {
     expect(circles(changed).flat()).to.include.members(["functions/run/contracts.ts", "functions/aws/security-hub.ts"]);
   });
 
-  it("keeps at most a dozen files or so at the root of any folder", () => {
+  it("keeps at most a dozen files or so at the root of any folder, the tests' included", () => {
     const perFolder = new Map<string, number>();
-    for (const file of files) perFolder.set(posix.dirname(file), (perFolder.get(posix.dirname(file)) ?? 0) + 1);
+    const tests = testFiles().filter((file) => file.endsWith(".ts") && !file.startsWith("tests/fixtures/"));
+    for (const file of [...files, ...tests]) perFolder.set(posix.dirname(file), (perFolder.get(posix.dirname(file)) ?? 0) + 1);
     expect([...perFolder].filter(([, count]) => count > 13)).to.deep.equal([]);
   });
 
-  it("is described room by room in docs/layout.md", () => {
+  it("mirrors the rooms in tests/: each test folder is a room's folder, or one of the tests' own", () => {
+    const folders = [...new Set(testFiles().filter((file) => file.endsWith(".test.ts")).map((file) => posix.dirname(file)))];
+    const mirrorsNothing = folders.filter((folder) => !TEST_ONLY.some((own) => folder === own || folder.startsWith(`${own}/`)) && !existsSync(join(ROOT, folder.slice("tests/".length))));
+    expect(mirrorsNothing).to.deep.equal([]);
+    // A Lambda's tests sit in its folder: none loose beside the three.
+    expect(testFiles().filter((file) => posix.dirname(file) === "tests/functions")).to.deep.equal([]);
+  });
+
+  it("is described room by room in docs/layout.md, each folder of a room named", () => {
     const layout = readFileSync(join(ROOT, "docs", "layout.md"), "utf8");
     expect([...floorOf.keys()].filter((room) => !layout.includes(`\`${room}\``))).to.deep.equal([]);
+    const subfolders = [...new Set(files.map((file) => posix.dirname(file)))].filter((folder) => folder !== "." && !floorOf.has(`${folder}/`) && ![...floorOf.keys()].some((room) => room.startsWith(`${folder}/`)));
+    expect(subfolders.filter((folder) => !layout.includes(`\`${posix.basename(folder)}/\``))).to.deep.equal([]);
   });
 });

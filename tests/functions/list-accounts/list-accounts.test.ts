@@ -8,10 +8,10 @@ import {
   ListOrganizationalUnitsForParentCommand,
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
-import { listAccounts, scopeFromEnv, selectAccounts } from "../../functions/list-accounts/list-accounts";
-import { EVERY_ACCOUNT, scopeProblems } from "../../functions/run/account-scope";
-import { silentLog } from "../../functions/log";
-import { awsError } from "../helpers/aws-errors";
+import { listAccounts, scopeFromEnv, selectAccounts } from "../../../functions/list-accounts/list-accounts";
+import { EVERY_ACCOUNT, scopeProblems } from "../../../functions/run/account-scope";
+import { silentLog } from "../../../functions/log";
+import { awsError } from "../../helpers/aws-errors";
 
 const account = (n: number, status = "ACTIVE"): Account => ({
   Id: String(100000000000 + n),

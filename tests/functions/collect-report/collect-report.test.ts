@@ -7,15 +7,15 @@ import { GenerateCredentialReportCommand, GetCredentialReportCommand, IAMClient 
 import { HeadObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { BatchImportFindingsCommand, SecurityHubClient } from "@aws-sdk/client-securityhub";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { collectorSessionPolicy } from "../../policies/session-policies";
-import { DEFAULT_THRESHOLDS } from "../../functions/analysis/findings";
-import { collectAccount, type CollectDeps } from "../../functions/collect-report/collect-report";
-import { MAX_FAILURES_LISTED } from "../../functions/aws/security-hub";
-import { collectBatch, IN_CALL_PAUSES_MS } from "../../functions/collect-report/collect-batch";
-import type { BatchState } from "../../functions/run/contracts";
-import { ACCOUNTS_AT_ONCE_PER_BATCH } from "../../functions/run/settings";
-import { silentLog } from "../../functions/log";
-import { awsError } from "../helpers/aws-errors";
+import { collectorSessionPolicy } from "../../../policies/session-policies";
+import { DEFAULT_THRESHOLDS } from "../../../functions/analysis/findings";
+import { collectAccount, type CollectDeps } from "../../../functions/collect-report/collect-report";
+import { MAX_FAILURES_LISTED } from "../../../functions/aws/security-hub";
+import { collectBatch, IN_CALL_PAUSES_MS } from "../../../functions/collect-report/collect-batch";
+import type { BatchState } from "../../../functions/run/contracts";
+import { ACCOUNTS_AT_ONCE_PER_BATCH } from "../../../functions/run/settings";
+import { silentLog } from "../../../functions/log";
+import { awsError } from "../../helpers/aws-errors";
 
 const REPORT = Buffer.from("user,arn\n<root_account>,arn:aws:iam::111122223333:root\na,b+c,arn:aws:iam::111122223333:user/a,b+c\n");
 const SHA256 = createHash("sha256").update(REPORT).digest();
@@ -336,7 +336,7 @@ describe("CollectReport", () => {
     });
   });
   describe("the analysis where the report is read", () => {
-    const WORKLOADS = readFileSync(join(__dirname, "..", "fixtures", "credential-reports", "workloads-111111111111.csv"));
+    const WORKLOADS = readFileSync(join(__dirname, "..", "..", "fixtures", "credential-reports", "workloads-111111111111.csv"));
     let hub: AwsClientStub<SecurityHubClient>;
     const analysing: CollectDeps = {
       ...deps,

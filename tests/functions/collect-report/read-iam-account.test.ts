@@ -3,14 +3,14 @@ import { join } from "node:path";
 import { expect } from "chai";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { GetAccountPasswordPolicyCommand, GetAccountSummaryCommand, IAMClient, ListVirtualMFADevicesCommand } from "@aws-sdk/client-iam";
-import { readIamAccount } from "../../functions/collect-report/read-iam-account";
-import { parseCredentialReport } from "../../functions/analysis/credential-report";
-import { DEFAULT_THRESHOLDS, userFindings } from "../../functions/analysis/findings";
+import { readIamAccount } from "../../../functions/collect-report/read-iam-account";
+import { parseCredentialReport } from "../../../functions/analysis/credential-report";
+import { DEFAULT_THRESHOLDS, userFindings } from "../../../functions/analysis/findings";
 
 const NOW = new Date("2026-11-25T08:00:00Z");
 // The sandbox's report with its root row as IAM writes it for a root whose key is newer than the
 // report (IAM reuses a report for up to four hours): no key shown (false, N/A), a password used.
-const REPORT = readFileSync(join(__dirname, "..", "fixtures", "credential-reports", "sandbox-222222222222.csv"), "utf8").replace(
+const REPORT = readFileSync(join(__dirname, "..", "..", "fixtures", "credential-reports", "sandbox-222222222222.csv"), "utf8").replace(
   /^<root_account>,.*$/m,
   "<root_account>,arn:aws:iam::222222222222:root,2021-06-01T10:00:00+00:00,not_supported,2026-11-20T10:00:00+00:00,not_supported,not_supported,false,false,N/A,N/A,N/A,N/A,false,N/A,N/A,N/A,N/A,false,N/A,false,N/A",
 );

@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import type { StoredFinding } from "../../../functions/analysis/changes";
-import { keysToDeactivate, remediationMode, type RemediationSettings } from "../../../functions/analysis/key-remediation";
-import { actionNote } from "../../../functions/analysis/security-hub-findings";
+import type { StoredFinding } from "../../../../functions/analysis/changes";
+import { keysToDeactivate, remediationMode, type RemediationSettings } from "../../../../functions/analysis/fixes/key-remediation";
+import { actionNote } from "../../../../functions/analysis/security-hub-findings";
 
 const ON: RemediationSettings = { enabled: true, dryRun: false, unusedDays: 90, noticeDays: 7 };
 const start = new Date("2026-12-08T08:00:00Z");

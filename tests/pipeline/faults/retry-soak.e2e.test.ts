@@ -1,18 +1,18 @@
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { expect } from "chai";
-import { emulatorTarget, stackRunOptions } from "../helpers/emulator-data";
-import { deployStack, type Deployment } from "../../emulator/deploy";
-import { awsClients, type AwsClients, type AwsTarget } from "../../local/aws-clients";
-import { type DemoOrganization, seedDemoOrganization } from "../../emulator/demo-organization";
-import { type Emulator, startEmulator } from "../../emulator/server";
-import { exitStatusOf } from "../../cli/exit-status";
-import { type LocalRunResult, runLocally } from "../../local/runner";
-import type { StoredSummary } from "../../functions/org-report/run-combiner";
-import { analysisKey } from "../../functions/run/report-keys";
-import { DEFAULT_SETTINGS } from "../../functions/run/settings";
-import type { Manifest } from "../../functions/summarize/manifest";
-import { type FaultProxy, type FaultRule, startFaultProxy } from "../helpers/fault-proxy";
+import { emulatorTarget, stackRunOptions } from "../../helpers/emulator-data";
+import { deployStack, type Deployment } from "../../../emulator/deploy";
+import { awsClients, type AwsClients, type AwsTarget } from "../../../local/aws-clients";
+import { type DemoOrganization, seedDemoOrganization } from "../../../emulator/demo-organization";
+import { type Emulator, startEmulator } from "../../../emulator/server";
+import { exitStatusOf } from "../../../cli/exit-status";
+import { type LocalRunResult, runLocally } from "../../../local/runner";
+import type { StoredSummary } from "../../../functions/org-report/run-combiner";
+import { analysisKey } from "../../../functions/run/report-keys";
+import { DEFAULT_SETTINGS } from "../../../functions/run/settings";
+import type { Manifest } from "../../../functions/summarize/manifest";
+import { type FaultProxy, type FaultRule, startFaultProxy } from "../../helpers/fault-proxy";
 
 // Each service's own "come back later", as AWS sends it.
 const RETRY_LATER: readonly FaultRule[] = [

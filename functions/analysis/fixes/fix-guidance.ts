@@ -1,4 +1,4 @@
-import { CHECKS, type CheckId, DEFAULT_THRESHOLDS, type Finding, type FindingThresholds } from "./findings";
+import { CHECKS, type CheckId, DEFAULT_THRESHOLDS, type Finding, type FindingThresholds } from "../findings";
 
 const IAM_GUIDE = "https://docs.aws.amazon.com/IAM/latest/UserGuide/";
 

@@ -1,14 +1,14 @@
 import { expect } from "chai";
-import { awsClients, type AwsClients } from "../../local/aws-clients";
-import { type DemoOrganization, DEMO_SPEC, seedDemoOrganization } from "../../emulator/demo-organization";
-import { type Emulator, startEmulator } from "../../emulator/server";
-import { runLocally } from "../../local/runner";
-import { exitStatusOf } from "../../cli/exit-status";
-import { DEFAULT_SETTINGS } from "../../functions/run/settings";
-import { SNS_SUBJECT_MAX_CHARACTERS } from "../../functions/summarize/run-notice";
-import { emulatorTarget, publishedMessages, stackRunOptions } from "../helpers/emulator-data";
-import { deployStack, type Deployment } from "../../emulator/deploy";
-import { assumeRoleDenied, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
+import { awsClients, type AwsClients } from "../../../local/aws-clients";
+import { type DemoOrganization, DEMO_SPEC, seedDemoOrganization } from "../../../emulator/demo-organization";
+import { type Emulator, startEmulator } from "../../../emulator/server";
+import { runLocally } from "../../../local/runner";
+import { exitStatusOf } from "../../../cli/exit-status";
+import { DEFAULT_SETTINGS } from "../../../functions/run/settings";
+import { SNS_SUBJECT_MAX_CHARACTERS } from "../../../functions/summarize/run-notice";
+import { emulatorTarget, publishedMessages, stackRunOptions } from "../../helpers/emulator-data";
+import { deployStack, type Deployment } from "../../../emulator/deploy";
+import { assumeRoleDenied, type FaultProxy, startFaultProxy } from "../../helpers/fault-proxy";
 
 /** GetCredentialReport's answer, in IAM's query protocol, with a report that is no CSV IAM would write. */
 function garbledReport(): { status: number; body: string } {

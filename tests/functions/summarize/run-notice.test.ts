@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { type NoticeReasons, noticeReasons, noticeReasonsLine, noticeSubject, SNS_SUBJECT_MAX_CHARACTERS } from "../../functions/summarize/run-notice";
+import { type NoticeReasons, noticeReasons, noticeReasonsLine, noticeSubject, SNS_SUBJECT_MAX_CHARACTERS } from "../../../functions/summarize/run-notice";
 
 /** Every combination of the seven reasons, with counts as large as a big organization's. */
 function everyCombination(): NoticeReasons[] {

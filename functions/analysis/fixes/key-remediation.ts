@@ -1,5 +1,5 @@
-import type { StoredFinding } from "./changes";
-import { DAY_MS } from "./findings";
+import type { StoredFinding } from "../changes";
+import { DAY_MS } from "../findings";
 
 /**
  * The one fix the pipeline may make itself, when the stack turns it on: deactivate (never delete)

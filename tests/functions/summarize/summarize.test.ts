@@ -1,5 +1,5 @@
-import { DEFAULT_THRESHOLDS } from "../../functions/analysis/findings";
-import { iamAsReported } from "../helpers/iam-as-reported";
+import { DEFAULT_THRESHOLDS } from "../../../functions/analysis/findings";
+import { iamAsReported } from "../../helpers/iam-as-reported";
 import { expect } from "chai";
 import { type AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { readFileSync } from "node:fs";
@@ -8,13 +8,13 @@ import { Readable } from "node:stream";
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
-import type { AccountOutcome, SkippedAccount, SummarizeInput } from "../../functions/run/contracts";
-import { silentLog } from "../../functions/log";
-import { buildManifest, describeCaughtError, MAX_FAILURES_LISTED, runSummaryMessage } from "../../functions/summarize/manifest";
-import { summarize, type SummarizeDeps } from "../../functions/summarize/summarize";
-import { lambdaCause } from "../../local/runner";
-import { AssumeRoleFailed } from "../../functions/run/errors";
-import { awsError } from "../helpers/aws-errors";
+import type { AccountOutcome, SkippedAccount, SummarizeInput } from "../../../functions/run/contracts";
+import { silentLog } from "../../../functions/log";
+import { buildManifest, describeCaughtError, MAX_FAILURES_LISTED, runSummaryMessage } from "../../../functions/summarize/manifest";
+import { summarize, type SummarizeDeps } from "../../../functions/summarize/summarize";
+import { lambdaCause } from "../../../local/runner";
+import { AssumeRoleFailed } from "../../../functions/run/errors";
+import { awsError } from "../../helpers/aws-errors";
 
 const run = { id: "run-7", startedAt: "2026-11-24T08:00:00.000Z" };
 const prefix = "credential-reports/date=2026-11-24/run=run-7/";
@@ -27,13 +27,13 @@ const text = (value: unknown): any => ({ Body: { transformToString: async () => 
 
 /** A stored report as GetObject returns it (only transformToString is read). */
 function reportBody(fixture: string): any {
-  const csv = readFileSync(join(__dirname, "../fixtures/credential-reports", fixture), "utf8");
+  const csv = readFileSync(join(__dirname, "../../fixtures/credential-reports", fixture), "utf8");
   return { transformToString: async () => csv };
 }
 
 /** What IAM said beside a fixture's report, as GetObject returns it: its root row, a password, CIS's password policy. */
 function iamBody(fixture: string): any {
-  const csv = readFileSync(join(__dirname, "../fixtures/credential-reports", fixture), "utf8");
+  const csv = readFileSync(join(__dirname, "../../fixtures/credential-reports", fixture), "utf8");
   return text(iamAsReported("111111111111", csv));
 }
 

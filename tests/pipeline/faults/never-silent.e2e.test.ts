@@ -2,13 +2,13 @@ import { DescribeExecutionCommand, StartExecutionCommand, StopExecutionCommand }
 import { GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { expect } from "chai";
-import { awsClients, type AwsClients } from "../../local/aws-clients";
-import { type DemoOrganization, DEMO_SPEC, seedDemoOrganization } from "../../emulator/demo-organization";
-import { type Emulator, startEmulator } from "../../emulator/server";
-import { deployStack, type Deployment } from "../../emulator/deploy";
-import { runLocally } from "../../local/runner";
-import { emulatorTarget, publishedMessages } from "../helpers/emulator-data";
-import { type FaultProxy, startFaultProxy } from "../helpers/fault-proxy";
+import { awsClients, type AwsClients } from "../../../local/aws-clients";
+import { type DemoOrganization, DEMO_SPEC, seedDemoOrganization } from "../../../emulator/demo-organization";
+import { type Emulator, startEmulator } from "../../../emulator/server";
+import { deployStack, type Deployment } from "../../../emulator/deploy";
+import { runLocally } from "../../../local/runner";
+import { emulatorTarget, publishedMessages } from "../../helpers/emulator-data";
+import { type FaultProxy, startFaultProxy } from "../../helpers/fault-proxy";
 
 /** The notices on the topic that came from EventBridge or CloudWatch: JSON, unlike the pipeline's own. */
 async function serviceNotices(endpoint: string): Promise<Record<string, any>[]> {

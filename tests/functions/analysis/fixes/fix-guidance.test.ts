@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ASFF_RECOMMENDATION_MAX, remediationOf, remediationText } from "../../../functions/analysis/remediation";
+import { ASFF_RECOMMENDATION_MAX, remediationOf, remediationText } from "../../../../functions/analysis/fixes/fix-guidance";
 
 const LONG_NAME = "platform-deploy-role"; // 20 characters, IAM allows 64
 const consoleWithoutMfa = (user: string) => remediationOf({ checkId: "console-without-mfa", accountId: "111111111111", user });

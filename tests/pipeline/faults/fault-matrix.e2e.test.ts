@@ -1,18 +1,18 @@
 import { GetObjectCommand, ListObjectVersionsCommand } from "@aws-sdk/client-s3";
 import { ConfiguredRetryStrategy } from "@smithy/core/retry";
 import { expect } from "chai";
-import { stackRunOptions, summarizeByPipeline } from "../helpers/emulator-data";
-import { deployStack, type Deployment } from "../../emulator/deploy";
-import { awsClients, type AwsClients } from "../../local/aws-clients";
-import { type DemoOrganization, seedDemoOrganization } from "../../emulator/demo-organization";
-import { type Emulator, startEmulator } from "../../emulator/server";
-import { exitStatusOf } from "../../cli/exit-status";
-import { type LocalRunResult, runLocally } from "../../local/runner";
-import { historyKey, runPrefix } from "../../functions/run/report-keys";
-import { DEFAULT_SETTINGS } from "../../functions/run/settings";
-import type { StoredSummary } from "../../functions/org-report/run-combiner";
-import type { Manifest, ManifestEntry } from "../../functions/summarize/manifest";
-import { assumeRoleDenied, type FaultProxy, type FaultRule, startFaultProxy } from "../helpers/fault-proxy";
+import { stackRunOptions, summarizeByPipeline } from "../../helpers/emulator-data";
+import { deployStack, type Deployment } from "../../../emulator/deploy";
+import { awsClients, type AwsClients } from "../../../local/aws-clients";
+import { type DemoOrganization, seedDemoOrganization } from "../../../emulator/demo-organization";
+import { type Emulator, startEmulator } from "../../../emulator/server";
+import { exitStatusOf } from "../../../cli/exit-status";
+import { type LocalRunResult, runLocally } from "../../../local/runner";
+import { historyKey, runPrefix } from "../../../functions/run/report-keys";
+import { DEFAULT_SETTINGS } from "../../../functions/run/settings";
+import type { StoredSummary } from "../../../functions/org-report/run-combiner";
+import type { Manifest, ManifestEntry } from "../../../functions/summarize/manifest";
+import { assumeRoleDenied, type FaultProxy, type FaultRule, startFaultProxy } from "../../helpers/fault-proxy";
 
 /** Who a case breaks: the account chosen for per-account faults. */
 interface Accounts {
