@@ -1,4 +1,4 @@
-import { MAX_UNCOLLECTED_LISTED, type RunCoverage } from "../org-report/html-report";
+import { MAX_UNCOLLECTED_LISTED, type RunCoverage } from "../org-report/page-model";
 import type { StoredSummary } from "../org-report/run-combiner";
 import type { UnreadableReport } from "../org-report/summary";
 import { type AccountOutcome, type CaughtError, countByStatus, type RunRef, type SkippedAccount } from "../run/contracts";

@@ -9,7 +9,8 @@ import { analyzeReports, type ReportsAnalysis, type ReportToAnalyse } from "../.
 import { MalformedReport, parseCredentialReport } from "../../../functions/analysis/credential-report";
 import { DEFAULT_THRESHOLDS, type Finding, passwordPolicyFindings, reportStaleFinding, userFindings } from "../../../functions/analysis/findings";
 import { spreadsheetCsv } from "../../../functions/org-report/users-csv";
-import { escapeHtml, MAX_CHART_ACCOUNTS, MAX_ROWS_PER_CHECK } from "../../../functions/org-report/html-report";
+import { escapeHtml } from "../../../functions/org-report/html-report";
+import { MAX_CHART_ACCOUNTS, MAX_ROWS_PER_CHECK } from "../../../functions/org-report/page-model";
 import { thresholdsEnv, thresholdsFromEnv } from "../../../functions/analysis/thresholds";
 import { analyzeAccount } from "../../../functions/analysis/account-analysis";
 import type { IamAccount } from "../../../functions/analysis/iam-account";
