@@ -380,6 +380,13 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
     const principal: Principal = { arn: service, principalArn: service, accountId: source.account, identityPolicies: [], service: true };
     const context = { "aws:SourceArn": source.arn, "aws:SourceAccount": source.account };
     const key = topicKeys.get(topicArn);
+    // A service's notice meets SNS's limits too: EventBridge's and CloudWatch's deliveries fail past them.
+    const params = { TopicArn: topicArn, Message: message, ...(subject ? { Subject: subject } : {}) };
+    const limit = limitRefusal({ service: "sns", operation: "Publish", region: topicArn.split(":")[3], params, headers: {}, body: Buffer.from(JSON.stringify(params)) });
+    if (limit) {
+      refusals.push({ principal: service, operation: "sns:Publish", what: "sns:Publish", why: limit.message, statements: [] });
+      throw new Error(`${service} may not publish to ${topicArn}: ${limit.message}`);
+    }
     for (const check of [{ action: "sns:Publish", resource: topicArn, context }, ...(key ? topicKeyChecks(key, context) : [])]) {
       const decision = await decide(principal, check);
       if (decision.result !== "Allowed") {

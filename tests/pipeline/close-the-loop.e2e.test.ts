@@ -230,6 +230,8 @@ describe("close the loop (moto behind the layer, the deployed stack)", function 
       // IAM makes a new report only when the one it holds is four hours old.
       for (const account of [org.members[0].id, org.members[1].id]) await setCredentialState(emulator.endpoint, { accountId: account, reportGeneratedAt: daysAgo(1) });
       await run("on-2");
+      // Every read and deactivation was allowed by the deployed policies: a refusal the lookups swallow would show here.
+      expect(emulator.authorizer!.refusals).to.deep.equal([]);
     });
     after(async () => {
       await emulator?.stop();

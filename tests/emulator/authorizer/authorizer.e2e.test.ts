@@ -142,6 +142,9 @@ describe("the authorizing layer judges by the deployed policies (moto behind it)
     // An alarm of another account (the confused deputy), and a service the topic does not name.
     expect(await publish("cloudwatch.amazonaws.com", { arn: alarm.arn.replace(alarm.account, "999999999999"), account: "999999999999" })).to.contain("sns:Publish");
     expect(await publish("s3.amazonaws.com", rule)).to.contain("sns:Publish");
+    // A service's notice past SNS's 256 KB is refused as any other publisher's.
+    const tooLong = await emulator.authorizer!.publishAsService("events.amazonaws.com", rule, topicArn, "x".repeat(262_145)).then(() => "published", (err: Error) => err.message);
+    expect(tooLong).to.contain("Message too long");
     emulator.authorizer!.setTopicPolicy(topicArn, without(policy, "AllowEventBridgeToPublish"));
     try {
       expect(await publish("events.amazonaws.com", rule)).to.contain(`sns:Publish on ${topicArn} ImplicitlyDenied`);
