@@ -8,6 +8,7 @@ import { limitRefusal } from "./aws-limits";
 import { type AwsCall, describeCall } from "./aws-requests";
 import { type Check, checksOf } from "./authorization-checks";
 import { resolveEncryptionContext } from "./encryption-context";
+import { type KnownOrganization, serviceRuleRefusal } from "./service-rules";
 
 /** Who makes a request, as IAM evaluates it. */
 export interface Principal {
@@ -126,7 +127,7 @@ export interface Authorizer {
    */
   serve(operation: string, handler: (call: AwsCall) => HttpAnswer | undefined): void;
   /** The organization as the layer learned it from the calls it saw. */
-  readonly organization: { readonly id?: string; readonly managementAccountId?: string; readonly accounts: ReadonlySet<string> };
+  readonly organization: KnownOrganization;
   resetRefusals(): void;
   close(): Promise<void>;
 }
@@ -162,7 +163,7 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
   const executions = new Map<string, ExecutionRecord>();
   const stops = new Map<string, AbortController>();
   const closedAccounts = new Set<string>();
-  const organization = { id: undefined as string | undefined, managementAccountId: undefined as string | undefined, accounts: new Set<string>() };
+  const organization = { id: undefined as string | undefined, managementAccountId: undefined as string | undefined, accounts: new Set<string>(), trustedServices: new Set<string>() };
   let refusals: Refusal[] = [];
   let unjudged: string[] = [];
   const callListeners: ((record: CallRecord) => void)[] = [];
@@ -300,6 +301,8 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
         return refuse(principal.arn, call, `${check.action} on ${check.resource}`, `${decision.result} by the ${decision.by} policy`, decision.statements, error);
       }
     }
+    const ruled = serviceRuleRefusal(call, principal.accountId, organization);
+    if (ruled) return refuse(principal.arn, call, `${call.service}:${call.operation}`, ruled.message, [], ruled);
     if (call.service === "states") return serveExecution(call);
     if (call.service === "s3" && call.operation.endsWith("BucketPolicy")) return serveBucketPolicy(call);
     return served.get(`${call.service}:${call.operation}`)?.(call);
@@ -434,6 +437,10 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
       });
     } else if (call.operation === "CloseAccount") {
       closedAccounts.add(String(call.params.AccountId));
+    } else if (call.operation === "EnableAWSServiceAccess") {
+      organization.trustedServices.add(String(call.params.ServicePrincipal));
+    } else if (call.operation === "DisableAWSServiceAccess") {
+      organization.trustedServices.delete(String(call.params.ServicePrincipal));
     }
   };
 

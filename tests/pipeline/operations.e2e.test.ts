@@ -203,8 +203,12 @@ describe("the operations docs/operations.md gives, under the layer", function ()
         // The docs' --query: the accounts whose stack instance did not succeed.
         expect(search(listed, "Summaries[?StackInstanceStatus.DetailedStatus!=`SUCCEEDED`]")).to.deep.equal([]);
       },
+      // Every service the page turns trusted access on for: StackSets, and Account Management for the owners' contacts.
       "organizations enable-aws-service-access": async () => {
-        await admin.organizations.send(new EnableAWSServiceAccessCommand({ ServicePrincipal: "member.org.stacksets.cloudformation.amazonaws.com" }));
+        const principals = [...OPERATIONS.matchAll(/enable-aws-service-access\s+--service-principal\s+([a-z0-9.-]+)/g)].map(([, principal]) => principal);
+        expect(principals).to.deep.equal(["member.org.stacksets.cloudformation.amazonaws.com", "account.amazonaws.com"]);
+        for (const ServicePrincipal of principals) await admin.organizations.send(new EnableAWSServiceAccessCommand({ ServicePrincipal }));
+        expect([...emulator.authorizer!.organization.trustedServices]).to.include.members(principals);
       },
       "sns subscribe": async () => {
         const FilterPolicy = JSON.stringify({ owner: ["payments-security@example.com"] });
