@@ -196,6 +196,7 @@ const ORGANIZATION_LEVEL = new Set([
   "DescribeCreateAccountStatus",
   "ListCreateAccountStatus",
   "EnableAWSServiceAccess",
+  "DisableAWSServiceAccess",
 ]);
 
 /** BatchUpdateFindings' fields as their securityhub:ASFFSyntaxPath/<path> keys: Workflow.Status, Note.Text, ... */

@@ -119,7 +119,7 @@ export interface Authorizer {
   publishAsService(service: string, source: { readonly arn: string; readonly account: string }, topicArn: string, message: string, subject?: string): Promise<void>;
   /** Hears every call once it is answered, refused or not, as CloudTrail records them. */
   watchCalls(listener: (record: CallRecord) => void): void;
-  /** Serves StartExecution, StopExecution and DescribeExecution for this state machine, by running it here. */
+  /** Serves StartExecution, StopExecution, DescribeExecution and ListExecutions for this state machine, by running it here. */
   serveStateMachine(stateMachineArn: string, runner: StateMachineRunner): void;
   /**
    * Answers an operation (`<service>:<Operation>`) that moto lacks or keeps elsewhere, once the

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { asLambda, lambdaCause, newRunId } from "../../local/runner";
+import { asLambda, LAMBDA_RESPONSE_LIMIT_BYTES, lambdaCause, newRunId } from "../../local/runner";
 import { countUsers, formatRunTable } from "../../cli/output/run-table";
 import { ReportTimedOut } from "../../functions/run/errors";
 import { runPrefix } from "../../functions/run/report-keys";
@@ -52,6 +52,17 @@ describe("local runner helpers", () => {
       message: "report INPROGRESS",
     });
     expect(lambdaCause(new Error("x"))).to.not.contain("at ");
+  });
+
+  it("fails an in-process task whose answer is over Lambda's 6 MB, as Lambda refuses it", async () => {
+    const answer = (bytes: number) => asLambda(async () => ({ text: "x".repeat(bytes - '{"text":""}'.length) }));
+
+    expect(await answer(LAMBDA_RESPONSE_LIMIT_BYTES)({})).to.have.nested.property("text.length", LAMBDA_RESPONSE_LIMIT_BYTES - 11);
+    const error = await answer(LAMBDA_RESPONSE_LIMIT_BYTES + 1)({}).catch((err: Error) => err);
+
+    expect(error).to.be.instanceOf(Error);
+    expect((error as Error).name).to.equal("Function.ResponseSizeTooLarge");
+    expect(JSON.parse((error as Error).message).errorMessage).to.contain(`(${LAMBDA_RESPONSE_LIMIT_BYTES + 1} bytes) exceeded maximum allowed payload size`);
   });
 
   it("makes run ids that are unique and valid in S3 keys", () => {
