@@ -3,15 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { noticeKeyPolicy, topicPolicy } from "../policies/resource-policies";
 import { emailProblems } from "./config/config-rules";
 
-/**
- * The filter policy of the stack's own subscriptions: every message without an `owner` attribute
- * (run summaries, runs that ended badly, alarms), none of the per-owner messages, which go to the
- * owners' own subscriptions (docs/operations.md "Owners").
- */
-export const CENTRAL_FILTER_POLICY = JSON.stringify({ owner: [{ exists: false }] });
-
 export interface NotifierArgs {
-  /** Each gets an email subscription (confirmed by a link AWS sends), for the central notices only. @default [] */
+  /** Each gets an email subscription (confirmed by a link AWS sends): every message on the topic. @default [] */
   readonly notificationEmails?: readonly string[];
   /** The only roles allowed to publish: the state machine's and Summarize's. */
   readonly publisherRoleArns: readonly pulumi.Input<string>[];
@@ -63,7 +56,7 @@ export class Notifier extends pulumi.ComponentResource {
     for (const email of emails) {
       new aws.sns.TopicSubscription(
         `${name}-email-${email.toLowerCase()}`,
-        { topic: topic.arn, protocol: "email", endpoint: email, filterPolicy: CENTRAL_FILTER_POLICY },
+        { topic: topic.arn, protocol: "email", endpoint: email },
         { parent: this },
       );
     }

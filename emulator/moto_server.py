@@ -9,6 +9,11 @@ Workflow), where moto overwrites them, except that a NOTIFIED or RESOLVED findin
 (ARCHIVED to ACTIVE, or PASSED to failing) is set to NEW, as AWS does (Security Hub User Guide,
 "Setting the workflow status of findings"). Nothing else of moto changes; drop this when moto has both.
 
+SNS subscription filter policies on message attributes keep AWS's rule for a message without
+attributes: it matches no filter policy, `"exists": false` included ("exists": false "only matches
+if at least one attribute is present", Amazon SNS Developer Guide, "Key matching"), where moto 5.2.1
+matches an empty set against `"exists": false`.
+
 With --indexed-account-lookup, for benchmarks of large emulated organizations: moto finds the
 account of every request by scanning every account's IAM access keys
 (moto.iam.models.get_account_id_from), so each request costs time in proportion to the
@@ -49,6 +54,7 @@ import moto.iam.responses as iam_responses
 import moto.moto_api._internal.urls as moto_api_urls
 
 import moto.iam.models as iam_models
+import moto.sns.utils as sns_utils
 import moto.securityhub.urls as securityhub_urls
 from moto.securityhub.models import SecurityHubBackend
 from moto.securityhub.responses import SecurityHubResponse
@@ -304,6 +310,15 @@ def create_login_profile(self: iam_models.IAMBackend, user_name: str, password: 
     user.password_last_changed = iam_models.utcnow()
     return user
 
+
+moto_attributes_based_match = sns_utils.FilterPolicyMatcher._attributes_based_match
+
+
+def attributes_based_match(message_attributes: dict, source: dict) -> bool:
+    return bool(message_attributes) and moto_attributes_based_match(message_attributes, source)
+
+
+sns_utils.FilterPolicyMatcher._attributes_based_match = staticmethod(attributes_based_match)
 
 moto_get_credential_report = iam_models.IAMBackend.get_credential_report
 iam_models.IAMBackend.create_login_profile = create_login_profile

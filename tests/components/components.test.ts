@@ -190,8 +190,8 @@ describe("components", function () {
         ["n-email-sec@example.com", "Sec@Example.com"],
         ["n-email-audit@example.com", "audit@example.com"],
       ]);
-      // The central team hears the central notices, not every owner's message.
-      for (const subscription of subscriptions) expect(JSON.parse(subscription.inputs.filterPolicy)).to.deep.equal({ owner: [{ exists: false }] });
+      // No filter policy: the run summaries, alarms and EventBridge notices carry no attributes, and SNS matches no filter against none.
+      for (const subscription of subscriptions) expect(subscription.inputs.filterPolicy).to.equal(undefined);
       expect(await buildError(() => new Notifier("n", { publisherRoleArns: [SUMMARIZE], notificationEmails: ["Sec@Example.com", "sec@example.com"] }))).to.equal(
         'Notifier: notificationEmails must list each address once (letter case aside), got "Sec@Example.com" and "sec@example.com"',
       );
