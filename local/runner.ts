@@ -313,24 +313,24 @@ function count(progress: RunProgress, input: BatchState, round: BatchProgress): 
 }
 
 /**
- * Makes an in-process handler fail the way a Lambda does: Step Functions sees the error's name as
- * `Error` and a JSON `{errorType, errorMessage, trace}` as `Cause`.
- */
-/**
- * "Invocation payload (request and response): 6 MB each for request and response (synchronous)"
- * (Lambda Developer Guide, "Lambda quotas"): Lambda refuses a larger answer with this error type,
- * whatever the function did. Step Functions' own 256 KiB payload limit (local/execution.ts) is
- * lower, so a Task never gets there; a handler called on its own (the CLI's summarize) could.
- */
-/**
  * A run's name is its execution's name, within StartExecution's rules (1-80 characters, checked by
  * the layer as AWS checks them: emulator/authorizer/aws-limits.ts) and narrower: only the
  * characters the run's S3 keys allow.
  */
 const EXECUTION_NAME = /^[A-Za-z0-9_.-]{1,80}$/;
 
-export const LAMBDA_RESPONSE_LIMIT_BYTES = 6_291_456;
+/**
+ * The largest answer Lambda hands back from a synchronous invocation: "6 MB each for request and
+ * response" (Lambda Developer Guide, "Lambda quotas"), which Lambda counts as 6,291,556 bytes in the
+ * error it gives past it. Step Functions' own 256 KiB state limit (local/execution.ts) is lower, so
+ * a Task of the definition never gets here; the check keeps the in-process Lambda honest all the same.
+ */
+export const LAMBDA_RESPONSE_LIMIT_BYTES = 6_291_556;
 
+/**
+ * Makes an in-process handler fail the way a Lambda does: Step Functions sees the error's name as
+ * `Error` and a JSON `{errorType, errorMessage, trace}` as `Cause`.
+ */
 export function asLambda<I, O>(handler: (input: I) => Promise<O>): (input: I) => Promise<O> {
   return async (input) => {
     try {

@@ -197,6 +197,8 @@ const ORGANIZATION_LEVEL = new Set([
   "ListCreateAccountStatus",
   "EnableAWSServiceAccess",
   "DisableAWSServiceAccess",
+  "RegisterDelegatedAdministrator",
+  "DeregisterDelegatedAdministrator",
 ]);
 
 /** BatchUpdateFindings' fields as their securityhub:ASFFSyntaxPath/<path> keys: Workflow.Status, Note.Text, ... */

@@ -75,6 +75,8 @@ export interface CallRecord {
   readonly principal?: Principal;
   /** The HTTP status it was answered with, by the layer (a refusal) or by moto. */
   readonly status: number;
+  /** The error code of a refusal by the layer. */
+  readonly errorCode?: string;
 }
 
 /** A Step Functions state machine the layer runs itself (moto stores executions but never runs them). */
@@ -126,6 +128,8 @@ export interface Authorizer {
    * layer has allowed it; the handler's undefined passes the call on to moto.
    */
   serve(operation: string, handler: (call: AwsCall) => HttpAnswer | undefined): void;
+  /** A KMS key's state (Enabled, Disabled, PendingDeletion): S3 and SNS cannot use a key that is not Enabled. */
+  setKeyState(keyArn: string, state: string): void;
   /** The organization as the layer learned it from the calls it saw. */
   readonly organization: KnownOrganization;
   resetRefusals(): void;
@@ -160,15 +164,16 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
   const keyPolicies = new Map<string, PolicyDocument>();
   const stateMachines = new Map<string, StateMachineRunner>();
   const served = new Map<string, (call: AwsCall) => HttpAnswer | undefined>();
+  const keyStates = new Map<string, string>();
   const executions = new Map<string, ExecutionRecord>();
   const stops = new Map<string, AbortController>();
   const closedAccounts = new Set<string>();
-  const organization = { id: undefined as string | undefined, managementAccountId: undefined as string | undefined, accounts: new Set<string>(), trustedServices: new Set<string>() };
+  const organization = { id: undefined as string | undefined, managementAccountId: undefined as string | undefined, accounts: new Set<string>(), trustedServices: new Set<string>(), delegatedAdministrators: new Map<string, Set<string>>() };
   let refusals: Refusal[] = [];
-  let unjudged: string[] = [];
+  const unjudged: string[] = [];
   const callListeners: ((record: CallRecord) => void)[] = [];
-  const recorded = (call: AwsCall, principal: Principal | undefined, status: number) => {
-    for (const listener of callListeners) listener({ call, ...(principal ? { principal } : {}), status });
+  const recorded = (call: AwsCall, principal: Principal | undefined, status: number, errorCode?: string) => {
+    for (const listener of callListeners) listener({ call, ...(principal ? { principal } : {}), status, ...(errorCode ? { errorCode } : {}) });
   };
 
   const addUser: Authorizer["addUser"] = (accessKeyId, user) => {
@@ -300,6 +305,8 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
         const error = check.action.startsWith("kms:") && call.service === "s3" ? accessDenied("s3", notAuthorized(principal.arn, check, reason)) : accessDenied(call.service, notAuthorized(principal.arn, check, reason));
         return refuse(principal.arn, call, `${check.action} on ${check.resource}`, `${decision.result} by the ${decision.by} policy`, decision.statements, error);
       }
+      const unusable = check.action.startsWith("kms:") && call.service !== "kms" ? keyStateRefusal(call.service, check.resource, keyStates.get(check.resource)) : undefined;
+      if (unusable) return refuse(principal.arn, call, `${check.action} on ${check.resource}`, unusable.message, [], unusable);
     }
     const ruled = serviceRuleRefusal(call, principal.accountId, organization);
     if (ruled) return refuse(principal.arn, call, `${call.service}:${call.operation}`, ruled.message, [], ruled);
@@ -441,6 +448,12 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
       organization.trustedServices.add(String(call.params.ServicePrincipal));
     } else if (call.operation === "DisableAWSServiceAccess") {
       organization.trustedServices.delete(String(call.params.ServicePrincipal));
+    } else if (call.operation === "RegisterDelegatedAdministrator" || call.operation === "DeregisterDelegatedAdministrator") {
+      const service = String(call.params.ServicePrincipal);
+      const accounts = organization.delegatedAdministrators.get(service) ?? new Set<string>();
+      if (call.operation === "RegisterDelegatedAdministrator") accounts.add(String(call.params.AccountId));
+      else accounts.delete(String(call.params.AccountId));
+      organization.delegatedAdministrators.set(service, accounts);
     }
   };
 
@@ -456,7 +469,7 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
         (answer) => {
           const principal = call.accessKeyId ? principals.get(call.accessKeyId) : undefined;
           if (answer) {
-            recorded(call, principal, answer.status);
+            recorded(call, principal, answer.status, answer.errorCode);
             return send(outgoing, answer);
           }
           forward(target, incoming, body, outgoing, (status, text) => {
@@ -505,10 +518,11 @@ export async function startAuthorizer(upstream: string, options: { readonly admi
     setKeyPolicy: (keyArn, policy) => keyPolicies.set(keyArn, policy),
     serveStateMachine: (arn, runner) => stateMachines.set(arn, runner),
     serve: (operation, handler) => void served.set(operation, handler),
+    setKeyState: (keyArn, state) => void keyStates.set(keyArn, state),
     watchCalls: (listener) => void callListeners.push(listener),
+    // Only the refusals: a request the layer could not judge stays listed for stop() to name.
     resetRefusals: () => {
       refusals = [];
-      unjudged = [];
     },
     close: () =>
       new Promise((resolve) => {
@@ -525,6 +539,18 @@ function analysis(answer: Awaited<ReturnType<typeof runSimulation>>, part: strin
 
 function policyKind(by: string): string {
   return { identity: "identity-based policy", resource: "resource-based policy", session: "session policy", permissionBoundary: "permissions boundary" }[by] ?? `${by} policy`;
+}
+
+/**
+ * A service's answer when the KMS key it must use is not Enabled: S3 says KMS.DisabledException or
+ * KMS.KMSInvalidStateException (400), SNS KMSDisabled or KMSInvalidState (AWS KMS Developer Guide,
+ * "Key states of AWS KMS keys": a disabled or pending-deletion key is usable by no one).
+ */
+function keyStateRefusal(service: string, keyArn: string, state = "Enabled"): AwsError | undefined {
+  if (state === "Enabled") return undefined;
+  const disabled = state === "Disabled";
+  const code = service === "s3" ? (disabled ? "KMS.DisabledException" : "KMS.KMSInvalidStateException") : disabled ? "KMSDisabled" : "KMSInvalidState";
+  return { status: 400, code, message: `${keyArn} is ${disabled ? "disabled" : "pending deletion"}.` };
 }
 
 /** AWS's wording of a denial. */

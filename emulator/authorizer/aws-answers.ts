@@ -5,6 +5,8 @@ export interface HttpAnswer {
   readonly status: number;
   readonly headers: OutgoingHttpHeaders;
   readonly body?: string;
+  /** The AWS error code of an error answer, as CloudTrail records it. */
+  readonly errorCode?: string;
 }
 
 /** An AWS error: the HTTP status and the error code the service sends, with its message. */
@@ -26,13 +28,14 @@ export function errorAnswer(service: string, error: AwsError, options: { readonl
   const requestId = options.requestId ?? "emulator";
   if (service === "s3") {
     const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${error.code}</Code><Message>${xml(error.message)}</Message><RequestId>${requestId}</RequestId></Error>`;
-    return { status: error.status, headers: { "content-type": "application/xml", "x-amz-request-id": requestId }, body: options.head ? undefined : body };
+    return { status: error.status, headers: { "content-type": "application/xml", "x-amz-request-id": requestId }, body: options.head ? undefined : body, errorCode: error.code };
   }
   if (JSON_SERVICES.has(service)) {
     return {
       status: error.status,
       headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": error.code, "x-amzn-requestid": requestId },
       body: JSON.stringify({ __type: error.code, message: error.message }),
+      errorCode: error.code,
     };
   }
   const type = error.status >= 500 ? "Receiver" : "Sender";
@@ -40,6 +43,7 @@ export function errorAnswer(service: string, error: AwsError, options: { readonl
     status: error.status,
     headers: { "content-type": "text/xml" },
     body: `<ErrorResponse><Error><Type>${type}</Type><Code>${error.code}</Code><Message>${xml(error.message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+    errorCode: error.code,
   };
 }
 

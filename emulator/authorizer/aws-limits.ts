@@ -38,10 +38,12 @@ export const LIMITS = {
   stsSessionName: /^[\w+=,.@-]{2,64}$/,
   stsDurationSeconds: [900, 3600] as const,
   /**
-   * StartExecution's name: 1-80 characters, none of whitespace, < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : /
-   * or control characters (AWS Step Functions API Reference, StartExecution, "name"); else InvalidName.
+   * StartExecution's name: 1-80 characters (a length outside is a ValidationException, as for any
+   * constrained member), none of whitespace, < > { } [ ] ? * " # % \ ^ | ~ ` $ & , ; : / or control
+   * characters (InvalidName): AWS Step Functions API Reference, StartExecution, "name".
    */
-  stepFunctionsExecutionName: /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]{1,80}$/,
+  stepFunctionsExecutionNameLength: [1, 80] as const,
+  stepFunctionsExecutionName: /^[^\s<>{}[\]?*"#%\\^|~`$&,;:/\u0000-\u001f\u007f-\u009f]*$/,
 } as const;
 
 /** What a check finds: the message, with the error code where the service has one for this limit. */
@@ -117,8 +119,13 @@ const LIMIT_CHECKS: Record<string, (call: AwsCall) => Refusal | undefined> = {
     if (!(duration >= least && duration <= most)) return `The requested DurationSeconds ${duration} exceeds the MaxSessionDuration set for this role, or is under ${least}`;
     return undefined;
   },
-  "states:StartExecution": ({ params }) =>
-    params.name === undefined || LIMITS.stepFunctionsExecutionName.test(text(params.name)) ? undefined : { code: "InvalidName", message: `Invalid Name: '${text(params.name)}'` },
+  "states:StartExecution": ({ params }) => {
+    if (params.name === undefined) return undefined;
+    const name = text(params.name);
+    const [least, most] = LIMITS.stepFunctionsExecutionNameLength;
+    if (name.length < least || name.length > most) return `1 validation error detected: Value '${name}' at 'name' failed to satisfy constraint: Member must have length between ${least} and ${most}`;
+    return LIMITS.stepFunctionsExecutionName.test(name) ? undefined : { code: "InvalidName", message: `Invalid Name: '${name}'` };
+  },
   "s3:PutObject": s3ObjectLimits,
   "s3:CreateMultipartUpload": s3ObjectLimits,
   "s3:CopyObject": s3ObjectLimits,

@@ -30,7 +30,9 @@ export function cloudTrailEvent(record: CallRecord): BusEvent | undefined {
   const eventName = s3EventName ?? kmsEventName;
   if (!eventName || !principal) return undefined;
   const time = new Date().toISOString().replace(/\.\d+Z$/, "Z");
-  const keyArn = String(call.params.KeyId ?? "");
+  // KMS names the key by its ARN in the record, whatever id the caller gave.
+  const keyId = String(call.params.KeyId ?? "");
+  const keyArn = keyId.startsWith("arn:") ? keyId : `arn:aws:kms:${call.region}:${principal.accountId}:key/${keyId}`;
   return {
     source: s3EventName ? "aws.s3" : "aws.kms",
     "detail-type": "AWS API Call via CloudTrail",
@@ -46,9 +48,8 @@ export function cloudTrailEvent(record: CallRecord): BusEvent | undefined {
       eventName,
       awsRegion: call.region,
       requestParameters: s3EventName ? { bucketName: call.s3?.bucket } : { keyId: keyArn },
-      // KMS names the key in the record's resources, whatever id the caller gave (the docs give the ARN).
       ...(kmsEventName ? { resources: [{ ARN: keyArn, accountId: principal.accountId, type: "AWS::KMS::Key" }] } : {}),
-      ...(status >= 300 ? { errorCode: status === 403 ? "AccessDenied" : String(status) } : {}),
+      ...(status >= 300 ? { errorCode: record.errorCode ?? (status === 403 ? "AccessDenied" : String(status)) } : {}),
       readOnly: false,
       managementEvent: true,
       eventCategory: "Management",

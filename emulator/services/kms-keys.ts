@@ -10,7 +10,8 @@ const DAY_S = 86_400;
  * ScheduleKeyDeletion (a waiting period of 7 to 30 days), CancelKeyDeletion (which leaves the key
  * disabled), EnableKey and DisableKey, with KMS's KMSInvalidStateException where its key states
  * refuse a change (AWS KMS Developer Guide, "Key states of AWS KMS keys"). The layer has judged each
- * call by the key's policy before it gets here.
+ * call by the key's policy before it gets here, and is told each new state: S3 and SNS can use only
+ * an Enabled key.
  */
 export function serveStackKeys(authorizer: Authorizer, keyArns: readonly string[]): void {
   const keys = new Map(keyArns.map((arn) => [arn, { state: "Enabled", created: Date.now() / 1000, deletionDate: undefined as number | undefined }]));
@@ -65,7 +66,10 @@ export function serveStackKeys(authorizer: Authorizer, keyArns: readonly string[
   for (const [operation, answer] of Object.entries(operations)) {
     authorizer.serve(`kms:${operation}`, (call) => {
       const found = keyOf(call);
-      return found ? answer(found[0], found[1], call) : undefined;
+      if (!found) return undefined;
+      const answered = answer(found[0], found[1], call);
+      authorizer.setKeyState(found[0], found[1].state);
+      return answered;
     });
   }
 }

@@ -59,7 +59,8 @@ export async function collectBatch(state: BatchState, deps: BatchDeps): Promise<
           // Recorded, not thrown: the batch's other accounts go on.
           const error = err instanceof Error ? err : new Error(String(err));
           done.push({ ...account, status: "failed", attempts, error: { Error: error.name, Cause: error.message } });
-          if (!(err instanceof PipelineError)) deps.log("collect-unexpected-error", { accountId: account.id, runId: run.id, error: String(err) });
+          // One line per failed account, which docs/operations.md's troubleshooting filters on; an unexpected error with its text.
+          deps.log("account-failed", { accountId: account.id, runId: run.id, error: error.name, ...(err instanceof PipelineError ? {} : { message: error.message }) });
         }
       }),
     ),

@@ -7,6 +7,7 @@ import {
   DeleteObjectCommand,
   DeleteObjectsCommand,
   GetBucketLifecycleConfigurationCommand,
+  GetObjectCommand,
   HeadBucketCommand,
   ListObjectsV2Command,
   ListObjectVersionsCommand,
@@ -15,7 +16,7 @@ import {
 import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { CloudTrailClient, LookupEventsCommand } from "@aws-sdk/client-cloudtrail";
 import { CloudFormationClient, ListStackInstancesCommand } from "@aws-sdk/client-cloudformation";
-import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { CloudWatchLogsClient, CreateLogStreamCommand, FilterLogEventsCommand, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { CancelKeyDeletionCommand, DescribeKeyCommand, EnableKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from "@aws-sdk/client-kms";
 import { GetScheduleCommand, SchedulerClient } from "@aws-sdk/client-scheduler";
 import { CreateAccessKeyCommand, CreateUserCommand, ListAccessKeysCommand, UpdateAccessKeyCommand } from "@aws-sdk/client-iam";
@@ -49,7 +50,8 @@ function commandsUnder(heading: string): string[] {
  * its text alike (a command may break across lines); a comment's mention is no command.
  */
 function documentedAwsCommands(): string[] {
-  const text = OPERATIONS.replace(/#[^\n]*/g, "");
+  // A shell comment starts a line or follows a space; a link's #anchor is no comment.
+  const text = OPERATIONS.replace(/(^|\s)#[^\n]*/g, "$1");
   return [...new Set([...text.matchAll(/\baws\s+([a-z0-9]+)\s+([a-z][a-z0-9-]+)/g)].map(([, service, operation]) => `${service} ${operation}`))];
 }
 
@@ -128,6 +130,7 @@ describe("the operations docs/operations.md gives, under the layer", function ()
     const operator = identityWith(emulator, "operator", [documentedPolicy("docs/operations.md", "start-a-run", stackPlaceholders(deployment)), JSON.parse(outputs.readReportsPolicy)]);
     const queueUrl = async () => (await sqs.send(new GetQueueUrlCommand({ QueueName: "credreport-schedule-dead-letters" }))).QueueUrl!;
     const refused = (work: Promise<unknown>) => work.then(() => "allowed", (err: Error) => err.name);
+    const aReport = async () => (await admin.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: REPORTS_PREFIX }))).Contents!.find((o) => o.Key!.endsWith(".csv"))!.Key!;
 
     // Each command as the SDK sends it, by the identity the docs name, with what it should show.
     const steps: Record<string, () => Promise<void>> = {
@@ -146,6 +149,8 @@ describe("the operations docs/operations.md gives, under the layer", function ()
         expect(await refused(new KMSClient(target).send(new ScheduleKeyDeletionCommand({ KeyId: keyArn, PendingWindowInDays: 30 })))).to.equal("AccessDeniedException");
         const kms = asEvidenceAdministrator;
         expect((await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyArn, PendingWindowInDays: 30 }))).KeyState).to.equal("PendingDeletion");
+        // Every report is unreadable while the key waits for its deletion, a reader's included.
+        expect(await refused(operator.s3.send(new GetObjectCommand({ Bucket: bucket, Key: await aReport() })))).to.equal("KMS.KMSInvalidStateException");
       },
       "kms describe-key": async () => {
         expect((await new KMSClient(target).send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata?.KeyState).to.equal("PendingDeletion");
@@ -159,6 +164,7 @@ describe("the operations docs/operations.md gives, under the layer", function ()
         const kms = asEvidenceAdministrator;
         await kms.send(new EnableKeyCommand({ KeyId: keyArn }));
         expect((await kms.send(new DescribeKeyCommand({ KeyId: keyArn }))).KeyMetadata?.KeyState).to.equal("Enabled");
+        expect(await refused(operator.s3.send(new GetObjectCommand({ Bucket: bucket, Key: await aReport() })))).to.equal("allowed");
       },
       "sqs receive-message": async () => {
         // A start the schedule could not make: Step Functions refused it on every try.
@@ -192,10 +198,15 @@ describe("the operations docs/operations.md gives, under the layer", function ()
         const [newest] = (await admin.stepFunctions.send(new ListExecutionsCommand({ stateMachineArn: outputs.stateMachineArn }))).executions!;
         expect((await admin.stepFunctions.send(new DescribeExecutionCommand({ executionArn: newest.executionArn }))).status).to.equal(newest.status);
       },
-      // `aws logs tail` reads with FilterLogEvents; the local runner writes no CloudWatch Logs, so the group is empty.
+      // `aws logs tail` reads with FilterLogEvents. Two lines as Lambda's log delivery writes them (to moto: the local runner logs to this process).
       "logs tail": async () => {
-        const { events } = await new CloudWatchLogsClient(target).send(new FilterLogEventsCommand({ logGroupName: outputs.collectReportLogGroup, startTime: Date.now() - 86_400_000, filterPattern: '"failed"' }));
-        expect(events).to.deep.equal([]);
+        const delivery = new CloudWatchLogsClient({ ...target, endpoint: emulator.motoEndpoint });
+        const logGroupName = outputs.collectReportLogGroup;
+        await delivery.send(new CreateLogStreamCommand({ logGroupName, logStreamName: "2026/12/08/[$LATEST]abc" }));
+        const lines = ['{"event":"report-stored","accountId":"111111111111"}', '{"event":"account-failed","accountId":"222222222222","error":"AssumeRoleFailed"}'];
+        await delivery.send(new PutLogEventsCommand({ logGroupName, logStreamName: "2026/12/08/[$LATEST]abc", logEvents: lines.map((message) => ({ message, timestamp: Date.now() })) }));
+        const { events = [] } = await new CloudWatchLogsClient(target).send(new FilterLogEventsCommand({ logGroupName, startTime: Date.now() - 86_400_000, filterPattern: '"failed"' }));
+        expect(events.map((e) => e.message)).to.deep.equal([lines[1]]);
       },
       "cloudformation list-stack-instances": async () => {
         const listed = await new CloudFormationClient(target).send(new ListStackInstancesCommand({ StackSetName: outputs.stackSetName }));
@@ -255,7 +266,7 @@ describe("the operations docs/operations.md gives, under the layer", function ()
     const steps: Record<string, () => Promise<unknown>> = {
       "s3api delete-object": async () => expect(await keeper.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: aRunFile })).catch((err: Error) => err.name)).to.equal("AccessDenied"),
       "s3api delete-bucket-policy": () => keeper.s3.send(new DeleteBucketPolicyCommand({ Bucket: bucket })),
-      // The listing as the CLI gives it with the docs' --max-items and --query, into versions.json.
+      // The listing as the CLI gives it with the docs' --no-paginate (one page: at most 1,000 versions and markers together) and --query.
       "s3api list-object-versions": async () => {
         const page = await keeper.s3.send(new ListObjectVersionsCommand({ Bucket: bucket, MaxKeys: 1000 }));
         versions = search(page, query) as { Objects: { Key: string; VersionId: string }[] };
@@ -268,6 +279,7 @@ describe("the operations docs/operations.md gives, under the layer", function ()
     };
     const commands = commandsUnder("## Uninstalling").filter((line) => line.startsWith("aws "));
     expect(commands.map((line) => line.split(/\s+/).slice(1, 3).join(" "))).to.deep.equal(UNINSTALL_COMMANDS);
+    expect(commands[2]).to.contain("--no-paginate");
     const query = /--query '([^']+)'/.exec(commands[2])![1];
     let versions: { Objects: { Key: string; VersionId: string }[] } = { Objects: [] };
 

@@ -73,7 +73,7 @@ export const REMEDIATION: Readonly<Record<CheckId, Remediation>> = {
   "credential-unused": {
     means: "An active password or access key has not been used for a long time, or ever: nobody needs it, and nobody would notice its misuse.",
     console: "IAM > Users > {user} > Security credentials: Console access > Disable, or Access keys > Actions > Deactivate.",
-    cli: "aws iam delete-login-profile --user-name {user}   (a password); aws iam update-access-key --user-name {user} --access-key-id <key id> --status Inactive   (a key)",
+    cli: "A password: aws iam delete-login-profile --user-name {user}   A key: aws iam update-access-key --user-name {user} --access-key-id <key id> --status Inactive",
     url: `${IAM_GUIDE}id_credentials_passwords_admin-change-user.html`,
   },
   "both-keys-active": {
@@ -169,6 +169,6 @@ export function remediationText(r: FindingRemediation, max = Infinity): string {
       if (text.length <= max) return text;
     }
   }
-  const full = `${r.means} Fix: ${fix}`;
-  return `${full.slice(0, max - 1)}\u2026`;
+  // Not even the first step fits alone: the most of it there is room for.
+  return `Fix: ${steps[0]}`.slice(0, max - 1) + "\u2026";
 }

@@ -290,6 +290,7 @@ describe("CollectReport", () => {
       iam.on(GenerateCredentialReportCommand).resolves({ State: "COMPLETE" });
       const earlier = { id: "333333333333", name: "n-333333333333", status: "collected" as const, attempts: 1 };
 
+      const logged: [string, Record<string, unknown>][] = [];
       const progress = await collectBatch(
         batch(["111122223333", "222222222222", "333333333333"], {
           done: [earlier],
@@ -297,7 +298,7 @@ describe("CollectReport", () => {
           pendingCount: 2,
           waitSeconds: 10,
         }),
-        batchDeps,
+        { ...batchDeps, log: (event, fields = {}) => void logged.push([event, fields]) },
       );
 
       expect(progress.done).to.deep.equal([
@@ -305,6 +306,8 @@ describe("CollectReport", () => {
         { id: "222222222222", name: "n-222222222222", status: "failed", attempts: 2, error: { Error: "AssumeRoleFailed", Cause: "AccessDenied: not authorized" } },
         earlier,
       ]);
+      // The line docs/operations.md's troubleshooting filters on ("failed"): the error's name, not AWS's text.
+      expect(logged.filter(([event]) => event === "account-failed")).to.deep.equal([["account-failed", { accountId: "222222222222", runId: run.id, error: "AssumeRoleFailed" }]]);
       expect(sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input.RoleArn)).to.not.include(
         "arn:aws:iam::333333333333:role/iam-credential-report-generation-role",
       );

@@ -4,7 +4,7 @@ import { ASFF_RECOMMENDATION_MAX, remediationOf, remediationText } from "../../.
 const LONG_NAME = "platform-deploy-role"; // 20 characters, IAM allows 64
 const consoleWithoutMfa = (user: string) => remediationOf({ checkId: "console-without-mfa", accountId: "111111111111", user });
 
-describe("how to fix a finding (remediation.ts)", () => {
+describe("how to fix a finding (fix-guidance.ts)", () => {
   it("gives MFA enrolment first for a console user without MFA, in the console and the CLI; removing the password only for who needs no console", () => {
     const fix = consoleWithoutMfa("alice");
     expect(fix.console.indexOf("Assign MFA device")).to.be.below(fix.console.indexOf("Console access > Disable"));
