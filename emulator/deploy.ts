@@ -13,7 +13,7 @@ import { type LocalRunOptions, type PipelineIdentities, runLocally } from "../lo
 import type { PolicyDocument } from "../policies/document";
 import type { Authorizer, Credentials, ExecutionRecord } from "./authorizer/authorizer";
 import { CloudWatchAlarms } from "./services/cloudwatch-alarms";
-import { cloudTrailEvent, keepEventHistory } from "./services/cloudtrail";
+import { recordCloudTrail } from "./services/cloudtrail";
 import { serveStackKeys } from "./services/kms-keys";
 import { EventBus } from "./services/event-bus";
 import { type ScheduledStart, startOnSchedule } from "./services/scheduler";
@@ -157,12 +157,8 @@ export async function deployStack(emulator: Emulator, org: DemoOrganization, con
   serveStateMachine(authorizer, stack.outputs.stateMachineArn, runOptions, options, (execution) =>
     track(Promise.all([bus.put(executionStatusChange(execution)), recordExecutionMetric(moto.cloudWatch, execution)])),
   );
-  // CloudTrail's records of management calls, as EventBridge receives them and as its event history keeps them, from here on.
-  authorizer.watchCalls((record) => {
-    const event = cloudTrailEvent(record);
-    if (event) track(bus.put(event));
-  });
-  keepEventHistory(authorizer);
+  // CloudTrail's records of management calls, in its event history and to EventBridge, from here on.
+  recordCloudTrail(authorizer, (event) => track(bus.put(event)));
   serveStackKeys(authorizer, [...stack.keyPolicies.keys()]);
   await deployAroundTheStack(emulator.motoEndpoint, stack, memberAccounts);
   return {

@@ -133,12 +133,7 @@ const SERVICES: Record<string, Judge> = {
     return undefined;
   },
 
-  // A key named by its ARN, or by its id in the caller's account (the docs give the ARN).
-  kms: (call, { partition, region, callerAccount }) => {
-    if (!KEY_OPERATIONS.has(call.operation)) return undefined;
-    const keyId = string(call.params.KeyId);
-    return one(`kms:${call.operation}`, keyId.startsWith("arn:") ? keyId : `arn:${partition}:kms:${region}:${callerAccount}:key/${keyId}`);
-  },
+  kms: (call, { partition, region, callerAccount }) => (KEY_OPERATIONS.has(call.operation) ? one(`kms:${call.operation}`, keyArnOf(string(call.params.KeyId), { partition, region, account: callerAccount })) : undefined),
 
   // Operations that work on no resource of their own (Service Authorization Reference: "*").
   cloudtrail: (call) => (call.operation === "LookupEvents" ? one("cloudtrail:LookupEvents", "*") : undefined),
@@ -156,6 +151,11 @@ const SERVICES: Record<string, Judge> = {
 
   s3: s3Checks,
 };
+
+/** A KMS key named by its ARN, or by its id in the caller's account (the docs give the ARN). */
+export function keyArnOf(keyId: string, where: { readonly partition: string; readonly region: string; readonly account: string }): string {
+  return keyId.startsWith("arn:") ? keyId : `arn:${where.partition}:kms:${where.region}:${where.account}:key/${keyId}`;
+}
 
 const KEY_OPERATIONS = new Set(["DescribeKey", "ScheduleKeyDeletion", "CancelKeyDeletion", "EnableKey", "DisableKey"]);
 

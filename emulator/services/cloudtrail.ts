@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Authorizer, CallRecord } from "../authorizer/authorizer";
+import { keyArnOf } from "../authorizer/authorization-checks";
 import type { BusEvent } from "./step-functions";
 
 /** The S3 API's bucket operations and the names CloudTrail records them by (Amazon S3 User Guide, "Amazon S3 CloudTrail events"). */
@@ -23,7 +24,7 @@ const KMS_EVENT_NAMES = new Set(["ScheduleKeyDeletion", "CancelKeyDeletion", "Di
  * the bucket or key, in the shape of the CloudTrail User Guide's records ("CloudTrail record
  * contents"). Only the operations above are recorded here; other calls give nothing.
  */
-export function cloudTrailEvent(record: CallRecord): BusEvent | undefined {
+function cloudTrailEvent(record: CallRecord): BusEvent | undefined {
   const { call, principal, status } = record;
   const s3EventName = call.service === "s3" && call.s3?.key === undefined ? S3_EVENT_NAMES[call.operation] : undefined;
   const kmsEventName = call.service === "kms" && KMS_EVENT_NAMES.has(call.operation) ? call.operation : undefined;
@@ -31,8 +32,7 @@ export function cloudTrailEvent(record: CallRecord): BusEvent | undefined {
   if (!eventName || !principal) return undefined;
   const time = new Date().toISOString().replace(/\.\d+Z$/, "Z");
   // KMS names the key by its ARN in the record, whatever id the caller gave.
-  const keyId = String(call.params.KeyId ?? "");
-  const keyArn = keyId.startsWith("arn:") ? keyId : `arn:aws:kms:${call.region}:${principal.accountId}:key/${keyId}`;
+  const keyArn = keyArnOf(String(call.params.KeyId ?? ""), { partition: "aws", region: call.region, account: principal.accountId });
   return {
     source: s3EventName ? "aws.s3" : "aws.kms",
     "detail-type": "AWS API Call via CloudTrail",
@@ -58,14 +58,17 @@ export function cloudTrailEvent(record: CallRecord): BusEvent | undefined {
 }
 
 /**
- * CloudTrail's event history (LookupEvents, which moto lacks) of the calls recorded above, from
- * now on: filtered by one EventName attribute as the API allows, newest first.
+ * CloudTrail from now on: each call recorded above kept in the event history (LookupEvents, which
+ * moto lacks: filtered by one EventName attribute as the API allows, newest first) and handed to
+ * `deliver`, as CloudTrail hands its events to EventBridge.
  */
-export function keepEventHistory(authorizer: Authorizer): void {
+export function recordCloudTrail(authorizer: Authorizer, deliver: (event: BusEvent) => void): void {
   const history: BusEvent[] = [];
   authorizer.watchCalls((record) => {
     const event = cloudTrailEvent(record);
-    if (event) history.push(event);
+    if (!event) return;
+    history.push(event);
+    deliver(event);
   });
   authorizer.serve("cloudtrail:LookupEvents", (call) => {
     const attributes = (call.params.LookupAttributes as { AttributeKey?: string; AttributeValue?: string }[] | undefined) ?? [];

@@ -71,7 +71,7 @@ export async function combineStoredRun(
   try {
     const combiner = await runCombiner(run, manifest, previous, settings, out, deps);
     const entries = inAccountOrder(manifest);
-    const securityHub = await addAccounts(run, entries, { departed: true }, knownAccounts(previous, deps), combiner, settings, { ...deps, ...(actedIn ? { actedIn } : {}) });
+    const securityHub = await addAccounts(run, entries, entries, knownAccounts(previous, deps), combiner, settings, { ...deps, ...(actedIn ? { actedIn } : {}) });
     const combined = await combiner.finish();
     return { ...combined, ...(securityHub ? { securityHub } : {}) };
   } finally {
@@ -110,8 +110,8 @@ export async function combineShard(
     const ownership = await withRetries(() => ownershipOf(run, deps), deps.retryPauseMs);
     const combiner = new RunCombiner({ run, previousRunId: previous?.id ?? null, thresholds: settings.thresholds, acceptedRisks: settings.acceptedRisks, ownership }, out);
     const entries = inAccountOrder(manifest);
-    const departed = shard.index === shard.count - 1 ? { departed: true, listed: entries } : { departed: false };
-    const securityHub = await addAccounts(run, entries.slice(shard.start, shard.end), departed, knownAccounts(previous, deps), combiner, settings, deps);
+    const listing = shard.index === shard.count - 1 ? entries : undefined;
+    const securityHub = await addAccounts(run, entries.slice(shard.start, shard.end), listing, knownAccounts(previous, deps), combiner, settings, deps);
     const state = await combiner.finishShard();
     const digest: ShardDigest = { index: shard.index, state, parts: await out.persist(), ...(securityHub ? { securityHub } : {}) };
     const put = () => deps.s3.send(new PutObjectCommand({ Bucket: staging.bucket, Key: `${staging.prefix}${DIGEST}`, Body: JSON.stringify(digest), ContentType: "application/json" }));
@@ -185,14 +185,14 @@ async function ownershipOf(run: RunRef, deps: CombineDeps): Promise<AccountOwner
 
 /**
  * Adds the entries' accounts to the combiner in their order, ACCOUNTS_AT_ONCE read while the ones
- * before are combined; then, when asked, the accounts the run before knew and this run does not
- * list (they left the organization or the scope): not re-checked, so their findings are carried,
- * never resolved. What Summarize sent to Security Hub for the accounts it analysed itself.
+ * before are combined; then, given the run's whole `listing`, the accounts the run before knew and
+ * it does not list (they left the organization or the scope): not re-checked, so their findings
+ * are carried, never resolved. What Summarize sent to Security Hub for the accounts it analysed itself.
  */
 async function addAccounts(
   run: RunRef,
   entries: readonly ManifestEntry[],
-  departed: { readonly departed: boolean; readonly listed?: readonly ManifestEntry[] },
+  listing: readonly ManifestEntry[] | undefined,
   known: PreviousFindings,
   combiner: RunCombiner,
   settings: AnalysisSettings,
@@ -215,8 +215,8 @@ async function addAccounts(
       if (account.securityHub) securityHub = addSecurityHubResults(securityHub, account.securityHub);
     }
   }
-  if (!departed.departed) return securityHub;
-  const listed = new Set((departed.listed ?? entries).map((entry) => entry.accountId));
+  if (!listing) return securityHub;
+  const listed = new Set(listing.map((entry) => entry.accountId));
   const gone = (await retry(() => known.accountIds())).filter((id) => !listed.has(id));
   for (const accountId of gone) {
     const analysis = await retry(() => carried(run, { id: accountId }, known, deps));

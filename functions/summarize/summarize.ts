@@ -171,8 +171,7 @@ export async function summarizeStep(given: SummarizeStepInput, deps: SummarizeDe
 /** One shard of a run combined in shards: its accounts' parts and digest left for the merge. */
 async function combineOneShard(input: CombineShardInput, deps: SummarizeDeps): Promise<ShardCombined> {
   const { run, combineShard: shard } = input;
-  const staging = stagingOf(run, deps);
-  if (!staging) throw new InvalidInput("a run is combined in shards only where its parts can wait: the map bucket, apart from the report bucket");
+  const staging = shardsStaging(run, deps);
   const manifest = await withRetries(() => storedManifest(deps, manifestKey(run)), deps.retryPauseMs);
   await combineShard(run, manifest, input.previousRun ?? undefined, shard, analysisSettings(deps), {
     ...deps,
@@ -186,8 +185,7 @@ async function combineOneShard(input: CombineShardInput, deps: SummarizeDeps): P
 /** The run's files from its shards, then its notices, as for a run combined in one invocation. */
 async function mergeAllShards(input: MergeShardsInput, deps: SummarizeDeps): Promise<SummarizeResult> {
   const { run, mergeShards: merge } = input;
-  const staging = stagingOf(run, deps);
-  if (!staging) throw new InvalidInput("a run is combined in shards only where its parts can wait: the map bucket, apart from the report bucket");
+  const staging = shardsStaging(run, deps);
   const retry = <T>(work: () => Promise<T>) => withRetries(work, deps.retryPauseMs);
   const manifest = await retry(() => storedManifest(deps, manifestKey(run)));
   const listed = await retry(() => listKeys(deps.s3, deps.bucket, runPrefix(run)));
@@ -198,6 +196,13 @@ async function mergeAllShards(input: MergeShardsInput, deps: SummarizeDeps): Pro
 
 function stagingOf(run: RunRef, deps: SummarizeDeps): StagingPlace | undefined {
   return deps.mapBucket && deps.mapBucket !== deps.bucket ? { bucket: deps.mapBucket, prefix: summarizePartsPrefix(run.id) } : undefined;
+}
+
+/** Where a shard's or the merge's parts wait: there must be such a place, or the run is never cut into shards. */
+function shardsStaging(run: RunRef, deps: SummarizeDeps): StagingPlace {
+  const staging = stagingOf(run, deps);
+  if (!staging) throw new InvalidInput("a run is combined in shards only where its parts can wait: the map bucket, apart from the report bucket");
+  return staging;
 }
 
 function analysisSettings(deps: SummarizeDeps): AnalysisSettings {
